@@ -1,0 +1,162 @@
+//! Handler arguments that state who may call: the required role is visible in the signature.
+
+use std::{net::IpAddr, net::SocketAddr, sync::Arc};
+
+use axum::{
+    extract::{ConnectInfo, FromRequestParts},
+    http::request::Parts,
+};
+
+use super::{Actor, AuthMethod, Authentication, Family, Principal};
+use crate::{
+    domain::{MemberRole, Tenant},
+    error::ApiError,
+    state::AppState,
+    tenancy::Site,
+};
+
+/// The tenant whose host the request came to.
+pub struct CurrentTenant(pub Arc<Tenant>);
+
+impl FromRequestParts<AppState> for CurrentTenant {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Site>() {
+            Some(Site::Tenant(tenant)) => Ok(Self(Arc::clone(tenant))),
+            _ => Err(crate::tenancy::tenant_not_found()),
+        }
+    }
+}
+
+fn admit(parts: &Parts, family: Family) -> Result<(Arc<Tenant>, Principal), ApiError> {
+    let tenant = match parts.extensions.get::<Site>() {
+        Some(Site::Tenant(tenant)) => Arc::clone(tenant),
+        _ => return Err(crate::tenancy::tenant_not_found()),
+    };
+    let anonymous = Authentication::Anonymous;
+    let authentication = parts.extensions.get::<Authentication>().unwrap_or(&anonymous);
+    let principal = family.admit(authentication, &parts.method)?.clone();
+    Ok((tenant, principal))
+}
+
+/// An API key or an admin member: the Admin and Public APIs.
+pub struct AdminCaller {
+    pub tenant: Arc<Tenant>,
+    pub principal: Principal,
+}
+
+impl AdminCaller {
+    /// How this caller is named where an action records its author.
+    pub fn label(&self) -> String {
+        match &self.principal.actor {
+            Actor::ApiKey { id, .. } => format!("api_key:{id}"),
+            Actor::Member { id, .. } => format!("member:{id}"),
+            Actor::Contact { id, .. } => format!("contact:{id}"),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for AdminCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        let (tenant, principal) = admit(parts, Family::Admin)?;
+        Ok(Self { tenant, principal })
+    }
+}
+
+/// An API key: the Power Automate connector API.
+pub struct ConnectorCaller {
+    pub tenant: Arc<Tenant>,
+    pub principal: Principal,
+}
+
+impl FromRequestParts<AppState> for ConnectorCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        let (tenant, principal) = admit(parts, Family::Connector)?;
+        Ok(Self { tenant, principal })
+    }
+}
+
+/// A signed-in contact: the Portal APIs.
+pub struct PortalUser {
+    pub tenant: Arc<Tenant>,
+    pub contact_id: i32,
+    pub company_id: i32,
+    pub via: AuthMethod,
+}
+
+impl FromRequestParts<AppState> for PortalUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        let (tenant, principal) = admit(parts, Family::Portal)?;
+        match principal.actor {
+            Actor::Contact { id, company_id } => Ok(Self {
+                tenant,
+                contact_id: id,
+                company_id,
+                via: principal.via,
+            }),
+            _ => Err(ApiError::forbidden("the Portal APIs are for contacts")),
+        }
+    }
+}
+
+/// A signed-in member: the Tech APIs.
+pub struct TechUser {
+    pub tenant: Arc<Tenant>,
+    pub member_id: i32,
+    pub role: MemberRole,
+    pub via: AuthMethod,
+}
+
+impl FromRequestParts<AppState> for TechUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        let (tenant, principal) = admit(parts, Family::Tech)?;
+        match principal.actor {
+            Actor::Member { id, role } => Ok(Self {
+                tenant,
+                member_id: id,
+                role,
+                via: principal.via,
+            }),
+            _ => Err(ApiError::forbidden("the Tech APIs are for members")),
+        }
+    }
+}
+
+/// The client's address: the peer, or the `X-Forwarded-For` entry nearest to us that is not a
+/// trusted proxy, when the peer is one.
+pub struct ClientAddr(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let trusted = &state.config.trusted_proxies;
+        if !trusted.contains(&peer) {
+            return Ok(Self(peer));
+        }
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+            .collect::<Vec<_>>();
+        let client = forwarded.into_iter().rev().find(|ip| !trusted.contains(ip)).unwrap_or(peer);
+        Ok(Self(client))
+    }
+}

@@ -1,0 +1,11 @@
+//! Credentials in, one role-scoped principal out.
+
+pub mod access_token;
+pub mod extractors;
+pub mod password;
+pub mod principal;
+pub mod resolve;
+pub mod session;
+pub mod throttle;
+
+pub use principal::{Actor, AuthMethod, Authentication, Family, Principal};

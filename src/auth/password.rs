@@ -1,0 +1,58 @@
+//! argon2id password hashing, off the async executor.
+
+use std::sync::OnceLock;
+
+use argon2::{
+    Argon2,
+    password_hash::{PasswordHasher, PasswordVerifier},
+};
+
+use crate::error::{ApiError, ApiResult};
+
+pub const MIN_LENGTH: usize = 8;
+pub const MAX_LENGTH: usize = 256;
+
+pub fn validate(field: &str, password: &str) -> ApiResult<()> {
+    let length = password.chars().count();
+    if !(MIN_LENGTH..=MAX_LENGTH).contains(&length) {
+        return Err(ApiError::validation(
+            field,
+            format!("{field} must be {MIN_LENGTH} to {MAX_LENGTH} characters long"),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn hash(password: String) -> ApiResult<String> {
+    tokio::task::spawn_blocking(move || hash_blocking(&password))
+        .await
+        .map_err(ApiError::internal)?
+}
+
+fn hash_blocking(password: &str) -> ApiResult<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(ApiError::internal)
+}
+
+/// Checks `password` against `hash`. Without a hash (unknown account) it still does the work of one
+/// check, so the answer's timing does not tell whether the account exists.
+pub async fn verify(password: String, hash: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let stand_in = dummy_hash();
+        let (target, real) = match hash.as_deref() {
+            Some(h) => (h, true),
+            None => (stand_in, false),
+        };
+        let ok = Argon2::default().verify_password(password.as_bytes(), target).is_ok();
+        ok && real
+    })
+    .await
+    .unwrap_or(false)
+}
+
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| hash_blocking("not a real password, only a timing stand-in").unwrap_or_default())
+}

@@ -1,0 +1,117 @@
+use axum::http::Method;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{
+    domain::{KeyScope, MemberRole, TenantId},
+    error::ApiError,
+};
+
+/// Who is calling, resolved once per request.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub tenant_id: TenantId,
+    pub actor: Actor,
+    pub via: AuthMethod,
+}
+
+#[derive(Clone, Debug)]
+pub enum Actor {
+    Contact { id: i32, company_id: i32 },
+    Member { id: i32, role: MemberRole },
+    ApiKey { id: String, scope: KeyScope },
+}
+
+/// How the caller authenticated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    ApiKey,
+    AccessToken,
+    PersonalAccessToken,
+    Cookie,
+}
+
+/// The outcome of reading a request's credentials. A bad credential is remembered, not raised:
+/// routes that need no credentials still answer.
+#[derive(Clone, Debug)]
+pub enum Authentication {
+    Anonymous,
+    Authenticated(Principal),
+    Rejected(ApiError),
+}
+
+/// The API families, and who may call each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// Tenant information and queries: an API key or an admin member.
+    Public,
+    /// Administration: an API key or an admin member.
+    Admin,
+    /// The client portal: a contact.
+    Portal,
+    /// The tech portal: a member.
+    Tech,
+    /// The Power Automate connector: an API key.
+    Connector,
+}
+
+impl Family {
+    pub fn admit<'a>(self, auth: &'a Authentication, method: &Method) -> Result<&'a Principal, ApiError> {
+        let principal = match auth {
+            Authentication::Anonymous => {
+                return Err(ApiError::unauthorized(format!(
+                    "this API needs credentials: {}",
+                    self.accepted()
+                )));
+            }
+            Authentication::Rejected(error) => return Err(error.clone()),
+            Authentication::Authenticated(principal) => principal,
+        };
+        let allowed = match (self, &principal.actor) {
+            (Family::Public | Family::Admin, Actor::ApiKey { .. }) => true,
+            (Family::Public | Family::Admin, Actor::Member { role, .. }) => role.is_admin(),
+            (Family::Portal, Actor::Contact { .. }) => true,
+            (Family::Tech, Actor::Member { .. }) => true,
+            (Family::Connector, Actor::ApiKey { .. }) => true,
+            _ => false,
+        };
+        if !allowed {
+            return Err(ApiError::forbidden(format!(
+                "these credentials may not call this API; it accepts {}",
+                self.accepted()
+            )));
+        }
+        if let Actor::ApiKey { scope: KeyScope::Read, .. } = principal.actor {
+            if !is_safe(method) {
+                return Err(ApiError::forbidden("this API key is read-only"));
+            }
+        }
+        Ok(principal)
+    }
+
+    fn accepted(self) -> &'static str {
+        match self {
+            Family::Public | Family::Admin => "an API key (DdApi) or an admin member's credentials",
+            Family::Portal => "a contact's session cookie or portal access token (DdAccessToken)",
+            Family::Tech => {
+                "a member's session cookie, tech access token (DdAccessToken) or personal access token (Basic)"
+            }
+            Family::Connector => "an API key (DdApi)",
+        }
+    }
+
+    /// The OpenAPI security schemes that reach this family.
+    pub fn security_schemes(self) -> &'static [&'static str] {
+        match self {
+            Family::Public | Family::Admin => &["DdApi", "DdAccessToken", "Basic", "cookie"],
+            Family::Portal => &["DdAccessToken", "cookie"],
+            Family::Tech => &["DdAccessToken", "Basic", "cookie"],
+            Family::Connector => &["DdApi"],
+        }
+    }
+}
+
+pub fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}

@@ -1,0 +1,276 @@
+//! The middleware that turns a request's credentials into an [`Authentication`].
+//! Resolved principals are cached briefly (never past the credential's expiry) and dropped at
+//! once, on every instance, when a credential or person of the tenant changes.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    extract::{Request, State},
+    http::{HeaderMap, Method, header},
+    middleware::Next,
+    response::Response,
+};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+
+use super::{
+    Actor, AuthMethod, Authentication, Principal,
+    principal::is_safe,
+    session,
+};
+use crate::{
+    cache::TtlCache,
+    domain::{Tenant, TenantId, UserKind},
+    error::{ApiError, ApiResult},
+    repo::{contacts, credentials, members},
+    secrets::{self, API_KEY_PREFIX, PERSONAL_TOKEN_PREFIX, SESSION_PREFIX},
+    state::AppState,
+    tenancy::Site,
+};
+
+const PRINCIPAL_TTL: Duration = Duration::from_secs(30);
+/// `last_used_at` is written at most this often per credential.
+const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum CacheKey {
+    /// An API key, personal access token or session, by the hash of its secret.
+    Secret(TenantId, [u8; 32]),
+    /// The person an access token names.
+    User(TenantId, UserKind, i32),
+}
+
+pub struct AuthCache {
+    principals: TtlCache<CacheKey, Principal>,
+    touched: TtlCache<String, ()>,
+}
+
+impl Default for AuthCache {
+    fn default() -> Self {
+        Self {
+            principals: TtlCache::new(100_000),
+            touched: TtlCache::new(100_000),
+        }
+    }
+}
+
+impl AuthCache {
+    pub fn evict_tenant(&self, tenant: TenantId) {
+        self.principals.retain(|_, p| p.tenant_id != tenant);
+    }
+
+    fn remember(&self, key: CacheKey, principal: &Principal, expires_at: Option<DateTime<Utc>>) {
+        let mut ttl = PRINCIPAL_TTL;
+        if let Some(expires_at) = expires_at {
+            match (expires_at - Utc::now()).to_std() {
+                Ok(left) => ttl = ttl.min(left),
+                Err(_) => return,
+            }
+        }
+        self.principals.insert(key, principal.clone(), ttl);
+    }
+
+    /// True at most once per interval for each credential.
+    fn due_for_touch(&self, credential: String) -> bool {
+        if self.touched.get(&credential).is_some() {
+            return false;
+        }
+        self.touched.insert(credential, (), TOUCH_INTERVAL);
+        true
+    }
+}
+
+pub async fn resolve(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let authentication = match request.extensions().get::<Site>() {
+        Some(Site::Tenant(tenant)) => {
+            let tenant = Arc::clone(tenant);
+            authenticate(&state, &tenant, request.headers(), request.method()).await
+        }
+        _ => Authentication::Anonymous,
+    };
+    request.extensions_mut().insert(authentication);
+    next.run(request).await
+}
+
+async fn authenticate(state: &AppState, tenant: &Tenant, headers: &HeaderMap, method: &Method) -> Authentication {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let result = match value.to_str() {
+            Ok(value) => from_authorization(state, tenant, value).await,
+            Err(_) => Err(ApiError::unauthorized("the Authorization header is malformed")),
+        };
+        return result.map_or_else(Authentication::Rejected, Authentication::Authenticated);
+    }
+    if let Some(token) = session::read_cookie(headers) {
+        return match from_session(state, tenant, token).await {
+            Ok(_) if !is_safe(method) && !origin_ok(headers, tenant) => {
+                Authentication::Rejected(session::origin_mismatch())
+            }
+            Ok(principal) => Authentication::Authenticated(principal),
+            Err(e) => Authentication::Rejected(e),
+        };
+    }
+    Authentication::Anonymous
+}
+
+fn origin_ok(headers: &HeaderMap, tenant: &Tenant) -> bool {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    session::origin_allowed(headers, host, &tenant.cors_origins)
+}
+
+async fn from_authorization(state: &AppState, tenant: &Tenant, value: &str) -> ApiResult<Principal> {
+    let (scheme, credential) = value.trim().split_once(' ').unwrap_or((value, ""));
+    let credential = credential.trim();
+    if credential.is_empty() {
+        return Err(ApiError::unauthorized("the Authorization header has no credential"));
+    }
+    match scheme.to_ascii_lowercase().as_str() {
+        "ddapi" => from_api_key(state, tenant, credential).await,
+        "ddaccesstoken" => from_access_token(state, tenant, credential).await,
+        "basic" => from_personal_token(state, tenant, &basic_credential(credential)).await,
+        _ => Err(ApiError::unauthorized(
+            "unsupported Authorization scheme; use DdApi, DdAccessToken or Basic",
+        )),
+    }
+}
+
+/// DeskDirector's Tech connector sends the raw token after `Basic`; RFC 7617 clients send
+/// base64 of `user:token`. Both are accepted.
+fn basic_credential(credential: &str) -> String {
+    if credential.starts_with(PERSONAL_TOKEN_PREFIX) {
+        return credential.to_string();
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(credential)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|pair| pair.split_once(':').map(|(_, token)| token.to_string()))
+        .unwrap_or_default()
+}
+
+async fn from_api_key(state: &AppState, tenant: &Tenant, key: &str) -> ApiResult<Principal> {
+    let invalid = || ApiError::unauthorized("the API key is invalid, expired or revoked");
+    if !key.starts_with(API_KEY_PREFIX) {
+        return Err(invalid());
+    }
+    let hash = secrets::sha256(key);
+    let cache_key = CacheKey::Secret(tenant.id, hash);
+    if let Some(principal) = state.auth_cache.principals.get(&cache_key) {
+        return Ok(principal);
+    }
+    let (id, scope, expires_at) = credentials::find_api_key(&state.pool, tenant.id, &hash)
+        .await?
+        .ok_or_else(invalid)?;
+    touch(state, format!("key:{}:{id}", tenant.id), {
+        let (pool, tenant, id) = (state.pool.clone(), tenant.id, id.clone());
+        async move { credentials::touch_api_key(&pool, tenant, &id).await }
+    });
+    let principal = Principal {
+        tenant_id: tenant.id,
+        actor: Actor::ApiKey { id, scope },
+        via: AuthMethod::ApiKey,
+    };
+    state.auth_cache.remember(cache_key, &principal, expires_at);
+    Ok(principal)
+}
+
+async fn from_personal_token(state: &AppState, tenant: &Tenant, token: &str) -> ApiResult<Principal> {
+    let invalid = || ApiError::unauthorized("the personal access token is invalid, expired or revoked");
+    if !token.starts_with(PERSONAL_TOKEN_PREFIX) {
+        return Err(invalid());
+    }
+    let hash = secrets::sha256(token);
+    let cache_key = CacheKey::Secret(tenant.id, hash);
+    if let Some(principal) = state.auth_cache.principals.get(&cache_key) {
+        return Ok(principal);
+    }
+    let (id, member_id, role, expires_at) = credentials::find_personal_token(&state.pool, tenant.id, &hash)
+        .await?
+        .ok_or_else(invalid)?;
+    touch(state, format!("pat:{}:{id}", tenant.id), {
+        let (pool, tenant) = (state.pool.clone(), tenant.id);
+        async move { credentials::touch_personal_token(&pool, tenant, &id).await }
+    });
+    let principal = Principal {
+        tenant_id: tenant.id,
+        actor: Actor::Member { id: member_id, role },
+        via: AuthMethod::PersonalAccessToken,
+    };
+    state.auth_cache.remember(cache_key, &principal, expires_at);
+    Ok(principal)
+}
+
+async fn from_session(state: &AppState, tenant: &Tenant, token: &str) -> ApiResult<Principal> {
+    let invalid = || ApiError::unauthorized("the session has expired or was signed out; sign in again");
+    if !token.starts_with(SESSION_PREFIX) {
+        return Err(invalid());
+    }
+    let hash = secrets::sha256(token);
+    let cache_key = CacheKey::Secret(tenant.id, hash);
+    if let Some(principal) = state.auth_cache.principals.get(&cache_key) {
+        return Ok(principal);
+    }
+    let user = credentials::find_session(&state.pool, tenant.id, &hash)
+        .await?
+        .ok_or_else(invalid)?;
+    let actor = match (user.user_kind, user.role, user.company_id) {
+        (UserKind::Member, Some(role), _) => Actor::Member { id: user.user_id, role },
+        (UserKind::Contact, _, Some(company_id)) => Actor::Contact {
+            id: user.user_id,
+            company_id,
+        },
+        _ => return Err(invalid()),
+    };
+    let principal = Principal {
+        tenant_id: tenant.id,
+        actor,
+        via: AuthMethod::Cookie,
+    };
+    state.auth_cache.remember(cache_key, &principal, Some(user.expires_at));
+    Ok(principal)
+}
+
+async fn from_access_token(state: &AppState, tenant: &Tenant, token: &str) -> ApiResult<Principal> {
+    let claims = state.tokens.verify(&state.pool, token).await?;
+    if claims.tid != tenant.id {
+        return Err(ApiError::unauthorized("the access token is invalid or has expired"));
+    }
+    let cache_key = CacheKey::User(tenant.id, claims.kind, claims.uid);
+    if let Some(principal) = state.auth_cache.principals.get(&cache_key) {
+        return Ok(principal);
+    }
+    let gone = || ApiError::unauthorized("the user this access token was issued to is no longer active");
+    let actor = match claims.kind {
+        UserKind::Member => Actor::Member {
+            id: claims.uid,
+            role: members::active_role(&state.pool, tenant.id, claims.uid).await?.ok_or_else(gone)?,
+        },
+        UserKind::Contact => Actor::Contact {
+            id: claims.uid,
+            company_id: contacts::active_company(&state.pool, tenant.id, claims.uid)
+                .await?
+                .ok_or_else(gone)?,
+        },
+    };
+    let principal = Principal {
+        tenant_id: tenant.id,
+        actor,
+        via: AuthMethod::AccessToken,
+    };
+    state.auth_cache.remember(cache_key, &principal, None);
+    Ok(principal)
+}
+
+/// Records last use in the background, at most once a minute per credential.
+fn touch(
+    state: &AppState,
+    credential: String,
+    write: impl Future<Output = Result<(), sqlx::Error>> + Send + 'static,
+) {
+    if state.auth_cache.due_for_touch(credential) {
+        tokio::spawn(async move {
+            if let Err(e) = write.await {
+                tracing::warn!(error = %e, "could not record a credential's last use");
+            }
+        });
+    }
+}

@@ -1,0 +1,62 @@
+//! Session cookies and the Origin check that guards cookie-authenticated unsafe requests.
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+
+use crate::error::ApiError;
+
+pub const COOKIE_NAME: &str = "deskd_session";
+
+pub fn read_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value.trim())
+        .filter(|v| !v.is_empty())
+}
+
+pub fn set_cookie(token: &str, max_age_secs: u64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    ))
+    .expect("session tokens are base64url")
+}
+
+pub fn clear_cookie(secure: bool) -> HeaderValue {
+    set_cookie("", 0, secure)
+}
+
+/// True when the request comes from a page on this host or on one of the tenant's allowed origins.
+/// `Origin` is used, else `Referer`; a request with neither is refused.
+pub fn origin_allowed(headers: &HeaderMap, host: &str, allowed_origins: &[String]) -> bool {
+    let origin = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| *v != "null")
+        .map(str::to_string)
+        .or_else(|| {
+            let referer = headers.get(header::REFERER)?.to_str().ok()?;
+            let (scheme, rest) = referer.split_once("://")?;
+            let authority = rest.split(['/', '?', '#']).next()?;
+            Some(format!("{scheme}://{authority}"))
+        });
+    let Some(origin) = origin else { return false };
+    let origin = origin.trim_end_matches('/').to_ascii_lowercase();
+    let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
+    origin_host == host.to_ascii_lowercase()
+        || allowed_origins
+            .iter()
+            .any(|allowed| allowed.trim_end_matches('/').eq_ignore_ascii_case(&origin))
+}
+
+pub fn origin_mismatch() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "OriginMismatch",
+        "this request must come from this site's own pages (Origin check failed)",
+    )
+}

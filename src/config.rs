@@ -1,0 +1,141 @@
+//! Configuration, read once from the environment. Every variable is listed in the README.
+
+use std::{fmt, net::IpAddr, net::SocketAddr, path::PathBuf, time::Duration};
+
+/// A configuration value that must never be printed (tokens, keys).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `DATABASE_URL`; when unset a private cluster is run under `data_dir`.
+    pub database_url: Option<Secret>,
+    pub data_dir: PathBuf,
+    pub bind: SocketAddr,
+    /// Tenants live at `{slug}.{base_domain}`; the bare domain serves the platform endpoints.
+    pub base_domain: String,
+    pub platform_token: Option<Secret>,
+    /// 32-byte key (hex or base64) that encrypts secrets at rest; generated into `data_dir` when unset.
+    pub secret_key: Option<Secret>,
+    pub log_format: LogFormat,
+    pub request_timeout: Duration,
+    pub max_body_bytes: usize,
+    pub access_token_ttl: Duration,
+    pub signing_key_rotation: Duration,
+    pub session_ttl: Duration,
+    pub cookie_secure: bool,
+    pub db_max_connections: u32,
+    /// Peers whose `X-Forwarded-For` is believed when working out a client's address.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: None,
+            data_dir: PathBuf::from(".deskd"),
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            base_domain: "localhost".into(),
+            platform_token: None,
+            secret_key: None,
+            log_format: LogFormat::Text,
+            request_timeout: Duration::from_secs(30),
+            max_body_bytes: 1024 * 1024,
+            access_token_ttl: Duration::from_secs(3600),
+            signing_key_rotation: Duration::from_secs(30 * 24 * 3600),
+            session_ttl: Duration::from_secs(7 * 24 * 3600),
+            cookie_secure: true,
+            db_max_connections: 20,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let mut c = Self::default();
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        c.database_url = var("DATABASE_URL").map(Secret::new);
+        if let Some(v) = var("DESKD_DATA_DIR") {
+            c.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("DESKD_BIND") {
+            c.bind = parse("DESKD_BIND", &v)?;
+        }
+        if let Some(v) = var("DESKD_BASE_DOMAIN") {
+            c.base_domain = v.trim().trim_end_matches('.').to_ascii_lowercase();
+        }
+        c.platform_token = var("DESKD_PLATFORM_TOKEN").map(Secret::new);
+        c.secret_key = var("DESKD_SECRET_KEY").map(Secret::new);
+        if let Some(v) = var("DESKD_LOG_FORMAT") {
+            c.log_format = match v.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => anyhow::bail!("DESKD_LOG_FORMAT must be `text` or `json`, not `{other}`"),
+            };
+        }
+        if let Some(v) = var("DESKD_REQUEST_TIMEOUT_SECS") {
+            c.request_timeout = Duration::from_secs(parse("DESKD_REQUEST_TIMEOUT_SECS", &v)?);
+        }
+        if let Some(v) = var("DESKD_MAX_BODY_BYTES") {
+            c.max_body_bytes = parse("DESKD_MAX_BODY_BYTES", &v)?;
+        }
+        if let Some(v) = var("DESKD_ACCESS_TOKEN_TTL_SECS") {
+            c.access_token_ttl = Duration::from_secs(parse("DESKD_ACCESS_TOKEN_TTL_SECS", &v)?);
+        }
+        if let Some(v) = var("DESKD_SIGNING_KEY_ROTATION_DAYS") {
+            let days: u64 = parse("DESKD_SIGNING_KEY_ROTATION_DAYS", &v)?;
+            c.signing_key_rotation = Duration::from_secs(days * 24 * 3600);
+        }
+        if let Some(v) = var("DESKD_SESSION_TTL_HOURS") {
+            let hours: u64 = parse("DESKD_SESSION_TTL_HOURS", &v)?;
+            c.session_ttl = Duration::from_secs(hours * 3600);
+        }
+        if let Some(v) = var("DESKD_COOKIE_SECURE") {
+            c.cookie_secure = parse("DESKD_COOKIE_SECURE", &v)?;
+        }
+        if let Some(v) = var("DESKD_DB_MAX_CONNECTIONS") {
+            c.db_max_connections = parse("DESKD_DB_MAX_CONNECTIONS", &v)?;
+        }
+        if let Some(v) = var("DESKD_TRUSTED_PROXIES") {
+            c.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| parse("DESKD_TRUSTED_PROXIES", s))
+                .collect::<anyhow::Result<_>>()?;
+        }
+        Ok(c)
+    }
+}
+
+fn parse<T: std::str::FromStr>(name: &str, value: &str) -> anyhow::Result<T>
+where
+    T::Err: fmt::Display,
+{
+    value
+        .trim()
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{name}: cannot parse `{value}`: {e}"))
+}

@@ -1,0 +1,91 @@
+//! The PostgreSQL store: where it is, its pool, and its embedded migrations.
+
+pub mod managed;
+pub mod notify;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::{
+    PgPool,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+
+pub use managed::{Durability, ManagedPostgres};
+
+use crate::config::Config;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+
+/// The pool, plus the private cluster behind it when deskd runs one (stopped when this is dropped).
+pub struct Database {
+    pub pool: PgPool,
+    pub connect_options: PgConnectOptions,
+    pub managed: Option<ManagedPostgres>,
+}
+
+/// Connects to `DATABASE_URL`, or runs the private cluster under `data_dir/pg`.
+pub async fn open(config: &Config) -> anyhow::Result<Database> {
+    let (connect_options, managed) = match &config.database_url {
+        Some(url) => (
+            url.expose()
+                .parse::<PgConnectOptions>()
+                .context("DATABASE_URL is not a valid PostgreSQL URL")?,
+            None,
+        ),
+        None => {
+            let dir = config.data_dir.join("pg");
+            let cluster = tokio::task::spawn_blocking(move || ManagedPostgres::start(&dir, Durability::Durable))
+                .await??;
+            let admin = cluster.connect_options("postgres");
+            ensure_database(&admin, "deskd").await?;
+            (cluster.connect_options("deskd"), Some(cluster))
+        }
+    };
+    let pool = PgPoolOptions::new()
+        .max_connections(config.db_max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(connect_options.clone())
+        .await
+        .with_context(|| {
+            format!(
+                "cannot connect to PostgreSQL{}",
+                if managed.is_some() { " (private cluster)" } else { " at DATABASE_URL" }
+            )
+        })?;
+    Ok(Database {
+        pool,
+        connect_options,
+        managed,
+    })
+}
+
+pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    MIGRATOR.run(pool).await.context("applying migrations")?;
+    Ok(())
+}
+
+/// Creates `name` on the server behind `admin` unless it exists.
+pub async fn ensure_database(admin: &PgConnectOptions, name: &str) -> anyhow::Result<()> {
+    use sqlx::{ConnectOptions, Connection};
+    let mut conn = admin.connect().await.context("connecting to the maintenance database")?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(name)
+        .fetch_one(&mut conn)
+        .await?;
+    if !exists {
+        let sql = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
+        if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await {
+            // Lost a race with another process creating it: fine.
+            let raced = e
+                .as_database_error()
+                .and_then(|d| d.code())
+                .is_some_and(|c| c == "42P04");
+            if !raced {
+                return Err(e.into());
+            }
+        }
+    }
+    conn.close().await?;
+    Ok(())
+}

@@ -1,0 +1,138 @@
+//! Plain types shared by every layer; no I/O here.
+
+pub mod patch;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub type TenantId = i64;
+
+/// A technician's role. `admin` and `master_admin` may use the Admin and Public APIs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum MemberRole {
+    Tech,
+    Admin,
+    MasterAdmin,
+}
+
+impl MemberRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberRole::Tech => "tech",
+            MemberRole::Admin => "admin",
+            MemberRole::MasterAdmin => "master_admin",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "tech" => Some(MemberRole::Tech),
+            "admin" => Some(MemberRole::Admin),
+            "master_admin" => Some(MemberRole::MasterAdmin),
+            _ => None,
+        }
+    }
+
+    pub fn is_admin(self) -> bool {
+        matches!(self, MemberRole::Admin | MemberRole::MasterAdmin)
+    }
+}
+
+/// What an API key may do: `read` keys are refused on unsafe methods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum KeyScope {
+    Read,
+    #[default]
+    ReadWrite,
+}
+
+impl KeyScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyScope::Read => "read",
+            KeyScope::ReadWrite => "read_write",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "read" => Some(KeyScope::Read),
+            "read_write" => Some(KeyScope::ReadWrite),
+            _ => None,
+        }
+    }
+}
+
+/// The two kinds of people who sign in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum UserKind {
+    Contact,
+    Member,
+}
+
+impl UserKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserKind::Contact => "contact",
+            UserKind::Member => "member",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "contact" => Some(UserKind::Contact),
+            "member" => Some(UserKind::Member),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum TenantStatus {
+    Active,
+    Suspended,
+}
+
+impl TenantStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TenantStatus::Active => "active",
+            TenantStatus::Suspended => "suspended",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "active" => Some(TenantStatus::Active),
+            "suspended" => Some(TenantStatus::Suspended),
+            _ => None,
+        }
+    }
+}
+
+/// `{ "id": …, "name": … }`, the shape of every reference field.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Reference {
+    pub id: i32,
+    pub name: String,
+}
+
+/// A tenant: an IT service provider with its own host name(s).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub slug: String,
+    pub name: String,
+    pub status: TenantStatus,
+    pub cors_origins: Vec<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}

@@ -1,0 +1,126 @@
+//! Body, query and path extractors whose failures are the standard error body naming the field.
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, FromRequestParts, Path, Query, Request, rejection::BytesRejection},
+    http::{StatusCode, header, request::Parts},
+};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// A JSON body. Malformed JSON is a 400; a well-formed body with a missing or mistyped field is a
+/// 422 naming the field; an oversized body is a 413.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| {
+                let v = v.trim().to_ascii_lowercase();
+                v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UnsupportedMediaType",
+                "send the body as JSON with `Content-Type: application/json`",
+            ));
+        }
+        let bytes = Bytes::from_request(request, state).await.map_err(body_error)?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses in two steps so that malformed JSON (400) is told apart from a body of the wrong shape
+/// (422, naming the field) wherever the two occur in the text.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::new(StatusCode::BAD_REQUEST, "InvalidJson", format!("the body is not valid JSON: {e}"))
+    })?;
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.into_inner().to_string();
+        // serde reports a missing field at the parent's path, with the name in the message.
+        let field = match missing_field(&message) {
+            Some(name) if path == "." => name.to_string(),
+            Some(name) => format!("{path}.{name}"),
+            None if path == "." => String::new(),
+            None => path,
+        };
+        if field.is_empty() {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed", message)
+        } else if missing_field(&message).is_some() {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed", format!("{field} is required"))
+                .with_field(field)
+        } else {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed", format!("{field}: {message}"))
+                .with_field(field)
+        }
+    })
+}
+
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
+}
+
+fn body_error(rejection: BytesRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        payload_too_large()
+    } else {
+        ApiError::new(rejection.status(), "BadRequest", rejection.body_text())
+    }
+}
+
+pub fn payload_too_large() -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLarge", "the request body is too large")
+}
+
+/// Query parameters; a bad one is a 400 naming it.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::try_from_uri(&parts.uri).map(|q| ApiQuery(q.0)).map_err(|rejection| {
+            let text = rejection.body_text();
+            let field = text
+                .split("field `")
+                .nth(1)
+                .and_then(|rest| rest.split('`').next())
+                .unwrap_or("query");
+            ApiError::bad_request(field, text.replace("Failed to deserialize query string: ", "invalid query string: "))
+        })
+    }
+}
+
+/// Path parameters; one of the wrong type is a 400 naming it.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => {
+                let text = rejection.body_text();
+                let field = text
+                    .split("parameter `")
+                    .nth(1)
+                    .and_then(|rest| rest.split('`').next())
+                    .unwrap_or("path")
+                    .to_string();
+                Err(ApiError::bad_request(&field, text))
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! OpenAPI: one document per API version, generated from the handlers' annotations. Families set
+//! their operations' security from the same rule that guards them, so the spec cannot drift.
+
+use axum::{
+    extract::Request,
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+};
+use serde_json::Value;
+use utoipa::{
+    PartialSchema,
+    openapi::{
+        self, ContentBuilder, OpenApi, RefOr, ResponseBuilder,
+        path::Operation,
+        security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme},
+    },
+};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::{
+    auth::{Authentication, Family},
+    error::ErrorBody,
+    http::casing::{Case, convert_schema_properties},
+    state::AppState,
+};
+
+/// Routes that need `family`'s credentials: guarded here, and documented as such.
+pub fn family(family: Family, tag: &str, routes: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    let mut routes = routes.route_layer(middleware::from_fn(move |request: Request, next: Next| guard(family, request, next)));
+    for_each_operation(routes.get_openapi_mut(), |operation| {
+        operation.tags = Some(vec![tag.to_string()]);
+        operation.security = Some(
+            family
+                .security_schemes()
+                .iter()
+                .map(|scheme| SecurityRequirement::new(*scheme, Vec::<String>::new()))
+                .collect(),
+        );
+    });
+    routes
+}
+
+/// Routes anyone may call (sign-in, health); documented without security.
+pub fn open(tag: &str, mut routes: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    for_each_operation(routes.get_openapi_mut(), |operation| {
+        operation.tags = Some(vec![tag.to_string()]);
+    });
+    routes
+}
+
+/// The platform API: one bearer token, set by the operator.
+pub fn platform_security(doc: &mut OpenApi) {
+    for_each_operation(doc, |operation| {
+        operation.tags = Some(vec!["Platform".to_string()]);
+        operation.security = Some(vec![SecurityRequirement::new("PlatformToken", Vec::<String>::new())]);
+    });
+}
+
+async fn guard(family: Family, request: Request, next: Next) -> Response {
+    let anonymous = Authentication::Anonymous;
+    let authentication = request.extensions().get::<Authentication>().unwrap_or(&anonymous);
+    match family.admit(authentication, request.method()) {
+        Ok(_) => next.run(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+pub fn for_each_operation(doc: &mut OpenApi, mut f: impl FnMut(&mut Operation)) {
+    for item in doc.paths.paths.values_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+            &mut item.head,
+            &mut item.options,
+            &mut item.trace,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            f(operation);
+        }
+    }
+}
+
+/// Titles, security schemes and the shared error response; for v1, PascalCase schemas.
+pub fn finalize(version: u8, mut doc: OpenApi) -> Value {
+    doc.info = openapi::InfoBuilder::new()
+        .title(format!("deskd API v{version}"))
+        .version(env!("CARGO_PKG_VERSION"))
+        .description(Some(match version {
+            1 => "Legacy API. JSON properties are PascalCase.",
+            2 => "The integration API (DeskDirector v2): portal, tech, user, copilot and Power Automate connector groups. camelCase JSON.",
+            _ => "Administration API (v3) and the platform (provisioning) API on the base domain. camelCase JSON.",
+        }))
+        .build();
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.schemas.insert("ErrorBody".into(), ErrorBody::schema());
+    let header = |description: &str| {
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description("Authorization", description)))
+    };
+    components.add_security_scheme("DdApi", header("`Authorization: DdApi <api key>`: a tenant API key (acts as an admin)."));
+    components.add_security_scheme(
+        "DdAccessToken",
+        header("`Authorization: DdAccessToken <jwt>`: a 60-minute access token; audience `portal` (contacts) or `tech` (members)."),
+    );
+    components.add_security_scheme(
+        "Basic",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Basic)
+                .description(Some("`Authorization: Basic <personal access token>`: the raw token, as DeskDirector's Tech connector sends it (base64 `user:token` also works)."))
+                .build(),
+        ),
+    );
+    components.add_security_scheme(
+        "cookie",
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+            crate::auth::session::COOKIE_NAME,
+            "The session cookie set by `…/auth/login`. Unsafe methods must come from the site's own pages (Origin check).",
+        ))),
+    );
+    if version == 3 {
+        components.add_security_scheme(
+            "PlatformToken",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("`Authorization: Bearer <DESKD_PLATFORM_TOKEN>`, on the base domain only."))
+                    .build(),
+            ),
+        );
+    }
+    let error_response = ResponseBuilder::new()
+        .description("Any failure: the standard error body.")
+        .content("application/json", ContentBuilder::new().schema(Some(RefOr::Ref(openapi::Ref::from_schema_name("ErrorBody")))).build())
+        .build();
+    for_each_operation(&mut doc, |operation| {
+        operation
+            .responses
+            .responses
+            .insert("default".into(), RefOr::T(error_response.clone()));
+    });
+    let mut value = serde_json::to_value(&doc).expect("an OpenAPI document serialises");
+    if version == 1 {
+        convert_schema_properties(&mut value, Case::Pascal);
+    }
+    value
+}
+
+/// The committed form of a document: pretty JSON with a trailing newline.
+pub fn to_pretty_json(document: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(document).expect("JSON values serialise");
+    text.push('\n');
+    text
+}

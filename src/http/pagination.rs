@@ -1,0 +1,62 @@
+//! deskd's list convention: `skip` and `take` in, `{results, totalResults, hasMore}` out.
+//! A `take` above the maximum is refused, never silently cut.
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{ApiError, ApiResult};
+
+pub const DEFAULT_TAKE: i64 = 50;
+pub const MAX_TAKE: i64 = 100;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// How many matching items to skip (default 0).
+    pub skip: Option<i64>,
+    /// How many items to return: 1 to 100 (default 50).
+    pub take: Option<i64>,
+    /// Case-insensitive text to look for in names and emails.
+    pub search: Option<String>,
+    /// Include archived items (default false).
+    #[serde(rename = "includeArchived")]
+    pub include_archived: Option<bool>,
+}
+
+impl ListQuery {
+    pub fn window(&self) -> ApiResult<(i64, i64)> {
+        let skip = self.skip.unwrap_or(0);
+        let take = self.take.unwrap_or(DEFAULT_TAKE);
+        if skip < 0 {
+            return Err(ApiError::bad_request("skip", "skip must be 0 or more"));
+        }
+        if !(1..=MAX_TAKE).contains(&take) {
+            return Err(ApiError::bad_request("take", format!("take must be between 1 and {MAX_TAKE}")));
+        }
+        Ok((skip, take))
+    }
+
+    pub fn search(&self) -> Option<&str> {
+        self.search.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    pub results: Vec<T>,
+    pub total_results: i64,
+    /// True when items beyond this page exist.
+    pub has_more: bool,
+}
+
+impl<T> Page<T> {
+    pub fn new(results: Vec<T>, total: i64, skip: i64) -> Self {
+        let has_more = skip + (results.len() as i64) < total;
+        Self {
+            results,
+            total_results: total,
+            has_more,
+        }
+    }
+}

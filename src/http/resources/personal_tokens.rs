@@ -1,0 +1,90 @@
+//! A member's own personal access tokens (`Authorization: Basic <token>`): Tech API.
+
+use axum::{Json, extract::State, http::StatusCode};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    auth::extractors::TechUser,
+    error::ApiResult,
+    http::extract::{ApiJson, ApiPath},
+    repo::credentials::PersonalToken,
+    service::credentials::{self, NewPersonalTokenInput},
+    state::AppState,
+};
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonalTokenView {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub created_on: DateTime<Utc>,
+    pub last_used_on: Option<DateTime<Utc>>,
+    pub expires_on: Option<DateTime<Utc>>,
+    pub revoked_on: Option<DateTime<Utc>>,
+}
+
+impl From<PersonalToken> for PersonalTokenView {
+    fn from(t: PersonalToken) -> Self {
+        Self {
+            id: t.id,
+            name: t.name,
+            prefix: t.token_prefix,
+            created_on: t.created_at,
+            last_used_on: t.last_used_at,
+            expires_on: t.expires_at,
+            revoked_on: t.revoked_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedPersonalToken {
+    /// Send as `Authorization: Basic <token>`. Store it now: it cannot be shown again.
+    pub token: String,
+    pub personal_access_token: PersonalTokenView,
+}
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_personal_tokens, create_personal_token))
+        .routes(routes!(revoke_personal_token))
+}
+
+/// List my personal access tokens.
+#[utoipa::path(get, path = "/personal-access-tokens", responses((status = 200, body = Vec<PersonalTokenView>)))]
+pub async fn list_personal_tokens(State(state): State<AppState>, user: TechUser) -> ApiResult<Json<Vec<PersonalTokenView>>> {
+    let tokens = credentials::list_personal_tokens(&state, &user.tenant, user.member_id).await?;
+    Ok(Json(tokens.into_iter().map(Into::into).collect()))
+}
+
+/// Create a personal access token that acts as me.
+#[utoipa::path(post, path = "/personal-access-tokens", request_body = NewPersonalTokenInput, responses((status = 201, body = CreatedPersonalToken)))]
+pub async fn create_personal_token(
+    State(state): State<AppState>,
+    user: TechUser,
+    ApiJson(input): ApiJson<NewPersonalTokenInput>,
+) -> ApiResult<(StatusCode, Json<CreatedPersonalToken>)> {
+    let created = credentials::create_personal_token(&state, &user.tenant, user.member_id, input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedPersonalToken {
+            token: created.secret,
+            personal_access_token: created.record.into(),
+        }),
+    ))
+}
+
+/// Revoke one of my personal access tokens; answers the revoked token.
+#[utoipa::path(delete, path = "/personal-access-tokens/{tokenId}", params(("tokenId" = String, Path)), responses((status = 200, body = PersonalTokenView)))]
+pub async fn revoke_personal_token(
+    State(state): State<AppState>,
+    user: TechUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<PersonalTokenView>> {
+    Ok(Json(credentials::revoke_personal_token(&state, &user.tenant, user.member_id, &id).await?.into()))
+}

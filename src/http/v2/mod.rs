@@ -1,0 +1,39 @@
+//! API v2, the integration API: the four families plus DeskDirector's `user`, `copilot` and
+//! `automate/connector` groups at their real paths.
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::{
+    auth::Family,
+    http::{
+        openapi::{family, open},
+        resources::{connections, me, people_routes, personal_tokens, sessions, tenant_settings, user_keys},
+    },
+    state::AppState,
+};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    let portal = family(Family::Portal, "Portal", me::portal_routes().merge(sessions::portal_routes()))
+        .merge(open("Portal", sessions::portal_open_routes()));
+    let tech = family(
+        Family::Tech,
+        "Tech",
+        me::tech_routes()
+            .merge(sessions::tech_routes())
+            .merge(personal_tokens::routes()),
+    )
+    .merge(open("Tech", sessions::tech_open_routes()));
+    let user = family(Family::Admin, "User", user_keys::admin_routes())
+        .merge(family(Family::Portal, "User", user_keys::portal_routes()));
+    OpenApiRouter::new()
+        .nest("/public", family(Family::Public, "Public", tenant_settings::public_routes()))
+        .nest("/admin", family(Family::Admin, "Admin", people_routes()))
+        .nest("/portal", portal)
+        .nest("/tech", tech)
+        .nest("/user", user)
+        .nest("/copilot", family(Family::Tech, "Copilot", connections::copilot_routes()))
+        .nest(
+            "/automate/connector",
+            family(Family::Connector, "Automate connector", connections::connector_routes()),
+        )
+}

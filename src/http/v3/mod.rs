@@ -1,0 +1,25 @@
+//! API v3: administration (people, API keys, tenant settings), the portals' `me`, and the
+//! platform (provisioning) API served on the base domain.
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::{
+    auth::Family,
+    http::{
+        openapi::family,
+        resources::{api_keys, me, people_routes, personal_tokens, platform, tenant_settings},
+    },
+    state::AppState,
+};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    let admin = people_routes()
+        .merge(api_keys::routes())
+        .merge(tenant_settings::admin_routes());
+    OpenApiRouter::new()
+        .nest("/public", family(Family::Public, "Public", tenant_settings::public_routes()))
+        .nest("/admin", family(Family::Admin, "Admin", admin))
+        .nest("/portal", family(Family::Portal, "Portal", me::portal_routes()))
+        .nest("/tech", family(Family::Tech, "Tech", me::tech_routes().merge(personal_tokens::routes())))
+        .nest("/platform", platform::routes())
+}

@@ -1,0 +1,275 @@
+//! The `deskd` command: serve, migrate, provision tenants and API keys, write the OpenAPI documents.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use deskd::{
+    config::{Config, Secret},
+    domain::KeyScope,
+    secrets,
+    service::{
+        credentials::{self, NewApiKeyInput},
+        demo,
+        tenants::{self, NewTenant},
+    },
+};
+
+#[derive(Parser)]
+#[command(name = "deskd", version, about = "Multi-tenant helpdesk API server compatible with DeskDirector's API")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (applies pending migrations first).
+    Serve {
+        /// Create (or refresh) a `demo` tenant with an admin, a technician, a company and a contact, and print their credentials.
+        #[arg(long)]
+        demo: bool,
+        /// Listen address (overrides DESKD_BIND).
+        #[arg(long)]
+        bind: Option<SocketAddr>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage tenants.
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
+    /// Manage a tenant's API keys.
+    ApiKey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
+    /// Write the OpenAPI documents (v1, v2, v3) as JSON.
+    Openapi {
+        #[arg(long, default_value = "openapi")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Create a tenant and its first master admin.
+    Create {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        admin_email: String,
+        #[arg(long)]
+        admin_password: String,
+        /// A custom domain (repeatable).
+        #[arg(long = "domain")]
+        domains: Vec<String>,
+    },
+    /// List tenants.
+    List,
+}
+
+#[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Create an API key; the key is the last line printed.
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: String,
+        /// `read` or `read_write`.
+        #[arg(long, default_value = "read_write")]
+        scope: String,
+        /// Days until the key expires (never, when absent).
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+    /// List a tenant's API keys (never their secrets).
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Revoke an API key by id.
+    Revoke {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        id: String,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    if let Err(error) = run(cli).await {
+        eprintln!("deskd: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = Config::from_env()?;
+    deskd::telemetry::init(config.log_format);
+    match cli.command {
+        Command::Openapi { out } => write_openapi(&out),
+        Command::Serve { demo, bind } => {
+            if let Some(bind) = bind {
+                config.bind = bind;
+            }
+            let generated_platform_token = if demo && config.platform_token.is_none() {
+                let token = secrets::generate_token("ddpl_");
+                config.platform_token = Some(Secret::new(token.clone()));
+                Some(token)
+            } else {
+                None
+            };
+            serve(config, demo, generated_platform_token).await
+        }
+        Command::Migrate => {
+            let (_db, _) = deskd::start(config).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Tenant { command } => tenant_command(config, command).await,
+        Command::ApiKey { command } => api_key_command(config, command).await,
+    }
+}
+
+async fn serve(config: Config, demo: bool, generated_platform_token: Option<String>) -> anyhow::Result<()> {
+    let bind = config.bind;
+    let base_domain = config.base_domain.clone();
+    let (database, state) = deskd::start(config).await?;
+    state.listen_for_signals();
+    if demo {
+        let seeded = demo::seed(&state).await.map_err(|e| anyhow::anyhow!("seeding the demo tenant: {}", e.message))?;
+        print_demo(bind, &base_domain, &seeded.api_key, generated_platform_token.as_deref());
+    }
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    tracing::info!(%bind, base_domain = %base_domain, "deskd is listening");
+    axum::serve(
+        listener,
+        deskd::build_app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(deskd::shutdown::signal())
+    .await?;
+    tracing::info!("stopped");
+    drop(database);
+    Ok(())
+}
+
+fn print_demo(bind: SocketAddr, base_domain: &str, api_key: &str, platform_token: Option<&str>) {
+    let host = format!("{}.{base_domain}", demo::SLUG);
+    println!();
+    println!("Demo helpdesk ready: http://{host}:{} (or call http://{bind} with `Host: {host}`)", bind.port());
+    println!("  admin    {} / {}", demo::ADMIN_EMAIL, demo::ADMIN_PASSWORD);
+    println!("  tech     {} / {}", demo::TECH_EMAIL, demo::TECH_PASSWORD);
+    println!("  contact  {} / {}", demo::CONTACT_EMAIL, demo::CONTACT_PASSWORD);
+    println!("  API key  {api_key}");
+    if let Some(token) = platform_token {
+        println!("  platform token (this run only)  {token}");
+    }
+    println!("  Swagger  http://{host}:{}/swagger", bind.port());
+    println!();
+}
+
+async fn tenant_command(config: Config, command: TenantCommand) -> anyhow::Result<()> {
+    let (_db, state) = deskd::start(config).await?;
+    match command {
+        TenantCommand::Create {
+            slug,
+            name,
+            admin_email,
+            admin_password,
+            domains,
+        } => {
+            let input = NewTenant {
+                slug,
+                name,
+                admin_email,
+                admin_password,
+                admin_first_name: None,
+                custom_domains: domains,
+            };
+            let (details, admin) = tenants::provision(&state, input).await.map_err(service_error)?;
+            println!(
+                "created tenant `{}` ({}) with master admin {} (member {})",
+                details.tenant.slug, details.tenant.name, admin.email, admin.id
+            );
+        }
+        TenantCommand::List => {
+            for details in tenants::list(&state).await.map_err(service_error)? {
+                let t = details.tenant;
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    t.slug,
+                    t.status.as_str(),
+                    t.name,
+                    details.custom_domains.join(",")
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn api_key_command(config: Config, command: ApiKeyCommand) -> anyhow::Result<()> {
+    let (_db, state) = deskd::start(config).await?;
+    let tenant_of = |slug: String| {
+        let state = state.clone();
+        async move { tenants::get(&state, &slug).await.map(|d| d.tenant).map_err(service_error) }
+    };
+    match command {
+        ApiKeyCommand::Create {
+            tenant,
+            name,
+            scope,
+            expires_in_days,
+        } => {
+            let tenant = tenant_of(tenant).await?;
+            let scope = KeyScope::parse(&scope).ok_or_else(|| anyhow::anyhow!("--scope must be `read` or `read_write`"))?;
+            let input = NewApiKeyInput {
+                name,
+                scope,
+                expires_at: expires_in_days.map(|d| chrono::Utc::now() + chrono::Duration::days(d.into())),
+            };
+            let created = credentials::create_api_key(&state, &tenant, input, "cli").await.map_err(service_error)?;
+            println!("created API key {} ({}) for tenant `{}`; it is shown once:", created.record.id, created.record.name, tenant.slug);
+            println!("{}", created.secret);
+        }
+        ApiKeyCommand::List { tenant } => {
+            let tenant = tenant_of(tenant).await?;
+            for key in credentials::list_api_keys(&state, &tenant).await.map_err(service_error)? {
+                let status = if key.revoked_at.is_some() { "revoked" } else { "active" };
+                println!("{}\t{}\t{}\t{}\t{}…", key.id, key.name, key.scope.as_str(), status, key.key_prefix);
+            }
+        }
+        ApiKeyCommand::Revoke { tenant, id } => {
+            let tenant = tenant_of(tenant).await?;
+            let key = credentials::revoke_api_key(&state, &tenant, &id).await.map_err(service_error)?;
+            println!("revoked API key {} ({})", key.id, key.name);
+        }
+    }
+    Ok(())
+}
+
+fn service_error(error: deskd::error::ApiError) -> anyhow::Error {
+    match error.field {
+        Some(field) => anyhow::anyhow!("{} ({field})", error.message),
+        None => anyhow::anyhow!("{}", error.message),
+    }
+}
+
+fn write_openapi(out: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out)?;
+    for (version, document) in deskd::http::api().documents {
+        let path = out.join(format!("v{version}.json"));
+        std::fs::write(&path, deskd::http::openapi::to_pretty_json(&document))?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,167 @@
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool};
+
+use super::{Slice, ids, like_pattern};
+use crate::domain::TenantId;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Contact {
+    pub id: i32,
+    pub company_id: i32,
+    pub company_name: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub phone: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+pub struct ContactFields<'a> {
+    pub company_id: i32,
+    pub email: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub phone: Option<&'a str>,
+}
+
+/// Contacts are always read with their company's name, for the `company` reference.
+const SELECT: &str = "SELECT c.id, c.company_id, co.name AS company_name, c.email, c.first_name, c.last_name,
+        c.phone, c.created_at, c.updated_at, c.archived_at
+    FROM contacts c JOIN companies co ON co.tenant_id = c.tenant_id AND co.id = c.company_id";
+
+pub async fn insert(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    fields: &ContactFields<'_>,
+    password_hash: Option<&str>,
+) -> Result<Contact, sqlx::Error> {
+    let id = ids::next_id(conn, tenant, "contact").await?;
+    sqlx::query(
+        "INSERT INTO contacts (tenant_id, id, company_id, email, first_name, last_name, phone, password_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(fields.company_id)
+    .bind(fields.email)
+    .bind(fields.first_name)
+    .bind(fields.last_name)
+    .bind(fields.phone)
+    .bind(password_hash)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.tenant_id = $1 AND c.id = $2")))
+        .bind(tenant)
+        .bind(id)
+        .fetch_one(conn)
+        .await
+}
+
+pub async fn get(pool: &PgPool, tenant: TenantId, id: i32) -> Result<Option<Contact>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.tenant_id = $1 AND c.id = $2")))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn list(
+    pool: &PgPool,
+    tenant: TenantId,
+    company_id: Option<i32>,
+    search: Option<&str>,
+    include_archived: bool,
+    skip: i64,
+    take: i64,
+) -> Result<Slice<Contact>, sqlx::Error> {
+    let filter = "c.tenant_id = $1 AND ($2 OR c.archived_at IS NULL)
+        AND ($3::text IS NULL OR (c.first_name || ' ' || c.last_name || ' ' || c.email) ILIKE $3)
+        AND ($4::int IS NULL OR c.company_id = $4)";
+    let pattern = search.map(like_pattern);
+    let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE {filter} ORDER BY c.id OFFSET $5 LIMIT $6"
+    )))
+    .bind(tenant)
+    .bind(include_archived)
+    .bind(&pattern)
+    .bind(company_id)
+    .bind(skip)
+    .bind(take)
+    .fetch_all(pool)
+    .await?;
+    let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM contacts c WHERE {filter}")))
+        .bind(tenant)
+        .bind(include_archived)
+        .bind(&pattern)
+        .bind(company_id)
+        .fetch_one(pool)
+        .await?;
+    Ok(Slice { rows, total })
+}
+
+pub async fn update(pool: &PgPool, tenant: TenantId, id: i32, fields: &ContactFields<'_>) -> Result<Option<Contact>, sqlx::Error> {
+    let updated = sqlx::query(
+        "UPDATE contacts SET company_id = $3, email = $4, first_name = $5, last_name = $6, phone = $7, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(fields.company_id)
+    .bind(fields.email)
+    .bind(fields.first_name)
+    .bind(fields.last_name)
+    .bind(fields.phone)
+    .execute(pool)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Ok(None);
+    }
+    get(pool, tenant, id).await
+}
+
+pub async fn set_password(pool: &PgPool, tenant: TenantId, id: i32, hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE contacts SET password_hash = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(id)
+        .bind(hash)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_archived(pool: &PgPool, tenant: TenantId, id: i32, archived: bool) -> Result<Option<Contact>, sqlx::Error> {
+    let updated = sqlx::query(
+        "UPDATE contacts SET archived_at = CASE WHEN $3 THEN coalesce(archived_at, now()) END, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(archived)
+    .execute(pool)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Ok(None);
+    }
+    get(pool, tenant, id).await
+}
+
+pub async fn find_for_login(pool: &PgPool, tenant: TenantId, email: &str) -> Result<Option<(i32, Option<String>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, password_hash FROM contacts WHERE tenant_id = $1 AND lower(email) = lower($2) AND archived_at IS NULL",
+    )
+    .bind(tenant)
+    .bind(email)
+    .fetch_optional(pool)
+    .await
+}
+
+/// The company of a live contact, for resolving credentials that name them.
+pub async fn active_company(pool: &PgPool, tenant: TenantId, id: i32) -> Result<Option<i32>, sqlx::Error> {
+    sqlx::query_scalar("SELECT company_id FROM contacts WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL")
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}

@@ -1,0 +1,29 @@
+//! All SQL. One module per table group; every function takes the tenant first and filters by it.
+
+pub mod companies;
+pub mod contacts;
+pub mod credentials;
+pub mod ids;
+pub mod login_failures;
+pub mod members;
+pub mod signing_keys;
+pub mod tenants;
+
+/// True when `error` is a unique violation of the named constraint or index.
+pub fn is_unique_violation(error: &sqlx::Error, constraint: &str) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|e| e.is_unique_violation() && e.constraint() == Some(constraint))
+}
+
+/// Escapes LIKE wildcards so a search term matches literally.
+pub fn like_pattern(term: &str) -> String {
+    let escaped = term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// A page of a list, and how many rows match in all.
+pub struct Slice<T> {
+    pub rows: Vec<T>,
+    pub total: i64,
+}

@@ -1,0 +1,125 @@
+//! API keys (tenant-wide, made by admins) and personal access tokens (a member's own).
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::validate;
+use crate::{
+    db::notify::Signal,
+    domain::{KeyScope, Tenant},
+    error::{ApiError, ApiResult},
+    repo::credentials::{self, ApiKey, NewApiKey, NewPersonalToken, PersonalToken},
+    secrets::{self, API_KEY_PREFIX, PERSONAL_TOKEN_PREFIX},
+    state::AppState,
+};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NewApiKeyInput {
+    pub name: String,
+    /// `read` keys are refused on unsafe methods; defaults to `read_write`.
+    #[serde(default)]
+    pub scope: KeyScope,
+    /// When the key stops working; never when absent.
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NewPersonalTokenInput {
+    pub name: String,
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A freshly made credential: the only time its secret is seen.
+pub struct Created<T> {
+    pub record: T,
+    pub secret: String,
+}
+
+pub async fn create_api_key(state: &AppState, tenant: &Tenant, input: NewApiKeyInput, created_by: &str) -> ApiResult<Created<ApiKey>> {
+    let name = validate::required_text("name", &input.name, 100)?;
+    future_expiry(input.expires_at)?;
+    let secret = secrets::generate_token(API_KEY_PREFIX);
+    let record = credentials::insert_api_key(
+        &state.pool,
+        tenant.id,
+        &NewApiKey {
+            id: &secrets::generate_id("ak_"),
+            name: &name,
+            hash: &secrets::sha256(&secret),
+            prefix: &secrets::display_prefix(&secret),
+            scope: input.scope,
+            created_by,
+            expires_at: input.expires_at,
+        },
+    )
+    .await?;
+    Ok(Created { record, secret })
+}
+
+pub async fn list_api_keys(state: &AppState, tenant: &Tenant) -> ApiResult<Vec<ApiKey>> {
+    Ok(credentials::list_api_keys(&state.pool, tenant.id).await?)
+}
+
+pub async fn get_api_key(state: &AppState, tenant: &Tenant, id: &str) -> ApiResult<ApiKey> {
+    credentials::get_api_key(&state.pool, tenant.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("API key"))
+}
+
+pub async fn revoke_api_key(state: &AppState, tenant: &Tenant, id: &str) -> ApiResult<ApiKey> {
+    let key = credentials::revoke_api_key(&state.pool, tenant.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("API key"))?;
+    state.invalidate(Signal::Credentials(tenant.id)).await;
+    Ok(key)
+}
+
+pub async fn create_personal_token(
+    state: &AppState,
+    tenant: &Tenant,
+    member_id: i32,
+    input: NewPersonalTokenInput,
+) -> ApiResult<Created<PersonalToken>> {
+    let name = validate::required_text("name", &input.name, 100)?;
+    future_expiry(input.expires_at)?;
+    let secret = secrets::generate_token(PERSONAL_TOKEN_PREFIX);
+    let record = credentials::insert_personal_token(
+        &state.pool,
+        tenant.id,
+        &NewPersonalToken {
+            id: &secrets::generate_id("pat_"),
+            member_id,
+            name: &name,
+            hash: &secrets::sha256(&secret),
+            prefix: &secrets::display_prefix(&secret),
+            expires_at: input.expires_at,
+        },
+    )
+    .await?;
+    Ok(Created { record, secret })
+}
+
+pub async fn list_personal_tokens(state: &AppState, tenant: &Tenant, member_id: i32) -> ApiResult<Vec<PersonalToken>> {
+    Ok(credentials::list_personal_tokens(&state.pool, tenant.id, member_id).await?)
+}
+
+/// Revokes one of the member's own tokens; another member's token is not found.
+pub async fn revoke_personal_token(state: &AppState, tenant: &Tenant, member_id: i32, id: &str) -> ApiResult<PersonalToken> {
+    let token = credentials::revoke_personal_token(&state.pool, tenant.id, member_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("personal access token"))?;
+    state.invalidate(Signal::Credentials(tenant.id)).await;
+    Ok(token)
+}
+
+fn future_expiry(expires_at: Option<DateTime<Utc>>) -> ApiResult<()> {
+    if expires_at.is_some_and(|t| t <= Utc::now()) {
+        return Err(ApiError::validation("expiresAt", "expiresAt must be in the future"));
+    }
+    Ok(())
+}

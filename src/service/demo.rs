@@ -1,0 +1,131 @@
+//! `deskd serve --demo`: a `demo` tenant with one of each kind of person, and a fresh API key.
+
+use crate::{
+    auth::{Actor, AuthMethod, Principal},
+    domain::{KeyScope, MemberRole},
+    error::ApiResult,
+    repo::{contacts, members, tenants},
+    service::{
+        credentials::{self, NewApiKeyInput},
+        people::{self, CompanyInput, ContactInput, MemberInput},
+        tenants::{self as tenant_service, NewTenant},
+    },
+    state::AppState,
+};
+
+pub const SLUG: &str = "demo";
+pub const ADMIN_EMAIL: &str = "admin@demo.example";
+pub const ADMIN_PASSWORD: &str = "demo-admin-password";
+pub const TECH_EMAIL: &str = "tech@demo.example";
+pub const TECH_PASSWORD: &str = "demo-tech-password";
+pub const CONTACT_EMAIL: &str = "contact@demo.example";
+pub const CONTACT_PASSWORD: &str = "demo-contact-password";
+
+pub struct DemoCredentials {
+    pub api_key: String,
+}
+
+/// Creates what is missing of the demo tenant (idempotent), resets the demo passwords, and makes a
+/// new API key (revoking the previous demo keys).
+pub async fn seed(state: &AppState) -> ApiResult<DemoCredentials> {
+    let tenant = match tenants::find_by_slug(&state.pool, SLUG).await? {
+        Some(t) => t,
+        None => {
+            tenant_service::provision(
+                state,
+                NewTenant {
+                    slug: SLUG.into(),
+                    name: "Demo Helpdesk".into(),
+                    admin_email: ADMIN_EMAIL.into(),
+                    admin_password: ADMIN_PASSWORD.into(),
+                    admin_first_name: Some("Ada".into()),
+                    custom_domains: vec![],
+                },
+            )
+            .await?
+            .0
+            .tenant
+        }
+    };
+    let system = Principal {
+        tenant_id: tenant.id,
+        actor: Actor::Member {
+            id: 0,
+            role: MemberRole::MasterAdmin,
+        },
+        via: AuthMethod::ApiKey,
+    };
+    let everyone = people::ListOptions {
+        search: None,
+        include_archived: false,
+        skip: 0,
+        take: 1000,
+    };
+    let existing = people::list_members(state, &tenant, &everyone).await?.rows;
+    for (email, password, first, role) in [
+        (ADMIN_EMAIL, ADMIN_PASSWORD, "Ada", MemberRole::MasterAdmin),
+        (TECH_EMAIL, TECH_PASSWORD, "Tom", MemberRole::Tech),
+    ] {
+        match existing.iter().find(|m| m.email == email) {
+            Some(m) => {
+                let hash = crate::auth::password::hash(password.into()).await?;
+                members::set_password(&state.pool, tenant.id, m.id, &hash).await?;
+            }
+            None => {
+                let input = MemberInput {
+                    email: email.into(),
+                    first_name: first.into(),
+                    last_name: Some("Demo".into()),
+                    role,
+                    password: Some(password.into()),
+                };
+                people::create_member(state, &tenant, &system, input).await?;
+            }
+        }
+    }
+    let company_id = match people::list_companies(state, &tenant, &everyone).await?.rows.first() {
+        Some(c) => c.id,
+        None => {
+            let input = CompanyInput {
+                name: "Example Customer Ltd".into(),
+                identifier: Some("ExampleCustomer".into()),
+            };
+            people::create_company(state, &tenant, input).await?.id
+        }
+    };
+    let contacts_now = people::list_contacts(state, &tenant, None, &everyone).await?.rows;
+    match contacts_now.iter().find(|c| c.email == CONTACT_EMAIL) {
+        Some(c) => {
+            let hash = crate::auth::password::hash(CONTACT_PASSWORD.into()).await?;
+            contacts::set_password(&state.pool, tenant.id, c.id, &hash).await?;
+        }
+        None => {
+            let input = ContactInput {
+                company_id,
+                email: CONTACT_EMAIL.into(),
+                first_name: "Casey".into(),
+                last_name: Some("Customer".into()),
+                phone: None,
+                password: Some(CONTACT_PASSWORD.into()),
+            };
+            people::create_contact(state, &tenant, input).await?;
+        }
+    }
+    for key in credentials::list_api_keys(state, &tenant).await? {
+        if key.created_by == "demo" && key.revoked_at.is_none() {
+            credentials::revoke_api_key(state, &tenant, &key.id).await?;
+        }
+    }
+    let key = credentials::create_api_key(
+        state,
+        &tenant,
+        NewApiKeyInput {
+            name: "demo".into(),
+            scope: KeyScope::ReadWrite,
+            expires_at: None,
+        },
+        "demo",
+    )
+    .await?;
+    Ok(DemoCredentials { api_key: key.secret })
+}

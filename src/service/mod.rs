@@ -1,0 +1,8 @@
+//! Use cases: validation, authorization beyond the family rules, transactions, invalidation.
+
+pub mod credentials;
+pub mod demo;
+pub mod people;
+pub mod sign_in;
+pub mod tenants;
+pub mod validate;

@@ -1,0 +1,499 @@
+//! Members (technicians), companies and contacts: the people a tenant is provisioned with.
+
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::validate;
+use crate::{
+    auth::{Actor, Principal, password},
+    db::notify::Signal,
+    domain::{MemberRole, Tenant, patch::Patch},
+    error::{ApiError, ApiResult},
+    repo::{
+        self, Slice,
+        companies::{self, Company},
+        contacts::{self, Contact, ContactFields},
+        members::{self, Member, MemberFields},
+    },
+    state::AppState,
+};
+
+/// A member as created (`POST`) or replaced (`PUT`). `password`, when given, sets the sign-in
+/// password; a `PUT` without it leaves the password as it was.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberInput {
+    pub email: String,
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    pub role: MemberRole,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// JSON merge patch of a member: absent = unchanged, `null` = cleared, value = set.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberPatch {
+    #[schema(value_type = Option<String>)]
+    #[serde(default)]
+    pub email: Patch<String>,
+    #[schema(value_type = Option<String>)]
+    #[serde(default)]
+    pub first_name: Patch<String>,
+    #[schema(value_type = Option<String>)]
+    #[serde(default)]
+    pub last_name: Patch<String>,
+    #[schema(value_type = Option<MemberRole>)]
+    #[serde(default)]
+    pub role: Patch<MemberRole>,
+    #[schema(value_type = Option<String>)]
+    #[serde(default)]
+    pub password: Patch<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CompanyInput {
+    pub name: String,
+    /// Short unique code, e.g. `AcmeLtd`; made from the name when absent.
+    #[serde(default)]
+    pub identifier: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CompanyPatch {
+    #[schema(value_type = Option<String>)]
+    #[serde(default)]
+    pub name: Patch<String>,
+    #[schema(value_type = Option<String>)]
+    #[serde(default)]
+    pub identifier: Patch<String>,
+}
+
+/// A contact as created (`POST`) or replaced (`PUT`); `password` as for members.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactInput {
+    pub company_id: i32,
+    pub email: String,
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactPatch {
+    #[schema(value_type = Option<i32>)]
+    #[serde(default)]
+    pub company_id: Patch<i32>,
+    #[schema(value_type = Option<String>)]
+    #[serde(default)]
+    pub email: Patch<String>,
+    #[schema(value_type = Option<String>)]
+    #[serde(default)]
+    pub first_name: Patch<String>,
+    #[schema(value_type = Option<String>)]
+    #[serde(default)]
+    pub last_name: Patch<String>,
+    #[schema(value_type = Option<String>)]
+    #[serde(default)]
+    pub phone: Patch<String>,
+    #[schema(value_type = Option<String>)]
+    #[serde(default)]
+    pub password: Patch<String>,
+}
+
+pub struct ListOptions<'a> {
+    pub search: Option<&'a str>,
+    pub include_archived: bool,
+    pub skip: i64,
+    pub take: i64,
+}
+
+// ---- members ----
+
+pub async fn create_member(state: &AppState, tenant: &Tenant, caller: &Principal, input: MemberInput) -> ApiResult<Member> {
+    require_master_admin_for(caller, None, input.role)?;
+    let (email, first_name, last_name) = member_names(&input.email, &input.first_name, input.last_name.as_deref())?;
+    let hash = new_password_hash(input.password).await?;
+    let mut conn = state.pool.acquire().await?;
+    let fields = MemberFields {
+        email: &email,
+        first_name: &first_name,
+        last_name: &last_name,
+        role: input.role,
+    };
+    members::insert(&mut conn, tenant.id, &fields, hash.as_deref())
+        .await
+        .map_err(|e| email_conflict(e, "members_email"))
+}
+
+pub async fn get_member(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult<Member> {
+    members::get(&state.pool, tenant.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("member"))
+}
+
+pub async fn list_members(state: &AppState, tenant: &Tenant, options: &ListOptions<'_>) -> ApiResult<Slice<Member>> {
+    Ok(members::list(&state.pool, tenant.id, options.search, options.include_archived, options.skip, options.take).await?)
+}
+
+pub async fn replace_member(state: &AppState, tenant: &Tenant, caller: &Principal, id: i32, input: MemberInput) -> ApiResult<Member> {
+    let current = live_member(state, tenant, id).await?;
+    require_master_admin_for(caller, Some(current.role), input.role)?;
+    let (email, first_name, last_name) = member_names(&input.email, &input.first_name, input.last_name.as_deref())?;
+    save_member(state, tenant, id, &email, &first_name, &last_name, input.role, input.password).await
+}
+
+pub async fn patch_member(state: &AppState, tenant: &Tenant, caller: &Principal, id: i32, patch: MemberPatch) -> ApiResult<Member> {
+    let current = live_member(state, tenant, id).await?;
+    let role = required(patch.role, current.role, "role")?;
+    require_master_admin_for(caller, Some(current.role), role)?;
+    let email = required(patch.email, current.email, "email")?;
+    let first_name = required(patch.first_name, current.first_name, "firstName")?;
+    let last_name = patch.last_name.apply(Some(current.last_name)).unwrap_or_default();
+    let (email, first_name, last_name) = member_names(&email, &first_name, Some(&last_name))?;
+    let password = match patch.password {
+        Patch::Null => return Err(ApiError::validation("password", "a password cannot be cleared; set a new one")),
+        p => p.apply(None),
+    };
+    save_member(state, tenant, id, &email, &first_name, &last_name, role, password).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn save_member(
+    state: &AppState,
+    tenant: &Tenant,
+    id: i32,
+    email: &str,
+    first_name: &str,
+    last_name: &str,
+    role: MemberRole,
+    password: Option<String>,
+) -> ApiResult<Member> {
+    let hash = new_password_hash(password).await?;
+    let fields = MemberFields {
+        email,
+        first_name,
+        last_name,
+        role,
+    };
+    let member = members::update(&state.pool, tenant.id, id, &fields)
+        .await
+        .map_err(|e| email_conflict(e, "members_email"))?
+        .ok_or_else(|| ApiError::not_found("member"))?;
+    if let Some(hash) = hash {
+        members::set_password(&state.pool, tenant.id, id, &hash).await?;
+    }
+    // The role may have changed: credentials resolved for this member must be looked up again.
+    state.invalidate(Signal::Credentials(tenant.id)).await;
+    Ok(member)
+}
+
+pub async fn set_member_archived(state: &AppState, tenant: &Tenant, caller: &Principal, id: i32, archived: bool) -> ApiResult<Member> {
+    let current = get_member(state, tenant, id).await?;
+    require_master_admin_for(caller, Some(current.role), current.role)?;
+    if archived {
+        if let Actor::Member { id: me, .. } = caller.actor {
+            if me == id {
+                return Err(ApiError::validation("memberId", "you cannot archive yourself"));
+            }
+        }
+    }
+    let member = members::set_archived(&state.pool, tenant.id, id, archived)
+        .await
+        .map_err(|e| email_conflict(e, "members_email"))?
+        .ok_or_else(|| ApiError::not_found("member"))?;
+    state.invalidate(Signal::Credentials(tenant.id)).await;
+    Ok(member)
+}
+
+async fn live_member(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult<Member> {
+    let member = get_member(state, tenant, id).await?;
+    if member.archived_at.is_some() {
+        return Err(archived_conflict("member"));
+    }
+    Ok(member)
+}
+
+/// Only a master admin may grant, hold-change or remove the master admin role.
+fn require_master_admin_for(caller: &Principal, current: Option<MemberRole>, new: MemberRole) -> ApiResult<()> {
+    let touches_master = new == MemberRole::MasterAdmin || current == Some(MemberRole::MasterAdmin);
+    let caller_is_master = matches!(
+        caller.actor,
+        Actor::Member {
+            role: MemberRole::MasterAdmin,
+            ..
+        }
+    );
+    if touches_master && !caller_is_master {
+        return Err(ApiError::forbidden("only a master admin may manage master admins"));
+    }
+    Ok(())
+}
+
+fn member_names(email: &str, first_name: &str, last_name: Option<&str>) -> ApiResult<(String, String, String)> {
+    Ok((
+        validate::email("email", email)?,
+        validate::required_text("firstName", first_name, 100)?,
+        validate::optional_text("lastName", last_name.unwrap_or(""), 100)?,
+    ))
+}
+
+// ---- companies ----
+
+pub async fn create_company(state: &AppState, tenant: &Tenant, input: CompanyInput) -> ApiResult<Company> {
+    let (name, identifier) = company_names(&input.name, input.identifier.as_deref())?;
+    let mut conn = state.pool.acquire().await?;
+    companies::insert(&mut conn, tenant.id, &name, &identifier)
+        .await
+        .map_err(identifier_conflict)
+}
+
+pub async fn get_company(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult<Company> {
+    companies::get(&state.pool, tenant.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("company"))
+}
+
+pub async fn list_companies(state: &AppState, tenant: &Tenant, options: &ListOptions<'_>) -> ApiResult<Slice<Company>> {
+    Ok(companies::list(&state.pool, tenant.id, options.search, options.include_archived, options.skip, options.take).await?)
+}
+
+pub async fn replace_company(state: &AppState, tenant: &Tenant, id: i32, input: CompanyInput) -> ApiResult<Company> {
+    live_company(state, tenant, id).await?;
+    let (name, identifier) = company_names(&input.name, input.identifier.as_deref())?;
+    save_company(state, tenant, id, &name, &identifier).await
+}
+
+pub async fn patch_company(state: &AppState, tenant: &Tenant, id: i32, patch: CompanyPatch) -> ApiResult<Company> {
+    let current = live_company(state, tenant, id).await?;
+    let name = required(patch.name, current.name, "name")?;
+    let identifier = patch.identifier.apply(Some(current.identifier));
+    let (name, identifier) = company_names(&name, identifier.as_deref())?;
+    save_company(state, tenant, id, &name, &identifier).await
+}
+
+async fn save_company(state: &AppState, tenant: &Tenant, id: i32, name: &str, identifier: &str) -> ApiResult<Company> {
+    companies::update(&state.pool, tenant.id, id, name, identifier)
+        .await
+        .map_err(identifier_conflict)?
+        .ok_or_else(|| ApiError::not_found("company"))
+}
+
+pub async fn set_company_archived(state: &AppState, tenant: &Tenant, id: i32, archived: bool) -> ApiResult<Company> {
+    companies::set_archived(&state.pool, tenant.id, id, archived)
+        .await
+        .map_err(identifier_conflict)?
+        .ok_or_else(|| ApiError::not_found("company"))
+}
+
+async fn live_company(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult<Company> {
+    let company = get_company(state, tenant, id).await?;
+    if company.archived_at.is_some() {
+        return Err(archived_conflict("company"));
+    }
+    Ok(company)
+}
+
+fn company_names(name: &str, identifier: Option<&str>) -> ApiResult<(String, String)> {
+    let name = validate::required_text("name", name, 200)?;
+    let identifier = match identifier.map(str::trim).filter(|i| !i.is_empty()) {
+        Some(identifier) => validate::required_text("identifier", identifier, 100)?,
+        None => {
+            let derived: String = name.chars().filter(|c| c.is_alphanumeric()).take(100).collect();
+            if derived.is_empty() {
+                return Err(ApiError::validation("identifier", "identifier is required when the name has no letters or digits"));
+            }
+            derived
+        }
+    };
+    Ok((name, identifier))
+}
+
+// ---- contacts ----
+
+pub async fn create_contact(state: &AppState, tenant: &Tenant, input: ContactInput) -> ApiResult<Contact> {
+    let fields = contact_fields(state, tenant, &input).await?;
+    let hash = new_password_hash(input.password).await?;
+    let mut conn = state.pool.acquire().await?;
+    contacts::insert(&mut conn, tenant.id, &fields.borrowed(), hash.as_deref())
+        .await
+        .map_err(|e| email_conflict(e, "contacts_email"))
+}
+
+pub async fn get_contact(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult<Contact> {
+    contacts::get(&state.pool, tenant.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("contact"))
+}
+
+pub async fn list_contacts(
+    state: &AppState,
+    tenant: &Tenant,
+    company_id: Option<i32>,
+    options: &ListOptions<'_>,
+) -> ApiResult<Slice<Contact>> {
+    Ok(contacts::list(
+        &state.pool,
+        tenant.id,
+        company_id,
+        options.search,
+        options.include_archived,
+        options.skip,
+        options.take,
+    )
+    .await?)
+}
+
+pub async fn replace_contact(state: &AppState, tenant: &Tenant, id: i32, input: ContactInput) -> ApiResult<Contact> {
+    live_contact(state, tenant, id).await?;
+    let fields = contact_fields(state, tenant, &input).await?;
+    save_contact(state, tenant, id, fields, input.password).await
+}
+
+pub async fn patch_contact(state: &AppState, tenant: &Tenant, id: i32, patch: ContactPatch) -> ApiResult<Contact> {
+    let current = live_contact(state, tenant, id).await?;
+    let input = ContactInput {
+        company_id: required(patch.company_id, current.company_id, "companyId")?,
+        email: required(patch.email, current.email, "email")?,
+        first_name: required(patch.first_name, current.first_name, "firstName")?,
+        last_name: patch.last_name.apply(Some(current.last_name)),
+        phone: patch.phone.apply(current.phone),
+        password: match patch.password {
+            Patch::Null => return Err(ApiError::validation("password", "a password cannot be cleared; set a new one")),
+            p => p.apply(None),
+        },
+    };
+    let fields = contact_fields(state, tenant, &input).await?;
+    save_contact(state, tenant, id, fields, input.password).await
+}
+
+async fn save_contact(
+    state: &AppState,
+    tenant: &Tenant,
+    id: i32,
+    fields: OwnedContactFields,
+    password: Option<String>,
+) -> ApiResult<Contact> {
+    let hash = new_password_hash(password).await?;
+    let contact = contacts::update(&state.pool, tenant.id, id, &fields.borrowed())
+        .await
+        .map_err(|e| email_conflict(e, "contacts_email"))?
+        .ok_or_else(|| ApiError::not_found("contact"))?;
+    if let Some(hash) = hash {
+        contacts::set_password(&state.pool, tenant.id, id, &hash).await?;
+    }
+    // A contact's company is part of their principal.
+    state.invalidate(Signal::Credentials(tenant.id)).await;
+    Ok(contact)
+}
+
+pub async fn set_contact_archived(state: &AppState, tenant: &Tenant, id: i32, archived: bool) -> ApiResult<Contact> {
+    let contact = contacts::set_archived(&state.pool, tenant.id, id, archived)
+        .await
+        .map_err(|e| email_conflict(e, "contacts_email"))?
+        .ok_or_else(|| ApiError::not_found("contact"))?;
+    state.invalidate(Signal::Credentials(tenant.id)).await;
+    Ok(contact)
+}
+
+async fn live_contact(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult<Contact> {
+    let contact = get_contact(state, tenant, id).await?;
+    if contact.archived_at.is_some() {
+        return Err(archived_conflict("contact"));
+    }
+    Ok(contact)
+}
+
+struct OwnedContactFields {
+    company_id: i32,
+    email: String,
+    first_name: String,
+    last_name: String,
+    phone: Option<String>,
+}
+
+impl OwnedContactFields {
+    fn borrowed(&self) -> ContactFields<'_> {
+        ContactFields {
+            company_id: self.company_id,
+            email: &self.email,
+            first_name: &self.first_name,
+            last_name: &self.last_name,
+            phone: self.phone.as_deref(),
+        }
+    }
+}
+
+async fn contact_fields(state: &AppState, tenant: &Tenant, input: &ContactInput) -> ApiResult<OwnedContactFields> {
+    let fields = OwnedContactFields {
+        company_id: input.company_id,
+        email: validate::email("email", &input.email)?,
+        first_name: validate::required_text("firstName", &input.first_name, 100)?,
+        last_name: validate::optional_text("lastName", input.last_name.as_deref().unwrap_or(""), 100)?,
+        phone: input
+            .phone
+            .as_deref()
+            .map(|p| validate::optional_text("phone", p, 50))
+            .transpose()?
+            .filter(|p| !p.is_empty()),
+    };
+    if !companies::exists(&state.pool, tenant.id, input.company_id).await? {
+        return Err(ApiError::validation("companyId", "no such company"));
+    }
+    Ok(fields)
+}
+
+// ---- shared ----
+
+/// A patch of a field that cannot be empty: `null` is refused, absent keeps `current`.
+fn required<T>(patch: Patch<T>, current: T, field: &str) -> ApiResult<T> {
+    match patch {
+        Patch::Absent => Ok(current),
+        Patch::Value(v) => Ok(v),
+        Patch::Null => Err(ApiError::validation(field, format!("{field} cannot be cleared"))),
+    }
+}
+
+async fn new_password_hash(password: Option<String>) -> ApiResult<Option<String>> {
+    match password {
+        Some(p) => {
+            password::validate("password", &p)?;
+            Ok(Some(password::hash(p).await?))
+        }
+        None => Ok(None),
+    }
+}
+
+fn email_conflict(error: sqlx::Error, index: &str) -> ApiError {
+    if repo::is_unique_violation(&error, index) {
+        ApiError::conflict("email", "another active person in this helpdesk has this email")
+    } else {
+        error.into()
+    }
+}
+
+fn identifier_conflict(error: sqlx::Error) -> ApiError {
+    if repo::is_unique_violation(&error, "companies_identifier") {
+        ApiError::conflict("identifier", "another active company has this identifier")
+    } else {
+        error.into()
+    }
+}
+
+fn archived_conflict(what: &str) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::CONFLICT,
+        "Archived",
+        format!("this {what} is archived; restore it before changing it"),
+    )
+}

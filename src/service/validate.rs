@@ -1,0 +1,63 @@
+//! Field checks shared by the use cases. Each failure names the field.
+
+use crate::error::{ApiError, ApiResult};
+
+/// Trimmed, non-empty, at most `max` characters.
+pub fn required_text(field: &str, value: &str, max: usize) -> ApiResult<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(ApiError::validation(field, format!("{field} must not be empty")));
+    }
+    optional_text(field, value, max)
+}
+
+/// Trimmed, at most `max` characters (may be empty).
+pub fn optional_text(field: &str, value: &str, max: usize) -> ApiResult<String> {
+    let value = value.trim();
+    if value.chars().count() > max {
+        return Err(ApiError::validation(field, format!("{field} must be at most {max} characters")));
+    }
+    Ok(value.to_string())
+}
+
+pub fn email(field: &str, value: &str) -> ApiResult<String> {
+    let value = required_text(field, value, 254)?;
+    let valid = value
+        .split_once('@')
+        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
+        && !value.chars().any(char::is_whitespace);
+    if !valid {
+        return Err(ApiError::validation(field, format!("{field} is not an email address")));
+    }
+    Ok(value)
+}
+
+/// A DNS host name (lowercased), e.g. a custom domain.
+pub fn host_name(field: &str, value: &str) -> ApiResult<String> {
+    let value = value.trim().trim_end_matches('.').to_ascii_lowercase();
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if value.len() > 253 || !value.contains('.') || !value.split('.').all(label_ok) {
+        return Err(ApiError::validation(field, format!("`{value}` is not a host name")));
+    }
+    Ok(value)
+}
+
+/// An origin as browsers send it: `https://host[:port]`, no path.
+pub fn origin(field: &str, value: &str) -> ApiResult<String> {
+    let value = value.trim().trim_end_matches('/').to_ascii_lowercase();
+    let valid = value
+        .split_once("://")
+        .is_some_and(|(scheme, rest)| {
+            matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains(['/', '?', '#', '@', ' '])
+        });
+    if !valid {
+        return Err(ApiError::validation(field, format!("`{value}` is not an origin like https://example.com")));
+    }
+    Ok(value)
+}

@@ -1,0 +1,71 @@
+//! What every handler can reach: configuration, the pool, and the caches in front of it.
+
+use std::{ops::Deref, sync::Arc};
+
+use sqlx::PgPool;
+
+use crate::{
+    auth::{access_token::AccessTokens, resolve::AuthCache},
+    config::Config,
+    db::notify::{self, Signal},
+    secrets::ServerKey,
+    tenancy::TenantDirectory,
+};
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub config: Config,
+    pub pool: PgPool,
+    pub server_key: ServerKey,
+    pub tenants: TenantDirectory,
+    pub auth_cache: AuthCache,
+    pub tokens: AccessTokens,
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(config: Config, pool: PgPool, server_key: ServerKey) -> Self {
+        let tenants = TenantDirectory::new(&config.base_domain);
+        let tokens = AccessTokens::new(server_key.clone(), config.signing_key_rotation);
+        Self(Arc::new(Inner {
+            config,
+            pool,
+            server_key,
+            tenants,
+            auth_cache: AuthCache::default(),
+            tokens,
+        }))
+    }
+
+    /// Starts listening for other instances' invalidation signals.
+    pub fn listen_for_signals(&self) {
+        let state = self.clone();
+        notify::spawn_listener(self.pool.clone(), move |signal| state.apply(signal));
+    }
+
+    /// Drops what this instance cached about the change, then tells the other instances.
+    pub async fn invalidate(&self, signal: Signal) {
+        self.apply(signal);
+        if let Err(e) = notify::publish(&self.pool, signal).await {
+            tracing::warn!(error = %e, ?signal, "could not tell other instances about a change");
+        }
+    }
+
+    fn apply(&self, signal: Signal) {
+        match signal {
+            Signal::Tenant(id) => {
+                self.tenants.evict_tenant(id);
+                self.auth_cache.evict_tenant(id);
+            }
+            Signal::Credentials(id) => self.auth_cache.evict_tenant(id),
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Host header → tenant. Subdomains of the base domain and custom domains, case-insensitive, port
+//! ignored. Lookups are cached; a tenant's change evicts it on every instance.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    extract::{Request, State},
+    http::{StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use sqlx::PgPool;
+
+use crate::{
+    cache::TtlCache,
+    domain::{Tenant, TenantId, TenantStatus},
+    error::ApiError,
+    repo::tenants,
+    state::AppState,
+};
+
+const FOUND_TTL: Duration = Duration::from_secs(60);
+/// Unknown hosts are remembered briefly so a flood of them does not reach the database.
+const MISSING_TTL: Duration = Duration::from_secs(5);
+
+/// Which site a request is for.
+#[derive(Clone, Debug)]
+pub enum Site {
+    /// The bare base domain: health, Swagger, the platform (provisioning) API.
+    Platform,
+    Tenant(Arc<Tenant>),
+}
+
+pub struct TenantDirectory {
+    base_domain: String,
+    by_host: TtlCache<String, Option<Arc<Tenant>>>,
+}
+
+impl TenantDirectory {
+    pub fn new(base_domain: &str) -> Self {
+        Self {
+            base_domain: base_domain.to_ascii_lowercase(),
+            by_host: TtlCache::new(50_000),
+        }
+    }
+
+    pub fn base_domain(&self) -> &str {
+        &self.base_domain
+    }
+
+    /// The site for a `Host` header value, or `None` when no tenant has that host.
+    pub async fn site_for(&self, pool: &PgPool, host: &str) -> Result<Option<Site>, sqlx::Error> {
+        let host = normalize_host(host);
+        if host == self.base_domain {
+            return Ok(Some(Site::Platform));
+        }
+        if let Some(cached) = self.by_host.get(&host) {
+            return Ok(cached.map(Site::Tenant));
+        }
+        let found = match host
+            .strip_suffix(&self.base_domain)
+            .and_then(|rest| rest.strip_suffix('.'))
+        {
+            Some(slug) if !slug.is_empty() && !slug.contains('.') => tenants::find_by_slug(pool, slug).await?,
+            _ => tenants::find_by_domain(pool, &host).await?,
+        }
+        .map(Arc::new);
+        let ttl = if found.is_some() { FOUND_TTL } else { MISSING_TTL };
+        self.by_host.insert(host, found.clone(), ttl);
+        Ok(found.map(Site::Tenant))
+    }
+
+    pub fn evict_tenant(&self, tenant: TenantId) {
+        // Negative entries go too: the change may have added the host they were about.
+        self.by_host.retain(|_, t| t.as_ref().is_some_and(|t| t.id != tenant));
+    }
+}
+
+/// Lowercase, without port or trailing dot.
+pub fn normalize_host(host: &str) -> String {
+    let host = host.trim();
+    let without_port = if host.starts_with('[') {
+        host.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
+    } else {
+        match host.rsplit_once(':') {
+            Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name.to_string(),
+            _ => host.to_string(),
+        }
+    };
+    without_port.trim_end_matches('.').to_ascii_lowercase()
+}
+
+pub fn tenant_not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "TenantNotFound", "no helpdesk is served at this host name")
+}
+
+/// Paths answered on any host, with or without a tenant.
+fn is_open_path(path: &str) -> bool {
+    matches!(path, "/health" | "/ready" | "/.well-known/jwks.json")
+        || path == "/swagger"
+        || path.starts_with("/swagger/")
+}
+
+fn is_platform_path(path: &str) -> bool {
+    path.starts_with("/api/v3/platform/") || path == "/api/v3/platform"
+}
+
+pub async fn resolve_site(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| request.uri().host())
+        .unwrap_or("")
+        .to_string();
+    let site = match state.tenants.site_for(&state.pool, &host).await {
+        Ok(site) => site,
+        Err(e) => return ApiError::internal(e).into_response(),
+    };
+    match site {
+        Some(Site::Platform) if !is_open_path(&path) && !is_platform_path(&path) => {
+            return tenant_not_found().into_response();
+        }
+        Some(Site::Tenant(_)) if is_platform_path(&path) => {
+            return ApiError::new(StatusCode::NOT_FOUND, "NotFound", "the platform API is served on the base domain only")
+                .into_response();
+        }
+        Some(Site::Tenant(ref tenant)) if tenant.status == TenantStatus::Suspended && !is_open_path(&path) => {
+            return ApiError::new(StatusCode::FORBIDDEN, "TenantSuspended", "this helpdesk is suspended").into_response();
+        }
+        None if !is_open_path(&path) => return tenant_not_found().into_response(),
+        _ => {}
+    }
+    if let Some(site) = site {
+        request.extensions_mut().insert(site);
+    }
+    next.run(request).await
+}
