@@ -91,14 +91,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Query::<T>::try_from_uri(&parts.uri).map(|q| ApiQuery(q.0)).map_err(|rejection| {
-            let text = rejection.body_text();
-            let field = text
-                .split("field `")
-                .nth(1)
-                .and_then(|rest| rest.split('`').next())
-                .unwrap_or("query");
-            ApiError::bad_request(field, text.replace("Failed to deserialize query string: ", "invalid query string: "))
+            let detail = rejection.body_text();
+            let detail = detail.trim_start_matches("Failed to deserialize query string: ").to_string();
+            ApiError::bad_request(&query_field(&detail), format!("invalid query string: {detail}"))
         })
+    }
+}
+
+/// serde_urlencoded names the field either as "`name`" in the message or as a "name: " prefix.
+fn query_field(detail: &str) -> String {
+    if let Some(name) = detail.split('`').nth(1) {
+        return name.to_string();
+    }
+    match detail.split_once(": ") {
+        Some((name, _)) if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => name.to_string(),
+        _ => "query".to_string(),
     }
 }
 

@@ -1,0 +1,153 @@
+//! The `deskd` binary itself: provisioning from the command line, and a server that stops cleanly.
+
+use std::{
+    io::{Read, Write},
+    net::{SocketAddr, TcpStream},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use axum::http::StatusCode;
+
+use crate::support::{PASSWORD, TestApp};
+
+/// A `postgres://` URL for the test's own database (TCP or the private cluster's socket).
+fn database_url(app: &TestApp) -> String {
+    let o = &app.database_url_options;
+    match o.get_socket() {
+        Some(socket) => format!(
+            "postgres://{}@localhost:{}/{}?host={}",
+            o.get_username(),
+            o.get_port(),
+            app.database_name,
+            socket.display()
+        ),
+        None => {
+            let url = std::env::var("DATABASE_URL").expect("a TCP test database comes from DATABASE_URL");
+            let (base, _) = url.rsplit_once('/').unwrap();
+            format!("{base}/{}", app.database_name)
+        }
+    }
+}
+
+fn deskd(app: &TestApp, data_dir: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_deskd"));
+    command
+        .env("DATABASE_URL", database_url(app))
+        .env("DESKD_DATA_DIR", data_dir)
+        .env("DESKD_BASE_DOMAIN", "localhost")
+        .env("RUST_LOG", "warn");
+    command
+}
+
+#[tokio::test]
+async fn the_cli_provisions_a_tenant_and_prints_a_working_api_key_last() {
+    let app = TestApp::new().await;
+    let data = tempdir();
+    let out = deskd(&app, &data)
+        .args(["tenant", "create", "--slug", "cli", "--name", "CLI IT", "--admin-email", "root@cli.test", "--admin-password", PASSWORD])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = deskd(&app, &data)
+        .args(["api-key", "create", "--tenant", "cli", "--name", "ci"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let key = stdout.lines().last().unwrap().trim();
+    assert!(key.starts_with("ddk_"), "{stdout}");
+    let r = app.get("cli.localhost", "/api/v3/admin/members").auth(&format!("DdApi {key}")).send().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["results"][0]["email"], "root@cli.test");
+
+    let listed = deskd(&app, &data).args(["api-key", "list", "--tenant", "cli"]).output().unwrap();
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    assert!(listed.contains("\tci\t") && !listed.contains(key), "{listed}");
+    let id = listed.split('\t').next().unwrap();
+    let revoked = deskd(&app, &data).args(["api-key", "revoke", "--tenant", "cli", "--id", id]).output().unwrap();
+    assert!(revoked.status.success());
+    // The key was cached by this instance; the CLI's revocation reaches it through LISTEN/NOTIFY.
+    let started = Instant::now();
+    loop {
+        let r = app.get("cli.localhost", "/api/v3/admin/members").auth(&format!("DdApi {key}")).send().await;
+        if r.status == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "the revocation never reached this instance");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let tenants = deskd(&app, &data).args(["tenant", "list"]).output().unwrap();
+    assert!(String::from_utf8(tenants.stdout).unwrap().starts_with("cli\tactive\tCLI IT"));
+    let bad = deskd(&app, &data)
+        .args(["tenant", "create", "--slug", "cli", "--name", "Again", "--admin-email", "x@cli.test", "--admin-password", PASSWORD])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("taken"));
+}
+
+#[tokio::test]
+async fn the_server_finishes_in_flight_requests_when_told_to_stop() {
+    let app = TestApp::new().await;
+    let data = tempdir();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut server = deskd(&app, &data)
+        .args(["serve", "--bind", &addr.to_string()])
+        .env("DESKD_PLATFORM_TOKEN", "platform-secret")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while TcpStream::connect(addr).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(30), "the server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Start a request, stop the server half-way through its body, then finish the body.
+    let body = format!(r#"{{"slug":"late","name":"Late IT","adminEmail":"a@late.test","adminPassword":"{PASSWORD}"}}"#);
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "POST /api/v3/platform/tenants HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer platform-secret\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        body.len(),
+        &body[..10]
+    )
+    .unwrap();
+    stream.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    unsafe { libc::kill(server.id() as i32, libc::SIGTERM) };
+    std::thread::sleep(Duration::from_millis(300));
+    stream.write_all(body[10..].as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    let status = wait(&mut server, Duration::from_secs(20));
+    assert!(status.success(), "deskd exited with {status}");
+    // New connections are refused once it has stopped.
+    assert!(TcpStream::connect(addr).is_err());
+    let tenant = deskd::repo::tenants::find_by_slug(&app.pool, "late").await.unwrap();
+    assert!(tenant.is_some());
+}
+
+fn wait(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("deskd did not stop within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("deskd-cli-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -1,0 +1,10 @@
+//! Integration tests: a real PostgreSQL, the real router (and, for the CLI, the real binary).
+
+mod cli;
+mod credentials;
+mod errors;
+mod openapi;
+mod people;
+mod sessions;
+mod support;
+mod tenancy;

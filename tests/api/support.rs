@@ -1,0 +1,354 @@
+//! The test harness: a real PostgreSQL (the one at `DATABASE_URL`, else a private cluster under
+//! `target/tmp`), a fresh database per test cloned from a migrated template, and requests driven
+//! through the real router.
+
+use std::{
+    net::SocketAddr,
+    sync::{Mutex, OnceLock},
+    time::Duration,
+};
+
+use axum::{
+    Router,
+    body::Body,
+    extract::ConnectInfo,
+    http::{HeaderMap, Method, Request, StatusCode},
+};
+use deskd::{
+    config::{Config, Secret},
+    db::{Durability, ManagedPostgres},
+    secrets::ServerKey,
+    service::tenants::{NewTenant, provision},
+    state::AppState,
+};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use sqlx::{
+    ConnectOptions, Connection, PgPool,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+use tower::ServiceExt;
+
+pub const PLATFORM_TOKEN: &str = "test-platform-token";
+pub const PASSWORD: &str = "correct horse battery";
+
+static SERVER: OnceLock<PgConnectOptions> = OnceLock::new();
+static CLUSTER: Mutex<Option<ManagedPostgres>> = Mutex::new(None);
+static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+extern "C" fn stop_cluster() {
+    if let Ok(mut cluster) = CLUSTER.lock() {
+        if let Some(mut c) = cluster.take() {
+            c.stop();
+        }
+    }
+}
+
+/// Connection options for the server's maintenance database.
+fn server() -> PgConnectOptions {
+    SERVER
+        .get_or_init(|| match std::env::var("DATABASE_URL") {
+            Ok(url) if !url.is_empty() => url.parse::<PgConnectOptions>().expect("DATABASE_URL parses"),
+            _ => {
+                let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("deskd-test-pg");
+                let cluster = ManagedPostgres::start(&dir, Durability::Disposable).unwrap_or_else(|e| panic!("{e:#}"));
+                let options = cluster.connect_options("postgres");
+                *CLUSTER.lock().unwrap() = Some(cluster);
+                // The test binary ends with exit(), which runs atexit handlers, not destructors.
+                unsafe { libc::atexit(stop_cluster) };
+                options
+            }
+        })
+        .clone()
+}
+
+/// A migrated database that each test's database is cloned from, made once per migration set.
+async fn template() -> String {
+    TEMPLATE
+        .get_or_init(|| async {
+            let mut digest = String::new();
+            for m in deskd::db::MIGRATOR.iter() {
+                digest.push_str(&hex(&m.checksum));
+            }
+            let name = format!("deskd_tmpl_{}", &sha(&digest)[..16]);
+            let mut admin = server().connect().await.expect("connect to PostgreSQL");
+            sqlx::query("SELECT pg_advisory_lock(727170002)").execute(&mut admin).await.unwrap();
+            let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                .bind(&name)
+                .fetch_one(&mut admin)
+                .await
+                .unwrap();
+            if !exists {
+                let building = format!("{name}_building");
+                exec(&mut admin, &format!("DROP DATABASE IF EXISTS {building}")).await;
+                exec(&mut admin, &format!("CREATE DATABASE {building}")).await;
+                let pool = PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(server().database(&building))
+                    .await
+                    .unwrap();
+                deskd::db::migrate(&pool).await.unwrap();
+                pool.close().await;
+                exec(&mut admin, &format!("ALTER DATABASE {building} RENAME TO {name}")).await;
+            }
+            sweep_stale(&mut admin).await;
+            sqlx::query("SELECT pg_advisory_unlock(727170002)").execute(&mut admin).await.unwrap();
+            admin.close().await.unwrap();
+            name
+        })
+        .await
+        .clone()
+}
+
+/// Drops test databases left by runs more than two hours old (a crashed run leaves them).
+async fn sweep_stale(admin: &mut sqlx::PgConnection) {
+    let names: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'deskd_test_%'")
+        .fetch_all(&mut *admin)
+        .await
+        .unwrap();
+    let now = unix_now();
+    for name in names {
+        let started: u64 = name.split('_').nth(2).and_then(|s| s.parse().ok()).unwrap_or(now);
+        if now.saturating_sub(started) > 7200 {
+            exec(admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+        }
+    }
+}
+
+async fn exec(conn: &mut sqlx::PgConnection, sql: &str) {
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .execute(conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn sha(text: &str) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(text.as_bytes()))
+}
+
+/// A fresh database for one test, cloned from the template.
+pub async fn fresh_database() -> (PgPool, PgConnectOptions, String) {
+    let template = template().await;
+    let name = format!("deskd_test_{}_{}", unix_now(), uuid::Uuid::new_v4().simple());
+    let mut admin = server().connect().await.expect("connect to PostgreSQL");
+    // Cloning fails while another session uses the template; that is brief, so retry.
+    for attempt in 0.. {
+        match sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} TEMPLATE {template}")))
+            .execute(&mut admin)
+            .await
+        {
+            Ok(_) => break,
+            Err(e) if attempt < 50 => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("creating the test database: {e}"),
+        }
+    }
+    admin.close().await.unwrap();
+    let options = server().database(&name);
+    let pool = PgPoolOptions::new()
+        .max_connections(8)
+        .connect_with(options.clone())
+        .await
+        .expect("connect to the test database");
+    (pool, options, name)
+}
+
+pub fn test_config() -> Config {
+    Config {
+        base_domain: "localhost".into(),
+        platform_token: Some(Secret::new(PLATFORM_TOKEN)),
+        data_dir: std::env::temp_dir().join("deskd-tests"),
+        ..Config::default()
+    }
+}
+
+pub struct TestApp {
+    pub state: AppState,
+    pub router: Router,
+    pub pool: PgPool,
+    pub database_url_options: PgConnectOptions,
+    pub database_name: String,
+}
+
+pub struct TestTenant {
+    pub tenant: deskd::domain::Tenant,
+    pub host: String,
+    pub admin_email: String,
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with_config(|_| {}).await
+    }
+
+    pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
+        let (pool, options, name) = fresh_database().await;
+        let mut config = test_config();
+        adjust(&mut config);
+        let state = AppState::new(config, pool.clone(), ServerKey::from_bytes(&[7u8; 32]));
+        state.listen_for_signals();
+        let router = deskd::build_app(state.clone());
+        Self {
+            state,
+            router,
+            pool,
+            database_url_options: options,
+            database_name: name,
+        }
+    }
+
+    /// A tenant `slug` on `{slug}.localhost`, with a master admin `admin@{slug}.test`.
+    pub async fn tenant(&self, slug: &str) -> TestTenant {
+        let admin_email = format!("admin@{slug}.test");
+        let (details, _) = provision(
+            &self.state,
+            NewTenant {
+                slug: slug.into(),
+                name: format!("{slug} IT"),
+                admin_email: admin_email.clone(),
+                admin_password: PASSWORD.into(),
+                admin_first_name: None,
+                custom_domains: vec![],
+            },
+        )
+        .await
+        .expect("provision a tenant");
+        TestTenant {
+            tenant: details.tenant,
+            host: format!("{slug}.localhost"),
+            admin_email,
+        }
+    }
+
+    pub fn call(&self, method: Method, host: &str, path: &str) -> Call<'_> {
+        Call {
+            app: self,
+            request: Request::builder().method(method).uri(path).header("host", host),
+            body: Body::empty(),
+            client: SocketAddr::from(([192, 0, 2, 1], 40000)),
+        }
+    }
+
+    pub fn get(&self, host: &str, path: &str) -> Call<'_> {
+        self.call(Method::GET, host, path)
+    }
+
+    pub fn post(&self, host: &str, path: &str) -> Call<'_> {
+        self.call(Method::POST, host, path)
+    }
+
+    /// An API key for the tenant, made through the admin API by its master admin.
+    pub async fn api_key(&self, tenant: &TestTenant, scope: &str) -> String {
+        let cookie = self.sign_in(tenant, "tech", &tenant.admin_email, PASSWORD).await;
+        let r = self
+            .post(&tenant.host, "/api/v3/admin/api-keys")
+            .cookie(&cookie)
+            .same_origin(&tenant.host)
+            .json(serde_json::json!({"name": "test", "scope": scope}))
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+        r.json["key"].as_str().unwrap().to_string()
+    }
+
+    /// Signs in on the portal (`portal`) or tech (`tech`) API; answers the `Cookie` header value.
+    pub async fn sign_in(&self, tenant: &TestTenant, family: &str, email: &str, password: &str) -> String {
+        let r = self
+            .post(&tenant.host, &format!("/api/v2/{family}/auth/login"))
+            .json(serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "sign-in failed: {}", r.json);
+        let set_cookie = r.headers["set-cookie"].to_str().unwrap();
+        set_cookie.split(';').next().unwrap().to_string()
+    }
+}
+
+pub struct Call<'a> {
+    app: &'a TestApp,
+    request: axum::http::request::Builder,
+    body: Body,
+    client: SocketAddr,
+}
+
+impl Call<'_> {
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.request = self.request.header(name, value);
+        self
+    }
+
+    pub fn auth(self, value: &str) -> Self {
+        self.header("authorization", value)
+    }
+
+    pub fn cookie(self, value: &str) -> Self {
+        self.header("cookie", value)
+    }
+
+    pub fn same_origin(self, host: &str) -> Self {
+        self.header("origin", &format!("https://{host}"))
+    }
+
+    pub fn from_address(mut self, ip: [u8; 4]) -> Self {
+        self.client = SocketAddr::from((ip, 40000));
+        self
+    }
+
+    pub fn json(mut self, value: Value) -> Self {
+        self.request = self.request.header("content-type", "application/json");
+        self.body = Body::from(value.to_string());
+        self
+    }
+
+    pub fn raw_body(mut self, content_type: &str, body: impl Into<Body>) -> Self {
+        self.request = self.request.header("content-type", content_type);
+        self.body = body.into();
+        self
+    }
+
+    pub async fn send(self) -> TestResponse {
+        let mut request = self.request.body(self.body).unwrap();
+        request.extensions_mut().insert(ConnectInfo(self.client));
+        let response = self.app.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        TestResponse {
+            status,
+            headers,
+            json,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub json: Value,
+    pub text: String,
+}
+
+impl TestResponse {
+    /// Asserts the standard error body and its code.
+    pub fn assert_error(&self, status: StatusCode, code: &str) {
+        assert_eq!(self.status, status, "{}", self.text);
+        assert_eq!(self.json["errorCode"], code, "{}", self.text);
+        assert_eq!(self.json["status"], status.as_u16(), "{}", self.text);
+        assert!(self.json["message"].as_str().is_some_and(|m| !m.is_empty()), "{}", self.text);
+        let request_id = self.json["requestId"].as_str().expect("requestId");
+        assert_eq!(self.headers["x-request-id"].to_str().unwrap(), request_id);
+    }
+}
