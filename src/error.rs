@@ -77,7 +77,11 @@ impl ApiError {
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "NotFound", format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("{what} not found"),
+        )
     }
 
     pub fn bad_request(field: &str, message: impl Into<String>) -> Self {
@@ -85,7 +89,12 @@ impl ApiError {
     }
 
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed", message).with_field(field)
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "ValidationFailed",
+            message,
+        )
+        .with_field(field)
     }
 
     pub fn conflict(field: &str, message: impl Into<String>) -> Self {
@@ -103,7 +112,11 @@ impl ApiError {
     }
 
     pub fn body(&self) -> ErrorBody {
-        let title = self.status.canonical_reason().unwrap_or("Error").to_string();
+        let title = self
+            .status
+            .canonical_reason()
+            .unwrap_or("Error")
+            .to_string();
         ErrorBody {
             error_code: self.code.to_string(),
             message: self.message.clone(),

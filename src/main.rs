@@ -16,7 +16,11 @@ use deskd::{
 };
 
 #[derive(Parser)]
-#[command(name = "deskd", version, about = "Multi-tenant helpdesk API server compatible with DeskDirector's API")]
+#[command(
+    name = "deskd",
+    version,
+    about = "Multi-tenant helpdesk API server compatible with DeskDirector's API"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -138,14 +142,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn serve(config: Config, demo: bool, generated_platform_token: Option<String>) -> anyhow::Result<()> {
+async fn serve(
+    config: Config,
+    demo: bool,
+    generated_platform_token: Option<String>,
+) -> anyhow::Result<()> {
     let bind = config.bind;
     let base_domain = config.base_domain.clone();
     let (database, state) = deskd::start(config).await?;
     state.listen_for_signals();
     if demo {
-        let seeded = demo::seed(&state).await.map_err(|e| anyhow::anyhow!("seeding the demo tenant: {}", e.message))?;
-        print_demo(bind, &base_domain, &seeded.api_key, generated_platform_token.as_deref());
+        let seeded = demo::seed(&state)
+            .await
+            .map_err(|e| anyhow::anyhow!("seeding the demo tenant: {}", e.message))?;
+        print_demo(
+            bind,
+            &base_domain,
+            &seeded.api_key,
+            generated_platform_token.as_deref(),
+        );
     }
     let listener = tokio::net::TcpListener::bind(bind)
         .await
@@ -165,10 +180,21 @@ async fn serve(config: Config, demo: bool, generated_platform_token: Option<Stri
 fn print_demo(bind: SocketAddr, base_domain: &str, api_key: &str, platform_token: Option<&str>) {
     let host = format!("{}.{base_domain}", demo::SLUG);
     println!();
-    println!("Demo helpdesk ready: http://{host}:{} (or call http://{bind} with `Host: {host}`)", bind.port());
-    println!("  admin    {} / {}", demo::ADMIN_EMAIL, demo::ADMIN_PASSWORD);
+    println!(
+        "Demo helpdesk ready: http://{host}:{} (or call http://{bind} with `Host: {host}`)",
+        bind.port()
+    );
+    println!(
+        "  admin    {} / {}",
+        demo::ADMIN_EMAIL,
+        demo::ADMIN_PASSWORD
+    );
     println!("  tech     {} / {}", demo::TECH_EMAIL, demo::TECH_PASSWORD);
-    println!("  contact  {} / {}", demo::CONTACT_EMAIL, demo::CONTACT_PASSWORD);
+    println!(
+        "  contact  {} / {}",
+        demo::CONTACT_EMAIL,
+        demo::CONTACT_PASSWORD
+    );
     println!("  API key  {api_key}");
     if let Some(token) = platform_token {
         println!("  platform token (this run only)  {token}");
@@ -195,7 +221,9 @@ async fn tenant_command(config: Config, command: TenantCommand) -> anyhow::Resul
                 admin_first_name: None,
                 custom_domains: domains,
             };
-            let (details, admin) = tenants::provision(&state, input).await.map_err(service_error)?;
+            let (details, admin) = tenants::provision(&state, input)
+                .await
+                .map_err(service_error)?;
             println!(
                 "created tenant `{}` ({}) with master admin {} (member {})",
                 details.tenant.slug, details.tenant.name, admin.email, admin.id
@@ -221,7 +249,12 @@ async fn api_key_command(config: Config, command: ApiKeyCommand) -> anyhow::Resu
     let (_db, state) = deskd::start(config).await?;
     let tenant_of = |slug: String| {
         let state = state.clone();
-        async move { tenants::get(&state, &slug).await.map(|d| d.tenant).map_err(service_error) }
+        async move {
+            tenants::get(&state, &slug)
+                .await
+                .map(|d| d.tenant)
+                .map_err(service_error)
+        }
     };
     match command {
         ApiKeyCommand::Create {
@@ -231,26 +264,49 @@ async fn api_key_command(config: Config, command: ApiKeyCommand) -> anyhow::Resu
             expires_in_days,
         } => {
             let tenant = tenant_of(tenant).await?;
-            let scope = KeyScope::parse(&scope).ok_or_else(|| anyhow::anyhow!("--scope must be `read` or `read_write`"))?;
+            let scope = KeyScope::parse(&scope)
+                .ok_or_else(|| anyhow::anyhow!("--scope must be `read` or `read_write`"))?;
             let input = NewApiKeyInput {
                 name,
                 scope,
-                expires_at: expires_in_days.map(|d| chrono::Utc::now() + chrono::Duration::days(d.into())),
+                expires_at: expires_in_days
+                    .map(|d| chrono::Utc::now() + chrono::Duration::days(d.into())),
             };
-            let created = credentials::create_api_key(&state, &tenant, input, "cli").await.map_err(service_error)?;
-            println!("created API key {} ({}) for tenant `{}`; it is shown once:", created.record.id, created.record.name, tenant.slug);
+            let created = credentials::create_api_key(&state, &tenant, input, "cli")
+                .await
+                .map_err(service_error)?;
+            println!(
+                "created API key {} ({}) for tenant `{}`; it is shown once:",
+                created.record.id, created.record.name, tenant.slug
+            );
             println!("{}", created.secret);
         }
         ApiKeyCommand::List { tenant } => {
             let tenant = tenant_of(tenant).await?;
-            for key in credentials::list_api_keys(&state, &tenant).await.map_err(service_error)? {
-                let status = if key.revoked_at.is_some() { "revoked" } else { "active" };
-                println!("{}\t{}\t{}\t{}\t{}…", key.id, key.name, key.scope.as_str(), status, key.key_prefix);
+            for key in credentials::list_api_keys(&state, &tenant)
+                .await
+                .map_err(service_error)?
+            {
+                let status = if key.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}…",
+                    key.id,
+                    key.name,
+                    key.scope.as_str(),
+                    status,
+                    key.key_prefix
+                );
             }
         }
         ApiKeyCommand::Revoke { tenant, id } => {
             let tenant = tenant_of(tenant).await?;
-            let key = credentials::revoke_api_key(&state, &tenant, &id).await.map_err(service_error)?;
+            let key = credentials::revoke_api_key(&state, &tenant, &id)
+                .await
+                .map_err(service_error)?;
             println!("revoked API key {} ({})", key.id, key.name);
         }
     }

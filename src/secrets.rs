@@ -57,14 +57,15 @@ impl ServerKey {
     /// `DESKD_SECRET_KEY` when configured, otherwise a key kept in `data_dir/secret.key` (created once).
     pub fn load(configured: Option<&Secret>, data_dir: &Path) -> anyhow::Result<Self> {
         if let Some(secret) = configured {
-            return Ok(Self::from_bytes(&decode_key(secret.expose()).ok_or_else(|| {
-                anyhow::anyhow!("DESKD_SECRET_KEY must be 32 bytes, hex or base64 encoded")
-            })?));
+            return Ok(Self::from_bytes(&decode_key(secret.expose()).ok_or_else(
+                || anyhow::anyhow!("DESKD_SECRET_KEY must be 32 bytes, hex or base64 encoded"),
+            )?));
         }
         let path = data_dir.join("secret.key");
         if let Ok(text) = std::fs::read_to_string(&path) {
-            let bytes = decode_key(text.trim())
-                .ok_or_else(|| anyhow::anyhow!("{} does not hold a 32-byte hex key", path.display()))?;
+            let bytes = decode_key(text.trim()).ok_or_else(|| {
+                anyhow::anyhow!("{} does not hold a 32-byte hex key", path.display())
+            })?;
             return Ok(Self::from_bytes(&bytes));
         }
         std::fs::create_dir_all(data_dir)?;

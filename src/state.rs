@@ -9,6 +9,7 @@ use crate::{
     config::Config,
     db::notify::{self, Signal},
     secrets::ServerKey,
+    service::people::ProfileCache,
     tenancy::TenantDirectory,
 };
 
@@ -22,6 +23,7 @@ pub struct Inner {
     pub tenants: TenantDirectory,
     pub auth_cache: AuthCache,
     pub tokens: AccessTokens,
+    pub profiles: ProfileCache,
 }
 
 impl Deref for AppState {
@@ -42,6 +44,7 @@ impl AppState {
             tenants,
             auth_cache: AuthCache::default(),
             tokens,
+            profiles: ProfileCache::default(),
         }))
     }
 
@@ -64,8 +67,12 @@ impl AppState {
             Signal::Tenant(id) => {
                 self.tenants.evict_tenant(id);
                 self.auth_cache.evict_tenant(id);
+                self.profiles.evict_tenant(id);
             }
-            Signal::Credentials(id) => self.auth_cache.evict_tenant(id),
+            Signal::Credentials(id) => {
+                self.auth_cache.evict_tenant(id);
+                self.profiles.evict_tenant(id);
+            }
         }
     }
 }

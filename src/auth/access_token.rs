@@ -105,7 +105,8 @@ impl AccessTokens {
         user_id: i32,
         lifetime: Duration,
     ) -> ApiResult<MintedToken> {
-        self.mint_at(pool, tenant, kind, user_id, Utc::now(), lifetime).await
+        self.mint_at(pool, tenant, kind, user_id, Utc::now(), lifetime)
+            .await
     }
 
     /// Mints as if at `issued_at` (tests use this to make expired tokens).
@@ -120,7 +121,8 @@ impl AccessTokens {
     ) -> ApiResult<MintedToken> {
         let lifetime = lifetime.min(MAX_LIFETIME);
         let key = self.active_key(pool).await?;
-        let expires_at = issued_at + chrono::Duration::from_std(lifetime).map_err(ApiError::internal)?;
+        let expires_at =
+            issued_at + chrono::Duration::from_std(lifetime).map_err(ApiError::internal)?;
         let marker = match kind {
             UserKind::Contact => 'c',
             UserKind::Member => 'm',
@@ -139,7 +141,8 @@ impl AccessTokens {
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(key.kid.clone());
-        let token = jsonwebtoken::encode(&header, &claims, &key.encoding).map_err(ApiError::internal)?;
+        let token =
+            jsonwebtoken::encode(&header, &claims, &key.encoding).map_err(ApiError::internal)?;
         Ok(MintedToken { token, expires_at })
     }
 
@@ -163,7 +166,8 @@ impl AccessTokens {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&["portal", "tech"]);
         validation.leeway = 5;
-        let data = jsonwebtoken::decode::<Claims>(token, &key.decoding, &validation).map_err(|_| invalid())?;
+        let data = jsonwebtoken::decode::<Claims>(token, &key.decoding, &validation)
+            .map_err(|_| invalid())?;
         if data.claims.aud != audience(data.claims.kind) {
             return Err(invalid());
         }
@@ -202,7 +206,8 @@ impl AccessTokens {
 
     fn newest_fresh(&self) -> Option<std::sync::Arc<LoadedKey>> {
         let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
-        let fresh_after = Utc::now() - chrono::Duration::from_std(self.rotation).unwrap_or(chrono::Duration::MAX);
+        let fresh_after =
+            Utc::now() - chrono::Duration::from_std(self.rotation).unwrap_or(chrono::Duration::MAX);
         keys.first().filter(|k| k.created_at > fresh_after).cloned()
     }
 
@@ -223,11 +228,15 @@ impl AccessTokens {
     /// Creates a key under an advisory lock, so instances starting together make only one.
     async fn create_key_unless_fresh(&self, pool: &PgPool) -> ApiResult<()> {
         let mut tx = pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock(727170001)").execute(&mut *tx).await?;
-        let newest: Option<DateTime<Utc>> = sqlx::query_scalar("SELECT max(created_at) FROM signing_keys")
-            .fetch_one(&mut *tx)
+        sqlx::query("SELECT pg_advisory_xact_lock(727170001)")
+            .execute(&mut *tx)
             .await?;
-        let fresh_after = Utc::now() - chrono::Duration::from_std(self.rotation).map_err(ApiError::internal)?;
+        let newest: Option<DateTime<Utc>> =
+            sqlx::query_scalar("SELECT max(created_at) FROM signing_keys")
+                .fetch_one(&mut *tx)
+                .await?;
+        let fresh_after =
+            Utc::now() - chrono::Duration::from_std(self.rotation).map_err(ApiError::internal)?;
         if newest.is_none_or(|t| t <= fresh_after) {
             let row = self.new_key_row()?;
             sqlx::query(
@@ -263,7 +272,8 @@ impl AccessTokens {
             private_key_enc: self.server_key.seal(&seed),
             public_key: signing.verifying_key().to_bytes().to_vec(),
             created_at,
-            retire_after: created_at + chrono::Duration::from_std(keep).map_err(ApiError::internal)?,
+            retire_after: created_at
+                + chrono::Duration::from_std(keep).map_err(ApiError::internal)?,
         })
     }
 

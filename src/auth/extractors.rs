@@ -35,7 +35,10 @@ fn admit(parts: &Parts, family: Family) -> Result<(Arc<Tenant>, Principal), ApiE
         _ => return Err(crate::tenancy::tenant_not_found()),
     };
     let anonymous = Authentication::Anonymous;
-    let authentication = parts.extensions.get::<Authentication>().unwrap_or(&anonymous);
+    let authentication = parts
+        .extensions
+        .get::<Authentication>()
+        .unwrap_or(&anonymous);
     let principal = family.admit(authentication, &parts.method)?.clone();
     Ok((tenant, principal))
 }
@@ -138,7 +141,10 @@ pub struct ClientAddr(pub IpAddr);
 impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
@@ -156,7 +162,11 @@ impl FromRequestParts<AppState> for ClientAddr {
             .flat_map(|v| v.split(','))
             .filter_map(|s| s.trim().parse::<IpAddr>().ok())
             .collect::<Vec<_>>();
-        let client = forwarded.into_iter().rev().find(|ip| !trusted.contains(ip)).unwrap_or(peer);
+        let client = forwarded
+            .into_iter()
+            .rev()
+            .find(|ip| !trusted.contains(ip))
+            .unwrap_or(peer);
         Ok(Self(client))
     }
 }

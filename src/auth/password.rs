@@ -45,7 +45,9 @@ pub async fn verify(password: String, hash: Option<String>) -> bool {
             Some(h) => (h, true),
             None => (stand_in, false),
         };
-        let ok = Argon2::default().verify_password(password.as_bytes(), target).is_ok();
+        let ok = Argon2::default()
+            .verify_password(password.as_bytes(), target)
+            .is_ok();
         ok && real
     })
     .await
@@ -54,5 +56,7 @@ pub async fn verify(password: String, hash: Option<String>) -> bool {
 
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| hash_blocking("not a real password, only a timing stand-in").unwrap_or_default())
+    DUMMY.get_or_init(|| {
+        hash_blocking("not a real password, only a timing stand-in").unwrap_or_default()
+    })
 }

@@ -57,7 +57,11 @@ pub enum Family {
 }
 
 impl Family {
-    pub fn admit<'a>(self, auth: &'a Authentication, method: &Method) -> Result<&'a Principal, ApiError> {
+    pub fn admit<'a>(
+        self,
+        auth: &'a Authentication,
+        method: &Method,
+    ) -> Result<&'a Principal, ApiError> {
         let principal = match auth {
             Authentication::Anonymous => {
                 return Err(ApiError::unauthorized(format!(
@@ -82,10 +86,13 @@ impl Family {
                 self.accepted()
             )));
         }
-        if let Actor::ApiKey { scope: KeyScope::Read, .. } = principal.actor {
-            if !is_safe(method) {
-                return Err(ApiError::forbidden("this API key is read-only"));
-            }
+        if let Actor::ApiKey {
+            scope: KeyScope::Read,
+            ..
+        } = principal.actor
+            && !is_safe(method)
+        {
+            return Err(ApiError::forbidden("this API key is read-only"));
         }
         Ok(principal)
     }

@@ -13,11 +13,7 @@ use axum::{
 use base64::Engine;
 use chrono::{DateTime, Utc};
 
-use super::{
-    Actor, AuthMethod, Authentication, Principal,
-    principal::is_safe,
-    session,
-};
+use super::{Actor, AuthMethod, Authentication, Principal, principal::is_safe, session};
 use crate::{
     cache::TtlCache,
     domain::{Tenant, TenantId, UserKind},
@@ -92,11 +88,18 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
     next.run(request).await
 }
 
-async fn authenticate(state: &AppState, tenant: &Tenant, headers: &HeaderMap, method: &Method) -> Authentication {
+async fn authenticate(
+    state: &AppState,
+    tenant: &Tenant,
+    headers: &HeaderMap,
+    method: &Method,
+) -> Authentication {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let result = match value.to_str() {
             Ok(value) => from_authorization(state, tenant, value).await,
-            Err(_) => Err(ApiError::unauthorized("the Authorization header is malformed")),
+            Err(_) => Err(ApiError::unauthorized(
+                "the Authorization header is malformed",
+            )),
         };
         return result.map_or_else(Authentication::Rejected, Authentication::Authenticated);
     }
@@ -113,15 +116,24 @@ async fn authenticate(state: &AppState, tenant: &Tenant, headers: &HeaderMap, me
 }
 
 fn origin_ok(headers: &HeaderMap, tenant: &Tenant) -> bool {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
     session::origin_allowed(headers, host, &tenant.cors_origins)
 }
 
-async fn from_authorization(state: &AppState, tenant: &Tenant, value: &str) -> ApiResult<Principal> {
+async fn from_authorization(
+    state: &AppState,
+    tenant: &Tenant,
+    value: &str,
+) -> ApiResult<Principal> {
     let (scheme, credential) = value.trim().split_once(' ').unwrap_or((value, ""));
     let credential = credential.trim();
     if credential.is_empty() {
-        return Err(ApiError::unauthorized("the Authorization header has no credential"));
+        return Err(ApiError::unauthorized(
+            "the Authorization header has no credential",
+        ));
     }
     match scheme.to_ascii_lowercase().as_str() {
         "ddapi" => from_api_key(state, tenant, credential).await,
@@ -173,8 +185,13 @@ async fn from_api_key(state: &AppState, tenant: &Tenant, key: &str) -> ApiResult
     Ok(principal)
 }
 
-async fn from_personal_token(state: &AppState, tenant: &Tenant, token: &str) -> ApiResult<Principal> {
-    let invalid = || ApiError::unauthorized("the personal access token is invalid, expired or revoked");
+async fn from_personal_token(
+    state: &AppState,
+    tenant: &Tenant,
+    token: &str,
+) -> ApiResult<Principal> {
+    let invalid =
+        || ApiError::unauthorized("the personal access token is invalid, expired or revoked");
     if !token.starts_with(PERSONAL_TOKEN_PREFIX) {
         return Err(invalid());
     }
@@ -183,16 +200,20 @@ async fn from_personal_token(state: &AppState, tenant: &Tenant, token: &str) -> 
     if let Some(principal) = state.auth_cache.principals.get(&cache_key) {
         return Ok(principal);
     }
-    let (id, member_id, role, expires_at) = credentials::find_personal_token(&state.pool, tenant.id, &hash)
-        .await?
-        .ok_or_else(invalid)?;
+    let (id, member_id, role, expires_at) =
+        credentials::find_personal_token(&state.pool, tenant.id, &hash)
+            .await?
+            .ok_or_else(invalid)?;
     touch(state, format!("pat:{}:{id}", tenant.id), {
         let (pool, tenant) = (state.pool.clone(), tenant.id);
         async move { credentials::touch_personal_token(&pool, tenant, &id).await }
     });
     let principal = Principal {
         tenant_id: tenant.id,
-        actor: Actor::Member { id: member_id, role },
+        actor: Actor::Member {
+            id: member_id,
+            role,
+        },
         via: AuthMethod::PersonalAccessToken,
     };
     state.auth_cache.remember(cache_key, &principal, expires_at);
@@ -200,7 +221,8 @@ async fn from_personal_token(state: &AppState, tenant: &Tenant, token: &str) -> 
 }
 
 async fn from_session(state: &AppState, tenant: &Tenant, token: &str) -> ApiResult<Principal> {
-    let invalid = || ApiError::unauthorized("the session has expired or was signed out; sign in again");
+    let invalid =
+        || ApiError::unauthorized("the session has expired or was signed out; sign in again");
     if !token.starts_with(SESSION_PREFIX) {
         return Err(invalid());
     }
@@ -213,7 +235,10 @@ async fn from_session(state: &AppState, tenant: &Tenant, token: &str) -> ApiResu
         .await?
         .ok_or_else(invalid)?;
     let actor = match (user.user_kind, user.role, user.company_id) {
-        (UserKind::Member, Some(role), _) => Actor::Member { id: user.user_id, role },
+        (UserKind::Member, Some(role), _) => Actor::Member {
+            id: user.user_id,
+            role,
+        },
         (UserKind::Contact, _, Some(company_id)) => Actor::Contact {
             id: user.user_id,
             company_id,
@@ -225,24 +250,31 @@ async fn from_session(state: &AppState, tenant: &Tenant, token: &str) -> ApiResu
         actor,
         via: AuthMethod::Cookie,
     };
-    state.auth_cache.remember(cache_key, &principal, Some(user.expires_at));
+    state
+        .auth_cache
+        .remember(cache_key, &principal, Some(user.expires_at));
     Ok(principal)
 }
 
 async fn from_access_token(state: &AppState, tenant: &Tenant, token: &str) -> ApiResult<Principal> {
     let claims = state.tokens.verify(&state.pool, token).await?;
     if claims.tid != tenant.id {
-        return Err(ApiError::unauthorized("the access token is invalid or has expired"));
+        return Err(ApiError::unauthorized(
+            "the access token is invalid or has expired",
+        ));
     }
     let cache_key = CacheKey::User(tenant.id, claims.kind, claims.uid);
     if let Some(principal) = state.auth_cache.principals.get(&cache_key) {
         return Ok(principal);
     }
-    let gone = || ApiError::unauthorized("the user this access token was issued to is no longer active");
+    let gone =
+        || ApiError::unauthorized("the user this access token was issued to is no longer active");
     let actor = match claims.kind {
         UserKind::Member => Actor::Member {
             id: claims.uid,
-            role: members::active_role(&state.pool, tenant.id, claims.uid).await?.ok_or_else(gone)?,
+            role: members::active_role(&state.pool, tenant.id, claims.uid)
+                .await?
+                .ok_or_else(gone)?,
         },
         UserKind::Contact => Actor::Contact {
             id: claims.uid,

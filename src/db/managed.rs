@@ -32,7 +32,8 @@ pub enum Durability {
 impl ManagedPostgres {
     /// Initialises (once) and starts the cluster under `dir`, or joins it if it already runs.
     pub fn start(dir: &Path, durability: Durability) -> anyhow::Result<Self> {
-        let bin_dir = find_server_binaries().ok_or_else(|| anyhow::anyhow!(no_database_message()))?;
+        let bin_dir =
+            find_server_binaries().ok_or_else(|| anyhow::anyhow!(no_database_message()))?;
         // initdb and postgres refuse to run as root: run them as the `postgres` system user.
         let run_as = if unsafe { libc::geteuid() } == 0 {
             if !user_exists("postgres") {
@@ -85,9 +86,16 @@ impl ManagedPostgres {
         }
         self.started_here = false;
         let dir = self.cluster_dir.display().to_string();
-        match self.run(self.bin("pg_ctl"), &["stop", "-D", &dir, "-m", "fast", "-w"]) {
-            Ok(out) if out.status.success() => tracing::info!("stopped the private PostgreSQL cluster"),
-            Ok(out) => tracing::warn!(stderr = %String::from_utf8_lossy(&out.stderr), "pg_ctl stop failed"),
+        match self.run(
+            self.bin("pg_ctl"),
+            &["stop", "-D", &dir, "-m", "fast", "-w"],
+        ) {
+            Ok(out) if out.status.success() => {
+                tracing::info!("stopped the private PostgreSQL cluster")
+            }
+            Ok(out) => {
+                tracing::warn!(stderr = %String::from_utf8_lossy(&out.stderr), "pg_ctl stop failed")
+            }
             Err(e) => tracing::warn!(error = %e, "pg_ctl stop failed"),
         }
     }
@@ -122,7 +130,18 @@ impl ManagedPostgres {
         let dir = self.cluster_dir.display().to_string();
         let out = self.run(
             self.bin("initdb"),
-            &["-D", &dir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-instructions"],
+            &[
+                "-D",
+                &dir,
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--no-instructions",
+            ],
         )?;
         if !out.status.success() {
             bail!("initdb failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -155,7 +174,10 @@ impl ManagedPostgres {
         }
         let dir = self.cluster_dir.display().to_string();
         let log = self.cluster_dir.join("postgres.log").display().to_string();
-        let out = self.run(self.bin("pg_ctl"), &["start", "-w", "-t", "60", "-D", &dir, "-l", &log])?;
+        let out = self.run(
+            self.bin("pg_ctl"),
+            &["start", "-w", "-t", "60", "-D", &dir, "-l", &log],
+        )?;
         if out.status.success() {
             self.started_here = true;
             tracing::info!(dir = %dir, "started the private PostgreSQL cluster");

@@ -35,8 +35,10 @@ pub async fn open(config: &Config) -> anyhow::Result<Database> {
         ),
         None => {
             let dir = config.data_dir.join("pg");
-            let cluster = tokio::task::spawn_blocking(move || ManagedPostgres::start(&dir, Durability::Durable))
-                .await??;
+            let cluster = tokio::task::spawn_blocking(move || {
+                ManagedPostgres::start(&dir, Durability::Durable)
+            })
+            .await??;
             let admin = cluster.connect_options("postgres");
             ensure_database(&admin, "deskd").await?;
             (cluster.connect_options("deskd"), Some(cluster))
@@ -50,7 +52,11 @@ pub async fn open(config: &Config) -> anyhow::Result<Database> {
         .with_context(|| {
             format!(
                 "cannot connect to PostgreSQL{}",
-                if managed.is_some() { " (private cluster)" } else { " at DATABASE_URL" }
+                if managed.is_some() {
+                    " (private cluster)"
+                } else {
+                    " at DATABASE_URL"
+                }
             )
         })?;
     Ok(Database {
@@ -68,14 +74,21 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
 /// Creates `name` on the server behind `admin` unless it exists.
 pub async fn ensure_database(admin: &PgConnectOptions, name: &str) -> anyhow::Result<()> {
     use sqlx::{ConnectOptions, Connection};
-    let mut conn = admin.connect().await.context("connecting to the maintenance database")?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(name)
-        .fetch_one(&mut conn)
-        .await?;
+    let mut conn = admin
+        .connect()
+        .await
+        .context("connecting to the maintenance database")?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await?;
     if !exists {
         let sql = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
-        if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await {
+        if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut conn)
+            .await
+        {
             // Lost a race with another process creating it: fine.
             let raced = e
                 .as_database_error()

@@ -11,7 +11,7 @@ const CHANNEL: &str = "deskd_invalidate";
 pub enum Signal {
     /// A tenant's record or domains changed.
     Tenant(i64),
-    /// A credential or a person that credentials act for changed in this tenant.
+    /// A credential, a person, or a company changed in this tenant: cached principals and profiles go.
     Credentials(i64),
 }
 

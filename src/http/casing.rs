@@ -41,7 +41,9 @@ pub fn convert_keys(value: Value, case: Case) -> Value {
                 .map(|(k, v)| (convert_key(&k, case), convert_keys(v, case)))
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.into_iter().map(|v| convert_keys(v, case)).collect()),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| convert_keys(v, case)).collect())
+        }
         other => other,
     }
 }
@@ -68,7 +70,9 @@ pub fn convert_schema_properties(value: &mut Value, case: Case) {
                 convert_schema_properties(child, case);
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|v| convert_schema_properties(v, case)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| convert_schema_properties(v, case)),
         _ => {}
     }
 }
@@ -103,7 +107,8 @@ pub async fn pascal_case(request: Request, next: Next) -> Response {
     }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = to_bytes(body, usize::MAX).await else {
-        return crate::error::ApiError::internal("could not read a v1 response body").into_response();
+        return crate::error::ApiError::internal("could not read a v1 response body")
+            .into_response();
     };
     let body = match serde_json::from_slice::<Value>(&bytes) {
         Ok(value) => Body::from(convert_keys(value, Case::Pascal).to_string()),

@@ -12,11 +12,19 @@ use axum::{
 use crate::tenancy::Site;
 
 pub async fn tenant_cors(request: Request, next: Next) -> Response {
-    let allowed_origin = match (request.extensions().get::<Site>(), request.headers().get(header::ORIGIN)) {
+    let allowed_origin = match (
+        request.extensions().get::<Site>(),
+        request.headers().get(header::ORIGIN),
+    ) {
         (Some(Site::Tenant(tenant)), Some(origin)) => origin
             .to_str()
             .ok()
-            .filter(|o| tenant.cors_origins.iter().any(|a| a.eq_ignore_ascii_case(o.trim_end_matches('/'))))
+            .filter(|o| {
+                tenant
+                    .cors_origins
+                    .iter()
+                    .any(|a| a.eq_ignore_ascii_case(o.trim_end_matches('/')))
+            })
             .and_then(|o| HeaderValue::from_str(o).ok()),
         _ => None,
     };
@@ -24,7 +32,9 @@ pub async fn tenant_cors(request: Request, next: Next) -> Response {
         return next.run(request).await;
     };
     let preflight = request.method() == Method::OPTIONS
-        && request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+        && request
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
     let mut response = if preflight {
         let mut r = Response::new(Body::empty());
         *r.status_mut() = StatusCode::NO_CONTENT;
@@ -37,14 +47,20 @@ pub async fn tenant_cors(request: Request, next: Next) -> Response {
             header::ACCESS_CONTROL_ALLOW_HEADERS,
             HeaderValue::from_static("authorization, content-type, x-request-id"),
         );
-        h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
         r
     } else {
         next.run(request).await
     };
     let h = response.headers_mut();
     h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-    h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("x-request-id, retry-after"));
+    h.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("x-request-id, retry-after"),
+    );
     h.append(header::VARY, HeaderValue::from_static("origin"));
     response
 }

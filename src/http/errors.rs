@@ -13,19 +13,33 @@ use crate::error::{ApiError, Enveloped};
 pub async fn envelope(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) || response.extensions().get::<Enveloped>().is_some() {
+    if !(status.is_client_error() || status.is_server_error())
+        || response.extensions().get::<Enveloped>().is_some()
+    {
         return response;
     }
     let error = match status {
         StatusCode::NOT_FOUND => ApiError::new(status, "NotFound", "no such resource"),
-        StatusCode::METHOD_NOT_ALLOWED => {
-            ApiError::new(status, "MethodNotAllowed", "this resource does not support this method")
-        }
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
+            status,
+            "MethodNotAllowed",
+            "this resource does not support this method",
+        ),
         StatusCode::PAYLOAD_TOO_LARGE => crate::http::extract::payload_too_large(),
-        StatusCode::REQUEST_TIMEOUT => ApiError::new(status, "RequestTimeout", "the request took too long and was abandoned"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(status, "UnsupportedMediaType", "unsupported content type"),
+        StatusCode::REQUEST_TIMEOUT => ApiError::new(
+            status,
+            "RequestTimeout",
+            "the request took too long and was abandoned",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ApiError::new(status, "UnsupportedMediaType", "unsupported content type")
+        }
         s if s.is_server_error() => ApiError::internal(format!("{s} produced outside a handler")),
-        s => ApiError::new(s, "BadRequest", s.canonical_reason().unwrap_or("bad request")),
+        s => ApiError::new(
+            s,
+            "BadRequest",
+            s.canonical_reason().unwrap_or("bad request"),
+        ),
     };
     let (mut parts, _) = response.into_parts();
     let mut fresh = error.into_response();

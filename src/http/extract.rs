@@ -34,7 +34,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 "send the body as JSON with `Content-Type: application/json`",
             ));
         }
-        let bytes = Bytes::from_request(request, state).await.map_err(body_error)?;
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(body_error)?;
         parse_json(&bytes).map(ApiJson)
     }
 }
@@ -43,7 +45,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 /// (422, naming the field) wherever the two occur in the text.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::new(StatusCode::BAD_REQUEST, "InvalidJson", format!("the body is not valid JSON: {e}"))
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidJson",
+            format!("the body is not valid JSON: {e}"),
+        )
     })?;
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
@@ -56,13 +62,25 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             None => path,
         };
         if field.is_empty() {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed", message)
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "ValidationFailed",
+                message,
+            )
         } else if missing_field(&message).is_some() {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed", format!("{field} is required"))
-                .with_field(field)
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "ValidationFailed",
+                format!("{field} is required"),
+            )
+            .with_field(field)
         } else {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed", format!("{field}: {message}"))
-                .with_field(field)
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "ValidationFailed",
+                format!("{field}: {message}"),
+            )
+            .with_field(field)
         }
     })
 }
@@ -80,7 +98,11 @@ fn body_error(rejection: BytesRejection) -> ApiError {
 }
 
 pub fn payload_too_large() -> ApiError {
-    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLarge", "the request body is too large")
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "PayloadTooLarge",
+        "the request body is too large",
+    )
 }
 
 /// Query parameters; a bad one is a 400 naming it.
@@ -90,11 +112,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Query::<T>::try_from_uri(&parts.uri).map(|q| ApiQuery(q.0)).map_err(|rejection| {
-            let detail = rejection.body_text();
-            let detail = detail.trim_start_matches("Failed to deserialize query string: ").to_string();
-            ApiError::bad_request(&query_field(&detail), format!("invalid query string: {detail}"))
-        })
+        Query::<T>::try_from_uri(&parts.uri)
+            .map(|q| ApiQuery(q.0))
+            .map_err(|rejection| {
+                let detail = rejection.body_text();
+                let detail = detail
+                    .trim_start_matches("Failed to deserialize query string: ")
+                    .to_string();
+                ApiError::bad_request(
+                    &query_field(&detail),
+                    format!("invalid query string: {detail}"),
+                )
+            })
     }
 }
 
@@ -104,7 +133,9 @@ fn query_field(detail: &str) -> String {
         return name.to_string();
     }
     match detail.split_once(": ") {
-        Some((name, _)) if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => name.to_string(),
+        Some((name, _)) if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+            name.to_string()
+        }
         _ => "query".to_string(),
     }
 }

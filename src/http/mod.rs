@@ -14,7 +14,9 @@ pub mod v3;
 
 use axum::{Router, extract::DefaultBodyLimit, http::StatusCode, middleware};
 use serde_json::Value;
-use tower_http::{catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer, timeout::TimeoutLayer};
+use tower_http::{
+    catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer, timeout::TimeoutLayer,
+};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::{SwaggerUi, Url};
 
@@ -27,8 +29,12 @@ pub struct Api {
 }
 
 pub fn api() -> Api {
-    let (v1, doc1) = OpenApiRouter::new().nest("/api/v1", v1::routes()).split_for_parts();
-    let (v2, doc2) = OpenApiRouter::new().nest("/api/v2", v2::routes()).split_for_parts();
+    let (v1, doc1) = OpenApiRouter::new()
+        .nest("/api/v1", v1::routes())
+        .split_for_parts();
+    let (v2, doc2) = OpenApiRouter::new()
+        .nest("/api/v2", v2::routes())
+        .split_for_parts();
     let (v3, doc3) = OpenApiRouter::new()
         .merge(resources::ops::routes())
         .nest("/api/v3", v3::routes())
@@ -50,26 +56,37 @@ pub fn api() -> Api {
 /// The whole application: routes, Swagger UI, and the layers every request passes through.
 pub fn router(state: AppState) -> Router {
     let Api { router, documents } = api();
-    let swagger = SwaggerUi::new("/swagger").external_urls_from_iter_unchecked(documents.into_iter().map(|(v, doc)| {
-        let url = match v {
-            1 => Url::new("v1", "/swagger/v1/swagger.json"),
-            2 => Url::new("v2", "/swagger/v2/swagger.json"),
-            _ => Url::new("v3", "/swagger/v3/swagger.json"),
-        };
-        (url, doc)
-    }));
+    let swagger = SwaggerUi::new("/swagger").external_urls_from_iter_unchecked(
+        documents.into_iter().map(|(v, doc)| {
+            let url = match v {
+                1 => Url::new("v1", "/swagger/v1/swagger.json"),
+                2 => Url::new("v2", "/swagger/v2/swagger.json"),
+                _ => Url::new("v3", "/swagger/v3/swagger.json"),
+            };
+            (url, doc)
+        }),
+    );
     let config = &state.config;
     // Layers run outside-in from the last added: context → envelope → panic → timeout → limits
     // → tenancy → CORS → credentials → handler.
     router
         .merge(swagger)
         .fallback(errors::unknown_route)
-        .layer(middleware::from_fn_with_state(state.clone(), auth::resolve::resolve))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::resolve::resolve,
+        ))
         .layer(middleware::from_fn(cors::tenant_cors))
-        .layer(middleware::from_fn_with_state(state.clone(), tenancy::resolve_site))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            tenancy::resolve_site,
+        ))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ))
         .layer(CatchPanicLayer::custom(errors::panic_response))
         .layer(middleware::from_fn(errors::envelope))
         .layer(middleware::from_fn(context::request_context))

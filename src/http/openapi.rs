@@ -12,7 +12,9 @@ use utoipa::{
     openapi::{
         self, ContentBuilder, OpenApi, RefOr, ResponseBuilder,
         path::Operation,
-        security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme},
+        security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        },
     },
 };
 use utoipa_axum::router::OpenApiRouter;
@@ -25,8 +27,15 @@ use crate::{
 };
 
 /// Routes that need `family`'s credentials: guarded here, and documented as such.
-pub fn family(family: Family, tag: &str, routes: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
-    let mut routes = routes.route_layer(middleware::from_fn(move |request: Request, next: Next| guard(family, request, next)));
+pub fn family(
+    family: Family,
+    tag: &str,
+    routes: OpenApiRouter<AppState>,
+) -> OpenApiRouter<AppState> {
+    let mut routes =
+        routes.route_layer(middleware::from_fn(move |request: Request, next: Next| {
+            guard(family, request, next)
+        }));
     for_each_operation(routes.get_openapi_mut(), |operation| {
         operation.tags = Some(vec![tag.to_string()]);
         operation.security = Some(
@@ -52,13 +61,19 @@ pub fn open(tag: &str, mut routes: OpenApiRouter<AppState>) -> OpenApiRouter<App
 pub fn platform_security(doc: &mut OpenApi) {
     for_each_operation(doc, |operation| {
         operation.tags = Some(vec!["Platform".to_string()]);
-        operation.security = Some(vec![SecurityRequirement::new("PlatformToken", Vec::<String>::new())]);
+        operation.security = Some(vec![SecurityRequirement::new(
+            "PlatformToken",
+            Vec::<String>::new(),
+        )]);
     });
 }
 
 async fn guard(family: Family, request: Request, next: Next) -> Response {
     let anonymous = Authentication::Anonymous;
-    let authentication = request.extensions().get::<Authentication>().unwrap_or(&anonymous);
+    let authentication = request
+        .extensions()
+        .get::<Authentication>()
+        .unwrap_or(&anonymous);
     match family.admit(authentication, request.method()) {
         Ok(_) => next.run(request).await,
         Err(error) => error.into_response(),
@@ -97,11 +112,19 @@ pub fn finalize(version: u8, mut doc: OpenApi) -> Value {
         }))
         .build();
     let components = doc.components.get_or_insert_with(Default::default);
-    components.schemas.insert("ErrorBody".into(), ErrorBody::schema());
+    components
+        .schemas
+        .insert("ErrorBody".into(), ErrorBody::schema());
     let header = |description: &str| {
-        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description("Authorization", description)))
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+            "Authorization",
+            description,
+        )))
     };
-    components.add_security_scheme("DdApi", header("`Authorization: DdApi <api key>`: a tenant API key (acts as an admin)."));
+    components.add_security_scheme(
+        "DdApi",
+        header("`Authorization: DdApi <api key>`: a tenant API key (acts as an admin)."),
+    );
     components.add_security_scheme(
         "DdAccessToken",
         header("`Authorization: DdAccessToken <jwt>`: a 60-minute access token; audience `portal` (contacts) or `tech` (members)."),
@@ -128,14 +151,23 @@ pub fn finalize(version: u8, mut doc: OpenApi) -> Value {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("`Authorization: Bearer <DESKD_PLATFORM_TOKEN>`, on the base domain only."))
+                    .description(Some(
+                        "`Authorization: Bearer <DESKD_PLATFORM_TOKEN>`, on the base domain only.",
+                    ))
                     .build(),
             ),
         );
     }
     let error_response = ResponseBuilder::new()
         .description("Any failure: the standard error body.")
-        .content("application/json", ContentBuilder::new().schema(Some(RefOr::Ref(openapi::Ref::from_schema_name("ErrorBody")))).build())
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(RefOr::Ref(openapi::Ref::from_schema_name(
+                    "ErrorBody",
+                ))))
+                .build(),
+        )
         .build();
     for_each_operation(&mut doc, |operation| {
         operation

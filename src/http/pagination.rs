@@ -31,13 +31,19 @@ impl ListQuery {
             return Err(ApiError::bad_request("skip", "skip must be 0 or more"));
         }
         if !(1..=MAX_TAKE).contains(&take) {
-            return Err(ApiError::bad_request("take", format!("take must be between 1 and {MAX_TAKE}")));
+            return Err(ApiError::bad_request(
+                "take",
+                format!("take must be between 1 and {MAX_TAKE}"),
+            ));
         }
         Ok((skip, take))
     }
 
     pub fn search(&self) -> Option<&str> {
-        self.search.as_deref().map(str::trim).filter(|s| !s.is_empty())
+        self.search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
     }
 }
 

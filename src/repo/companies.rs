@@ -16,7 +16,12 @@ pub struct Company {
 
 const COLUMNS: &str = "id, name, identifier, created_at, updated_at, archived_at";
 
-pub async fn insert(conn: &mut PgConnection, tenant: TenantId, name: &str, identifier: &str) -> Result<Company, sqlx::Error> {
+pub async fn insert(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    name: &str,
+    identifier: &str,
+) -> Result<Company, sqlx::Error> {
     let id = ids::next_id(conn, tenant, "company").await?;
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO companies (tenant_id, id, name, identifier) VALUES ($1, $2, $3, $4) RETURNING {COLUMNS}"
@@ -60,16 +65,24 @@ pub async fn list(
     .bind(take)
     .fetch_all(pool)
     .await?;
-    let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM companies WHERE {filter}")))
-        .bind(tenant)
-        .bind(include_archived)
-        .bind(&pattern)
-        .fetch_one(pool)
-        .await?;
+    let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT count(*) FROM companies WHERE {filter}"
+    )))
+    .bind(tenant)
+    .bind(include_archived)
+    .bind(&pattern)
+    .fetch_one(pool)
+    .await?;
     Ok(Slice { rows, total })
 }
 
-pub async fn update(pool: &PgPool, tenant: TenantId, id: i32, name: &str, identifier: &str) -> Result<Option<Company>, sqlx::Error> {
+pub async fn update(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: i32,
+    name: &str,
+    identifier: &str,
+) -> Result<Option<Company>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE companies SET name = $3, identifier = $4, updated_at = now()
          WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL RETURNING {COLUMNS}"
@@ -82,7 +95,12 @@ pub async fn update(pool: &PgPool, tenant: TenantId, id: i32, name: &str, identi
     .await
 }
 
-pub async fn set_archived(pool: &PgPool, tenant: TenantId, id: i32, archived: bool) -> Result<Option<Company>, sqlx::Error> {
+pub async fn set_archived(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: i32,
+    archived: bool,
+) -> Result<Option<Company>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE companies SET archived_at = CASE WHEN $3 THEN coalesce(archived_at, now()) END, updated_at = now()
          WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}"

@@ -27,7 +27,8 @@ pub struct ContactFields<'a> {
 }
 
 /// Contacts are always read with their company's name, for the `company` reference.
-const SELECT: &str = "SELECT c.id, c.company_id, co.name AS company_name, c.email, c.first_name, c.last_name,
+const SELECT: &str =
+    "SELECT c.id, c.company_id, co.name AS company_name, c.email, c.first_name, c.last_name,
         c.phone, c.created_at, c.updated_at, c.archived_at
     FROM contacts c JOIN companies co ON co.tenant_id = c.tenant_id AND co.id = c.company_id";
 
@@ -52,19 +53,23 @@ pub async fn insert(
     .bind(password_hash)
     .execute(&mut *conn)
     .await?;
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.tenant_id = $1 AND c.id = $2")))
-        .bind(tenant)
-        .bind(id)
-        .fetch_one(conn)
-        .await
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE c.tenant_id = $1 AND c.id = $2"
+    )))
+    .bind(tenant)
+    .bind(id)
+    .fetch_one(conn)
+    .await
 }
 
 pub async fn get(pool: &PgPool, tenant: TenantId, id: i32) -> Result<Option<Contact>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.tenant_id = $1 AND c.id = $2")))
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE c.tenant_id = $1 AND c.id = $2"
+    )))
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(pool)
+    .await
 }
 
 pub async fn list(
@@ -91,17 +96,24 @@ pub async fn list(
     .bind(take)
     .fetch_all(pool)
     .await?;
-    let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM contacts c WHERE {filter}")))
-        .bind(tenant)
-        .bind(include_archived)
-        .bind(&pattern)
-        .bind(company_id)
-        .fetch_one(pool)
-        .await?;
+    let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT count(*) FROM contacts c WHERE {filter}"
+    )))
+    .bind(tenant)
+    .bind(include_archived)
+    .bind(&pattern)
+    .bind(company_id)
+    .fetch_one(pool)
+    .await?;
     Ok(Slice { rows, total })
 }
 
-pub async fn update(pool: &PgPool, tenant: TenantId, id: i32, fields: &ContactFields<'_>) -> Result<Option<Contact>, sqlx::Error> {
+pub async fn update(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: i32,
+    fields: &ContactFields<'_>,
+) -> Result<Option<Contact>, sqlx::Error> {
     let updated = sqlx::query(
         "UPDATE contacts SET company_id = $3, email = $4, first_name = $5, last_name = $6, phone = $7, updated_at = now()
          WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL",
@@ -121,7 +133,12 @@ pub async fn update(pool: &PgPool, tenant: TenantId, id: i32, fields: &ContactFi
     get(pool, tenant, id).await
 }
 
-pub async fn set_password(pool: &PgPool, tenant: TenantId, id: i32, hash: &str) -> Result<(), sqlx::Error> {
+pub async fn set_password(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: i32,
+    hash: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE contacts SET password_hash = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2")
         .bind(tenant)
         .bind(id)
@@ -131,7 +148,12 @@ pub async fn set_password(pool: &PgPool, tenant: TenantId, id: i32, hash: &str) 
     Ok(())
 }
 
-pub async fn set_archived(pool: &PgPool, tenant: TenantId, id: i32, archived: bool) -> Result<Option<Contact>, sqlx::Error> {
+pub async fn set_archived(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: i32,
+    archived: bool,
+) -> Result<Option<Contact>, sqlx::Error> {
     let updated = sqlx::query(
         "UPDATE contacts SET archived_at = CASE WHEN $3 THEN coalesce(archived_at, now()) END, updated_at = now()
          WHERE tenant_id = $1 AND id = $2",
@@ -147,7 +169,11 @@ pub async fn set_archived(pool: &PgPool, tenant: TenantId, id: i32, archived: bo
     get(pool, tenant, id).await
 }
 
-pub async fn find_for_login(pool: &PgPool, tenant: TenantId, email: &str) -> Result<Option<(i32, Option<String>)>, sqlx::Error> {
+pub async fn find_for_login(
+    pool: &PgPool,
+    tenant: TenantId,
+    email: &str,
+) -> Result<Option<(i32, Option<String>)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, password_hash FROM contacts WHERE tenant_id = $1 AND lower(email) = lower($2) AND archived_at IS NULL",
     )
@@ -158,10 +184,16 @@ pub async fn find_for_login(pool: &PgPool, tenant: TenantId, email: &str) -> Res
 }
 
 /// The company of a live contact, for resolving credentials that name them.
-pub async fn active_company(pool: &PgPool, tenant: TenantId, id: i32) -> Result<Option<i32>, sqlx::Error> {
-    sqlx::query_scalar("SELECT company_id FROM contacts WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL")
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+pub async fn active_company(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: i32,
+) -> Result<Option<i32>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT company_id FROM contacts WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL",
+    )
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(pool)
+    .await
 }

@@ -18,7 +18,8 @@ pub struct ApiKey {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-const API_KEY_COLUMNS: &str = "id, name, key_prefix, scope, created_by, created_at, last_used_at, expires_at, revoked_at";
+const API_KEY_COLUMNS: &str =
+    "id, name, key_prefix, scope, created_by, created_at, last_used_at, expires_at, revoked_at";
 
 pub struct NewApiKey<'a> {
     pub id: &'a str,
@@ -30,7 +31,11 @@ pub struct NewApiKey<'a> {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-pub async fn insert_api_key(pool: &PgPool, tenant: TenantId, key: &NewApiKey<'_>) -> Result<ApiKey, sqlx::Error> {
+pub async fn insert_api_key(
+    pool: &PgPool,
+    tenant: TenantId,
+    key: &NewApiKey<'_>,
+) -> Result<ApiKey, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO api_keys (tenant_id, id, name, key_hash, key_prefix, scope, created_by, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {API_KEY_COLUMNS}"
@@ -56,7 +61,11 @@ pub async fn list_api_keys(pool: &PgPool, tenant: TenantId) -> Result<Vec<ApiKey
     .await
 }
 
-pub async fn get_api_key(pool: &PgPool, tenant: TenantId, id: &str) -> Result<Option<ApiKey>, sqlx::Error> {
+pub async fn get_api_key(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: &str,
+) -> Result<Option<ApiKey>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {API_KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 AND id = $2"
     )))
@@ -66,7 +75,11 @@ pub async fn get_api_key(pool: &PgPool, tenant: TenantId, id: &str) -> Result<Op
     .await
 }
 
-pub async fn revoke_api_key(pool: &PgPool, tenant: TenantId, id: &str) -> Result<Option<ApiKey>, sqlx::Error> {
+pub async fn revoke_api_key(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: &str,
+) -> Result<Option<ApiKey>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE tenant_id = $1 AND id = $2
          RETURNING {API_KEY_COLUMNS}"
@@ -114,7 +127,8 @@ pub struct PersonalToken {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-const TOKEN_COLUMNS: &str = "id, member_id, name, token_prefix, created_at, last_used_at, expires_at, revoked_at";
+const TOKEN_COLUMNS: &str =
+    "id, member_id, name, token_prefix, created_at, last_used_at, expires_at, revoked_at";
 
 pub struct NewPersonalToken<'a> {
     pub id: &'a str,
@@ -125,7 +139,11 @@ pub struct NewPersonalToken<'a> {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-pub async fn insert_personal_token(pool: &PgPool, tenant: TenantId, token: &NewPersonalToken<'_>) -> Result<PersonalToken, sqlx::Error> {
+pub async fn insert_personal_token(
+    pool: &PgPool,
+    tenant: TenantId,
+    token: &NewPersonalToken<'_>,
+) -> Result<PersonalToken, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO personal_access_tokens (tenant_id, id, member_id, name, token_hash, token_prefix, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {TOKEN_COLUMNS}"
@@ -141,7 +159,11 @@ pub async fn insert_personal_token(pool: &PgPool, tenant: TenantId, token: &NewP
     .await
 }
 
-pub async fn list_personal_tokens(pool: &PgPool, tenant: TenantId, member_id: i32) -> Result<Vec<PersonalToken>, sqlx::Error> {
+pub async fn list_personal_tokens(
+    pool: &PgPool,
+    tenant: TenantId,
+    member_id: i32,
+) -> Result<Vec<PersonalToken>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {TOKEN_COLUMNS} FROM personal_access_tokens WHERE tenant_id = $1 AND member_id = $2 ORDER BY created_at, id"
     )))
@@ -151,7 +173,12 @@ pub async fn list_personal_tokens(pool: &PgPool, tenant: TenantId, member_id: i3
     .await
 }
 
-pub async fn revoke_personal_token(pool: &PgPool, tenant: TenantId, member_id: i32, id: &str) -> Result<Option<PersonalToken>, sqlx::Error> {
+pub async fn revoke_personal_token(
+    pool: &PgPool,
+    tenant: TenantId,
+    member_id: i32,
+    id: &str,
+) -> Result<Option<PersonalToken>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE personal_access_tokens SET revoked_at = coalesce(revoked_at, now())
          WHERE tenant_id = $1 AND member_id = $2 AND id = $3 RETURNING {TOKEN_COLUMNS}"
@@ -181,12 +208,18 @@ pub async fn find_personal_token(
     .await
 }
 
-pub async fn touch_personal_token(pool: &PgPool, tenant: TenantId, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE personal_access_tokens SET last_used_at = now() WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(id)
-        .execute(pool)
-        .await?;
+pub async fn touch_personal_token(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE personal_access_tokens SET last_used_at = now() WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -219,7 +252,11 @@ pub struct SessionUser {
     pub expires_at: DateTime<Utc>,
 }
 
-pub async fn find_session(pool: &PgPool, tenant: TenantId, hash: &[u8]) -> Result<Option<SessionUser>, sqlx::Error> {
+pub async fn find_session(
+    pool: &PgPool,
+    tenant: TenantId,
+    hash: &[u8],
+) -> Result<Option<SessionUser>, sqlx::Error> {
     sqlx::query_as(
         "SELECT s.user_kind, s.user_id, m.role, c.company_id, s.expires_at FROM sessions s
          LEFT JOIN members m ON s.user_kind = 'member' AND m.tenant_id = s.tenant_id AND m.id = s.user_id AND m.archived_at IS NULL
@@ -232,7 +269,11 @@ pub async fn find_session(pool: &PgPool, tenant: TenantId, hash: &[u8]) -> Resul
     .await
 }
 
-pub async fn revoke_session(pool: &PgPool, tenant: TenantId, hash: &[u8]) -> Result<(), sqlx::Error> {
+pub async fn revoke_session(
+    pool: &PgPool,
+    tenant: TenantId,
+    hash: &[u8],
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sessions SET revoked_at = now() WHERE tenant_id = $1 AND id_hash = $2 AND revoked_at IS NULL")
         .bind(tenant)
         .bind(hash)

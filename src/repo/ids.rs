@@ -3,7 +3,11 @@ use sqlx::PgConnection;
 use crate::domain::TenantId;
 
 /// The next integer id of `entity` in this tenant (DeskDirector numbers entities per site).
-pub async fn next_id(conn: &mut PgConnection, tenant: TenantId, entity: &str) -> Result<i32, sqlx::Error> {
+pub async fn next_id(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    entity: &str,
+) -> Result<i32, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO id_counters (tenant_id, entity, last_value) VALUES ($1, $2, 1)
          ON CONFLICT (tenant_id, entity) DO UPDATE SET last_value = id_counters.last_value + 1

@@ -4,7 +4,11 @@ use sqlx::PgPool;
 use crate::domain::TenantId;
 
 /// For each key, the failures in the last minute and when the oldest of them happened.
-pub async fn recent(pool: &PgPool, tenant: TenantId, keys: &[String]) -> Result<Vec<(i64, DateTime<Utc>)>, sqlx::Error> {
+pub async fn recent(
+    pool: &PgPool,
+    tenant: TenantId,
+    keys: &[String],
+) -> Result<Vec<(i64, DateTime<Utc>)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT count(*), min(failed_at) FROM login_failures
          WHERE tenant_id = $1 AND throttle_key = ANY($2) AND failed_at > now() - interval '1 minute'

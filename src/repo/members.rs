@@ -78,12 +78,14 @@ pub async fn list(
     .bind(take)
     .fetch_all(pool)
     .await?;
-    let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM members WHERE {filter}")))
-        .bind(tenant)
-        .bind(include_archived)
-        .bind(&pattern)
-        .fetch_one(pool)
-        .await?;
+    let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT count(*) FROM members WHERE {filter}"
+    )))
+    .bind(tenant)
+    .bind(include_archived)
+    .bind(&pattern)
+    .fetch_one(pool)
+    .await?;
     Ok(Slice { rows, total })
 }
 
@@ -108,7 +110,12 @@ pub async fn update(
     .await
 }
 
-pub async fn set_password(pool: &PgPool, tenant: TenantId, id: i32, hash: &str) -> Result<(), sqlx::Error> {
+pub async fn set_password(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: i32,
+    hash: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE members SET password_hash = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2")
         .bind(tenant)
         .bind(id)
@@ -118,7 +125,12 @@ pub async fn set_password(pool: &PgPool, tenant: TenantId, id: i32, hash: &str) 
     Ok(())
 }
 
-pub async fn set_archived(pool: &PgPool, tenant: TenantId, id: i32, archived: bool) -> Result<Option<Member>, sqlx::Error> {
+pub async fn set_archived(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: i32,
+    archived: bool,
+) -> Result<Option<Member>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE members SET archived_at = CASE WHEN $3 THEN coalesce(archived_at, now()) END, updated_at = now()
          WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}"
@@ -131,7 +143,11 @@ pub async fn set_archived(pool: &PgPool, tenant: TenantId, id: i32, archived: bo
 }
 
 /// The id and password hash of a live member, for sign-in.
-pub async fn find_for_login(pool: &PgPool, tenant: TenantId, email: &str) -> Result<Option<(i32, Option<String>)>, sqlx::Error> {
+pub async fn find_for_login(
+    pool: &PgPool,
+    tenant: TenantId,
+    email: &str,
+) -> Result<Option<(i32, Option<String>)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, password_hash FROM members WHERE tenant_id = $1 AND lower(email) = lower($2) AND archived_at IS NULL",
     )
@@ -142,10 +158,16 @@ pub async fn find_for_login(pool: &PgPool, tenant: TenantId, email: &str) -> Res
 }
 
 /// The role of a live member, for resolving credentials that name them.
-pub async fn active_role(pool: &PgPool, tenant: TenantId, id: i32) -> Result<Option<MemberRole>, sqlx::Error> {
-    sqlx::query_scalar("SELECT role FROM members WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL")
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+pub async fn active_role(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: i32,
+) -> Result<Option<MemberRole>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT role FROM members WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL",
+    )
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(pool)
+    .await
 }

@@ -18,7 +18,10 @@ pub fn is_unique_violation(error: &sqlx::Error, constraint: &str) -> bool {
 
 /// Escapes LIKE wildcards so a search term matches literally.
 pub fn like_pattern(term: &str) -> String {
-    let escaped = term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = term
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("%{escaped}%")
 }
 

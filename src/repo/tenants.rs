@@ -5,10 +5,12 @@ use crate::domain::{Tenant, TenantId, TenantStatus};
 const COLUMNS: &str = "id, slug, name, status, cors_origins, created_at, updated_at";
 
 pub async fn find_by_slug(pool: &PgPool, slug: &str) -> Result<Option<Tenant>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM tenants WHERE slug = $1")))
-        .bind(slug)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM tenants WHERE slug = $1"
+    )))
+    .bind(slug)
+    .fetch_optional(pool)
+    .await
 }
 
 pub async fn find_by_domain(pool: &PgPool, domain: &str) -> Result<Option<Tenant>, sqlx::Error> {
@@ -22,12 +24,18 @@ pub async fn find_by_domain(pool: &PgPool, domain: &str) -> Result<Option<Tenant
 }
 
 pub async fn list(pool: &PgPool) -> Result<Vec<Tenant>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM tenants ORDER BY slug")))
-        .fetch_all(pool)
-        .await
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM tenants ORDER BY slug"
+    )))
+    .fetch_all(pool)
+    .await
 }
 
-pub async fn insert(conn: &mut PgConnection, slug: &str, name: &str) -> Result<Tenant, sqlx::Error> {
+pub async fn insert(
+    conn: &mut PgConnection,
+    slug: &str,
+    name: &str,
+) -> Result<Tenant, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO tenants (slug, name) VALUES ($1, $2) RETURNING {COLUMNS}"
     )))
@@ -56,7 +64,10 @@ pub async fn update(
     .await
 }
 
-pub async fn domains(conn: &mut PgConnection, tenant: TenantId) -> Result<Vec<String>, sqlx::Error> {
+pub async fn domains(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT domain FROM tenant_domains WHERE tenant_id = $1 ORDER BY domain")
         .bind(tenant)
         .fetch_all(conn)

@@ -40,7 +40,12 @@ pub struct Created<T> {
     pub secret: String,
 }
 
-pub async fn create_api_key(state: &AppState, tenant: &Tenant, input: NewApiKeyInput, created_by: &str) -> ApiResult<Created<ApiKey>> {
+pub async fn create_api_key(
+    state: &AppState,
+    tenant: &Tenant,
+    input: NewApiKeyInput,
+    created_by: &str,
+) -> ApiResult<Created<ApiKey>> {
     let name = validate::required_text("name", &input.name, 100)?;
     future_expiry(input.expires_at)?;
     let secret = secrets::generate_token(API_KEY_PREFIX);
@@ -104,12 +109,21 @@ pub async fn create_personal_token(
     Ok(Created { record, secret })
 }
 
-pub async fn list_personal_tokens(state: &AppState, tenant: &Tenant, member_id: i32) -> ApiResult<Vec<PersonalToken>> {
+pub async fn list_personal_tokens(
+    state: &AppState,
+    tenant: &Tenant,
+    member_id: i32,
+) -> ApiResult<Vec<PersonalToken>> {
     Ok(credentials::list_personal_tokens(&state.pool, tenant.id, member_id).await?)
 }
 
 /// Revokes one of the member's own tokens; another member's token is not found.
-pub async fn revoke_personal_token(state: &AppState, tenant: &Tenant, member_id: i32, id: &str) -> ApiResult<PersonalToken> {
+pub async fn revoke_personal_token(
+    state: &AppState,
+    tenant: &Tenant,
+    member_id: i32,
+    id: &str,
+) -> ApiResult<PersonalToken> {
     let token = credentials::revoke_personal_token(&state.pool, tenant.id, member_id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("personal access token"))?;
@@ -119,7 +133,10 @@ pub async fn revoke_personal_token(state: &AppState, tenant: &Tenant, member_id:
 
 fn future_expiry(expires_at: Option<DateTime<Utc>>) -> ApiResult<()> {
     if expires_at.is_some_and(|t| t <= Utc::now()) {
-        return Err(ApiError::validation("expiresAt", "expiresAt must be in the future"));
+        return Err(ApiError::validation(
+            "expiresAt",
+            "expiresAt must be in the future",
+        ));
     }
     Ok(())
 }

@@ -83,7 +83,11 @@ pub async fn seed(state: &AppState) -> ApiResult<DemoCredentials> {
             }
         }
     }
-    let company_id = match people::list_companies(state, &tenant, &everyone).await?.rows.first() {
+    let company_id = match people::list_companies(state, &tenant, &everyone)
+        .await?
+        .rows
+        .first()
+    {
         Some(c) => c.id,
         None => {
             let input = CompanyInput {
@@ -93,7 +97,9 @@ pub async fn seed(state: &AppState) -> ApiResult<DemoCredentials> {
             people::create_company(state, &tenant, input).await?.id
         }
     };
-    let contacts_now = people::list_contacts(state, &tenant, None, &everyone).await?.rows;
+    let contacts_now = people::list_contacts(state, &tenant, None, &everyone)
+        .await?
+        .rows;
     match contacts_now.iter().find(|c| c.email == CONTACT_EMAIL) {
         Some(c) => {
             let hash = crate::auth::password::hash(CONTACT_PASSWORD.into()).await?;
@@ -127,5 +133,7 @@ pub async fn seed(state: &AppState) -> ApiResult<DemoCredentials> {
         "demo",
     )
     .await?;
-    Ok(DemoCredentials { api_key: key.secret })
+    Ok(DemoCredentials {
+        api_key: key.secret,
+    })
 }

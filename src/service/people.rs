@@ -1,13 +1,16 @@
 //! Members (technicians), companies and contacts: the people a tenant is provisioned with.
 
+use std::time::Duration;
+
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::validate;
 use crate::{
     auth::{Actor, Principal, password},
+    cache::TtlCache,
     db::notify::Signal,
-    domain::{MemberRole, Tenant, patch::Patch},
+    domain::{MemberRole, Tenant, TenantId, patch::Patch},
     error::{ApiError, ApiResult},
     repo::{
         self, Slice,
@@ -111,6 +114,59 @@ pub struct ContactPatch {
     pub password: Patch<String>,
 }
 
+/// The profiles of signed-in people, which the portals read on every page load (`me`). Dropped,
+/// on every instance, whenever a person or company of the tenant changes.
+pub struct ProfileCache {
+    members: TtlCache<(TenantId, i32), Member>,
+    contacts: TtlCache<(TenantId, i32), Contact>,
+}
+
+const PROFILE_TTL: Duration = Duration::from_secs(30);
+
+impl Default for ProfileCache {
+    fn default() -> Self {
+        Self {
+            members: TtlCache::new(100_000),
+            contacts: TtlCache::new(100_000),
+        }
+    }
+}
+
+impl ProfileCache {
+    pub fn evict_tenant(&self, tenant: TenantId) {
+        self.members.retain(|(t, _), _| *t != tenant);
+        self.contacts.retain(|(t, _), _| *t != tenant);
+    }
+}
+
+/// The signed-in member's own record, from the profile cache when it is there.
+pub async fn signed_in_member(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult<Member> {
+    let key = (tenant.id, id);
+    if let Some(member) = state.profiles.members.get(&key) {
+        return Ok(member);
+    }
+    let member = get_member(state, tenant, id).await?;
+    state
+        .profiles
+        .members
+        .insert(key, member.clone(), PROFILE_TTL);
+    Ok(member)
+}
+
+/// The signed-in contact's own record, from the profile cache when it is there.
+pub async fn signed_in_contact(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult<Contact> {
+    let key = (tenant.id, id);
+    if let Some(contact) = state.profiles.contacts.get(&key) {
+        return Ok(contact);
+    }
+    let contact = get_contact(state, tenant, id).await?;
+    state
+        .profiles
+        .contacts
+        .insert(key, contact.clone(), PROFILE_TTL);
+    Ok(contact)
+}
+
 pub struct ListOptions<'a> {
     pub search: Option<&'a str>,
     pub include_archived: bool,
@@ -120,9 +176,15 @@ pub struct ListOptions<'a> {
 
 // ---- members ----
 
-pub async fn create_member(state: &AppState, tenant: &Tenant, caller: &Principal, input: MemberInput) -> ApiResult<Member> {
+pub async fn create_member(
+    state: &AppState,
+    tenant: &Tenant,
+    caller: &Principal,
+    input: MemberInput,
+) -> ApiResult<Member> {
     require_master_admin_for(caller, None, input.role)?;
-    let (email, first_name, last_name) = member_names(&input.email, &input.first_name, input.last_name.as_deref())?;
+    let (email, first_name, last_name) =
+        member_names(&input.email, &input.first_name, input.last_name.as_deref())?;
     let hash = new_password_hash(input.password).await?;
     let mut conn = state.pool.acquire().await?;
     let fields = MemberFields {
@@ -142,30 +204,83 @@ pub async fn get_member(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult
         .ok_or_else(|| ApiError::not_found("member"))
 }
 
-pub async fn list_members(state: &AppState, tenant: &Tenant, options: &ListOptions<'_>) -> ApiResult<Slice<Member>> {
-    Ok(members::list(&state.pool, tenant.id, options.search, options.include_archived, options.skip, options.take).await?)
+pub async fn list_members(
+    state: &AppState,
+    tenant: &Tenant,
+    options: &ListOptions<'_>,
+) -> ApiResult<Slice<Member>> {
+    Ok(members::list(
+        &state.pool,
+        tenant.id,
+        options.search,
+        options.include_archived,
+        options.skip,
+        options.take,
+    )
+    .await?)
 }
 
-pub async fn replace_member(state: &AppState, tenant: &Tenant, caller: &Principal, id: i32, input: MemberInput) -> ApiResult<Member> {
+pub async fn replace_member(
+    state: &AppState,
+    tenant: &Tenant,
+    caller: &Principal,
+    id: i32,
+    input: MemberInput,
+) -> ApiResult<Member> {
     let current = live_member(state, tenant, id).await?;
     require_master_admin_for(caller, Some(current.role), input.role)?;
-    let (email, first_name, last_name) = member_names(&input.email, &input.first_name, input.last_name.as_deref())?;
-    save_member(state, tenant, id, &email, &first_name, &last_name, input.role, input.password).await
+    let (email, first_name, last_name) =
+        member_names(&input.email, &input.first_name, input.last_name.as_deref())?;
+    save_member(
+        state,
+        tenant,
+        id,
+        &email,
+        &first_name,
+        &last_name,
+        input.role,
+        input.password,
+    )
+    .await
 }
 
-pub async fn patch_member(state: &AppState, tenant: &Tenant, caller: &Principal, id: i32, patch: MemberPatch) -> ApiResult<Member> {
+pub async fn patch_member(
+    state: &AppState,
+    tenant: &Tenant,
+    caller: &Principal,
+    id: i32,
+    patch: MemberPatch,
+) -> ApiResult<Member> {
     let current = live_member(state, tenant, id).await?;
     let role = required(patch.role, current.role, "role")?;
     require_master_admin_for(caller, Some(current.role), role)?;
     let email = required(patch.email, current.email, "email")?;
     let first_name = required(patch.first_name, current.first_name, "firstName")?;
-    let last_name = patch.last_name.apply(Some(current.last_name)).unwrap_or_default();
+    let last_name = patch
+        .last_name
+        .apply(Some(current.last_name))
+        .unwrap_or_default();
     let (email, first_name, last_name) = member_names(&email, &first_name, Some(&last_name))?;
     let password = match patch.password {
-        Patch::Null => return Err(ApiError::validation("password", "a password cannot be cleared; set a new one")),
+        Patch::Null => {
+            return Err(ApiError::validation(
+                "password",
+                "a password cannot be cleared; set a new one",
+            ));
+        }
         p => p.apply(None),
     };
-    save_member(state, tenant, id, &email, &first_name, &last_name, role, password).await
+    save_member(
+        state,
+        tenant,
+        id,
+        &email,
+        &first_name,
+        &last_name,
+        role,
+        password,
+    )
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -198,15 +313,20 @@ async fn save_member(
     Ok(member)
 }
 
-pub async fn set_member_archived(state: &AppState, tenant: &Tenant, caller: &Principal, id: i32, archived: bool) -> ApiResult<Member> {
+pub async fn set_member_archived(
+    state: &AppState,
+    tenant: &Tenant,
+    caller: &Principal,
+    id: i32,
+    archived: bool,
+) -> ApiResult<Member> {
     let current = get_member(state, tenant, id).await?;
     require_master_admin_for(caller, Some(current.role), current.role)?;
-    if archived {
-        if let Actor::Member { id: me, .. } = caller.actor {
-            if me == id {
-                return Err(ApiError::validation("memberId", "you cannot archive yourself"));
-            }
-        }
+    if archived && matches!(caller.actor, Actor::Member { id: me, .. } if me == id) {
+        return Err(ApiError::validation(
+            "memberId",
+            "you cannot archive yourself",
+        ));
     }
     let member = members::set_archived(&state.pool, tenant.id, id, archived)
         .await
@@ -225,7 +345,11 @@ async fn live_member(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult<Me
 }
 
 /// Only a master admin may grant, hold-change or remove the master admin role.
-fn require_master_admin_for(caller: &Principal, current: Option<MemberRole>, new: MemberRole) -> ApiResult<()> {
+fn require_master_admin_for(
+    caller: &Principal,
+    current: Option<MemberRole>,
+    new: MemberRole,
+) -> ApiResult<()> {
     let touches_master = new == MemberRole::MasterAdmin || current == Some(MemberRole::MasterAdmin);
     let caller_is_master = matches!(
         caller.actor,
@@ -235,12 +359,18 @@ fn require_master_admin_for(caller: &Principal, current: Option<MemberRole>, new
         }
     );
     if touches_master && !caller_is_master {
-        return Err(ApiError::forbidden("only a master admin may manage master admins"));
+        return Err(ApiError::forbidden(
+            "only a master admin may manage master admins",
+        ));
     }
     Ok(())
 }
 
-fn member_names(email: &str, first_name: &str, last_name: Option<&str>) -> ApiResult<(String, String, String)> {
+fn member_names(
+    email: &str,
+    first_name: &str,
+    last_name: Option<&str>,
+) -> ApiResult<(String, String, String)> {
     Ok((
         validate::email("email", email)?,
         validate::required_text("firstName", first_name, 100)?,
@@ -250,7 +380,11 @@ fn member_names(email: &str, first_name: &str, last_name: Option<&str>) -> ApiRe
 
 // ---- companies ----
 
-pub async fn create_company(state: &AppState, tenant: &Tenant, input: CompanyInput) -> ApiResult<Company> {
+pub async fn create_company(
+    state: &AppState,
+    tenant: &Tenant,
+    input: CompanyInput,
+) -> ApiResult<Company> {
     let (name, identifier) = company_names(&input.name, input.identifier.as_deref())?;
     let mut conn = state.pool.acquire().await?;
     companies::insert(&mut conn, tenant.id, &name, &identifier)
@@ -264,17 +398,39 @@ pub async fn get_company(state: &AppState, tenant: &Tenant, id: i32) -> ApiResul
         .ok_or_else(|| ApiError::not_found("company"))
 }
 
-pub async fn list_companies(state: &AppState, tenant: &Tenant, options: &ListOptions<'_>) -> ApiResult<Slice<Company>> {
-    Ok(companies::list(&state.pool, tenant.id, options.search, options.include_archived, options.skip, options.take).await?)
+pub async fn list_companies(
+    state: &AppState,
+    tenant: &Tenant,
+    options: &ListOptions<'_>,
+) -> ApiResult<Slice<Company>> {
+    Ok(companies::list(
+        &state.pool,
+        tenant.id,
+        options.search,
+        options.include_archived,
+        options.skip,
+        options.take,
+    )
+    .await?)
 }
 
-pub async fn replace_company(state: &AppState, tenant: &Tenant, id: i32, input: CompanyInput) -> ApiResult<Company> {
+pub async fn replace_company(
+    state: &AppState,
+    tenant: &Tenant,
+    id: i32,
+    input: CompanyInput,
+) -> ApiResult<Company> {
     live_company(state, tenant, id).await?;
     let (name, identifier) = company_names(&input.name, input.identifier.as_deref())?;
     save_company(state, tenant, id, &name, &identifier).await
 }
 
-pub async fn patch_company(state: &AppState, tenant: &Tenant, id: i32, patch: CompanyPatch) -> ApiResult<Company> {
+pub async fn patch_company(
+    state: &AppState,
+    tenant: &Tenant,
+    id: i32,
+    patch: CompanyPatch,
+) -> ApiResult<Company> {
     let current = live_company(state, tenant, id).await?;
     let name = required(patch.name, current.name, "name")?;
     let identifier = patch.identifier.apply(Some(current.identifier));
@@ -282,14 +438,25 @@ pub async fn patch_company(state: &AppState, tenant: &Tenant, id: i32, patch: Co
     save_company(state, tenant, id, &name, &identifier).await
 }
 
-async fn save_company(state: &AppState, tenant: &Tenant, id: i32, name: &str, identifier: &str) -> ApiResult<Company> {
+async fn save_company(
+    state: &AppState,
+    tenant: &Tenant,
+    id: i32,
+    name: &str,
+    identifier: &str,
+) -> ApiResult<Company> {
     companies::update(&state.pool, tenant.id, id, name, identifier)
         .await
         .map_err(identifier_conflict)?
         .ok_or_else(|| ApiError::not_found("company"))
 }
 
-pub async fn set_company_archived(state: &AppState, tenant: &Tenant, id: i32, archived: bool) -> ApiResult<Company> {
+pub async fn set_company_archived(
+    state: &AppState,
+    tenant: &Tenant,
+    id: i32,
+    archived: bool,
+) -> ApiResult<Company> {
     companies::set_archived(&state.pool, tenant.id, id, archived)
         .await
         .map_err(identifier_conflict)?
@@ -309,9 +476,16 @@ fn company_names(name: &str, identifier: Option<&str>) -> ApiResult<(String, Str
     let identifier = match identifier.map(str::trim).filter(|i| !i.is_empty()) {
         Some(identifier) => validate::required_text("identifier", identifier, 100)?,
         None => {
-            let derived: String = name.chars().filter(|c| c.is_alphanumeric()).take(100).collect();
+            let derived: String = name
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .take(100)
+                .collect();
             if derived.is_empty() {
-                return Err(ApiError::validation("identifier", "identifier is required when the name has no letters or digits"));
+                return Err(ApiError::validation(
+                    "identifier",
+                    "identifier is required when the name has no letters or digits",
+                ));
             }
             derived
         }
@@ -321,7 +495,11 @@ fn company_names(name: &str, identifier: Option<&str>) -> ApiResult<(String, Str
 
 // ---- contacts ----
 
-pub async fn create_contact(state: &AppState, tenant: &Tenant, input: ContactInput) -> ApiResult<Contact> {
+pub async fn create_contact(
+    state: &AppState,
+    tenant: &Tenant,
+    input: ContactInput,
+) -> ApiResult<Contact> {
     let fields = contact_fields(state, tenant, &input).await?;
     let hash = new_password_hash(input.password).await?;
     let mut conn = state.pool.acquire().await?;
@@ -354,13 +532,23 @@ pub async fn list_contacts(
     .await?)
 }
 
-pub async fn replace_contact(state: &AppState, tenant: &Tenant, id: i32, input: ContactInput) -> ApiResult<Contact> {
+pub async fn replace_contact(
+    state: &AppState,
+    tenant: &Tenant,
+    id: i32,
+    input: ContactInput,
+) -> ApiResult<Contact> {
     live_contact(state, tenant, id).await?;
     let fields = contact_fields(state, tenant, &input).await?;
     save_contact(state, tenant, id, fields, input.password).await
 }
 
-pub async fn patch_contact(state: &AppState, tenant: &Tenant, id: i32, patch: ContactPatch) -> ApiResult<Contact> {
+pub async fn patch_contact(
+    state: &AppState,
+    tenant: &Tenant,
+    id: i32,
+    patch: ContactPatch,
+) -> ApiResult<Contact> {
     let current = live_contact(state, tenant, id).await?;
     let input = ContactInput {
         company_id: required(patch.company_id, current.company_id, "companyId")?,
@@ -369,7 +557,12 @@ pub async fn patch_contact(state: &AppState, tenant: &Tenant, id: i32, patch: Co
         last_name: patch.last_name.apply(Some(current.last_name)),
         phone: patch.phone.apply(current.phone),
         password: match patch.password {
-            Patch::Null => return Err(ApiError::validation("password", "a password cannot be cleared; set a new one")),
+            Patch::Null => {
+                return Err(ApiError::validation(
+                    "password",
+                    "a password cannot be cleared; set a new one",
+                ));
+            }
             p => p.apply(None),
         },
     };
@@ -397,7 +590,12 @@ async fn save_contact(
     Ok(contact)
 }
 
-pub async fn set_contact_archived(state: &AppState, tenant: &Tenant, id: i32, archived: bool) -> ApiResult<Contact> {
+pub async fn set_contact_archived(
+    state: &AppState,
+    tenant: &Tenant,
+    id: i32,
+    archived: bool,
+) -> ApiResult<Contact> {
     let contact = contacts::set_archived(&state.pool, tenant.id, id, archived)
         .await
         .map_err(|e| email_conflict(e, "contacts_email"))?
@@ -434,12 +632,20 @@ impl OwnedContactFields {
     }
 }
 
-async fn contact_fields(state: &AppState, tenant: &Tenant, input: &ContactInput) -> ApiResult<OwnedContactFields> {
+async fn contact_fields(
+    state: &AppState,
+    tenant: &Tenant,
+    input: &ContactInput,
+) -> ApiResult<OwnedContactFields> {
     let fields = OwnedContactFields {
         company_id: input.company_id,
         email: validate::email("email", &input.email)?,
         first_name: validate::required_text("firstName", &input.first_name, 100)?,
-        last_name: validate::optional_text("lastName", input.last_name.as_deref().unwrap_or(""), 100)?,
+        last_name: validate::optional_text(
+            "lastName",
+            input.last_name.as_deref().unwrap_or(""),
+            100,
+        )?,
         phone: input
             .phone
             .as_deref()
@@ -460,7 +666,10 @@ fn required<T>(patch: Patch<T>, current: T, field: &str) -> ApiResult<T> {
     match patch {
         Patch::Absent => Ok(current),
         Patch::Value(v) => Ok(v),
-        Patch::Null => Err(ApiError::validation(field, format!("{field} cannot be cleared"))),
+        Patch::Null => Err(ApiError::validation(
+            field,
+            format!("{field} cannot be cleared"),
+        )),
     }
 }
 
@@ -476,7 +685,10 @@ async fn new_password_hash(password: Option<String>) -> ApiResult<Option<String>
 
 fn email_conflict(error: sqlx::Error, index: &str) -> ApiError {
     if repo::is_unique_violation(&error, index) {
-        ApiError::conflict("email", "another active person in this helpdesk has this email")
+        ApiError::conflict(
+            "email",
+            "another active person in this helpdesk has this email",
+        )
     } else {
         error.into()
     }

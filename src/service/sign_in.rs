@@ -51,8 +51,17 @@ pub async fn sign_in(
     };
     throttle::record_success(&state.pool, tenant.id, &keys).await?;
     let token = secrets::generate_token(SESSION_PREFIX);
-    let expires_at = Utc::now() + chrono::Duration::from_std(state.config.session_ttl).map_err(ApiError::internal)?;
-    credentials::insert_session(&state.pool, tenant.id, &secrets::sha256(&token), kind, user_id, expires_at).await?;
+    let expires_at = Utc::now()
+        + chrono::Duration::from_std(state.config.session_ttl).map_err(ApiError::internal)?;
+    credentials::insert_session(
+        &state.pool,
+        tenant.id,
+        &secrets::sha256(&token),
+        kind,
+        user_id,
+        expires_at,
+    )
+    .await?;
     Ok(NewSession {
         user_id,
         token,
@@ -75,11 +84,18 @@ pub async fn mint_access_token(
     lifetime: Duration,
 ) -> ApiResult<MintedToken> {
     let active = match kind {
-        UserKind::Member => members::active_role(&state.pool, tenant.id, user_id).await?.is_some(),
-        UserKind::Contact => contacts::active_company(&state.pool, tenant.id, user_id).await?.is_some(),
+        UserKind::Member => members::active_role(&state.pool, tenant.id, user_id)
+            .await?
+            .is_some(),
+        UserKind::Contact => contacts::active_company(&state.pool, tenant.id, user_id)
+            .await?
+            .is_some(),
     };
     if !active {
         return Err(ApiError::not_found(kind.as_str()));
     }
-    state.tokens.mint(&state.pool, tenant, kind, user_id, lifetime).await
+    state
+        .tokens
+        .mint(&state.pool, tenant, kind, user_id, lifetime)
+        .await
 }

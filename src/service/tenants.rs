@@ -47,7 +47,10 @@ pub struct TenantDetails {
     pub custom_domains: Vec<String>,
 }
 
-pub async fn provision(state: &AppState, new: NewTenant) -> ApiResult<(TenantDetails, repo::members::Member)> {
+pub async fn provision(
+    state: &AppState,
+    new: NewTenant,
+) -> ApiResult<(TenantDetails, repo::members::Member)> {
     let slug = slug(&new.slug)?;
     let name = validate::required_text("name", &new.name, 200)?;
     let admin_email = validate::email("adminEmail", &new.admin_email)?;
@@ -100,7 +103,10 @@ pub async fn list(state: &AppState) -> ApiResult<Vec<TenantDetails>> {
     let mut out = Vec::with_capacity(all.len());
     for tenant in all {
         let custom_domains = tenants::domains(&mut conn, tenant.id).await?;
-        out.push(TenantDetails { tenant, custom_domains });
+        out.push(TenantDetails {
+            tenant,
+            custom_domains,
+        });
     }
     Ok(out)
 }
@@ -111,10 +117,17 @@ pub async fn get(state: &AppState, slug: &str) -> ApiResult<TenantDetails> {
         .ok_or_else(|| ApiError::not_found("tenant"))?;
     let mut conn = state.pool.acquire().await?;
     let custom_domains = tenants::domains(&mut conn, tenant.id).await?;
-    Ok(TenantDetails { tenant, custom_domains })
+    Ok(TenantDetails {
+        tenant,
+        custom_domains,
+    })
 }
 
-pub async fn update(state: &AppState, current: &Tenant, changes: TenantChanges) -> ApiResult<TenantDetails> {
+pub async fn update(
+    state: &AppState,
+    current: &Tenant,
+    changes: TenantChanges,
+) -> ApiResult<TenantDetails> {
     let name = match &changes.name {
         Some(name) => validate::required_text("name", name, 200)?,
         None => current.name.clone(),
@@ -140,21 +153,26 @@ pub async fn update(state: &AppState, current: &Tenant, changes: TenantChanges) 
         &cors_origins,
     )
     .await?;
-    if let Some(domains) = &domains {
-        if let Some(taken) = tenants::set_domains(&mut tx, tenant.id, domains).await? {
-            return Err(domain_taken(&taken));
-        }
+    if let Some(domains) = &domains
+        && let Some(taken) = tenants::set_domains(&mut tx, tenant.id, domains).await?
+    {
+        return Err(domain_taken(&taken));
     }
     let custom_domains = tenants::domains(&mut tx, tenant.id).await?;
     tx.commit().await?;
     state.invalidate(Signal::Tenant(tenant.id)).await;
-    Ok(TenantDetails { tenant, custom_domains })
+    Ok(TenantDetails {
+        tenant,
+        custom_domains,
+    })
 }
 
 fn slug(value: &str) -> ApiResult<String> {
     let slug = value.trim().to_ascii_lowercase();
     let valid = (1..=63).contains(&slug.len())
-        && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !slug.starts_with('-')
         && !slug.ends_with('-');
     if !valid {
@@ -164,7 +182,10 @@ fn slug(value: &str) -> ApiResult<String> {
         ));
     }
     if RESERVED_SLUGS.contains(&slug.as_str()) {
-        return Err(ApiError::validation("slug", format!("`{slug}` is reserved")));
+        return Err(ApiError::validation(
+            "slug",
+            format!("`{slug}` is reserved"),
+        ));
     }
     Ok(slug)
 }
@@ -188,5 +209,8 @@ fn custom_domains(state: &AppState, domains: &[String]) -> ApiResult<Vec<String>
 }
 
 fn domain_taken(domain: &str) -> ApiError {
-    ApiError::conflict("customDomains", format!("`{domain}` already belongs to another tenant"))
+    ApiError::conflict(
+        "customDomains",
+        format!("`{domain}` already belongs to another tenant"),
+    )
 }

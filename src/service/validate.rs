@@ -6,7 +6,10 @@ use crate::error::{ApiError, ApiResult};
 pub fn required_text(field: &str, value: &str, max: usize) -> ApiResult<String> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(ApiError::validation(field, format!("{field} must not be empty")));
+        return Err(ApiError::validation(
+            field,
+            format!("{field} must not be empty"),
+        ));
     }
     optional_text(field, value, max)
 }
@@ -15,19 +18,27 @@ pub fn required_text(field: &str, value: &str, max: usize) -> ApiResult<String> 
 pub fn optional_text(field: &str, value: &str, max: usize) -> ApiResult<String> {
     let value = value.trim();
     if value.chars().count() > max {
-        return Err(ApiError::validation(field, format!("{field} must be at most {max} characters")));
+        return Err(ApiError::validation(
+            field,
+            format!("{field} must be at most {max} characters"),
+        ));
     }
     Ok(value.to_string())
 }
 
 pub fn email(field: &str, value: &str) -> ApiResult<String> {
     let value = required_text(field, value, 254)?;
-    let valid = value
-        .split_once('@')
-        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
-        && !value.chars().any(char::is_whitespace);
+    let valid = value.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+    }) && !value.chars().any(char::is_whitespace);
     if !valid {
-        return Err(ApiError::validation(field, format!("{field} is not an email address")));
+        return Err(ApiError::validation(
+            field,
+            format!("{field} is not an email address"),
+        ));
     }
     Ok(value)
 }
@@ -43,7 +54,10 @@ pub fn host_name(field: &str, value: &str) -> ApiResult<String> {
             && !l.ends_with('-')
     };
     if value.len() > 253 || !value.contains('.') || !value.split('.').all(label_ok) {
-        return Err(ApiError::validation(field, format!("`{value}` is not a host name")));
+        return Err(ApiError::validation(
+            field,
+            format!("`{value}` is not a host name"),
+        ));
     }
     Ok(value)
 }
@@ -51,13 +65,16 @@ pub fn host_name(field: &str, value: &str) -> ApiResult<String> {
 /// An origin as browsers send it: `https://host[:port]`, no path.
 pub fn origin(field: &str, value: &str) -> ApiResult<String> {
     let value = value.trim().trim_end_matches('/').to_ascii_lowercase();
-    let valid = value
-        .split_once("://")
-        .is_some_and(|(scheme, rest)| {
-            matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains(['/', '?', '#', '@', ' '])
-        });
+    let valid = value.split_once("://").is_some_and(|(scheme, rest)| {
+        matches!(scheme, "http" | "https")
+            && !rest.is_empty()
+            && !rest.contains(['/', '?', '#', '@', ' '])
+    });
     if !valid {
-        return Err(ApiError::validation(field, format!("`{value}` is not an origin like https://example.com")));
+        return Err(ApiError::validation(
+            field,
+            format!("`{value}` is not an origin like https://example.com"),
+        ));
     }
     Ok(value)
 }

@@ -61,18 +61,25 @@ impl TenantDirectory {
             .strip_suffix(&self.base_domain)
             .and_then(|rest| rest.strip_suffix('.'))
         {
-            Some(slug) if !slug.is_empty() && !slug.contains('.') => tenants::find_by_slug(pool, slug).await?,
+            Some(slug) if !slug.is_empty() && !slug.contains('.') => {
+                tenants::find_by_slug(pool, slug).await?
+            }
             _ => tenants::find_by_domain(pool, &host).await?,
         }
         .map(Arc::new);
-        let ttl = if found.is_some() { FOUND_TTL } else { MISSING_TTL };
+        let ttl = if found.is_some() {
+            FOUND_TTL
+        } else {
+            MISSING_TTL
+        };
         self.by_host.insert(host, found.clone(), ttl);
         Ok(found.map(Site::Tenant))
     }
 
     pub fn evict_tenant(&self, tenant: TenantId) {
         // Negative entries go too: the change may have added the host they were about.
-        self.by_host.retain(|_, t| t.as_ref().is_some_and(|t| t.id != tenant));
+        self.by_host
+            .retain(|_, t| t.as_ref().is_some_and(|t| t.id != tenant));
     }
 }
 
@@ -80,7 +87,10 @@ impl TenantDirectory {
 pub fn normalize_host(host: &str) -> String {
     let host = host.trim();
     let without_port = if host.starts_with('[') {
-        host.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
+        host.split(']')
+            .next()
+            .map(|h| format!("{h}]"))
+            .unwrap_or_default()
     } else {
         match host.rsplit_once(':') {
             Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name.to_string(),
@@ -91,7 +101,11 @@ pub fn normalize_host(host: &str) -> String {
 }
 
 pub fn tenant_not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "TenantNotFound", "no helpdesk is served at this host name")
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "TenantNotFound",
+        "no helpdesk is served at this host name",
+    )
 }
 
 /// Paths answered on any host, with or without a tenant.
@@ -105,7 +119,11 @@ fn is_platform_path(path: &str) -> bool {
     path.starts_with("/api/v3/platform/") || path == "/api/v3/platform"
 }
 
-pub async fn resolve_site(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn resolve_site(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path().to_string();
     let host = request
         .headers()
@@ -123,11 +141,22 @@ pub async fn resolve_site(State(state): State<AppState>, mut request: Request, n
             return tenant_not_found().into_response();
         }
         Some(Site::Tenant(_)) if is_platform_path(&path) => {
-            return ApiError::new(StatusCode::NOT_FOUND, "NotFound", "the platform API is served on the base domain only")
-                .into_response();
+            return ApiError::new(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                "the platform API is served on the base domain only",
+            )
+            .into_response();
         }
-        Some(Site::Tenant(ref tenant)) if tenant.status == TenantStatus::Suspended && !is_open_path(&path) => {
-            return ApiError::new(StatusCode::FORBIDDEN, "TenantSuspended", "this helpdesk is suspended").into_response();
+        Some(Site::Tenant(ref tenant))
+            if tenant.status == TenantStatus::Suspended && !is_open_path(&path) =>
+        {
+            return ApiError::new(
+                StatusCode::FORBIDDEN,
+                "TenantSuspended",
+                "this helpdesk is suspended",
+            )
+            .into_response();
         }
         None if !is_open_path(&path) => return tenant_not_found().into_response(),
         _ => {}

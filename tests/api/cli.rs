@@ -23,7 +23,8 @@ fn database_url(app: &TestApp) -> String {
             socket.display()
         ),
         None => {
-            let url = std::env::var("DATABASE_URL").expect("a TCP test database comes from DATABASE_URL");
+            let url =
+                std::env::var("DATABASE_URL").expect("a TCP test database comes from DATABASE_URL");
             let (base, _) = url.rsplit_once('/').unwrap();
             format!("{base}/{}", app.database_name)
         }
@@ -45,43 +46,100 @@ async fn the_cli_provisions_a_tenant_and_prints_a_working_api_key_last() {
     let app = TestApp::new().await;
     let data = tempdir();
     let out = deskd(&app, &data)
-        .args(["tenant", "create", "--slug", "cli", "--name", "CLI IT", "--admin-email", "root@cli.test", "--admin-password", PASSWORD])
+        .args([
+            "tenant",
+            "create",
+            "--slug",
+            "cli",
+            "--name",
+            "CLI IT",
+            "--admin-email",
+            "root@cli.test",
+            "--admin-password",
+            PASSWORD,
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = deskd(&app, &data)
         .args(["api-key", "create", "--tenant", "cli", "--name", "ci"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
     let key = stdout.lines().last().unwrap().trim();
     assert!(key.starts_with("ddk_"), "{stdout}");
-    let r = app.get("cli.localhost", "/api/v3/admin/members").auth(&format!("DdApi {key}")).send().await;
+    let r = app
+        .get("cli.localhost", "/api/v3/admin/members")
+        .auth(&format!("DdApi {key}"))
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json["results"][0]["email"], "root@cli.test");
 
-    let listed = deskd(&app, &data).args(["api-key", "list", "--tenant", "cli"]).output().unwrap();
+    let listed = deskd(&app, &data)
+        .args(["api-key", "list", "--tenant", "cli"])
+        .output()
+        .unwrap();
     let listed = String::from_utf8(listed.stdout).unwrap();
-    assert!(listed.contains("\tci\t") && !listed.contains(key), "{listed}");
+    assert!(
+        listed.contains("\tci\t") && !listed.contains(key),
+        "{listed}"
+    );
     let id = listed.split('\t').next().unwrap();
-    let revoked = deskd(&app, &data).args(["api-key", "revoke", "--tenant", "cli", "--id", id]).output().unwrap();
+    let revoked = deskd(&app, &data)
+        .args(["api-key", "revoke", "--tenant", "cli", "--id", id])
+        .output()
+        .unwrap();
     assert!(revoked.status.success());
     // The key was cached by this instance; the CLI's revocation reaches it through LISTEN/NOTIFY.
     let started = Instant::now();
     loop {
-        let r = app.get("cli.localhost", "/api/v3/admin/members").auth(&format!("DdApi {key}")).send().await;
+        let r = app
+            .get("cli.localhost", "/api/v3/admin/members")
+            .auth(&format!("DdApi {key}"))
+            .send()
+            .await;
         if r.status == StatusCode::UNAUTHORIZED {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(5), "the revocation never reached this instance");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the revocation never reached this instance"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
-    let tenants = deskd(&app, &data).args(["tenant", "list"]).output().unwrap();
-    assert!(String::from_utf8(tenants.stdout).unwrap().starts_with("cli\tactive\tCLI IT"));
+    let tenants = deskd(&app, &data)
+        .args(["tenant", "list"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(tenants.stdout)
+            .unwrap()
+            .starts_with("cli\tactive\tCLI IT")
+    );
     let bad = deskd(&app, &data)
-        .args(["tenant", "create", "--slug", "cli", "--name", "Again", "--admin-email", "x@cli.test", "--admin-password", PASSWORD])
+        .args([
+            "tenant",
+            "create",
+            "--slug",
+            "cli",
+            "--name",
+            "Again",
+            "--admin-email",
+            "x@cli.test",
+            "--admin-password",
+            PASSWORD,
+        ])
         .output()
         .unwrap();
     assert!(!bad.status.success());
@@ -92,7 +150,11 @@ async fn the_cli_provisions_a_tenant_and_prints_a_working_api_key_last() {
 async fn the_server_finishes_in_flight_requests_when_told_to_stop() {
     let app = TestApp::new().await;
     let data = tempdir();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let mut server = deskd(&app, &data)
         .args(["serve", "--bind", &addr.to_string()])
@@ -103,11 +165,16 @@ async fn the_server_finishes_in_flight_requests_when_told_to_stop() {
         .unwrap();
     let started = Instant::now();
     while TcpStream::connect(addr).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(30), "the server did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the server did not start"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     // Start a request, stop the server half-way through its body, then finish the body.
-    let body = format!(r#"{{"slug":"late","name":"Late IT","adminEmail":"a@late.test","adminPassword":"{PASSWORD}"}}"#);
+    let body = format!(
+        r#"{{"slug":"late","name":"Late IT","adminEmail":"a@late.test","adminPassword":"{PASSWORD}"}}"#
+    );
     let mut stream = TcpStream::connect(addr).unwrap();
     write!(
         stream,
@@ -120,7 +187,7 @@ async fn the_server_finishes_in_flight_requests_when_told_to_stop() {
     std::thread::sleep(Duration::from_millis(200));
     unsafe { libc::kill(server.id() as i32, libc::SIGTERM) };
     std::thread::sleep(Duration::from_millis(300));
-    stream.write_all(body[10..].as_bytes()).unwrap();
+    stream.write_all(&body.as_bytes()[10..]).unwrap();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
@@ -128,7 +195,9 @@ async fn the_server_finishes_in_flight_requests_when_told_to_stop() {
     assert!(status.success(), "deskd exited with {status}");
     // New connections are refused once it has stopped.
     assert!(TcpStream::connect(addr).is_err());
-    let tenant = deskd::repo::tenants::find_by_slug(&app.pool, "late").await.unwrap();
+    let tenant = deskd::repo::tenants::find_by_slug(&app.pool, "late")
+        .await
+        .unwrap();
     assert!(tenant.is_some());
 }
 

@@ -76,7 +76,9 @@ async fn credentials(app: &TestApp, t: &TestTenant) -> Credentials {
     create_contact(app, t, &api_key, "casey@customer.test").await;
     let admin_cookie = app.sign_in(t, "tech", &t.admin_email, PASSWORD).await;
     let tech_cookie = app.sign_in(t, "tech", "tech@example.test", PASSWORD).await;
-    let contact_cookie = app.sign_in(t, "portal", "casey@customer.test", PASSWORD).await;
+    let contact_cookie = app
+        .sign_in(t, "portal", "casey@customer.test", PASSWORD)
+        .await;
     Credentials {
         admin_pat: personal_token(app, t, &admin_cookie).await,
         tech_pat: personal_token(app, t, &tech_cookie).await,
@@ -106,16 +108,50 @@ async fn each_scheme_is_admitted_exactly_by_the_families_that_accept_it() {
     // (credential as header, cookie?) → expected status per endpoint:
     // public, admin, portal, tech, connector, copilot, userkey, client
     let table: Vec<(&str, (&str, String), [u16; 8])> = vec![
-        ("API key", ("authorization", format!("DdApi {}", c.api_key)), [200, 200, 403, 403, 200, 403, 200, 403]),
-        ("admin's cookie", ("cookie", c.admin_cookie.clone()), [200, 200, 403, 200, 403, 200, 200, 403]),
-        ("admin's personal token", ("authorization", format!("Basic {}", c.admin_pat)), [200, 200, 403, 200, 403, 200, 200, 403]),
-        ("tech's cookie", ("cookie", c.tech_cookie.clone()), [403, 403, 403, 200, 403, 200, 403, 403]),
-        ("tech's personal token", ("authorization", format!("Basic {}", c.tech_pat)), [403, 403, 403, 200, 403, 200, 403, 403]),
-        ("tech access token", ("authorization", format!("DdAccessToken {}", c.tech_token)), [403, 403, 403, 200, 403, 200, 403, 403]),
-        ("contact's cookie", ("cookie", c.contact_cookie.clone()), [403, 403, 200, 403, 403, 403, 403, 200]),
-        ("portal access token", ("authorization", format!("DdAccessToken {}", c.portal_token)), [403, 403, 200, 403, 403, 403, 403, 200]),
+        (
+            "API key",
+            ("authorization", format!("DdApi {}", c.api_key)),
+            [200, 200, 403, 403, 200, 403, 200, 403],
+        ),
+        (
+            "admin's cookie",
+            ("cookie", c.admin_cookie.clone()),
+            [200, 200, 403, 200, 403, 200, 200, 403],
+        ),
+        (
+            "admin's personal token",
+            ("authorization", format!("Basic {}", c.admin_pat)),
+            [200, 200, 403, 200, 403, 200, 200, 403],
+        ),
+        (
+            "tech's cookie",
+            ("cookie", c.tech_cookie.clone()),
+            [403, 403, 403, 200, 403, 200, 403, 403],
+        ),
+        (
+            "tech's personal token",
+            ("authorization", format!("Basic {}", c.tech_pat)),
+            [403, 403, 403, 200, 403, 200, 403, 403],
+        ),
+        (
+            "tech access token",
+            ("authorization", format!("DdAccessToken {}", c.tech_token)),
+            [403, 403, 403, 200, 403, 200, 403, 403],
+        ),
+        (
+            "contact's cookie",
+            ("cookie", c.contact_cookie.clone()),
+            [403, 403, 200, 403, 403, 403, 403, 200],
+        ),
+        (
+            "portal access token",
+            ("authorization", format!("DdAccessToken {}", c.portal_token)),
+            [403, 403, 200, 403, 403, 403, 403, 200],
+        ),
     ];
-    let endpoints = [PUBLIC, ADMIN, PORTAL, TECH, CONNECTOR, COPILOT, USERKEY, CLIENT];
+    let endpoints = [
+        PUBLIC, ADMIN, PORTAL, TECH, CONNECTOR, COPILOT, USERKEY, CLIENT,
+    ];
     for (name, (header, value), expected) in &table {
         for (path, want) in endpoints.iter().zip(expected) {
             let r = app.get(&t.host, path).header(header, value).send().await;
@@ -126,7 +162,10 @@ async fn each_scheme_is_admitted_exactly_by_the_families_that_accept_it() {
         }
     }
     for path in endpoints {
-        app.get(&t.host, path).send().await.assert_error(StatusCode::UNAUTHORIZED, "Unauthorized");
+        app.get(&t.host, path)
+            .send()
+            .await
+            .assert_error(StatusCode::UNAUTHORIZED, "Unauthorized");
     }
 }
 
@@ -146,11 +185,22 @@ async fn me_answers_who_is_calling_and_how() {
     }
     let r = app.get(&t.host, TECH).cookie(&c.tech_cookie).send().await;
     assert_eq!(r.json["authMethod"], "cookie");
-    let r = app.get(&t.host, PORTAL).auth(&format!("DdAccessToken {}", c.portal_token)).send().await;
+    let r = app
+        .get(&t.host, PORTAL)
+        .auth(&format!("DdAccessToken {}", c.portal_token))
+        .send()
+        .await;
     assert_eq!(r.json["contact"]["email"], "casey@customer.test");
-    assert_eq!(r.json["contact"]["company"]["name"], "Customer of acme.localhost");
+    assert_eq!(
+        r.json["contact"]["company"]["name"],
+        "Customer of acme.localhost"
+    );
     assert_eq!(r.json["authMethod"], "access_token");
-    let r = app.get(&t.host, CLIENT).cookie(&c.contact_cookie).send().await;
+    let r = app
+        .get(&t.host, CLIENT)
+        .cookie(&c.contact_cookie)
+        .send()
+        .await;
     assert_eq!(r.json["userName"], "casey@customer.test");
     assert_eq!(r.json["entityId"], 1);
 }
@@ -164,14 +214,27 @@ async fn credentials_from_another_tenant_are_refused_with_401() {
     let attempts = [
         (ADMIN, "authorization", format!("DdApi {}", c.api_key)),
         (TECH, "authorization", format!("Basic {}", c.tech_pat)),
-        (TECH, "authorization", format!("DdAccessToken {}", c.tech_token)),
-        (PORTAL, "authorization", format!("DdAccessToken {}", c.portal_token)),
+        (
+            TECH,
+            "authorization",
+            format!("DdAccessToken {}", c.tech_token),
+        ),
+        (
+            PORTAL,
+            "authorization",
+            format!("DdAccessToken {}", c.portal_token),
+        ),
         (TECH, "cookie", c.tech_cookie.clone()),
         (PORTAL, "cookie", c.contact_cookie.clone()),
     ];
     for (path, header, value) in attempts {
         let ok = app.get(&a.host, path).header(header, &value).send().await;
-        assert_eq!(ok.status, StatusCode::OK, "{path} on its own tenant: {}", ok.text);
+        assert_eq!(
+            ok.status,
+            StatusCode::OK,
+            "{path} on its own tenant: {}",
+            ok.text
+        );
         app.get(&b.host, path)
             .header(header, &value)
             .send()
@@ -212,7 +275,11 @@ async fn scheme_names_are_case_insensitive() {
     let t = app.tenant("acme").await;
     let key = app.api_key(&t, "read").await;
     for scheme in ["DdApi", "ddapi", "DDAPI"] {
-        let r = app.get(&t.host, ADMIN).auth(&format!("{scheme} {key}")).send().await;
+        let r = app
+            .get(&t.host, ADMIN)
+            .auth(&format!("{scheme} {key}"))
+            .send()
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{scheme}");
     }
 }
@@ -223,15 +290,25 @@ async fn a_read_only_key_reads_but_cannot_change_anything() {
     let t = app.tenant("acme").await;
     let key = app.api_key(&t, "read").await;
     let auth = format!("DdApi {key}");
-    assert_eq!(app.get(&t.host, ADMIN).auth(&auth).send().await.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&t.host, ADMIN).auth(&auth).send().await.status,
+        StatusCode::OK
+    );
     app.post(&t.host, "/api/v3/admin/companies")
         .auth(&auth)
         .json(json!({"name": "Nope Ltd"}))
         .send()
         .await
         .assert_error(StatusCode::FORBIDDEN, "Forbidden");
-    let list = app.get(&t.host, "/api/v3/admin/companies").auth(&auth).send().await;
-    assert_eq!(list.json["totalResults"], 0, "the refused write changed nothing");
+    let list = app
+        .get(&t.host, "/api/v3/admin/companies")
+        .auth(&auth)
+        .send()
+        .await;
+    assert_eq!(
+        list.json["totalResults"], 0,
+        "the refused write changed nothing"
+    );
 }
 
 #[tokio::test]
@@ -240,20 +317,37 @@ async fn a_revoked_api_key_stops_working_at_once() {
     let t = app.tenant("acme").await;
     let key = app.api_key(&t, "read_write").await;
     let auth = format!("DdApi {key}");
-    let keys = app.get(&t.host, "/api/v3/admin/api-keys").auth(&auth).send().await;
+    let keys = app
+        .get(&t.host, "/api/v3/admin/api-keys")
+        .auth(&auth)
+        .send()
+        .await;
     assert_eq!(keys.status, StatusCode::OK);
     let listed = keys.json.as_array().unwrap();
-    assert!(listed.iter().all(|k| k.get("key").is_none() && !k.to_string().contains(&key)), "secrets are never listed");
+    assert!(
+        listed
+            .iter()
+            .all(|k| k.get("key").is_none() && !k.to_string().contains(&key)),
+        "secrets are never listed"
+    );
     let id = listed[0]["id"].as_str().unwrap();
     assert!(listed[0]["lastUsedOn"].is_string() || listed[0]["lastUsedOn"].is_null());
     let revoke = app
-        .call(axum::http::Method::DELETE, &t.host, &format!("/api/v3/admin/api-keys/{id}"))
+        .call(
+            axum::http::Method::DELETE,
+            &t.host,
+            &format!("/api/v3/admin/api-keys/{id}"),
+        )
         .auth(&auth)
         .send()
         .await;
     assert_eq!(revoke.status, StatusCode::OK, "{}", revoke.text);
     assert!(revoke.json["revokedOn"].is_string());
-    app.get(&t.host, ADMIN).auth(&auth).send().await.assert_error(StatusCode::UNAUTHORIZED, "Unauthorized");
+    app.get(&t.host, ADMIN)
+        .auth(&auth)
+        .send()
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "Unauthorized");
 }
 
 #[tokio::test]
@@ -271,9 +365,16 @@ async fn an_api_key_stops_working_when_it_expires() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let auth = format!("DdApi {}", r.json["key"].as_str().unwrap());
-    assert_eq!(app.get(&t.host, ADMIN).auth(&auth).send().await.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&t.host, ADMIN).auth(&auth).send().await.status,
+        StatusCode::OK
+    );
     tokio::time::sleep(std::time::Duration::from_millis(1700)).await;
-    app.get(&t.host, ADMIN).auth(&auth).send().await.assert_error(StatusCode::UNAUTHORIZED, "Unauthorized");
+    app.get(&t.host, ADMIN)
+        .auth(&auth)
+        .send()
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "Unauthorized");
     let past = app
         .post(&t.host, "/api/v3/admin/api-keys")
         .cookie(&cookie)
@@ -293,7 +394,14 @@ async fn an_expired_access_token_is_refused() {
     let expired = app
         .state
         .tokens
-        .mint_at(&app.pool, &t.tenant, deskd::domain::UserKind::Member, 1, two_hours_ago, std::time::Duration::from_secs(3600))
+        .mint_at(
+            &app.pool,
+            &t.tenant,
+            deskd::domain::UserKind::Member,
+            1,
+            two_hours_ago,
+            std::time::Duration::from_secs(3600),
+        )
         .await
         .unwrap();
     app.get(&t.host, TECH)
@@ -304,16 +412,35 @@ async fn an_expired_access_token_is_refused() {
     let fresh = app
         .state
         .tokens
-        .mint(&app.pool, &t.tenant, deskd::domain::UserKind::Member, 1, std::time::Duration::from_secs(60))
+        .mint(
+            &app.pool,
+            &t.tenant,
+            deskd::domain::UserKind::Member,
+            1,
+            std::time::Duration::from_secs(60),
+        )
         .await
         .unwrap();
-    assert_eq!(app.get(&t.host, TECH).auth(&format!("DdAccessToken {}", fresh.token)).send().await.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&t.host, TECH)
+            .auth(&format!("DdAccessToken {}", fresh.token))
+            .send()
+            .await
+            .status,
+        StatusCode::OK
+    );
     // A signature that does not match its payload.
     let mut parts: Vec<&str> = fresh.token.split('.').collect();
     let other = app
         .state
         .tokens
-        .mint(&app.pool, &t.tenant, deskd::domain::UserKind::Contact, 1, std::time::Duration::from_secs(60))
+        .mint(
+            &app.pool,
+            &t.tenant,
+            deskd::domain::UserKind::Contact,
+            1,
+            std::time::Duration::from_secs(60),
+        )
         .await
         .unwrap();
     let other_payload = other.token.split('.').nth(1).unwrap().to_string();
@@ -339,11 +466,19 @@ async fn personal_access_tokens_act_as_their_member_until_revoked() {
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         assert_eq!(r.json, json!({}));
     }
-    let list = app.get(&t.host, "/api/v2/tech/personal-access-tokens").cookie(&cookie).send().await;
+    let list = app
+        .get(&t.host, "/api/v2/tech/personal-access-tokens")
+        .cookie(&cookie)
+        .send()
+        .await;
     let id = list.json[0]["id"].as_str().unwrap().to_string();
     assert!(!list.text.contains(&token), "the secret is never listed");
     let revoked = app
-        .call(axum::http::Method::DELETE, &t.host, &format!("/api/v2/tech/personal-access-tokens/{id}"))
+        .call(
+            axum::http::Method::DELETE,
+            &t.host,
+            &format!("/api/v2/tech/personal-access-tokens/{id}"),
+        )
         .cookie(&cookie)
         .same_origin(&t.host)
         .send()
@@ -361,14 +496,26 @@ async fn a_member_cannot_revoke_another_members_token() {
     let app = TestApp::new().await;
     let t = app.tenant("acme").await;
     let c = credentials(&app, &t).await;
-    let admin_tokens = app.get(&t.host, "/api/v2/tech/personal-access-tokens").cookie(&c.admin_cookie).send().await;
-    let id = admin_tokens.json[0]["id"].as_str().unwrap();
-    app.call(axum::http::Method::DELETE, &t.host, &format!("/api/v2/tech/personal-access-tokens/{id}"))
-        .auth(&format!("Basic {}", c.tech_pat))
+    let admin_tokens = app
+        .get(&t.host, "/api/v2/tech/personal-access-tokens")
+        .cookie(&c.admin_cookie)
         .send()
-        .await
-        .assert_error(StatusCode::NOT_FOUND, "NotFound");
-    let still = app.get(&t.host, TECH).auth(&format!("Basic {}", c.admin_pat)).send().await;
+        .await;
+    let id = admin_tokens.json[0]["id"].as_str().unwrap();
+    app.call(
+        axum::http::Method::DELETE,
+        &t.host,
+        &format!("/api/v2/tech/personal-access-tokens/{id}"),
+    )
+    .auth(&format!("Basic {}", c.tech_pat))
+    .send()
+    .await
+    .assert_error(StatusCode::NOT_FOUND, "NotFound");
+    let still = app
+        .get(&t.host, TECH)
+        .auth(&format!("Basic {}", c.admin_pat))
+        .send()
+        .await;
     assert_eq!(still.status, StatusCode::OK);
 }
 
@@ -378,26 +525,58 @@ async fn userkey_mints_tokens_for_the_tenants_people_within_the_allowed_lifetime
     let t = app.tenant("acme").await;
     let key = app.api_key(&t, "read").await;
     let auth = format!("DdApi {key}");
-    let contact_id = create_contact(&app, &t, &app.api_key(&t, "read_write").await, "casey@customer.test").await;
+    let contact_id = create_contact(
+        &app,
+        &t,
+        &app.api_key(&t, "read_write").await,
+        "casey@customer.test",
+    )
+    .await;
 
-    let r = app.get(&t.host, &format!("/api/v2/user/contact/{contact_id}/userkey")).auth(&auth).send().await;
+    let r = app
+        .get(
+            &t.host,
+            &format!("/api/v2/user/contact/{contact_id}/userkey"),
+        )
+        .auth(&auth)
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json["expires_in"], 3600);
     let now = chrono::Utc::now().timestamp();
     let expires_on = r.json["expires_on"].as_i64().unwrap();
     assert!((now + 3590..=now + 3610).contains(&expires_on));
     let token = r.json["userKey"].as_str().unwrap();
-    let me = app.get(&t.host, PORTAL).auth(&format!("DdAccessToken {token}")).send().await;
+    let me = app
+        .get(&t.host, PORTAL)
+        .auth(&format!("DdAccessToken {token}"))
+        .send()
+        .await;
     assert_eq!(me.json["contact"]["id"], contact_id);
 
-    let r = app.get(&t.host, "/api/v2/user/member/1/userkey?expiresIn=86400").auth(&auth).send().await;
+    let r = app
+        .get(&t.host, "/api/v2/user/member/1/userkey?expiresIn=86400")
+        .auth(&auth)
+        .send()
+        .await;
     assert_eq!(r.json["expires_in"], 86400);
     let token = r.json["userKey"].as_str().unwrap();
-    let me = app.get(&t.host, TECH).auth(&format!("DdAccessToken {token}")).send().await;
+    let me = app
+        .get(&t.host, TECH)
+        .auth(&format!("DdAccessToken {token}"))
+        .send()
+        .await;
     assert_eq!(me.json["member"]["email"], t.admin_email);
 
     for bad in ["3599", "86401", "-5", "soon"] {
-        let r = app.get(&t.host, &format!("/api/v2/user/member/1/userkey?expiresIn={bad}")).auth(&auth).send().await;
+        let r = app
+            .get(
+                &t.host,
+                &format!("/api/v2/user/member/1/userkey?expiresIn={bad}"),
+            )
+            .auth(&auth)
+            .send()
+            .await;
         r.assert_error(StatusCode::BAD_REQUEST, "BadRequest");
         assert_eq!(r.json["field"], "expiresIn", "{}", r.text);
     }
@@ -414,7 +593,11 @@ async fn signing_keys_rotate_while_old_tokens_keep_verifying() {
     let t = app.tenant("acme").await;
     let key = app.api_key(&t, "read").await;
     let mint = || async {
-        let r = app.get(&t.host, "/api/v2/user/member/1/userkey").auth(&format!("DdApi {key}")).send().await;
+        let r = app
+            .get(&t.host, "/api/v2/user/member/1/userkey")
+            .auth(&format!("DdApi {key}"))
+            .send()
+            .await;
         r.json["userKey"].as_str().unwrap().to_string()
     };
     let kid_of = |token: &str| jsonwebtoken::decode_header(token).unwrap().kid.unwrap();
@@ -429,13 +612,31 @@ async fn signing_keys_rotate_while_old_tokens_keep_verifying() {
     assert_ne!(kid_of(&before), kid_of(&after));
     assert_eq!(rotated.json["kid"], kid_of(&after));
     for token in [&before, &after] {
-        let r = app.get(&t.host, TECH).auth(&format!("DdAccessToken {token}")).send().await;
+        let r = app
+            .get(&t.host, TECH)
+            .auth(&format!("DdAccessToken {token}"))
+            .send()
+            .await;
         assert_eq!(r.status, StatusCode::OK);
     }
     let jwks = app.get(&t.host, "/.well-known/jwks.json").send().await;
-    let kids: Vec<&str> = jwks.json["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
-    assert!(kids.contains(&kid_of(&before).as_str()) && kids.contains(&kid_of(&after).as_str()), "{kids:?}");
-    assert!(jwks.json["keys"].as_array().unwrap().iter().all(|k| k["kty"] == "OKP" && k["alg"] == "EdDSA" && k.get("d").is_none()));
+    let kids: Vec<&str> = jwks.json["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert!(
+        kids.contains(&kid_of(&before).as_str()) && kids.contains(&kid_of(&after).as_str()),
+        "{kids:?}"
+    );
+    assert!(
+        jwks.json["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|k| k["kty"] == "OKP" && k["alg"] == "EdDSA" && k.get("d").is_none())
+    );
 }
 
 #[tokio::test]
@@ -443,14 +644,31 @@ async fn a_token_verifies_with_the_published_key() {
     let app = TestApp::new().await;
     let t = app.tenant("acme").await;
     let key = app.api_key(&t, "read").await;
-    let r = app.get(&t.host, "/api/v2/user/member/1/userkey").auth(&format!("DdApi {key}")).send().await;
+    let r = app
+        .get(&t.host, "/api/v2/user/member/1/userkey")
+        .auth(&format!("DdApi {key}"))
+        .send()
+        .await;
     let token = r.json["userKey"].as_str().unwrap();
-    let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_value(app.get("localhost", "/.well-known/jwks.json").send().await.json).unwrap();
+    let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_value(
+        app.get("localhost", "/.well-known/jwks.json")
+            .send()
+            .await
+            .json,
+    )
+    .unwrap();
     let header = jsonwebtoken::decode_header(token).unwrap();
-    let jwk = jwks.find(header.kid.as_deref().unwrap()).expect("the token's kid is published");
+    let jwk = jwks
+        .find(header.kid.as_deref().unwrap())
+        .expect("the token's kid is published");
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
     validation.set_audience(&["tech"]);
-    let data = jsonwebtoken::decode::<serde_json::Value>(token, &jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap(), &validation).unwrap();
+    let data = jsonwebtoken::decode::<serde_json::Value>(
+        token,
+        &jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap(),
+        &validation,
+    )
+    .unwrap();
     assert_eq!(data.claims["sub"], "acme~m~1");
     assert_eq!(data.claims["ten"], "acme");
     assert_eq!(data.claims["aud"], "tech");
@@ -462,15 +680,26 @@ async fn archiving_a_member_ends_their_access() {
     let t = app.tenant("acme").await;
     let c = credentials(&app, &t).await;
     let auth = format!("Basic {}", c.tech_pat);
-    assert_eq!(app.get(&t.host, TECH).auth(&auth).send().await.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&t.host, TECH).auth(&auth).send().await.status,
+        StatusCode::OK
+    );
     let archived = app
-        .call(axum::http::Method::DELETE, &t.host, "/api/v3/admin/members/2")
+        .call(
+            axum::http::Method::DELETE,
+            &t.host,
+            "/api/v3/admin/members/2",
+        )
         .auth(&format!("DdApi {}", c.api_key))
         .send()
         .await;
     assert_eq!(archived.status, StatusCode::OK, "{}", archived.text);
     assert_eq!(archived.json["isArchived"], true);
-    for (header, value) in [("authorization", auth), ("authorization", format!("DdAccessToken {}", c.tech_token)), ("cookie", c.tech_cookie)] {
+    for (header, value) in [
+        ("authorization", auth),
+        ("authorization", format!("DdAccessToken {}", c.tech_token)),
+        ("cookie", c.tech_cookie),
+    ] {
         app.get(&t.host, TECH)
             .header(header, &value)
             .send()

@@ -19,7 +19,12 @@ async fn malformed_json_is_a_400() {
     let app = TestApp::new().await;
     let (host, auth) = admin(&app).await;
     for body in ["{\"name\": ", "{name: 1}", "", "{\"name\": \"a\"} trailing"] {
-        let r = app.post(&host, "/api/v3/admin/companies").auth(&auth).raw_body("application/json", body).send().await;
+        let r = app
+            .post(&host, "/api/v3/admin/companies")
+            .auth(&auth)
+            .raw_body("application/json", body)
+            .send()
+            .await;
         r.assert_error(StatusCode::BAD_REQUEST, "InvalidJson");
     }
 }
@@ -28,10 +33,20 @@ async fn malformed_json_is_a_400() {
 async fn a_wrong_type_or_missing_field_is_a_422_naming_the_field() {
     let app = TestApp::new().await;
     let (host, auth) = admin(&app).await;
-    let r = app.post(&host, "/api/v3/admin/companies").auth(&auth).json(json!({"name": 42})).send().await;
+    let r = app
+        .post(&host, "/api/v3/admin/companies")
+        .auth(&auth)
+        .json(json!({"name": 42}))
+        .send()
+        .await;
     r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
     assert_eq!(r.json["field"], "name");
-    let r = app.post(&host, "/api/v3/admin/members").auth(&auth).json(json!({"email": "a@b.test", "role": "tech"})).send().await;
+    let r = app
+        .post(&host, "/api/v3/admin/members")
+        .auth(&auth)
+        .json(json!({"email": "a@b.test", "role": "tech"}))
+        .send()
+        .await;
     r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
     assert_eq!(r.json["field"], "firstName");
     let r = app
@@ -41,7 +56,12 @@ async fn a_wrong_type_or_missing_field_is_a_422_naming_the_field() {
         .send()
         .await;
     assert_eq!(r.json["field"], "role", "{}", r.text);
-    let r = app.post(&host, "/api/v3/admin/companies").auth(&auth).json(json!({"name": "   "})).send().await;
+    let r = app
+        .post(&host, "/api/v3/admin/companies")
+        .auth(&auth)
+        .json(json!({"name": "   "}))
+        .send()
+        .await;
     r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
     assert_eq!(r.json["field"], "name");
 }
@@ -62,9 +82,20 @@ async fn a_body_that_is_not_json_is_a_415() {
 async fn an_unknown_route_is_a_404_and_a_wrong_method_a_405() {
     let app = TestApp::new().await;
     let (host, auth) = admin(&app).await;
-    app.get(&host, "/api/v3/admin/nothing-here").auth(&auth).send().await.assert_error(StatusCode::NOT_FOUND, "NotFound");
-    app.get(&host, "/").send().await.assert_error(StatusCode::NOT_FOUND, "NotFound");
-    let r = app.call(Method::PUT, &host, "/api/v3/admin/members").auth(&auth).send().await;
+    app.get(&host, "/api/v3/admin/nothing-here")
+        .auth(&auth)
+        .send()
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "NotFound");
+    app.get(&host, "/")
+        .send()
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "NotFound");
+    let r = app
+        .call(Method::PUT, &host, "/api/v3/admin/members")
+        .auth(&auth)
+        .send()
+        .await;
     r.assert_error(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed");
     let allow = r.headers["allow"].to_str().unwrap();
     assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
@@ -74,14 +105,30 @@ async fn an_unknown_route_is_a_404_and_a_wrong_method_a_405() {
 async fn a_bad_path_or_query_parameter_is_a_400_naming_it() {
     let app = TestApp::new().await;
     let (host, auth) = admin(&app).await;
-    let r = app.get(&host, "/api/v3/admin/members/abc").auth(&auth).send().await;
+    let r = app
+        .get(&host, "/api/v3/admin/members/abc")
+        .auth(&auth)
+        .send()
+        .await;
     r.assert_error(StatusCode::BAD_REQUEST, "BadRequest");
-    let r = app.get(&host, "/api/v3/admin/members?take=101").auth(&auth).send().await;
+    let r = app
+        .get(&host, "/api/v3/admin/members?take=101")
+        .auth(&auth)
+        .send()
+        .await;
     r.assert_error(StatusCode::BAD_REQUEST, "BadRequest");
     assert_eq!(r.json["field"], "take");
-    let r = app.get(&host, "/api/v3/admin/members?skip=-1").auth(&auth).send().await;
+    let r = app
+        .get(&host, "/api/v3/admin/members?skip=-1")
+        .auth(&auth)
+        .send()
+        .await;
     assert_eq!(r.json["field"], "skip");
-    let r = app.get(&host, "/api/v3/admin/members?take=lots").auth(&auth).send().await;
+    let r = app
+        .get(&host, "/api/v3/admin/members?take=lots")
+        .auth(&auth)
+        .send()
+        .await;
     r.assert_error(StatusCode::BAD_REQUEST, "BadRequest");
     assert_eq!(r.json["field"], "take");
 }
@@ -91,27 +138,52 @@ async fn an_oversized_body_is_a_413_and_changes_nothing() {
     let app = TestApp::with_config(|c| c.max_body_bytes = 1024).await;
     let (host, auth) = admin(&app).await;
     let big = json!({"name": "x".repeat(4096)});
-    app.post(&host, "/api/v3/admin/companies").auth(&auth).json(big.clone()).send().await.assert_error(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLarge");
+    app.post(&host, "/api/v3/admin/companies")
+        .auth(&auth)
+        .json(big.clone())
+        .send()
+        .await
+        .assert_error(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLarge");
     // v1's casing layer reads bodies itself; the limit holds there too.
-    app.post(&host, "/api/v1/admin/companies").auth(&auth).json(big).send().await.assert_error(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLarge");
-    let list = app.get(&host, "/api/v3/admin/companies").auth(&auth).send().await;
+    app.post(&host, "/api/v1/admin/companies")
+        .auth(&auth)
+        .json(big)
+        .send()
+        .await
+        .assert_error(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLarge");
+    let list = app
+        .get(&host, "/api/v3/admin/companies")
+        .auth(&auth)
+        .send()
+        .await;
     assert_eq!(list.json["totalResults"], 0);
 }
 
 #[tokio::test]
 async fn a_request_that_takes_too_long_is_a_408() {
-    let app = TestApp::with_config(|c| c.request_timeout = std::time::Duration::from_millis(300)).await;
+    let app =
+        TestApp::with_config(|c| c.request_timeout = std::time::Duration::from_millis(300)).await;
     let (host, auth) = admin(&app).await;
     // A client that starts a body and never finishes it.
-    let stalled = Body::from_stream(futures_util::stream::pending::<Result<Bytes, std::io::Error>>());
-    let r = app.post(&host, "/api/v3/admin/companies").auth(&auth).raw_body("application/json", stalled).send().await;
+    let stalled =
+        Body::from_stream(futures_util::stream::pending::<Result<Bytes, std::io::Error>>());
+    let r = app
+        .post(&host, "/api/v3/admin/companies")
+        .auth(&auth)
+        .raw_body("application/json", stalled)
+        .send()
+        .await;
     r.assert_error(StatusCode::REQUEST_TIMEOUT, "RequestTimeout");
 }
 
 #[tokio::test]
 async fn error_bodies_carry_rfc_9457_fields_and_the_request_id() {
     let app = TestApp::new().await;
-    let r = app.get("nowhere.localhost", "/x").header("x-request-id", "trace-me-123").send().await;
+    let r = app
+        .get("nowhere.localhost", "/x")
+        .header("x-request-id", "trace-me-123")
+        .send()
+        .await;
     r.assert_error(StatusCode::NOT_FOUND, "TenantNotFound");
     assert_eq!(r.json["requestId"], "trace-me-123");
     assert_eq!(r.json["title"], "Not Found");

@@ -20,13 +20,19 @@ fn the_committed_openapi_documents_match_what_the_code_generates() {
 }
 
 fn operation<'a>(doc: &'a Value, path: &str, method: &str) -> &'a Value {
-    doc["paths"][path].get(method).unwrap_or_else(|| panic!("{method} {path} is documented"))
+    doc["paths"][path]
+        .get(method)
+        .unwrap_or_else(|| panic!("{method} {path} is documented"))
 }
 
 fn schemes(op: &Value) -> Vec<String> {
     op["security"]
         .as_array()
-        .map(|reqs| reqs.iter().flat_map(|r| r.as_object().unwrap().keys().cloned()).collect())
+        .map(|reqs| {
+            reqs.iter()
+                .flat_map(|r| r.as_object().unwrap().keys().cloned())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -36,7 +42,10 @@ async fn swagger_serves_each_version_with_its_security_schemes() {
     let t = app.tenant("acme").await;
     let mut documents = std::collections::HashMap::new();
     for v in 1..=3 {
-        let r = app.get(&t.host, &format!("/swagger/v{v}/swagger.json")).send().await;
+        let r = app
+            .get(&t.host, &format!("/swagger/v{v}/swagger.json"))
+            .send()
+            .await;
         assert_eq!(r.status, StatusCode::OK);
         assert!(r.json["openapi"].as_str().unwrap().starts_with("3.1"));
         let declared = r.json["components"]["securitySchemes"].as_object().unwrap();
@@ -46,25 +55,64 @@ async fn swagger_serves_each_version_with_its_security_schemes() {
         documents.insert(v, r.json);
     }
     let ui = app.get(&t.host, "/swagger/").send().await;
-    assert!(ui.text.contains("<html") || ui.text.contains("<!DOCTYPE"), "Swagger UI page");
+    assert!(
+        ui.text.contains("<html") || ui.text.contains("<!DOCTYPE"),
+        "Swagger UI page"
+    );
     // The version selector lists the three documents.
-    let initializer = app.get(&t.host, "/swagger/swagger-initializer.js").send().await.text;
+    let initializer = app
+        .get(&t.host, "/swagger/swagger-initializer.js")
+        .send()
+        .await
+        .text;
     for v in 1..=3 {
-        assert!(initializer.contains(&format!("/swagger/v{v}/swagger.json")), "{initializer}");
+        assert!(
+            initializer.contains(&format!("/swagger/v{v}/swagger.json")),
+            "{initializer}"
+        );
     }
 
     let v2 = &documents[&2];
-    assert_eq!(schemes(operation(v2, "/api/v2/tech/me", "get")), ["DdAccessToken", "Basic", "cookie"]);
-    assert_eq!(schemes(operation(v2, "/api/v2/portal/me", "get")), ["DdAccessToken", "cookie"]);
-    assert_eq!(schemes(operation(v2, "/api/v2/automate/connector/connections/test", "get")), ["DdApi"]);
+    assert_eq!(
+        schemes(operation(v2, "/api/v2/tech/me", "get")),
+        ["DdAccessToken", "Basic", "cookie"]
+    );
+    assert_eq!(
+        schemes(operation(v2, "/api/v2/portal/me", "get")),
+        ["DdAccessToken", "cookie"]
+    );
+    assert_eq!(
+        schemes(operation(
+            v2,
+            "/api/v2/automate/connector/connections/test",
+            "get"
+        )),
+        ["DdApi"]
+    );
     assert!(schemes(operation(v2, "/api/v2/tech/auth/login", "post")).is_empty());
-    assert!(schemes(operation(v2, "/api/v2/user/member/{memberId}/userkey", "get")).contains(&"DdApi".to_string()));
+    assert!(
+        schemes(operation(
+            v2,
+            "/api/v2/user/member/{memberId}/userkey",
+            "get"
+        ))
+        .contains(&"DdApi".to_string())
+    );
     let v3 = &documents[&3];
-    assert_eq!(schemes(operation(v3, "/api/v3/admin/members", "post")), ["DdApi", "DdAccessToken", "Basic", "cookie"]);
-    assert_eq!(schemes(operation(v3, "/api/v3/platform/tenants", "post")), ["PlatformToken"]);
+    assert_eq!(
+        schemes(operation(v3, "/api/v3/admin/members", "post")),
+        ["DdApi", "DdAccessToken", "Basic", "cookie"]
+    );
+    assert_eq!(
+        schemes(operation(v3, "/api/v3/platform/tenants", "post")),
+        ["PlatformToken"]
+    );
     assert!(operation(v3, "/api/v3/admin/members", "get")["responses"]["default"].is_object());
     // v1 documents the same schemas in PascalCase.
     let v1 = &documents[&1];
     let company = &v1["components"]["schemas"]["CompanyView"]["properties"];
-    assert!(company.get("Name").is_some() && company.get("name").is_none(), "{company}");
+    assert!(
+        company.get("Name").is_some() && company.get("name").is_none(),
+        "{company}"
+    );
 }

@@ -13,7 +13,12 @@ struct Admin<'a> {
 }
 
 impl Admin<'_> {
-    async fn send(&self, method: Method, path: &str, body: Option<Value>) -> crate::support::TestResponse {
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> crate::support::TestResponse {
         let mut call = self.app.call(method, &self.host, path).auth(&self.auth);
         if let Some(body) = body {
             call = call.json(body);
@@ -46,24 +51,63 @@ async fn members_are_created_replaced_patched_archived_and_restored() {
 
     // PUT replaces: the absent lastName is cleared.
     let r = a
-        .send(Method::PUT, "/api/v3/admin/members/2", Some(json!({"email": "pat@acme.test", "firstName": "Patricia", "role": "admin"})))
+        .send(
+            Method::PUT,
+            "/api/v3/admin/members/2",
+            Some(json!({"email": "pat@acme.test", "firstName": "Patricia", "role": "admin"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json["lastName"], "");
     assert_eq!(r.json["role"], "admin");
 
     // PATCH merges: absent stays, null clears, a value sets.
-    a.send(Method::PATCH, "/api/v3/admin/members/2", Some(json!({"lastName": "Lee"}))).await;
-    let r = a.send(Method::PATCH, "/api/v3/admin/members/2", Some(json!({"firstName": "Pat"}))).await;
-    assert_eq!((r.json["firstName"].as_str(), r.json["lastName"].as_str(), r.json["role"].as_str()), (Some("Pat"), Some("Lee"), Some("admin")));
-    let r = a.send(Method::PATCH, "/api/v3/admin/members/2", Some(json!({"lastName": null}))).await;
+    a.send(
+        Method::PATCH,
+        "/api/v3/admin/members/2",
+        Some(json!({"lastName": "Lee"})),
+    )
+    .await;
+    let r = a
+        .send(
+            Method::PATCH,
+            "/api/v3/admin/members/2",
+            Some(json!({"firstName": "Pat"})),
+        )
+        .await;
+    assert_eq!(
+        (
+            r.json["firstName"].as_str(),
+            r.json["lastName"].as_str(),
+            r.json["role"].as_str()
+        ),
+        (Some("Pat"), Some("Lee"), Some("admin"))
+    );
+    let r = a
+        .send(
+            Method::PATCH,
+            "/api/v3/admin/members/2",
+            Some(json!({"lastName": null})),
+        )
+        .await;
     assert_eq!(r.json["lastName"], "");
-    let r = a.send(Method::PATCH, "/api/v3/admin/members/2", Some(json!({"firstName": null}))).await;
+    let r = a
+        .send(
+            Method::PATCH,
+            "/api/v3/admin/members/2",
+            Some(json!({"firstName": null})),
+        )
+        .await;
     r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
     assert_eq!(r.json["field"], "firstName");
 
     // A password set by PATCH signs in.
-    a.send(Method::PATCH, "/api/v3/admin/members/2", Some(json!({"password": "a brand new secret"}))).await;
+    a.send(
+        Method::PATCH,
+        "/api/v3/admin/members/2",
+        Some(json!({"password": "a brand new secret"})),
+    )
+    .await;
     let login = app
         .post(&a.host, "/api/v2/tech/auth/login")
         .json(json!({"email": "pat@acme.test", "password": "a brand new secret"}))
@@ -71,18 +115,35 @@ async fn members_are_created_replaced_patched_archived_and_restored() {
         .await;
     assert_eq!(login.status, StatusCode::OK);
 
-    let r = a.send(Method::DELETE, "/api/v3/admin/members/2", None).await;
+    let r = a
+        .send(Method::DELETE, "/api/v3/admin/members/2", None)
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json["isArchived"], true);
     assert!(r.json["archivedOn"].is_string());
     let list = a.send(Method::GET, "/api/v3/admin/members", None).await;
-    assert_eq!(list.json["totalResults"], 1, "archived members are not listed by default");
-    let list = a.send(Method::GET, "/api/v3/admin/members?includeArchived=true", None).await;
+    assert_eq!(
+        list.json["totalResults"], 1,
+        "archived members are not listed by default"
+    );
+    let list = a
+        .send(
+            Method::GET,
+            "/api/v3/admin/members?includeArchived=true",
+            None,
+        )
+        .await;
     assert_eq!(list.json["totalResults"], 2);
-    a.send(Method::PATCH, "/api/v3/admin/members/2", Some(json!({"firstName": "X"})))
-        .await
-        .assert_error(StatusCode::CONFLICT, "Archived");
-    let r = a.send(Method::POST, "/api/v3/admin/members/2/restore", None).await;
+    a.send(
+        Method::PATCH,
+        "/api/v3/admin/members/2",
+        Some(json!({"firstName": "X"})),
+    )
+    .await
+    .assert_error(StatusCode::CONFLICT, "Archived");
+    let r = a
+        .send(Method::POST, "/api/v3/admin/members/2/restore", None)
+        .await;
     assert_eq!(r.json["isArchived"], false);
 }
 
@@ -91,8 +152,14 @@ async fn a_rejected_change_changes_nothing() {
     let app = TestApp::new().await;
     let a = admin(&app, "acme").await;
     let before = a.send(Method::GET, "/api/v3/admin/members/1", None).await;
-    for body in [json!({"email": "not-an-email"}), json!({"role": "tech"}), json!({"password": "short"})] {
-        let r = a.send(Method::PATCH, "/api/v3/admin/members/1", Some(body)).await;
+    for body in [
+        json!({"email": "not-an-email"}),
+        json!({"role": "tech"}),
+        json!({"password": "short"}),
+    ] {
+        let r = a
+            .send(Method::PATCH, "/api/v3/admin/members/1", Some(body))
+            .await;
         assert!(r.status.is_client_error(), "{}", r.text);
     }
     let after = a.send(Method::GET, "/api/v3/admin/members/1", None).await;
@@ -105,13 +172,22 @@ async fn only_a_master_admin_manages_master_admins() {
     let a = admin(&app, "acme").await;
     // An API key acts as an admin, not a master admin.
     let r = a
-        .send(Method::POST, "/api/v3/admin/members", Some(json!({"email": "m@acme.test", "firstName": "M", "role": "master_admin"})))
+        .send(
+            Method::POST,
+            "/api/v3/admin/members",
+            Some(json!({"email": "m@acme.test", "firstName": "M", "role": "master_admin"})),
+        )
         .await;
     r.assert_error(StatusCode::FORBIDDEN, "Forbidden");
-    a.send(Method::DELETE, "/api/v3/admin/members/1", None).await.assert_error(StatusCode::FORBIDDEN, "Forbidden");
+    a.send(Method::DELETE, "/api/v3/admin/members/1", None)
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "Forbidden");
     // The master admin can.
     let t = crate::support::TestTenant {
-        tenant: deskd::repo::tenants::find_by_slug(&app.pool, "acme").await.unwrap().unwrap(),
+        tenant: deskd::repo::tenants::find_by_slug(&app.pool, "acme")
+            .await
+            .unwrap()
+            .unwrap(),
         host: a.host.clone(),
         admin_email: "admin@acme.test".into(),
     };
@@ -131,7 +207,11 @@ async fn emails_are_unique_among_active_people() {
     let app = TestApp::new().await;
     let a = admin(&app, "acme").await;
     let r = a
-        .send(Method::POST, "/api/v3/admin/members", Some(json!({"email": "ADMIN@acme.test", "firstName": "Dup", "role": "tech"})))
+        .send(
+            Method::POST,
+            "/api/v3/admin/members",
+            Some(json!({"email": "ADMIN@acme.test", "firstName": "Dup", "role": "tech"})),
+        )
         .await;
     r.assert_error(StatusCode::CONFLICT, "Conflict");
     assert_eq!(r.json["field"], "email");
@@ -142,26 +222,59 @@ async fn contacts_belong_to_a_company_of_their_own_tenant() {
     let app = TestApp::new().await;
     let a = admin(&app, "acme").await;
     let b = admin(&app, "beta").await;
-    let foreign_company = b.send(Method::POST, "/api/v3/admin/companies", Some(json!({"name": "Beta Customer"}))).await;
+    let foreign_company = b
+        .send(
+            Method::POST,
+            "/api/v3/admin/companies",
+            Some(json!({"name": "Beta Customer"})),
+        )
+        .await;
     assert_eq!(foreign_company.json["id"], 1);
     // acme has no company 1 yet: beta's company 1 is not acme's to use.
     let r = a
-        .send(Method::POST, "/api/v3/admin/contacts", Some(json!({"companyId": 1, "email": "c@x.test", "firstName": "C"})))
+        .send(
+            Method::POST,
+            "/api/v3/admin/contacts",
+            Some(json!({"companyId": 1, "email": "c@x.test", "firstName": "C"})),
+        )
         .await;
     r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
     assert_eq!(r.json["field"], "companyId");
-    let company = a.send(Method::POST, "/api/v3/admin/companies", Some(json!({"name": "Acme Customer & Co."}))).await;
+    let company = a
+        .send(
+            Method::POST,
+            "/api/v3/admin/companies",
+            Some(json!({"name": "Acme Customer & Co."})),
+        )
+        .await;
     assert_eq!(company.json["identifier"], "AcmeCustomerCo");
     let r = a
         .send(Method::POST, "/api/v3/admin/contacts", Some(json!({"companyId": 1, "email": "c@x.test", "firstName": "C", "phone": "+6491234567"})))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    assert_eq!(r.json["company"], json!({"id": 1, "name": "Acme Customer & Co."}));
-    let r = a.send(Method::PATCH, "/api/v3/admin/contacts/1", Some(json!({"phone": null}))).await;
+    assert_eq!(
+        r.json["company"],
+        json!({"id": 1, "name": "Acme Customer & Co."})
+    );
+    let r = a
+        .send(
+            Method::PATCH,
+            "/api/v3/admin/contacts/1",
+            Some(json!({"phone": null})),
+        )
+        .await;
     assert_eq!(r.json["phone"], Value::Null);
-    let filtered = a.send(Method::GET, "/api/v3/admin/contacts?companyId=1&take=10", None).await;
+    let filtered = a
+        .send(
+            Method::GET,
+            "/api/v3/admin/contacts?companyId=1&take=10",
+            None,
+        )
+        .await;
     assert_eq!(filtered.json["totalResults"], 1);
-    let none = a.send(Method::GET, "/api/v3/admin/contacts?companyId=2", None).await;
+    let none = a
+        .send(Method::GET, "/api/v3/admin/contacts?companyId=2", None)
+        .await;
     assert_eq!(none.json["totalResults"], 0);
 }
 
@@ -170,20 +283,55 @@ async fn another_tenants_people_are_not_found_and_stay_unchanged() {
     let app = TestApp::new().await;
     let a = admin(&app, "acme").await;
     let b = admin(&app, "beta").await;
-    a.send(Method::POST, "/api/v3/admin/companies", Some(json!({"name": "Acme Customer"}))).await;
-    a.send(Method::POST, "/api/v3/admin/contacts", Some(json!({"companyId": 1, "email": "c@acme.test", "firstName": "C"}))).await;
-    a.send(Method::POST, "/api/v3/admin/members", Some(json!({"email": "t@acme.test", "firstName": "T", "role": "tech"}))).await;
+    a.send(
+        Method::POST,
+        "/api/v3/admin/companies",
+        Some(json!({"name": "Acme Customer"})),
+    )
+    .await;
+    a.send(
+        Method::POST,
+        "/api/v3/admin/contacts",
+        Some(json!({"companyId": 1, "email": "c@acme.test", "firstName": "C"})),
+    )
+    .await;
+    a.send(
+        Method::POST,
+        "/api/v3/admin/members",
+        Some(json!({"email": "t@acme.test", "firstName": "T", "role": "tech"})),
+    )
+    .await;
     let before = snapshot(&a).await;
     for (path, body) in [
-        ("/api/v3/admin/members/2", json!({"email": "t@acme.test", "firstName": "Hacked", "role": "tech"})),
+        (
+            "/api/v3/admin/members/2",
+            json!({"email": "t@acme.test", "firstName": "Hacked", "role": "tech"}),
+        ),
         ("/api/v3/admin/companies/1", json!({"name": "Hacked"})),
-        ("/api/v3/admin/contacts/1", json!({"companyId": 1, "email": "c@acme.test", "firstName": "Hacked"})),
+        (
+            "/api/v3/admin/contacts/1",
+            json!({"companyId": 1, "email": "c@acme.test", "firstName": "Hacked"}),
+        ),
     ] {
-        b.send(Method::GET, path, None).await.assert_error(StatusCode::NOT_FOUND, "NotFound");
-        b.send(Method::PUT, path, Some(body.clone())).await.assert_error(StatusCode::NOT_FOUND, "NotFound");
-        b.send(Method::PATCH, path, Some(json!({"name": "Hacked", "firstName": "Hacked"}))).await.assert_error(StatusCode::NOT_FOUND, "NotFound");
-        b.send(Method::DELETE, path, None).await.assert_error(StatusCode::NOT_FOUND, "NotFound");
-        b.send(Method::POST, &format!("{path}/restore"), None).await.assert_error(StatusCode::NOT_FOUND, "NotFound");
+        b.send(Method::GET, path, None)
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "NotFound");
+        b.send(Method::PUT, path, Some(body.clone()))
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "NotFound");
+        b.send(
+            Method::PATCH,
+            path,
+            Some(json!({"name": "Hacked", "firstName": "Hacked"})),
+        )
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "NotFound");
+        b.send(Method::DELETE, path, None)
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "NotFound");
+        b.send(Method::POST, &format!("{path}/restore"), None)
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "NotFound");
     }
     assert_eq!(before, snapshot(&a).await);
     let listed = b.send(Method::GET, "/api/v3/admin/contacts", None).await;
@@ -195,26 +343,57 @@ async fn lists_page_with_totals_and_refuse_oversized_pages() {
     let app = TestApp::new().await;
     let a = admin(&app, "acme").await;
     for i in 0..5 {
-        a.send(Method::POST, "/api/v3/admin/companies", Some(json!({"name": format!("Customer {i}")}))).await;
+        a.send(
+            Method::POST,
+            "/api/v3/admin/companies",
+            Some(json!({"name": format!("Customer {i}")})),
+        )
+        .await;
     }
-    let page = a.send(Method::GET, "/api/v3/admin/companies?skip=1&take=2", None).await;
+    let page = a
+        .send(Method::GET, "/api/v3/admin/companies?skip=1&take=2", None)
+        .await;
     assert_eq!(page.json["totalResults"], 5);
     assert_eq!(page.json["hasMore"], true);
-    let names: Vec<&str> = page.json["results"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = page.json["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["Customer 1", "Customer 2"]);
-    let last = a.send(Method::GET, "/api/v3/admin/companies?skip=4&take=2", None).await;
+    let last = a
+        .send(Method::GET, "/api/v3/admin/companies?skip=4&take=2", None)
+        .await;
     assert_eq!(last.json["hasMore"], false);
-    let search = a.send(Method::GET, "/api/v3/admin/companies?search=customer%203", None).await;
+    let search = a
+        .send(
+            Method::GET,
+            "/api/v3/admin/companies?search=customer%203",
+            None,
+        )
+        .await;
     assert_eq!(search.json["totalResults"], 1);
-    let wildcard = a.send(Method::GET, "/api/v3/admin/companies?search=%25", None).await;
-    assert_eq!(wildcard.json["totalResults"], 0, "LIKE wildcards match literally");
+    let wildcard = a
+        .send(Method::GET, "/api/v3/admin/companies?search=%25", None)
+        .await;
+    assert_eq!(
+        wildcard.json["totalResults"], 0,
+        "LIKE wildcards match literally"
+    );
 }
 
 #[tokio::test]
 async fn v1_speaks_pascal_case_both_ways_over_the_same_handlers() {
     let app = TestApp::new().await;
     let a = admin(&app, "acme").await;
-    let r = a.send(Method::POST, "/api/v1/admin/companies", Some(json!({"Name": "Legacy Ltd", "Identifier": "LEG"}))).await;
+    let r = a
+        .send(
+            Method::POST,
+            "/api/v1/admin/companies",
+            Some(json!({"Name": "Legacy Ltd", "Identifier": "LEG"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.json["Name"], "Legacy Ltd");
     assert_eq!(r.json["Identifier"], "LEG");
@@ -224,17 +403,108 @@ async fn v1_speaks_pascal_case_both_ways_over_the_same_handlers() {
     let list = a.send(Method::GET, "/api/v1/admin/companies", None).await;
     assert_eq!(list.json["TotalResults"], 1);
     assert_eq!(list.json["Results"][0]["Id"], 1);
-    let error = a.send(Method::POST, "/api/v1/admin/companies", Some(json!({"Name": 5}))).await;
+    let error = a
+        .send(
+            Method::POST,
+            "/api/v1/admin/companies",
+            Some(json!({"Name": 5})),
+        )
+        .await;
     assert_eq!(error.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error.json["ErrorCode"], "ValidationFailed");
-    let me = app.get(&a.host, "/api/v1/tech/me").auth(&a.auth).send().await;
+    let me = app
+        .get(&a.host, "/api/v1/tech/me")
+        .auth(&a.auth)
+        .send()
+        .await;
     assert_eq!(me.json["ErrorCode"], "Forbidden");
 }
 
 async fn snapshot(who: &Admin<'_>) -> Vec<Value> {
     let mut out = vec![];
-    for path in ["/api/v3/admin/members/2", "/api/v3/admin/companies/1", "/api/v3/admin/contacts/1"] {
+    for path in [
+        "/api/v3/admin/members/2",
+        "/api/v3/admin/companies/1",
+        "/api/v3/admin/contacts/1",
+    ] {
         out.push(who.send(Method::GET, path, None).await.json);
     }
     out
+}
+
+#[tokio::test]
+async fn me_reflects_a_change_to_the_signed_in_person_at_once() {
+    let app = TestApp::new().await;
+    let a = admin(&app, "acme").await;
+    a.send(
+        Method::POST,
+        "/api/v3/admin/companies",
+        Some(json!({"name": "Old Name Ltd"})),
+    )
+    .await;
+    a.send(
+        Method::POST,
+        "/api/v3/admin/contacts",
+        Some(
+            json!({"companyId": 1, "email": "c@acme.test", "firstName": "C", "password": PASSWORD}),
+        ),
+    )
+    .await;
+    let t = crate::support::TestTenant {
+        tenant: deskd::repo::tenants::find_by_slug(&app.pool, "acme")
+            .await
+            .unwrap()
+            .unwrap(),
+        host: a.host.clone(),
+        admin_email: "admin@acme.test".into(),
+    };
+    let tech = app.sign_in(&t, "tech", &t.admin_email, PASSWORD).await;
+    let portal = app.sign_in(&t, "portal", "c@acme.test", PASSWORD).await;
+    // Read once so the profiles are cached.
+    assert_eq!(
+        app.get(&a.host, "/api/v2/tech/me")
+            .cookie(&tech)
+            .send()
+            .await
+            .json["member"]["firstName"],
+        "Admin"
+    );
+    assert_eq!(
+        app.get(&a.host, "/api/v2/portal/me")
+            .cookie(&portal)
+            .send()
+            .await
+            .json["contact"]["company"]["name"],
+        "Old Name Ltd"
+    );
+    let renamed = app
+        .call(Method::PATCH, &a.host, "/api/v3/admin/members/1")
+        .cookie(&tech)
+        .same_origin(&a.host)
+        .json(json!({"firstName": "Renamed"}))
+        .send()
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
+    a.send(
+        Method::PATCH,
+        "/api/v3/admin/companies/1",
+        Some(json!({"name": "New Name Ltd"})),
+    )
+    .await;
+    assert_eq!(
+        app.get(&a.host, "/api/v2/tech/me")
+            .cookie(&tech)
+            .send()
+            .await
+            .json["member"]["firstName"],
+        "Renamed"
+    );
+    assert_eq!(
+        app.get(&a.host, "/api/v2/portal/me")
+            .cookie(&portal)
+            .send()
+            .await
+            .json["contact"]["company"]["name"],
+        "New Name Ltd"
+    );
 }

@@ -29,11 +29,28 @@ async fn sign_in_sets_a_hardened_cookie_and_sign_out_revokes_the_session() {
         .await
         .unwrap();
     assert_eq!(stored, 1);
-    assert_eq!(app.get(&t.host, "/api/v2/tech/me").cookie(&cookie).send().await.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&t.host, "/api/v2/tech/me")
+            .cookie(&cookie)
+            .send()
+            .await
+            .status,
+        StatusCode::OK
+    );
 
-    let out = app.post(&t.host, "/api/v2/tech/auth/logout").cookie(&cookie).same_origin(&t.host).send().await;
+    let out = app
+        .post(&t.host, "/api/v2/tech/auth/logout")
+        .cookie(&cookie)
+        .same_origin(&t.host)
+        .send()
+        .await;
     assert_eq!(out.status, StatusCode::NO_CONTENT);
-    assert!(out.headers["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    assert!(
+        out.headers["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
     app.get(&t.host, "/api/v2/tech/me")
         .cookie(&cookie)
         .send()
@@ -91,7 +108,7 @@ async fn five_failures_for_one_account_block_it_for_a_minute_from_any_address() 
     for i in 0..5u8 {
         let r = app
             .post(&t.host, "/api/v2/tech/auth/login")
-            .from_address([198, 51, 100, i])
+            .client_address([198, 51, 100, i])
             .json(json!({"email": t.admin_email, "password": "guess"}))
             .send()
             .await;
@@ -100,7 +117,7 @@ async fn five_failures_for_one_account_block_it_for_a_minute_from_any_address() 
     // Even the right password is refused now, from a fresh address.
     let r = app
         .post(&t.host, "/api/v2/tech/auth/login")
-        .from_address([203, 0, 113, 9])
+        .client_address([203, 0, 113, 9])
         .json(json!({"email": t.admin_email, "password": PASSWORD}))
         .send()
         .await;
@@ -110,14 +127,14 @@ async fn five_failures_for_one_account_block_it_for_a_minute_from_any_address() 
     // An unknown account is throttled the same way: nothing says whether it exists.
     for _ in 0..5 {
         app.post(&t.host, "/api/v2/tech/auth/login")
-            .from_address([203, 0, 113, 10])
+            .client_address([203, 0, 113, 10])
             .json(json!({"email": "ghost@acme.test", "password": "guess"}))
             .send()
             .await;
     }
     let ghost = app
         .post(&t.host, "/api/v2/tech/auth/login")
-        .from_address([203, 0, 113, 11])
+        .client_address([203, 0, 113, 11])
         .json(json!({"email": "ghost@acme.test", "password": "guess"}))
         .send()
         .await;
@@ -131,14 +148,14 @@ async fn five_failures_from_one_address_block_that_address() {
     let t = app.tenant("acme").await;
     for i in 0..5 {
         app.post(&t.host, "/api/v2/portal/auth/login")
-            .from_address([198, 51, 100, 7])
+            .client_address([198, 51, 100, 7])
             .json(json!({"email": format!("user{i}@acme.test"), "password": "guess"}))
             .send()
             .await
             .assert_error(StatusCode::UNAUTHORIZED, "Unauthorized");
     }
     app.post(&t.host, "/api/v2/tech/auth/login")
-        .from_address([198, 51, 100, 7])
+        .client_address([198, 51, 100, 7])
         .json(json!({"email": t.admin_email, "password": PASSWORD}))
         .send()
         .await
@@ -146,7 +163,7 @@ async fn five_failures_from_one_address_block_that_address() {
     // Another address is unaffected.
     let ok = app
         .post(&t.host, "/api/v2/tech/auth/login")
-        .from_address([198, 51, 100, 8])
+        .client_address([198, 51, 100, 8])
         .json(json!({"email": t.admin_email, "password": PASSWORD}))
         .send()
         .await;
@@ -160,14 +177,14 @@ async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
     // Directly connected clients cannot dodge the address limit with X-Forwarded-For.
     for i in 0..5 {
         app.post(&t.host, "/api/v2/portal/auth/login")
-            .from_address([198, 51, 100, 20])
+            .client_address([198, 51, 100, 20])
             .header("x-forwarded-for", &format!("192.0.2.{i}"))
             .json(json!({"email": format!("user{i}@acme.test"), "password": "guess"}))
             .send()
             .await;
     }
     app.post(&t.host, "/api/v2/portal/auth/login")
-        .from_address([198, 51, 100, 20])
+        .client_address([198, 51, 100, 20])
         .header("x-forwarded-for", "192.0.2.99")
         .json(json!({"email": "someone@acme.test", "password": "guess"}))
         .send()
@@ -176,7 +193,7 @@ async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
     // Behind the trusted proxy, each forwarded client is counted on its own.
     let r = app
         .post(&t.host, "/api/v2/tech/auth/login")
-        .from_address([10, 0, 0, 1])
+        .client_address([10, 0, 0, 1])
         .header("x-forwarded-for", "192.0.2.200")
         .json(json!({"email": t.admin_email, "password": PASSWORD}))
         .send()
@@ -199,10 +216,19 @@ async fn cookie_authenticated_changes_must_pass_the_origin_check() {
         }
         call.send()
     };
-    create(None).await.assert_error(StatusCode::FORBIDDEN, "OriginMismatch");
-    create(Some("https://evil.example")).await.assert_error(StatusCode::FORBIDDEN, "OriginMismatch");
-    create(Some("https://acme.localhost.evil.example")).await.assert_error(StatusCode::FORBIDDEN, "OriginMismatch");
-    assert_eq!(create(Some("https://acme.localhost")).await.status, StatusCode::CREATED);
+    create(None)
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "OriginMismatch");
+    create(Some("https://evil.example"))
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "OriginMismatch");
+    create(Some("https://acme.localhost.evil.example"))
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "OriginMismatch");
+    assert_eq!(
+        create(Some("https://acme.localhost")).await.status,
+        StatusCode::CREATED
+    );
     let via_referer = app
         .post(&t.host, "/api/v2/tech/personal-access-tokens")
         .cookie(&cookie)
@@ -212,7 +238,11 @@ async fn cookie_authenticated_changes_must_pass_the_origin_check() {
         .await;
     assert_eq!(via_referer.status, StatusCode::CREATED);
     // Reads need no Origin; the refused writes made nothing.
-    let list = app.get(&t.host, "/api/v2/tech/personal-access-tokens").cookie(&cookie).send().await;
+    let list = app
+        .get(&t.host, "/api/v2/tech/personal-access-tokens")
+        .cookie(&cookie)
+        .send()
+        .await;
     assert_eq!(list.json.as_array().unwrap().len(), 2);
     // Header credentials are not cookies: no Origin needed.
     let key = app.api_key(&t, "read_write").await;
@@ -242,7 +272,12 @@ async fn an_access_token_cannot_mint_its_own_successor() {
     let app = TestApp::new().await;
     let t = app.tenant("acme").await;
     let cookie = app.sign_in(&t, "tech", &t.admin_email, PASSWORD).await;
-    let r = app.post(&t.host, "/api/v2/tech/auth/token").cookie(&cookie).same_origin(&t.host).send().await;
+    let r = app
+        .post(&t.host, "/api/v2/tech/auth/token")
+        .cookie(&cookie)
+        .same_origin(&t.host)
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json["tokenType"], "DdAccessToken");
     let token = r.json["accessToken"].as_str().unwrap();

@@ -37,10 +37,10 @@ static CLUSTER: Mutex<Option<ManagedPostgres>> = Mutex::new(None);
 static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
 
 extern "C" fn stop_cluster() {
-    if let Ok(mut cluster) = CLUSTER.lock() {
-        if let Some(mut c) = cluster.take() {
-            c.stop();
-        }
+    if let Ok(mut cluster) = CLUSTER.lock()
+        && let Some(mut c) = cluster.take()
+    {
+        c.stop();
     }
 }
 
@@ -48,10 +48,13 @@ extern "C" fn stop_cluster() {
 fn server() -> PgConnectOptions {
     SERVER
         .get_or_init(|| match std::env::var("DATABASE_URL") {
-            Ok(url) if !url.is_empty() => url.parse::<PgConnectOptions>().expect("DATABASE_URL parses"),
+            Ok(url) if !url.is_empty() => url
+                .parse::<PgConnectOptions>()
+                .expect("DATABASE_URL parses"),
             _ => {
                 let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("deskd-test-pg");
-                let cluster = ManagedPostgres::start(&dir, Durability::Disposable).unwrap_or_else(|e| panic!("{e:#}"));
+                let cluster = ManagedPostgres::start(&dir, Durability::Disposable)
+                    .unwrap_or_else(|e| panic!("{e:#}"));
                 let options = cluster.connect_options("postgres");
                 *CLUSTER.lock().unwrap() = Some(cluster);
                 // The test binary ends with exit(), which runs atexit handlers, not destructors.
@@ -72,12 +75,16 @@ async fn template() -> String {
             }
             let name = format!("deskd_tmpl_{}", &sha(&digest)[..16]);
             let mut admin = server().connect().await.expect("connect to PostgreSQL");
-            sqlx::query("SELECT pg_advisory_lock(727170002)").execute(&mut admin).await.unwrap();
-            let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-                .bind(&name)
-                .fetch_one(&mut admin)
+            sqlx::query("SELECT pg_advisory_lock(727170002)")
+                .execute(&mut admin)
                 .await
                 .unwrap();
+            let exists: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                    .bind(&name)
+                    .fetch_one(&mut admin)
+                    .await
+                    .unwrap();
             if !exists {
                 let building = format!("{name}_building");
                 exec(&mut admin, &format!("DROP DATABASE IF EXISTS {building}")).await;
@@ -89,10 +96,17 @@ async fn template() -> String {
                     .unwrap();
                 deskd::db::migrate(&pool).await.unwrap();
                 pool.close().await;
-                exec(&mut admin, &format!("ALTER DATABASE {building} RENAME TO {name}")).await;
+                exec(
+                    &mut admin,
+                    &format!("ALTER DATABASE {building} RENAME TO {name}"),
+                )
+                .await;
             }
             sweep_stale(&mut admin).await;
-            sqlx::query("SELECT pg_advisory_unlock(727170002)").execute(&mut admin).await.unwrap();
+            sqlx::query("SELECT pg_advisory_unlock(727170002)")
+                .execute(&mut admin)
+                .await
+                .unwrap();
             admin.close().await.unwrap();
             name
         })
@@ -102,15 +116,24 @@ async fn template() -> String {
 
 /// Drops test databases left by runs more than two hours old (a crashed run leaves them).
 async fn sweep_stale(admin: &mut sqlx::PgConnection) {
-    let names: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'deskd_test_%'")
-        .fetch_all(&mut *admin)
-        .await
-        .unwrap();
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'deskd_test_%'")
+            .fetch_all(&mut *admin)
+            .await
+            .unwrap();
     let now = unix_now();
     for name in names {
-        let started: u64 = name.split('_').nth(2).and_then(|s| s.parse().ok()).unwrap_or(now);
+        let started: u64 = name
+            .split('_')
+            .nth(2)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(now);
         if now.saturating_sub(started) > 7200 {
-            exec(admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+            exec(
+                admin,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            )
+            .await;
         }
     }
 }
@@ -123,7 +146,10 @@ async fn exec(conn: &mut sqlx::PgConnection, sql: &str) {
 }
 
 fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -138,13 +164,19 @@ fn sha(text: &str) -> String {
 /// A fresh database for one test, cloned from the template.
 pub async fn fresh_database() -> (PgPool, PgConnectOptions, String) {
     let template = template().await;
-    let name = format!("deskd_test_{}_{}", unix_now(), uuid::Uuid::new_v4().simple());
+    let name = format!(
+        "deskd_test_{}_{}",
+        unix_now(),
+        uuid::Uuid::new_v4().simple()
+    );
     let mut admin = server().connect().await.expect("connect to PostgreSQL");
     // Cloning fails while another session uses the template; that is brief, so retry.
     for attempt in 0.. {
-        match sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} TEMPLATE {template}")))
-            .execute(&mut admin)
-            .await
+        match sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE DATABASE {name} TEMPLATE {template}"
+        )))
+        .execute(&mut admin)
+        .await
         {
             Ok(_) => break,
             Err(e) if attempt < 50 => {
@@ -234,7 +266,10 @@ impl TestApp {
     pub fn call(&self, method: Method, host: &str, path: &str) -> Call<'_> {
         Call {
             app: self,
-            request: Request::builder().method(method).uri(path).header("host", host),
+            request: Request::builder()
+                .method(method)
+                .uri(path)
+                .header("host", host),
             body: Body::empty(),
             client: SocketAddr::from(([192, 0, 2, 1], 40000)),
         }
@@ -250,7 +285,9 @@ impl TestApp {
 
     /// An API key for the tenant, made through the admin API by its master admin.
     pub async fn api_key(&self, tenant: &TestTenant, scope: &str) -> String {
-        let cookie = self.sign_in(tenant, "tech", &tenant.admin_email, PASSWORD).await;
+        let cookie = self
+            .sign_in(tenant, "tech", &tenant.admin_email, PASSWORD)
+            .await;
         let r = self
             .post(&tenant.host, "/api/v3/admin/api-keys")
             .cookie(&cookie)
@@ -263,7 +300,13 @@ impl TestApp {
     }
 
     /// Signs in on the portal (`portal`) or tech (`tech`) API; answers the `Cookie` header value.
-    pub async fn sign_in(&self, tenant: &TestTenant, family: &str, email: &str, password: &str) -> String {
+    pub async fn sign_in(
+        &self,
+        tenant: &TestTenant,
+        family: &str,
+        email: &str,
+        password: &str,
+    ) -> String {
         let r = self
             .post(&tenant.host, &format!("/api/v2/{family}/auth/login"))
             .json(serde_json::json!({"email": email, "password": password}))
@@ -300,7 +343,7 @@ impl Call<'_> {
         self.header("origin", &format!("https://{host}"))
     }
 
-    pub fn from_address(mut self, ip: [u8; 4]) -> Self {
+    pub fn client_address(mut self, ip: [u8; 4]) -> Self {
         self.client = SocketAddr::from((ip, 40000));
         self
     }
@@ -347,7 +390,11 @@ impl TestResponse {
         assert_eq!(self.status, status, "{}", self.text);
         assert_eq!(self.json["errorCode"], code, "{}", self.text);
         assert_eq!(self.json["status"], status.as_u16(), "{}", self.text);
-        assert!(self.json["message"].as_str().is_some_and(|m| !m.is_empty()), "{}", self.text);
+        assert!(
+            self.json["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{}",
+            self.text
+        );
         let request_id = self.json["requestId"].as_str().expect("requestId");
         assert_eq!(self.headers["x-request-id"].to_str().unwrap(), request_id);
     }

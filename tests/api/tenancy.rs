@@ -14,8 +14,17 @@ async fn tenants_are_found_by_subdomain_whatever_the_case_and_port() {
     let app = TestApp::new().await;
     let t = app.tenant("acme").await;
     let key = app.api_key(&t, "read").await;
-    for host in ["acme.localhost", "ACME.LocalHost", "acme.localhost:8080", "acme.localhost."] {
-        let r = app.get(host, "/api/v2/public/site").auth(&format!("DdApi {key}")).send().await;
+    for host in [
+        "acme.localhost",
+        "ACME.LocalHost",
+        "acme.localhost:8080",
+        "acme.localhost.",
+    ] {
+        let r = app
+            .get(host, "/api/v2/public/site")
+            .auth(&format!("DdApi {key}"))
+            .send()
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{host}: {}", r.text);
         assert_eq!(r.json["slug"], "acme");
     }
@@ -26,7 +35,10 @@ async fn an_unknown_host_gets_tenant_not_found() {
     let app = TestApp::new().await;
     app.tenant("acme").await;
     for host in ["nobody.localhost", "acme.example.com", "a.b.localhost", ""] {
-        app.get(host, "/api/v2/tech/me").send().await.assert_error(StatusCode::NOT_FOUND, "TenantNotFound");
+        app.get(host, "/api/v2/tech/me")
+            .send()
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "TenantNotFound");
     }
 }
 
@@ -35,8 +47,14 @@ async fn custom_domains_route_to_their_tenant_as_soon_as_they_are_added() {
     let app = TestApp::new().await;
     let t = app.tenant("acme").await;
     let key = app.api_key(&t, "read").await;
-    let site = || app.get("help.acme-it.com", "/api/v2/public/site").auth(&format!("DdApi {key}")).send();
-    site().await.assert_error(StatusCode::NOT_FOUND, "TenantNotFound");
+    let site = || {
+        app.get("help.acme-it.com", "/api/v2/public/site")
+            .auth(&format!("DdApi {key}"))
+            .send()
+    };
+    site()
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "TenantNotFound");
     let r = app
         .call(Method::PATCH, "localhost", "/api/v3/platform/tenants/acme")
         .auth(&platform())
@@ -71,12 +89,30 @@ async fn custom_domains_route_to_their_tenant_as_soon_as_they_are_added() {
 async fn the_base_domain_serves_health_swagger_and_the_platform_api_only() {
     let app = TestApp::new().await;
     app.tenant("acme").await;
-    assert_eq!(app.get("localhost", "/health").send().await.json["status"], "ok");
-    assert_eq!(app.get("localhost", "/ready").send().await.json["status"], "ready");
-    assert_eq!(app.get("localhost:8080", "/swagger/v2/swagger.json").send().await.status, StatusCode::OK);
-    assert_eq!(app.get("localhost", "/swagger/").send().await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("localhost", "/health").send().await.json["status"],
+        "ok"
+    );
+    assert_eq!(
+        app.get("localhost", "/ready").send().await.json["status"],
+        "ready"
+    );
+    assert_eq!(
+        app.get("localhost:8080", "/swagger/v2/swagger.json")
+            .send()
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get("localhost", "/swagger/").send().await.status,
+        StatusCode::OK
+    );
     for path in ["/api/v2/tech/me", "/api/v3/admin/members", "/anything"] {
-        app.get("localhost", path).send().await.assert_error(StatusCode::NOT_FOUND, "TenantNotFound");
+        app.get("localhost", path)
+            .send()
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "TenantNotFound");
     }
     // And the platform API is not served on tenant hosts.
     app.get("acme.localhost", "/api/v3/platform/tenants")
@@ -94,12 +130,23 @@ async fn the_platform_api_requires_its_token() {
         if let Some(a) = auth {
             call = call.auth(a);
         }
-        call.send().await.assert_error(StatusCode::UNAUTHORIZED, "Unauthorized");
+        call.send()
+            .await
+            .assert_error(StatusCode::UNAUTHORIZED, "Unauthorized");
     }
     let disabled = TestApp::with_config(|c| c.platform_token = None).await;
-    let r = disabled.get("localhost", "/api/v3/platform/tenants").auth(&platform()).send().await;
+    let r = disabled
+        .get("localhost", "/api/v3/platform/tenants")
+        .auth(&platform())
+        .send()
+        .await;
     r.assert_error(StatusCode::UNAUTHORIZED, "Unauthorized");
-    assert!(r.json["message"].as_str().unwrap().contains("DESKD_PLATFORM_TOKEN"));
+    assert!(
+        r.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("DESKD_PLATFORM_TOKEN")
+    );
 }
 
 #[tokio::test]
@@ -121,7 +168,11 @@ async fn the_platform_api_provisions_tenants_that_work_at_once() {
         .send()
         .await;
     assert_eq!(login.status, StatusCode::OK);
-    let list = app.get("localhost", "/api/v3/platform/tenants").auth(&platform()).send().await;
+    let list = app
+        .get("localhost", "/api/v3/platform/tenants")
+        .auth(&platform())
+        .send()
+        .await;
     assert_eq!(list.json.as_array().unwrap().len(), 1);
 
     let duplicate = app
@@ -149,7 +200,17 @@ async fn the_platform_api_provisions_tenants_that_work_at_once() {
         .send()
         .await;
     assert_eq!(weak.json["field"], "adminPassword");
-    assert_eq!(app.get("localhost", "/api/v3/platform/tenants").auth(&platform()).send().await.json.as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.get("localhost", "/api/v3/platform/tenants")
+            .auth(&platform())
+            .send()
+            .await
+            .json
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -157,17 +218,30 @@ async fn a_suspended_tenant_answers_403_until_it_is_resumed() {
     let app = TestApp::new().await;
     let t = app.tenant("acme").await;
     let key = app.api_key(&t, "read").await;
-    let site = || app.get(&t.host, "/api/v2/public/site").auth(&format!("DdApi {key}")).send();
+    let site = || {
+        app.get(&t.host, "/api/v2/public/site")
+            .auth(&format!("DdApi {key}"))
+            .send()
+    };
     assert_eq!(site().await.status, StatusCode::OK);
-    let r = app.post("localhost", "/api/v3/platform/tenants/acme/suspend").auth(&platform()).send().await;
+    let r = app
+        .post("localhost", "/api/v3/platform/tenants/acme/suspend")
+        .auth(&platform())
+        .send()
+        .await;
     assert_eq!(r.json["status"], "suspended");
-    site().await.assert_error(StatusCode::FORBIDDEN, "TenantSuspended");
+    site()
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "TenantSuspended");
     app.post(&t.host, "/api/v2/tech/auth/login")
         .json(json!({"email": t.admin_email, "password": PASSWORD}))
         .send()
         .await
         .assert_error(StatusCode::FORBIDDEN, "TenantSuspended");
-    app.post("localhost", "/api/v3/platform/tenants/acme/resume").auth(&platform()).send().await;
+    app.post("localhost", "/api/v3/platform/tenants/acme/resume")
+        .auth(&platform())
+        .send()
+        .await;
     assert_eq!(site().await.status, StatusCode::OK);
 }
 
@@ -193,8 +267,16 @@ async fn cors_is_offered_to_the_tenants_allowed_origins_only() {
     };
     let allowed = preflight("https://tools.acme.com").await;
     assert_eq!(allowed.status, StatusCode::NO_CONTENT);
-    assert_eq!(allowed.headers["access-control-allow-origin"], "https://tools.acme.com");
-    assert!(allowed.headers["access-control-allow-headers"].to_str().unwrap().contains("authorization"));
+    assert_eq!(
+        allowed.headers["access-control-allow-origin"],
+        "https://tools.acme.com"
+    );
+    assert!(
+        allowed.headers["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .contains("authorization")
+    );
     let refused = preflight("https://evil.example").await;
     assert!(refused.headers.get("access-control-allow-origin").is_none());
     let simple = app
@@ -203,7 +285,10 @@ async fn cors_is_offered_to_the_tenants_allowed_origins_only() {
         .header("origin", "https://tools.acme.com")
         .send()
         .await;
-    assert_eq!(simple.headers["access-control-allow-origin"], "https://tools.acme.com");
+    assert_eq!(
+        simple.headers["access-control-allow-origin"],
+        "https://tools.acme.com"
+    );
     app.call(Method::PATCH, &t.host, "/api/v3/admin/tenant")
         .auth(&format!("DdApi {key}"))
         .json(json!({"corsOrigins": ["javascript:alert(1)"]}))

@@ -65,7 +65,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// List the tenant's API keys (without their secrets).
 #[utoipa::path(get, path = "/api-keys", responses((status = 200, body = Vec<ApiKeyView>)))]
-pub async fn list_api_keys(State(state): State<AppState>, caller: AdminCaller) -> ApiResult<Json<Vec<ApiKeyView>>> {
+pub async fn list_api_keys(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+) -> ApiResult<Json<Vec<ApiKeyView>>> {
     let keys = credentials::list_api_keys(&state, &caller.tenant).await?;
     Ok(Json(keys.into_iter().map(Into::into).collect()))
 }
@@ -77,7 +80,8 @@ pub async fn create_api_key(
     caller: AdminCaller,
     ApiJson(input): ApiJson<NewApiKeyInput>,
 ) -> ApiResult<(StatusCode, Json<CreatedApiKey>)> {
-    let created = credentials::create_api_key(&state, &caller.tenant, input, &caller.label()).await?;
+    let created =
+        credentials::create_api_key(&state, &caller.tenant, input, &caller.label()).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedApiKey {
@@ -89,12 +93,28 @@ pub async fn create_api_key(
 
 /// Get an API key's record.
 #[utoipa::path(get, path = "/api-keys/{keyId}", params(("keyId" = String, Path)), responses((status = 200, body = ApiKeyView)))]
-pub async fn get_api_key(State(state): State<AppState>, caller: AdminCaller, ApiPath(id): ApiPath<String>) -> ApiResult<Json<ApiKeyView>> {
-    Ok(Json(credentials::get_api_key(&state, &caller.tenant, &id).await?.into()))
+pub async fn get_api_key(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<ApiKeyView>> {
+    Ok(Json(
+        credentials::get_api_key(&state, &caller.tenant, &id)
+            .await?
+            .into(),
+    ))
 }
 
 /// Revoke an API key; it stops working at once, on every instance. Answers the revoked key.
 #[utoipa::path(delete, path = "/api-keys/{keyId}", params(("keyId" = String, Path)), responses((status = 200, body = ApiKeyView)))]
-pub async fn revoke_api_key(State(state): State<AppState>, caller: AdminCaller, ApiPath(id): ApiPath<String>) -> ApiResult<Json<ApiKeyView>> {
-    Ok(Json(credentials::revoke_api_key(&state, &caller.tenant, &id).await?.into()))
+pub async fn revoke_api_key(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<ApiKeyView>> {
+    Ok(Json(
+        credentials::revoke_api_key(&state, &caller.tenant, &id)
+            .await?
+            .into(),
+    ))
 }

@@ -48,7 +48,12 @@ impl From<Company> for CompanyView {
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_companies, create_company))
-        .routes(routes!(get_company, replace_company, update_company, archive_company))
+        .routes(routes!(
+            get_company,
+            replace_company,
+            update_company,
+            archive_company
+        ))
         .routes(routes!(restore_company))
 }
 
@@ -61,7 +66,11 @@ pub async fn list_companies(
 ) -> ApiResult<Json<Page<CompanyView>>> {
     let options = list_options(&query)?;
     let slice = people::list_companies(&state, &caller.tenant, &options).await?;
-    Ok(Json(Page::new(slice.rows.into_iter().map(Into::into).collect(), slice.total, options.skip)))
+    Ok(Json(Page::new(
+        slice.rows.into_iter().map(Into::into).collect(),
+        slice.total,
+        options.skip,
+    )))
 }
 
 /// Create a company.
@@ -77,8 +86,16 @@ pub async fn create_company(
 
 /// Get a company, archived or not.
 #[utoipa::path(get, path = "/companies/{companyId}", params(("companyId" = i32, Path)), responses((status = 200, body = CompanyView)))]
-pub async fn get_company(State(state): State<AppState>, caller: AdminCaller, ApiPath(id): ApiPath<i32>) -> ApiResult<Json<CompanyView>> {
-    Ok(Json(people::get_company(&state, &caller.tenant, id).await?.into()))
+pub async fn get_company(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    ApiPath(id): ApiPath<i32>,
+) -> ApiResult<Json<CompanyView>> {
+    Ok(Json(
+        people::get_company(&state, &caller.tenant, id)
+            .await?
+            .into(),
+    ))
 }
 
 /// Replace a company: an absent identifier is made from the name again.
@@ -89,7 +106,11 @@ pub async fn replace_company(
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<CompanyInput>,
 ) -> ApiResult<Json<CompanyView>> {
-    Ok(Json(people::replace_company(&state, &caller.tenant, id, input).await?.into()))
+    Ok(Json(
+        people::replace_company(&state, &caller.tenant, id, input)
+            .await?
+            .into(),
+    ))
 }
 
 /// Update a company with a JSON merge patch.
@@ -100,17 +121,37 @@ pub async fn update_company(
     ApiPath(id): ApiPath<i32>,
     ApiJson(patch): ApiJson<CompanyPatch>,
 ) -> ApiResult<Json<CompanyView>> {
-    Ok(Json(people::patch_company(&state, &caller.tenant, id, patch).await?.into()))
+    Ok(Json(
+        people::patch_company(&state, &caller.tenant, id, patch)
+            .await?
+            .into(),
+    ))
 }
 
 /// Archive a company (soft delete); answers the archived company.
 #[utoipa::path(delete, path = "/companies/{companyId}", params(("companyId" = i32, Path)), responses((status = 200, body = CompanyView)))]
-pub async fn archive_company(State(state): State<AppState>, caller: AdminCaller, ApiPath(id): ApiPath<i32>) -> ApiResult<Json<CompanyView>> {
-    Ok(Json(people::set_company_archived(&state, &caller.tenant, id, true).await?.into()))
+pub async fn archive_company(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    ApiPath(id): ApiPath<i32>,
+) -> ApiResult<Json<CompanyView>> {
+    Ok(Json(
+        people::set_company_archived(&state, &caller.tenant, id, true)
+            .await?
+            .into(),
+    ))
 }
 
 /// Restore an archived company.
 #[utoipa::path(post, path = "/companies/{companyId}/restore", params(("companyId" = i32, Path)), responses((status = 200, body = CompanyView)))]
-pub async fn restore_company(State(state): State<AppState>, caller: AdminCaller, ApiPath(id): ApiPath<i32>) -> ApiResult<Json<CompanyView>> {
-    Ok(Json(people::set_company_archived(&state, &caller.tenant, id, false).await?.into()))
+pub async fn restore_company(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    ApiPath(id): ApiPath<i32>,
+) -> ApiResult<Json<CompanyView>> {
+    Ok(Json(
+        people::set_company_archived(&state, &caller.tenant, id, false)
+            .await?
+            .into(),
+    ))
 }

@@ -89,7 +89,12 @@ impl ContactFilter {
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_contacts, create_contact))
-        .routes(routes!(get_contact, replace_contact, update_contact, archive_contact))
+        .routes(routes!(
+            get_contact,
+            replace_contact,
+            update_contact,
+            archive_contact
+        ))
         .routes(routes!(restore_contact))
 }
 
@@ -104,7 +109,11 @@ pub async fn list_contacts(
     let query = filter.list();
     let options = list_options(&query)?;
     let slice = people::list_contacts(&state, &caller.tenant, company_id, &options).await?;
-    Ok(Json(Page::new(slice.rows.into_iter().map(Into::into).collect(), slice.total, options.skip)))
+    Ok(Json(Page::new(
+        slice.rows.into_iter().map(Into::into).collect(),
+        slice.total,
+        options.skip,
+    )))
 }
 
 /// Create a contact in a company.
@@ -120,8 +129,16 @@ pub async fn create_contact(
 
 /// Get a contact, archived or not.
 #[utoipa::path(get, path = "/contacts/{contactId}", params(("contactId" = i32, Path)), responses((status = 200, body = ContactView)))]
-pub async fn get_contact(State(state): State<AppState>, caller: AdminCaller, ApiPath(id): ApiPath<i32>) -> ApiResult<Json<ContactView>> {
-    Ok(Json(people::get_contact(&state, &caller.tenant, id).await?.into()))
+pub async fn get_contact(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    ApiPath(id): ApiPath<i32>,
+) -> ApiResult<Json<ContactView>> {
+    Ok(Json(
+        people::get_contact(&state, &caller.tenant, id)
+            .await?
+            .into(),
+    ))
 }
 
 /// Replace a contact: absent optional fields are cleared.
@@ -132,7 +149,11 @@ pub async fn replace_contact(
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<ContactInput>,
 ) -> ApiResult<Json<ContactView>> {
-    Ok(Json(people::replace_contact(&state, &caller.tenant, id, input).await?.into()))
+    Ok(Json(
+        people::replace_contact(&state, &caller.tenant, id, input)
+            .await?
+            .into(),
+    ))
 }
 
 /// Update a contact with a JSON merge patch.
@@ -143,17 +164,37 @@ pub async fn update_contact(
     ApiPath(id): ApiPath<i32>,
     ApiJson(patch): ApiJson<ContactPatch>,
 ) -> ApiResult<Json<ContactView>> {
-    Ok(Json(people::patch_contact(&state, &caller.tenant, id, patch).await?.into()))
+    Ok(Json(
+        people::patch_contact(&state, &caller.tenant, id, patch)
+            .await?
+            .into(),
+    ))
 }
 
 /// Archive a contact (soft delete); answers the archived contact. Their sessions stop working.
 #[utoipa::path(delete, path = "/contacts/{contactId}", params(("contactId" = i32, Path)), responses((status = 200, body = ContactView)))]
-pub async fn archive_contact(State(state): State<AppState>, caller: AdminCaller, ApiPath(id): ApiPath<i32>) -> ApiResult<Json<ContactView>> {
-    Ok(Json(people::set_contact_archived(&state, &caller.tenant, id, true).await?.into()))
+pub async fn archive_contact(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    ApiPath(id): ApiPath<i32>,
+) -> ApiResult<Json<ContactView>> {
+    Ok(Json(
+        people::set_contact_archived(&state, &caller.tenant, id, true)
+            .await?
+            .into(),
+    ))
 }
 
 /// Restore an archived contact.
 #[utoipa::path(post, path = "/contacts/{contactId}/restore", params(("contactId" = i32, Path)), responses((status = 200, body = ContactView)))]
-pub async fn restore_contact(State(state): State<AppState>, caller: AdminCaller, ApiPath(id): ApiPath<i32>) -> ApiResult<Json<ContactView>> {
-    Ok(Json(people::set_contact_archived(&state, &caller.tenant, id, false).await?.into()))
+pub async fn restore_contact(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    ApiPath(id): ApiPath<i32>,
+) -> ApiResult<Json<ContactView>> {
+    Ok(Json(
+        people::set_contact_archived(&state, &caller.tenant, id, false)
+            .await?
+            .into(),
+    ))
 }

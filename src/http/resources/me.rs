@@ -40,8 +40,11 @@ pub fn tech_routes() -> OpenApiRouter<AppState> {
 
 /// The signed-in contact.
 #[utoipa::path(get, path = "/me", responses((status = 200, body = PortalMe)))]
-pub async fn get_portal_me(State(state): State<AppState>, user: PortalUser) -> ApiResult<Json<PortalMe>> {
-    let contact = people::get_contact(&state, &user.tenant, user.contact_id).await?;
+pub async fn get_portal_me(
+    State(state): State<AppState>,
+    user: PortalUser,
+) -> ApiResult<Json<PortalMe>> {
+    let contact = people::signed_in_contact(&state, &user.tenant, user.contact_id).await?;
     Ok(Json(PortalMe {
         contact: contact.into(),
         auth_method: user.via,
@@ -51,7 +54,7 @@ pub async fn get_portal_me(State(state): State<AppState>, user: PortalUser) -> A
 /// The signed-in member.
 #[utoipa::path(get, path = "/me", responses((status = 200, body = TechMe)))]
 pub async fn get_tech_me(State(state): State<AppState>, user: TechUser) -> ApiResult<Json<TechMe>> {
-    let member = people::get_member(&state, &user.tenant, user.member_id).await?;
+    let member = people::signed_in_member(&state, &user.tenant, user.member_id).await?;
     Ok(Json(TechMe {
         member: member.into(),
         auth_method: user.via,

@@ -68,7 +68,12 @@ pub fn list_options(query: &ListQuery) -> ApiResult<ListOptions<'_>> {
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_members, create_member))
-        .routes(routes!(get_member, replace_member, update_member, archive_member))
+        .routes(routes!(
+            get_member,
+            replace_member,
+            update_member,
+            archive_member
+        ))
         .routes(routes!(restore_member))
 }
 
@@ -81,7 +86,11 @@ pub async fn list_members(
 ) -> ApiResult<Json<Page<MemberView>>> {
     let options = list_options(&query)?;
     let slice = people::list_members(&state, &caller.tenant, &options).await?;
-    Ok(Json(Page::new(slice.rows.into_iter().map(Into::into).collect(), slice.total, options.skip)))
+    Ok(Json(Page::new(
+        slice.rows.into_iter().map(Into::into).collect(),
+        slice.total,
+        options.skip,
+    )))
 }
 
 /// Create a member. Only a master admin may create another master admin.
@@ -97,8 +106,14 @@ pub async fn create_member(
 
 /// Get a member, archived or not.
 #[utoipa::path(get, path = "/members/{memberId}", params(("memberId" = i32, Path)), responses((status = 200, body = MemberView)))]
-pub async fn get_member(State(state): State<AppState>, caller: AdminCaller, ApiPath(id): ApiPath<i32>) -> ApiResult<Json<MemberView>> {
-    Ok(Json(people::get_member(&state, &caller.tenant, id).await?.into()))
+pub async fn get_member(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    ApiPath(id): ApiPath<i32>,
+) -> ApiResult<Json<MemberView>> {
+    Ok(Json(
+        people::get_member(&state, &caller.tenant, id).await?.into(),
+    ))
 }
 
 /// Replace a member: absent optional fields are cleared.
@@ -109,7 +124,11 @@ pub async fn replace_member(
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<MemberInput>,
 ) -> ApiResult<Json<MemberView>> {
-    Ok(Json(people::replace_member(&state, &caller.tenant, &caller.principal, id, input).await?.into()))
+    Ok(Json(
+        people::replace_member(&state, &caller.tenant, &caller.principal, id, input)
+            .await?
+            .into(),
+    ))
 }
 
 /// Update a member with a JSON merge patch: absent = unchanged, `null` = cleared.
@@ -120,17 +139,37 @@ pub async fn update_member(
     ApiPath(id): ApiPath<i32>,
     ApiJson(patch): ApiJson<MemberPatch>,
 ) -> ApiResult<Json<MemberView>> {
-    Ok(Json(people::patch_member(&state, &caller.tenant, &caller.principal, id, patch).await?.into()))
+    Ok(Json(
+        people::patch_member(&state, &caller.tenant, &caller.principal, id, patch)
+            .await?
+            .into(),
+    ))
 }
 
 /// Archive a member (soft delete); answers the archived member. Their credentials stop working.
 #[utoipa::path(delete, path = "/members/{memberId}", params(("memberId" = i32, Path)), responses((status = 200, body = MemberView)))]
-pub async fn archive_member(State(state): State<AppState>, caller: AdminCaller, ApiPath(id): ApiPath<i32>) -> ApiResult<Json<MemberView>> {
-    Ok(Json(people::set_member_archived(&state, &caller.tenant, &caller.principal, id, true).await?.into()))
+pub async fn archive_member(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    ApiPath(id): ApiPath<i32>,
+) -> ApiResult<Json<MemberView>> {
+    Ok(Json(
+        people::set_member_archived(&state, &caller.tenant, &caller.principal, id, true)
+            .await?
+            .into(),
+    ))
 }
 
 /// Restore an archived member.
 #[utoipa::path(post, path = "/members/{memberId}/restore", params(("memberId" = i32, Path)), responses((status = 200, body = MemberView)))]
-pub async fn restore_member(State(state): State<AppState>, caller: AdminCaller, ApiPath(id): ApiPath<i32>) -> ApiResult<Json<MemberView>> {
-    Ok(Json(people::set_member_archived(&state, &caller.tenant, &caller.principal, id, false).await?.into()))
+pub async fn restore_member(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    ApiPath(id): ApiPath<i32>,
+) -> ApiResult<Json<MemberView>> {
+    Ok(Json(
+        people::set_member_archived(&state, &caller.tenant, &caller.principal, id, false)
+            .await?
+            .into(),
+    ))
 }

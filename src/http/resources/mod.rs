@@ -20,5 +20,7 @@ use crate::state::AppState;
 
 /// Members, companies and contacts: the provisioning resources every version's Admin family carries.
 pub fn people_routes() -> OpenApiRouter<AppState> {
-    members::routes().merge(companies::routes()).merge(contacts::routes())
+    members::routes()
+        .merge(companies::routes())
+        .merge(contacts::routes())
 }

@@ -36,7 +36,11 @@ pub async fn get_readiness(State(state): State<AppState>) -> ApiResult<Json<Heal
         Ok(_) => Ok(Json(Health { status: "ready" })),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "NotReady", "the database is not reachable"))
+            Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "NotReady",
+                "the database is not reachable",
+            ))
         }
     }
 }

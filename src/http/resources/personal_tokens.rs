@@ -57,7 +57,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// List my personal access tokens.
 #[utoipa::path(get, path = "/personal-access-tokens", responses((status = 200, body = Vec<PersonalTokenView>)))]
-pub async fn list_personal_tokens(State(state): State<AppState>, user: TechUser) -> ApiResult<Json<Vec<PersonalTokenView>>> {
+pub async fn list_personal_tokens(
+    State(state): State<AppState>,
+    user: TechUser,
+) -> ApiResult<Json<Vec<PersonalTokenView>>> {
     let tokens = credentials::list_personal_tokens(&state, &user.tenant, user.member_id).await?;
     Ok(Json(tokens.into_iter().map(Into::into).collect()))
 }
@@ -69,7 +72,8 @@ pub async fn create_personal_token(
     user: TechUser,
     ApiJson(input): ApiJson<NewPersonalTokenInput>,
 ) -> ApiResult<(StatusCode, Json<CreatedPersonalToken>)> {
-    let created = credentials::create_personal_token(&state, &user.tenant, user.member_id, input).await?;
+    let created =
+        credentials::create_personal_token(&state, &user.tenant, user.member_id, input).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedPersonalToken {
@@ -86,5 +90,9 @@ pub async fn revoke_personal_token(
     user: TechUser,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<PersonalTokenView>> {
-    Ok(Json(credentials::revoke_personal_token(&state, &user.tenant, user.member_id, &id).await?.into()))
+    Ok(Json(
+        credentials::revoke_personal_token(&state, &user.tenant, user.member_id, &id)
+            .await?
+            .into(),
+    ))
 }

@@ -30,18 +30,26 @@ pub struct PlatformOperator;
 impl FromRequestParts<AppState> for PlatformOperator {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if !matches!(parts.extensions.get::<Site>(), Some(Site::Platform)) {
             return Err(ApiError::not_found("resource"));
         }
         let Some(expected) = &state.config.platform_token else {
-            return Err(ApiError::unauthorized("the platform API is disabled; set DESKD_PLATFORM_TOKEN to enable it"));
+            return Err(ApiError::unauthorized(
+                "the platform API is disabled; set DESKD_PLATFORM_TOKEN to enable it",
+            ));
         };
         let presented = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim)
             .unwrap_or("");
         if presented.is_empty() || !secrets::secrets_equal(presented, expected.expose()) {
@@ -79,8 +87,17 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// List every tenant.
 #[utoipa::path(get, path = "/tenants", responses((status = 200, body = Vec<TenantView>)))]
-pub async fn list_tenants(State(state): State<AppState>, _op: PlatformOperator) -> ApiResult<Json<Vec<TenantView>>> {
-    Ok(Json(tenants::list(&state).await?.into_iter().map(Into::into).collect()))
+pub async fn list_tenants(
+    State(state): State<AppState>,
+    _op: PlatformOperator,
+) -> ApiResult<Json<Vec<TenantView>>> {
+    Ok(Json(
+        tenants::list(&state)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
 }
 
 /// Create a tenant with its first master admin.
@@ -102,7 +119,11 @@ pub async fn create_tenant(
 
 /// Get a tenant by slug.
 #[utoipa::path(get, path = "/tenants/{slug}", params(("slug" = String, Path)), responses((status = 200, body = TenantView)))]
-pub async fn get_tenant(State(state): State<AppState>, _op: PlatformOperator, ApiPath(slug): ApiPath<String>) -> ApiResult<Json<TenantView>> {
+pub async fn get_tenant(
+    State(state): State<AppState>,
+    _op: PlatformOperator,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<Json<TenantView>> {
     Ok(Json(tenants::get(&state, &slug).await?.into()))
 }
 
@@ -115,33 +136,56 @@ pub async fn update_tenant(
     ApiJson(changes): ApiJson<TenantChanges>,
 ) -> ApiResult<Json<TenantView>> {
     let current = tenants::get(&state, &slug).await?;
-    Ok(Json(tenants::update(&state, &current.tenant, changes).await?.into()))
+    Ok(Json(
+        tenants::update(&state, &current.tenant, changes)
+            .await?
+            .into(),
+    ))
 }
 
 /// Suspend a tenant: its hosts answer 403 `TenantSuspended` until it is resumed.
 #[utoipa::path(post, path = "/tenants/{slug}/suspend", params(("slug" = String, Path)), responses((status = 200, body = TenantView)))]
-pub async fn suspend_tenant(State(state): State<AppState>, _op: PlatformOperator, ApiPath(slug): ApiPath<String>) -> ApiResult<Json<TenantView>> {
+pub async fn suspend_tenant(
+    State(state): State<AppState>,
+    _op: PlatformOperator,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<Json<TenantView>> {
     set_status(&state, &slug, TenantStatus::Suspended).await
 }
 
 /// Resume a suspended tenant.
 #[utoipa::path(post, path = "/tenants/{slug}/resume", params(("slug" = String, Path)), responses((status = 200, body = TenantView)))]
-pub async fn resume_tenant(State(state): State<AppState>, _op: PlatformOperator, ApiPath(slug): ApiPath<String>) -> ApiResult<Json<TenantView>> {
+pub async fn resume_tenant(
+    State(state): State<AppState>,
+    _op: PlatformOperator,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<Json<TenantView>> {
     set_status(&state, &slug, TenantStatus::Active).await
 }
 
-async fn set_status(state: &AppState, slug: &str, status: TenantStatus) -> ApiResult<Json<TenantView>> {
+async fn set_status(
+    state: &AppState,
+    slug: &str,
+    status: TenantStatus,
+) -> ApiResult<Json<TenantView>> {
     let current = tenants::get(state, slug).await?;
     let changes = TenantChanges {
         status: Some(status),
         ..Default::default()
     };
-    Ok(Json(tenants::update(state, &current.tenant, changes).await?.into()))
+    Ok(Json(
+        tenants::update(state, &current.tenant, changes)
+            .await?
+            .into(),
+    ))
 }
 
 /// Start signing access tokens with a new key (published in the JWKS at once).
 #[utoipa::path(post, path = "/signing-keys/rotate", responses((status = 200, body = RotatedKey)))]
-pub async fn rotate_signing_key(State(state): State<AppState>, _op: PlatformOperator) -> ApiResult<Json<RotatedKey>> {
+pub async fn rotate_signing_key(
+    State(state): State<AppState>,
+    _op: PlatformOperator,
+) -> ApiResult<Json<RotatedKey>> {
     Ok(Json(RotatedKey {
         kid: state.tokens.rotate(&state.pool).await?,
     }))

@@ -122,8 +122,13 @@ async fn sign_in_as(
     if headers.contains_key(header::ORIGIN) && !same_site(headers, tenant) {
         return Err(session::origin_mismatch());
     }
-    let session = sign_in::sign_in(state, tenant, kind, &input.email, input.password, client).await?;
-    let cookie = session::set_cookie(&session.token, state.config.session_ttl.as_secs(), state.config.cookie_secure);
+    let session =
+        sign_in::sign_in(state, tenant, kind, &input.email, input.password, client).await?;
+    let cookie = session::set_cookie(
+        &session.token,
+        state.config.session_ttl.as_secs(),
+        state.config.cookie_secure,
+    );
     let body = SignedIn {
         user_kind: kind,
         user_id: session.user_id,
@@ -134,13 +139,21 @@ async fn sign_in_as(
 
 /// Sign out: revokes the session and clears the cookie. Always answers 204.
 #[utoipa::path(post, path = "/auth/logout", responses((status = 204)))]
-pub async fn sign_out_contact(State(state): State<AppState>, CurrentTenant(tenant): CurrentTenant, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn sign_out_contact(
+    State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     sign_out(&state, &tenant, &headers).await
 }
 
 /// Sign out: revokes the session and clears the cookie. Always answers 204.
 #[utoipa::path(post, path = "/auth/logout", responses((status = 204)))]
-pub async fn sign_out_member(State(state): State<AppState>, CurrentTenant(tenant): CurrentTenant, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn sign_out_member(
+    State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     sign_out(&state, &tenant, &headers).await
 }
 
@@ -157,33 +170,58 @@ async fn sign_out(state: &AppState, tenant: &Tenant, headers: &HeaderMap) -> Api
 
 /// Exchange the signed-in contact's session for a 60-minute portal access token.
 #[utoipa::path(post, path = "/auth/token", responses((status = 200, body = AccessTokenView)))]
-pub async fn create_contact_token(State(state): State<AppState>, user: PortalUser) -> ApiResult<Json<AccessTokenView>> {
+pub async fn create_contact_token(
+    State(state): State<AppState>,
+    user: PortalUser,
+) -> ApiResult<Json<AccessTokenView>> {
     session_only(user.via)?;
     let lifetime = state.config.access_token_ttl;
-    let minted = sign_in::mint_access_token(&state, &user.tenant, UserKind::Contact, user.contact_id, lifetime).await?;
+    let minted = sign_in::mint_access_token(
+        &state,
+        &user.tenant,
+        UserKind::Contact,
+        user.contact_id,
+        lifetime,
+    )
+    .await?;
     Ok(Json(AccessTokenView::new(minted, lifetime)))
 }
 
 /// Exchange the signed-in member's session (or personal access token) for a 60-minute tech access token.
 #[utoipa::path(post, path = "/auth/token", responses((status = 200, body = AccessTokenView)))]
-pub async fn create_member_token(State(state): State<AppState>, user: TechUser) -> ApiResult<Json<AccessTokenView>> {
+pub async fn create_member_token(
+    State(state): State<AppState>,
+    user: TechUser,
+) -> ApiResult<Json<AccessTokenView>> {
     if user.via == AuthMethod::AccessToken {
         session_only(user.via)?;
     }
     let lifetime = state.config.access_token_ttl;
-    let minted = sign_in::mint_access_token(&state, &user.tenant, UserKind::Member, user.member_id, lifetime).await?;
+    let minted = sign_in::mint_access_token(
+        &state,
+        &user.tenant,
+        UserKind::Member,
+        user.member_id,
+        lifetime,
+    )
+    .await?;
     Ok(Json(AccessTokenView::new(minted, lifetime)))
 }
 
 /// An access token cannot mint its successor: that would make it live for ever.
 fn session_only(via: AuthMethod) -> ApiResult<()> {
     match via {
-        AuthMethod::AccessToken => Err(ApiError::forbidden("an access token cannot be exchanged for another; sign in again")),
+        AuthMethod::AccessToken => Err(ApiError::forbidden(
+            "an access token cannot be exchanged for another; sign in again",
+        )),
         _ => Ok(()),
     }
 }
 
 fn same_site(headers: &HeaderMap, tenant: &Tenant) -> bool {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
     session::origin_allowed(headers, host, &tenant.cors_origins)
 }

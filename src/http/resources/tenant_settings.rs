@@ -70,8 +70,13 @@ pub fn public_routes() -> OpenApiRouter<AppState> {
 
 /// Get this tenant's settings.
 #[utoipa::path(get, path = "/tenant", responses((status = 200, body = TenantView)))]
-pub async fn get_tenant_settings(State(state): State<AppState>, caller: AdminCaller) -> ApiResult<Json<TenantView>> {
-    Ok(Json(tenants::get(&state, &caller.tenant.slug).await?.into()))
+pub async fn get_tenant_settings(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+) -> ApiResult<Json<TenantView>> {
+    Ok(Json(
+        tenants::get(&state, &caller.tenant.slug).await?.into(),
+    ))
 }
 
 /// Change this tenant's name or CORS allow-list.
@@ -86,7 +91,11 @@ pub async fn update_tenant_settings(
         cors_origins: patch.cors_origins,
         ..Default::default()
     };
-    Ok(Json(tenants::update(&state, &caller.tenant, changes).await?.into()))
+    Ok(Json(
+        tenants::update(&state, &caller.tenant, changes)
+            .await?
+            .into(),
+    ))
 }
 
 /// Describe this helpdesk.

@@ -86,7 +86,13 @@ pub async fn get_member_user_key(
     user_key(&state, &caller, UserKind::Member, id, query).await
 }
 
-async fn user_key(state: &AppState, caller: &AdminCaller, kind: UserKind, id: i32, query: UserKeyQuery) -> ApiResult<Json<UserKey>> {
+async fn user_key(
+    state: &AppState,
+    caller: &AdminCaller,
+    kind: UserKind,
+    id: i32,
+    query: UserKeyQuery,
+) -> ApiResult<Json<UserKey>> {
     let expires_in = query.expires_in.unwrap_or(MIN_EXPIRES_IN);
     if !(MIN_EXPIRES_IN..=MAX_EXPIRES_IN).contains(&expires_in) {
         return Err(ApiError::bad_request(
@@ -94,7 +100,14 @@ async fn user_key(state: &AppState, caller: &AdminCaller, kind: UserKind, id: i3
             format!("expiresIn must be between {MIN_EXPIRES_IN} and {MAX_EXPIRES_IN} seconds"),
         ));
     }
-    let minted = sign_in::mint_access_token(state, &caller.tenant, kind, id, Duration::from_secs(expires_in)).await?;
+    let minted = sign_in::mint_access_token(
+        state,
+        &caller.tenant,
+        kind,
+        id,
+        Duration::from_secs(expires_in),
+    )
+    .await?;
     Ok(Json(UserKey {
         user_key: minted.token,
         expires_in,
@@ -104,8 +117,11 @@ async fn user_key(state: &AppState, caller: &AdminCaller, kind: UserKind, id: i3
 
 /// The contact a portal access token (or session) belongs to.
 #[utoipa::path(get, path = "/client", responses((status = 200, body = ClientUser)))]
-pub async fn get_client(State(state): State<AppState>, user: PortalUser) -> ApiResult<Json<ClientUser>> {
-    let contact = people::get_contact(&state, &user.tenant, user.contact_id).await?;
+pub async fn get_client(
+    State(state): State<AppState>,
+    user: PortalUser,
+) -> ApiResult<Json<ClientUser>> {
+    let contact = people::signed_in_contact(&state, &user.tenant, user.contact_id).await?;
     Ok(Json(ClientUser {
         entity_id: contact.id,
         user_name: contact.email.clone(),

@@ -13,8 +13,14 @@ use crate::{
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .nest("/public", family(Family::Public, "Public", tenant_settings::public_routes()))
+        .nest(
+            "/public",
+            family(Family::Public, "Public", tenant_settings::public_routes()),
+        )
         .nest("/admin", family(Family::Admin, "Admin", people_routes()))
-        .nest("/portal", family(Family::Portal, "Portal", me::portal_routes()))
+        .nest(
+            "/portal",
+            family(Family::Portal, "Portal", me::portal_routes()),
+        )
         .nest("/tech", family(Family::Tech, "Tech", me::tech_routes()))
 }

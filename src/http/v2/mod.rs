@@ -7,14 +7,20 @@ use crate::{
     auth::Family,
     http::{
         openapi::{family, open},
-        resources::{connections, me, people_routes, personal_tokens, sessions, tenant_settings, user_keys},
+        resources::{
+            connections, me, people_routes, personal_tokens, sessions, tenant_settings, user_keys,
+        },
     },
     state::AppState,
 };
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    let portal = family(Family::Portal, "Portal", me::portal_routes().merge(sessions::portal_routes()))
-        .merge(open("Portal", sessions::portal_open_routes()));
+    let portal = family(
+        Family::Portal,
+        "Portal",
+        me::portal_routes().merge(sessions::portal_routes()),
+    )
+    .merge(open("Portal", sessions::portal_open_routes()));
     let tech = family(
         Family::Tech,
         "Tech",
@@ -23,17 +29,30 @@ pub fn routes() -> OpenApiRouter<AppState> {
             .merge(personal_tokens::routes()),
     )
     .merge(open("Tech", sessions::tech_open_routes()));
-    let user = family(Family::Admin, "User", user_keys::admin_routes())
-        .merge(family(Family::Portal, "User", user_keys::portal_routes()));
+    let user = family(Family::Admin, "User", user_keys::admin_routes()).merge(family(
+        Family::Portal,
+        "User",
+        user_keys::portal_routes(),
+    ));
     OpenApiRouter::new()
-        .nest("/public", family(Family::Public, "Public", tenant_settings::public_routes()))
+        .nest(
+            "/public",
+            family(Family::Public, "Public", tenant_settings::public_routes()),
+        )
         .nest("/admin", family(Family::Admin, "Admin", people_routes()))
         .nest("/portal", portal)
         .nest("/tech", tech)
         .nest("/user", user)
-        .nest("/copilot", family(Family::Tech, "Copilot", connections::copilot_routes()))
+        .nest(
+            "/copilot",
+            family(Family::Tech, "Copilot", connections::copilot_routes()),
+        )
         .nest(
             "/automate/connector",
-            family(Family::Connector, "Automate connector", connections::connector_routes()),
+            family(
+                Family::Connector,
+                "Automate connector",
+                connections::connector_routes(),
+            ),
         )
 }

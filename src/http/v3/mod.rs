@@ -17,9 +17,22 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(api_keys::routes())
         .merge(tenant_settings::admin_routes());
     OpenApiRouter::new()
-        .nest("/public", family(Family::Public, "Public", tenant_settings::public_routes()))
+        .nest(
+            "/public",
+            family(Family::Public, "Public", tenant_settings::public_routes()),
+        )
         .nest("/admin", family(Family::Admin, "Admin", admin))
-        .nest("/portal", family(Family::Portal, "Portal", me::portal_routes()))
-        .nest("/tech", family(Family::Tech, "Tech", me::tech_routes().merge(personal_tokens::routes())))
+        .nest(
+            "/portal",
+            family(Family::Portal, "Portal", me::portal_routes()),
+        )
+        .nest(
+            "/tech",
+            family(
+                Family::Tech,
+                "Tech",
+                me::tech_routes().merge(personal_tokens::routes()),
+            ),
+        )
         .nest("/platform", platform::routes())
 }
