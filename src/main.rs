@@ -15,6 +15,10 @@ use deskd::{
     },
 };
 
+// The request path allocates many small, short-lived objects; mimalloc handles them better than glibc's malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "deskd",

@@ -238,17 +238,7 @@ impl AccessTokens {
         let fresh_after =
             Utc::now() - chrono::Duration::from_std(self.rotation).map_err(ApiError::internal)?;
         if newest.is_none_or(|t| t <= fresh_after) {
-            let row = self.new_key_row()?;
-            sqlx::query(
-                "INSERT INTO signing_keys (kid, private_key_enc, public_key, created_at, retire_after) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(&row.kid)
-            .bind(&row.private_key_enc)
-            .bind(&row.public_key)
-            .bind(row.created_at)
-            .bind(row.retire_after)
-            .execute(&mut *tx)
-            .await?;
+            signing_keys::insert(&mut *tx, &self.new_key_row()?).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -44,9 +44,7 @@ pub async fn open(config: &Config) -> anyhow::Result<Database> {
             (cluster.connect_options("deskd"), Some(cluster))
         }
     };
-    let pool = PgPoolOptions::new()
-        .max_connections(config.db_max_connections)
-        .acquire_timeout(Duration::from_secs(10))
+    let pool = pool_options(config.db_max_connections)
         .connect_with(connect_options.clone())
         .await
         .with_context(|| {
@@ -64,6 +62,24 @@ pub async fn open(config: &Config) -> anyhow::Result<Database> {
         connect_options,
         managed,
     })
+}
+
+/// sqlx pings every idle connection before lending it, which doubles the round trips of a simple
+/// read; ping only connections that sat idle long enough to have been dropped by the server or a proxy.
+pub fn pool_options(max_connections: u32) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > Duration::from_secs(30) {
+                    use sqlx::Connection;
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
 }
 
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {

@@ -1,5 +1,6 @@
 //! HTTP: the global layers, the error envelope, casing, OpenAPI and Swagger, and the versioned routers.
 
+pub mod aliases;
 pub mod casing;
 pub mod context;
 pub mod cors;
@@ -14,6 +15,7 @@ pub mod v3;
 
 use axum::{Router, extract::DefaultBodyLimit, http::StatusCode, middleware};
 use serde_json::Value;
+use tower::Layer;
 use tower_http::{
     catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer, timeout::TimeoutLayer,
 };
@@ -69,7 +71,7 @@ pub fn router(state: AppState) -> Router {
     let config = &state.config;
     // Layers run outside-in from the last added: context → envelope → panic → timeout → limits
     // → tenancy → CORS → credentials → handler.
-    router
+    let app = router
         .merge(swagger)
         .fallback(errors::unknown_route)
         .layer(middleware::from_fn_with_state(
@@ -90,5 +92,7 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(errors::panic_response))
         .layer(middleware::from_fn(errors::envelope))
         .layer(middleware::from_fn(context::request_context))
-        .with_state(state)
+        .with_state(state);
+    // Routing happens inside `app`; older resource names are rewritten before it.
+    Router::new().fallback_service(tower::util::MapRequestLayer::new(aliases::rewrite).layer(app))
 }

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
-use super::{Slice, ids, like_pattern};
+use super::{ListOptions, Slice, ids};
 use crate::domain::TenantId;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -76,31 +76,28 @@ pub async fn list(
     pool: &PgPool,
     tenant: TenantId,
     company_id: Option<i32>,
-    search: Option<&str>,
-    include_archived: bool,
-    skip: i64,
-    take: i64,
+    options: &ListOptions<'_>,
 ) -> Result<Slice<Contact>, sqlx::Error> {
     let filter = "c.tenant_id = $1 AND ($2 OR c.archived_at IS NULL)
         AND ($3::text IS NULL OR (c.first_name || ' ' || c.last_name || ' ' || c.email) ILIKE $3)
         AND ($4::int IS NULL OR c.company_id = $4)";
-    let pattern = search.map(like_pattern);
+    let pattern = options.pattern();
     let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE {filter} ORDER BY c.id OFFSET $5 LIMIT $6"
     )))
     .bind(tenant)
-    .bind(include_archived)
+    .bind(options.include_archived)
     .bind(&pattern)
     .bind(company_id)
-    .bind(skip)
-    .bind(take)
+    .bind(options.skip)
+    .bind(options.take)
     .fetch_all(pool)
     .await?;
     let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT count(*) FROM contacts c WHERE {filter}"
     )))
     .bind(tenant)
-    .bind(include_archived)
+    .bind(options.include_archived)
     .bind(&pattern)
     .bind(company_id)
     .fetch_one(pool)

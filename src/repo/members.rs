@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
-use super::{Slice, ids, like_pattern};
+use super::{ListOptions, Slice, ids};
 use crate::domain::{MemberRole, TenantId};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -60,29 +60,26 @@ pub async fn get(pool: &PgPool, tenant: TenantId, id: i32) -> Result<Option<Memb
 pub async fn list(
     pool: &PgPool,
     tenant: TenantId,
-    search: Option<&str>,
-    include_archived: bool,
-    skip: i64,
-    take: i64,
+    options: &ListOptions<'_>,
 ) -> Result<Slice<Member>, sqlx::Error> {
     let filter = "tenant_id = $1 AND ($2 OR archived_at IS NULL)
         AND ($3::text IS NULL OR (first_name || ' ' || last_name || ' ' || email) ILIKE $3)";
-    let pattern = search.map(like_pattern);
+    let pattern = options.pattern();
     let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM members WHERE {filter} ORDER BY id OFFSET $4 LIMIT $5"
     )))
     .bind(tenant)
-    .bind(include_archived)
+    .bind(options.include_archived)
     .bind(&pattern)
-    .bind(skip)
-    .bind(take)
+    .bind(options.skip)
+    .bind(options.take)
     .fetch_all(pool)
     .await?;
     let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT count(*) FROM members WHERE {filter}"
     )))
     .bind(tenant)
-    .bind(include_archived)
+    .bind(options.include_archived)
     .bind(&pattern)
     .fetch_one(pool)
     .await?;

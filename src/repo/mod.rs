@@ -25,6 +25,21 @@ pub fn like_pattern(term: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// How a list is narrowed and paged.
+pub struct ListOptions<'a> {
+    pub search: Option<&'a str>,
+    pub include_archived: bool,
+    pub skip: i64,
+    pub take: i64,
+}
+
+impl ListOptions<'_> {
+    /// The search term as a LIKE pattern matching it literally.
+    pub fn pattern(&self) -> Option<String> {
+        self.search.map(like_pattern)
+    }
+}
+
 /// A page of a list, and how many rows match in all.
 pub struct Slice<T> {
     pub rows: Vec<T>,

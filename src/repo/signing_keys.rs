@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgExecutor, PgPool};
 
 #[derive(Clone, sqlx::FromRow)]
 pub struct SigningKeyRow {
@@ -20,7 +20,7 @@ pub async fn live(pool: &PgPool) -> Result<Vec<SigningKeyRow>, sqlx::Error> {
     .await
 }
 
-pub async fn insert(pool: &PgPool, row: &SigningKeyRow) -> Result<(), sqlx::Error> {
+pub async fn insert(db: impl PgExecutor<'_>, row: &SigningKeyRow) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO signing_keys (kid, private_key_enc, public_key, created_at, retire_after) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -29,7 +29,7 @@ pub async fn insert(pool: &PgPool, row: &SigningKeyRow) -> Result<(), sqlx::Erro
     .bind(&row.public_key)
     .bind(row.created_at)
     .bind(row.retire_after)
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(())
 }

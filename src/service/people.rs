@@ -6,6 +6,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::validate;
+pub use crate::repo::ListOptions;
+
 use crate::{
     auth::{Actor, Principal, password},
     cache::TtlCache,
@@ -167,13 +169,6 @@ pub async fn signed_in_contact(state: &AppState, tenant: &Tenant, id: i32) -> Ap
     Ok(contact)
 }
 
-pub struct ListOptions<'a> {
-    pub search: Option<&'a str>,
-    pub include_archived: bool,
-    pub skip: i64,
-    pub take: i64,
-}
-
 // ---- members ----
 
 pub async fn create_member(
@@ -209,15 +204,7 @@ pub async fn list_members(
     tenant: &Tenant,
     options: &ListOptions<'_>,
 ) -> ApiResult<Slice<Member>> {
-    Ok(members::list(
-        &state.pool,
-        tenant.id,
-        options.search,
-        options.include_archived,
-        options.skip,
-        options.take,
-    )
-    .await?)
+    Ok(members::list(&state.pool, tenant.id, options).await?)
 }
 
 pub async fn replace_member(
@@ -403,15 +390,7 @@ pub async fn list_companies(
     tenant: &Tenant,
     options: &ListOptions<'_>,
 ) -> ApiResult<Slice<Company>> {
-    Ok(companies::list(
-        &state.pool,
-        tenant.id,
-        options.search,
-        options.include_archived,
-        options.skip,
-        options.take,
-    )
-    .await?)
+    Ok(companies::list(&state.pool, tenant.id, options).await?)
 }
 
 pub async fn replace_company(
@@ -520,16 +499,7 @@ pub async fn list_contacts(
     company_id: Option<i32>,
     options: &ListOptions<'_>,
 ) -> ApiResult<Slice<Contact>> {
-    Ok(contacts::list(
-        &state.pool,
-        tenant.id,
-        company_id,
-        options.search,
-        options.include_archived,
-        options.skip,
-        options.take,
-    )
-    .await?)
+    Ok(contacts::list(&state.pool, tenant.id, company_id, options).await?)
 }
 
 pub async fn replace_contact(

@@ -508,3 +508,34 @@ async fn me_reflects_a_change_to_the_signed_in_person_at_once() {
         "New Name Ltd"
     );
 }
+
+#[tokio::test]
+async fn deskdirectors_older_names_reach_the_same_resources() {
+    let app = TestApp::new().await;
+    let a = admin(&app, "acme").await;
+    let r = a
+        .send(
+            Method::POST,
+            "/api/v3/admin/accounts",
+            Some(json!({"name": "Aliased Ltd"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let company = a.send(Method::GET, "/api/v3/admin/companies/1", None).await;
+    assert_eq!(company.json["name"], "Aliased Ltd");
+    let account = a.send(Method::GET, "/api/v3/admin/accounts/1", None).await;
+    assert_eq!(account.json, company.json);
+    let agents = a
+        .send(Method::GET, "/api/v1/admin/agents?take=5", None)
+        .await;
+    assert_eq!(agents.json["TotalResults"], 1, "{}", agents.text);
+    // Only the resource segment is an alias: ids and slugs are left alone.
+    assert_eq!(
+        deskd::http::aliases::canonical_path("/api/v3/platform/tenants/agents"),
+        None
+    );
+    assert_eq!(
+        deskd::http::aliases::canonical_path("/api/v3/admin/members/agents"),
+        None
+    );
+}
