@@ -38,7 +38,7 @@ COOKIE=$(curl -si -H "Host: $HOST" -H 'Content-Type: application/json' \
   | tr -d '\r' | sed -n 's/^set-cookie: \([^;]*\).*/\1/ip')
 PAT=$(call -H "Cookie: $COOKIE" -H 'Content-Type: application/json' -d '{"name":"bench"}' \
   "http://127.0.0.1:$PORT/api/v2/tech/personal-access-tokens" | json '["token"]')
-TOKEN=$(call -H "Authorization: DdApi $API_KEY" "http://127.0.0.1:$PORT/api/v2/user/member/1/userkey" | json '["userKey"]')
+TOKEN=$(call -H "Cookie: $COOKIE" -X POST "http://127.0.0.1:$PORT/api/v2/tech/auth/token" | json '["accessToken"]')
 
 # The database deskd uses, for pgbench: its own scale-1 tables in a database beside deskd's.
 if [ -n "${DATABASE_URL:-}" ]; then

@@ -119,13 +119,18 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_user ON sessions (tenant_id, user_kind, user_id);
 
--- Failed sign-ins, counted per account and per client address over a sliding minute.
+-- Sign-in attempts that were not successful (yet), counted per account and per client address
+-- over a sliding minute. An attempt is written before its password is checked, so concurrent
+-- guesses cannot slip past the count; a successful one is deleted again.
 CREATE TABLE login_failures (
-    tenant_id   bigint      NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
-    throttle_key text       NOT NULL,
-    failed_at   timestamptz NOT NULL DEFAULT now()
+    tenant_id    bigint      NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    id           bigint      GENERATED ALWAYS AS IDENTITY,
+    throttle_key text        NOT NULL,
+    failed_at    timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, id)
 );
 CREATE INDEX login_failures_key ON login_failures (tenant_id, throttle_key, failed_at);
+CREATE INDEX login_failures_age ON login_failures (tenant_id, failed_at);
 
 -- Access-token signing keys (Ed25519), shared by all tenants; private halves encrypted with the server key.
 CREATE TABLE signing_keys (

@@ -174,8 +174,9 @@ impl AccessTokens {
         Ok(data.claims)
     }
 
+    /// The published keys, from memory; reloaded at most once a second to see other instances' keys.
     pub async fn jwks(&self, pool: &PgPool) -> ApiResult<Jwks> {
-        self.reload(pool).await?;
+        self.reload_throttled(pool).await?;
         let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
         Ok(Jwks {
             keys: keys

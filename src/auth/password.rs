@@ -2,6 +2,8 @@
 
 use std::sync::OnceLock;
 
+use tokio::sync::Semaphore;
+
 use argon2::{
     Argon2,
     password_hash::{PasswordHasher, PasswordVerifier},
@@ -23,7 +25,21 @@ pub fn validate(field: &str, password: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// Each hash takes ~19 MiB and a core for tens of milliseconds: at most two per core at once,
+/// so a burst of sign-ins queues instead of exhausting memory.
+fn hashing_slots() -> &'static Semaphore {
+    static SLOTS: OnceLock<Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Semaphore::new(cores * 2)
+    })
+}
+
 pub async fn hash(password: String) -> ApiResult<String> {
+    let _slot = hashing_slots()
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
     tokio::task::spawn_blocking(move || hash_blocking(&password))
         .await
         .map_err(ApiError::internal)?
@@ -39,6 +55,9 @@ fn hash_blocking(password: &str) -> ApiResult<String> {
 /// Checks `password` against `hash`. Without a hash (unknown account) it still does the work of one
 /// check, so the answer's timing does not tell whether the account exists.
 pub async fn verify(password: String, hash: Option<String>) -> bool {
+    let Ok(_slot) = hashing_slots().acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || {
         let stand_in = dummy_hash();
         let (target, real) = match hash.as_deref() {

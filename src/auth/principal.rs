@@ -22,6 +22,28 @@ pub enum Actor {
     ApiKey { id: String, scope: KeyScope },
 }
 
+impl Principal {
+    pub fn is_master_admin(&self) -> bool {
+        matches!(
+            self.actor,
+            Actor::Member {
+                role: MemberRole::MasterAdmin,
+                ..
+            }
+        )
+    }
+
+    pub fn is_read_only_key(&self) -> bool {
+        matches!(
+            self.actor,
+            Actor::ApiKey {
+                scope: KeyScope::Read,
+                ..
+            }
+        )
+    }
+}
+
 /// How the caller authenticated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -86,12 +108,7 @@ impl Family {
                 self.accepted()
             )));
         }
-        if let Actor::ApiKey {
-            scope: KeyScope::Read,
-            ..
-        } = principal.actor
-            && !is_safe(method)
-        {
+        if principal.is_read_only_key() && !is_safe(method) {
             return Err(ApiError::forbidden("this API key is read-only"));
         }
         Ok(principal)

@@ -55,7 +55,15 @@ impl AuthCache {
         self.principals.retain(|_, p| p.tenant_id != tenant);
     }
 
-    fn remember(&self, key: CacheKey, principal: &Principal, expires_at: Option<DateTime<Utc>>) {
+    /// Caches a principal read at `generation` (see `TtlCache::insert_unless_evicted`), never
+    /// beyond the credential's expiry.
+    fn remember(
+        &self,
+        key: CacheKey,
+        principal: &Principal,
+        expires_at: Option<DateTime<Utc>>,
+        generation: u64,
+    ) {
         let mut ttl = PRINCIPAL_TTL;
         if let Some(expires_at) = expires_at {
             match (expires_at - Utc::now()).to_std() {
@@ -63,7 +71,8 @@ impl AuthCache {
                 Err(_) => return,
             }
         }
-        self.principals.insert(key, principal.clone(), ttl);
+        self.principals
+            .insert_unless_evicted(key, principal.clone(), ttl, generation);
     }
 
     /// True at most once per interval for each credential.
@@ -103,7 +112,7 @@ async fn authenticate(
         };
         return result.map_or_else(Authentication::Rejected, Authentication::Authenticated);
     }
-    if let Some(token) = session::read_cookie(headers) {
+    if let Some(token) = session::read_cookie(headers, state.config.cookie_secure) {
         return match from_session(state, tenant, token).await {
             Ok(_) if !is_safe(method) && !origin_ok(headers, tenant) => {
                 Authentication::Rejected(session::origin_mismatch())
@@ -169,6 +178,7 @@ async fn from_api_key(state: &AppState, tenant: &Tenant, key: &str) -> ApiResult
     if let Some(principal) = state.auth_cache.principals.get(&cache_key) {
         return Ok(principal);
     }
+    let generation = state.auth_cache.principals.generation();
     let (id, scope, expires_at) = credentials::find_api_key(&state.pool, tenant.id, &hash)
         .await?
         .ok_or_else(invalid)?;
@@ -181,7 +191,9 @@ async fn from_api_key(state: &AppState, tenant: &Tenant, key: &str) -> ApiResult
         actor: Actor::ApiKey { id, scope },
         via: AuthMethod::ApiKey,
     };
-    state.auth_cache.remember(cache_key, &principal, expires_at);
+    state
+        .auth_cache
+        .remember(cache_key, &principal, expires_at, generation);
     Ok(principal)
 }
 
@@ -200,6 +212,7 @@ async fn from_personal_token(
     if let Some(principal) = state.auth_cache.principals.get(&cache_key) {
         return Ok(principal);
     }
+    let generation = state.auth_cache.principals.generation();
     let (id, member_id, role, expires_at) =
         credentials::find_personal_token(&state.pool, tenant.id, &hash)
             .await?
@@ -216,7 +229,9 @@ async fn from_personal_token(
         },
         via: AuthMethod::PersonalAccessToken,
     };
-    state.auth_cache.remember(cache_key, &principal, expires_at);
+    state
+        .auth_cache
+        .remember(cache_key, &principal, expires_at, generation);
     Ok(principal)
 }
 
@@ -231,6 +246,7 @@ async fn from_session(state: &AppState, tenant: &Tenant, token: &str) -> ApiResu
     if let Some(principal) = state.auth_cache.principals.get(&cache_key) {
         return Ok(principal);
     }
+    let generation = state.auth_cache.principals.generation();
     let user = credentials::find_session(&state.pool, tenant.id, &hash)
         .await?
         .ok_or_else(invalid)?;
@@ -252,7 +268,7 @@ async fn from_session(state: &AppState, tenant: &Tenant, token: &str) -> ApiResu
     };
     state
         .auth_cache
-        .remember(cache_key, &principal, Some(user.expires_at));
+        .remember(cache_key, &principal, Some(user.expires_at), generation);
     Ok(principal)
 }
 
@@ -263,6 +279,7 @@ async fn from_access_token(state: &AppState, tenant: &Tenant, token: &str) -> Ap
     if let Some(principal) = state.auth_cache.principals.get(&token_key) {
         return Ok(principal);
     }
+    let generation = state.auth_cache.principals.generation();
     let claims = state.tokens.verify(&state.pool, token).await?;
     if claims.tid != tenant.id {
         return Err(ApiError::unauthorized(
@@ -272,7 +289,9 @@ async fn from_access_token(state: &AppState, tenant: &Tenant, token: &str) -> Ap
     let expires_at = DateTime::from_timestamp(claims.exp, 0);
     let cache_key = CacheKey::User(tenant.id, claims.kind, claims.uid);
     if let Some(principal) = state.auth_cache.principals.get(&cache_key) {
-        state.auth_cache.remember(token_key, &principal, expires_at);
+        state
+            .auth_cache
+            .remember(token_key, &principal, expires_at, generation);
         return Ok(principal);
     }
     let gone =
@@ -296,8 +315,12 @@ async fn from_access_token(state: &AppState, tenant: &Tenant, token: &str) -> Ap
         actor,
         via: AuthMethod::AccessToken,
     };
-    state.auth_cache.remember(cache_key, &principal, None);
-    state.auth_cache.remember(token_key, &principal, expires_at);
+    state
+        .auth_cache
+        .remember(cache_key, &principal, None, generation);
+    state
+        .auth_cache
+        .remember(token_key, &principal, expires_at, generation);
     Ok(principal)
 }
 

@@ -4,24 +4,38 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use crate::error::ApiError;
 
-pub const COOKIE_NAME: &str = "deskd_session";
+/// With `Secure`, the `__Host-` prefix makes browsers refuse the cookie unless this very host set it
+/// (no `Domain`), so a sibling subdomain cannot plant one. Without `Secure` (plain-http
+/// development) browsers refuse `__Host-` cookies, so the bare name is used.
+pub const COOKIE_NAME: &str = "__Host-deskd_session";
+pub const INSECURE_COOKIE_NAME: &str = "deskd_session";
 
-pub fn read_cookie(headers: &HeaderMap) -> Option<&str> {
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        COOKIE_NAME
+    } else {
+        INSECURE_COOKIE_NAME
+    }
+}
+
+pub fn read_cookie(headers: &HeaderMap, secure: bool) -> Option<&str> {
+    let wanted = cookie_name(secure);
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value.trim())
         .filter(|v| !v.is_empty())
 }
 
 pub fn set_cookie(token: &str, max_age_secs: u64, secure: bool) -> HeaderValue {
+    let name = cookie_name(secure);
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+        "{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
     ))
     .expect("session tokens are base64url")
 }

@@ -142,7 +142,7 @@ pub fn finalize(version: u8, mut doc: OpenApi) -> Value {
         "cookie",
         SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
             crate::auth::session::COOKIE_NAME,
-            "The session cookie set by `…/auth/login`. Unsafe methods must come from the site's own pages (Origin check).",
+            "The session cookie set by `…/auth/login` (named `deskd_session` when DESKD_COOKIE_SECURE=false). Unsafe methods must come from the site's own pages (Origin check).",
         ))),
     );
     if version == 3 {

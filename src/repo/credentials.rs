@@ -269,15 +269,37 @@ pub async fn find_session(
     .await
 }
 
+/// True when a live session was revoked.
 pub async fn revoke_session(
     pool: &PgPool,
     tenant: TenantId,
     hash: &[u8],
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE sessions SET revoked_at = now() WHERE tenant_id = $1 AND id_hash = $2 AND revoked_at IS NULL",
+    )
+    .bind(tenant)
+    .bind(hash)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Ends every session of one person (their password changed).
+pub async fn revoke_sessions_of(
+    pool: &PgPool,
+    tenant: TenantId,
+    kind: UserKind,
+    user_id: i32,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sessions SET revoked_at = now() WHERE tenant_id = $1 AND id_hash = $2 AND revoked_at IS NULL")
-        .bind(tenant)
-        .bind(hash)
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "UPDATE sessions SET revoked_at = now()
+         WHERE tenant_id = $1 AND user_kind = $2 AND user_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(tenant)
+    .bind(kind)
+    .bind(user_id)
+    .execute(pool)
+    .await?;
     Ok(())
 }

@@ -3,13 +3,25 @@ use sqlx::PgPool;
 
 use crate::domain::TenantId;
 
-/// For each key, the failures in the last minute and when the oldest of them happened.
-pub async fn recent(
+/// Writes one attempt under each key; answers the new rows' ids and, for each key, the attempts in
+/// the last minute (this one included) and when the oldest of them happened.
+pub async fn record_attempt(
     pool: &PgPool,
     tenant: TenantId,
     keys: &[String],
-) -> Result<Vec<(i64, DateTime<Utc>)>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<(Vec<i64>, Vec<(i64, DateTime<Utc>)>), sqlx::Error> {
+    sqlx::query("DELETE FROM login_failures WHERE tenant_id = $1 AND failed_at < now() - interval '1 minute'")
+        .bind(tenant)
+        .execute(pool)
+        .await?;
+    let ids = sqlx::query_scalar(
+        "INSERT INTO login_failures (tenant_id, throttle_key) SELECT $1, unnest($2::text[]) RETURNING id",
+    )
+    .bind(tenant)
+    .bind(keys)
+    .fetch_all(pool)
+    .await?;
+    let counts = sqlx::query_as(
         "SELECT count(*), min(failed_at) FROM login_failures
          WHERE tenant_id = $1 AND throttle_key = ANY($2) AND failed_at > now() - interval '1 minute'
          GROUP BY throttle_key",
@@ -17,25 +29,21 @@ pub async fn recent(
     .bind(tenant)
     .bind(keys)
     .fetch_all(pool)
-    .await
+    .await?;
+    Ok((ids, counts))
 }
 
-pub async fn record(pool: &PgPool, tenant: TenantId, keys: &[String]) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "WITH expired AS (
-             DELETE FROM login_failures
-             WHERE tenant_id = $1 AND throttle_key = ANY($2) AND failed_at < now() - interval '1 minute'
-         )
-         INSERT INTO login_failures (tenant_id, throttle_key) SELECT $1, unnest($2::text[])",
-    )
-    .bind(tenant)
-    .bind(keys)
-    .execute(pool)
-    .await?;
+/// Removes attempts that turned out not to be failures.
+pub async fn forget(pool: &PgPool, tenant: TenantId, ids: &[i64]) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM login_failures WHERE tenant_id = $1 AND id = ANY($2)")
+        .bind(tenant)
+        .bind(ids)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
-pub async fn clear(pool: &PgPool, tenant: TenantId, key: &str) -> Result<(), sqlx::Error> {
+pub async fn clear_key(pool: &PgPool, tenant: TenantId, key: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM login_failures WHERE tenant_id = $1 AND throttle_key = $2")
         .bind(tenant)
         .bind(key)

@@ -12,12 +12,13 @@ use crate::{
     auth::{Actor, Principal, password},
     cache::TtlCache,
     db::notify::Signal,
-    domain::{MemberRole, Tenant, TenantId, patch::Patch},
+    domain::{MemberRole, Tenant, TenantId, UserKind, patch::Patch},
     error::{ApiError, ApiResult},
     repo::{
         self, Slice,
         companies::{self, Company},
         contacts::{self, Contact, ContactFields},
+        credentials,
         members::{self, Member, MemberFields},
     },
     state::AppState,
@@ -147,11 +148,12 @@ pub async fn signed_in_member(state: &AppState, tenant: &Tenant, id: i32) -> Api
     if let Some(member) = state.profiles.members.get(&key) {
         return Ok(member);
     }
+    let generation = state.profiles.members.generation();
     let member = get_member(state, tenant, id).await?;
     state
         .profiles
         .members
-        .insert(key, member.clone(), PROFILE_TTL);
+        .insert_unless_evicted(key, member.clone(), PROFILE_TTL, generation);
     Ok(member)
 }
 
@@ -161,11 +163,12 @@ pub async fn signed_in_contact(state: &AppState, tenant: &Tenant, id: i32) -> Ap
     if let Some(contact) = state.profiles.contacts.get(&key) {
         return Ok(contact);
     }
+    let generation = state.profiles.contacts.generation();
     let contact = get_contact(state, tenant, id).await?;
     state
         .profiles
         .contacts
-        .insert(key, contact.clone(), PROFILE_TTL);
+        .insert_unless_evicted(key, contact.clone(), PROFILE_TTL, generation);
     Ok(contact)
 }
 
@@ -294,6 +297,8 @@ async fn save_member(
         .ok_or_else(|| ApiError::not_found("member"))?;
     if let Some(hash) = hash {
         members::set_password(&state.pool, tenant.id, id, &hash).await?;
+        // A new password ends the sessions signed in with the old one.
+        credentials::revoke_sessions_of(&state.pool, tenant.id, UserKind::Member, id).await?;
     }
     // The role may have changed: credentials resolved for this member must be looked up again.
     state.invalidate(Signal::Credentials(tenant.id)).await;
@@ -338,14 +343,7 @@ fn require_master_admin_for(
     new: MemberRole,
 ) -> ApiResult<()> {
     let touches_master = new == MemberRole::MasterAdmin || current == Some(MemberRole::MasterAdmin);
-    let caller_is_master = matches!(
-        caller.actor,
-        Actor::Member {
-            role: MemberRole::MasterAdmin,
-            ..
-        }
-    );
-    if touches_master && !caller_is_master {
+    if touches_master && !caller.is_master_admin() {
         return Err(ApiError::forbidden(
             "only a master admin may manage master admins",
         ));
@@ -554,6 +552,7 @@ async fn save_contact(
         .ok_or_else(|| ApiError::not_found("contact"))?;
     if let Some(hash) = hash {
         contacts::set_password(&state.pool, tenant.id, id, &hash).await?;
+        credentials::revoke_sessions_of(&state.pool, tenant.id, UserKind::Contact, id).await?;
     }
     // A contact's company is part of their principal.
     state.invalidate(Signal::Credentials(tenant.id)).await;

@@ -6,12 +6,13 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     auth::{
+        Principal,
         access_token::MintedToken,
         password,
         throttle::{self, ThrottleKeys},
     },
     db::notify::Signal,
-    domain::{Tenant, UserKind},
+    domain::{MemberRole, Tenant, UserKind},
     error::{ApiError, ApiResult},
     repo::{contacts, credentials, members},
     secrets::{self, SESSION_PREFIX},
@@ -34,8 +35,21 @@ pub async fn sign_in(
     password: String,
     client: IpAddr,
 ) -> ApiResult<NewSession> {
+    // Bounded before any work: these values reach the database and the password hasher.
+    if email.len() > 254 {
+        return Err(ApiError::validation(
+            "email",
+            "email must be at most 254 characters",
+        ));
+    }
+    if password.len() > 1024 {
+        return Err(ApiError::validation(
+            "password",
+            "password must be at most 1024 bytes",
+        ));
+    }
     let keys = ThrottleKeys::new(kind, email, client);
-    throttle::check(&state.pool, tenant.id, &keys).await?;
+    let attempt = throttle::begin(&state.pool, tenant.id, &keys).await?;
     let account = match kind {
         UserKind::Member => members::find_for_login(&state.pool, tenant.id, email.trim()).await?,
         UserKind::Contact => contacts::find_for_login(&state.pool, tenant.id, email.trim()).await?,
@@ -46,10 +60,9 @@ pub async fn sign_in(
     };
     let valid = password::verify(password, hash).await;
     let Some(user_id) = user_id.filter(|_| valid) else {
-        throttle::record_failure(&state.pool, tenant.id, &keys).await?;
         return Err(ApiError::unauthorized("the email or password is incorrect"));
     };
-    throttle::record_success(&state.pool, tenant.id, &keys).await?;
+    throttle::succeeded(&state.pool, tenant.id, &keys, attempt).await?;
     let token = secrets::generate_token(SESSION_PREFIX);
     let expires_at = Utc::now()
         + chrono::Duration::from_std(state.config.session_ttl).map_err(ApiError::internal)?;
@@ -70,9 +83,39 @@ pub async fn sign_in(
 }
 
 pub async fn sign_out(state: &AppState, tenant: &Tenant, session_token: &str) -> ApiResult<()> {
-    credentials::revoke_session(&state.pool, tenant.id, &secrets::sha256(session_token)).await?;
-    state.invalidate(Signal::Credentials(tenant.id)).await;
+    if credentials::revoke_session(&state.pool, tenant.id, &secrets::sha256(session_token)).await? {
+        state.invalidate(Signal::Credentials(tenant.id)).await;
+    }
     Ok(())
+}
+
+/// An access token an admin mints for someone else (DeskDirector's `userkey`). It may never give
+/// more than the caller has: read-only keys mint nothing (a token can write), and only a master
+/// admin mints a master admin's token.
+pub async fn mint_on_behalf(
+    state: &AppState,
+    tenant: &Tenant,
+    caller: &Principal,
+    kind: UserKind,
+    user_id: i32,
+    lifetime: Duration,
+) -> ApiResult<MintedToken> {
+    if caller.is_read_only_key() {
+        return Err(ApiError::forbidden(
+            "a read-only API key cannot mint access tokens",
+        ));
+    }
+    if kind == UserKind::Member {
+        let role = members::active_role(&state.pool, tenant.id, user_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("member"))?;
+        if role == MemberRole::MasterAdmin && !caller.is_master_admin() {
+            return Err(ApiError::forbidden(
+                "only a master admin may act as a master admin",
+            ));
+        }
+    }
+    mint_access_token(state, tenant, kind, user_id, lifetime).await
 }
 
 /// An access token for a live person of the tenant; someone else's id is not found.

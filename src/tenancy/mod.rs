@@ -33,7 +33,9 @@ pub enum Site {
 
 pub struct TenantDirectory {
     base_domain: String,
-    by_host: TtlCache<String, Option<Arc<Tenant>>>,
+    by_host: TtlCache<String, Arc<Tenant>>,
+    /// Unknown hosts, kept apart so a flood of them cannot push real tenants out of `by_host`.
+    missing: TtlCache<String, ()>,
 }
 
 impl TenantDirectory {
@@ -41,6 +43,7 @@ impl TenantDirectory {
         Self {
             base_domain: base_domain.to_ascii_lowercase(),
             by_host: TtlCache::new(50_000),
+            missing: TtlCache::new(10_000),
         }
     }
 
@@ -54,9 +57,14 @@ impl TenantDirectory {
         if host == self.base_domain {
             return Ok(Some(Site::Platform));
         }
-        if let Some(cached) = self.by_host.get(&host) {
-            return Ok(cached.map(Site::Tenant));
+        if let Some(tenant) = self.by_host.get(&host) {
+            return Ok(Some(Site::Tenant(tenant)));
         }
+        if self.missing.get(&host).is_some() || !plausible_host(&host) {
+            return Ok(None);
+        }
+        let (generation, missing_generation) =
+            (self.by_host.generation(), self.missing.generation());
         let found = match host
             .strip_suffix(&self.base_domain)
             .and_then(|rest| rest.strip_suffix('.'))
@@ -65,22 +73,40 @@ impl TenantDirectory {
                 tenants::find_by_slug(pool, slug).await?
             }
             _ => tenants::find_by_domain(pool, &host).await?,
-        }
-        .map(Arc::new);
-        let ttl = if found.is_some() {
-            FOUND_TTL
-        } else {
-            MISSING_TTL
         };
-        self.by_host.insert(host, found.clone(), ttl);
-        Ok(found.map(Site::Tenant))
+        match found {
+            Some(tenant) => {
+                let tenant = Arc::new(tenant);
+                self.by_host.insert_unless_evicted(
+                    host,
+                    Arc::clone(&tenant),
+                    FOUND_TTL,
+                    generation,
+                );
+                Ok(Some(Site::Tenant(tenant)))
+            }
+            None => {
+                self.missing
+                    .insert_unless_evicted(host, (), MISSING_TTL, missing_generation);
+                Ok(None)
+            }
+        }
     }
 
     pub fn evict_tenant(&self, tenant: TenantId) {
-        // Negative entries go too: the change may have added the host they were about.
-        self.by_host
-            .retain(|_, t| t.as_ref().is_some_and(|t| t.id != tenant));
+        self.by_host.retain(|_, t| t.id != tenant);
+        // The change may have added a host that was unknown until now.
+        self.missing.retain(|_, ()| false);
     }
+}
+
+/// Only a syntactically possible host name is worth a database lookup.
+fn plausible_host(host: &str) -> bool {
+    (1..=253).contains(&host.len())
+        && host.contains('.')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
 }
 
 /// Lowercase, without port or trailing dot.

@@ -97,7 +97,8 @@ const PORTAL: &str = "/api/v2/portal/me";
 const TECH: &str = "/api/v2/tech/me";
 const CONNECTOR: &str = "/api/v2/automate/connector/connections/test";
 const COPILOT: &str = "/api/v2/copilot/connections/test";
-const USERKEY: &str = "/api/v2/user/member/1/userkey";
+/// Member 2 is the technician `credentials` creates (member 1 is the master admin).
+const USERKEY: &str = "/api/v2/user/member/2/userkey";
 const CLIENT: &str = "/api/v2/user/client";
 
 #[tokio::test]
@@ -263,7 +264,7 @@ async fn malformed_and_unknown_credentials_are_refused_with_401() {
             .assert_error(StatusCode::UNAUTHORIZED, "Unauthorized");
     }
     app.get(&t.host, TECH)
-        .cookie("deskd_session=dds_forged")
+        .cookie("__Host-deskd_session=dds_forged")
         .send()
         .await
         .assert_error(StatusCode::UNAUTHORIZED, "Unauthorized");
@@ -523,15 +524,10 @@ async fn a_member_cannot_revoke_another_members_token() {
 async fn userkey_mints_tokens_for_the_tenants_people_within_the_allowed_lifetimes() {
     let app = TestApp::new().await;
     let t = app.tenant("acme").await;
-    let key = app.api_key(&t, "read").await;
+    let key = app.api_key(&t, "read_write").await;
     let auth = format!("DdApi {key}");
-    let contact_id = create_contact(
-        &app,
-        &t,
-        &app.api_key(&t, "read_write").await,
-        "casey@customer.test",
-    )
-    .await;
+    let contact_id = create_contact(&app, &t, &key, "casey@customer.test").await;
+    let member_id = create_member(&app, &t, &key, "tech@example.test", "tech").await;
 
     let r = app
         .get(
@@ -555,7 +551,10 @@ async fn userkey_mints_tokens_for_the_tenants_people_within_the_allowed_lifetime
     assert_eq!(me.json["contact"]["id"], contact_id);
 
     let r = app
-        .get(&t.host, "/api/v2/user/member/1/userkey?expiresIn=86400")
+        .get(
+            &t.host,
+            &format!("/api/v2/user/member/{member_id}/userkey?expiresIn=86400"),
+        )
         .auth(&auth)
         .send()
         .await;
@@ -566,13 +565,13 @@ async fn userkey_mints_tokens_for_the_tenants_people_within_the_allowed_lifetime
         .auth(&format!("DdAccessToken {token}"))
         .send()
         .await;
-    assert_eq!(me.json["member"]["email"], t.admin_email);
+    assert_eq!(me.json["member"]["email"], "tech@example.test");
 
     for bad in ["3599", "86401", "-5", "soon"] {
         let r = app
             .get(
                 &t.host,
-                &format!("/api/v2/user/member/1/userkey?expiresIn={bad}"),
+                &format!("/api/v2/user/member/{member_id}/userkey?expiresIn={bad}"),
             )
             .auth(&auth)
             .send()
@@ -591,10 +590,11 @@ async fn userkey_mints_tokens_for_the_tenants_people_within_the_allowed_lifetime
 async fn signing_keys_rotate_while_old_tokens_keep_verifying() {
     let app = TestApp::new().await;
     let t = app.tenant("acme").await;
-    let key = app.api_key(&t, "read").await;
+    let key = app.api_key(&t, "read_write").await;
+    let member = create_member(&app, &t, &key, "tech@example.test", "tech").await;
     let mint = || async {
         let r = app
-            .get(&t.host, "/api/v2/user/member/1/userkey")
+            .get(&t.host, &format!("/api/v2/user/member/{member}/userkey"))
             .auth(&format!("DdApi {key}"))
             .send()
             .await;
@@ -643,9 +643,10 @@ async fn signing_keys_rotate_while_old_tokens_keep_verifying() {
 async fn a_token_verifies_with_the_published_key() {
     let app = TestApp::new().await;
     let t = app.tenant("acme").await;
-    let key = app.api_key(&t, "read").await;
+    let key = app.api_key(&t, "read_write").await;
+    let member = create_member(&app, &t, &key, "tech@example.test", "tech").await;
     let r = app
-        .get(&t.host, "/api/v2/user/member/1/userkey")
+        .get(&t.host, &format!("/api/v2/user/member/{member}/userkey"))
         .auth(&format!("DdApi {key}"))
         .send()
         .await;
@@ -669,7 +670,7 @@ async fn a_token_verifies_with_the_published_key() {
         &validation,
     )
     .unwrap();
-    assert_eq!(data.claims["sub"], "acme~m~1");
+    assert_eq!(data.claims["sub"], "acme~m~2");
     assert_eq!(data.claims["ten"], "acme");
     assert_eq!(data.claims["aud"], "tech");
 }
@@ -705,5 +706,55 @@ async fn archiving_a_member_ends_their_access() {
             .send()
             .await
             .assert_error(StatusCode::UNAUTHORIZED, "Unauthorized");
+    }
+}
+
+#[tokio::test]
+async fn minting_a_token_for_someone_never_gives_more_than_the_caller_has() {
+    let app = TestApp::new().await;
+    let t = app.tenant("acme").await;
+    let c = credentials(&app, &t).await;
+    // A read-only key cannot mint: the token could write.
+    let read_key = app.api_key(&t, "read").await;
+    app.get(&t.host, USERKEY)
+        .auth(&format!("DdApi {read_key}"))
+        .send()
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "Forbidden");
+    app.get(&t.host, "/api/v2/user/contact/1/userkey")
+        .auth(&format!("DdApi {read_key}"))
+        .send()
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "Forbidden");
+    // An API key acts as an admin: it cannot become the master admin (member 1).
+    app.get(&t.host, "/api/v2/user/member/1/userkey")
+        .auth(&format!("DdApi {}", c.api_key))
+        .send()
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "Forbidden");
+    // The master admin can.
+    let r = app
+        .get(&t.host, "/api/v2/user/member/1/userkey")
+        .cookie(&c.admin_cookie)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+#[tokio::test]
+async fn personal_access_tokens_are_made_from_a_session_only() {
+    let app = TestApp::new().await;
+    let t = app.tenant("acme").await;
+    let c = credentials(&app, &t).await;
+    for auth in [
+        format!("DdAccessToken {}", c.tech_token),
+        format!("Basic {}", c.tech_pat),
+    ] {
+        app.post(&t.host, "/api/v2/tech/personal-access-tokens")
+            .auth(&auth)
+            .json(json!({"name": "forever"}))
+            .send()
+            .await
+            .assert_error(StatusCode::FORBIDDEN, "Forbidden");
     }
 }

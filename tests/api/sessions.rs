@@ -20,9 +20,9 @@ async fn sign_in_sets_a_hardened_cookie_and_sign_out_revokes_the_session() {
         assert!(set_cookie.contains(attribute), "{set_cookie}");
     }
     let cookie = set_cookie.split(';').next().unwrap().to_string();
-    assert!(cookie.starts_with("deskd_session=dds_"));
+    assert!(cookie.starts_with("__Host-deskd_session=dds_"), "{cookie}");
     // Only a hash of the session id is stored.
-    let token = cookie.trim_start_matches("deskd_session=");
+    let token = cookie.trim_start_matches("__Host-deskd_session=");
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions WHERE id_hash = $1")
         .bind(deskd::secrets::sha256(token).to_vec())
         .fetch_one(&app.pool)
@@ -67,7 +67,21 @@ async fn cookies_can_be_configured_without_secure_for_local_http() {
         .json(json!({"email": t.admin_email, "password": PASSWORD}))
         .send()
         .await;
-    assert!(!r.headers["set-cookie"].to_str().unwrap().contains("Secure"));
+    let set_cookie = r.headers["set-cookie"].to_str().unwrap();
+    // Browsers refuse `__Host-` cookies without Secure, so the plain name is used.
+    assert!(
+        set_cookie.starts_with("deskd_session=dds_") && !set_cookie.contains("Secure"),
+        "{set_cookie}"
+    );
+    let cookie = set_cookie.split(';').next().unwrap();
+    assert_eq!(
+        app.get(&t.host, "/api/v2/tech/me")
+            .cookie(cookie)
+            .send()
+            .await
+            .status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -286,4 +300,77 @@ async fn an_access_token_cannot_mint_its_own_successor() {
         .send()
         .await
         .assert_error(StatusCode::FORBIDDEN, "Forbidden");
+}
+
+#[tokio::test]
+async fn a_burst_of_concurrent_guesses_gets_no_more_than_five_tries() {
+    let app = TestApp::new().await;
+    let t = app.tenant("acme").await;
+    let guesses = (0..20u8).map(|i| {
+        app.post(&t.host, "/api/v2/tech/auth/login")
+            .client_address([198, 51, 100, i])
+            .json(json!({"email": t.admin_email, "password": format!("guess {i}")}))
+            .send()
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+    let checked = answers
+        .iter()
+        .filter(|r| r.status == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = answers
+        .iter()
+        .filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert!(checked <= 5, "{checked} passwords were checked");
+    assert_eq!(checked + refused, 20);
+}
+
+#[tokio::test]
+async fn oversized_credentials_are_refused_before_any_work() {
+    let app = TestApp::new().await;
+    let t = app.tenant("acme").await;
+    let r = app
+        .post(&t.host, "/api/v2/tech/auth/login")
+        .json(json!({"email": format!("{}@acme.test", "a".repeat(5000)), "password": "x"}))
+        .send()
+        .await;
+    r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
+    assert_eq!(r.json["field"], "email");
+}
+
+#[tokio::test]
+async fn a_new_password_ends_the_sessions_signed_in_with_the_old_one() {
+    let app = TestApp::new().await;
+    let t = app.tenant("acme").await;
+    let key = app.api_key(&t, "read_write").await;
+    let created = app
+        .post(&t.host, "/api/v3/admin/members")
+        .auth(&format!("DdApi {key}"))
+        .json(json!({"email": "pat@acme.test", "firstName": "Pat", "role": "tech", "password": PASSWORD}))
+        .send()
+        .await;
+    let id = created.json["id"].as_i64().unwrap();
+    let cookie = app.sign_in(&t, "tech", "pat@acme.test", PASSWORD).await;
+    assert_eq!(
+        app.get(&t.host, "/api/v2/tech/me")
+            .cookie(&cookie)
+            .send()
+            .await
+            .status,
+        StatusCode::OK
+    );
+    app.call(
+        Method::PATCH,
+        &t.host,
+        &format!("/api/v3/admin/members/{id}"),
+    )
+    .auth(&format!("DdApi {key}"))
+    .json(json!({"password": "an entirely new secret"}))
+    .send()
+    .await;
+    app.get(&t.host, "/api/v2/tech/me")
+        .cookie(&cookie)
+        .send()
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "Unauthorized");
 }

@@ -7,8 +7,8 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    auth::extractors::TechUser,
-    error::ApiResult,
+    auth::{AuthMethod, extractors::TechUser},
+    error::{ApiError, ApiResult},
     http::extract::{ApiJson, ApiPath},
     repo::credentials::PersonalToken,
     service::credentials::{self, NewPersonalTokenInput},
@@ -65,13 +65,19 @@ pub async fn list_personal_tokens(
     Ok(Json(tokens.into_iter().map(Into::into).collect()))
 }
 
-/// Create a personal access token that acts as me.
+/// Create a personal access token that acts as me. Only from a signed-in session: a token must
+/// not be able to outlive itself by minting a permanent one.
 #[utoipa::path(post, path = "/personal-access-tokens", request_body = NewPersonalTokenInput, responses((status = 201, body = CreatedPersonalToken)))]
 pub async fn create_personal_token(
     State(state): State<AppState>,
     user: TechUser,
     ApiJson(input): ApiJson<NewPersonalTokenInput>,
 ) -> ApiResult<(StatusCode, Json<CreatedPersonalToken>)> {
+    if user.via != AuthMethod::Cookie {
+        return Err(ApiError::forbidden(
+            "personal access tokens are created from a signed-in session (cookie)",
+        ));
+    }
     let created =
         credentials::create_personal_token(&state, &user.tenant, user.member_id, input).await?;
     Ok((

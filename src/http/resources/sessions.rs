@@ -158,7 +158,7 @@ pub async fn sign_out_member(
 }
 
 async fn sign_out(state: &AppState, tenant: &Tenant, headers: &HeaderMap) -> ApiResult<Response> {
-    if let Some(token) = session::read_cookie(headers) {
+    if let Some(token) = session::read_cookie(headers, state.config.cookie_secure) {
         if !same_site(headers, tenant) {
             return Err(session::origin_mismatch());
         }
@@ -193,9 +193,7 @@ pub async fn create_member_token(
     State(state): State<AppState>,
     user: TechUser,
 ) -> ApiResult<Json<AccessTokenView>> {
-    if user.via == AuthMethod::AccessToken {
-        session_only(user.via)?;
-    }
+    session_only(user.via)?;
     let lifetime = state.config.access_token_ttl;
     let minted = sign_in::mint_access_token(
         &state,

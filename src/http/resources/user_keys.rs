@@ -64,7 +64,7 @@ pub fn portal_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_client))
 }
 
-/// Mint a portal access token for a contact.
+/// Mint a portal access token for a contact. Read-only API keys cannot mint.
 #[utoipa::path(get, path = "/contact/{contactId}/userkey", params(("contactId" = i32, Path), UserKeyQuery), responses((status = 200, body = UserKey)))]
 pub async fn get_contact_user_key(
     State(state): State<AppState>,
@@ -75,7 +75,8 @@ pub async fn get_contact_user_key(
     user_key(&state, &caller, UserKind::Contact, id, query).await
 }
 
-/// Mint a tech access token for a member.
+/// Mint a tech access token for a member. Read-only API keys cannot mint, and only a master
+/// admin may mint a master admin's token.
 #[utoipa::path(get, path = "/member/{memberId}/userkey", params(("memberId" = i32, Path), UserKeyQuery), responses((status = 200, body = UserKey)))]
 pub async fn get_member_user_key(
     State(state): State<AppState>,
@@ -100,9 +101,10 @@ async fn user_key(
             format!("expiresIn must be between {MIN_EXPIRES_IN} and {MAX_EXPIRES_IN} seconds"),
         ));
     }
-    let minted = sign_in::mint_access_token(
+    let minted = sign_in::mint_on_behalf(
         state,
         &caller.tenant,
+        &caller.principal,
         kind,
         id,
         Duration::from_secs(expires_in),
