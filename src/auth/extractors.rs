@@ -170,3 +170,29 @@ impl FromRequestParts<AppState> for ClientAddr {
         Ok(Self(client))
     }
 }
+
+/// Any caller the route's family guard admitted: for read-only lists that several families share
+/// (the family, not the handler, decides who may call).
+pub struct SignedIn {
+    pub tenant: Arc<Tenant>,
+    pub principal: Principal,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        let tenant = match parts.extensions.get::<Site>() {
+            Some(Site::Tenant(tenant)) => Arc::clone(tenant),
+            _ => return Err(crate::tenancy::tenant_not_found()),
+        };
+        match parts.extensions.get::<Authentication>() {
+            Some(Authentication::Authenticated(principal)) => Ok(Self {
+                tenant,
+                principal: principal.clone(),
+            }),
+            Some(Authentication::Rejected(error)) => Err(error.clone()),
+            _ => Err(ApiError::unauthorized("this API needs credentials")),
+        }
+    }
+}

@@ -4,7 +4,12 @@
 use axum::http::{Request, Uri};
 
 /// (older name, canonical name) of a resource right after the family segment.
-const ALIASES: &[(&str, &str)] = &[("accounts", "companies"), ("agents", "members")];
+const ALIASES: &[(&str, &str)] = &[
+    ("accounts", "companies"),
+    ("agents", "members"),
+    ("boards", "queues"),
+    ("service-types", "request-types"),
+];
 const FAMILIES: &[&str] = &["public", "admin", "portal", "tech"];
 
 /// The canonical form of `path`, when it uses an older name: `/api/v3/admin/accounts/7` →

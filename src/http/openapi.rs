@@ -175,11 +175,37 @@ pub fn finalize(version: u8, mut doc: OpenApi) -> Value {
             .responses
             .insert("default".into(), RefOr::T(error_response.clone()));
     });
+    unique_operation_ids(&mut doc);
     let mut value = serde_json::to_value(&doc).expect("an OpenAPI document serialises");
     if version == 1 {
         convert_schema_properties(&mut value, Case::Pascal);
     }
     value
+}
+
+/// A handler mounted in two families of one version (a shared read-only list) would repeat its
+/// operationId; the repeats get their family's tag appended.
+fn unique_operation_ids(doc: &mut OpenApi) {
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    for_each_operation(doc, |operation| {
+        if let Some(id) = &operation.operation_id {
+            *seen.entry(id.clone()).or_default() += 1;
+        }
+    });
+    for_each_operation(doc, |operation| {
+        let Some(id) = operation.operation_id.clone() else {
+            return;
+        };
+        if seen.get(&id).is_some_and(|n| *n > 1) {
+            let tag = operation
+                .tags
+                .as_ref()
+                .and_then(|t| t.first())
+                .cloned()
+                .unwrap_or_default();
+            operation.operation_id = Some(format!("{id}_{}", tag.to_lowercase().replace(' ', "_")));
+        }
+    });
 }
 
 /// The committed form of a document: pretty JSON with a trailing newline.

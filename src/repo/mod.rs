@@ -6,6 +6,7 @@ pub mod credentials;
 pub mod ids;
 pub mod login_failures;
 pub mod members;
+pub mod service_config;
 pub mod signing_keys;
 pub mod tenants;
 

@@ -6,6 +6,7 @@ use crate::{
     error::ApiResult,
     repo::{contacts, members, tenants},
     service::{
+        configuration,
         credentials::{self, NewApiKeyInput},
         people::{self, CompanyInput, ContactInput, MemberInput},
         tenants::{self as tenant_service, NewTenant},
@@ -47,6 +48,14 @@ pub async fn seed(state: &AppState) -> ApiResult<DemoCredentials> {
             .tenant
         }
     };
+    // A demo tenant made before service configuration existed gets the defaults now.
+    if configuration::list_queues(state, &tenant, true)
+        .await?
+        .is_empty()
+    {
+        let mut conn = state.pool.acquire().await?;
+        configuration::seed_defaults(&mut conn, tenant.id).await?;
+    }
     let system = Principal {
         tenant_id: tenant.id,
         actor: Actor::Member {

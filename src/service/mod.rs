@@ -1,5 +1,6 @@
 //! Use cases: validation, authorization beyond the family rules, transactions, invalidation.
 
+pub mod configuration;
 pub mod credentials;
 pub mod demo;
 pub mod people;

@@ -242,10 +242,10 @@ pub async fn patch_member(
     patch: MemberPatch,
 ) -> ApiResult<Member> {
     let current = live_member(state, tenant, id).await?;
-    let role = required(patch.role, current.role, "role")?;
+    let role = validate::not_cleared(patch.role, current.role, "role")?;
     require_master_admin_for(caller, Some(current.role), role)?;
-    let email = required(patch.email, current.email, "email")?;
-    let first_name = required(patch.first_name, current.first_name, "firstName")?;
+    let email = validate::not_cleared(patch.email, current.email, "email")?;
+    let first_name = validate::not_cleared(patch.first_name, current.first_name, "firstName")?;
     let last_name = patch
         .last_name
         .apply(Some(current.last_name))
@@ -409,7 +409,7 @@ pub async fn patch_company(
     patch: CompanyPatch,
 ) -> ApiResult<Company> {
     let current = live_company(state, tenant, id).await?;
-    let name = required(patch.name, current.name, "name")?;
+    let name = validate::not_cleared(patch.name, current.name, "name")?;
     let identifier = patch.identifier.apply(Some(current.identifier));
     let (name, identifier) = company_names(&name, identifier.as_deref())?;
     save_company(state, tenant, id, &name, &identifier).await
@@ -519,9 +519,9 @@ pub async fn patch_contact(
 ) -> ApiResult<Contact> {
     let current = live_contact(state, tenant, id).await?;
     let input = ContactInput {
-        company_id: required(patch.company_id, current.company_id, "companyId")?,
-        email: required(patch.email, current.email, "email")?,
-        first_name: required(patch.first_name, current.first_name, "firstName")?,
+        company_id: validate::not_cleared(patch.company_id, current.company_id, "companyId")?,
+        email: validate::not_cleared(patch.email, current.email, "email")?,
+        first_name: validate::not_cleared(patch.first_name, current.first_name, "firstName")?,
         last_name: patch.last_name.apply(Some(current.last_name)),
         phone: patch.phone.apply(current.phone),
         password: match patch.password {
@@ -629,18 +629,6 @@ async fn contact_fields(
 }
 
 // ---- shared ----
-
-/// A patch of a field that cannot be empty: `null` is refused, absent keeps `current`.
-fn required<T>(patch: Patch<T>, current: T, field: &str) -> ApiResult<T> {
-    match patch {
-        Patch::Absent => Ok(current),
-        Patch::Value(v) => Ok(v),
-        Patch::Null => Err(ApiError::validation(
-            field,
-            format!("{field} cannot be cleared"),
-        )),
-    }
-}
 
 async fn new_password_hash(password: Option<String>) -> ApiResult<Option<String>> {
     match password {

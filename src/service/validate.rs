@@ -1,6 +1,9 @@
 //! Field checks shared by the use cases. Each failure names the field.
 
-use crate::error::{ApiError, ApiResult};
+use crate::{
+    domain::patch::Patch,
+    error::{ApiError, ApiResult},
+};
 
 /// Trimmed, non-empty, at most `max` characters.
 pub fn required_text(field: &str, value: &str, max: usize) -> ApiResult<String> {
@@ -77,4 +80,16 @@ pub fn origin(field: &str, value: &str) -> ApiResult<String> {
         ));
     }
     Ok(value)
+}
+
+/// A merge-patch of a field that cannot be empty: absent keeps `current`, `null` is refused.
+pub fn not_cleared<T>(patch: Patch<T>, current: T, field: &str) -> ApiResult<T> {
+    match patch {
+        Patch::Absent => Ok(current),
+        Patch::Value(v) => Ok(v),
+        Patch::Null => Err(ApiError::validation(
+            field,
+            format!("{field} cannot be cleared"),
+        )),
+    }
 }

@@ -1,6 +1,7 @@
 //! Integration tests: a real PostgreSQL, the real router (and, for the CLI, the real binary).
 
 mod cli;
+mod configuration;
 mod credentials;
 mod errors;
 mod openapi;

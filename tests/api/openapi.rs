@@ -108,6 +108,21 @@ async fn swagger_serves_each_version_with_its_security_schemes() {
         ["PlatformToken"]
     );
     assert!(operation(v3, "/api/v3/admin/members", "get")["responses"]["default"].is_object());
+    // Operation ids are unique in each document, even for handlers mounted in two families.
+    for (v, doc) in &documents {
+        let mut ids: Vec<String> = vec![];
+        for item in doc["paths"].as_object().unwrap().values() {
+            for op in item.as_object().unwrap().values() {
+                if let Some(id) = op["operationId"].as_str() {
+                    ids.push(id.to_string());
+                }
+            }
+        }
+        let count = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), count, "v{v} repeats an operationId");
+    }
     // v1 documents the same schemas in PascalCase.
     let v1 = &documents[&1];
     let company = &v1["components"]["schemas"]["CompanyView"]["properties"];

@@ -10,7 +10,11 @@ pub mod members;
 pub mod ops;
 pub mod personal_tokens;
 pub mod platform;
+pub mod priorities;
+pub mod queues;
+pub mod request_types;
 pub mod sessions;
+pub mod sources;
 pub mod tenant_settings;
 pub mod user_keys;
 
@@ -23,4 +27,20 @@ pub fn people_routes() -> OpenApiRouter<AppState> {
     members::routes()
         .merge(companies::routes())
         .merge(contacts::routes())
+}
+
+/// Queues and statuses, priorities, sources, service groups and request types, for admins.
+pub fn configuration_routes() -> OpenApiRouter<AppState> {
+    queues::admin_routes()
+        .merge(priorities::admin_routes())
+        .merge(sources::admin_routes())
+        .merge(request_types::admin_routes())
+}
+
+/// The read-only configuration lists the tech portal needs to file and triage tickets.
+pub fn configuration_read_routes() -> OpenApiRouter<AppState> {
+    queues::read_routes()
+        .merge(priorities::read_routes())
+        .merge(sources::read_routes())
+        .merge(request_types::read_routes())
 }

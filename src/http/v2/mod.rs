@@ -8,7 +8,8 @@ use crate::{
     http::{
         openapi::{family, open},
         resources::{
-            connections, me, people_routes, personal_tokens, sessions, tenant_settings, user_keys,
+            configuration_read_routes, connections, me, people_routes, personal_tokens,
+            request_types, sessions, tenant_settings, user_keys,
         },
     },
     state::AppState,
@@ -18,7 +19,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
     let portal = family(
         Family::Portal,
         "Portal",
-        me::portal_routes().merge(sessions::portal_routes()),
+        me::portal_routes()
+            .merge(sessions::portal_routes())
+            .merge(request_types::read_routes()),
     )
     .merge(open("Portal", sessions::portal_open_routes()));
     let tech = family(
@@ -26,7 +29,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         "Tech",
         me::tech_routes()
             .merge(sessions::tech_routes())
-            .merge(personal_tokens::routes()),
+            .merge(personal_tokens::routes())
+            .merge(configuration_read_routes()),
     )
     .merge(open("Tech", sessions::tech_open_routes()));
     let user = family(Family::Admin, "User", user_keys::admin_routes()).merge(family(

@@ -7,13 +7,17 @@ use crate::{
     auth::Family,
     http::{
         openapi::family,
-        resources::{api_keys, me, people_routes, personal_tokens, platform, tenant_settings},
+        resources::{
+            api_keys, configuration_routes, me, people_routes, personal_tokens, platform,
+            tenant_settings,
+        },
     },
     state::AppState,
 };
 
 pub fn routes() -> OpenApiRouter<AppState> {
     let admin = people_routes()
+        .merge(configuration_routes())
         .merge(api_keys::routes())
         .merge(tenant_settings::admin_routes());
     OpenApiRouter::new()
