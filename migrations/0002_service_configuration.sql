@@ -94,3 +94,47 @@ CREATE TABLE request_types (
 );
 CREATE UNIQUE INDEX request_types_name ON request_types (tenant_id, lower(name)) WHERE archived_at IS NULL;
 CREATE INDEX request_types_group ON request_types (tenant_id, service_group_id);
+
+-- Categories and tags that tickets are filed under.
+CREATE TABLE categories (
+    tenant_id   bigint      NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    id          int         NOT NULL,
+    name        text        NOT NULL,
+    description text        NOT NULL DEFAULT '',
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    archived_at timestamptz,
+    PRIMARY KEY (tenant_id, id)
+);
+CREATE UNIQUE INDEX categories_name ON categories (tenant_id, lower(name)) WHERE archived_at IS NULL;
+
+CREATE TABLE tags (
+    tenant_id   bigint      NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    id          int         NOT NULL,
+    name        text        NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    archived_at timestamptz,
+    PRIMARY KEY (tenant_id, id)
+);
+CREATE UNIQUE INDEX tags_name ON tags (tenant_id, lower(name)) WHERE archived_at IS NULL;
+
+-- Custom ticket fields: a typed value per ticket under `key`, validated by its definition.
+CREATE TABLE custom_fields (
+    tenant_id   bigint      NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    id          int         NOT NULL,
+    key         text        NOT NULL CHECK (key ~ '^[a-z][a-z0-9_]{0,49}$'),
+    label       text        NOT NULL,
+    field_type  text        NOT NULL CHECK (field_type IN ('text', 'number', 'date', 'boolean', 'single_choice', 'multiple_choice')),
+    required    boolean     NOT NULL DEFAULT false,
+    choices     text[]      NOT NULL DEFAULT '{}',
+    min_value   double precision,
+    max_value   double precision,
+    max_length  int,
+    sort_order  int         NOT NULL DEFAULT 0,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    archived_at timestamptz,
+    PRIMARY KEY (tenant_id, id)
+);
+CREATE UNIQUE INDEX custom_fields_key ON custom_fields (tenant_id, key) WHERE archived_at IS NULL;

@@ -13,6 +13,9 @@ pub struct Contact {
     pub first_name: String,
     pub last_name: String,
     pub phone: Option<String>,
+    pub is_approver: bool,
+    pub is_vip: bool,
+    pub sees_company_tickets: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub archived_at: Option<DateTime<Utc>>,
@@ -24,12 +27,15 @@ pub struct ContactFields<'a> {
     pub first_name: &'a str,
     pub last_name: &'a str,
     pub phone: Option<&'a str>,
+    pub is_approver: bool,
+    pub is_vip: bool,
+    pub sees_company_tickets: bool,
 }
 
 /// Contacts are always read with their company's name, for the `company` reference.
 const SELECT: &str =
     "SELECT c.id, c.company_id, co.name AS company_name, c.email, c.first_name, c.last_name,
-        c.phone, c.created_at, c.updated_at, c.archived_at
+        c.phone, c.is_approver, c.is_vip, c.sees_company_tickets, c.created_at, c.updated_at, c.archived_at
     FROM contacts c JOIN companies co ON co.tenant_id = c.tenant_id AND co.id = c.company_id";
 
 pub async fn insert(
@@ -40,8 +46,9 @@ pub async fn insert(
 ) -> Result<Contact, sqlx::Error> {
     let id = ids::next_id(conn, tenant, "contact").await?;
     sqlx::query(
-        "INSERT INTO contacts (tenant_id, id, company_id, email, first_name, last_name, phone, password_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO contacts (tenant_id, id, company_id, email, first_name, last_name, phone, password_hash,
+             is_approver, is_vip, sees_company_tickets)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(tenant)
     .bind(id)
@@ -51,6 +58,9 @@ pub async fn insert(
     .bind(fields.last_name)
     .bind(fields.phone)
     .bind(password_hash)
+    .bind(fields.is_approver)
+    .bind(fields.is_vip)
+    .bind(fields.sees_company_tickets)
     .execute(&mut *conn)
     .await?;
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -112,7 +122,8 @@ pub async fn update(
     fields: &ContactFields<'_>,
 ) -> Result<Option<Contact>, sqlx::Error> {
     let updated = sqlx::query(
-        "UPDATE contacts SET company_id = $3, email = $4, first_name = $5, last_name = $6, phone = $7, updated_at = now()
+        "UPDATE contacts SET company_id = $3, email = $4, first_name = $5, last_name = $6, phone = $7,
+             is_approver = $8, is_vip = $9, sees_company_tickets = $10, updated_at = now()
          WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL",
     )
     .bind(tenant)
@@ -122,6 +133,9 @@ pub async fn update(
     .bind(fields.first_name)
     .bind(fields.last_name)
     .bind(fields.phone)
+    .bind(fields.is_approver)
+    .bind(fields.is_vip)
+    .bind(fields.sees_company_tickets)
     .execute(pool)
     .await?;
     if updated.rows_affected() == 0 {

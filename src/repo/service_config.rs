@@ -17,6 +17,9 @@ pub enum Table {
     Sources,
     ServiceGroups,
     RequestTypes,
+    Categories,
+    Tags,
+    CustomFields,
 }
 
 impl Table {
@@ -28,6 +31,9 @@ impl Table {
             Table::Sources => "sources",
             Table::ServiceGroups => "service_groups",
             Table::RequestTypes => "request_types",
+            Table::Categories => "categories",
+            Table::Tags => "tags",
+            Table::CustomFields => "custom_fields",
         }
     }
 
@@ -40,7 +46,15 @@ impl Table {
             Table::Sources => "source",
             Table::ServiceGroups => "service_group",
             Table::RequestTypes => "request_type",
+            Table::Categories => "category",
+            Table::Tags => "tag",
+            Table::CustomFields => "custom_field",
         }
+    }
+
+    /// Sources and tags are just a name; the other named lists also have a description.
+    fn has_description(self) -> bool {
+        !matches!(self, Table::Sources | Table::Tags)
     }
 
     pub fn name_index(self) -> String {
@@ -428,11 +442,12 @@ pub struct Named {
     pub archived_at: Option<DateTime<Utc>>,
 }
 
-/// Sources have no description; they read as an empty one.
+/// Lists without a description read as an empty one.
 fn named_select(table: Table) -> String {
-    let description = match table {
-        Table::Sources => "''::text AS description",
-        _ => "description",
+    let description = if table.has_description() {
+        "description"
+    } else {
+        "''::text AS description"
     };
     format!(
         "SELECT id, name, {description}, created_at, updated_at, archived_at FROM {}",
@@ -448,22 +463,25 @@ pub async fn insert_named(
     description: &str,
 ) -> Result<Named, sqlx::Error> {
     let id = next_id(conn, table, tenant).await?;
-    let sql = match table {
-        Table::Sources => {
-            "INSERT INTO sources (tenant_id, id, name) VALUES ($1, $2, $3)".to_string()
-        }
-        _ => format!(
+    let query = if table.has_description() {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO {} (tenant_id, id, name, description) VALUES ($1, $2, $3, $4)",
             table.name()
-        ),
-    };
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+        )))
         .bind(tenant)
         .bind(id)
         .bind(name)
         .bind(description)
-        .execute(&mut *conn)
-        .await?;
+    } else {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {} (tenant_id, id, name) VALUES ($1, $2, $3)",
+            table.name()
+        )))
+        .bind(tenant)
+        .bind(id)
+        .bind(name)
+    };
+    query.execute(&mut *conn).await?;
     Ok(get_named(conn, table, tenant, id)
         .await?
         .expect("the row just inserted"))
@@ -509,23 +527,25 @@ pub async fn update_named(
     name: &str,
     description: &str,
 ) -> Result<(), sqlx::Error> {
-    let sql = match table {
-        Table::Sources => {
-            "UPDATE sources SET name = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2"
-                .to_string()
-        }
-        _ => format!(
+    let query = if table.has_description() {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE {} SET name = $3, description = $4, updated_at = now() WHERE tenant_id = $1 AND id = $2",
             table.name()
-        ),
-    };
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+        )))
         .bind(tenant)
         .bind(id)
         .bind(name)
         .bind(description)
-        .execute(conn)
-        .await?;
+    } else {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {} SET name = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2",
+            table.name()
+        )))
+        .bind(tenant)
+        .bind(id)
+        .bind(name)
+    };
+    query.execute(conn).await?;
     Ok(())
 }
 
@@ -663,4 +683,139 @@ pub async fn request_types_using(
     .bind(id)
     .fetch_one(conn)
     .await
+}
+
+// ---- custom ticket fields ----
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum FieldType {
+    Text,
+    Number,
+    Date,
+    Boolean,
+    SingleChoice,
+    MultipleChoice,
+}
+
+impl FieldType {
+    pub fn has_choices(self) -> bool {
+        matches!(self, FieldType::SingleChoice | FieldType::MultipleChoice)
+    }
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CustomField {
+    pub id: i32,
+    pub key: String,
+    pub label: String,
+    pub field_type: FieldType,
+    pub required: bool,
+    pub choices: Vec<String>,
+    pub min_value: Option<f64>,
+    pub max_value: Option<f64>,
+    pub max_length: Option<i32>,
+    pub sort_order: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+/// What an admin sets; `key` and `field_type` are fixed once a field exists.
+pub struct CustomFieldRules<'a> {
+    pub label: &'a str,
+    pub required: bool,
+    pub choices: &'a [String],
+    pub min_value: Option<f64>,
+    pub max_value: Option<f64>,
+    pub max_length: Option<i32>,
+    pub sort_order: i32,
+}
+
+const CUSTOM_FIELD: &str =
+    "SELECT id, key, label, field_type, required, choices, min_value, max_value, max_length,
+    sort_order, created_at, updated_at, archived_at FROM custom_fields";
+
+pub async fn insert_custom_field(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    key: &str,
+    field_type: FieldType,
+    rules: &CustomFieldRules<'_>,
+) -> Result<CustomField, sqlx::Error> {
+    let id = next_id(conn, Table::CustomFields, tenant).await?;
+    sqlx::query(
+        "INSERT INTO custom_fields (tenant_id, id, key, label, field_type, required, choices, min_value, max_value,
+             max_length, sort_order) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(key)
+    .bind(rules.label)
+    .bind(field_type)
+    .bind(rules.required)
+    .bind(rules.choices)
+    .bind(rules.min_value)
+    .bind(rules.max_value)
+    .bind(rules.max_length)
+    .bind(rules.sort_order)
+    .execute(&mut *conn)
+    .await?;
+    Ok(get_custom_field(conn, tenant, id)
+        .await?
+        .expect("the field just inserted"))
+}
+
+pub async fn get_custom_field(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: i32,
+) -> Result<Option<CustomField>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{CUSTOM_FIELD} WHERE tenant_id = $1 AND id = $2"
+    )))
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn list_custom_fields(
+    pool: &PgPool,
+    tenant: TenantId,
+    include_archived: bool,
+) -> Result<Vec<CustomField>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{CUSTOM_FIELD} WHERE tenant_id = $1 AND ($2 OR archived_at IS NULL) ORDER BY sort_order, id"
+    )))
+    .bind(tenant)
+    .bind(include_archived)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn update_custom_field(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: i32,
+    rules: &CustomFieldRules<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE custom_fields SET label = $3, required = $4, choices = $5, min_value = $6, max_value = $7,
+             max_length = $8, sort_order = $9, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(rules.label)
+    .bind(rules.required)
+    .bind(rules.choices)
+    .bind(rules.min_value)
+    .bind(rules.max_value)
+    .bind(rules.max_length)
+    .bind(rules.sort_order)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -1,5 +1,6 @@
-//! Service configuration: queues and their statuses, priorities, sources, service groups and
-//! request types. Every tenant starts with a working set (see `seed_defaults`).
+//! Service configuration: queues and their statuses, priorities, categories, tags, sources, service
+//! groups, request types and custom ticket fields. Every tenant starts with a working set (see
+//! `seed_defaults`).
 
 use serde::Deserialize;
 use sqlx::PgConnection;
@@ -12,8 +13,9 @@ use crate::{
     repo::{
         self,
         service_config::{
-            self as config, ApprovalRole, Named, Priority, PriorityFields, Queue, RequestType,
-            RequestTypeFields, Status, StatusFields, Table,
+            self as config, ApprovalRole, CustomField, CustomFieldRules, FieldType, Named,
+            Priority, PriorityFields, Queue, RequestType, RequestTypeFields, Status, StatusFields,
+            Table,
         },
     },
     state::AppState,
@@ -111,15 +113,17 @@ pub struct PriorityPatch {
     pub is_default: Patch<bool>,
 }
 
+/// A source or a tag.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct SourceInput {
+pub struct SimpleItemInput {
     pub name: String,
 }
 
+/// A service group or a category.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct ServiceGroupInput {
+pub struct DescribedItemInput {
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
@@ -779,6 +783,9 @@ fn what(table: Table) -> &'static str {
         Table::Statuses => "status",
         Table::Priorities => "priority",
         Table::RequestTypes => "request type",
+        Table::Categories => "category",
+        Table::Tags => "tag",
+        Table::CustomFields => "custom field",
     }
 }
 
@@ -1017,4 +1024,280 @@ fn name_conflict(error: sqlx::Error, table: Table) -> ApiError {
 
 fn in_use(message: &str) -> ApiError {
     ApiError::new(axum::http::StatusCode::CONFLICT, "InUse", message)
+}
+
+// ---- custom ticket fields ----
+
+/// A custom ticket field. `key` and `type` cannot change once the field exists (stored values
+/// depend on them); a `PUT` must repeat them.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomFieldInput {
+    /// Where the value lives on a ticket: lowercase letters, digits and `_`, starting with a letter.
+    pub key: String,
+    pub label: String,
+    #[serde(rename = "type")]
+    pub field_type: FieldType,
+    /// A ticket must carry a value (default false).
+    #[serde(default)]
+    pub required: bool,
+    /// The allowed values of `single_choice` and `multiple_choice` fields.
+    #[serde(default)]
+    pub choices: Vec<String>,
+    /// Bounds of a `number` field.
+    #[serde(default)]
+    pub min_value: Option<f64>,
+    #[serde(default)]
+    pub max_value: Option<f64>,
+    /// Longest `text` value, in characters.
+    #[serde(default)]
+    pub max_length: Option<i32>,
+    #[serde(default)]
+    pub order: Option<i32>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomFieldPatch {
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub label: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<bool>)]
+    pub required: Patch<bool>,
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub choices: Patch<Vec<String>>,
+    #[serde(default)]
+    #[schema(value_type = Option<f64>)]
+    pub min_value: Patch<f64>,
+    #[serde(default)]
+    #[schema(value_type = Option<f64>)]
+    pub max_value: Patch<f64>,
+    #[serde(default)]
+    #[schema(value_type = Option<i32>)]
+    pub max_length: Patch<i32>,
+    #[serde(default)]
+    #[schema(value_type = Option<i32>)]
+    pub order: Patch<i32>,
+}
+
+pub const MAX_CHOICES: usize = 200;
+
+pub async fn list_custom_fields(
+    state: &AppState,
+    tenant: &Tenant,
+    include_archived: bool,
+) -> ApiResult<Vec<CustomField>> {
+    Ok(config::list_custom_fields(&state.pool, tenant.id, include_archived).await?)
+}
+
+pub async fn get_custom_field(
+    state: &AppState,
+    tenant: &Tenant,
+    id: i32,
+) -> ApiResult<CustomField> {
+    let mut conn = state.pool.acquire().await?;
+    config::get_custom_field(&mut conn, tenant.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("custom field"))
+}
+
+pub async fn create_custom_field(
+    state: &AppState,
+    tenant: &Tenant,
+    input: CustomFieldInput,
+) -> ApiResult<CustomField> {
+    let key = field_key(&input.key)?;
+    let label = validate::required_text("label", &input.label, 100)?;
+    let choices = field_choices(input.field_type, input.choices)?;
+    let rules = CustomFieldRules {
+        label: &label,
+        required: input.required,
+        choices: &choices,
+        min_value: input.min_value,
+        max_value: input.max_value,
+        max_length: input.max_length,
+        sort_order: input.order.unwrap_or(0),
+    };
+    check_field_rules(input.field_type, &rules)?;
+    let mut conn = state.pool.acquire().await?;
+    config::insert_custom_field(&mut conn, tenant.id, &key, input.field_type, &rules)
+        .await
+        .map_err(key_conflict)
+}
+
+pub async fn replace_custom_field(
+    state: &AppState,
+    tenant: &Tenant,
+    id: i32,
+    input: CustomFieldInput,
+) -> ApiResult<CustomField> {
+    let current = get_custom_field(state, tenant, id).await?;
+    if input.key != current.key {
+        return Err(ApiError::validation(
+            "key",
+            "a custom field's key cannot change",
+        ));
+    }
+    if input.field_type != current.field_type {
+        return Err(ApiError::validation(
+            "type",
+            "a custom field's type cannot change",
+        ));
+    }
+    let patch = CustomFieldPatch {
+        label: Patch::Value(input.label),
+        required: Patch::Value(input.required),
+        choices: Patch::Value(input.choices),
+        min_value: input.min_value.map_or(Patch::Null, Patch::Value),
+        max_value: input.max_value.map_or(Patch::Null, Patch::Value),
+        max_length: input.max_length.map_or(Patch::Null, Patch::Value),
+        order: Patch::Value(input.order.unwrap_or(0)),
+    };
+    patch_custom_field(state, tenant, id, patch).await
+}
+
+pub async fn patch_custom_field(
+    state: &AppState,
+    tenant: &Tenant,
+    id: i32,
+    patch: CustomFieldPatch,
+) -> ApiResult<CustomField> {
+    let mut tx = state.pool.begin().await?;
+    let current = live(
+        config::get_custom_field(&mut tx, tenant.id, id).await?,
+        |f| f.archived_at,
+        "custom field",
+    )?;
+    let label = validate::required_text(
+        "label",
+        &validate::not_cleared(patch.label, current.label, "label")?,
+        100,
+    )?;
+    let choices = field_choices(
+        current.field_type,
+        patch
+            .choices
+            .apply(Some(current.choices))
+            .unwrap_or_default(),
+    )?;
+    let rules = CustomFieldRules {
+        label: &label,
+        required: validate::not_cleared(patch.required, current.required, "required")?,
+        choices: &choices,
+        min_value: patch.min_value.apply(current.min_value),
+        max_value: patch.max_value.apply(current.max_value),
+        max_length: patch.max_length.apply(current.max_length),
+        sort_order: validate::not_cleared(patch.order, current.sort_order, "order")?,
+    };
+    check_field_rules(current.field_type, &rules)?;
+    config::update_custom_field(&mut tx, tenant.id, id, &rules).await?;
+    let field = config::get_custom_field(&mut tx, tenant.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("custom field"))?;
+    tx.commit().await?;
+    Ok(field)
+}
+
+pub async fn set_custom_field_archived(
+    state: &AppState,
+    tenant: &Tenant,
+    id: i32,
+    archived: bool,
+) -> ApiResult<CustomField> {
+    let mut conn = state.pool.acquire().await?;
+    if !config::set_archived(&mut conn, Table::CustomFields, tenant.id, id, archived)
+        .await
+        .map_err(key_conflict)?
+    {
+        return Err(ApiError::not_found("custom field"));
+    }
+    drop(conn);
+    get_custom_field(state, tenant, id).await
+}
+
+fn field_key(key: &str) -> ApiResult<String> {
+    let valid = (1..=50).contains(&key.len())
+        && key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid {
+        return Err(ApiError::validation(
+            "key",
+            "key must be 1 to 50 lowercase letters, digits or `_`, starting with a letter",
+        ));
+    }
+    Ok(key.to_string())
+}
+
+/// Choice fields need distinct, non-empty choices; other fields have none.
+fn field_choices(field_type: FieldType, choices: Vec<String>) -> ApiResult<Vec<String>> {
+    if !field_type.has_choices() {
+        if !choices.is_empty() {
+            return Err(ApiError::validation(
+                "choices",
+                "only choice fields have choices",
+            ));
+        }
+        return Ok(choices);
+    }
+    if choices.is_empty() || choices.len() > MAX_CHOICES {
+        return Err(ApiError::validation(
+            "choices",
+            format!("a choice field needs 1 to {MAX_CHOICES} choices"),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    choices
+        .into_iter()
+        .map(|c| {
+            let c = validate::required_text("choices", &c, 100)?;
+            if !seen.insert(c.to_lowercase()) {
+                return Err(ApiError::validation(
+                    "choices",
+                    format!("`{c}` is listed twice"),
+                ));
+            }
+            Ok(c)
+        })
+        .collect()
+}
+
+fn check_field_rules(field_type: FieldType, rules: &CustomFieldRules<'_>) -> ApiResult<()> {
+    let is_number = field_type == FieldType::Number;
+    if !is_number && (rules.min_value.is_some() || rules.max_value.is_some()) {
+        return Err(ApiError::validation(
+            "minValue",
+            "only number fields have bounds",
+        ));
+    }
+    if let (Some(min), Some(max)) = (rules.min_value, rules.max_value)
+        && min > max
+    {
+        return Err(ApiError::validation(
+            "maxValue",
+            "maxValue must not be below minValue",
+        ));
+    }
+    match rules.max_length {
+        Some(_) if field_type != FieldType::Text => Err(ApiError::validation(
+            "maxLength",
+            "only text fields have a maximum length",
+        )),
+        Some(n) if !(1..=10_000).contains(&n) => Err(ApiError::validation(
+            "maxLength",
+            "maxLength must be 1 to 10000",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn key_conflict(error: sqlx::Error) -> ApiError {
+    if repo::is_unique_violation(&error, "custom_fields_key") {
+        ApiError::conflict("key", "another active custom field has this key")
+    } else {
+        error.into()
+    }
 }

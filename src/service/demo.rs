@@ -122,6 +122,9 @@ pub async fn seed(state: &AppState) -> ApiResult<DemoCredentials> {
                 last_name: Some("Customer".into()),
                 phone: None,
                 password: Some(CONTACT_PASSWORD.into()),
+                is_approver: true,
+                is_vip: false,
+                sees_company_tickets: false,
             };
             people::create_contact(state, &tenant, input).await?;
         }

@@ -92,6 +92,14 @@ pub struct ContactInput {
     pub phone: Option<String>,
     #[serde(default)]
     pub password: Option<String>,
+    /// May approve tickets that need approval (default false).
+    #[serde(default)]
+    pub is_approver: bool,
+    #[serde(default)]
+    pub is_vip: bool,
+    /// Sees every ticket of their company, not only their own and their groups' (default false).
+    #[serde(default)]
+    pub sees_company_tickets: bool,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -115,6 +123,15 @@ pub struct ContactPatch {
     #[schema(value_type = Option<String>)]
     #[serde(default)]
     pub password: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<bool>)]
+    pub is_approver: Patch<bool>,
+    #[serde(default)]
+    #[schema(value_type = Option<bool>)]
+    pub is_vip: Patch<bool>,
+    #[serde(default)]
+    #[schema(value_type = Option<bool>)]
+    pub sees_company_tickets: Patch<bool>,
 }
 
 /// The profiles of signed-in people, which the portals read on every page load (`me`). Dropped,
@@ -533,6 +550,13 @@ pub async fn patch_contact(
             }
             p => p.apply(None),
         },
+        is_approver: validate::not_cleared(patch.is_approver, current.is_approver, "isApprover")?,
+        is_vip: validate::not_cleared(patch.is_vip, current.is_vip, "isVip")?,
+        sees_company_tickets: validate::not_cleared(
+            patch.sees_company_tickets,
+            current.sees_company_tickets,
+            "seesCompanyTickets",
+        )?,
     };
     let fields = contact_fields(state, tenant, &input).await?;
     save_contact(state, tenant, id, fields, input.password).await
@@ -587,6 +611,9 @@ struct OwnedContactFields {
     first_name: String,
     last_name: String,
     phone: Option<String>,
+    is_approver: bool,
+    is_vip: bool,
+    sees_company_tickets: bool,
 }
 
 impl OwnedContactFields {
@@ -597,6 +624,9 @@ impl OwnedContactFields {
             first_name: &self.first_name,
             last_name: &self.last_name,
             phone: self.phone.as_deref(),
+            is_approver: self.is_approver,
+            is_vip: self.is_vip,
+            sees_company_tickets: self.sees_company_tickets,
         }
     }
 }
@@ -621,6 +651,9 @@ async fn contact_fields(
             .map(|p| validate::optional_text("phone", p, 50))
             .transpose()?
             .filter(|p| !p.is_empty()),
+        is_approver: input.is_approver,
+        is_vip: input.is_vip,
+        sees_company_tickets: input.sees_company_tickets,
     };
     if !companies::exists(&state.pool, tenant.id, input.company_id).await? {
         return Err(ApiError::validation("companyId", "no such company"));

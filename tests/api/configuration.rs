@@ -537,3 +537,392 @@ async fn deskdirectors_older_names_reach_queues_and_request_types() {
     let r = a.send(Method::GET, "/boards/1", None).await;
     assert_eq!(r.json["name"], "Support");
 }
+
+#[tokio::test]
+async fn categories_and_tags_are_managed_by_admins_and_listed_for_technicians() {
+    let app = TestApp::new().await;
+    let a = admin(&app, "acme").await;
+    let r = a
+        .send(
+            Method::POST,
+            "/categories",
+            Some(json!({"name": "Hardware", "description": "Things you can kick"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let hardware = r.json["id"].as_i64().unwrap();
+    let r = a
+        .send(
+            Method::PATCH,
+            &format!("/categories/{hardware}"),
+            Some(json!({"description": null})),
+        )
+        .await;
+    assert_eq!(r.json["description"], "");
+    assert_eq!(r.json["name"], "Hardware");
+    let tag = a
+        .send(
+            Method::POST,
+            "/tags",
+            Some(json!({"name": "vip-escalation"})),
+        )
+        .await;
+    assert_eq!(tag.status, StatusCode::CREATED);
+    assert!(
+        tag.json.get("description").is_none(),
+        "tags are just a name"
+    );
+    a.send(
+        Method::POST,
+        "/tags",
+        Some(json!({"name": "VIP-Escalation"})),
+    )
+    .await
+    .assert_error(StatusCode::CONFLICT, "Conflict");
+    a.send(
+        Method::POST,
+        "/members",
+        Some(
+            json!({"email": "t@acme.test", "firstName": "T", "role": "tech", "password": PASSWORD}),
+        ),
+    )
+    .await;
+    let tech = app.sign_in(&a.t, "tech", "t@acme.test", PASSWORD).await;
+    let categories = app
+        .get(&a.t.host, "/api/v2/tech/categories")
+        .cookie(&tech)
+        .send()
+        .await;
+    assert_eq!(names(&categories.json), ["Hardware"]);
+    let tags = app
+        .get(&a.t.host, "/api/v2/tech/tags")
+        .cookie(&tech)
+        .send()
+        .await;
+    assert_eq!(names(&tags.json), ["vip-escalation"]);
+}
+
+#[tokio::test]
+async fn custom_fields_are_defined_with_rules_that_fit_their_type() {
+    let app = TestApp::new().await;
+    let a = admin(&app, "acme").await;
+    let r = a
+        .send(Method::POST, "/custom-fields", Some(json!({"key": "asset_tag", "label": "Asset tag", "type": "text", "maxLength": 20, "required": true})))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let asset = r.json["id"].as_i64().unwrap();
+    assert_eq!(r.json["type"], "text");
+    let r = a
+        .send(Method::POST, "/custom-fields", Some(json!({"key": "impact", "label": "Impact", "type": "single_choice", "choices": ["Me", "My team", "Everyone"]})))
+        .await;
+    assert_eq!(r.json["choices"], json!(["Me", "My team", "Everyone"]));
+    let bad = [
+        (
+            json!({"key": "Bad Key", "label": "x", "type": "text"}),
+            "key",
+        ),
+        (
+            json!({"key": "pick", "label": "x", "type": "single_choice"}),
+            "choices",
+        ),
+        (
+            json!({"key": "pick", "label": "x", "type": "multiple_choice", "choices": ["a", "A"]}),
+            "choices",
+        ),
+        (
+            json!({"key": "count", "label": "x", "type": "text", "choices": ["a"]}),
+            "choices",
+        ),
+        (
+            json!({"key": "count", "label": "x", "type": "number", "minValue": 5, "maxValue": 1}),
+            "maxValue",
+        ),
+        (
+            json!({"key": "count", "label": "x", "type": "date", "maxLength": 5}),
+            "maxLength",
+        ),
+        (
+            json!({"key": "count", "label": "x", "type": "colour"}),
+            "type",
+        ),
+    ];
+    for (body, field) in bad {
+        let r = a
+            .send(Method::POST, "/custom-fields", Some(body.clone()))
+            .await;
+        r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
+        assert_eq!(r.json["field"], field, "{body}: {}", r.text);
+    }
+    a.send(
+        Method::POST,
+        "/custom-fields",
+        Some(json!({"key": "asset_tag", "label": "Again", "type": "text"})),
+    )
+    .await
+    .assert_error(StatusCode::CONFLICT, "Conflict");
+    // The key and type are fixed; the rules can change.
+    let r = a
+        .send(
+            Method::PUT,
+            &format!("/custom-fields/{asset}"),
+            Some(json!({"key": "asset", "label": "Asset", "type": "text"})),
+        )
+        .await;
+    assert_eq!(r.json["field"], "key");
+    let r = a
+        .send(
+            Method::PUT,
+            &format!("/custom-fields/{asset}"),
+            Some(json!({"key": "asset_tag", "label": "Asset", "type": "number"})),
+        )
+        .await;
+    assert_eq!(r.json["field"], "type");
+    let r = a
+        .send(
+            Method::PUT,
+            &format!("/custom-fields/{asset}"),
+            Some(json!({"key": "asset_tag", "label": "Asset", "type": "text"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        r.json["maxLength"],
+        Value::Null,
+        "PUT clears what it leaves out"
+    );
+    assert_eq!(r.json["required"], false);
+    let r = a
+        .send(
+            Method::PATCH,
+            &format!("/custom-fields/{asset}"),
+            Some(json!({"maxLength": 30})),
+        )
+        .await;
+    assert_eq!(r.json["maxLength"], 30);
+    assert_eq!(r.json["label"], "Asset");
+    // The portals read the definitions to render their forms.
+    a.send(
+        Method::POST,
+        "/companies",
+        Some(json!({"name": "Customer"})),
+    )
+    .await;
+    a.send(Method::POST, "/contacts", Some(json!({"companyId": 1, "email": "c@customer.test", "firstName": "C", "password": PASSWORD})))
+        .await;
+    let contact = app
+        .sign_in(&a.t, "portal", "c@customer.test", PASSWORD)
+        .await;
+    let fields = app
+        .get(&a.t.host, "/api/v2/portal/custom-fields")
+        .cookie(&contact)
+        .send()
+        .await;
+    assert_eq!(fields.json["totalResults"], 2);
+}
+
+#[tokio::test]
+async fn contacts_carry_their_roles() {
+    let app = TestApp::new().await;
+    let a = admin(&app, "acme").await;
+    a.send(
+        Method::POST,
+        "/companies",
+        Some(json!({"name": "Customer"})),
+    )
+    .await;
+    let r = a
+        .send(Method::POST, "/contacts", Some(json!({"companyId": 1, "email": "boss@customer.test", "firstName": "Boss", "isApprover": true, "isVip": true})))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(
+        (
+            r.json["isApprover"].as_bool(),
+            r.json["isVip"].as_bool(),
+            r.json["seesCompanyTickets"].as_bool()
+        ),
+        (Some(true), Some(true), Some(false))
+    );
+    let r = a
+        .send(
+            Method::PATCH,
+            "/contacts/1",
+            Some(json!({"seesCompanyTickets": true, "isVip": false})),
+        )
+        .await;
+    assert_eq!(
+        (
+            r.json["isApprover"].as_bool(),
+            r.json["isVip"].as_bool(),
+            r.json["seesCompanyTickets"].as_bool()
+        ),
+        (Some(true), Some(false), Some(true))
+    );
+    let r = a
+        .send(
+            Method::PATCH,
+            "/contacts/1",
+            Some(json!({"isApprover": null})),
+        )
+        .await;
+    assert_eq!(r.json["field"], "isApprover");
+    // PUT replaces: roles it leaves out are off.
+    let r = a
+        .send(
+            Method::PUT,
+            "/contacts/1",
+            Some(json!({"companyId": 1, "email": "boss@customer.test", "firstName": "Boss"})),
+        )
+        .await;
+    assert_eq!(
+        (
+            r.json["isApprover"].as_bool(),
+            r.json["seesCompanyTickets"].as_bool()
+        ),
+        (Some(false), Some(false))
+    );
+}
+
+#[tokio::test]
+async fn contact_groups_hold_contacts_of_their_own_company_as_managers_or_members() {
+    let app = TestApp::new().await;
+    let a = admin(&app, "acme").await;
+    a.send(
+        Method::POST,
+        "/companies",
+        Some(json!({"name": "Customer"})),
+    )
+    .await;
+    a.send(
+        Method::POST,
+        "/companies",
+        Some(json!({"name": "Other customer"})),
+    )
+    .await;
+    for (company, email) in [
+        (1, "ann@customer.test"),
+        (1, "bob@customer.test"),
+        (2, "eve@other.test"),
+    ] {
+        a.send(Method::POST, "/contacts", Some(json!({"companyId": company, "email": email, "firstName": email.split('@').next().unwrap()})))
+            .await;
+    }
+    let r = a
+        .send(
+            Method::POST,
+            "/companies/1/groups",
+            Some(json!({"name": "Finance"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let group = r.json["id"].as_i64().unwrap();
+    assert_eq!(r.json["company"], json!({"id": 1, "name": "Customer"}));
+    let r = a
+        .send(
+            Method::PUT,
+            &format!("/companies/1/groups/{group}/members/1"),
+            Some(json!({"role": "manager"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    a.send(
+        Method::PUT,
+        &format!("/companies/1/groups/{group}/members/2"),
+        Some(json!({"role": "member"})),
+    )
+    .await;
+    // Another company's contact cannot join; a group is reached only through its company.
+    let r = a
+        .send(
+            Method::PUT,
+            &format!("/companies/1/groups/{group}/members/3"),
+            Some(json!({"role": "member"})),
+        )
+        .await;
+    r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
+    assert_eq!(r.json["field"], "contactId");
+    a.send(Method::GET, &format!("/companies/2/groups/{group}"), None)
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "NotFound");
+    let r = a
+        .send(
+            Method::PUT,
+            &format!("/companies/1/groups/{group}/members/1"),
+            Some(json!({"role": "owner"})),
+        )
+        .await;
+    assert_eq!(r.json["field"], "role");
+    let r = a
+        .send(Method::GET, &format!("/companies/1/groups/{group}"), None)
+        .await;
+    let roles: Vec<(&str, &str)> = r.json["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["contact"]["name"].as_str().unwrap(),
+                m["role"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(roles, [("ann", "manager"), ("bob", "member")]);
+
+    // DeskDirector's Tech route, with its `guest` role, works for technicians.
+    a.send(
+        Method::POST,
+        "/members",
+        Some(
+            json!({"email": "t@acme.test", "firstName": "T", "role": "tech", "password": PASSWORD}),
+        ),
+    )
+    .await;
+    let tech = app.sign_in(&a.t, "tech", "t@acme.test", PASSWORD).await;
+    let r = app
+        .call(
+            Method::PUT,
+            &a.t.host,
+            &format!("/api/v3/tech/companies/1/teams/{group}/users/1"),
+        )
+        .cookie(&tech)
+        .same_origin(&a.t.host)
+        .json(json!({"role": "guest"}))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["members"][0]["role"], "member");
+    let r = a
+        .send(
+            Method::DELETE,
+            &format!("/companies/1/groups/{group}/members/2"),
+            None,
+        )
+        .await;
+    assert_eq!(r.json["members"].as_array().unwrap().len(), 1);
+    a.send(
+        Method::DELETE,
+        &format!("/companies/1/groups/{group}/members/2"),
+        None,
+    )
+    .await
+    .assert_error(StatusCode::NOT_FOUND, "NotFound");
+    let archived = a
+        .send(
+            Method::DELETE,
+            &format!("/companies/1/groups/{group}"),
+            None,
+        )
+        .await;
+    assert_eq!(archived.json["isArchived"], true);
+    a.send(
+        Method::PUT,
+        &format!("/companies/1/groups/{group}/members/2"),
+        Some(json!({"role": "member"})),
+    )
+    .await
+    .assert_error(StatusCode::CONFLICT, "Archived");
+    // Another tenant sees none of it.
+    let b = admin(&app, "beta").await;
+    b.send(Method::GET, &format!("/companies/1/groups/{group}"), None)
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "NotFound");
+}

@@ -225,6 +225,14 @@ impl TestApp {
     }
 
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
+        // Server logs go to the test's captured output (shown when it fails); RUST_LOG sets the level.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| "warn".into()),
+            )
+            .with_test_writer()
+            .try_init();
         let (pool, options, name) = fresh_database().await;
         let mut config = test_config();
         adjust(&mut config);

@@ -30,6 +30,11 @@ pub struct ContactView {
     pub email: String,
     pub phone: Option<String>,
     pub company: Reference,
+    /// May approve tickets that need approval.
+    pub is_approver: bool,
+    pub is_vip: bool,
+    /// Sees every ticket of their company.
+    pub sees_company_tickets: bool,
     pub is_archived: bool,
     pub created_on: DateTime<Utc>,
     pub modified_on: DateTime<Utc>,
@@ -49,6 +54,9 @@ impl From<Contact> for ContactView {
                 id: c.company_id,
                 name: c.company_name,
             },
+            is_approver: c.is_approver,
+            is_vip: c.is_vip,
+            sees_company_tickets: c.sees_company_tickets,
             is_archived: c.archived_at.is_some(),
             created_on: c.created_at,
             modified_on: c.updated_at,

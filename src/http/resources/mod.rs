@@ -2,9 +2,12 @@
 //! The versioned routers mount them; the same handler serves every version that carries it.
 
 pub mod api_keys;
+pub mod categories;
 pub mod companies;
 pub mod connections;
+pub mod contact_groups;
 pub mod contacts;
+pub mod custom_fields;
 pub mod me;
 pub mod members;
 pub mod ops;
@@ -29,10 +32,13 @@ pub fn people_routes() -> OpenApiRouter<AppState> {
         .merge(contacts::routes())
 }
 
-/// Queues and statuses, priorities, sources, service groups and request types, for admins.
+/// Queues and statuses, priorities, categories, tags, sources, service groups, request types and
+/// custom ticket fields, for admins.
 pub fn configuration_routes() -> OpenApiRouter<AppState> {
     queues::admin_routes()
         .merge(priorities::admin_routes())
+        .merge(categories::admin_routes())
+        .merge(custom_fields::admin_routes())
         .merge(sources::admin_routes())
         .merge(request_types::admin_routes())
 }
@@ -41,6 +47,13 @@ pub fn configuration_routes() -> OpenApiRouter<AppState> {
 pub fn configuration_read_routes() -> OpenApiRouter<AppState> {
     queues::read_routes()
         .merge(priorities::read_routes())
+        .merge(categories::read_routes())
+        .merge(custom_fields::read_routes())
         .merge(sources::read_routes())
         .merge(request_types::read_routes())
+}
+
+/// Contact groups of companies, with their members, for admins.
+pub fn group_routes() -> OpenApiRouter<AppState> {
+    contact_groups::admin_routes()
 }

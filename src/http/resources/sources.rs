@@ -16,13 +16,14 @@ use crate::{
         pagination::Page,
     },
     repo::service_config::{Named, Table},
-    service::configuration::{self, NamedPatch, ServiceGroupInput, SourceInput},
+    service::configuration::{self, DescribedItemInput, NamedPatch, SimpleItemInput},
     state::AppState,
 };
 
+/// A list item that is just a name: a source or a tag.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct SourceView {
+pub struct SimpleItemView {
     pub id: i32,
     pub name: String,
     pub is_archived: bool,
@@ -31,7 +32,7 @@ pub struct SourceView {
     pub archived_on: Option<DateTime<Utc>>,
 }
 
-impl From<Named> for SourceView {
+impl From<Named> for SimpleItemView {
     fn from(n: Named) -> Self {
         Self {
             id: n.id,
@@ -44,9 +45,10 @@ impl From<Named> for SourceView {
     }
 }
 
+/// A list item with a name and a description: a service group or a category.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct ServiceGroupView {
+pub struct DescribedItemView {
     pub id: i32,
     pub name: String,
     pub description: String,
@@ -56,7 +58,7 @@ pub struct ServiceGroupView {
     pub archived_on: Option<DateTime<Utc>>,
 }
 
-impl From<Named> for ServiceGroupView {
+impl From<Named> for DescribedItemView {
     fn from(n: Named) -> Self {
         Self {
             id: n.id,
@@ -89,24 +91,24 @@ pub fn read_routes() -> OpenApiRouter<AppState> {
 }
 
 /// List ticket sources.
-#[utoipa::path(get, path = "/sources", params(ArchivedQuery), responses((status = 200, body = Page<SourceView>)))]
+#[utoipa::path(get, path = "/sources", params(ArchivedQuery), responses((status = 200, body = Page<SimpleItemView>)))]
 pub async fn list_sources(
     State(state): State<AppState>,
     caller: SignedIn,
     ApiQuery(query): ApiQuery<ArchivedQuery>,
-) -> ApiResult<Json<Page<SourceView>>> {
+) -> ApiResult<Json<Page<SimpleItemView>>> {
     let sources =
         configuration::list_named(&state, &caller.tenant, Table::Sources, query.include()).await?;
     Ok(Json(whole(sources.into_iter().map(Into::into).collect())))
 }
 
 /// Create a ticket source.
-#[utoipa::path(post, path = "/sources", request_body = SourceInput, responses((status = 201, body = SourceView)))]
+#[utoipa::path(post, path = "/sources", request_body = SimpleItemInput, responses((status = 201, body = SimpleItemView)))]
 pub async fn create_source(
     State(state): State<AppState>,
     caller: AdminCaller,
-    ApiJson(input): ApiJson<SourceInput>,
-) -> ApiResult<(StatusCode, Json<SourceView>)> {
+    ApiJson(input): ApiJson<SimpleItemInput>,
+) -> ApiResult<(StatusCode, Json<SimpleItemView>)> {
     let source =
         configuration::create_named(&state, &caller.tenant, Table::Sources, &input.name, None)
             .await?;
@@ -114,13 +116,13 @@ pub async fn create_source(
 }
 
 /// Rename a ticket source.
-#[utoipa::path(put, path = "/sources/{sourceId}", params(("sourceId" = i32, Path)), request_body = SourceInput, responses((status = 200, body = SourceView)))]
+#[utoipa::path(put, path = "/sources/{sourceId}", params(("sourceId" = i32, Path)), request_body = SimpleItemInput, responses((status = 200, body = SimpleItemView)))]
 pub async fn replace_source(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-    ApiJson(input): ApiJson<SourceInput>,
-) -> ApiResult<Json<SourceView>> {
+    ApiJson(input): ApiJson<SimpleItemInput>,
+) -> ApiResult<Json<SimpleItemView>> {
     let patch = NamedPatch {
         name: Patch::Value(input.name),
         description: Patch::Absent,
@@ -133,12 +135,12 @@ pub async fn replace_source(
 }
 
 /// Archive a ticket source.
-#[utoipa::path(delete, path = "/sources/{sourceId}", params(("sourceId" = i32, Path)), responses((status = 200, body = SourceView)))]
+#[utoipa::path(delete, path = "/sources/{sourceId}", params(("sourceId" = i32, Path)), responses((status = 200, body = SimpleItemView)))]
 pub async fn archive_source(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<SourceView>> {
+) -> ApiResult<Json<SimpleItemView>> {
     Ok(Json(
         configuration::set_named_archived(&state, &caller.tenant, Table::Sources, id, true)
             .await?
@@ -147,12 +149,12 @@ pub async fn archive_source(
 }
 
 /// Restore an archived ticket source.
-#[utoipa::path(post, path = "/sources/{sourceId}/restore", params(("sourceId" = i32, Path)), responses((status = 200, body = SourceView)))]
+#[utoipa::path(post, path = "/sources/{sourceId}/restore", params(("sourceId" = i32, Path)), responses((status = 200, body = SimpleItemView)))]
 pub async fn restore_source(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<SourceView>> {
+) -> ApiResult<Json<SimpleItemView>> {
     Ok(Json(
         configuration::set_named_archived(&state, &caller.tenant, Table::Sources, id, false)
             .await?
@@ -161,12 +163,12 @@ pub async fn restore_source(
 }
 
 /// List service groups (the sections of the service catalogue).
-#[utoipa::path(get, path = "/service-groups", params(ArchivedQuery), responses((status = 200, body = Page<ServiceGroupView>)))]
+#[utoipa::path(get, path = "/service-groups", params(ArchivedQuery), responses((status = 200, body = Page<DescribedItemView>)))]
 pub async fn list_service_groups(
     State(state): State<AppState>,
     caller: SignedIn,
     ApiQuery(query): ApiQuery<ArchivedQuery>,
-) -> ApiResult<Json<Page<ServiceGroupView>>> {
+) -> ApiResult<Json<Page<DescribedItemView>>> {
     let groups = configuration::list_named(
         &state,
         &caller.tenant,
@@ -178,12 +180,12 @@ pub async fn list_service_groups(
 }
 
 /// Create a service group.
-#[utoipa::path(post, path = "/service-groups", request_body = ServiceGroupInput, responses((status = 201, body = ServiceGroupView)))]
+#[utoipa::path(post, path = "/service-groups", request_body = DescribedItemInput, responses((status = 201, body = DescribedItemView)))]
 pub async fn create_service_group(
     State(state): State<AppState>,
     caller: AdminCaller,
-    ApiJson(input): ApiJson<ServiceGroupInput>,
-) -> ApiResult<(StatusCode, Json<ServiceGroupView>)> {
+    ApiJson(input): ApiJson<DescribedItemInput>,
+) -> ApiResult<(StatusCode, Json<DescribedItemView>)> {
     let group = configuration::create_named(
         &state,
         &caller.tenant,
@@ -196,13 +198,13 @@ pub async fn create_service_group(
 }
 
 /// Replace a service group: an absent description is cleared.
-#[utoipa::path(put, path = "/service-groups/{serviceGroupId}", params(("serviceGroupId" = i32, Path)), request_body = ServiceGroupInput, responses((status = 200, body = ServiceGroupView)))]
+#[utoipa::path(put, path = "/service-groups/{serviceGroupId}", params(("serviceGroupId" = i32, Path)), request_body = DescribedItemInput, responses((status = 200, body = DescribedItemView)))]
 pub async fn replace_service_group(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-    ApiJson(input): ApiJson<ServiceGroupInput>,
-) -> ApiResult<Json<ServiceGroupView>> {
+    ApiJson(input): ApiJson<DescribedItemInput>,
+) -> ApiResult<Json<DescribedItemView>> {
     let patch = NamedPatch {
         name: Patch::Value(input.name),
         description: Patch::Value(input.description.unwrap_or_default()),
@@ -215,13 +217,13 @@ pub async fn replace_service_group(
 }
 
 /// Update a service group with a JSON merge patch.
-#[utoipa::path(patch, path = "/service-groups/{serviceGroupId}", params(("serviceGroupId" = i32, Path)), request_body = NamedPatch, responses((status = 200, body = ServiceGroupView)))]
+#[utoipa::path(patch, path = "/service-groups/{serviceGroupId}", params(("serviceGroupId" = i32, Path)), request_body = NamedPatch, responses((status = 200, body = DescribedItemView)))]
 pub async fn update_service_group(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(patch): ApiJson<NamedPatch>,
-) -> ApiResult<Json<ServiceGroupView>> {
+) -> ApiResult<Json<DescribedItemView>> {
     Ok(Json(
         configuration::patch_named(&state, &caller.tenant, Table::ServiceGroups, id, patch)
             .await?
@@ -230,12 +232,12 @@ pub async fn update_service_group(
 }
 
 /// Archive a service group; refused (409 `InUse`) while request types belong to it.
-#[utoipa::path(delete, path = "/service-groups/{serviceGroupId}", params(("serviceGroupId" = i32, Path)), responses((status = 200, body = ServiceGroupView)))]
+#[utoipa::path(delete, path = "/service-groups/{serviceGroupId}", params(("serviceGroupId" = i32, Path)), responses((status = 200, body = DescribedItemView)))]
 pub async fn archive_service_group(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<ServiceGroupView>> {
+) -> ApiResult<Json<DescribedItemView>> {
     Ok(Json(
         configuration::set_named_archived(&state, &caller.tenant, Table::ServiceGroups, id, true)
             .await?
@@ -244,12 +246,12 @@ pub async fn archive_service_group(
 }
 
 /// Restore an archived service group.
-#[utoipa::path(post, path = "/service-groups/{serviceGroupId}/restore", params(("serviceGroupId" = i32, Path)), responses((status = 200, body = ServiceGroupView)))]
+#[utoipa::path(post, path = "/service-groups/{serviceGroupId}/restore", params(("serviceGroupId" = i32, Path)), responses((status = 200, body = DescribedItemView)))]
 pub async fn restore_service_group(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<ServiceGroupView>> {
+) -> ApiResult<Json<DescribedItemView>> {
     Ok(Json(
         configuration::set_named_archived(&state, &caller.tenant, Table::ServiceGroups, id, false)
             .await?

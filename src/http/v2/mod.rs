@@ -8,8 +8,8 @@ use crate::{
     http::{
         openapi::{family, open},
         resources::{
-            configuration_read_routes, connections, me, people_routes, personal_tokens,
-            request_types, sessions, tenant_settings, user_keys,
+            configuration_read_routes, connections, custom_fields, me, people_routes,
+            personal_tokens, request_types, sessions, tenant_settings, user_keys,
         },
     },
     state::AppState,
@@ -21,7 +21,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         "Portal",
         me::portal_routes()
             .merge(sessions::portal_routes())
-            .merge(request_types::read_routes()),
+            .merge(request_types::read_routes())
+            .merge(custom_fields::read_routes()),
     )
     .merge(open("Portal", sessions::portal_open_routes()));
     let tech = family(

@@ -1,5 +1,6 @@
-//! API v3: administration (people, API keys, tenant settings), the portals' `me`, and the
-//! platform (provisioning) API served on the base domain.
+//! API v3: administration (people, contact groups, service configuration, API keys, tenant
+//! settings), the portals' `me`, DeskDirector's Tech team route, and the platform (provisioning)
+//! API served on the base domain.
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -8,8 +9,8 @@ use crate::{
     http::{
         openapi::family,
         resources::{
-            api_keys, configuration_routes, me, people_routes, personal_tokens, platform,
-            tenant_settings,
+            api_keys, configuration_routes, contact_groups, group_routes, me, people_routes,
+            personal_tokens, platform, tenant_settings,
         },
     },
     state::AppState,
@@ -17,6 +18,7 @@ use crate::{
 
 pub fn routes() -> OpenApiRouter<AppState> {
     let admin = people_routes()
+        .merge(group_routes())
         .merge(configuration_routes())
         .merge(api_keys::routes())
         .merge(tenant_settings::admin_routes());
@@ -35,7 +37,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
             family(
                 Family::Tech,
                 "Tech",
-                me::tech_routes().merge(personal_tokens::routes()),
+                me::tech_routes()
+                    .merge(personal_tokens::routes())
+                    .merge(contact_groups::tech_routes()),
             ),
         )
         .nest("/platform", platform::routes())
