@@ -196,3 +196,27 @@ impl FromRequestParts<AppState> for SignedIn {
         }
     }
 }
+
+/// A member (any role) or an API key: staff, who see every ticket of the tenant. Mounted under the
+/// Tech family (members) and the Admin family (API keys and admins).
+pub struct Staff {
+    pub tenant: Arc<Tenant>,
+    pub principal: Principal,
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let SignedIn { tenant, principal } = SignedIn::from_request_parts(parts, state).await?;
+        match principal.actor {
+            Actor::Member { .. } | Actor::ApiKey { .. } => Ok(Self { tenant, principal }),
+            Actor::Contact { .. } => Err(ApiError::forbidden(
+                "this API is for technicians and API keys",
+            )),
+        }
+    }
+}

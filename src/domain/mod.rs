@@ -138,3 +138,10 @@ pub struct Tenant {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
+
+/// A reference whose id is a string, as DeskDirector shapes contact groups and categories.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct TextReference {
+    pub id: String,
+    pub name: String,
+}

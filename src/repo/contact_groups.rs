@@ -198,3 +198,22 @@ pub async fn group_count(
     .fetch_one(conn)
     .await
 }
+
+/// True when the contact belongs to the live group (in any role).
+pub async fn is_member(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    group: i32,
+    contact: i32,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM contact_group_members m
+             JOIN contact_groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id AND g.archived_at IS NULL
+             WHERE m.tenant_id = $1 AND m.group_id = $2 AND m.contact_id = $3)",
+    )
+    .bind(tenant)
+    .bind(group)
+    .bind(contact)
+    .fetch_one(conn)
+    .await
+}

@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 
 use super::{ListOptions, Slice, ids};
 use crate::domain::TenantId;
@@ -72,13 +72,17 @@ pub async fn insert(
     .await
 }
 
-pub async fn get(pool: &PgPool, tenant: TenantId, id: i32) -> Result<Option<Contact>, sqlx::Error> {
+pub async fn get(
+    db: impl PgExecutor<'_>,
+    tenant: TenantId,
+    id: i32,
+) -> Result<Option<Contact>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE c.tenant_id = $1 AND c.id = $2"
     )))
     .bind(tenant)
     .bind(id)
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await
 }
 

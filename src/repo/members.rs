@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 
 use super::{ListOptions, Slice, ids};
 use crate::domain::{MemberRole, TenantId};
@@ -156,7 +156,7 @@ pub async fn find_for_login(
 
 /// The role of a live member, for resolving credentials that name them.
 pub async fn active_role(
-    pool: &PgPool,
+    db: impl PgExecutor<'_>,
     tenant: TenantId,
     id: i32,
 ) -> Result<Option<MemberRole>, sqlx::Error> {
@@ -165,6 +165,6 @@ pub async fn active_role(
     )
     .bind(tenant)
     .bind(id)
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await
 }

@@ -10,6 +10,7 @@ pub mod members;
 pub mod service_config;
 pub mod signing_keys;
 pub mod tenants;
+pub mod tickets;
 
 /// True when `error` is a unique violation of the named constraint or index.
 pub fn is_unique_violation(error: &sqlx::Error, constraint: &str) -> bool {

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 use utoipa::ToSchema;
 
 use super::ids;
@@ -782,7 +782,7 @@ pub async fn get_custom_field(
 }
 
 pub async fn list_custom_fields(
-    pool: &PgPool,
+    db: impl PgExecutor<'_>,
     tenant: TenantId,
     include_archived: bool,
 ) -> Result<Vec<CustomField>, sqlx::Error> {
@@ -791,7 +791,7 @@ pub async fn list_custom_fields(
     )))
     .bind(tenant)
     .bind(include_archived)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
 }
 
@@ -818,4 +818,29 @@ pub async fn update_custom_field(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// The default priority, if a live one is marked.
+pub async fn default_priority(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+) -> Result<Option<i32>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM priorities WHERE tenant_id = $1 AND is_default AND archived_at IS NULL",
+    )
+    .bind(tenant)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn live_tag_names(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT name FROM tags WHERE tenant_id = $1 AND archived_at IS NULL ORDER BY id",
+    )
+    .bind(tenant)
+    .fetch_all(conn)
+    .await
 }

@@ -3,8 +3,10 @@
 pub mod configuration;
 pub mod contact_groups;
 pub mod credentials;
+pub mod custom_values;
 pub mod demo;
 pub mod people;
 pub mod sign_in;
 pub mod tenants;
+pub mod tickets;
 pub mod validate;

@@ -9,3 +9,4 @@ mod people;
 mod sessions;
 mod support;
 mod tenancy;
+mod tickets;

@@ -19,6 +19,7 @@ pub mod request_types;
 pub mod sessions;
 pub mod sources;
 pub mod tenant_settings;
+pub mod tickets;
 pub mod user_keys;
 
 use utoipa_axum::router::OpenApiRouter;

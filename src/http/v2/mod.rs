@@ -9,7 +9,7 @@ use crate::{
         openapi::{family, open},
         resources::{
             configuration_read_routes, connections, custom_fields, me, people_routes,
-            personal_tokens, request_types, sessions, tenant_settings, user_keys,
+            personal_tokens, request_types, sessions, tenant_settings, tickets, user_keys,
         },
     },
     state::AppState,
@@ -22,7 +22,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         me::portal_routes()
             .merge(sessions::portal_routes())
             .merge(request_types::read_routes())
-            .merge(custom_fields::read_routes()),
+            .merge(custom_fields::read_routes())
+            .merge(tickets::portal_routes()),
     )
     .merge(open("Portal", sessions::portal_open_routes()));
     let tech = family(
@@ -31,7 +32,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         me::tech_routes()
             .merge(sessions::tech_routes())
             .merge(personal_tokens::routes())
-            .merge(configuration_read_routes()),
+            .merge(configuration_read_routes())
+            .merge(tickets::staff_routes()),
     )
     .merge(open("Tech", sessions::tech_open_routes()));
     let user = family(Family::Admin, "User", user_keys::admin_routes()).merge(family(

@@ -10,7 +10,7 @@ use crate::{
         openapi::family,
         resources::{
             api_keys, configuration_routes, contact_groups, group_routes, me, people_routes,
-            personal_tokens, platform, tenant_settings,
+            personal_tokens, platform, tenant_settings, tickets,
         },
     },
     state::AppState,
@@ -19,6 +19,7 @@ use crate::{
 pub fn routes() -> OpenApiRouter<AppState> {
     let admin = people_routes()
         .merge(group_routes())
+        .merge(tickets::staff_routes())
         .merge(configuration_routes())
         .merge(api_keys::routes())
         .merge(tenant_settings::admin_routes());

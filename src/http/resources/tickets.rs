@@ -1,0 +1,316 @@
+//! Tickets: the client portal's (a contact's own, their groups', their company's) and the staff's
+//! (technicians and API keys). Field names follow DeskDirector's Tech connector `Ticket`.
+
+use axum::{Json, extract::State, http::StatusCode};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    auth::extractors::{PortalUser, Staff},
+    domain::{Reference, TextReference},
+    error::ApiResult,
+    http::{
+        extract::{ApiJson, ApiPath, ApiQuery},
+        pagination::{ListQuery, Page},
+    },
+    repo::tickets::ActivityRow,
+    service::tickets::{
+        self, ContactListing, PortalTicketInput, Scope, TicketDetails, TicketInput, TicketPatch,
+        Viewer,
+    },
+    state::AppState,
+};
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketActivityUser {
+    pub id: String,
+    pub name: String,
+    /// `member`, `contact`, `api_key` or `system`.
+    pub user_type: String,
+}
+
+/// One entry of a ticket's history.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketActivityView {
+    pub id: String,
+    /// `created`, `field_changed`, `closed`, `reopened`, `assigned`, `unassigned`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The changed field, by its API name.
+    pub field: Option<String>,
+    pub from: Option<Value>,
+    pub to: Option<Value>,
+    pub created_on: DateTime<Utc>,
+    pub created_by: TicketActivityUser,
+}
+
+impl From<ActivityRow> for TicketActivityView {
+    fn from(a: ActivityRow) -> Self {
+        Self {
+            id: a.id.to_string(),
+            kind: a.kind,
+            field: a.field,
+            from: a.old_value.map(|v| v.0),
+            to: a.new_value.map(|v| v.0),
+            created_on: a.created_at,
+            created_by: TicketActivityUser {
+                id: a.actor_id,
+                name: a.actor_name,
+                user_type: a.actor_kind,
+            },
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketView {
+    pub id: i32,
+    pub summary: String,
+    /// Markdown.
+    pub description: String,
+    pub request_type: Option<Reference>,
+    /// The contact's company.
+    pub account: Reference,
+    pub contact: Reference,
+    pub contact_group: Option<TextReference>,
+    pub categories: Vec<TextReference>,
+    pub source: Option<Reference>,
+    pub queue: Reference,
+    pub status: Reference,
+    pub priority: Reference,
+    pub assigned_agents: Vec<Reference>,
+    pub tags: Vec<String>,
+    /// Custom field values by key.
+    pub custom_fields: Value,
+    pub is_closed: bool,
+    pub is_archived: bool,
+    pub created_on: DateTime<Utc>,
+    pub modified_on: DateTime<Utc>,
+    pub closed_on: Option<DateTime<Utc>>,
+    /// The ticket's history, for staff; absent in the client portal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activities: Option<Vec<TicketActivityView>>,
+}
+
+impl TicketView {
+    fn new(d: TicketDetails, with_history: bool) -> Self {
+        let r = d.row;
+        let reference = |id: Option<i32>, name: Option<String>| {
+            id.zip(name).map(|(id, name)| Reference { id, name })
+        };
+        Self {
+            id: r.id,
+            summary: r.summary,
+            description: r.description,
+            request_type: reference(r.request_type_id, r.request_type_name),
+            account: Reference {
+                id: r.company_id,
+                name: r.company_name,
+            },
+            contact: Reference {
+                id: r.contact_id,
+                name: r.contact_name,
+            },
+            contact_group: r
+                .contact_group_id
+                .zip(r.contact_group_name)
+                .map(|(id, name)| TextReference {
+                    id: id.to_string(),
+                    name,
+                }),
+            categories: d
+                .categories
+                .into_iter()
+                .map(|c| TextReference {
+                    id: c.id.to_string(),
+                    name: c.name,
+                })
+                .collect(),
+            source: reference(r.source_id, r.source_name),
+            queue: Reference {
+                id: r.queue_id,
+                name: r.queue_name,
+            },
+            status: Reference {
+                id: r.status_id,
+                name: r.status_name,
+            },
+            priority: Reference {
+                id: r.priority_id,
+                name: r.priority_name,
+            },
+            assigned_agents: d.assignees,
+            tags: r.tags,
+            custom_fields: r.custom_fields.0,
+            is_closed: r.is_closed,
+            is_archived: r.archived_at.is_some(),
+            created_on: r.created_at,
+            modified_on: r.updated_at,
+            closed_on: r.closed_at,
+            activities: with_history.then(|| d.activities.into_iter().map(Into::into).collect()),
+        }
+    }
+
+    pub fn for_staff(d: TicketDetails) -> Self {
+        Self::new(d, true)
+    }
+
+    pub fn for_contact(d: TicketDetails) -> Self {
+        Self::new(d, false)
+    }
+}
+
+/// Open, closed or any.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OpenState {
+    Open,
+    Closed,
+    Any,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PortalTicketQuery {
+    /// `personal` (default), `group` (groups I manage) or `company` (when I may see my company's tickets).
+    pub scope: Option<Scope>,
+    /// `open` (default), `closed` or `any`.
+    pub status: Option<OpenState>,
+    pub skip: Option<i64>,
+    /// 1 to 100 (default 50).
+    pub take: Option<i64>,
+}
+
+pub fn portal_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_my_tickets, create_my_ticket))
+        .routes(routes!(get_my_ticket))
+}
+
+pub fn staff_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_ticket))
+        .routes(routes!(get_ticket, replace_ticket, update_ticket))
+}
+
+/// List my tickets (or my groups', or my company's), most recently changed first.
+#[utoipa::path(get, path = "/tickets", params(PortalTicketQuery), responses((status = 200, body = Page<TicketView>)))]
+pub async fn list_my_tickets(
+    State(state): State<AppState>,
+    user: PortalUser,
+    ApiQuery(query): ApiQuery<PortalTicketQuery>,
+) -> ApiResult<Json<Page<TicketView>>> {
+    let list = ListQuery {
+        skip: query.skip,
+        take: query.take,
+        search: None,
+        include_archived: None,
+    };
+    let (skip, take) = list.window()?;
+    let closed = match query.status.unwrap_or(OpenState::Open) {
+        OpenState::Open => Some(false),
+        OpenState::Closed => Some(true),
+        OpenState::Any => None,
+    };
+    let listing = ContactListing {
+        scope: query.scope.unwrap_or(Scope::Personal),
+        closed,
+        skip,
+        take,
+    };
+    let (found, total) = tickets::list_for_contact(
+        &state,
+        &user.tenant,
+        user.contact_id,
+        user.company_id,
+        &listing,
+    )
+    .await?;
+    Ok(Json(Page::new(
+        found.into_iter().map(TicketView::for_contact).collect(),
+        total,
+        skip,
+    )))
+}
+
+/// Raise a ticket from a request type: its queue, priority and the queue's default status apply.
+#[utoipa::path(post, path = "/tickets", request_body = PortalTicketInput, responses((status = 201, body = TicketView)))]
+pub async fn create_my_ticket(
+    State(state): State<AppState>,
+    user: PortalUser,
+    ApiJson(input): ApiJson<PortalTicketInput>,
+) -> ApiResult<(StatusCode, Json<TicketView>)> {
+    let ticket = tickets::create_for_contact(&state, &user.tenant, user.contact_id, input).await?;
+    Ok((StatusCode::CREATED, Json(TicketView::for_contact(ticket))))
+}
+
+/// Get one of the tickets I may see.
+#[utoipa::path(get, path = "/tickets/{ticketId}", params(("ticketId" = i32, Path)), responses((status = 200, body = TicketView)))]
+pub async fn get_my_ticket(
+    State(state): State<AppState>,
+    user: PortalUser,
+    ApiPath(id): ApiPath<i32>,
+) -> ApiResult<Json<TicketView>> {
+    let viewer = Viewer::Contact {
+        id: user.contact_id,
+        company_id: user.company_id,
+    };
+    Ok(Json(TicketView::for_contact(
+        tickets::get(&state, &user.tenant, viewer, id).await?,
+    )))
+}
+
+/// Create a ticket for a contact. Absent queue and priority come from the request type.
+#[utoipa::path(post, path = "/tickets", request_body = TicketInput, responses((status = 201, body = TicketView)))]
+pub async fn create_ticket(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiJson(input): ApiJson<TicketInput>,
+) -> ApiResult<(StatusCode, Json<TicketView>)> {
+    let ticket = tickets::create(&state, &staff.tenant, &staff.principal, input).await?;
+    Ok((StatusCode::CREATED, Json(TicketView::for_staff(ticket))))
+}
+
+/// Get a ticket with its history.
+#[utoipa::path(get, path = "/tickets/{ticketId}", params(("ticketId" = i32, Path)), responses((status = 200, body = TicketView)))]
+pub async fn get_ticket(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<i32>,
+) -> ApiResult<Json<TicketView>> {
+    Ok(Json(TicketView::for_staff(
+        tickets::get(&state, &staff.tenant, Viewer::Staff, id).await?,
+    )))
+}
+
+/// Replace a ticket: absent optional fields are cleared (the status resets to the queue's default).
+#[utoipa::path(put, path = "/tickets/{ticketId}", params(("ticketId" = i32, Path)), request_body = TicketInput, responses((status = 200, body = TicketView)))]
+pub async fn replace_ticket(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<i32>,
+    ApiJson(input): ApiJson<TicketInput>,
+) -> ApiResult<Json<TicketView>> {
+    Ok(Json(TicketView::for_staff(
+        tickets::replace(&state, &staff.tenant, &staff.principal, id, input).await?,
+    )))
+}
+
+/// Update a ticket with a JSON merge patch; every change is recorded in its history.
+#[utoipa::path(patch, path = "/tickets/{ticketId}", params(("ticketId" = i32, Path)), request_body = TicketPatch, responses((status = 200, body = TicketView)))]
+pub async fn update_ticket(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<i32>,
+    ApiJson(patch): ApiJson<TicketPatch>,
+) -> ApiResult<Json<TicketView>> {
+    Ok(Json(TicketView::for_staff(
+        tickets::patch(&state, &staff.tenant, &staff.principal, id, patch).await?,
+    )))
+}

@@ -1,0 +1,371 @@
+//! Tickets, their assignees and their activities.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::{PgConnection, types::Json};
+
+use super::ids;
+use crate::domain::TenantId;
+
+/// A ticket with the names of everything it references, as every surface shows it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TicketRow {
+    pub id: i32,
+    pub summary: String,
+    pub description: String,
+    pub request_type_id: Option<i32>,
+    pub request_type_name: Option<String>,
+    pub queue_id: i32,
+    pub queue_name: String,
+    pub status_id: i32,
+    pub status_name: String,
+    pub priority_id: i32,
+    pub priority_name: String,
+    pub source_id: Option<i32>,
+    pub source_name: Option<String>,
+    pub category_ids: Vec<i32>,
+    pub tags: Vec<String>,
+    pub custom_fields: Json<Value>,
+    pub contact_id: i32,
+    pub contact_name: String,
+    pub company_id: i32,
+    pub company_name: String,
+    pub contact_group_id: Option<i32>,
+    pub contact_group_name: Option<String>,
+    pub is_closed: bool,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+const SELECT: &str = "SELECT t.id, t.summary, t.description,
+        t.request_type_id, r.name AS request_type_name, t.queue_id, q.name AS queue_name,
+        t.status_id, s.name AS status_name, t.priority_id, p.name AS priority_name,
+        t.source_id, so.name AS source_name, t.category_ids, t.tags, t.custom_fields,
+        t.contact_id, trim(c.first_name || ' ' || c.last_name) AS contact_name,
+        t.company_id, co.name AS company_name, t.contact_group_id, g.name AS contact_group_name,
+        t.is_closed, t.version, t.created_at, t.updated_at, t.closed_at, t.archived_at
+    FROM tickets t
+    JOIN queues q ON q.tenant_id = t.tenant_id AND q.id = t.queue_id
+    JOIN statuses s ON s.tenant_id = t.tenant_id AND s.id = t.status_id
+    JOIN priorities p ON p.tenant_id = t.tenant_id AND p.id = t.priority_id
+    JOIN contacts c ON c.tenant_id = t.tenant_id AND c.id = t.contact_id
+    JOIN companies co ON co.tenant_id = t.tenant_id AND co.id = t.company_id
+    LEFT JOIN request_types r ON r.tenant_id = t.tenant_id AND r.id = t.request_type_id
+    LEFT JOIN sources so ON so.tenant_id = t.tenant_id AND so.id = t.source_id
+    LEFT JOIN contact_groups g ON g.tenant_id = t.tenant_id AND g.id = t.contact_group_id";
+
+/// Everything a ticket's owner sets; `is_closed` follows the status.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TicketFields {
+    pub summary: String,
+    pub description: String,
+    pub request_type_id: Option<i32>,
+    pub queue_id: i32,
+    pub status_id: i32,
+    pub priority_id: i32,
+    pub source_id: Option<i32>,
+    pub category_ids: Vec<i32>,
+    pub tags: Vec<String>,
+    pub custom_fields: Value,
+    pub contact_id: i32,
+    pub company_id: i32,
+    pub contact_group_id: Option<i32>,
+    pub is_closed: bool,
+}
+
+impl TicketFields {
+    pub fn of(row: &TicketRow) -> Self {
+        Self {
+            summary: row.summary.clone(),
+            description: row.description.clone(),
+            request_type_id: row.request_type_id,
+            queue_id: row.queue_id,
+            status_id: row.status_id,
+            priority_id: row.priority_id,
+            source_id: row.source_id,
+            category_ids: row.category_ids.clone(),
+            tags: row.tags.clone(),
+            custom_fields: row.custom_fields.0.clone(),
+            contact_id: row.contact_id,
+            company_id: row.company_id,
+            contact_group_id: row.contact_group_id,
+            is_closed: row.is_closed,
+        }
+    }
+}
+
+pub async fn insert(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    f: &TicketFields,
+) -> Result<i32, sqlx::Error> {
+    let id = ids::next_id(conn, tenant, "ticket").await?;
+    sqlx::query(
+        "INSERT INTO tickets (tenant_id, id, summary, description, request_type_id, queue_id, status_id, priority_id,
+             source_id, category_ids, tags, custom_fields, contact_id, company_id, contact_group_id, is_closed, closed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, CASE WHEN $16 THEN now() END)",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(&f.summary)
+    .bind(&f.description)
+    .bind(f.request_type_id)
+    .bind(f.queue_id)
+    .bind(f.status_id)
+    .bind(f.priority_id)
+    .bind(f.source_id)
+    .bind(&f.category_ids)
+    .bind(&f.tags)
+    .bind(Json(&f.custom_fields))
+    .bind(f.contact_id)
+    .bind(f.company_id)
+    .bind(f.contact_group_id)
+    .bind(f.is_closed)
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Writes the fields and bumps the version; `closed_at` is set when the ticket closes, cleared when it reopens.
+pub async fn update(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: i32,
+    f: &TicketFields,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE tickets SET summary = $3, description = $4, request_type_id = $5, queue_id = $6, status_id = $7,
+             priority_id = $8, source_id = $9, category_ids = $10, tags = $11, custom_fields = $12, contact_id = $13,
+             company_id = $14, contact_group_id = $15,
+             closed_at = CASE WHEN $16 AND NOT is_closed THEN now() WHEN $16 THEN closed_at END,
+             is_closed = $16, version = version + 1, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(&f.summary)
+    .bind(&f.description)
+    .bind(f.request_type_id)
+    .bind(f.queue_id)
+    .bind(f.status_id)
+    .bind(f.priority_id)
+    .bind(f.source_id)
+    .bind(&f.category_ids)
+    .bind(&f.tags)
+    .bind(Json(&f.custom_fields))
+    .bind(f.contact_id)
+    .bind(f.company_id)
+    .bind(f.contact_group_id)
+    .bind(f.is_closed)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn get(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: i32,
+) -> Result<Option<TicketRow>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE t.tenant_id = $1 AND t.id = $2"
+    )))
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Whose tickets a contact lists.
+pub enum ContactScope<'a> {
+    Personal(i32),
+    Groups(&'a [i32]),
+    Company(i32),
+}
+
+/// A contact's tickets, newest change first: open, closed or both.
+pub async fn list_for_contact(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    scope: ContactScope<'_>,
+    closed: Option<bool>,
+    skip: i64,
+    take: i64,
+) -> Result<(Vec<TicketRow>, i64), sqlx::Error> {
+    let (column, ids): (&str, Vec<i32>) = match scope {
+        ContactScope::Personal(contact) => ("t.contact_id", vec![contact]),
+        ContactScope::Groups(groups) => ("t.contact_group_id", groups.to_vec()),
+        ContactScope::Company(company) => ("t.company_id", vec![company]),
+    };
+    let filter = format!(
+        "t.tenant_id = $1 AND {column} = ANY($2) AND t.archived_at IS NULL AND ($3::boolean IS NULL OR t.is_closed = $3)"
+    );
+    let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE {filter} ORDER BY t.updated_at DESC, t.id DESC OFFSET $4 LIMIT $5"
+    )))
+    .bind(tenant)
+    .bind(&ids)
+    .bind(closed)
+    .bind(skip)
+    .bind(take)
+    .fetch_all(&mut *conn)
+    .await?;
+    let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT count(*) FROM tickets t WHERE {filter}"
+    )))
+    .bind(tenant)
+    .bind(&ids)
+    .bind(closed)
+    .fetch_one(conn)
+    .await?;
+    Ok((rows, total))
+}
+
+/// (ticket id, member id, member name) for the given tickets.
+pub async fn assignees(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    tickets: &[i32],
+) -> Result<Vec<(i32, i32, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.ticket_id, a.member_id, trim(m.first_name || ' ' || m.last_name)
+         FROM ticket_assignees a JOIN members m ON m.tenant_id = a.tenant_id AND m.id = a.member_id
+         WHERE a.tenant_id = $1 AND a.ticket_id = ANY($2) ORDER BY a.ticket_id, a.assigned_at, a.member_id",
+    )
+    .bind(tenant)
+    .bind(tickets)
+    .fetch_all(conn)
+    .await
+}
+
+/// Makes the ticket's assignees exactly `members`, keeping the assignment time of those who stay.
+pub async fn set_assignees(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ticket: i32,
+    members: &[i32],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM ticket_assignees WHERE tenant_id = $1 AND ticket_id = $2 AND NOT (member_id = ANY($3))")
+        .bind(tenant)
+        .bind(ticket)
+        .bind(members)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO ticket_assignees (tenant_id, ticket_id, member_id) SELECT $1, $2, unnest($3::int[])
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant)
+    .bind(ticket)
+    .bind(members)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// (id, name) of the tenant's categories among `ids`.
+pub async fn category_names(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ids: &[i32],
+) -> Result<Vec<(i32, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, name FROM categories WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
+    )
+    .bind(tenant)
+    .bind(ids)
+    .fetch_all(conn)
+    .await
+}
+
+pub struct NewActivity<'a> {
+    pub kind: &'a str,
+    pub field: Option<&'a str>,
+    pub old_value: Option<Value>,
+    pub new_value: Option<Value>,
+    pub actor_kind: &'a str,
+    pub actor_id: &'a str,
+    pub actor_name: &'a str,
+}
+
+pub async fn insert_activity(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ticket: i32,
+    a: &NewActivity<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO ticket_activities (tenant_id, ticket_id, kind, field, old_value, new_value, actor_kind, actor_id, actor_name)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(tenant)
+    .bind(ticket)
+    .bind(a.kind)
+    .bind(a.field)
+    .bind(a.old_value.as_ref().map(Json))
+    .bind(a.new_value.as_ref().map(Json))
+    .bind(a.actor_kind)
+    .bind(a.actor_id)
+    .bind(a.actor_name)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ActivityRow {
+    pub id: i64,
+    pub kind: String,
+    pub field: Option<String>,
+    pub old_value: Option<Json<Value>>,
+    pub new_value: Option<Json<Value>>,
+    pub actor_kind: String,
+    pub actor_id: String,
+    pub actor_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn activities(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ticket: i32,
+) -> Result<Vec<ActivityRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, kind, field, old_value, new_value, actor_kind, actor_id, actor_name, created_at
+         FROM ticket_activities WHERE tenant_id = $1 AND ticket_id = $2 ORDER BY id",
+    )
+    .bind(tenant)
+    .bind(ticket)
+    .fetch_all(conn)
+    .await
+}
+
+/// What a contact may see beyond their own tickets: whether all of their company's, and the
+/// groups they manage.
+pub async fn contact_reach(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    contact: i32,
+) -> Result<(bool, Vec<i32>), sqlx::Error> {
+    let company_wide: bool = sqlx::query_scalar(
+        "SELECT sees_company_tickets FROM contacts WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant)
+    .bind(contact)
+    .fetch_optional(&mut *conn)
+    .await?
+    .unwrap_or(false);
+    let managed = sqlx::query_scalar(
+        "SELECT m.group_id FROM contact_group_members m
+         JOIN contact_groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id AND g.archived_at IS NULL
+         WHERE m.tenant_id = $1 AND m.contact_id = $2 AND m.role = 'manager' ORDER BY m.group_id",
+    )
+    .bind(tenant)
+    .bind(contact)
+    .fetch_all(conn)
+    .await?;
+    Ok((company_wide, managed))
+}

@@ -1,0 +1,881 @@
+//! Tickets: creating them (a contact from a request type, staff on a contact's behalf), who may see
+//! them, replacing and merge-patching them, and recording every change as an activity.
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use sqlx::PgConnection;
+use utoipa::ToSchema;
+
+use super::{custom_values, validate};
+use crate::{
+    auth::{Actor as PrincipalActor, Principal},
+    domain::{Reference, Tenant, TenantId, patch::Patch},
+    error::{ApiError, ApiResult},
+    repo::{
+        contact_groups, contacts, credentials, members,
+        service_config::{self as config, Table},
+        tickets::{self as repo, ActivityRow, ContactScope, NewActivity, TicketFields, TicketRow},
+    },
+    state::AppState,
+};
+
+pub const MAX_SUMMARY: usize = 250;
+pub const MAX_DESCRIPTION: usize = 100_000;
+pub const MAX_ASSIGNEES: usize = 20;
+
+/// A ticket raised by a contact in the client portal.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PortalTicketInput {
+    /// What is being asked for; it decides the queue and priority.
+    pub request_type_id: i32,
+    pub summary: String,
+    /// Markdown.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Values of custom fields, by key.
+    #[serde(default)]
+    pub custom_fields: Map<String, Value>,
+    /// One of the contact's own groups, to share the ticket with it.
+    #[serde(default)]
+    pub contact_group_id: Option<i32>,
+}
+
+/// A ticket as staff create (`POST`) or replace (`PUT`) it. Absent optional fields take the request
+/// type's defaults on create and are cleared on replace; `statusId` defaults to the queue's default.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketInput {
+    pub summary: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The contact the ticket is for; their company comes with them.
+    pub contact_id: i32,
+    #[serde(default)]
+    pub request_type_id: Option<i32>,
+    /// Required unless the request type gives one.
+    #[serde(default)]
+    pub queue_id: Option<i32>,
+    #[serde(default)]
+    pub status_id: Option<i32>,
+    #[serde(default)]
+    pub priority_id: Option<i32>,
+    #[serde(default)]
+    pub source_id: Option<i32>,
+    #[serde(default)]
+    pub category_ids: Vec<i32>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub custom_fields: Map<String, Value>,
+    #[serde(default)]
+    pub contact_group_id: Option<i32>,
+    #[serde(default)]
+    pub assigned_member_ids: Vec<i32>,
+}
+
+/// JSON merge patch of a ticket: absent = unchanged, `null` = cleared. `customFields` merges by key.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketPatch {
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub summary: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub description: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<i32>)]
+    pub contact_id: Patch<i32>,
+    #[serde(default)]
+    #[schema(value_type = Option<i32>)]
+    pub request_type_id: Patch<i32>,
+    /// Moving to another queue without a `statusId` puts the ticket in that queue's default status.
+    #[serde(default)]
+    #[schema(value_type = Option<i32>)]
+    pub queue_id: Patch<i32>,
+    #[serde(default)]
+    #[schema(value_type = Option<i32>)]
+    pub status_id: Patch<i32>,
+    #[serde(default)]
+    #[schema(value_type = Option<i32>)]
+    pub priority_id: Patch<i32>,
+    #[serde(default)]
+    #[schema(value_type = Option<i32>)]
+    pub source_id: Patch<i32>,
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<i32>>)]
+    pub category_ids: Patch<Vec<i32>>,
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub tags: Patch<Vec<String>>,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub custom_fields: Patch<Map<String, Value>>,
+    #[serde(default)]
+    #[schema(value_type = Option<i32>)]
+    pub contact_group_id: Patch<i32>,
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<i32>>)]
+    pub assigned_member_ids: Patch<Vec<i32>>,
+}
+
+/// A ticket with its assignees, categories and (for staff) history.
+pub struct TicketDetails {
+    pub row: TicketRow,
+    pub assignees: Vec<Reference>,
+    pub categories: Vec<Reference>,
+    pub activities: Vec<ActivityRow>,
+}
+
+/// Who asks to see tickets.
+#[derive(Clone, Copy)]
+pub enum Viewer {
+    /// Members and API keys see every ticket of the tenant.
+    Staff,
+    Contact {
+        id: i32,
+        company_id: i32,
+    },
+}
+
+/// Which of a contact's tickets to list.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Tickets they raised.
+    Personal,
+    /// Tickets of the groups they manage.
+    Group,
+    /// Every ticket of their company (contacts allowed to see them).
+    Company,
+}
+
+/// Who did something, as a ticket's history names them.
+pub struct Actor {
+    pub kind: &'static str,
+    pub id: String,
+    pub name: String,
+}
+
+impl Actor {
+    pub async fn of(state: &AppState, tenant: &Tenant, principal: &Principal) -> ApiResult<Self> {
+        Ok(match &principal.actor {
+            PrincipalActor::Member { id, .. } => {
+                let m = super::people::signed_in_member(state, tenant, *id).await?;
+                Actor {
+                    kind: "member",
+                    id: id.to_string(),
+                    name: format!("{} {}", m.first_name, m.last_name)
+                        .trim()
+                        .to_string(),
+                }
+            }
+            PrincipalActor::Contact { id, .. } => {
+                let c = super::people::signed_in_contact(state, tenant, *id).await?;
+                Actor {
+                    kind: "contact",
+                    id: id.to_string(),
+                    name: format!("{} {}", c.first_name, c.last_name)
+                        .trim()
+                        .to_string(),
+                }
+            }
+            PrincipalActor::ApiKey { id, .. } => {
+                let key = credentials::get_api_key(&state.pool, tenant.id, id).await?;
+                Actor {
+                    kind: "api_key",
+                    id: id.clone(),
+                    name: key
+                        .map_or_else(|| "API key".to_string(), |k| format!("API key {}", k.name)),
+                }
+            }
+        })
+    }
+}
+
+// ---- creating ----
+
+pub async fn create_for_contact(
+    state: &AppState,
+    tenant: &Tenant,
+    contact_id: i32,
+    input: PortalTicketInput,
+) -> ApiResult<TicketDetails> {
+    let mut tx = state.pool.begin().await?;
+    let request_type = config::get_request_type(&mut tx, tenant.id, input.request_type_id)
+        .await?
+        .filter(|r| r.archived_at.is_none())
+        .ok_or_else(|| ApiError::validation("requestTypeId", "no such request type"))?;
+    let portal_source = config::list_named(&state.pool, Table::Sources, tenant.id, false)
+        .await?
+        .into_iter()
+        .find(|s| s.name.eq_ignore_ascii_case("Portal"))
+        .map(|s| s.id);
+    let draft = Draft {
+        summary: input.summary,
+        description: input.description.unwrap_or_default(),
+        request_type_id: Some(request_type.id),
+        queue_id: Some(request_type.default_queue_id),
+        status_id: None,
+        priority_id: Some(request_type.default_priority_id),
+        source_id: portal_source,
+        category_ids: vec![],
+        tags: vec![],
+        custom_fields: input.custom_fields,
+        contact_id,
+        contact_group_id: input.contact_group_id,
+    };
+    let fields = settle(&mut tx, tenant.id, draft).await?;
+    let actor = contact_actor(state, tenant, contact_id).await?;
+    let id = insert(&mut tx, tenant.id, &fields, &[], &actor).await?;
+    let details = load(&mut tx, tenant.id, id).await?;
+    tx.commit().await?;
+    Ok(details)
+}
+
+pub async fn create(
+    state: &AppState,
+    tenant: &Tenant,
+    principal: &Principal,
+    input: TicketInput,
+) -> ApiResult<TicketDetails> {
+    let actor = Actor::of(state, tenant, principal).await?;
+    let mut tx = state.pool.begin().await?;
+    let (assignees, draft) = draft_from_input(&mut tx, tenant.id, input, true).await?;
+    let fields = settle(&mut tx, tenant.id, draft).await?;
+    let assignees = check_members(&mut tx, tenant.id, assignees).await?;
+    let id = insert(&mut tx, tenant.id, &fields, &assignees, &actor).await?;
+    let details = load(&mut tx, tenant.id, id).await?;
+    tx.commit().await?;
+    Ok(details)
+}
+
+async fn insert(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    fields: &TicketFields,
+    assignees: &[i32],
+    actor: &Actor,
+) -> ApiResult<i32> {
+    let id = repo::insert(conn, tenant, fields).await?;
+    repo::set_assignees(conn, tenant, id, assignees).await?;
+    record(conn, tenant, id, actor, "created", None, None, None).await?;
+    Ok(id)
+}
+
+// ---- reading ----
+
+pub async fn get(
+    state: &AppState,
+    tenant: &Tenant,
+    viewer: Viewer,
+    id: i32,
+) -> ApiResult<TicketDetails> {
+    let mut conn = state.pool.acquire().await?;
+    let details = load(&mut conn, tenant.id, id).await?;
+    if let Viewer::Contact {
+        id: contact,
+        company_id,
+    } = viewer
+    {
+        let (company_wide, managed) = repo::contact_reach(&mut conn, tenant.id, contact).await?;
+        let row = &details.row;
+        let visible = row.archived_at.is_none()
+            && (row.contact_id == contact
+                || (company_wide && row.company_id == company_id)
+                || row.contact_group_id.is_some_and(|g| managed.contains(&g)));
+        if !visible {
+            return Err(ApiError::not_found("ticket"));
+        }
+    }
+    Ok(details)
+}
+
+/// Which of a contact's tickets, and which page of them.
+pub struct ContactListing {
+    pub scope: Scope,
+    /// Open only (`Some(false)`), closed only (`Some(true)`), or both.
+    pub closed: Option<bool>,
+    pub skip: i64,
+    pub take: i64,
+}
+
+pub async fn list_for_contact(
+    state: &AppState,
+    tenant: &Tenant,
+    contact: i32,
+    company: i32,
+    listing: &ContactListing,
+) -> ApiResult<(Vec<TicketDetails>, i64)> {
+    let mut conn = state.pool.acquire().await?;
+    let (company_wide, managed) = repo::contact_reach(&mut conn, tenant.id, contact).await?;
+    let scope = match listing.scope {
+        Scope::Personal => ContactScope::Personal(contact),
+        Scope::Group if managed.is_empty() => {
+            return Err(ApiError::forbidden("you manage no contact group"));
+        }
+        Scope::Group => ContactScope::Groups(&managed),
+        Scope::Company if !company_wide => {
+            return Err(ApiError::forbidden(
+                "you may not see all of your company's tickets",
+            ));
+        }
+        Scope::Company => ContactScope::Company(company),
+    };
+    let (rows, total) = repo::list_for_contact(
+        &mut conn,
+        tenant.id,
+        scope,
+        listing.closed,
+        listing.skip,
+        listing.take,
+    )
+    .await?;
+    let details = with_references(&mut conn, tenant.id, rows).await?;
+    Ok((details, total))
+}
+
+/// The ticket with its assignees, categories and activities; not found when it does not exist.
+async fn load(conn: &mut PgConnection, tenant: TenantId, id: i32) -> ApiResult<TicketDetails> {
+    let row = repo::get(conn, tenant, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("ticket"))?;
+    let mut details = with_references(conn, tenant, vec![row]).await?;
+    let mut one = details.pop().expect("one row in, one out");
+    one.activities = repo::activities(conn, tenant, id).await?;
+    Ok(one)
+}
+
+async fn with_references(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    rows: Vec<TicketRow>,
+) -> ApiResult<Vec<TicketDetails>> {
+    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let assignees = repo::assignees(conn, tenant, &ids).await?;
+    let category_ids: Vec<i32> = rows
+        .iter()
+        .flat_map(|r| r.category_ids.iter().copied())
+        .collect();
+    let categories = repo::category_names(conn, tenant, &category_ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| TicketDetails {
+            assignees: assignees
+                .iter()
+                .filter(|(t, _, _)| *t == row.id)
+                .map(|(_, id, name)| Reference {
+                    id: *id,
+                    name: name.clone(),
+                })
+                .collect(),
+            categories: categories
+                .iter()
+                .filter(|(id, _)| row.category_ids.contains(id))
+                .map(|(id, name)| Reference {
+                    id: *id,
+                    name: name.clone(),
+                })
+                .collect(),
+            activities: vec![],
+            row,
+        })
+        .collect())
+}
+
+// ---- changing ----
+
+pub async fn replace(
+    state: &AppState,
+    tenant: &Tenant,
+    principal: &Principal,
+    id: i32,
+    input: TicketInput,
+) -> ApiResult<TicketDetails> {
+    let actor = Actor::of(state, tenant, principal).await?;
+    let mut tx = state.pool.begin().await?;
+    let before = live_ticket(&mut tx, tenant.id, id).await?;
+    let (assignees, draft) = draft_from_input(&mut tx, tenant.id, input, false).await?;
+    let fields = settle(&mut tx, tenant.id, draft).await?;
+    let assignees = check_members(&mut tx, tenant.id, assignees).await?;
+    apply(&mut tx, tenant.id, &before, fields, Some(assignees), &actor).await?;
+    let details = load(&mut tx, tenant.id, id).await?;
+    tx.commit().await?;
+    Ok(details)
+}
+
+pub async fn patch(
+    state: &AppState,
+    tenant: &Tenant,
+    principal: &Principal,
+    id: i32,
+    patch: TicketPatch,
+) -> ApiResult<TicketDetails> {
+    let actor = Actor::of(state, tenant, principal).await?;
+    let mut tx = state.pool.begin().await?;
+    let before = live_ticket(&mut tx, tenant.id, id).await?;
+    let current = TicketFields::of(&before.row);
+    let queue_id = validate::not_cleared(patch.queue_id, current.queue_id, "queueId")?;
+    // A new queue without a status starts at that queue's default status.
+    let status_id = match patch.status_id {
+        Patch::Value(s) => Some(s),
+        Patch::Null => {
+            return Err(ApiError::validation(
+                "statusId",
+                "statusId cannot be cleared",
+            ));
+        }
+        Patch::Absent if queue_id != current.queue_id => None,
+        Patch::Absent => Some(current.status_id),
+    };
+    let mut custom_fields = current
+        .custom_fields
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    match patch.custom_fields {
+        Patch::Value(changes) => {
+            for (key, value) in changes {
+                custom_fields.insert(key, value);
+            }
+        }
+        Patch::Null => custom_fields.clear(),
+        Patch::Absent => {}
+    }
+    let draft = Draft {
+        summary: validate::not_cleared(patch.summary, current.summary, "summary")?,
+        description: patch
+            .description
+            .apply(Some(current.description))
+            .unwrap_or_default(),
+        request_type_id: patch.request_type_id.apply(current.request_type_id),
+        queue_id: Some(queue_id),
+        status_id,
+        priority_id: Some(validate::not_cleared(
+            patch.priority_id,
+            current.priority_id,
+            "priorityId",
+        )?),
+        source_id: patch.source_id.apply(current.source_id),
+        category_ids: patch
+            .category_ids
+            .apply(Some(current.category_ids))
+            .unwrap_or_default(),
+        tags: patch.tags.apply(Some(current.tags)).unwrap_or_default(),
+        custom_fields,
+        contact_id: validate::not_cleared(patch.contact_id, current.contact_id, "contactId")?,
+        contact_group_id: patch.contact_group_id.apply(current.contact_group_id),
+    };
+    let fields = settle(&mut tx, tenant.id, draft).await?;
+    let assignees = match patch.assigned_member_ids {
+        Patch::Absent => None,
+        p => Some(check_members(&mut tx, tenant.id, p.apply(None).unwrap_or_default()).await?),
+    };
+    apply(&mut tx, tenant.id, &before, fields, assignees, &actor).await?;
+    let details = load(&mut tx, tenant.id, id).await?;
+    tx.commit().await?;
+    Ok(details)
+}
+
+async fn live_ticket(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: i32,
+) -> ApiResult<TicketDetails> {
+    let details = load(conn, tenant, id).await?;
+    if details.row.archived_at.is_some() {
+        return Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "Archived",
+            "this ticket is archived; restore it before changing it",
+        ));
+    }
+    Ok(details)
+}
+
+/// Writes the new fields and assignees, and records what changed, from what, to what.
+async fn apply(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    before: &TicketDetails,
+    fields: TicketFields,
+    assignees: Option<Vec<i32>>,
+    actor: &Actor,
+) -> ApiResult<()> {
+    let id = before.row.id;
+    let old_fields = TicketFields::of(&before.row);
+    let old_assignees: Vec<i32> = before.assignees.iter().map(|a| a.id).collect();
+    if fields == old_fields
+        && assignees
+            .as_ref()
+            .is_none_or(|a| same_set(a, &old_assignees))
+    {
+        return Ok(());
+    }
+    repo::update(conn, tenant, id, &fields).await?;
+    if let Some(assignees) = &assignees {
+        repo::set_assignees(conn, tenant, id, assignees).await?;
+    }
+    let after = load(conn, tenant, id).await?;
+    for (field, old, new) in changes(before, &after) {
+        record(
+            conn,
+            tenant,
+            id,
+            actor,
+            "field_changed",
+            Some(field),
+            Some(old),
+            Some(new),
+        )
+        .await?;
+    }
+    if before.row.is_closed != after.row.is_closed {
+        let kind = if after.row.is_closed {
+            "closed"
+        } else {
+            "reopened"
+        };
+        record(conn, tenant, id, actor, kind, None, None, None).await?;
+    }
+    for added in after
+        .assignees
+        .iter()
+        .filter(|a| !old_assignees.contains(&a.id))
+    {
+        record(
+            conn,
+            tenant,
+            id,
+            actor,
+            "assigned",
+            Some("assignedAgents"),
+            None,
+            Some(json!(added)),
+        )
+        .await?;
+    }
+    for removed in before
+        .assignees
+        .iter()
+        .filter(|a| !after.assignees.iter().any(|b| b.id == a.id))
+    {
+        record(
+            conn,
+            tenant,
+            id,
+            actor,
+            "unassigned",
+            Some("assignedAgents"),
+            Some(json!(removed)),
+            None,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The fields that differ between two states of a ticket, as API names and shown values.
+fn changes(before: &TicketDetails, after: &TicketDetails) -> Vec<(&'static str, Value, Value)> {
+    let (b, a) = (&before.row, &after.row);
+    let reference = |id: Option<i32>, name: &Option<String>| match (id, name) {
+        (Some(id), Some(name)) => json!({"id": id, "name": name}),
+        _ => Value::Null,
+    };
+    let candidates = [
+        ("summary", json!(b.summary), json!(a.summary)),
+        ("description", json!(b.description), json!(a.description)),
+        (
+            "requestType",
+            reference(b.request_type_id, &b.request_type_name),
+            reference(a.request_type_id, &a.request_type_name),
+        ),
+        (
+            "queue",
+            json!({"id": b.queue_id, "name": b.queue_name}),
+            json!({"id": a.queue_id, "name": a.queue_name}),
+        ),
+        (
+            "status",
+            json!({"id": b.status_id, "name": b.status_name}),
+            json!({"id": a.status_id, "name": a.status_name}),
+        ),
+        (
+            "priority",
+            json!({"id": b.priority_id, "name": b.priority_name}),
+            json!({"id": a.priority_id, "name": a.priority_name}),
+        ),
+        (
+            "source",
+            reference(b.source_id, &b.source_name),
+            reference(a.source_id, &a.source_name),
+        ),
+        (
+            "categories",
+            json!(before.categories),
+            json!(after.categories),
+        ),
+        ("tags", json!(b.tags), json!(a.tags)),
+        (
+            "customFields",
+            b.custom_fields.0.clone(),
+            a.custom_fields.0.clone(),
+        ),
+        (
+            "contact",
+            json!({"id": b.contact_id, "name": b.contact_name}),
+            json!({"id": a.contact_id, "name": a.contact_name}),
+        ),
+        (
+            "contactGroup",
+            reference(b.contact_group_id, &b.contact_group_name),
+            reference(a.contact_group_id, &a.contact_group_name),
+        ),
+    ];
+    candidates
+        .into_iter()
+        .filter(|(_, old, new)| old != new)
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ticket: i32,
+    actor: &Actor,
+    kind: &str,
+    field: Option<&str>,
+    old_value: Option<Value>,
+    new_value: Option<Value>,
+) -> ApiResult<()> {
+    let activity = NewActivity {
+        kind,
+        field,
+        old_value,
+        new_value,
+        actor_kind: actor.kind,
+        actor_id: &actor.id,
+        actor_name: &actor.name,
+    };
+    Ok(repo::insert_activity(conn, tenant, ticket, &activity).await?)
+}
+
+// ---- validation ----
+
+/// A ticket's fields before they are checked: references may be missing or wrong.
+struct Draft {
+    summary: String,
+    description: String,
+    request_type_id: Option<i32>,
+    queue_id: Option<i32>,
+    status_id: Option<i32>,
+    priority_id: Option<i32>,
+    source_id: Option<i32>,
+    category_ids: Vec<i32>,
+    tags: Vec<String>,
+    custom_fields: Map<String, Value>,
+    contact_id: i32,
+    contact_group_id: Option<i32>,
+}
+
+/// A staff input as a draft; on create, absent queue and priority come from the request type.
+async fn draft_from_input(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    input: TicketInput,
+    creating: bool,
+) -> ApiResult<(Vec<i32>, Draft)> {
+    let mut queue_id = input.queue_id;
+    let mut priority_id = input.priority_id;
+    if creating && let Some(request_type) = input.request_type_id {
+        let r = config::get_request_type(conn, tenant, request_type)
+            .await?
+            .filter(|r| r.archived_at.is_none())
+            .ok_or_else(|| ApiError::validation("requestTypeId", "no such request type"))?;
+        queue_id = queue_id.or(Some(r.default_queue_id));
+        priority_id = priority_id.or(Some(r.default_priority_id));
+    }
+    let draft = Draft {
+        summary: input.summary,
+        description: input.description.unwrap_or_default(),
+        request_type_id: input.request_type_id,
+        queue_id,
+        status_id: input.status_id,
+        priority_id,
+        source_id: input.source_id,
+        category_ids: input.category_ids,
+        tags: input.tags,
+        custom_fields: input.custom_fields,
+        contact_id: input.contact_id,
+        contact_group_id: input.contact_group_id,
+    };
+    Ok((input.assigned_member_ids, draft))
+}
+
+/// Checks every field and reference of a draft (all live, all of this tenant), fills the defaults,
+/// and answers the fields to store. The first problem found is a 422 naming its field.
+async fn settle(conn: &mut PgConnection, tenant: TenantId, d: Draft) -> ApiResult<TicketFields> {
+    let summary = validate::required_text("summary", &d.summary, MAX_SUMMARY)?;
+    if d.description.chars().count() > MAX_DESCRIPTION {
+        return Err(ApiError::validation(
+            "description",
+            format!("description must be at most {MAX_DESCRIPTION} characters"),
+        ));
+    }
+    if let Some(id) = d.request_type_id
+        && !config::is_live(conn, Table::RequestTypes, tenant, id).await?
+    {
+        return Err(ApiError::validation(
+            "requestTypeId",
+            "no such request type",
+        ));
+    }
+    let queue_id = d.queue_id.ok_or_else(|| {
+        ApiError::validation("queueId", "queueId is required without a request type")
+    })?;
+    if !config::is_live(conn, Table::Queues, tenant, queue_id).await? {
+        return Err(ApiError::validation("queueId", "no such queue"));
+    }
+    let statuses = config::list_statuses(conn, tenant, Some(&[queue_id]), false).await?;
+    let status = match d.status_id {
+        Some(id) => statuses.iter().find(|s| s.id == id).ok_or_else(|| {
+            ApiError::validation("statusId", "no such status in the ticket's queue")
+        })?,
+        None => statuses
+            .iter()
+            .find(|s| s.is_default)
+            .ok_or_else(|| ApiError::validation("queueId", "the queue has no default status"))?,
+    };
+    let priority_id = match d.priority_id {
+        Some(id) => id,
+        None => config::default_priority(conn, tenant)
+            .await?
+            .ok_or_else(|| {
+                ApiError::validation(
+                    "priorityId",
+                    "priorityId is required: there is no default priority",
+                )
+            })?,
+    };
+    if !config::is_live(conn, Table::Priorities, tenant, priority_id).await? {
+        return Err(ApiError::validation("priorityId", "no such priority"));
+    }
+    if let Some(id) = d.source_id
+        && !config::is_live(conn, Table::Sources, tenant, id).await?
+    {
+        return Err(ApiError::validation("sourceId", "no such source"));
+    }
+    let mut category_ids = d.category_ids;
+    category_ids.sort_unstable();
+    category_ids.dedup();
+    for id in &category_ids {
+        if !config::is_live(conn, Table::Categories, tenant, *id).await? {
+            return Err(ApiError::validation(
+                "categoryIds",
+                format!("no such category: {id}"),
+            ));
+        }
+    }
+    let tags = canonical_tags(conn, tenant, d.tags).await?;
+    let definitions = config::list_custom_fields(&mut *conn, tenant, false).await?;
+    let custom_fields = custom_values::check(&definitions, d.custom_fields)?;
+    let company_id = contacts::get(&mut *conn, tenant, d.contact_id)
+        .await?
+        .filter(|c| c.archived_at.is_none())
+        .map(|c| c.company_id)
+        .ok_or_else(|| ApiError::validation("contactId", "no such contact"))?;
+    if let Some(group) = d.contact_group_id
+        && !contact_groups::is_member(conn, tenant, group, d.contact_id).await?
+    {
+        return Err(ApiError::validation(
+            "contactGroupId",
+            "the contact is not in this group",
+        ));
+    }
+    Ok(TicketFields {
+        summary,
+        description: d.description,
+        request_type_id: d.request_type_id,
+        queue_id,
+        status_id: status.id,
+        priority_id,
+        source_id: d.source_id,
+        category_ids,
+        tags,
+        custom_fields,
+        contact_id: d.contact_id,
+        company_id,
+        contact_group_id: d.contact_group_id,
+        is_closed: status.is_closed,
+    })
+}
+
+/// Tags must be configured ones; answers their configured spelling, once each.
+async fn canonical_tags(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    tags: Vec<String>,
+) -> ApiResult<Vec<String>> {
+    if tags.is_empty() {
+        return Ok(tags);
+    }
+    let known = config::live_tag_names(conn, tenant).await?;
+    let mut out: Vec<String> = Vec::with_capacity(tags.len());
+    for tag in tags {
+        let name = known
+            .iter()
+            .find(|k| k.eq_ignore_ascii_case(tag.trim()))
+            .ok_or_else(|| ApiError::validation("tags", format!("no such tag: {tag}")))?;
+        if !out.contains(name) {
+            out.push(name.clone());
+        }
+    }
+    Ok(out)
+}
+
+async fn check_members(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    mut ids: Vec<i32>,
+) -> ApiResult<Vec<i32>> {
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() > MAX_ASSIGNEES {
+        return Err(ApiError::validation(
+            "assignedMemberIds",
+            format!("at most {MAX_ASSIGNEES} assignees"),
+        ));
+    }
+    for id in &ids {
+        if members::active_role(&mut *conn, tenant, *id)
+            .await?
+            .is_none()
+        {
+            return Err(ApiError::validation(
+                "assignedMemberIds",
+                format!("no such member: {id}"),
+            ));
+        }
+    }
+    Ok(ids)
+}
+
+async fn contact_actor(state: &AppState, tenant: &Tenant, contact: i32) -> ApiResult<Actor> {
+    let c = super::people::signed_in_contact(state, tenant, contact).await?;
+    Ok(Actor {
+        kind: "contact",
+        id: contact.to_string(),
+        name: format!("{} {}", c.first_name, c.last_name)
+            .trim()
+            .to_string(),
+    })
+}
+
+fn same_set(a: &[i32], b: &[i32]) -> bool {
+    let (mut a, mut b) = (a.to_vec(), b.to_vec());
+    a.sort_unstable();
+    b.sort_unstable();
+    a == b
+}

@@ -1,0 +1,532 @@
+//! Tickets: raised by contacts, worked by staff; who sees what; PUT versus PATCH; the history.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::{PASSWORD, TestApp, TestResponse, TestTenant};
+
+/// A tenant with two companies, contacts in several roles, a technician and an API key.
+struct Desk<'a> {
+    app: &'a TestApp,
+    t: TestTenant,
+    key: String,
+}
+
+impl Desk<'_> {
+    async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> TestResponse {
+        let mut call = self
+            .app
+            .call(method, &self.t.host, &format!("/api/v3/admin{path}"))
+            .auth(&format!("DdApi {}", self.key));
+        if let Some(body) = body {
+            call = call.json(body);
+        }
+        call.send().await
+    }
+
+    async fn contact(&self, company: i64, email: &str, extra: Value) -> i64 {
+        let mut body = json!({"companyId": company, "email": email, "firstName": email.split('@').next().unwrap(), "password": PASSWORD});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let r = self.admin(Method::POST, "/contacts", Some(body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.json["id"].as_i64().unwrap()
+    }
+
+    async fn sign_in(&self, family: &str, email: &str) -> String {
+        self.app.sign_in(&self.t, family, email, PASSWORD).await
+    }
+
+    async fn portal(
+        &self,
+        cookie: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> TestResponse {
+        let mut call = self
+            .app
+            .call(method, &self.t.host, &format!("/api/v2/portal{path}"))
+            .cookie(cookie)
+            .same_origin(&self.t.host);
+        if let Some(body) = body {
+            call = call.json(body);
+        }
+        call.send().await
+    }
+}
+
+async fn desk<'a>(app: &'a TestApp, slug: &str) -> Desk<'a> {
+    let t = app.tenant(slug).await;
+    let key = app.api_key(&t, "read_write").await;
+    let d = Desk { app, t, key };
+    d.admin(
+        Method::POST,
+        "/companies",
+        Some(json!({"name": "Customer"})),
+    )
+    .await;
+    d.admin(
+        Method::POST,
+        "/companies",
+        Some(json!({"name": "Other customer"})),
+    )
+    .await;
+    d
+}
+
+fn ids(list: &Value) -> Vec<i64> {
+    list["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_contact_raises_a_ticket_from_a_request_type() {
+    let app = TestApp::new().await;
+    let d = desk(&app, "acme").await;
+    d.contact(1, "ann@customer.test", json!({})).await;
+    let ann = d.sign_in("portal", "ann@customer.test").await;
+    let r = d
+        .portal(&ann, Method::POST, "/tickets", Some(json!({"requestTypeId": 1, "summary": "Printer jammed", "description": "**Again**"})))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["id"], 1);
+    assert_eq!(r.json["queue"], json!({"id": 1, "name": "Support"}));
+    assert_eq!(r.json["status"]["name"], "New");
+    assert_eq!(r.json["priority"]["name"], "Medium");
+    assert_eq!(r.json["source"]["name"], "Portal");
+    assert_eq!(r.json["requestType"]["name"], "General request");
+    assert_eq!(r.json["contact"], json!({"id": 1, "name": "ann"}));
+    assert_eq!(r.json["account"], json!({"id": 1, "name": "Customer"}));
+    assert_eq!(r.json["isClosed"], false);
+    assert!(
+        r.json.get("activities").is_none(),
+        "contacts do not see the internal history"
+    );
+    let staff = d.admin(Method::GET, "/tickets/1", None).await;
+    let history = staff.json["activities"].as_array().unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0]["type"], "created");
+    assert_eq!(
+        history[0]["createdBy"],
+        json!({"id": "1", "name": "ann", "userType": "contact"})
+    );
+    // The ticket lists among ann's open tickets.
+    let mine = d.portal(&ann, Method::GET, "/tickets", None).await;
+    assert_eq!(ids(&mine.json), [1]);
+    let closed = d
+        .portal(&ann, Method::GET, "/tickets?status=closed", None)
+        .await;
+    assert_eq!(closed.json["totalResults"], 0);
+}
+
+#[tokio::test]
+async fn who_sees_a_ticket_follows_ownership_group_management_and_company_visibility() {
+    let app = TestApp::new().await;
+    let d = desk(&app, "acme").await;
+    d.contact(1, "ann@customer.test", json!({})).await; // raises the tickets
+    d.contact(1, "bob@customer.test", json!({})).await; // same company, no rights
+    d.contact(1, "meg@customer.test", json!({})).await; // manages the group
+    d.contact(1, "wes@customer.test", json!({"seesCompanyTickets": true}))
+        .await; // company-wide
+    d.contact(2, "xav@other.test", json!({"seesCompanyTickets": true}))
+        .await; // other company
+    let group = d
+        .admin(
+            Method::POST,
+            "/companies/1/groups",
+            Some(json!({"name": "Finance"})),
+        )
+        .await
+        .json["id"]
+        .as_i64()
+        .unwrap();
+    d.admin(
+        Method::PUT,
+        &format!("/companies/1/groups/{group}/members/1"),
+        Some(json!({"role": "member"})),
+    )
+    .await;
+    d.admin(
+        Method::PUT,
+        &format!("/companies/1/groups/{group}/members/3"),
+        Some(json!({"role": "manager"})),
+    )
+    .await;
+    let ann = d.sign_in("portal", "ann@customer.test").await;
+    let shared = d
+        .portal(
+            &ann,
+            Method::POST,
+            "/tickets",
+            Some(json!({"requestTypeId": 1, "summary": "Shared", "contactGroupId": group})),
+        )
+        .await;
+    assert_eq!(shared.status, StatusCode::CREATED, "{}", shared.text);
+    d.portal(
+        &ann,
+        Method::POST,
+        "/tickets",
+        Some(json!({"requestTypeId": 1, "summary": "Private"})),
+    )
+    .await;
+
+    // Bob is not in the group: he cannot share with it.
+    let bob = d.sign_in("portal", "bob@customer.test").await;
+    let r = d
+        .portal(
+            &bob,
+            Method::POST,
+            "/tickets",
+            Some(json!({"requestTypeId": 1, "summary": "x", "contactGroupId": group})),
+        )
+        .await;
+    assert_eq!(r.json["field"], "contactGroupId");
+
+    let meg = d.sign_in("portal", "meg@customer.test").await;
+    let wes = d.sign_in("portal", "wes@customer.test").await;
+    let xav = d.sign_in("portal", "xav@other.test").await;
+    // (contact, sees ticket 1 (shared), sees ticket 2 (private))
+    for (who, cookie, t1, t2) in [
+        ("ann", &ann, true, true),
+        ("bob", &bob, false, false),
+        ("meg", &meg, true, false),
+        ("wes", &wes, true, true),
+        ("xav", &xav, false, false),
+    ] {
+        for (ticket, visible) in [(1, t1), (2, t2)] {
+            let r = d
+                .portal(cookie, Method::GET, &format!("/tickets/{ticket}"), None)
+                .await;
+            if visible {
+                assert_eq!(r.status, StatusCode::OK, "{who} should see ticket {ticket}");
+            } else {
+                r.assert_error(StatusCode::NOT_FOUND, "NotFound");
+            }
+        }
+    }
+    assert_eq!(
+        ids(&d
+            .portal(&meg, Method::GET, "/tickets?scope=group", None)
+            .await
+            .json),
+        [1]
+    );
+    assert_eq!(
+        ids(&d
+            .portal(&wes, Method::GET, "/tickets?scope=company", None)
+            .await
+            .json),
+        [2, 1]
+    );
+    assert_eq!(
+        d.portal(&wes, Method::GET, "/tickets", None).await.json["totalResults"],
+        0,
+        "personal scope is their own"
+    );
+    d.portal(&bob, Method::GET, "/tickets?scope=group", None)
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "Forbidden");
+    d.portal(&bob, Method::GET, "/tickets?scope=company", None)
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "Forbidden");
+    assert_eq!(
+        d.portal(&xav, Method::GET, "/tickets?scope=company", None)
+            .await
+            .json["totalResults"],
+        0
+    );
+
+    // Staff see every ticket of the tenant; another tenant sees none.
+    d.admin(Method::POST, "/members", Some(json!({"email": "tom@acme.test", "firstName": "Tom", "role": "tech", "password": PASSWORD}))).await;
+    let tom = d.sign_in("tech", "tom@acme.test").await;
+    for ticket in [1, 2] {
+        assert_eq!(
+            app.get(&d.t.host, &format!("/api/v2/tech/tickets/{ticket}"))
+                .cookie(&tom)
+                .send()
+                .await
+                .status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            d.admin(Method::GET, &format!("/tickets/{ticket}"), None)
+                .await
+                .status,
+            StatusCode::OK
+        );
+    }
+    let other = desk(&app, "other").await;
+    other
+        .admin(Method::GET, "/tickets/1", None)
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "NotFound");
+    other
+        .admin(
+            Method::PATCH,
+            "/tickets/1",
+            Some(json!({"summary": "Hacked"})),
+        )
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "NotFound");
+    assert_eq!(
+        d.admin(Method::GET, "/tickets/1", None).await.json["summary"],
+        "Shared"
+    );
+    // Contacts cannot use the staff API.
+    app.get(&d.t.host, "/api/v2/tech/tickets/1")
+        .cookie(&ann)
+        .send()
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "Forbidden");
+}
+
+#[tokio::test]
+async fn staff_replace_with_put_and_merge_with_patch_and_every_change_is_recorded() {
+    let app = TestApp::new().await;
+    let d = desk(&app, "acme").await;
+    d.contact(1, "ann@customer.test", json!({})).await;
+    d.admin(Method::POST, "/members", Some(json!({"email": "tom@acme.test", "firstName": "Tom", "role": "tech", "password": PASSWORD}))).await;
+    d.admin(Method::POST, "/tags", Some(json!({"name": "printer"})))
+        .await;
+    d.admin(
+        Method::POST,
+        "/categories",
+        Some(json!({"name": "Hardware"})),
+    )
+    .await;
+    d.admin(
+        Method::POST,
+        "/custom-fields",
+        Some(json!({"key": "asset", "label": "Asset", "type": "text"})),
+    )
+    .await;
+    d.admin(Method::POST, "/custom-fields", Some(json!({"key": "impact", "label": "Impact", "type": "single_choice", "choices": ["Me", "Everyone"]}))).await;
+    let hardware = d
+        .admin(Method::POST, "/queues", Some(json!({"name": "Hardware"})))
+        .await;
+    let hardware_default = hardware.json["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["isDefault"] == true)
+        .unwrap()["id"]
+        .clone();
+
+    let r = d
+        .admin(
+            Method::POST,
+            "/tickets",
+            Some(json!({
+                "summary": "Printer on fire", "contactId": 1, "requestTypeId": 1, "priorityId": 4, "sourceId": 4,
+                "tags": ["PRINTER"], "categoryIds": [1], "customFields": {"asset": "PR-7", "impact": "Everyone"},
+                "assignedMemberIds": [2]
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["priority"]["name"], "Urgent");
+    assert_eq!(
+        r.json["tags"],
+        json!(["printer"]),
+        "tags take their configured spelling"
+    );
+    assert_eq!(
+        r.json["categories"],
+        json!([{"id": "1", "name": "Hardware"}])
+    );
+    assert_eq!(r.json["assignedAgents"], json!([{"id": 2, "name": "Tom"}]));
+    assert_eq!(r.json["activities"][0]["createdBy"]["userType"], "api_key");
+
+    // PATCH: absent stays, null clears, custom fields merge by key; closing records it.
+    let resolved = 6; // Resolved (closed) in the Support queue
+    let r = d
+        .admin(
+            Method::PATCH,
+            "/tickets/1",
+            Some(json!({"statusId": resolved, "customFields": {"impact": null}, "sourceId": null})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["isClosed"], true);
+    assert!(r.json["closedOn"].is_string());
+    assert_eq!(r.json["customFields"], json!({"asset": "PR-7"}));
+    assert_eq!(r.json["source"], Value::Null);
+    assert_eq!(r.json["tags"], json!(["printer"]));
+    assert_eq!(r.json["priority"]["name"], "Urgent");
+    let kinds: Vec<(&str, Option<&str>)> = r.json["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["type"].as_str().unwrap(), a["field"].as_str()))
+        .collect();
+    assert!(
+        kinds.contains(&("field_changed", Some("status"))),
+        "{kinds:?}"
+    );
+    assert!(kinds.contains(&("closed", None)), "{kinds:?}");
+    let status_change = r.json["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["field"] == "status")
+        .unwrap();
+    assert_eq!(status_change["from"], json!({"id": 1, "name": "New"}));
+    assert_eq!(
+        status_change["to"],
+        json!({"id": resolved, "name": "Resolved"})
+    );
+
+    // Moving queue without a status lands on the new queue's default status, and reopens.
+    let r = d
+        .admin(Method::PATCH, "/tickets/1", Some(json!({"queueId": 2})))
+        .await;
+    assert_eq!(r.json["status"]["id"], hardware_default);
+    assert_eq!(r.json["isClosed"], false);
+    assert_eq!(r.json["closedOn"], Value::Null);
+    // Tom, signed in, unassigns himself; the history names him.
+    let tom = d.sign_in("tech", "tom@acme.test").await;
+    let r = app
+        .call(Method::PATCH, &d.t.host, "/api/v2/tech/tickets/1")
+        .cookie(&tom)
+        .same_origin(&d.t.host)
+        .json(json!({"assignedMemberIds": []}))
+        .send()
+        .await;
+    assert_eq!(r.json["assignedAgents"], json!([]));
+    let last = r.json["activities"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["type"], "unassigned");
+    assert_eq!(
+        last["createdBy"],
+        json!({"id": "2", "name": "Tom", "userType": "member"})
+    );
+
+    // PUT replaces: what it leaves out is cleared.
+    let r = d
+        .admin(
+            Method::PUT,
+            "/tickets/1",
+            Some(json!({"summary": "Printer fixed", "contactId": 1, "queueId": 1})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        (
+            r.json["tags"].clone(),
+            r.json["categories"].clone(),
+            r.json["customFields"].clone()
+        ),
+        (json!([]), json!([]), json!({}))
+    );
+    assert_eq!(r.json["requestType"], Value::Null);
+    assert_eq!(r.json["status"]["name"], "New");
+    // A PATCH that changes nothing records nothing.
+    let before = r.json["activities"].as_array().unwrap().len();
+    let r = d
+        .admin(
+            Method::PATCH,
+            "/tickets/1",
+            Some(json!({"summary": "Printer fixed"})),
+        )
+        .await;
+    assert_eq!(r.json["activities"].as_array().unwrap().len(), before);
+}
+
+#[tokio::test]
+async fn bad_references_are_422s_naming_the_field_and_change_nothing() {
+    let app = TestApp::new().await;
+    let d = desk(&app, "acme").await;
+    let other = desk(&app, "other").await;
+    d.contact(1, "ann@customer.test", json!({})).await;
+    other.contact(1, "zed@elsewhere.test", json!({})).await;
+    other.contact(1, "yan@elsewhere.test", json!({})).await;
+    d.admin(Method::POST, "/custom-fields", Some(json!({"key": "seats", "label": "Seats", "type": "number", "minValue": 1, "maxValue": 50}))).await;
+    d.admin(
+        Method::POST,
+        "/custom-fields",
+        Some(json!({"key": "due", "label": "Due", "type": "date"})),
+    )
+    .await;
+    let second_queue = d
+        .admin(Method::POST, "/queues", Some(json!({"name": "Projects"})))
+        .await;
+    let foreign_status = second_queue.json["statuses"][0]["id"].as_i64().unwrap();
+    let created = d
+        .admin(
+            Method::POST,
+            "/tickets",
+            Some(json!({"summary": "Base", "contactId": 1, "requestTypeId": 1})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let snapshot = d.admin(Method::GET, "/tickets/1", None).await.json;
+    let cases = [
+        (json!({"statusId": foreign_status}), "statusId"),
+        (json!({"priorityId": 99}), "priorityId"),
+        (json!({"queueId": 99}), "queueId"),
+        (json!({"queueId": null}), "queueId"),
+        (json!({"contactId": 2}), "contactId"),
+        (json!({"tags": ["unknown"]}), "tags"),
+        (json!({"categoryIds": [5]}), "categoryIds"),
+        (
+            json!({"customFields": {"seats": "many"}}),
+            "customFields.seats",
+        ),
+        (json!({"customFields": {"seats": 51}}), "customFields.seats"),
+        (
+            json!({"customFields": {"due": "31/01/2026"}}),
+            "customFields.due",
+        ),
+        (
+            json!({"customFields": {"colour": "red"}}),
+            "customFields.colour",
+        ),
+        (json!({"assignedMemberIds": [42]}), "assignedMemberIds"),
+        (json!({"summary": ""}), "summary"),
+    ];
+    for (body, field) in cases {
+        let r = d
+            .admin(Method::PATCH, "/tickets/1", Some(body.clone()))
+            .await;
+        r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
+        assert_eq!(r.json["field"], field, "{body}: {}", r.text);
+    }
+    assert_eq!(
+        d.admin(Method::GET, "/tickets/1", None).await.json,
+        snapshot,
+        "nothing was half-written"
+    );
+    // A required custom field must be given on create.
+    d.admin(
+        Method::POST,
+        "/custom-fields",
+        Some(json!({"key": "asset", "label": "Asset", "type": "text", "required": true})),
+    )
+    .await;
+    let r = d
+        .admin(
+            Method::POST,
+            "/tickets",
+            Some(json!({"summary": "No asset", "contactId": 1, "queueId": 1})),
+        )
+        .await;
+    assert_eq!(r.json["field"], "customFields.asset");
+    let r = d
+        .admin(
+            Method::POST,
+            "/tickets",
+            Some(json!({"summary": "No queue", "contactId": 1, "customFields": {"asset": "A1"}})),
+        )
+        .await;
+    assert_eq!(r.json["field"], "queueId");
+}
