@@ -369,3 +369,94 @@ pub async fn contact_reach(
     .await?;
     Ok((company_wide, managed))
 }
+
+// ---- notes ----
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct NoteRow {
+    pub id: i32,
+    pub ticket_id: i32,
+    pub body: String,
+    pub is_internal: bool,
+    pub author_kind: String,
+    pub author_id: String,
+    pub author_name: String,
+    pub time_start: Option<DateTime<Utc>>,
+    pub time_end: Option<DateTime<Utc>>,
+    pub actual_hours: Option<f64>,
+    pub billable_hours: Option<f64>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub struct NewNote<'a> {
+    pub body: &'a str,
+    pub is_internal: bool,
+    pub author_kind: &'a str,
+    pub author_id: &'a str,
+    pub author_name: &'a str,
+    pub time_start: Option<DateTime<Utc>>,
+    pub time_end: Option<DateTime<Utc>>,
+    pub actual_hours: Option<f64>,
+    pub billable_hours: Option<f64>,
+}
+
+const NOTE: &str = "SELECT id, ticket_id, body, is_internal, author_kind, author_id, author_name, time_start, time_end,
+    actual_hours::float8 AS actual_hours, billable_hours::float8 AS billable_hours, created_at FROM ticket_notes";
+
+/// Adds a note and marks the ticket changed.
+pub async fn insert_note(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ticket: i32,
+    n: &NewNote<'_>,
+) -> Result<NoteRow, sqlx::Error> {
+    let id = ids::next_id(conn, tenant, "ticket_note").await?;
+    sqlx::query(
+        "INSERT INTO ticket_notes (tenant_id, id, ticket_id, body, is_internal, author_kind, author_id, author_name,
+             time_start, time_end, actual_hours, billable_hours)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(ticket)
+    .bind(n.body)
+    .bind(n.is_internal)
+    .bind(n.author_kind)
+    .bind(n.author_id)
+    .bind(n.author_name)
+    .bind(n.time_start)
+    .bind(n.time_end)
+    .bind(n.actual_hours)
+    .bind(n.billable_hours)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE tickets SET version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(ticket)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{NOTE} WHERE tenant_id = $1 AND id = $2"
+    )))
+    .bind(tenant)
+    .bind(id)
+    .fetch_one(conn)
+    .await
+}
+
+/// A ticket's notes, oldest first; public ones only unless `internal_too`.
+pub async fn notes(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ticket: i32,
+    internal_too: bool,
+) -> Result<Vec<NoteRow>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{NOTE} WHERE tenant_id = $1 AND ticket_id = $2 AND ($3 OR NOT is_internal) ORDER BY id"
+    )))
+    .bind(tenant)
+    .bind(ticket)
+    .bind(internal_too)
+    .fetch_all(conn)
+    .await
+}

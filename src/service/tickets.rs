@@ -1,6 +1,7 @@
 //! Tickets: creating them (a contact from a request type, staff on a contact's behalf), who may see
 //! them, replacing and merge-patching them, and recording every change as an activity.
 
+use chrono::{DateTime, Timelike, Utc};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use sqlx::PgConnection;
@@ -14,7 +15,10 @@ use crate::{
     repo::{
         contact_groups, contacts, credentials, members,
         service_config::{self as config, Table},
-        tickets::{self as repo, ActivityRow, ContactScope, NewActivity, TicketFields, TicketRow},
+        tickets::{
+            self as repo, ActivityRow, ContactScope, NewActivity, NewNote, NoteRow, TicketFields,
+            TicketRow,
+        },
     },
     state::AppState,
 };
@@ -120,13 +124,54 @@ pub struct TicketPatch {
     pub assigned_member_ids: Patch<Vec<i32>>,
 }
 
-/// A ticket with its assignees, categories and (for staff) history.
+/// A ticket with its assignees, categories, notes and history. Surfaces for contacts must drop
+/// internal notes and the history (see `TicketView::for_contact`).
 pub struct TicketDetails {
     pub row: TicketRow,
     pub assignees: Vec<Reference>,
     pub categories: Vec<Reference>,
+    pub notes: Vec<NoteRow>,
     pub activities: Vec<ActivityRow>,
 }
+
+/// A contact's comment on a ticket they may see: always public.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CommentInput {
+    /// Markdown.
+    pub note: String,
+}
+
+/// A staff note: public (the contact sees it) or internal, optionally recording time worked.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NoteInput {
+    /// Markdown.
+    pub note: String,
+    /// Internal notes never reach contacts (default false).
+    #[serde(default)]
+    pub is_internal: bool,
+    #[serde(default)]
+    pub time_entry: Option<TimeEntryInput>,
+}
+
+/// Time worked: a start and end, or just hours (with start and end, hours default to their span).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TimeEntryInput {
+    #[serde(default)]
+    pub time_start: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub time_end: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub actual_hours: Option<f64>,
+    /// Billable hours; default the actual hours.
+    #[serde(default)]
+    pub hours_billed: Option<f64>,
+}
+
+pub const MAX_NOTE: usize = 100_000;
+pub const MAX_HOURS: f64 = 24.0;
 
 /// Who asks to see tickets.
 #[derive(Clone, Copy)]
@@ -273,23 +318,207 @@ pub async fn get(
     id: i32,
 ) -> ApiResult<TicketDetails> {
     let mut conn = state.pool.acquire().await?;
-    let details = load(&mut conn, tenant.id, id).await?;
+    visible(&mut conn, tenant.id, viewer, id).await
+}
+
+/// The ticket if `viewer` may see it; otherwise (or when it does not exist) not found.
+async fn visible(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    viewer: Viewer,
+    id: i32,
+) -> ApiResult<TicketDetails> {
+    let details = load(conn, tenant, id).await?;
     if let Viewer::Contact {
         id: contact,
         company_id,
     } = viewer
     {
-        let (company_wide, managed) = repo::contact_reach(&mut conn, tenant.id, contact).await?;
+        let (company_wide, managed) = repo::contact_reach(conn, tenant, contact).await?;
         let row = &details.row;
-        let visible = row.archived_at.is_none()
+        let sees = row.archived_at.is_none()
             && (row.contact_id == contact
                 || (company_wide && row.company_id == company_id)
                 || row.contact_group_id.is_some_and(|g| managed.contains(&g)));
-        if !visible {
+        if !sees {
             return Err(ApiError::not_found("ticket"));
         }
     }
     Ok(details)
+}
+
+// ---- the conversation ----
+
+/// A contact comments on a ticket they may see.
+pub async fn add_comment(
+    state: &AppState,
+    tenant: &Tenant,
+    contact: i32,
+    company_id: i32,
+    ticket: i32,
+    input: CommentInput,
+) -> ApiResult<NoteRow> {
+    let actor = contact_actor(state, tenant, contact).await?;
+    let mut tx = state.pool.begin().await?;
+    visible(
+        &mut tx,
+        tenant.id,
+        Viewer::Contact {
+            id: contact,
+            company_id,
+        },
+        ticket,
+    )
+    .await?;
+    let note = write_note(&mut tx, tenant.id, ticket, &actor, &input.note, false, None).await?;
+    tx.commit().await?;
+    Ok(note)
+}
+
+/// Staff add a public or internal note, perhaps with time worked.
+pub async fn add_note(
+    state: &AppState,
+    tenant: &Tenant,
+    principal: &Principal,
+    ticket: i32,
+    input: NoteInput,
+) -> ApiResult<NoteRow> {
+    let actor = Actor::of(state, tenant, principal).await?;
+    let time = input.time_entry.map(settle_time).transpose()?;
+    let mut tx = state.pool.begin().await?;
+    live_ticket(&mut tx, tenant.id, ticket).await?;
+    let note = write_note(
+        &mut tx,
+        tenant.id,
+        ticket,
+        &actor,
+        &input.note,
+        input.is_internal,
+        time,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(note)
+}
+
+/// The notes a viewer may read: contacts get the public ones only.
+pub async fn notes(
+    state: &AppState,
+    tenant: &Tenant,
+    viewer: Viewer,
+    ticket: i32,
+) -> ApiResult<Vec<NoteRow>> {
+    let mut conn = state.pool.acquire().await?;
+    let details = visible(&mut conn, tenant.id, viewer, ticket).await?;
+    Ok(match viewer {
+        Viewer::Staff => details.notes,
+        Viewer::Contact { .. } => details
+            .notes
+            .into_iter()
+            .filter(|n| !n.is_internal)
+            .collect(),
+    })
+}
+
+struct SettledTime {
+    start: Option<DateTime<Utc>>,
+    end: Option<DateTime<Utc>>,
+    actual: f64,
+    billed: f64,
+}
+
+async fn write_note(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ticket: i32,
+    actor: &Actor,
+    body: &str,
+    is_internal: bool,
+    time: Option<SettledTime>,
+) -> ApiResult<NoteRow> {
+    let body = validate::required_text("note", body, MAX_NOTE)?;
+    let note = repo::insert_note(
+        conn,
+        tenant,
+        ticket,
+        &NewNote {
+            body: &body,
+            is_internal,
+            author_kind: actor.kind,
+            author_id: &actor.id,
+            author_name: &actor.name,
+            time_start: time.as_ref().and_then(|t| t.start),
+            time_end: time.as_ref().and_then(|t| t.end),
+            actual_hours: time.as_ref().map(|t| t.actual),
+            billable_hours: time.as_ref().map(|t| t.billed),
+        },
+    )
+    .await?;
+    let added = json!({"id": note.id, "isInternal": is_internal});
+    record(
+        conn,
+        tenant,
+        ticket,
+        actor,
+        "note_added",
+        None,
+        None,
+        Some(added),
+    )
+    .await?;
+    Ok(note)
+}
+
+/// Minute precision, start before end and not in the future, hours within a day.
+fn settle_time(t: TimeEntryInput) -> ApiResult<SettledTime> {
+    let minute = |d: DateTime<Utc>| {
+        d.with_second(0)
+            .and_then(|d| d.with_nanosecond(0))
+            .unwrap_or(d)
+    };
+    let (start, end) = (t.time_start.map(minute), t.time_end.map(minute));
+    if let (Some(s), Some(e)) = (start, end)
+        && s > e
+    {
+        return Err(ApiError::validation(
+            "timeEntry.timeEnd",
+            "timeEnd must not be before timeStart",
+        ));
+    }
+    if start.is_some_and(|s| s > Utc::now()) {
+        return Err(ApiError::validation(
+            "timeEntry.timeStart",
+            "time cannot be logged for the future",
+        ));
+    }
+    let span = match (start, end) {
+        (Some(s), Some(e)) => Some(((e - s).num_minutes() as f64 / 60.0 * 100.0).round() / 100.0),
+        _ => None,
+    };
+    let actual = t.actual_hours.or(span).ok_or_else(|| {
+        ApiError::validation(
+            "timeEntry.actualHours",
+            "give actualHours, or timeStart and timeEnd",
+        )
+    })?;
+    let billed = t.hours_billed.unwrap_or(actual);
+    for (field, hours) in [
+        ("timeEntry.actualHours", actual),
+        ("timeEntry.hoursBilled", billed),
+    ] {
+        if !(0.0..=MAX_HOURS).contains(&hours) {
+            return Err(ApiError::validation(
+                field,
+                format!("hours must be between 0 and {MAX_HOURS}"),
+            ));
+        }
+    }
+    Ok(SettledTime {
+        start,
+        end,
+        actual,
+        billed,
+    })
 }
 
 /// Which of a contact's tickets, and which page of them.
@@ -343,6 +572,7 @@ async fn load(conn: &mut PgConnection, tenant: TenantId, id: i32) -> ApiResult<T
         .ok_or_else(|| ApiError::not_found("ticket"))?;
     let mut details = with_references(conn, tenant, vec![row]).await?;
     let mut one = details.pop().expect("one row in, one out");
+    one.notes = repo::notes(conn, tenant, id, true).await?;
     one.activities = repo::activities(conn, tenant, id).await?;
     Ok(one)
 }
@@ -378,6 +608,7 @@ async fn with_references(
                     name: name.clone(),
                 })
                 .collect(),
+            notes: vec![],
             activities: vec![],
             row,
         })

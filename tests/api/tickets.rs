@@ -530,3 +530,172 @@ async fn bad_references_are_422s_naming_the_field_and_change_nothing() {
         .await;
     assert_eq!(r.json["field"], "queueId");
 }
+
+#[tokio::test]
+async fn internal_notes_never_reach_a_contact_by_any_path() {
+    let app = TestApp::new().await;
+    let d = desk(&app, "acme").await;
+    d.contact(1, "ann@customer.test", json!({})).await;
+    d.contact(1, "wes@customer.test", json!({"seesCompanyTickets": true}))
+        .await;
+    let ann = d.sign_in("portal", "ann@customer.test").await;
+    d.portal(
+        &ann,
+        Method::POST,
+        "/tickets",
+        Some(json!({"requestTypeId": 1, "summary": "VPN down"})),
+    )
+    .await;
+    let r = d
+        .admin(
+            Method::POST,
+            "/tickets/1/notes",
+            Some(json!({"note": "Customer's firewall is misconfigured again", "isInternal": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["type"], "internal_note");
+    let r = d
+        .admin(
+            Method::POST,
+            "/tickets/1/notes",
+            Some(json!({"note": "We are on it."})),
+        )
+        .await;
+    assert_eq!(r.json["type"], "comment");
+    let r = d
+        .portal(
+            &ann,
+            Method::POST,
+            "/tickets/1/comments",
+            Some(json!({"note": "Thanks!"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(
+        r.json["createdBy"],
+        json!({"id": 1, "name": "ann", "userType": "contact"})
+    );
+    assert_eq!(r.json["isInternal"], false);
+
+    let secret = "firewall";
+    let wes = d.sign_in("portal", "wes@customer.test").await;
+    for cookie in [&ann, &wes] {
+        for path in [
+            "/tickets/1",
+            "/tickets/1/comments",
+            "/tickets?scope=personal",
+            "/tickets?scope=company",
+        ] {
+            let r = d.portal(cookie, Method::GET, path, None).await;
+            assert!(
+                !r.text.contains(secret),
+                "{path} leaks the internal note: {}",
+                r.text
+            );
+        }
+        let comments = d
+            .portal(cookie, Method::GET, "/tickets/1/comments", None)
+            .await;
+        assert_eq!(comments.json.as_array().unwrap().len(), 2);
+    }
+    let ticket = d.portal(&ann, Method::GET, "/tickets/1", None).await;
+    assert_eq!(ticket.json["notes"].as_array().unwrap().len(), 2);
+    // Staff see all three, and the history records them.
+    let staff = d.admin(Method::GET, "/tickets/1", None).await;
+    assert_eq!(staff.json["notes"].as_array().unwrap().len(), 3);
+    let added = staff.json["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["type"] == "note_added")
+        .count();
+    assert_eq!(added, 3);
+    // Another contact of the company without rights cannot comment.
+    d.contact(1, "bob@customer.test", json!({})).await;
+    let bob = d.sign_in("portal", "bob@customer.test").await;
+    d.portal(
+        &bob,
+        Method::POST,
+        "/tickets/1/comments",
+        Some(json!({"note": "me too"})),
+    )
+    .await
+    .assert_error(StatusCode::NOT_FOUND, "NotFound");
+    d.portal(&bob, Method::GET, "/tickets/1/comments", None)
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "NotFound");
+}
+
+#[tokio::test]
+async fn notes_record_time_worked_with_minute_precision() {
+    let app = TestApp::new().await;
+    let d = desk(&app, "acme").await;
+    d.contact(1, "ann@customer.test", json!({})).await;
+    d.admin(
+        Method::POST,
+        "/tickets",
+        Some(json!({"summary": "Server move", "contactId": 1, "queueId": 1})),
+    )
+    .await;
+    let r = d
+        .admin(
+            Method::POST,
+            "/tickets/1/notes",
+            Some(json!({"note": "Racked it", "isInternal": true, "timeEntry": {"timeStart": "2026-01-05T09:00:42Z", "timeEnd": "2026-01-05T10:30:00Z"}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["timeEntry"]["actualHours"], 1.5);
+    assert_eq!(r.json["timeEntry"]["hoursBilled"], 1.5);
+    assert_eq!(r.json["timeEntry"]["timeStart"], "2026-01-05T09:00:00Z");
+    let r = d
+        .admin(
+            Method::POST,
+            "/tickets/1/notes",
+            Some(
+                json!({"note": "Paperwork", "timeEntry": {"actualHours": 0.25, "hoursBilled": 0}}),
+            ),
+        )
+        .await;
+    assert_eq!(r.json["timeEntry"]["hoursBilled"], 0.0);
+    let future = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
+    for (entry, field) in [
+        (
+            json!({"timeStart": "2026-01-05T10:00:00Z", "timeEnd": "2026-01-05T09:00:00Z"}),
+            "timeEntry.timeEnd",
+        ),
+        (json!({"timeStart": future}), "timeEntry.timeStart"),
+        (json!({}), "timeEntry.actualHours"),
+        (json!({"actualHours": 30}), "timeEntry.actualHours"),
+    ] {
+        let r = d
+            .admin(
+                Method::POST,
+                "/tickets/1/notes",
+                Some(json!({"note": "x", "timeEntry": entry})),
+            )
+            .await;
+        r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
+        assert_eq!(r.json["field"], field, "{}", r.text);
+    }
+    d.admin(
+        Method::POST,
+        "/tickets/1/notes",
+        Some(json!({"note": "   "})),
+    )
+    .await
+    .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
+    assert_eq!(
+        d.admin(Method::GET, "/tickets/1/notes", None)
+            .await
+            .json
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    d.admin(Method::POST, "/tickets/9/notes", Some(json!({"note": "x"})))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "NotFound");
+}

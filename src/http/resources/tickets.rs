@@ -16,10 +16,10 @@ use crate::{
         extract::{ApiJson, ApiPath, ApiQuery},
         pagination::{ListQuery, Page},
     },
-    repo::tickets::ActivityRow,
+    repo::tickets::{ActivityRow, NoteRow},
     service::tickets::{
-        self, ContactListing, PortalTicketInput, Scope, TicketDetails, TicketInput, TicketPatch,
-        Viewer,
+        self, CommentInput, ContactListing, NoteInput, PortalTicketInput, Scope, TicketDetails,
+        TicketInput, TicketPatch, Viewer,
     },
     state::AppState,
 };
@@ -69,6 +69,70 @@ impl From<ActivityRow> for TicketActivityView {
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+pub struct TicketNoteUser {
+    /// The member's or contact's id; 0 for API keys and the system.
+    pub id: i32,
+    pub name: String,
+    /// `member`, `contact`, `api_key` or `system`.
+    pub user_type: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketTimeEntryView {
+    pub time_start: Option<DateTime<Utc>>,
+    pub time_end: Option<DateTime<Utc>>,
+    pub actual_hours: f64,
+    pub hours_billed: f64,
+}
+
+/// A comment or note, as DeskDirector's `TicketNote`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketNoteView {
+    pub id: i32,
+    /// Markdown.
+    pub note: String,
+    /// `comment` (public) or `internal_note`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub is_internal: bool,
+    pub created_on: DateTime<Utc>,
+    pub created_by: TicketNoteUser,
+    pub time_entry: Option<TicketTimeEntryView>,
+    pub attachments: Vec<TextReference>,
+}
+
+impl From<NoteRow> for TicketNoteView {
+    fn from(n: NoteRow) -> Self {
+        Self {
+            id: n.id,
+            note: n.body,
+            kind: if n.is_internal {
+                "internal_note"
+            } else {
+                "comment"
+            },
+            is_internal: n.is_internal,
+            created_on: n.created_at,
+            created_by: TicketNoteUser {
+                id: n.author_id.parse().unwrap_or(0),
+                name: n.author_name,
+                user_type: n.author_kind,
+            },
+            time_entry: n.actual_hours.map(|actual_hours| TicketTimeEntryView {
+                time_start: n.time_start,
+                time_end: n.time_end,
+                actual_hours,
+                hours_billed: n.billable_hours.unwrap_or(actual_hours),
+            }),
+            attachments: vec![],
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct TicketView {
     pub id: i32,
     pub summary: String,
@@ -93,13 +157,17 @@ pub struct TicketView {
     pub created_on: DateTime<Utc>,
     pub modified_on: DateTime<Utc>,
     pub closed_on: Option<DateTime<Utc>>,
+    /// The conversation, oldest first, in single-ticket answers; contacts see only public comments.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<Vec<TicketNoteView>>,
     /// The ticket's history, for staff; absent in the client portal.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub activities: Option<Vec<TicketActivityView>>,
 }
 
 impl TicketView {
-    fn new(d: TicketDetails, with_history: bool) -> Self {
+    /// `staff` decides whether internal notes and the history are shown.
+    fn new(d: TicketDetails, staff: bool) -> Self {
         let r = d.row;
         let reference = |id: Option<i32>, name: Option<String>| {
             id.zip(name).map(|(id, name)| Reference { id, name })
@@ -153,7 +221,14 @@ impl TicketView {
             created_on: r.created_at,
             modified_on: r.updated_at,
             closed_on: r.closed_at,
-            activities: with_history.then(|| d.activities.into_iter().map(Into::into).collect()),
+            notes: Some(
+                d.notes
+                    .into_iter()
+                    .filter(|n| staff || !n.is_internal)
+                    .map(Into::into)
+                    .collect(),
+            ),
+            activities: staff.then(|| d.activities.into_iter().map(Into::into).collect()),
         }
     }
 
@@ -163,6 +238,14 @@ impl TicketView {
 
     pub fn for_contact(d: TicketDetails) -> Self {
         Self::new(d, false)
+    }
+
+    /// A list item: no conversation, no history.
+    pub fn listed(d: TicketDetails) -> Self {
+        Self {
+            notes: None,
+            ..Self::new(d, false)
+        }
     }
 }
 
@@ -191,12 +274,14 @@ pub fn portal_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_my_tickets, create_my_ticket))
         .routes(routes!(get_my_ticket))
+        .routes(routes!(list_my_ticket_comments, create_my_ticket_comment))
 }
 
 pub fn staff_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_ticket))
         .routes(routes!(get_ticket, replace_ticket, update_ticket))
+        .routes(routes!(list_ticket_notes, create_ticket_note))
 }
 
 /// List my tickets (or my groups', or my company's), most recently changed first.
@@ -233,7 +318,7 @@ pub async fn list_my_tickets(
     )
     .await?;
     Ok(Json(Page::new(
-        found.into_iter().map(TicketView::for_contact).collect(),
+        found.into_iter().map(TicketView::listed).collect(),
         total,
         skip,
     )))
@@ -313,4 +398,62 @@ pub async fn update_ticket(
     Ok(Json(TicketView::for_staff(
         tickets::patch(&state, &staff.tenant, &staff.principal, id, patch).await?,
     )))
+}
+
+/// The public comments of one of my tickets, oldest first.
+#[utoipa::path(get, path = "/tickets/{ticketId}/comments", params(("ticketId" = i32, Path)), responses((status = 200, body = Vec<TicketNoteView>)))]
+pub async fn list_my_ticket_comments(
+    State(state): State<AppState>,
+    user: PortalUser,
+    ApiPath(id): ApiPath<i32>,
+) -> ApiResult<Json<Vec<TicketNoteView>>> {
+    let viewer = Viewer::Contact {
+        id: user.contact_id,
+        company_id: user.company_id,
+    };
+    let notes = tickets::notes(&state, &user.tenant, viewer, id).await?;
+    Ok(Json(notes.into_iter().map(Into::into).collect()))
+}
+
+/// Comment on one of the tickets I may see.
+#[utoipa::path(post, path = "/tickets/{ticketId}/comments", params(("ticketId" = i32, Path)), request_body = CommentInput, responses((status = 201, body = TicketNoteView)))]
+pub async fn create_my_ticket_comment(
+    State(state): State<AppState>,
+    user: PortalUser,
+    ApiPath(id): ApiPath<i32>,
+    ApiJson(input): ApiJson<CommentInput>,
+) -> ApiResult<(StatusCode, Json<TicketNoteView>)> {
+    let note = tickets::add_comment(
+        &state,
+        &user.tenant,
+        user.contact_id,
+        user.company_id,
+        id,
+        input,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(note.into())))
+}
+
+/// All notes of a ticket, public and internal, oldest first.
+#[utoipa::path(get, path = "/tickets/{ticketId}/notes", params(("ticketId" = i32, Path)), responses((status = 200, body = Vec<TicketNoteView>)))]
+pub async fn list_ticket_notes(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<i32>,
+) -> ApiResult<Json<Vec<TicketNoteView>>> {
+    let notes = tickets::notes(&state, &staff.tenant, Viewer::Staff, id).await?;
+    Ok(Json(notes.into_iter().map(Into::into).collect()))
+}
+
+/// Add a public comment or an internal note, optionally with time worked.
+#[utoipa::path(post, path = "/tickets/{ticketId}/notes", params(("ticketId" = i32, Path)), request_body = NoteInput, responses((status = 201, body = TicketNoteView)))]
+pub async fn create_ticket_note(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<i32>,
+    ApiJson(input): ApiJson<NoteInput>,
+) -> ApiResult<(StatusCode, Json<TicketNoteView>)> {
+    let note = tickets::add_note(&state, &staff.tenant, &staff.principal, id, input).await?;
+    Ok((StatusCode::CREATED, Json(note.into())))
 }
