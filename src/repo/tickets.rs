@@ -460,3 +460,23 @@ pub async fn notes(
     .fetch_all(conn)
     .await
 }
+
+/// Archives (soft-deletes) or restores a ticket; true when it exists.
+pub async fn set_archived(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: i32,
+    archived: bool,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE tickets SET archived_at = CASE WHEN $3 THEN coalesce(archived_at, now()) END,
+             version = version + 1, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(archived)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}

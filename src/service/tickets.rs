@@ -893,6 +893,158 @@ async fn record(
     Ok(repo::insert_activity(conn, tenant, ticket, &activity).await?)
 }
 
+// ---- lifecycle ----
+
+/// A contact closes a ticket they may see, optionally saying why (the note becomes a comment).
+/// The ticket moves to its queue's first closed status.
+pub async fn close_for_contact(
+    state: &AppState,
+    tenant: &Tenant,
+    contact: i32,
+    company_id: i32,
+    ticket: i32,
+    note: Option<String>,
+) -> ApiResult<TicketDetails> {
+    let actor = contact_actor(state, tenant, contact).await?;
+    let mut tx = state.pool.begin().await?;
+    let before = visible(
+        &mut tx,
+        tenant.id,
+        Viewer::Contact {
+            id: contact,
+            company_id,
+        },
+        ticket,
+    )
+    .await?;
+    if before.row.is_closed {
+        return Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "AlreadyClosed",
+            "the ticket is already closed",
+        ));
+    }
+    if let Some(note) = note.filter(|n| !n.trim().is_empty()) {
+        write_note(&mut tx, tenant.id, ticket, &actor, &note, false, None).await?;
+    }
+    let statuses =
+        config::list_statuses(&mut tx, tenant.id, Some(&[before.row.queue_id]), false).await?;
+    // "Closed" when the queue has it, else its first closed status that no approval uses.
+    let closing =
+        |s: &&crate::repo::service_config::Status| s.is_closed && s.approval_role.is_none();
+    let closed = statuses
+        .iter()
+        .filter(closing)
+        .find(|s| s.name.eq_ignore_ascii_case("Closed"))
+        .or_else(|| statuses.iter().find(closing))
+        .ok_or_else(|| {
+            ApiError::new(
+                axum::http::StatusCode::CONFLICT,
+                "NoClosedStatus",
+                "the ticket's queue has no closed status",
+            )
+        })?;
+    let before = load(&mut tx, tenant.id, ticket).await?;
+    let mut fields = TicketFields::of(&before.row);
+    fields.status_id = closed.id;
+    fields.is_closed = true;
+    apply(&mut tx, tenant.id, &before, fields, None, &actor).await?;
+    let details = load(&mut tx, tenant.id, ticket).await?;
+    tx.commit().await?;
+    Ok(details)
+}
+
+/// A contact reopens a closed ticket they may see: it returns to its queue's default status.
+pub async fn reopen_for_contact(
+    state: &AppState,
+    tenant: &Tenant,
+    contact: i32,
+    company_id: i32,
+    ticket: i32,
+) -> ApiResult<TicketDetails> {
+    let actor = contact_actor(state, tenant, contact).await?;
+    let mut tx = state.pool.begin().await?;
+    let before = visible(
+        &mut tx,
+        tenant.id,
+        Viewer::Contact {
+            id: contact,
+            company_id,
+        },
+        ticket,
+    )
+    .await?;
+    if !before.row.is_closed {
+        return Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "NotClosed",
+            "the ticket is open",
+        ));
+    }
+    let statuses =
+        config::list_statuses(&mut tx, tenant.id, Some(&[before.row.queue_id]), false).await?;
+    let default = statuses
+        .iter()
+        .find(|s| s.is_default)
+        .ok_or_else(|| ApiError::validation("queueId", "the queue has no default status"))?;
+    let mut fields = TicketFields::of(&before.row);
+    fields.status_id = default.id;
+    fields.is_closed = false;
+    apply(&mut tx, tenant.id, &before, fields, None, &actor).await?;
+    let details = load(&mut tx, tenant.id, ticket).await?;
+    tx.commit().await?;
+    Ok(details)
+}
+
+/// Archives (soft-deletes) or restores a ticket; answers it as it now is.
+pub async fn set_archived(
+    state: &AppState,
+    tenant: &Tenant,
+    principal: &Principal,
+    ticket: i32,
+    archived: bool,
+) -> ApiResult<TicketDetails> {
+    let actor = Actor::of(state, tenant, principal).await?;
+    let mut tx = state.pool.begin().await?;
+    let before = load(&mut tx, tenant.id, ticket).await?;
+    if before.row.archived_at.is_some() != archived {
+        repo::set_archived(&mut tx, tenant.id, ticket, archived).await?;
+        let kind = if archived { "archived" } else { "restored" };
+        record(&mut tx, tenant.id, ticket, &actor, kind, None, None, None).await?;
+    }
+    let details = load(&mut tx, tenant.id, ticket).await?;
+    tx.commit().await?;
+    Ok(details)
+}
+
+/// Adds one member to a ticket's assignees, or takes one away.
+pub async fn set_assigned(
+    state: &AppState,
+    tenant: &Tenant,
+    principal: &Principal,
+    ticket: i32,
+    member: i32,
+    assigned: bool,
+) -> ApiResult<TicketDetails> {
+    let actor = Actor::of(state, tenant, principal).await?;
+    let mut tx = state.pool.begin().await?;
+    let before = live_ticket(&mut tx, tenant.id, ticket).await?;
+    let mut assignees: Vec<i32> = before.assignees.iter().map(|a| a.id).collect();
+    if assigned {
+        assignees.push(member);
+    } else if !assignees.contains(&member) {
+        return Err(ApiError::not_found("assignee"));
+    } else {
+        assignees.retain(|m| *m != member);
+    }
+    let assignees = check_members(&mut tx, tenant.id, assignees).await?;
+    let fields = TicketFields::of(&before.row);
+    apply(&mut tx, tenant.id, &before, fields, Some(assignees), &actor).await?;
+    let details = load(&mut tx, tenant.id, ticket).await?;
+    tx.commit().await?;
+    Ok(details)
+}
+
 // ---- validation ----
 
 /// A ticket's fields before they are checked: references may be missing or wrong.

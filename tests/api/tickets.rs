@@ -699,3 +699,94 @@ async fn notes_record_time_worked_with_minute_precision() {
         .await
         .assert_error(StatusCode::NOT_FOUND, "NotFound");
 }
+
+#[tokio::test]
+async fn contacts_close_with_a_note_and_reopen_and_staff_archive_restore_and_assign() {
+    let app = TestApp::new().await;
+    let d = desk(&app, "acme").await;
+    d.contact(1, "ann@customer.test", json!({})).await;
+    d.admin(
+        Method::POST,
+        "/members",
+        Some(json!({"email": "tom@acme.test", "firstName": "Tom", "role": "tech"})),
+    )
+    .await;
+    let ann = d.sign_in("portal", "ann@customer.test").await;
+    d.portal(
+        &ann,
+        Method::POST,
+        "/tickets",
+        Some(json!({"requestTypeId": 1, "summary": "Email broken"})),
+    )
+    .await;
+    let r = d
+        .portal(
+            &ann,
+            Method::POST,
+            "/tickets/1/close",
+            Some(json!({"note": "Works again, thanks"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["status"]["name"], "Closed");
+    assert_eq!(r.json["isClosed"], true);
+    assert_eq!(r.json["notes"][0]["note"], "Works again, thanks");
+    d.portal(&ann, Method::POST, "/tickets/1/close", Some(json!({})))
+        .await
+        .assert_error(StatusCode::CONFLICT, "AlreadyClosed");
+    let r = d
+        .portal(&ann, Method::POST, "/tickets/1/reopen", None)
+        .await;
+    assert_eq!(r.json["status"]["name"], "New");
+    assert_eq!(r.json["isClosed"], false);
+    d.portal(&ann, Method::POST, "/tickets/1/reopen", None)
+        .await
+        .assert_error(StatusCode::CONFLICT, "NotClosed");
+    let history: Vec<String> = d.admin(Method::GET, "/tickets/1", None).await.json["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["type"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        history.contains(&"closed".to_string()) && history.contains(&"reopened".to_string()),
+        "{history:?}"
+    );
+
+    // Assigning one member at a time.
+    let r = d.admin(Method::PUT, "/tickets/1/assignees/2", None).await;
+    assert_eq!(r.json["assignedAgents"], json!([{"id": 2, "name": "Tom"}]));
+    let r = d.admin(Method::PUT, "/tickets/1/assignees/1", None).await;
+    assert_eq!(r.json["assignedAgents"].as_array().unwrap().len(), 2);
+    let r = d
+        .admin(Method::DELETE, "/tickets/1/assignees/2", None)
+        .await;
+    assert_eq!(r.json["assignedAgents"].as_array().unwrap().len(), 1);
+    d.admin(Method::DELETE, "/tickets/1/assignees/2", None)
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "NotFound");
+    let r = d.admin(Method::PUT, "/tickets/1/assignees/77", None).await;
+    assert_eq!(r.json["field"], "assignedMemberIds");
+
+    // Archiving answers the archived ticket; contacts no longer see it; restoring brings it back.
+    let r = d.admin(Method::DELETE, "/tickets/1", None).await;
+    assert_eq!(r.json["isArchived"], true);
+    d.portal(&ann, Method::GET, "/tickets/1", None)
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "NotFound");
+    assert_eq!(
+        d.portal(&ann, Method::GET, "/tickets?status=any", None)
+            .await
+            .json["totalResults"],
+        0
+    );
+    d.admin(Method::PATCH, "/tickets/1", Some(json!({"summary": "x"})))
+        .await
+        .assert_error(StatusCode::CONFLICT, "Archived");
+    let r = d.admin(Method::POST, "/tickets/1/restore", None).await;
+    assert_eq!(r.json["isArchived"], false);
+    assert_eq!(
+        d.portal(&ann, Method::GET, "/tickets/1", None).await.status,
+        StatusCode::OK
+    );
+}

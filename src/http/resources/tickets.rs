@@ -258,6 +258,15 @@ pub enum OpenState {
     Any,
 }
 
+/// Closing a ticket from the portal, optionally saying why.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CloseInput {
+    /// Becomes a public comment on the ticket.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PortalTicketQuery {
@@ -275,13 +284,22 @@ pub fn portal_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_my_tickets, create_my_ticket))
         .routes(routes!(get_my_ticket))
         .routes(routes!(list_my_ticket_comments, create_my_ticket_comment))
+        .routes(routes!(close_my_ticket))
+        .routes(routes!(reopen_my_ticket))
 }
 
 pub fn staff_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_ticket))
-        .routes(routes!(get_ticket, replace_ticket, update_ticket))
+        .routes(routes!(
+            get_ticket,
+            replace_ticket,
+            update_ticket,
+            archive_ticket
+        ))
+        .routes(routes!(restore_ticket))
         .routes(routes!(list_ticket_notes, create_ticket_note))
+        .routes(routes!(assign_ticket, unassign_ticket))
 }
 
 /// List my tickets (or my groups', or my company's), most recently changed first.
@@ -456,4 +474,85 @@ pub async fn create_ticket_note(
 ) -> ApiResult<(StatusCode, Json<TicketNoteView>)> {
     let note = tickets::add_note(&state, &staff.tenant, &staff.principal, id, input).await?;
     Ok((StatusCode::CREATED, Json(note.into())))
+}
+
+/// Close one of my tickets, optionally with a note (it becomes a comment).
+#[utoipa::path(post, path = "/tickets/{ticketId}/close", params(("ticketId" = i32, Path)), request_body = CloseInput, responses((status = 200, body = TicketView)))]
+pub async fn close_my_ticket(
+    State(state): State<AppState>,
+    user: PortalUser,
+    ApiPath(id): ApiPath<i32>,
+    ApiJson(input): ApiJson<CloseInput>,
+) -> ApiResult<Json<TicketView>> {
+    let ticket = tickets::close_for_contact(
+        &state,
+        &user.tenant,
+        user.contact_id,
+        user.company_id,
+        id,
+        input.note,
+    )
+    .await?;
+    Ok(Json(TicketView::for_contact(ticket)))
+}
+
+/// Reopen one of my closed tickets: it returns to its queue's default status.
+#[utoipa::path(post, path = "/tickets/{ticketId}/reopen", params(("ticketId" = i32, Path)), responses((status = 200, body = TicketView)))]
+pub async fn reopen_my_ticket(
+    State(state): State<AppState>,
+    user: PortalUser,
+    ApiPath(id): ApiPath<i32>,
+) -> ApiResult<Json<TicketView>> {
+    let ticket =
+        tickets::reopen_for_contact(&state, &user.tenant, user.contact_id, user.company_id, id)
+            .await?;
+    Ok(Json(TicketView::for_contact(ticket)))
+}
+
+/// Archive a ticket (soft delete); answers the archived ticket. Contacts no longer see it.
+#[utoipa::path(delete, path = "/tickets/{ticketId}", params(("ticketId" = i32, Path)), responses((status = 200, body = TicketView)))]
+pub async fn archive_ticket(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<i32>,
+) -> ApiResult<Json<TicketView>> {
+    Ok(Json(TicketView::for_staff(
+        tickets::set_archived(&state, &staff.tenant, &staff.principal, id, true).await?,
+    )))
+}
+
+/// Restore an archived ticket.
+#[utoipa::path(post, path = "/tickets/{ticketId}/restore", params(("ticketId" = i32, Path)), responses((status = 200, body = TicketView)))]
+pub async fn restore_ticket(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<i32>,
+) -> ApiResult<Json<TicketView>> {
+    Ok(Json(TicketView::for_staff(
+        tickets::set_archived(&state, &staff.tenant, &staff.principal, id, false).await?,
+    )))
+}
+
+/// Assign a member to a ticket (keeping the other assignees).
+#[utoipa::path(put, path = "/tickets/{ticketId}/assignees/{memberId}", params(("ticketId" = i32, Path), ("memberId" = i32, Path)), responses((status = 200, body = TicketView)))]
+pub async fn assign_ticket(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath((id, member)): ApiPath<(i32, i32)>,
+) -> ApiResult<Json<TicketView>> {
+    Ok(Json(TicketView::for_staff(
+        tickets::set_assigned(&state, &staff.tenant, &staff.principal, id, member, true).await?,
+    )))
+}
+
+/// Take a member off a ticket.
+#[utoipa::path(delete, path = "/tickets/{ticketId}/assignees/{memberId}", params(("ticketId" = i32, Path), ("memberId" = i32, Path)), responses((status = 200, body = TicketView)))]
+pub async fn unassign_ticket(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath((id, member)): ApiPath<(i32, i32)>,
+) -> ApiResult<Json<TicketView>> {
+    Ok(Json(TicketView::for_staff(
+        tickets::set_assigned(&state, &staff.tenant, &staff.principal, id, member, false).await?,
+    )))
 }
