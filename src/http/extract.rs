@@ -127,17 +127,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// serde_urlencoded names the field either as "`name`" in the message or as a "name: " prefix.
+/// serde_urlencoded names the field either as a "name: " prefix or as "field `name`".
 fn query_field(detail: &str) -> String {
-    if let Some(name) = detail.split('`').nth(1) {
+    if let Some((name, _)) = detail.split_once(": ")
+        && !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
         return name.to_string();
     }
-    match detail.split_once(": ") {
-        Some((name, _)) if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
-            name.to_string()
-        }
-        _ => "query".to_string(),
-    }
+    detail
+        .split("field `")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+        .unwrap_or("query")
+        .to_string()
 }
 
 /// Path parameters; one of the wrong type is a 400 naming it.

@@ -480,3 +480,211 @@ pub async fn set_archived(
     .await?;
     Ok(done.rows_affected() > 0)
 }
+
+// ---- finding ----
+
+/// Whom a ticket must be assigned to.
+#[derive(Clone, Debug, Default)]
+pub enum Assigned {
+    #[default]
+    Any,
+    Unassigned,
+    /// Assigned to someone.
+    Anyone,
+    /// Assigned to one of these members.
+    Members(Vec<i32>),
+}
+
+/// Every filter of the staff ticket search; empty lists and `None` filter nothing.
+#[derive(Clone, Debug, Default)]
+pub struct TicketFilter {
+    pub closed: Option<bool>,
+    pub status_ids: Vec<i32>,
+    pub queue_ids: Vec<i32>,
+    pub priority_ids: Vec<i32>,
+    pub request_type_ids: Vec<i32>,
+    pub source_ids: Vec<i32>,
+    pub category_ids: Vec<i32>,
+    pub tags: Vec<String>,
+    pub assigned: Assigned,
+    pub contact_ids: Vec<i32>,
+    pub company_ids: Vec<i32>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+    pub updated_after: Option<DateTime<Utc>>,
+    pub updated_before: Option<DateTime<Utc>>,
+    /// Words to find in the summary, the description or any note.
+    pub text: Option<String>,
+    /// Only tickets whose latest public note is the contact's (they wait for an answer).
+    pub last_message_from_contact: Option<bool>,
+    pub include_archived: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TicketOrder {
+    Updated,
+    Created,
+    Id,
+}
+
+/// The tickets matching `filter`, in `order`, and how many match in all.
+pub async fn find(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    filter: &TicketFilter,
+    order: TicketOrder,
+    descending: bool,
+    skip: i64,
+    take: i64,
+) -> Result<(Vec<TicketRow>, i64), sqlx::Error> {
+    let mut rows = sqlx::QueryBuilder::new(SELECT);
+    push_filter(&mut rows, tenant, filter);
+    let column = match order {
+        TicketOrder::Updated => "t.updated_at",
+        TicketOrder::Created => "t.created_at",
+        TicketOrder::Id => "t.id",
+    };
+    let direction = if descending { "DESC" } else { "ASC" };
+    rows.push(format!(
+        " ORDER BY {column} {direction}, t.id {direction} OFFSET "
+    ));
+    rows.push_bind(skip);
+    rows.push(" LIMIT ");
+    rows.push_bind(take);
+    let found = rows
+        .build_query_as::<TicketRow>()
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut count = sqlx::QueryBuilder::new("SELECT count(*) FROM tickets t");
+    push_filter(&mut count, tenant, filter);
+    let total: i64 = count.build_query_scalar().fetch_one(conn).await?;
+    Ok((found, total))
+}
+
+fn push_filter(q: &mut sqlx::QueryBuilder<sqlx::Postgres>, tenant: TenantId, f: &TicketFilter) {
+    q.push(" WHERE t.tenant_id = ").push_bind(tenant);
+    if !f.include_archived {
+        q.push(" AND t.archived_at IS NULL");
+    }
+    if let Some(closed) = f.closed {
+        q.push(" AND t.is_closed = ").push_bind(closed);
+    }
+    for (column, ids) in [
+        ("t.status_id", &f.status_ids),
+        ("t.queue_id", &f.queue_ids),
+        ("t.priority_id", &f.priority_ids),
+        ("t.request_type_id", &f.request_type_ids),
+        ("t.source_id", &f.source_ids),
+        ("t.contact_id", &f.contact_ids),
+        ("t.company_id", &f.company_ids),
+    ] {
+        if !ids.is_empty() {
+            q.push(format!(" AND {column} = ANY("))
+                .push_bind(ids.clone())
+                .push(")");
+        }
+    }
+    if !f.category_ids.is_empty() {
+        q.push(" AND t.category_ids && ")
+            .push_bind(f.category_ids.clone());
+    }
+    if !f.tags.is_empty() {
+        q.push(" AND t.tags && ").push_bind(f.tags.clone());
+    }
+    let assignees = " EXISTS (SELECT 1 FROM ticket_assignees a WHERE a.tenant_id = t.tenant_id AND a.ticket_id = t.id";
+    match &f.assigned {
+        Assigned::Any => {}
+        Assigned::Unassigned => {
+            q.push(format!(" AND NOT{assignees})"));
+        }
+        Assigned::Anyone => {
+            q.push(format!(" AND{assignees})"));
+        }
+        Assigned::Members(members) => {
+            q.push(format!(" AND{assignees} AND a.member_id = ANY("))
+                .push_bind(members.clone())
+                .push("))");
+        }
+    }
+    for (column, op, at) in [
+        ("t.created_at", ">=", f.created_after),
+        ("t.created_at", "<", f.created_before),
+        ("t.updated_at", ">=", f.updated_after),
+        ("t.updated_at", "<", f.updated_before),
+    ] {
+        if let Some(at) = at {
+            q.push(format!(" AND {column} {op} ")).push_bind(at);
+        }
+    }
+    if let Some(text) = &f.text {
+        q.push(" AND (t.search @@ websearch_to_tsquery('english', ")
+            .push_bind(text.clone())
+            .push(") OR EXISTS (SELECT 1 FROM ticket_notes n WHERE n.tenant_id = t.tenant_id AND n.ticket_id = t.id AND n.search @@ websearch_to_tsquery('english', ")
+            .push_bind(text.clone())
+            .push(")))");
+    }
+    if let Some(from_contact) = f.last_message_from_contact {
+        q.push(
+            " AND (SELECT n.author_kind = 'contact' FROM ticket_notes n
+                   WHERE n.tenant_id = t.tenant_id AND n.ticket_id = t.id AND NOT n.is_internal
+                   ORDER BY n.id DESC LIMIT 1) IS ",
+        )
+        .push(if from_contact { "TRUE" } else { "NOT TRUE" });
+    }
+}
+
+/// The latest note of each of the given tickets.
+pub async fn latest_notes(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    tickets: &[i32],
+) -> Result<Vec<NoteRow>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT DISTINCT ON (ticket_id) * FROM ({NOTE} WHERE tenant_id = $1 AND ticket_id = ANY($2)) n
+         ORDER BY ticket_id, id DESC"
+    )))
+    .bind(tenant)
+    .bind(tickets)
+    .fetch_all(conn)
+    .await
+}
+
+/// A member's time entries (notes with time) logged between two instants, newest first, with
+/// the summary of their ticket.
+pub async fn time_entries_of(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    member: i32,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<(NoteRow, String)>, sqlx::Error> {
+    let notes: Vec<NoteRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{NOTE} WHERE tenant_id = $1 AND author_kind = 'member' AND author_id = $2 AND actual_hours IS NOT NULL
+           AND coalesce(time_start, created_at) >= $3 AND coalesce(time_start, created_at) < $4
+         ORDER BY coalesce(time_start, created_at) DESC, id DESC"
+    )))
+    .bind(tenant)
+    .bind(member.to_string())
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    let ticket_ids: Vec<i32> = notes.iter().map(|n| n.ticket_id).collect();
+    let summaries: Vec<(i32, String)> =
+        sqlx::query_as("SELECT id, summary FROM tickets WHERE tenant_id = $1 AND id = ANY($2)")
+            .bind(tenant)
+            .bind(&ticket_ids)
+            .fetch_all(conn)
+            .await?;
+    Ok(notes
+        .into_iter()
+        .map(|n| {
+            let summary = summaries
+                .iter()
+                .find(|(id, _)| *id == n.ticket_id)
+                .map(|(_, s)| s.clone())
+                .unwrap_or_default();
+            (n, summary)
+        })
+        .collect())
+}

@@ -1262,3 +1262,56 @@ fn same_set(a: &[i32], b: &[i32]) -> bool {
     b.sort_unstable();
     a == b
 }
+
+// ---- finding ----
+
+/// A staff search: filters, order and page.
+pub struct Search {
+    pub filter: repo::TicketFilter,
+    pub order: repo::TicketOrder,
+    pub descending: bool,
+    pub skip: i64,
+    pub take: i64,
+}
+
+/// Staff search over every ticket of the tenant (internal notes included in the full-text search).
+pub async fn find(
+    state: &AppState,
+    tenant: &Tenant,
+    search: &Search,
+) -> ApiResult<(Vec<TicketDetails>, i64)> {
+    let mut conn = state.pool.acquire().await?;
+    let (rows, total) = repo::find(
+        &mut conn,
+        tenant.id,
+        &search.filter,
+        search.order,
+        search.descending,
+        search.skip,
+        search.take,
+    )
+    .await?;
+    Ok((with_references(&mut conn, tenant.id, rows).await?, total))
+}
+
+/// The latest note of each ticket, for list previews.
+pub async fn latest_notes(
+    state: &AppState,
+    tenant: &Tenant,
+    tickets: &[i32],
+) -> ApiResult<Vec<NoteRow>> {
+    let mut conn = state.pool.acquire().await?;
+    Ok(repo::latest_notes(&mut conn, tenant.id, tickets).await?)
+}
+
+/// A member's time entries between two instants, each with its ticket's summary.
+pub async fn time_entries_of(
+    state: &AppState,
+    tenant: &Tenant,
+    member: i32,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> ApiResult<Vec<(NoteRow, String)>> {
+    let mut conn = state.pool.acquire().await?;
+    Ok(repo::time_entries_of(&mut conn, tenant.id, member, from, to).await?)
+}

@@ -34,6 +34,14 @@ impl Desk<'_> {
         r.json["id"].as_i64().unwrap()
     }
 
+    /// The ids the staff ticket search answers for `query`.
+    async fn found(&self, query: &str) -> Vec<i64> {
+        ids(&self
+            .admin(Method::GET, &format!("/tickets{query}"), None)
+            .await
+            .json)
+    }
+
     async fn sign_in(&self, family: &str, email: &str) -> String {
         self.app.sign_in(&self.t, family, email, PASSWORD).await
     }
@@ -789,4 +797,275 @@ async fn contacts_close_with_a_note_and_reopen_and_staff_archive_restore_and_ass
         d.portal(&ann, Method::GET, "/tickets/1", None).await.status,
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn staff_find_tickets_by_any_combination_of_filters_and_words_in_comments() {
+    let app = TestApp::new().await;
+    let d = desk(&app, "acme").await;
+    d.contact(1, "ann@customer.test", json!({})).await;
+    d.contact(2, "xav@other.test", json!({})).await;
+    d.admin(Method::POST, "/members", Some(json!({"email": "tom@acme.test", "firstName": "Tom", "role": "tech", "password": PASSWORD}))).await;
+    d.admin(Method::POST, "/tags", Some(json!({"name": "network"})))
+        .await;
+    let projects = d
+        .admin(Method::POST, "/queues", Some(json!({"name": "Projects"})))
+        .await;
+    assert_eq!(projects.json["id"], 2);
+    for body in [
+        json!({"summary": "Printer jammed", "contactId": 1, "queueId": 1, "priorityId": 4}),
+        json!({"summary": "Router keeps rebooting", "contactId": 1, "queueId": 1, "tags": ["network"], "assignedMemberIds": [2]}),
+        json!({"summary": "Office move", "contactId": 2, "queueId": 2}),
+    ] {
+        let r = d.admin(Method::POST, "/tickets", Some(body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    d.admin(
+        Method::POST,
+        "/tickets/3/notes",
+        Some(json!({"note": "The new office needs a projector", "isInternal": true})),
+    )
+    .await;
+    d.admin(Method::PATCH, "/tickets/1", Some(json!({"statusId": 6})))
+        .await; // Resolved: closed
+
+    assert_eq!(d.found("").await, [1, 3, 2], "most recently changed first");
+    assert_eq!(d.found("?status=open&sort=id").await, [2, 3]);
+    assert_eq!(d.found("?status=closed").await, [1]);
+    assert_eq!(d.found("?queueId=2").await, [3]);
+    assert_eq!(d.found("?queueId=1,2&priorityId=4").await, [1]);
+    assert_eq!(d.found("?tag=network").await, [2]);
+    assert_eq!(d.found("?assigned=unassigned&sort=id").await, [1, 3]);
+    assert_eq!(d.found("?assigned=2").await, [2]);
+    assert_eq!(d.found("?companyId=2").await, [3]);
+    assert_eq!(d.found("?contactId=1&sort=-id").await, [2, 1]);
+    assert_eq!(
+        d.found("?q=projector").await,
+        [3],
+        "words in notes are found"
+    );
+    assert_eq!(
+        d.found("?q=printers").await,
+        [1],
+        "words are matched by their stem"
+    );
+    assert_eq!(d.found("?q=rebooting%20router").await, [2]);
+    assert_eq!(
+        d.found("?updatedSince=2999-01-01T00:00:00Z").await,
+        Vec::<i64>::new()
+    );
+    let page = d.admin(Method::GET, "/tickets?take=2&sort=id", None).await;
+    assert_eq!(
+        (
+            ids(&page.json),
+            page.json["totalResults"].as_i64(),
+            page.json["hasMore"].as_bool()
+        ),
+        (vec![1, 2], Some(3), Some(true))
+    );
+    // Tom (a technician) can ask for his own.
+    let tom = d.sign_in("tech", "tom@acme.test").await;
+    let mine = app
+        .get(&d.t.host, "/api/v2/tech/tickets?assigned=me")
+        .cookie(&tom)
+        .send()
+        .await;
+    assert_eq!(ids(&mine.json), [2]);
+    for (query, field) in [
+        ("?queueId=one", "queueId"),
+        ("?sort=priority", "sort"),
+        ("?take=500", "take"),
+        ("?assigned=me", "assigned"),
+        ("?status=done", "status"),
+    ] {
+        let r = d
+            .admin(Method::GET, &format!("/tickets{query}"), None)
+            .await;
+        r.assert_error(StatusCode::BAD_REQUEST, "BadRequest");
+        assert_eq!(r.json["field"], field, "{query}: {}", r.text);
+    }
+}
+
+#[tokio::test]
+async fn the_copilot_endpoints_answer_as_the_tech_connector_defines_them() {
+    let app = TestApp::new().await;
+    let d = desk(&app, "acme").await;
+    d.contact(1, "ann@customer.test", json!({})).await;
+    d.admin(Method::POST, "/members", Some(json!({"email": "tom@acme.test", "firstName": "Tom", "role": "tech", "password": PASSWORD}))).await;
+    let ann = d.sign_in("portal", "ann@customer.test").await;
+    d.portal(&ann, Method::POST, "/tickets", Some(json!({"requestTypeId": 1, "summary": "Laptop is slow", "description": "It takes ages to boot"}))).await;
+    d.portal(
+        &ann,
+        Method::POST,
+        "/tickets",
+        Some(json!({"requestTypeId": 1, "summary": "Need a new mouse"})),
+    )
+    .await;
+    let tom = d.sign_in("tech", "tom@acme.test").await;
+    let token = app
+        .post(&d.t.host, "/api/v2/tech/personal-access-tokens")
+        .cookie(&tom)
+        .same_origin(&d.t.host)
+        .json(json!({"name": "copilot"}))
+        .send()
+        .await
+        .json["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (app_ref, host) = (&app, d.t.host.clone());
+    let copilot = |path: String| {
+        let auth = format!("Basic {token}");
+        let host = host.clone();
+        async move {
+            app_ref
+                .get(&host, &format!("/api/v2/copilot{path}"))
+                .auth(&auth)
+                .send()
+                .await
+        }
+    };
+    // Tom logs time on ticket 1 and answers ann; ann answers back on ticket 2.
+    app.post(&d.t.host, "/api/v2/tech/tickets/1/notes")
+        .cookie(&tom)
+        .same_origin(&d.t.host)
+        .json(json!({"note": "Replaced the disk", "timeEntry": {"actualHours": 1.25}}))
+        .send()
+        .await;
+    d.admin(Method::PUT, "/tickets/1/assignees/2", None).await;
+    d.portal(
+        &ann,
+        Method::POST,
+        "/tickets/2/comments",
+        Some(json!({"note": "Any news?"})),
+    )
+    .await;
+
+    let r = copilot("/tickets".into()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        (r.json["total"].as_i64(), r.json["resultsCount"].as_i64()),
+        (Some(2), Some(2))
+    );
+    let summary = &r.json["results"][1];
+    let keys: std::collections::BTreeSet<&str> = summary
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let expected: std::collections::BTreeSet<&str> = [
+        "id",
+        "summary",
+        "requestType",
+        "account",
+        "contactGroup",
+        "contact",
+        "categories",
+        "source",
+        "queue",
+        "status",
+        "priority",
+        "assignedAgents",
+        "createdOn",
+        "modifiedOn",
+        "closedOn",
+        "isClosed",
+        "tags",
+        "descriptionPreview",
+        "latestNote",
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(keys, expected, "TicketSummary's fields, no more, no fewer");
+    assert_eq!(summary["latestNote"]["notePreview"], "Replaced the disk");
+    assert_eq!(
+        summary["latestNote"]["createdBy"],
+        json!({"id": 2, "name": "Tom", "userType": "member"})
+    );
+    assert_eq!(ids(&copilot("/tickets?assigned=me".into()).await.json), [1]);
+    assert_eq!(
+        ids(&copilot("/tickets?assigned=unassigned".into()).await.json),
+        [2]
+    );
+    assert_eq!(
+        ids(&copilot("/tickets?lastContactMessage=true".into())
+            .await
+            .json),
+        [2]
+    );
+    assert_eq!(ids(&copilot("/tickets?search=boot".into()).await.json), [1]);
+    assert_eq!(
+        copilot("/tickets?taskProgress=incomplete".into())
+            .await
+            .json["total"],
+        0
+    );
+    assert_eq!(
+        copilot("/tickets?status=closed".into()).await.json["total"],
+        0
+    );
+    copilot("/tickets?assigned=someone".into())
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "BadRequest");
+
+    let ticket = copilot("/tickets/1".into()).await;
+    let keys: std::collections::BTreeSet<&str> = ticket
+        .json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let expected: std::collections::BTreeSet<&str> = [
+        "id",
+        "summary",
+        "requestType",
+        "account",
+        "contactGroup",
+        "contact",
+        "categories",
+        "source",
+        "queue",
+        "status",
+        "priority",
+        "assignedAgents",
+        "createdOn",
+        "modifiedOn",
+        "closedOn",
+        "isClosed",
+        "tags",
+        "description",
+        "notes",
+        "activities",
+        "taskProgress",
+        "taskLists",
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(keys, expected, "Ticket's fields, no more, no fewer");
+    assert_eq!(ticket.json["notes"][0]["timeEntry"]["actualHours"], 1.25);
+    assert_eq!(ticket.json["taskProgress"], json!({"done": 0, "total": 0}));
+
+    let entries = copilot("/time-entries?period=today".into()).await;
+    assert_eq!(entries.json["total"], 1, "{}", entries.text);
+    let entry = &entries.json["results"][0];
+    assert_eq!(
+        entry["parentTicket"],
+        json!({"id": 1, "name": "Laptop is slow"})
+    );
+    assert_eq!(entry["actualHours"], 1.25);
+    assert_eq!(
+        copilot("/time-entries?period=last_month".into()).await.json["total"],
+        0
+    );
+    copilot("/time-entries?period=yesterday".into())
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "BadRequest");
+    // Contacts and API keys are not technicians.
+    app.get(&d.t.host, "/api/v2/copilot/tickets")
+        .cookie(&ann)
+        .send()
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "Forbidden");
 }

@@ -7,6 +7,7 @@ pub mod companies;
 pub mod connections;
 pub mod contact_groups;
 pub mod contacts;
+pub mod copilot;
 pub mod custom_fields;
 pub mod me;
 pub mod members;

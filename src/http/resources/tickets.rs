@@ -9,14 +9,17 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    auth::extractors::{PortalUser, Staff},
+    auth::{
+        Actor, Principal,
+        extractors::{PortalUser, Staff},
+    },
     domain::{Reference, TextReference},
-    error::ApiResult,
+    error::{ApiError, ApiResult},
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
         pagination::{ListQuery, Page},
     },
-    repo::tickets::{ActivityRow, NoteRow},
+    repo::tickets::{ActivityRow, Assigned, NoteRow, TicketFilter, TicketOrder},
     service::tickets::{
         self, CommentInput, ContactListing, NoteInput, PortalTicketInput, Scope, TicketDetails,
         TicketInput, TicketPatch, Viewer,
@@ -258,6 +261,146 @@ pub enum OpenState {
     Any,
 }
 
+/// The staff search. Lists of ids are comma-separated (`queueId=1,2`).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketSearchQuery {
+    /// `open`, `closed` or `any` (default).
+    pub status: Option<OpenState>,
+    /// Specific statuses.
+    pub status_id: Option<String>,
+    pub queue_id: Option<String>,
+    pub priority_id: Option<String>,
+    pub request_type_id: Option<String>,
+    pub source_id: Option<String>,
+    pub category_id: Option<String>,
+    /// Comma-separated tag names.
+    pub tag: Option<String>,
+    /// `me`, `unassigned`, `assigned` (to anyone), `any` (default), or member ids.
+    pub assigned: Option<String>,
+    pub contact_id: Option<String>,
+    pub company_id: Option<String>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+    pub updated_after: Option<DateTime<Utc>>,
+    pub updated_before: Option<DateTime<Utc>>,
+    /// Same as `updatedAfter`, for syncing.
+    pub updated_since: Option<DateTime<Utc>>,
+    /// Words to find in summaries, descriptions and notes (web-search syntax: `"exact phrase"`, `-not`, `or`).
+    pub q: Option<String>,
+    /// `updated`, `created` or `id`; prefix `-` for descending (default `-updated`).
+    pub sort: Option<String>,
+    /// Include archived tickets (default false).
+    pub include_archived: Option<bool>,
+    pub skip: Option<i64>,
+    /// 1 to 100 (default 50).
+    pub take: Option<i64>,
+}
+
+/// Comma-separated ids; a bad one is a 400 naming the parameter.
+pub fn ids(field: &str, value: &Option<String>) -> ApiResult<Vec<i32>> {
+    let Some(value) = value else {
+        return Ok(vec![]);
+    };
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse().map_err(|_| {
+                ApiError::bad_request(
+                    field,
+                    format!("{field} takes comma-separated ids, not `{v}`"),
+                )
+            })
+        })
+        .collect()
+}
+
+impl TicketSearchQuery {
+    fn search(&self, caller: &Principal) -> ApiResult<tickets::Search> {
+        let (skip, take) = ListQuery {
+            skip: self.skip,
+            take: self.take,
+            search: None,
+            include_archived: None,
+        }
+        .window()?;
+        let assigned = match self.assigned.as_deref().map(str::trim) {
+            None | Some("any") => Assigned::Any,
+            Some("unassigned") => Assigned::Unassigned,
+            Some("assigned") => Assigned::Anyone,
+            Some("me") => match caller.actor {
+                Actor::Member { id, .. } => Assigned::Members(vec![id]),
+                _ => {
+                    return Err(ApiError::bad_request(
+                        "assigned",
+                        "`me` needs a member's credentials",
+                    ));
+                }
+            },
+            Some(_) => Assigned::Members(ids("assigned", &self.assigned)?),
+        };
+        let (order, descending) = match self.sort.as_deref().unwrap_or("-updated") {
+            "updated" => (TicketOrder::Updated, false),
+            "-updated" => (TicketOrder::Updated, true),
+            "created" => (TicketOrder::Created, false),
+            "-created" => (TicketOrder::Created, true),
+            "id" => (TicketOrder::Id, false),
+            "-id" => (TicketOrder::Id, true),
+            other => {
+                return Err(ApiError::bad_request(
+                    "sort",
+                    format!("cannot sort by `{other}`; use updated, created or id"),
+                ));
+            }
+        };
+        let filter = TicketFilter {
+            closed: match self.status.unwrap_or(OpenState::Any) {
+                OpenState::Open => Some(false),
+                OpenState::Closed => Some(true),
+                OpenState::Any => None,
+            },
+            status_ids: ids("statusId", &self.status_id)?,
+            queue_ids: ids("queueId", &self.queue_id)?,
+            priority_ids: ids("priorityId", &self.priority_id)?,
+            request_type_ids: ids("requestTypeId", &self.request_type_id)?,
+            source_ids: ids("sourceId", &self.source_id)?,
+            category_ids: ids("categoryId", &self.category_id)?,
+            tags: self
+                .tag
+                .iter()
+                .flat_map(|t| t.split(','))
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect(),
+            assigned,
+            contact_ids: ids("contactId", &self.contact_id)?,
+            company_ids: ids("companyId", &self.company_id)?,
+            created_after: self.created_after,
+            created_before: self.created_before,
+            updated_after: self.updated_after.max(self.updated_since),
+            updated_before: self.updated_before,
+            text: self
+                .q
+                .as_deref()
+                .map(str::trim)
+                .filter(|q| !q.is_empty())
+                .map(str::to_string),
+            last_message_from_contact: None,
+            include_archived: self.include_archived.unwrap_or(false),
+        };
+        Ok(tickets::Search {
+            filter,
+            order,
+            descending,
+            skip,
+            take,
+        })
+    }
+}
+
 /// Closing a ticket from the portal, optionally saying why.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -290,7 +433,7 @@ pub fn portal_routes() -> OpenApiRouter<AppState> {
 
 pub fn staff_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(create_ticket))
+        .routes(routes!(find_tickets, create_ticket))
         .routes(routes!(
             get_ticket,
             replace_ticket,
@@ -366,6 +509,22 @@ pub async fn get_my_ticket(
     };
     Ok(Json(TicketView::for_contact(
         tickets::get(&state, &user.tenant, viewer, id).await?,
+    )))
+}
+
+/// Find tickets by any combination of filters and words; sorted, paged, with the total.
+#[utoipa::path(get, path = "/tickets", params(TicketSearchQuery), responses((status = 200, body = Page<TicketView>)))]
+pub async fn find_tickets(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiQuery(query): ApiQuery<TicketSearchQuery>,
+) -> ApiResult<Json<Page<TicketView>>> {
+    let search = query.search(&staff.principal)?;
+    let (found, total) = tickets::find(&state, &staff.tenant, &search).await?;
+    Ok(Json(Page::new(
+        found.into_iter().map(TicketView::listed).collect(),
+        total,
+        search.skip,
     )))
 }
 

@@ -8,7 +8,7 @@ use crate::{
     http::{
         openapi::{family, open},
         resources::{
-            configuration_read_routes, connections, custom_fields, me, people_routes,
+            configuration_read_routes, connections, copilot, custom_fields, me, people_routes,
             personal_tokens, request_types, sessions, tenant_settings, tickets, user_keys,
         },
     },
@@ -52,7 +52,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .nest("/user", user)
         .nest(
             "/copilot",
-            family(Family::Tech, "Copilot", connections::copilot_routes()),
+            family(
+                Family::Tech,
+                "Copilot",
+                connections::copilot_routes().merge(copilot::routes()),
+            ),
         )
         .nest(
             "/automate/connector",
