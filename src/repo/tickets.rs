@@ -688,3 +688,16 @@ pub async fn time_entries_of(
         })
         .collect())
 }
+
+/// Locks the ticket's row until the transaction ends, so concurrent changes apply one after another.
+pub async fn lock(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: i32,
+) -> Result<Option<i32>, sqlx::Error> {
+    sqlx::query_scalar("SELECT version FROM tickets WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}

@@ -439,10 +439,13 @@ async fn save_company(
     name: &str,
     identifier: &str,
 ) -> ApiResult<Company> {
-    companies::update(&state.pool, tenant.id, id, name, identifier)
+    let company = companies::update(&state.pool, tenant.id, id, name, identifier)
         .await
         .map_err(identifier_conflict)?
-        .ok_or_else(|| ApiError::not_found("company"))
+        .ok_or_else(|| ApiError::not_found("company"))?;
+    // Contacts' cached profiles show their company's name.
+    state.invalidate(Signal::Credentials(tenant.id)).await;
+    Ok(company)
 }
 
 pub async fn set_company_archived(

@@ -617,16 +617,43 @@ async fn with_references(
 
 // ---- changing ----
 
+/// The version a client last saw (`If-Match`); a change is refused when the ticket has moved on.
+#[derive(Clone, Copy, Debug)]
+pub enum Precondition {
+    None,
+    Version(i32),
+    /// An `If-Match` that names no version of ours.
+    Unmatchable,
+}
+
+fn check_precondition(before: &TicketDetails, precondition: Precondition) -> ApiResult<()> {
+    let stale = match precondition {
+        Precondition::None => false,
+        Precondition::Version(v) => v != before.row.version,
+        Precondition::Unmatchable => true,
+    };
+    if stale {
+        return Err(ApiError::new(
+            axum::http::StatusCode::PRECONDITION_FAILED,
+            "PreconditionFailed",
+            "the ticket changed since you read it (If-Match no longer matches); read it again",
+        ));
+    }
+    Ok(())
+}
+
 pub async fn replace(
     state: &AppState,
     tenant: &Tenant,
     principal: &Principal,
     id: i32,
     input: TicketInput,
+    precondition: Precondition,
 ) -> ApiResult<TicketDetails> {
     let actor = Actor::of(state, tenant, principal).await?;
     let mut tx = state.pool.begin().await?;
     let before = live_ticket(&mut tx, tenant.id, id).await?;
+    check_precondition(&before, precondition)?;
     let (assignees, draft) = draft_from_input(&mut tx, tenant.id, input, false).await?;
     let fields = settle(&mut tx, tenant.id, draft).await?;
     let assignees = check_members(&mut tx, tenant.id, assignees).await?;
@@ -642,10 +669,12 @@ pub async fn patch(
     principal: &Principal,
     id: i32,
     patch: TicketPatch,
+    precondition: Precondition,
 ) -> ApiResult<TicketDetails> {
     let actor = Actor::of(state, tenant, principal).await?;
     let mut tx = state.pool.begin().await?;
     let before = live_ticket(&mut tx, tenant.id, id).await?;
+    check_precondition(&before, precondition)?;
     let current = TicketFields::of(&before.row);
     let queue_id = validate::not_cleared(patch.queue_id, current.queue_id, "queueId")?;
     // A new queue without a status starts at that queue's default status.
@@ -709,11 +738,15 @@ pub async fn patch(
     Ok(details)
 }
 
+/// Locks a live ticket for a change (until the transaction ends) and loads it.
 async fn live_ticket(
     conn: &mut PgConnection,
     tenant: TenantId,
     id: i32,
 ) -> ApiResult<TicketDetails> {
+    repo::lock(conn, tenant, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("ticket"))?;
     let details = load(conn, tenant, id).await?;
     if details.row.archived_at.is_some() {
         return Err(ApiError::new(

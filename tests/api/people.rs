@@ -485,6 +485,15 @@ async fn me_reflects_a_change_to_the_signed_in_person_at_once() {
         .send()
         .await;
     assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
+    // Read again so the contact's profile is cached anew: the company rename alone must evict it.
+    assert_eq!(
+        app.get(&a.host, "/api/v2/portal/me")
+            .cookie(&portal)
+            .send()
+            .await
+            .json["contact"]["company"]["name"],
+        "Old Name Ltd"
+    );
     a.send(
         Method::PATCH,
         "/api/v3/admin/companies/1",

@@ -1069,3 +1069,66 @@ async fn the_copilot_endpoints_answer_as_the_tech_connector_defines_them() {
         .await
         .assert_error(StatusCode::FORBIDDEN, "Forbidden");
 }
+
+#[tokio::test]
+async fn a_stale_if_match_is_refused_with_412_and_changes_nothing() {
+    let app = TestApp::new().await;
+    let d = desk(&app, "acme").await;
+    d.contact(1, "ann@customer.test", json!({})).await;
+    let created = d
+        .admin(
+            Method::POST,
+            "/tickets",
+            Some(json!({"summary": "Base", "contactId": 1, "queueId": 1})),
+        )
+        .await;
+    let first = created.headers["etag"].to_str().unwrap().to_string();
+    assert_eq!(first, "\"v1\"");
+    let read = d.admin(Method::GET, "/tickets/1", None).await;
+    assert_eq!(read.headers["etag"].to_str().unwrap(), first);
+    let patch = |etag: &str, summary: &str| {
+        app.call(Method::PATCH, &d.t.host, "/api/v3/admin/tickets/1")
+            .auth(&format!("DdApi {}", d.key))
+            .header("if-match", etag)
+            .json(json!({"summary": summary}))
+            .send()
+    };
+    let r = patch(&first, "Second").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let second = r.headers["etag"].to_str().unwrap().to_string();
+    assert_ne!(second, first);
+    // Someone who read the first version loses.
+    patch(&first, "Lost update")
+        .await
+        .assert_error(StatusCode::PRECONDITION_FAILED, "PreconditionFailed");
+    patch("\"nonsense\"", "Lost update")
+        .await
+        .assert_error(StatusCode::PRECONDITION_FAILED, "PreconditionFailed");
+    assert_eq!(
+        d.admin(Method::GET, "/tickets/1", None).await.json["summary"],
+        "Second"
+    );
+    // A weak tag or `*` also works; PUT checks it too.
+    assert_eq!(
+        patch(&format!("W/{second}"), "Third").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(patch("*", "Fourth").await.status, StatusCode::OK);
+    let put = app
+        .call(Method::PUT, &d.t.host, "/api/v3/admin/tickets/1")
+        .auth(&format!("DdApi {}", d.key))
+        .header("if-match", &second)
+        .json(json!({"summary": "Replaced", "contactId": 1, "queueId": 1}))
+        .send()
+        .await;
+    put.assert_error(StatusCode::PRECONDITION_FAILED, "PreconditionFailed");
+    // Of two writers holding the same version, exactly one wins.
+    let current = d.admin(Method::GET, "/tickets/1", None).await.headers["etag"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let (a, b) = tokio::join!(patch(&current, "Writer A"), patch(&current, "Writer B"));
+    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 412]);
+}

@@ -1,7 +1,11 @@
 //! Tickets: the client portal's (a contact's own, their groups', their company's) and the staff's
 //! (technicians and API keys). Field names follow DeskDirector's Tech connector `Ticket`.
 
-use axum::{Json, extract::State, http::StatusCode};
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -21,8 +25,8 @@ use crate::{
     },
     repo::tickets::{ActivityRow, Assigned, NoteRow, TicketFilter, TicketOrder},
     service::tickets::{
-        self, CommentInput, ContactListing, NoteInput, PortalTicketInput, Scope, TicketDetails,
-        TicketInput, TicketPatch, Viewer,
+        self, CommentInput, ContactListing, NoteInput, PortalTicketInput, Precondition, Scope,
+        TicketDetails, TicketInput, TicketPatch, Viewer,
     },
     state::AppState,
 };
@@ -298,6 +302,31 @@ pub struct TicketSearchQuery {
     pub take: Option<i64>,
 }
 
+/// A staff answer about one ticket, with its `ETag` (`"v{version}"`).
+pub type TaggedTicket = ([(header::HeaderName, HeaderValue); 1], Json<TicketView>);
+
+fn tagged(details: TicketDetails) -> TaggedTicket {
+    let etag =
+        HeaderValue::from_str(&format!("\"v{}\"", details.row.version)).expect("digits and quotes");
+    ([(header::ETAG, etag)], Json(TicketView::for_staff(details)))
+}
+
+/// `If-Match` as a precondition: `"v3"` or `W/"v3"` names version 3; `*` or no header asks nothing.
+fn precondition(headers: &HeaderMap) -> Precondition {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Precondition::None;
+    };
+    let value = value.to_str().unwrap_or("");
+    if value.trim() == "*" {
+        return Precondition::None;
+    }
+    value
+        .split(',')
+        .map(|tag| tag.trim().trim_start_matches("W/").trim_matches('"'))
+        .find_map(|tag| tag.strip_prefix('v').and_then(|v| v.parse().ok()))
+        .map_or(Precondition::Unmatchable, Precondition::Version)
+}
+
 /// Comma-separated ids; a bad one is a 400 naming the parameter.
 pub fn ids(field: &str, value: &Option<String>) -> ApiResult<Vec<i32>> {
     let Some(value) = value else {
@@ -534,47 +563,69 @@ pub async fn create_ticket(
     State(state): State<AppState>,
     staff: Staff,
     ApiJson(input): ApiJson<TicketInput>,
-) -> ApiResult<(StatusCode, Json<TicketView>)> {
+) -> ApiResult<(StatusCode, TaggedTicket)> {
     let ticket = tickets::create(&state, &staff.tenant, &staff.principal, input).await?;
-    Ok((StatusCode::CREATED, Json(TicketView::for_staff(ticket))))
+    Ok((StatusCode::CREATED, tagged(ticket)))
 }
 
-/// Get a ticket with its history.
+/// Get a ticket with its history; the `ETag` header carries its version, for `If-Match`.
 #[utoipa::path(get, path = "/tickets/{ticketId}", params(("ticketId" = i32, Path)), responses((status = 200, body = TicketView)))]
 pub async fn get_ticket(
     State(state): State<AppState>,
     staff: Staff,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<TicketView>> {
-    Ok(Json(TicketView::for_staff(
+) -> ApiResult<TaggedTicket> {
+    Ok(tagged(
         tickets::get(&state, &staff.tenant, Viewer::Staff, id).await?,
-    )))
+    ))
 }
 
 /// Replace a ticket: absent optional fields are cleared (the status resets to the queue's default).
+/// With `If-Match`, a ticket changed since is refused with 412.
 #[utoipa::path(put, path = "/tickets/{ticketId}", params(("ticketId" = i32, Path)), request_body = TicketInput, responses((status = 200, body = TicketView)))]
 pub async fn replace_ticket(
     State(state): State<AppState>,
     staff: Staff,
     ApiPath(id): ApiPath<i32>,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<TicketInput>,
-) -> ApiResult<Json<TicketView>> {
-    Ok(Json(TicketView::for_staff(
-        tickets::replace(&state, &staff.tenant, &staff.principal, id, input).await?,
-    )))
+) -> ApiResult<TaggedTicket> {
+    let precondition = precondition(&headers);
+    Ok(tagged(
+        tickets::replace(
+            &state,
+            &staff.tenant,
+            &staff.principal,
+            id,
+            input,
+            precondition,
+        )
+        .await?,
+    ))
 }
 
-/// Update a ticket with a JSON merge patch; every change is recorded in its history.
+/// Update a ticket with a JSON merge patch; every change is recorded in its history. With
+/// `If-Match`, a ticket changed since is refused with 412.
 #[utoipa::path(patch, path = "/tickets/{ticketId}", params(("ticketId" = i32, Path)), request_body = TicketPatch, responses((status = 200, body = TicketView)))]
 pub async fn update_ticket(
     State(state): State<AppState>,
     staff: Staff,
     ApiPath(id): ApiPath<i32>,
+    headers: HeaderMap,
     ApiJson(patch): ApiJson<TicketPatch>,
-) -> ApiResult<Json<TicketView>> {
-    Ok(Json(TicketView::for_staff(
-        tickets::patch(&state, &staff.tenant, &staff.principal, id, patch).await?,
-    )))
+) -> ApiResult<TaggedTicket> {
+    let precondition = precondition(&headers);
+    Ok(tagged(
+        tickets::patch(
+            &state,
+            &staff.tenant,
+            &staff.principal,
+            id,
+            patch,
+            precondition,
+        )
+        .await?,
+    ))
 }
 
 /// The public comments of one of my tickets, oldest first.
