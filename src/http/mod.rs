@@ -6,6 +6,7 @@ pub mod context;
 pub mod cors;
 pub mod errors;
 pub mod extract;
+pub mod idempotency;
 pub mod openapi;
 pub mod pagination;
 pub mod resources;
@@ -70,10 +71,14 @@ pub fn router(state: AppState) -> Router {
     );
     let config = &state.config;
     // Layers run outside-in from the last added: context → envelope → panic → timeout → limits
-    // → tenancy → CORS → credentials → handler.
+    // → tenancy → CORS → credentials → idempotency → handler.
     let app = router
         .merge(swagger)
         .fallback(errors::unknown_route)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::idempotent,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::resolve::resolve,

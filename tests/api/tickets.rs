@@ -1132,3 +1132,56 @@ async fn a_stale_if_match_is_refused_with_412_and_changes_nothing() {
     statuses.sort();
     assert_eq!(statuses, [200, 412]);
 }
+
+#[tokio::test]
+async fn a_retry_with_the_same_idempotency_key_replays_the_first_answer() {
+    let app = TestApp::new().await;
+    let d = desk(&app, "acme").await;
+    d.contact(1, "ann@customer.test", json!({})).await;
+    let create = |key: &str, summary: &str| {
+        app.post(&d.t.host, "/api/v3/admin/tickets")
+            .auth(&format!("DdApi {}", d.key))
+            .header("idempotency-key", key)
+            .json(json!({"summary": summary, "contactId": 1, "queueId": 1}))
+            .send()
+    };
+    let first = create("order-42", "Once only").await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    assert!(first.headers.get("idempotent-replayed").is_none());
+    let again = create("order-42", "Once only").await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    assert_eq!(again.json, first.json, "the same answer, byte for byte");
+    assert_eq!(d.found("").await, [1], "and one ticket");
+    // The same key for another request is refused; a new key creates.
+    let r = create("order-42", "Something else").await;
+    r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
+    assert_eq!(r.json["field"], "Idempotency-Key");
+    assert_eq!(create("order-43", "Something else").await.json["id"], 2);
+    // Keys belong to one caller: a contact's comment with the same key is its own.
+    let ann = d.sign_in("portal", "ann@customer.test").await;
+    let comment = |note: &str| {
+        app.post(&d.t.host, "/api/v2/portal/tickets/1/comments")
+            .cookie(&ann)
+            .same_origin(&d.t.host)
+            .header("idempotency-key", "order-42")
+            .json(json!({"note": note}))
+            .send()
+    };
+    assert_eq!(comment("Hello").await.status, StatusCode::CREATED);
+    assert_eq!(
+        comment("Hello").await.headers["idempotent-replayed"],
+        "true"
+    );
+    assert_eq!(
+        d.admin(Method::GET, "/tickets/1/notes", None)
+            .await
+            .json
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let r = create(&"x".repeat(300), "Too long a key").await;
+    r.assert_error(StatusCode::BAD_REQUEST, "BadRequest");
+}
