@@ -33,6 +33,8 @@ pub struct TicketRow {
     pub contact_group_id: Option<i32>,
     pub contact_group_name: Option<String>,
     pub is_closed: bool,
+    /// `pending`, `granted` or `declined` for tickets that need approval.
+    pub approval: Option<String>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -46,7 +48,7 @@ const SELECT: &str = "SELECT t.id, t.summary, t.description,
         t.source_id, so.name AS source_name, t.category_ids, t.tags, t.custom_fields,
         t.contact_id, trim(c.first_name || ' ' || c.last_name) AS contact_name,
         t.company_id, co.name AS company_name, t.contact_group_id, g.name AS contact_group_name,
-        t.is_closed, t.version, t.created_at, t.updated_at, t.closed_at, t.archived_at
+        t.is_closed, t.approval, t.version, t.created_at, t.updated_at, t.closed_at, t.archived_at
     FROM tickets t
     JOIN queues q ON q.tenant_id = t.tenant_id AND q.id = t.queue_id
     JOIN statuses s ON s.tenant_id = t.tenant_id AND s.id = t.status_id
@@ -192,6 +194,7 @@ pub async fn list_for_contact(
     tenant: TenantId,
     scope: ContactScope<'_>,
     closed: Option<bool>,
+    pending_approval_only: bool,
     skip: i64,
     take: i64,
 ) -> Result<(Vec<TicketRow>, i64), sqlx::Error> {
@@ -201,14 +204,16 @@ pub async fn list_for_contact(
         ContactScope::Company(company) => ("t.company_id", vec![company]),
     };
     let filter = format!(
-        "t.tenant_id = $1 AND {column} = ANY($2) AND t.archived_at IS NULL AND ($3::boolean IS NULL OR t.is_closed = $3)"
+        "t.tenant_id = $1 AND {column} = ANY($2) AND t.archived_at IS NULL AND ($3::boolean IS NULL OR t.is_closed = $3)
+         AND (NOT $4 OR t.approval = 'pending')"
     );
     let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE {filter} ORDER BY t.updated_at DESC, t.id DESC OFFSET $4 LIMIT $5"
+        "{SELECT} WHERE {filter} ORDER BY t.updated_at DESC, t.id DESC OFFSET $5 LIMIT $6"
     )))
     .bind(tenant)
     .bind(&ids)
     .bind(closed)
+    .bind(pending_approval_only)
     .bind(skip)
     .bind(take)
     .fetch_all(&mut *conn)
@@ -219,6 +224,7 @@ pub async fn list_for_contact(
     .bind(tenant)
     .bind(&ids)
     .bind(closed)
+    .bind(pending_approval_only)
     .fetch_one(conn)
     .await?;
     Ok((rows, total))
@@ -700,4 +706,40 @@ pub async fn lock(
         .bind(id)
         .fetch_optional(conn)
         .await
+}
+
+/// Sets a ticket's approval state (`pending`, `granted`, `declined`).
+pub async fn set_approval(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: i32,
+    approval: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE tickets SET approval = $3, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(id)
+        .bind(approval)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Tickets of the company awaiting approval, oldest first: those without a group, and those of
+/// the groups listed (the approver manages them).
+pub async fn pending_approval(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    company: i32,
+    groups: &[i32],
+) -> Result<Vec<TicketRow>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE t.tenant_id = $1 AND t.company_id = $2 AND t.approval = 'pending' AND t.archived_at IS NULL
+           AND (t.contact_group_id IS NULL OR t.contact_group_id = ANY($3))
+         ORDER BY t.created_at, t.id"
+    )))
+    .bind(tenant)
+    .bind(company)
+    .bind(groups)
+    .fetch_all(conn)
+    .await
 }

@@ -306,6 +306,24 @@ async fn insert(
     let id = repo::insert(conn, tenant, fields).await?;
     repo::set_assignees(conn, tenant, id, assignees).await?;
     record(conn, tenant, id, actor, "created", None, None, None).await?;
+    if let Some(request_type) = fields.request_type_id
+        && config::get_request_type(conn, tenant, request_type)
+            .await?
+            .is_some_and(|r| r.requires_approval)
+    {
+        repo::set_approval(conn, tenant, id, "pending").await?;
+        record(
+            conn,
+            tenant,
+            id,
+            actor,
+            "approval_requested",
+            None,
+            None,
+            None,
+        )
+        .await?;
+    }
     Ok(id)
 }
 
@@ -336,10 +354,15 @@ async fn visible(
     {
         let (company_wide, managed) = repo::contact_reach(conn, tenant, contact).await?;
         let row = &details.row;
+        let approver = row.approval.is_some()
+            && row.company_id == company_id
+            && row.contact_group_id.is_none_or(|g| managed.contains(&g))
+            && is_approver(conn, tenant, contact).await?;
         let sees = row.archived_at.is_none()
             && (row.contact_id == contact
                 || (company_wide && row.company_id == company_id)
-                || row.contact_group_id.is_some_and(|g| managed.contains(&g)));
+                || row.contact_group_id.is_some_and(|g| managed.contains(&g))
+                || approver);
         if !sees {
             return Err(ApiError::not_found("ticket"));
         }
@@ -526,6 +549,8 @@ pub struct ContactListing {
     pub scope: Scope,
     /// Open only (`Some(false)`), closed only (`Some(true)`), or both.
     pub closed: Option<bool>,
+    /// Only tickets awaiting approval.
+    pub awaiting_approval: bool,
     pub skip: i64,
     pub take: i64,
 }
@@ -557,6 +582,7 @@ pub async fn list_for_contact(
         tenant.id,
         scope,
         listing.closed,
+        listing.awaiting_approval,
         listing.skip,
         listing.take,
     )
@@ -1347,4 +1373,122 @@ pub async fn time_entries_of(
 ) -> ApiResult<Vec<(NoteRow, String)>> {
     let mut conn = state.pool.acquire().await?;
     Ok(repo::time_entries_of(&mut conn, tenant.id, member, from, to).await?)
+}
+
+// ---- approvals ----
+
+async fn is_approver(conn: &mut PgConnection, tenant: TenantId, contact: i32) -> ApiResult<bool> {
+    Ok(contacts::get(&mut *conn, tenant, contact)
+        .await?
+        .is_some_and(|c| c.is_approver && c.archived_at.is_none()))
+}
+
+/// Tickets waiting for this approver: their company's, except those of groups they do not manage.
+pub async fn pending_approvals(
+    state: &AppState,
+    tenant: &Tenant,
+    contact: i32,
+    company_id: i32,
+) -> ApiResult<Vec<TicketDetails>> {
+    let mut conn = state.pool.acquire().await?;
+    if !is_approver(&mut conn, tenant.id, contact).await? {
+        return Err(ApiError::forbidden("you are not an approver"));
+    }
+    let (_, managed) = repo::contact_reach(&mut conn, tenant.id, contact).await?;
+    let rows = repo::pending_approval(&mut conn, tenant.id, company_id, &managed).await?;
+    with_references(&mut conn, tenant.id, rows).await
+}
+
+/// An approver grants or declines a ticket awaiting approval. The reason (required to decline)
+/// becomes a comment; the ticket moves to its queue's "approval granted" or "declined" status.
+pub async fn decide_approval(
+    state: &AppState,
+    tenant: &Tenant,
+    contact: i32,
+    company_id: i32,
+    ticket: i32,
+    grant: bool,
+    reason: Option<String>,
+) -> ApiResult<TicketDetails> {
+    let reason = reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    if !grant && reason.is_none() {
+        return Err(ApiError::validation(
+            "reason",
+            "say why the request is declined",
+        ));
+    }
+    let actor = contact_actor(state, tenant, contact).await?;
+    let mut tx = state.pool.begin().await?;
+    repo::lock(&mut tx, tenant.id, ticket)
+        .await?
+        .ok_or_else(|| ApiError::not_found("ticket"))?;
+    let before = visible(
+        &mut tx,
+        tenant.id,
+        Viewer::Contact {
+            id: contact,
+            company_id,
+        },
+        ticket,
+    )
+    .await?;
+    let (_, managed) = repo::contact_reach(&mut tx, tenant.id, contact).await?;
+    let may_decide = before.row.company_id == company_id
+        && before
+            .row
+            .contact_group_id
+            .is_none_or(|g| managed.contains(&g))
+        && is_approver(&mut tx, tenant.id, contact).await?;
+    if !may_decide {
+        return Err(ApiError::forbidden(
+            "only an approver of this ticket's company (or group) may decide on it",
+        ));
+    }
+    if before.row.approval.as_deref() != Some("pending") {
+        return Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "NotAwaitingApproval",
+            "this ticket is not awaiting approval",
+        ));
+    }
+    if let Some(reason) = &reason {
+        write_note(&mut tx, tenant.id, ticket, &actor, reason, false, None).await?;
+    }
+    let (outcome, role) = if grant {
+        (
+            "granted",
+            crate::repo::service_config::ApprovalRole::Granted,
+        )
+    } else {
+        (
+            "declined",
+            crate::repo::service_config::ApprovalRole::Declined,
+        )
+    };
+    repo::set_approval(&mut tx, tenant.id, ticket, outcome).await?;
+    record(
+        &mut tx,
+        tenant.id,
+        ticket,
+        &actor,
+        &format!("approval_{outcome}"),
+        None,
+        None,
+        None,
+    )
+    .await?;
+    let statuses =
+        config::list_statuses(&mut tx, tenant.id, Some(&[before.row.queue_id]), false).await?;
+    if let Some(status) = statuses.iter().find(|s| s.approval_role == Some(role)) {
+        let before = load(&mut tx, tenant.id, ticket).await?;
+        let mut fields = TicketFields::of(&before.row);
+        fields.status_id = status.id;
+        fields.is_closed = status.is_closed;
+        apply(&mut tx, tenant.id, &before, fields, None, &actor).await?;
+    }
+    let details = load(&mut tx, tenant.id, ticket).await?;
+    tx.commit().await?;
+    Ok(details)
 }

@@ -1185,3 +1185,138 @@ async fn a_retry_with_the_same_idempotency_key_replays_the_first_answer() {
     let r = create(&"x".repeat(300), "Too long a key").await;
     r.assert_error(StatusCode::BAD_REQUEST, "BadRequest");
 }
+
+#[tokio::test]
+async fn approvers_grant_or_decline_tickets_that_need_approval() {
+    let app = TestApp::new().await;
+    let d = desk(&app, "acme").await;
+    d.contact(1, "ann@customer.test", json!({})).await; // asks
+    d.contact(1, "boss@customer.test", json!({"isApprover": true}))
+        .await; // approves
+    d.contact(1, "ivy@customer.test", json!({})).await; // neither
+    d.contact(2, "oz@other.test", json!({"isApprover": true}))
+        .await; // approver elsewhere
+    let laptop = d
+        .admin(Method::POST, "/request-types", Some(json!({"name": "New laptop", "defaultQueueId": 1, "defaultPriorityId": 2, "requiresApproval": true})))
+        .await;
+    let ann = d.sign_in("portal", "ann@customer.test").await;
+    let r = d
+        .portal(
+            &ann,
+            Method::POST,
+            "/tickets",
+            Some(json!({"requestTypeId": laptop.json["id"], "summary": "I need a laptop"})),
+        )
+        .await;
+    assert_eq!(r.json["approval"], "pending", "{}", r.text);
+    d.portal(
+        &ann,
+        Method::POST,
+        "/tickets",
+        Some(json!({"requestTypeId": 1, "summary": "No approval needed"})),
+    )
+    .await;
+    assert_eq!(
+        ids(&d
+            .portal(&ann, Method::GET, "/tickets?status=awaiting_approval", None)
+            .await
+            .json),
+        [1]
+    );
+
+    let boss = d.sign_in("portal", "boss@customer.test").await;
+    let ivy = d.sign_in("portal", "ivy@customer.test").await;
+    let oz = d.sign_in("portal", "oz@other.test").await;
+    assert_eq!(
+        ids(&json!({"results": d.portal(&boss, Method::GET, "/approvals", None).await.json})),
+        [1]
+    );
+    assert_eq!(
+        d.portal(&boss, Method::GET, "/tickets/1", None)
+            .await
+            .status,
+        StatusCode::OK,
+        "approvers see what they approve"
+    );
+    d.portal(&ivy, Method::GET, "/approvals", None)
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "Forbidden");
+    d.portal(&ivy, Method::POST, "/tickets/1/approve", Some(json!({})))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "NotFound");
+    d.portal(&oz, Method::POST, "/tickets/1/approve", Some(json!({})))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "NotFound");
+    // Ann sees her ticket but may not approve it herself.
+    d.portal(&ann, Method::POST, "/tickets/1/approve", Some(json!({})))
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "Forbidden");
+    let r = d
+        .portal(&boss, Method::POST, "/tickets/1/decline", Some(json!({})))
+        .await;
+    r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
+    assert_eq!(r.json["field"], "reason");
+
+    let r = d
+        .portal(
+            &boss,
+            Method::POST,
+            "/tickets/1/decline",
+            Some(json!({"reason": "Use the spare one"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["approval"], "declined");
+    assert_eq!(r.json["status"]["name"], "Approval Declined");
+    assert_eq!(r.json["isClosed"], true);
+    assert_eq!(r.json["notes"][0]["note"], "Use the spare one");
+    d.portal(&boss, Method::POST, "/tickets/1/approve", Some(json!({})))
+        .await
+        .assert_error(StatusCode::CONFLICT, "NotAwaitingApproval");
+    let history: Vec<String> = d.admin(Method::GET, "/tickets/1", None).await.json["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["type"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        history.contains(&"approval_requested".into())
+            && history.contains(&"approval_declined".into()),
+        "{history:?}"
+    );
+
+    // A granted request moves to the queue's "approval granted" status and stays open.
+    let r = d
+        .portal(
+            &ann,
+            Method::POST,
+            "/tickets",
+            Some(json!({"requestTypeId": laptop.json["id"], "summary": "A second laptop"})),
+        )
+        .await;
+    let id = r.json["id"].as_i64().unwrap();
+    let r = d
+        .portal(
+            &boss,
+            Method::POST,
+            &format!("/tickets/{id}/approve"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(
+        (
+            r.json["approval"].as_str(),
+            r.json["status"]["name"].as_str(),
+            r.json["isClosed"].as_bool()
+        ),
+        (Some("granted"), Some("Approval Granted"), Some(false))
+    );
+    assert!(
+        d.portal(&boss, Method::GET, "/approvals", None)
+            .await
+            .json
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -160,6 +160,8 @@ pub struct TicketView {
     /// Custom field values by key.
     pub custom_fields: Value,
     pub is_closed: bool,
+    /// `pending`, `granted` or `declined` when the request type needs approval.
+    pub approval: Option<String>,
     pub is_archived: bool,
     pub created_on: DateTime<Utc>,
     pub modified_on: DateTime<Utc>,
@@ -224,6 +226,7 @@ impl TicketView {
             tags: r.tags,
             custom_fields: r.custom_fields.0,
             is_closed: r.is_closed,
+            approval: r.approval,
             is_archived: r.archived_at.is_some(),
             created_on: r.created_at,
             modified_on: r.updated_at,
@@ -254,6 +257,25 @@ impl TicketView {
             ..Self::new(d, false)
         }
     }
+}
+
+/// What a contact lists: open, closed, awaiting approval, or any.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PortalState {
+    Open,
+    Closed,
+    AwaitingApproval,
+    Any,
+}
+
+/// A decision on a ticket awaiting approval.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovalInput {
+    /// Why; required to decline. It becomes a public comment.
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// Open, closed or any.
@@ -444,8 +466,8 @@ pub struct CloseInput {
 pub struct PortalTicketQuery {
     /// `personal` (default), `group` (groups I manage) or `company` (when I may see my company's tickets).
     pub scope: Option<Scope>,
-    /// `open` (default), `closed` or `any`.
-    pub status: Option<OpenState>,
+    /// `open` (default), `closed`, `awaiting_approval` or `any`.
+    pub status: Option<PortalState>,
     pub skip: Option<i64>,
     /// 1 to 100 (default 50).
     pub take: Option<i64>,
@@ -457,6 +479,9 @@ pub fn portal_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_my_ticket))
         .routes(routes!(list_my_ticket_comments, create_my_ticket_comment))
         .routes(routes!(close_my_ticket))
+        .routes(routes!(list_my_approvals))
+        .routes(routes!(approve_ticket))
+        .routes(routes!(decline_ticket))
         .routes(routes!(reopen_my_ticket))
 }
 
@@ -488,14 +513,16 @@ pub async fn list_my_tickets(
         include_archived: None,
     };
     let (skip, take) = list.window()?;
-    let closed = match query.status.unwrap_or(OpenState::Open) {
-        OpenState::Open => Some(false),
-        OpenState::Closed => Some(true),
-        OpenState::Any => None,
+    let wanted = query.status.unwrap_or(PortalState::Open);
+    let closed = match wanted {
+        PortalState::Open => Some(false),
+        PortalState::Closed => Some(true),
+        PortalState::AwaitingApproval | PortalState::Any => None,
     };
     let listing = ContactListing {
         scope: query.scope.unwrap_or(Scope::Personal),
         closed,
+        awaiting_approval: wanted == PortalState::AwaitingApproval,
         skip,
         take,
     };
@@ -765,4 +792,57 @@ pub async fn unassign_ticket(
     Ok(Json(TicketView::for_staff(
         tickets::set_assigned(&state, &staff.tenant, &staff.principal, id, member, false).await?,
     )))
+}
+
+/// Tickets waiting for my approval (I am an approver of my company; group tickets only when I manage the group).
+#[utoipa::path(get, path = "/approvals", responses((status = 200, body = Vec<TicketView>)))]
+pub async fn list_my_approvals(
+    State(state): State<AppState>,
+    user: PortalUser,
+) -> ApiResult<Json<Vec<TicketView>>> {
+    let waiting =
+        tickets::pending_approvals(&state, &user.tenant, user.contact_id, user.company_id).await?;
+    Ok(Json(waiting.into_iter().map(TicketView::listed).collect()))
+}
+
+/// Approve a ticket awaiting approval; it moves to its queue's "approval granted" status.
+#[utoipa::path(post, path = "/tickets/{ticketId}/approve", params(("ticketId" = i32, Path)), request_body = ApprovalInput, responses((status = 200, body = TicketView)))]
+pub async fn approve_ticket(
+    State(state): State<AppState>,
+    user: PortalUser,
+    ApiPath(id): ApiPath<i32>,
+    ApiJson(input): ApiJson<ApprovalInput>,
+) -> ApiResult<Json<TicketView>> {
+    let ticket = tickets::decide_approval(
+        &state,
+        &user.tenant,
+        user.contact_id,
+        user.company_id,
+        id,
+        true,
+        input.reason,
+    )
+    .await?;
+    Ok(Json(TicketView::for_contact(ticket)))
+}
+
+/// Decline a ticket awaiting approval, saying why (the reason becomes a comment).
+#[utoipa::path(post, path = "/tickets/{ticketId}/decline", params(("ticketId" = i32, Path)), request_body = ApprovalInput, responses((status = 200, body = TicketView)))]
+pub async fn decline_ticket(
+    State(state): State<AppState>,
+    user: PortalUser,
+    ApiPath(id): ApiPath<i32>,
+    ApiJson(input): ApiJson<ApprovalInput>,
+) -> ApiResult<Json<TicketView>> {
+    let ticket = tickets::decide_approval(
+        &state,
+        &user.tenant,
+        user.contact_id,
+        user.company_id,
+        id,
+        false,
+        input.reason,
+    )
+    .await?;
+    Ok(Json(TicketView::for_contact(ticket)))
 }
