@@ -35,6 +35,8 @@ pub struct TicketRow {
     pub is_closed: bool,
     /// `pending`, `granted` or `declined` for tickets that need approval.
     pub approval: Option<String>,
+    /// The ticket this one was merged into.
+    pub merged_into: Option<i32>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -48,7 +50,7 @@ const SELECT: &str = "SELECT t.id, t.summary, t.description,
         t.source_id, so.name AS source_name, t.category_ids, t.tags, t.custom_fields,
         t.contact_id, trim(c.first_name || ' ' || c.last_name) AS contact_name,
         t.company_id, co.name AS company_name, t.contact_group_id, g.name AS contact_group_name,
-        t.is_closed, t.approval, t.version, t.created_at, t.updated_at, t.closed_at, t.archived_at
+        t.is_closed, t.approval, t.merged_into, t.version, t.created_at, t.updated_at, t.closed_at, t.archived_at
     FROM tickets t
     JOIN queues q ON q.tenant_id = t.tenant_id AND q.id = t.queue_id
     JOIN statuses s ON s.tenant_id = t.tenant_id AND s.id = t.status_id
@@ -742,4 +744,31 @@ pub async fn pending_approval(
     .bind(groups)
     .fetch_all(conn)
     .await
+}
+
+/// Moves every note of `from` to `into`, and marks `from` as merged into `into`.
+pub async fn merge(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    from: i32,
+    into: i32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE ticket_notes SET ticket_id = $3 WHERE tenant_id = $1 AND ticket_id = $2")
+        .bind(tenant)
+        .bind(from)
+        .bind(into)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE tickets SET merged_into = $3, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(from)
+        .bind(into)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE tickets SET version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(into)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

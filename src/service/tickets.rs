@@ -26,6 +26,8 @@ use crate::{
 pub const MAX_SUMMARY: usize = 250;
 pub const MAX_DESCRIPTION: usize = 100_000;
 pub const MAX_ASSIGNEES: usize = 20;
+/// The most tickets one bulk update may change.
+pub const MAX_BULK: usize = 100;
 
 /// A ticket raised by a contact in the client portal.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -79,7 +81,7 @@ pub struct TicketInput {
 }
 
 /// JSON merge patch of a ticket: absent = unchanged, `null` = cleared. `customFields` merges by key.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TicketPatch {
     #[serde(default)]
@@ -701,6 +703,20 @@ pub async fn patch(
     let mut tx = state.pool.begin().await?;
     let before = live_ticket(&mut tx, tenant.id, id).await?;
     check_precondition(&before, precondition)?;
+    patch_locked(&mut tx, tenant.id, &actor, &before, patch).await?;
+    let details = load(&mut tx, tenant.id, id).await?;
+    tx.commit().await?;
+    Ok(details)
+}
+
+/// Applies a merge patch to a ticket already locked and loaded as `before`.
+async fn patch_locked(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    actor: &Actor,
+    before: &TicketDetails,
+    patch: TicketPatch,
+) -> ApiResult<()> {
     let current = TicketFields::of(&before.row);
     let queue_id = validate::not_cleared(patch.queue_id, current.queue_id, "queueId")?;
     // A new queue without a status starts at that queue's default status.
@@ -753,15 +769,58 @@ pub async fn patch(
         contact_id: validate::not_cleared(patch.contact_id, current.contact_id, "contactId")?,
         contact_group_id: patch.contact_group_id.apply(current.contact_group_id),
     };
-    let fields = settle(&mut tx, tenant.id, draft).await?;
+    let fields = settle(conn, tenant, draft).await?;
     let assignees = match patch.assigned_member_ids {
         Patch::Absent => None,
-        p => Some(check_members(&mut tx, tenant.id, p.apply(None).unwrap_or_default()).await?),
+        p => Some(check_members(conn, tenant, p.apply(None).unwrap_or_default()).await?),
     };
-    apply(&mut tx, tenant.id, &before, fields, assignees, &actor).await?;
-    let details = load(&mut tx, tenant.id, id).await?;
+    apply(conn, tenant, before, fields, assignees, actor).await
+}
+
+/// Changes up to 100 tickets with one merge patch, all or none: the first ticket that cannot take
+/// the change fails the whole request, naming the field and the ticket.
+pub async fn bulk_patch(
+    state: &AppState,
+    tenant: &Tenant,
+    principal: &Principal,
+    ids: &[i32],
+    patch: TicketPatch,
+) -> ApiResult<Vec<TicketDetails>> {
+    if ids.is_empty() || ids.len() > MAX_BULK {
+        return Err(ApiError::bad_request(
+            "ticketIds",
+            format!("give 1 to {MAX_BULK} ticket ids"),
+        ));
+    }
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let actor = Actor::of(state, tenant, principal).await?;
+    let mut tx = state.pool.begin().await?;
+    // Locked in id order, so two bulk updates cannot deadlock.
+    for id in &ids {
+        let before = match live_ticket(&mut tx, tenant.id, *id).await {
+            Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => {
+                return Err(ApiError::validation(
+                    "ticketIds",
+                    format!("no such ticket: {id}"),
+                ));
+            }
+            other => other?,
+        };
+        patch_locked(&mut tx, tenant.id, &actor, &before, patch.clone())
+            .await
+            .map_err(|e| ApiError {
+                message: format!("ticket {id}: {}", e.message),
+                ..e
+            })?;
+    }
+    let mut updated = Vec::with_capacity(ids.len());
+    for id in &ids {
+        updated.push(load(&mut tx, tenant.id, *id).await?);
+    }
     tx.commit().await?;
-    Ok(details)
+    Ok(updated)
 }
 
 /// Locks a live ticket for a change (until the transaction ends) and loads it.
@@ -1491,4 +1550,90 @@ pub async fn decide_approval(
     let details = load(&mut tx, tenant.id, ticket).await?;
     tx.commit().await?;
     Ok(details)
+}
+
+// ---- merging ----
+
+/// Merges `source` into `target`: the notes move to the target, the source closes (in its queue's
+/// first closed status) and points to the survivor; both histories say so.
+pub async fn merge(
+    state: &AppState,
+    tenant: &Tenant,
+    principal: &Principal,
+    source: i32,
+    target: i32,
+) -> ApiResult<TicketDetails> {
+    if source == target {
+        return Err(ApiError::validation(
+            "intoTicketId",
+            "a ticket cannot be merged into itself",
+        ));
+    }
+    let actor = Actor::of(state, tenant, principal).await?;
+    let mut tx = state.pool.begin().await?;
+    // Locked in id order, so two merges of the same pair cannot deadlock.
+    let (first, second) = (source.min(target), source.max(target));
+    let a = live_ticket(&mut tx, tenant.id, first).await;
+    let b = live_ticket(&mut tx, tenant.id, second).await;
+    let (from, into) = if first == source { (a?, b) } else { (b?, a) };
+    let into = into.map_err(|e| {
+        if e.status == axum::http::StatusCode::NOT_FOUND {
+            ApiError::validation("intoTicketId", "no such ticket")
+        } else {
+            e
+        }
+    })?;
+    if from.row.merged_into.is_some() {
+        return Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "AlreadyMerged",
+            "this ticket was already merged",
+        ));
+    }
+    if into.row.merged_into.is_some() {
+        return Err(ApiError::validation(
+            "intoTicketId",
+            "that ticket was itself merged into another",
+        ));
+    }
+    repo::merge(&mut tx, tenant.id, source, target).await?;
+    record(
+        &mut tx,
+        tenant.id,
+        source,
+        &actor,
+        "merged_into",
+        None,
+        None,
+        Some(json!({"id": target, "name": into.row.summary})),
+    )
+    .await?;
+    record(
+        &mut tx,
+        tenant.id,
+        target,
+        &actor,
+        "merged_from",
+        None,
+        None,
+        Some(json!({"id": source, "name": from.row.summary})),
+    )
+    .await?;
+    if !from.row.is_closed {
+        let statuses =
+            config::list_statuses(&mut tx, tenant.id, Some(&[from.row.queue_id]), false).await?;
+        if let Some(closed) = statuses
+            .iter()
+            .find(|s| s.is_closed && s.approval_role.is_none())
+        {
+            let before = load(&mut tx, tenant.id, source).await?;
+            let mut fields = TicketFields::of(&before.row);
+            fields.status_id = closed.id;
+            fields.is_closed = true;
+            apply(&mut tx, tenant.id, &before, fields, None, &actor).await?;
+        }
+    }
+    let survivor = load(&mut tx, tenant.id, target).await?;
+    tx.commit().await?;
+    Ok(survivor)
 }

@@ -1320,3 +1320,169 @@ async fn approvers_grant_or_decline_tickets_that_need_approval() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn merging_moves_the_conversation_and_closes_the_merged_ticket() {
+    let app = TestApp::new().await;
+    let d = desk(&app, "acme").await;
+    d.contact(1, "ann@customer.test", json!({})).await;
+    for summary in ["Printer broken", "Printer still broken"] {
+        d.admin(
+            Method::POST,
+            "/tickets",
+            Some(json!({"summary": summary, "contactId": 1, "queueId": 1})),
+        )
+        .await;
+    }
+    d.admin(
+        Method::POST,
+        "/tickets/2/notes",
+        Some(json!({"note": "Same printer as #1"})),
+    )
+    .await;
+    d.admin(
+        Method::POST,
+        "/tickets/1/notes",
+        Some(json!({"note": "Ordered toner", "isInternal": true})),
+    )
+    .await;
+    let r = d
+        .admin(
+            Method::POST,
+            "/tickets/2/merge",
+            Some(json!({"intoTicketId": 1})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["id"], 1, "answers the survivor");
+    let notes: Vec<&str> = r.json["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["note"].as_str().unwrap())
+        .collect();
+    assert_eq!(notes, ["Same printer as #1", "Ordered toner"]);
+    assert!(
+        r.json["activities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["type"] == "merged_from")
+    );
+    let merged = d.admin(Method::GET, "/tickets/2", None).await;
+    assert_eq!(
+        (
+            merged.json["mergedInto"].as_i64(),
+            merged.json["isClosed"].as_bool()
+        ),
+        (Some(1), Some(true))
+    );
+    assert!(merged.json["notes"].as_array().unwrap().is_empty());
+    d.admin(
+        Method::POST,
+        "/tickets/2/merge",
+        Some(json!({"intoTicketId": 1})),
+    )
+    .await
+    .assert_error(StatusCode::CONFLICT, "AlreadyMerged");
+    let r = d
+        .admin(
+            Method::POST,
+            "/tickets/1/merge",
+            Some(json!({"intoTicketId": 1})),
+        )
+        .await;
+    assert_eq!(r.json["field"], "intoTicketId");
+    let r = d
+        .admin(
+            Method::POST,
+            "/tickets/1/merge",
+            Some(json!({"intoTicketId": 2})),
+        )
+        .await;
+    assert_eq!(
+        r.json["field"], "intoTicketId",
+        "not into a ticket that was merged away"
+    );
+    let r = d
+        .admin(
+            Method::POST,
+            "/tickets/1/merge",
+            Some(json!({"intoTicketId": 99})),
+        )
+        .await;
+    assert_eq!(r.json["field"], "intoTicketId");
+}
+
+#[tokio::test]
+async fn bulk_update_changes_up_to_a_hundred_tickets_all_or_none() {
+    let app = TestApp::new().await;
+    let d = desk(&app, "acme").await;
+    d.contact(1, "ann@customer.test", json!({})).await;
+    for i in 0..3 {
+        d.admin(
+            Method::POST,
+            "/tickets",
+            Some(json!({"summary": format!("Ticket {i}"), "contactId": 1, "queueId": 1})),
+        )
+        .await;
+    }
+    let r = d
+        .admin(
+            Method::PATCH,
+            "/tickets",
+            Some(json!({"ticketIds": [1, 2, 3], "changes": {"priorityId": 4}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.json
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["priority"]["name"] == "Urgent")
+    );
+    // One ticket that cannot take the change fails them all: ticket 3 moves to another queue,
+    // where status 2 (In Progress of Support) does not exist.
+    d.admin(Method::POST, "/queues", Some(json!({"name": "Projects"})))
+        .await;
+    d.admin(Method::PATCH, "/tickets/3", Some(json!({"queueId": 2})))
+        .await;
+    let r = d
+        .admin(
+            Method::PATCH,
+            "/tickets",
+            Some(json!({"ticketIds": [1, 2, 3], "changes": {"statusId": 2}})),
+        )
+        .await;
+    r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
+    assert_eq!(r.json["field"], "statusId");
+    assert!(
+        r.json["message"].as_str().unwrap().contains("ticket 3"),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        d.admin(Method::GET, "/tickets/1", None).await.json["status"]["name"],
+        "New",
+        "nothing was changed"
+    );
+    let r = d
+        .admin(
+            Method::PATCH,
+            "/tickets",
+            Some(json!({"ticketIds": [1, 42], "changes": {"priorityId": 1}})),
+        )
+        .await;
+    assert_eq!(r.json["field"], "ticketIds");
+    let too_many: Vec<i32> = (1..=101).collect();
+    let r = d
+        .admin(
+            Method::PATCH,
+            "/tickets",
+            Some(json!({"ticketIds": too_many, "changes": {}})),
+        )
+        .await;
+    r.assert_error(StatusCode::BAD_REQUEST, "BadRequest");
+    assert_eq!(r.json["field"], "ticketIds");
+}

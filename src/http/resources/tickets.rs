@@ -162,6 +162,8 @@ pub struct TicketView {
     pub is_closed: bool,
     /// `pending`, `granted` or `declined` when the request type needs approval.
     pub approval: Option<String>,
+    /// The ticket this one was merged into.
+    pub merged_into: Option<i32>,
     pub is_archived: bool,
     pub created_on: DateTime<Utc>,
     pub modified_on: DateTime<Utc>,
@@ -227,6 +229,7 @@ impl TicketView {
             custom_fields: r.custom_fields.0,
             is_closed: r.is_closed,
             approval: r.approval,
+            merged_into: r.merged_into,
             is_archived: r.archived_at.is_some(),
             created_on: r.created_at,
             modified_on: r.updated_at,
@@ -452,6 +455,22 @@ impl TicketSearchQuery {
     }
 }
 
+/// One merge patch for many tickets.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkUpdateInput {
+    /// 1 to 100 ticket ids.
+    pub ticket_ids: Vec<i32>,
+    pub changes: TicketPatch,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MergeInput {
+    /// The ticket that survives.
+    pub into_ticket_id: i32,
+}
+
 /// Closing a ticket from the portal, optionally saying why.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -487,7 +506,8 @@ pub fn portal_routes() -> OpenApiRouter<AppState> {
 
 pub fn staff_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(find_tickets, create_ticket))
+        .routes(routes!(find_tickets, create_ticket, bulk_update_tickets))
+        .routes(routes!(merge_ticket))
         .routes(routes!(
             get_ticket,
             replace_ticket,
@@ -845,4 +865,43 @@ pub async fn decline_ticket(
     )
     .await?;
     Ok(Json(TicketView::for_contact(ticket)))
+}
+
+/// Change up to 100 tickets with one merge patch, all or none (a failure names the ticket and field).
+#[utoipa::path(patch, path = "/tickets", request_body = BulkUpdateInput, responses((status = 200, body = Vec<TicketView>)))]
+pub async fn bulk_update_tickets(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiJson(input): ApiJson<BulkUpdateInput>,
+) -> ApiResult<Json<Vec<TicketView>>> {
+    let updated = tickets::bulk_patch(
+        &state,
+        &staff.tenant,
+        &staff.principal,
+        &input.ticket_ids,
+        input.changes,
+    )
+    .await?;
+    Ok(Json(updated.into_iter().map(TicketView::listed).collect()))
+}
+
+/// Merge this ticket into another: its notes move there, it closes and points to the survivor.
+/// Answers the survivor.
+#[utoipa::path(post, path = "/tickets/{ticketId}/merge", params(("ticketId" = i32, Path)), request_body = MergeInput, responses((status = 200, body = TicketView)))]
+pub async fn merge_ticket(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<i32>,
+    ApiJson(input): ApiJson<MergeInput>,
+) -> ApiResult<TaggedTicket> {
+    Ok(tagged(
+        tickets::merge(
+            &state,
+            &staff.tenant,
+            &staff.principal,
+            id,
+            input.into_ticket_id,
+        )
+        .await?,
+    ))
 }
