@@ -1486,3 +1486,42 @@ async fn bulk_update_changes_up_to_a_hundred_tickets_all_or_none() {
     r.assert_error(StatusCode::BAD_REQUEST, "BadRequest");
     assert_eq!(r.json["field"], "ticketIds");
 }
+
+#[tokio::test]
+async fn integrators_reach_the_same_tickets_through_the_v2_public_and_admin_families() {
+    let app = TestApp::new().await;
+    let d = desk(&app, "acme").await;
+    d.contact(1, "ann@customer.test", json!({})).await;
+    let auth = format!("DdApi {}", d.key);
+    for family in ["public", "admin"] {
+        let r = app
+            .post(&d.t.host, &format!("/api/v2/{family}/tickets"))
+            .auth(&auth)
+            .json(json!({"summary": format!("Via {family}"), "contactId": 1, "queueId": 1}))
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{family}: {}", r.text);
+        let id = r.json["id"].as_i64().unwrap();
+        let found = app
+            .get(&d.t.host, &format!("/api/v2/{family}/tickets?q={family}"))
+            .auth(&auth)
+            .send()
+            .await;
+        assert_eq!(ids(&found.json), [id]);
+        let note = app
+            .post(&d.t.host, &format!("/api/v2/{family}/tickets/{id}/notes"))
+            .auth(&auth)
+            .json(json!({"note": "Logged by a script"}))
+            .send()
+            .await;
+        assert_eq!(note.status, StatusCode::CREATED);
+    }
+    // A technician's credentials are not an integrator's.
+    d.admin(Method::POST, "/members", Some(json!({"email": "tom@acme.test", "firstName": "Tom", "role": "tech", "password": PASSWORD}))).await;
+    let tom = d.sign_in("tech", "tom@acme.test").await;
+    app.get(&d.t.host, "/api/v2/admin/tickets/1")
+        .cookie(&tom)
+        .send()
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "Forbidden");
+}

@@ -44,9 +44,20 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .nest(
             "/public",
-            family(Family::Public, "Public", tenant_settings::public_routes()),
+            family(
+                Family::Public,
+                "Public",
+                tenant_settings::public_routes().merge(tickets::staff_routes()),
+            ),
         )
-        .nest("/admin", family(Family::Admin, "Admin", people_routes()))
+        .nest(
+            "/admin",
+            family(
+                Family::Admin,
+                "Admin",
+                people_routes().merge(tickets::staff_routes()),
+            ),
+        )
         .nest("/portal", portal)
         .nest("/tech", tech)
         .nest("/user", user)
