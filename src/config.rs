@@ -41,6 +41,8 @@ pub struct Config {
     pub log_format: LogFormat,
     pub request_timeout: Duration,
     pub max_body_bytes: usize,
+    /// The most bytes of files one upload request may carry.
+    pub max_attachment_bytes: usize,
     pub access_token_ttl: Duration,
     pub signing_key_rotation: Duration,
     pub session_ttl: Duration,
@@ -62,6 +64,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 1024 * 1024,
+            max_attachment_bytes: 25 * 1024 * 1024,
             access_token_ttl: Duration::from_secs(3600),
             signing_key_rotation: Duration::from_secs(30 * 24 * 3600),
             session_ttl: Duration::from_secs(7 * 24 * 3600),
@@ -100,6 +103,9 @@ impl Config {
         }
         if let Some(v) = var("DESKD_MAX_BODY_BYTES") {
             c.max_body_bytes = parse("DESKD_MAX_BODY_BYTES", &v)?;
+        }
+        if let Some(v) = var("DESKD_MAX_ATTACHMENT_BYTES") {
+            c.max_attachment_bytes = parse("DESKD_MAX_ATTACHMENT_BYTES", &v)?;
         }
         if let Some(v) = var("DESKD_ACCESS_TOKEN_TTL_SECS") {
             c.access_token_ttl = Duration::from_secs(parse("DESKD_ACCESS_TOKEN_TTL_SECS", &v)?);

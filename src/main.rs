@@ -155,6 +155,7 @@ async fn serve(
     let base_domain = config.base_domain.clone();
     let (database, state) = deskd::start(config).await?;
     state.listen_for_signals();
+    state.sweep_pending_uploads();
     if demo {
         let seeded = demo::seed(&state)
             .await

@@ -8,6 +8,7 @@ use crate::{
     auth::{access_token::AccessTokens, resolve::AuthCache},
     config::Config,
     db::notify::{self, Signal},
+    files::FileStore,
     secrets::ServerKey,
     service::people::ProfileCache,
     tenancy::TenantDirectory,
@@ -24,6 +25,7 @@ pub struct Inner {
     pub auth_cache: AuthCache,
     pub tokens: AccessTokens,
     pub profiles: ProfileCache,
+    pub files: FileStore,
 }
 
 impl Deref for AppState {
@@ -37,6 +39,7 @@ impl AppState {
     pub fn new(config: Config, pool: PgPool, server_key: ServerKey) -> Self {
         let tenants = TenantDirectory::new(&config.base_domain);
         let tokens = AccessTokens::new(server_key.clone(), config.signing_key_rotation);
+        let files = FileStore::new(&config.data_dir);
         Self(Arc::new(Inner {
             config,
             pool,
@@ -45,6 +48,7 @@ impl AppState {
             auth_cache: AuthCache::default(),
             tokens,
             profiles: ProfileCache::default(),
+            files,
         }))
     }
 
@@ -52,6 +56,22 @@ impl AppState {
     pub fn listen_for_signals(&self) {
         let state = self.clone();
         notify::spawn_listener(self.pool.clone(), move |signal| state.apply(signal));
+    }
+
+    /// Forgets, every hour, uploads that were never attached to anything.
+    pub fn sweep_pending_uploads(&self) {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                every.tick().await;
+                match crate::service::attachments::sweep(&state).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(files = n, "removed files of unattached uploads"),
+                    Err(e) => tracing::warn!(error = %e, "could not sweep unattached uploads"),
+                }
+            }
+        });
     }
 
     /// Drops what this instance cached about the change, then tells the other instances.

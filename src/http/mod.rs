@@ -7,6 +7,8 @@ pub mod cors;
 pub mod errors;
 pub mod extract;
 pub mod idempotency;
+pub mod limits;
+pub mod multipart;
 pub mod openapi;
 pub mod pagination;
 pub mod resources;
@@ -17,9 +19,7 @@ pub mod v3;
 use axum::{Router, extract::DefaultBodyLimit, http::StatusCode, middleware};
 use serde_json::Value;
 use tower::Layer;
-use tower_http::{
-    catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer, timeout::TimeoutLayer,
-};
+use tower_http::{catch_panic::CatchPanicLayer, timeout::TimeoutLayer};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::{SwaggerUi, Url};
 
@@ -88,8 +88,11 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             tenancy::resolve_site,
         ))
-        .layer(DefaultBodyLimit::max(config.max_body_bytes))
-        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            limits::body_limit,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,

@@ -1,5 +1,6 @@
 //! All SQL. One module per table group; every function takes the tenant first and filters by it.
 
+pub mod attachments;
 pub mod companies;
 pub mod contact_groups;
 pub mod contacts;

@@ -5,7 +5,7 @@ use serde_json::Value;
 use sqlx::{PgConnection, types::Json};
 
 use super::ids;
-use crate::domain::TenantId;
+use crate::domain::{TenantId, TextReference};
 
 /// A ticket with the names of everything it references, as every surface shows it.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -394,6 +394,9 @@ pub struct NoteRow {
     pub actual_hours: Option<f64>,
     pub billable_hours: Option<f64>,
     pub created_at: DateTime<Utc>,
+    /// Filled in by the service from the ticket's attachments.
+    #[sqlx(skip)]
+    pub attachments: Vec<TextReference>,
 }
 
 pub struct NewNote<'a> {

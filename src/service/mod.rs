@@ -1,5 +1,6 @@
 //! Use cases: validation, authorization beyond the family rules, transactions, invalidation.
 
+pub mod attachments;
 pub mod configuration;
 pub mod contact_groups;
 pub mod credentials;

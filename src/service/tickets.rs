@@ -6,13 +6,19 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use sqlx::PgConnection;
 use utoipa::ToSchema;
+use uuid::Uuid;
 
-use super::{custom_values, validate};
+use super::{
+    attachments::{self, Enclosures},
+    custom_values, validate,
+};
 use crate::{
     auth::{Actor as PrincipalActor, Principal},
-    domain::{Reference, Tenant, TenantId, patch::Patch},
+    domain::{Reference, Tenant, TenantId, TextReference, patch::Patch},
     error::{ApiError, ApiResult},
+    files::StoredFile,
     repo::{
+        attachments::{self as attachment_repo, AttachmentRow},
         contact_groups, contacts, credentials, members,
         service_config::{self as config, Table},
         tickets::{
@@ -45,6 +51,9 @@ pub struct PortalTicketInput {
     /// One of the contact's own groups, to share the ticket with it.
     #[serde(default)]
     pub contact_group_id: Option<i32>,
+    /// Earlier uploads (`POST …/attachments`) to attach.
+    #[serde(default)]
+    pub attachment_ids: Vec<Uuid>,
 }
 
 /// A ticket as staff create (`POST`) or replace (`PUT`) it. Absent optional fields take the request
@@ -78,6 +87,9 @@ pub struct TicketInput {
     pub contact_group_id: Option<i32>,
     #[serde(default)]
     pub assigned_member_ids: Vec<i32>,
+    /// Earlier uploads (`POST …/attachments`) to attach; on create only (notes carry later files).
+    #[serde(default)]
+    pub attachment_ids: Vec<Uuid>,
 }
 
 /// JSON merge patch of a ticket: absent = unchanged, `null` = cleared. `customFields` merges by key.
@@ -126,14 +138,25 @@ pub struct TicketPatch {
     pub assigned_member_ids: Patch<Vec<i32>>,
 }
 
-/// A ticket with its assignees, categories, notes and history. Surfaces for contacts must drop
-/// internal notes and the history (see `TicketView::for_contact`).
+/// A ticket with its assignees, categories, notes, files and history. What reaches a contact
+/// passes through `for_contact` first.
 pub struct TicketDetails {
     pub row: TicketRow,
     pub assignees: Vec<Reference>,
     pub categories: Vec<Reference>,
     pub notes: Vec<NoteRow>,
     pub activities: Vec<ActivityRow>,
+    pub attachments: Vec<AttachmentRow>,
+}
+
+impl TicketDetails {
+    /// What a contact may see: no internal notes, none of their files, no history.
+    pub fn for_contact(mut self) -> Self {
+        self.notes.retain(|n| !n.is_internal);
+        self.attachments.retain(|a| !a.is_internal);
+        self.activities.clear();
+        self
+    }
 }
 
 /// A contact's comment on a ticket they may see: always public.
@@ -142,6 +165,9 @@ pub struct TicketDetails {
 pub struct CommentInput {
     /// Markdown.
     pub note: String,
+    /// Earlier uploads (`POST …/attachments`) to attach.
+    #[serde(default)]
+    pub attachment_ids: Vec<Uuid>,
 }
 
 /// A staff note: public (the contact sees it) or internal, optionally recording time worked.
@@ -155,6 +181,9 @@ pub struct NoteInput {
     pub is_internal: bool,
     #[serde(default)]
     pub time_entry: Option<TimeEntryInput>,
+    /// Earlier uploads (`POST …/attachments`) to attach.
+    #[serde(default)]
+    pub attachment_ids: Vec<Uuid>,
 }
 
 /// Time worked: a start and end, or just hours (with start and end, hours default to their span).
@@ -206,6 +235,11 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// As an attachment's uploader is stored.
+    pub fn owner(&self) -> (&str, &str) {
+        (self.kind, &self.id)
+    }
+
     pub async fn of(state: &AppState, tenant: &Tenant, principal: &Principal) -> ApiResult<Self> {
         Ok(match &principal.actor {
             PrincipalActor::Member { id, .. } => {
@@ -248,7 +282,12 @@ pub async fn create_for_contact(
     tenant: &Tenant,
     contact_id: i32,
     input: PortalTicketInput,
+    files: Vec<StoredFile>,
 ) -> ApiResult<TicketDetails> {
+    let enclosures = Enclosures {
+        ids: input.attachment_ids,
+        files,
+    };
     let mut tx = state.pool.begin().await?;
     let request_type = config::get_request_type(&mut tx, tenant.id, input.request_type_id)
         .await?
@@ -276,6 +315,7 @@ pub async fn create_for_contact(
     let fields = settle(&mut tx, tenant.id, draft).await?;
     let actor = contact_actor(state, tenant, contact_id).await?;
     let id = insert(&mut tx, tenant.id, &fields, &[], &actor).await?;
+    attachments::attach(&mut tx, tenant.id, actor.owner(), id, None, &enclosures).await?;
     let details = load(&mut tx, tenant.id, id).await?;
     tx.commit().await?;
     Ok(details)
@@ -285,14 +325,20 @@ pub async fn create(
     state: &AppState,
     tenant: &Tenant,
     principal: &Principal,
-    input: TicketInput,
+    mut input: TicketInput,
+    files: Vec<StoredFile>,
 ) -> ApiResult<TicketDetails> {
     let actor = Actor::of(state, tenant, principal).await?;
+    let enclosures = Enclosures {
+        ids: std::mem::take(&mut input.attachment_ids),
+        files,
+    };
     let mut tx = state.pool.begin().await?;
     let (assignees, draft) = draft_from_input(&mut tx, tenant.id, input, true).await?;
     let fields = settle(&mut tx, tenant.id, draft).await?;
     let assignees = check_members(&mut tx, tenant.id, assignees).await?;
     let id = insert(&mut tx, tenant.id, &fields, &assignees, &actor).await?;
+    attachments::attach(&mut tx, tenant.id, actor.owner(), id, None, &enclosures).await?;
     let details = load(&mut tx, tenant.id, id).await?;
     tx.commit().await?;
     Ok(details)
@@ -368,6 +414,7 @@ async fn visible(
         if !sees {
             return Err(ApiError::not_found("ticket"));
         }
+        return Ok(details.for_contact());
     }
     Ok(details)
 }
@@ -382,7 +429,12 @@ pub async fn add_comment(
     company_id: i32,
     ticket: i32,
     input: CommentInput,
+    files: Vec<StoredFile>,
 ) -> ApiResult<NoteRow> {
+    let enclosures = Enclosures {
+        ids: input.attachment_ids,
+        files,
+    };
     let actor = contact_actor(state, tenant, contact).await?;
     let mut tx = state.pool.begin().await?;
     visible(
@@ -395,7 +447,8 @@ pub async fn add_comment(
         ticket,
     )
     .await?;
-    let note = write_note(&mut tx, tenant.id, ticket, &actor, &input.note, false, None).await?;
+    let mut note = write_note(&mut tx, tenant.id, ticket, &actor, &input.note, false, None).await?;
+    attach_to_note(&mut tx, tenant.id, &actor, &mut note, &enclosures).await?;
     tx.commit().await?;
     Ok(note)
 }
@@ -407,12 +460,17 @@ pub async fn add_note(
     principal: &Principal,
     ticket: i32,
     input: NoteInput,
+    files: Vec<StoredFile>,
 ) -> ApiResult<NoteRow> {
+    let enclosures = Enclosures {
+        ids: input.attachment_ids,
+        files,
+    };
     let actor = Actor::of(state, tenant, principal).await?;
     let time = input.time_entry.map(settle_time).transpose()?;
     let mut tx = state.pool.begin().await?;
     live_ticket(&mut tx, tenant.id, ticket).await?;
-    let note = write_note(
+    let mut note = write_note(
         &mut tx,
         tenant.id,
         ticket,
@@ -422,8 +480,46 @@ pub async fn add_note(
         time,
     )
     .await?;
+    attach_to_note(&mut tx, tenant.id, &actor, &mut note, &enclosures).await?;
     tx.commit().await?;
     Ok(note)
+}
+
+/// Attaches the files to a new note and lists them on it.
+async fn attach_to_note(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    actor: &Actor,
+    note: &mut NoteRow,
+    enclosures: &Enclosures,
+) -> ApiResult<()> {
+    if enclosures.is_empty() {
+        return Ok(());
+    }
+    attachments::attach(
+        conn,
+        tenant,
+        actor.owner(),
+        note.ticket_id,
+        Some(note.id),
+        enclosures,
+    )
+    .await?;
+    let files = attachment_repo::of_ticket(conn, tenant, note.ticket_id, true).await?;
+    note.attachments = note_files(&files, note.id);
+    Ok(())
+}
+
+/// The files of one note, as notes list them.
+fn note_files(files: &[AttachmentRow], note: i32) -> Vec<TextReference> {
+    files
+        .iter()
+        .filter(|a| a.note_id == Some(note))
+        .map(|a| TextReference {
+            id: a.id.to_string(),
+            name: a.file_name.clone(),
+        })
+        .collect()
 }
 
 /// The notes a viewer may read: contacts get the public ones only.
@@ -434,15 +530,7 @@ pub async fn notes(
     ticket: i32,
 ) -> ApiResult<Vec<NoteRow>> {
     let mut conn = state.pool.acquire().await?;
-    let details = visible(&mut conn, tenant.id, viewer, ticket).await?;
-    Ok(match viewer {
-        Viewer::Staff => details.notes,
-        Viewer::Contact { .. } => details
-            .notes
-            .into_iter()
-            .filter(|n| !n.is_internal)
-            .collect(),
-    })
+    Ok(visible(&mut conn, tenant.id, viewer, ticket).await?.notes)
 }
 
 struct SettledTime {
@@ -602,6 +690,10 @@ async fn load(conn: &mut PgConnection, tenant: TenantId, id: i32) -> ApiResult<T
     let mut one = details.pop().expect("one row in, one out");
     one.notes = repo::notes(conn, tenant, id, true).await?;
     one.activities = repo::activities(conn, tenant, id).await?;
+    one.attachments = attachment_repo::of_ticket(conn, tenant, id, true).await?;
+    for note in &mut one.notes {
+        note.attachments = note_files(&one.attachments, note.id);
+    }
     Ok(one)
 }
 
@@ -638,6 +730,7 @@ async fn with_references(
                 .collect(),
             notes: vec![],
             activities: vec![],
+            attachments: vec![],
             row,
         })
         .collect())
@@ -678,6 +771,12 @@ pub async fn replace(
     input: TicketInput,
     precondition: Precondition,
 ) -> ApiResult<TicketDetails> {
+    if !input.attachment_ids.is_empty() {
+        return Err(ApiError::validation(
+            "attachmentIds",
+            "files are attached with a note, not by replacing the ticket",
+        ));
+    }
     let actor = Actor::of(state, tenant, principal).await?;
     let mut tx = state.pool.begin().await?;
     let before = live_ticket(&mut tx, tenant.id, id).await?;
@@ -1597,6 +1696,7 @@ pub async fn merge(
         ));
     }
     repo::merge(&mut tx, tenant.id, source, target).await?;
+    attachment_repo::move_to_ticket(&mut tx, tenant.id, source, target).await?;
     record(
         &mut tx,
         tenant.id,

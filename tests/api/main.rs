@@ -1,5 +1,6 @@
 //! Integration tests: a real PostgreSQL, the real router (and, for the CLI, the real binary).
 
+mod attachments;
 mod cli;
 mod configuration;
 mod credentials;

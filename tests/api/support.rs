@@ -235,6 +235,8 @@ impl TestApp {
             .try_init();
         let (pool, options, name) = fresh_database().await;
         let mut config = test_config();
+        // Each test keeps its files apart, since tenant ids repeat across test databases.
+        config.data_dir = config.data_dir.join(&name);
         adjust(&mut config);
         let state = AppState::new(config, pool.clone(), ServerKey::from_bytes(&[7u8; 32]));
         state.listen_for_signals();
@@ -362,6 +364,28 @@ impl Call<'_> {
         self
     }
 
+    /// A `multipart/form-data` body of `(part name, file name, bytes)` parts.
+    pub fn multipart(self, parts: &[(&str, Option<&str>, &[u8])]) -> Self {
+        let boundary = "deskd-test-boundary-7f3a";
+        let mut body = Vec::new();
+        for (name, file_name, bytes) in parts {
+            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            let disposition = match file_name {
+                Some(f) => format!(
+                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\n\
+                     Content-Type: text/html\r\n"
+                ),
+                None => format!("Content-Disposition: form-data; name=\"{name}\"\r\n"),
+            };
+            body.extend_from_slice(disposition.as_bytes());
+            body.extend_from_slice(b"\r\n");
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        self.raw_body(&format!("multipart/form-data; boundary={boundary}"), body)
+    }
+
     pub fn raw_body(mut self, content_type: &str, body: impl Into<Body>) -> Self {
         self.request = self.request.header("content-type", content_type);
         self.body = body.into();
@@ -381,6 +405,7 @@ impl Call<'_> {
             headers,
             json,
             text: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 }
@@ -390,6 +415,7 @@ pub struct TestResponse {
     pub headers: HeaderMap,
     pub json: Value,
     pub text: String,
+    pub bytes: Vec<u8>,
 }
 
 impl TestResponse {

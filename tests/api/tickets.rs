@@ -6,14 +6,14 @@ use serde_json::{Value, json};
 use crate::support::{PASSWORD, TestApp, TestResponse, TestTenant};
 
 /// A tenant with two companies, contacts in several roles, a technician and an API key.
-struct Desk<'a> {
-    app: &'a TestApp,
-    t: TestTenant,
-    key: String,
+pub struct Desk<'a> {
+    pub app: &'a TestApp,
+    pub t: TestTenant,
+    pub key: String,
 }
 
 impl Desk<'_> {
-    async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> TestResponse {
+    pub async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> TestResponse {
         let mut call = self
             .app
             .call(method, &self.t.host, &format!("/api/v3/admin{path}"))
@@ -24,7 +24,7 @@ impl Desk<'_> {
         call.send().await
     }
 
-    async fn contact(&self, company: i64, email: &str, extra: Value) -> i64 {
+    pub async fn contact(&self, company: i64, email: &str, extra: Value) -> i64 {
         let mut body = json!({"companyId": company, "email": email, "firstName": email.split('@').next().unwrap(), "password": PASSWORD});
         body.as_object_mut()
             .unwrap()
@@ -42,11 +42,11 @@ impl Desk<'_> {
             .json)
     }
 
-    async fn sign_in(&self, family: &str, email: &str) -> String {
+    pub async fn sign_in(&self, family: &str, email: &str) -> String {
         self.app.sign_in(&self.t, family, email, PASSWORD).await
     }
 
-    async fn portal(
+    pub async fn portal(
         &self,
         cookie: &str,
         method: Method,
@@ -65,7 +65,7 @@ impl Desk<'_> {
     }
 }
 
-async fn desk<'a>(app: &'a TestApp, slug: &str) -> Desk<'a> {
+pub async fn desk<'a>(app: &'a TestApp, slug: &str) -> Desk<'a> {
     let t = app.tenant(slug).await;
     let key = app.api_key(&t, "read_write").await;
     let d = Desk { app, t, key };

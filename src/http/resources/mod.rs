@@ -2,6 +2,7 @@
 //! The versioned routers mount them; the same handler serves every version that carries it.
 
 pub mod api_keys;
+pub mod attachments;
 pub mod categories;
 pub mod companies;
 pub mod connections;

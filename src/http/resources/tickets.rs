@@ -21,7 +21,9 @@ use crate::{
     error::{ApiError, ApiResult},
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
+        multipart::{FormWithFiles, WithFiles},
         pagination::{ListQuery, Page},
+        resources::attachments::{self, AttachmentView},
     },
     repo::tickets::{ActivityRow, Assigned, NoteRow, TicketFilter, TicketOrder},
     service::tickets::{
@@ -133,7 +135,7 @@ impl From<NoteRow> for TicketNoteView {
                 actual_hours,
                 hours_billed: n.billable_hours.unwrap_or(actual_hours),
             }),
-            attachments: vec![],
+            attachments: n.attachments,
         }
     }
 }
@@ -174,11 +176,15 @@ pub struct TicketView {
     /// The ticket's history, for staff; absent in the client portal.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub activities: Option<Vec<TicketActivityView>>,
+    /// Every file of the ticket the caller may see, in single-ticket answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<Vec<AttachmentView>>,
 }
 
 impl TicketView {
     /// `staff` decides whether internal notes and the history are shown.
     fn new(d: TicketDetails, staff: bool) -> Self {
+        let d = if staff { d } else { d.for_contact() };
         let r = d.row;
         let reference = |id: Option<i32>, name: Option<String>| {
             id.zip(name).map(|(id, name)| Reference { id, name })
@@ -234,14 +240,9 @@ impl TicketView {
             created_on: r.created_at,
             modified_on: r.updated_at,
             closed_on: r.closed_at,
-            notes: Some(
-                d.notes
-                    .into_iter()
-                    .filter(|n| staff || !n.is_internal)
-                    .map(Into::into)
-                    .collect(),
-            ),
+            notes: Some(d.notes.into_iter().map(Into::into).collect()),
             activities: staff.then(|| d.activities.into_iter().map(Into::into).collect()),
+            attachments: Some(d.attachments.into_iter().map(Into::into).collect()),
         }
     }
 
@@ -257,6 +258,7 @@ impl TicketView {
     pub fn listed(d: TicketDetails) -> Self {
         Self {
             notes: None,
+            attachments: None,
             ..Self::new(d, false)
         }
     }
@@ -502,6 +504,7 @@ pub fn portal_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(approve_ticket))
         .routes(routes!(decline_ticket))
         .routes(routes!(reopen_my_ticket))
+        .merge(attachments::portal_routes())
 }
 
 pub fn staff_routes() -> OpenApiRouter<AppState> {
@@ -517,6 +520,7 @@ pub fn staff_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(restore_ticket))
         .routes(routes!(list_ticket_notes, create_ticket_note))
         .routes(routes!(assign_ticket, unassign_ticket))
+        .merge(attachments::staff_routes())
 }
 
 /// List my tickets (or my groups', or my company's), most recently changed first.
@@ -562,13 +566,15 @@ pub async fn list_my_tickets(
 }
 
 /// Raise a ticket from a request type: its queue, priority and the queue's default status apply.
-#[utoipa::path(post, path = "/tickets", request_body = PortalTicketInput, responses((status = 201, body = TicketView)))]
+/// Files may come along as `multipart/form-data` (JSON in the `payload` part).
+#[utoipa::path(post, path = "/tickets", request_body(content((PortalTicketInput = "application/json"), (FormWithFiles = "multipart/form-data"))), responses((status = 201, body = TicketView)))]
 pub async fn create_my_ticket(
     State(state): State<AppState>,
     user: PortalUser,
-    ApiJson(input): ApiJson<PortalTicketInput>,
+    WithFiles { body, files }: WithFiles<PortalTicketInput>,
 ) -> ApiResult<(StatusCode, Json<TicketView>)> {
-    let ticket = tickets::create_for_contact(&state, &user.tenant, user.contact_id, input).await?;
+    let ticket =
+        tickets::create_for_contact(&state, &user.tenant, user.contact_id, body, files).await?;
     Ok((StatusCode::CREATED, Json(TicketView::for_contact(ticket))))
 }
 
@@ -604,14 +610,15 @@ pub async fn find_tickets(
     )))
 }
 
-/// Create a ticket for a contact. Absent queue and priority come from the request type.
-#[utoipa::path(post, path = "/tickets", request_body = TicketInput, responses((status = 201, body = TicketView)))]
+/// Create a ticket for a contact. Absent queue and priority come from the request type. Files may
+/// come along as `multipart/form-data` (JSON in the `payload` part).
+#[utoipa::path(post, path = "/tickets", request_body(content((TicketInput = "application/json"), (FormWithFiles = "multipart/form-data"))), responses((status = 201, body = TicketView)))]
 pub async fn create_ticket(
     State(state): State<AppState>,
     staff: Staff,
-    ApiJson(input): ApiJson<TicketInput>,
+    WithFiles { body, files }: WithFiles<TicketInput>,
 ) -> ApiResult<(StatusCode, TaggedTicket)> {
-    let ticket = tickets::create(&state, &staff.tenant, &staff.principal, input).await?;
+    let ticket = tickets::create(&state, &staff.tenant, &staff.principal, body, files).await?;
     Ok((StatusCode::CREATED, tagged(ticket)))
 }
 
@@ -690,13 +697,14 @@ pub async fn list_my_ticket_comments(
     Ok(Json(notes.into_iter().map(Into::into).collect()))
 }
 
-/// Comment on one of the tickets I may see.
-#[utoipa::path(post, path = "/tickets/{ticketId}/comments", params(("ticketId" = i32, Path)), request_body = CommentInput, responses((status = 201, body = TicketNoteView)))]
+/// Comment on one of the tickets I may see. Files may come along as `multipart/form-data` (JSON
+/// in the `payload` part).
+#[utoipa::path(post, path = "/tickets/{ticketId}/comments", params(("ticketId" = i32, Path)), request_body(content((CommentInput = "application/json"), (FormWithFiles = "multipart/form-data"))), responses((status = 201, body = TicketNoteView)))]
 pub async fn create_my_ticket_comment(
     State(state): State<AppState>,
     user: PortalUser,
     ApiPath(id): ApiPath<i32>,
-    ApiJson(input): ApiJson<CommentInput>,
+    WithFiles { body, files }: WithFiles<CommentInput>,
 ) -> ApiResult<(StatusCode, Json<TicketNoteView>)> {
     let note = tickets::add_comment(
         &state,
@@ -704,7 +712,8 @@ pub async fn create_my_ticket_comment(
         user.contact_id,
         user.company_id,
         id,
-        input,
+        body,
+        files,
     )
     .await?;
     Ok((StatusCode::CREATED, Json(note.into())))
@@ -721,15 +730,16 @@ pub async fn list_ticket_notes(
     Ok(Json(notes.into_iter().map(Into::into).collect()))
 }
 
-/// Add a public comment or an internal note, optionally with time worked.
-#[utoipa::path(post, path = "/tickets/{ticketId}/notes", params(("ticketId" = i32, Path)), request_body = NoteInput, responses((status = 201, body = TicketNoteView)))]
+/// Add a public comment or an internal note, optionally with time worked. Files may come along as
+/// `multipart/form-data` (JSON in the `payload` part); an internal note's files stay internal.
+#[utoipa::path(post, path = "/tickets/{ticketId}/notes", params(("ticketId" = i32, Path)), request_body(content((NoteInput = "application/json"), (FormWithFiles = "multipart/form-data"))), responses((status = 201, body = TicketNoteView)))]
 pub async fn create_ticket_note(
     State(state): State<AppState>,
     staff: Staff,
     ApiPath(id): ApiPath<i32>,
-    ApiJson(input): ApiJson<NoteInput>,
+    WithFiles { body, files }: WithFiles<NoteInput>,
 ) -> ApiResult<(StatusCode, Json<TicketNoteView>)> {
-    let note = tickets::add_note(&state, &staff.tenant, &staff.principal, id, input).await?;
+    let note = tickets::add_note(&state, &staff.tenant, &staff.principal, id, body, files).await?;
     Ok((StatusCode::CREATED, Json(note.into())))
 }
 
