@@ -53,6 +53,30 @@ enum Command {
         #[command(subcommand)]
         command: ApiKeyCommand,
     },
+    /// Fill a tenant with realistic companies, contacts, technicians and tickets (for benchmarks).
+    Seed {
+        /// The tenant's slug.
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, default_value_t = 0)]
+        companies: i64,
+        #[arg(long, default_value_t = 0)]
+        contacts: i64,
+        /// Technicians (without passwords) to assign tickets to.
+        #[arg(long, default_value_t = 10)]
+        technicians: i64,
+        #[arg(long, default_value_t = 0)]
+        tickets: i64,
+        /// Average notes per ticket (between none and twice this many each).
+        #[arg(long, default_value_t = 3)]
+        comments_per_ticket: i64,
+        /// Tickets are spread over this many days before now.
+        #[arg(long, default_value_t = 730)]
+        days: i64,
+        /// Tickets written per transaction.
+        #[arg(long, default_value_t = 50_000, hide = true)]
+        batch: i64,
+    },
     /// Write the OpenAPI documents (v1, v2, v3) as JSON.
     Openapi {
         #[arg(long, default_value = "openapi")]
@@ -123,6 +147,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     deskd::telemetry::init(config.log_format);
     match cli.command {
         Command::Openapi { out } => write_openapi(&out),
+        Command::Seed {
+            tenant,
+            companies,
+            contacts,
+            technicians,
+            tickets,
+            comments_per_ticket,
+            days,
+            batch,
+        } => {
+            let plan = deskd::service::seed::SeedPlan {
+                companies,
+                contacts,
+                technicians,
+                tickets,
+                comments_per_ticket,
+                days,
+                batch,
+            };
+            seed_command(config, &tenant, plan).await
+        }
         Command::Serve { demo, bind } => {
             if let Some(bind) = bind {
                 config.bind = bind;
@@ -315,6 +360,34 @@ async fn api_key_command(config: Config, command: ApiKeyCommand) -> anyhow::Resu
             println!("revoked API key {} ({})", key.id, key.name);
         }
     }
+    Ok(())
+}
+
+async fn seed_command(
+    config: Config,
+    slug: &str,
+    plan: deskd::service::seed::SeedPlan,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        [
+            plan.companies,
+            plan.contacts,
+            plan.technicians,
+            plan.tickets,
+            plan.comments_per_ticket
+        ]
+        .iter()
+        .all(|n| (0..=10_000_000).contains(n))
+            && (1..=36_500).contains(&plan.days),
+        "counts must be between 0 and 10,000,000 and --days between 1 and 36,500"
+    );
+    let (_db, state) = deskd::start(config).await?;
+    let tenant = deskd::repo::tenants::find_by_slug(&state.pool, slug)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no tenant `{slug}`"))?;
+    let started = std::time::Instant::now();
+    deskd::service::seed::seed(&state, &tenant, &plan, |step| println!("seeded {step}")).await?;
+    println!("done in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }
 

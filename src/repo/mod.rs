@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod login_failures;
 pub mod members;
+pub mod seed;
 pub mod service_config;
 pub mod signing_keys;
 pub mod tenants;

@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod custom_values;
 pub mod demo;
 pub mod people;
+pub mod seed;
 pub mod sign_in;
 pub mod tenants;
 pub mod tickets;

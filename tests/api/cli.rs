@@ -220,3 +220,98 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[tokio::test]
+async fn seed_fills_a_tenant_with_consistent_realistic_tickets_in_batches() {
+    let app = TestApp::new().await;
+    let t = app.tenant("bulk").await;
+    let key = app.api_key(&t, "read_write").await;
+    let data = tempdir();
+    let out = deskd(&app, &data)
+        .args([
+            "seed",
+            "--tenant",
+            "bulk",
+            "--companies",
+            "20",
+            "--contacts",
+            "300",
+            "--technicians",
+            "5",
+            "--tickets",
+            "1200",
+            "--batch",
+            "500",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1200 tickets"));
+    let count = |sql: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(count("SELECT count(*) FROM tickets").await, 1200);
+    assert_eq!(count("SELECT count(*) FROM contacts").await, 300);
+    // Every ticket's company is its contact's, and its status belongs to its queue.
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM tickets t JOIN contacts c ON c.tenant_id = t.tenant_id AND c.id = t.contact_id
+             JOIN statuses s ON s.tenant_id = t.tenant_id AND s.id = t.status_id
+             WHERE c.company_id = t.company_id AND s.queue_id = t.queue_id AND s.is_closed = t.is_closed"
+        )
+        .await,
+        1200
+    );
+    // Batches differ from each other: the data is spread over queues, contacts and time.
+    assert!(count("SELECT count(DISTINCT queue_id) FROM tickets").await >= 4);
+    assert!(count("SELECT count(DISTINCT contact_id) FROM tickets WHERE id > 1000").await > 100);
+    let notes = count("SELECT count(*) FROM ticket_notes").await;
+    assert!((2400..=4800).contains(&notes), "{notes} notes");
+    let closed = count("SELECT count(*) FROM tickets WHERE is_closed").await;
+    assert!((800..=1100).contains(&closed), "{closed} closed");
+    assert_eq!(
+        count("SELECT count(*) FROM tickets WHERE created_at > now() OR updated_at < created_at")
+            .await,
+        0
+    );
+    // The API sees them, search finds words in summaries, and new ids continue after the seed.
+    let found = app
+        .get(&t.host, "/api/v3/admin/tickets?q=outlook&take=1")
+        .auth(&format!("DdApi {key}"))
+        .send()
+        .await;
+    let total = found.json["totalResults"].as_i64().unwrap();
+    assert!((2..=40).contains(&total), "{total} tickets mention Outlook");
+    let one = app
+        .get(&t.host, "/api/v3/admin/tickets/1200")
+        .auth(&format!("DdApi {key}"))
+        .send()
+        .await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.text);
+    assert_eq!(one.json["activities"][0]["type"], "created");
+    let created = app
+        .post(&t.host, "/api/v3/admin/tickets")
+        .auth(&format!("DdApi {key}"))
+        .json(serde_json::json!({"summary": "After the seed", "contactId": 1, "requestTypeId": 1}))
+        .send()
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    assert_eq!(created.json["id"], 1201);
+    let note = app
+        .post(&t.host, "/api/v3/admin/tickets/1201/notes")
+        .auth(&format!("DdApi {key}"))
+        .json(serde_json::json!({"note": "first note after the seed"}))
+        .send()
+        .await;
+    assert_eq!(note.json["id"].as_i64().unwrap(), notes + 1);
+}

@@ -1,0 +1,117 @@
+//! `deskd seed`: fills a tenant with realistic companies, contacts, technicians, tickets and their
+//! conversations, in batches, for benchmarks and demos.
+
+use std::time::Instant;
+
+use anyhow::Context;
+
+use super::configuration::{self, QueueInput};
+use crate::{domain::Tenant, repo::seed as repo, state::AppState};
+
+/// Queues a seeded helpdesk has besides the default one.
+const EXTRA_QUEUES: [&str; 3] = ["Projects", "Onboarding", "Billing"];
+
+#[derive(Clone, Debug)]
+pub struct SeedPlan {
+    pub companies: i64,
+    pub contacts: i64,
+    pub technicians: i64,
+    pub tickets: i64,
+    /// The average number of notes per ticket.
+    pub comments_per_ticket: i64,
+    /// Tickets are created over this many days before now.
+    pub days: i64,
+    /// Tickets written per transaction.
+    pub batch: i64,
+}
+
+pub async fn seed(
+    state: &AppState,
+    tenant: &Tenant,
+    plan: &SeedPlan,
+    progress: impl Fn(String),
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let queues = configuration::list_queues(state, tenant, false)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    for name in EXTRA_QUEUES {
+        if !queues
+            .iter()
+            .any(|q| q.queue.name.eq_ignore_ascii_case(name))
+        {
+            let input = QueueInput {
+                name: name.into(),
+                description: None,
+            };
+            configuration::create_queue(state, tenant, input)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+        }
+    }
+    let mut conn = state.pool.acquire().await?;
+    for (entity, count, insert) in [
+        ("company", plan.companies, Entity::Companies),
+        ("contact", plan.contacts, Entity::Contacts),
+        ("member", plan.technicians, Entity::Members),
+    ] {
+        if count <= 0 {
+            continue;
+        }
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let first = repo::reserve_ids(&mut tx, tenant.id, entity, count).await?;
+        let written = match insert {
+            Entity::Companies => repo::companies(&mut tx, tenant.id, first, count).await?,
+            Entity::Contacts => repo::contacts(&mut tx, tenant.id, first, count).await?,
+            Entity::Members => repo::members(&mut tx, tenant.id, first, count).await?,
+        };
+        anyhow::ensure!(
+            written == count as u64,
+            "wrote {written} {entity} rows of {count}: does the tenant have companies?"
+        );
+        tx.commit().await?;
+        progress(format!("{count} {entity} rows"));
+    }
+    let mut done = 0;
+    while done < plan.tickets {
+        let count = plan.batch.max(1).min(plan.tickets - done);
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let first = repo::reserve_ids(&mut tx, tenant.id, "ticket", count).await?;
+        let notes = repo::note_count(&mut tx, done + 1, count, plan.comments_per_ticket).await?;
+        let first_note = repo::reserve_ids(&mut tx, tenant.id, "ticket_note", notes).await?;
+        let written = repo::tickets(
+            &mut tx,
+            tenant.id,
+            first,
+            count,
+            done,
+            plan.tickets,
+            plan.days,
+            plan.comments_per_ticket,
+            first_note,
+        )
+        .await
+        .context("writing tickets (the tenant needs contacts, and queues with statuses)")?;
+        anyhow::ensure!(
+            written == count as u64,
+            "wrote {written} tickets of {count}: does the tenant have contacts?"
+        );
+        tx.commit().await?;
+        done += count;
+        progress(format!(
+            "{done} tickets ({:.0} s)",
+            started.elapsed().as_secs_f64()
+        ));
+    }
+    sqlx::query("ANALYZE companies, contacts, members, tickets, ticket_notes, ticket_assignees")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+enum Entity {
+    Companies,
+    Contacts,
+    Members,
+}
