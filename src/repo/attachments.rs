@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::domain::TenantId;
 
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct AttachmentRow {
     pub id: Uuid,
     pub sha256: String,

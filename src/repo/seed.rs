@@ -120,6 +120,47 @@ pub async fn members(
     Ok(done.rows_affected())
 }
 
+/// Numbers the tenant's live contacts and queues (with their open and closed statuses) in temporary
+/// tables, so each ticket picks its own with a plain equality join; answers how many there are.
+pub async fn ticket_sources(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+) -> Result<(i64, i64), sqlx::Error> {
+    for statement in [
+        "DROP TABLE IF EXISTS pg_temp.seed_contacts, pg_temp.seed_queues",
+        "CREATE TEMP TABLE seed_contacts AS
+         SELECT row_number() OVER (ORDER BY id) AS rn, id, company_id
+         FROM contacts WHERE tenant_id = $1 AND archived_at IS NULL",
+        "CREATE TEMP TABLE seed_queues AS
+         SELECT row_number() OVER (ORDER BY id) AS rn, * FROM (
+             SELECT q.id,
+                    array_agg(s.id ORDER BY s.sort_order, s.id) FILTER (WHERE NOT s.is_closed AND s.approval_role IS NULL) AS open_ids,
+                    array_agg(s.id ORDER BY s.sort_order, s.id) FILTER (WHERE s.is_closed AND s.approval_role IS NULL) AS closed_ids
+             FROM queues q JOIN statuses s ON s.tenant_id = q.tenant_id AND s.queue_id = q.id AND s.archived_at IS NULL
+             WHERE q.tenant_id = $1 AND q.archived_at IS NULL
+             GROUP BY q.id) x
+         WHERE open_ids IS NOT NULL AND closed_ids IS NOT NULL",
+        "ALTER TABLE seed_contacts ADD PRIMARY KEY (rn)",
+        "ALTER TABLE seed_queues ADD PRIMARY KEY (rn)",
+        "ANALYZE seed_contacts, seed_queues",
+    ] {
+        let query = sqlx::query(statement);
+        let query = if statement.contains("$1") {
+            query.bind(tenant)
+        } else {
+            query
+        };
+        query.execute(&mut *conn).await?;
+    }
+    let contacts: i64 = sqlx::query_scalar("SELECT count(*) FROM seed_contacts")
+        .fetch_one(&mut *conn)
+        .await?;
+    let queues: i64 = sqlx::query_scalar("SELECT count(*) FROM seed_queues")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((contacts, queues))
+}
+
 /// One batch of tickets `first_id + 1 ..= first_id + count`, the rows `position + 1 ..` of `total`
 /// spread over the `days` before now
 /// (ids grow with time). Four in five are closed; seven in ten are assigned to a technician. Each
@@ -136,6 +177,7 @@ pub async fn tickets(
     days: i64,
     comments: i64,
     first_note_id: i32,
+    sources: (i64, i64),
 ) -> Result<u64, sqlx::Error> {
     hash_function(conn).await?;
     sqlx::query("DROP TABLE IF EXISTS pg_temp.seed_tickets")
@@ -143,19 +185,11 @@ pub async fn tickets(
         .await?;
     sqlx::query(
         "CREATE TEMP TABLE seed_tickets AS
-         WITH q AS (
-             SELECT q.id, row_number() OVER (ORDER BY q.id) AS rn, count(*) OVER () AS n,
-                    array_agg(s.id ORDER BY s.sort_order, s.id) FILTER (WHERE NOT s.is_closed AND s.approval_role IS NULL) AS open_ids,
-                    array_agg(s.id ORDER BY s.sort_order, s.id) FILTER (WHERE s.is_closed AND s.approval_role IS NULL) AS closed_ids
-             FROM queues q JOIN statuses s ON s.tenant_id = q.tenant_id AND s.queue_id = q.id AND s.archived_at IS NULL
-             WHERE q.tenant_id = $1 AND q.archived_at IS NULL
-             GROUP BY q.id),
-         p AS (SELECT array_agg(id ORDER BY sort_order) AS ids FROM priorities WHERE tenant_id = $1 AND archived_at IS NULL),
+         WITH p AS (SELECT array_agg(id ORDER BY sort_order) AS ids FROM priorities WHERE tenant_id = $1 AND archived_at IS NULL),
          so AS (SELECT array_agg(id ORDER BY id) AS ids FROM sources WHERE tenant_id = $1 AND archived_at IS NULL),
-         c AS (SELECT id, company_id, row_number() OVER (ORDER BY id) AS rn, count(*) OVER () AS n
-               FROM contacts WHERE tenant_id = $1 AND archived_at IS NULL),
          m AS (SELECT array_agg(id ORDER BY id) AS ids FROM members WHERE tenant_id = $1 AND archived_at IS NULL AND role = 'tech'),
          g AS (SELECT $4 + s AS g, $2 + s AS id,
+                      1 + pg_temp.h($4 + s, 17) % $7 AS queue_rn, 1 + pg_temp.h($4 + s, 18) % $8 AS contact_rn,
                       now() - make_interval(secs => ($6::float8 * 86400) * (1 - ($4 + s)::float8 / $5)) AS created
                FROM generate_series(1, $3::bigint) s)
          SELECT g.id, g.g, g.created,
@@ -193,8 +227,8 @@ pub async fn tickets(
                        [1 + pg_temp.h(g.g, 16) % 5]
                 || E'\\n\\nSteps tried: restarted, signed out and in again.' AS description
          FROM g
-         JOIN q ON q.rn = 1 + pg_temp.h(g.g, 17) % q.n
-         JOIN c ON c.rn = 1 + pg_temp.h(g.g, 18) % c.n
+         JOIN seed_queues q ON q.rn = g.queue_rn
+         JOIN seed_contacts c ON c.rn = g.contact_rn
          CROSS JOIN p CROSS JOIN so CROSS JOIN m",
     )
     .bind(tenant)
@@ -203,6 +237,8 @@ pub async fn tickets(
     .bind(position)
     .bind(total.max(1))
     .bind(days)
+    .bind(sources.1)
+    .bind(sources.0)
     .execute(&mut *conn)
     .await?;
     let done = sqlx::query(

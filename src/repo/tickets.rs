@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::{PgConnection, types::Json};
 
+use super::attachments::AttachmentRow;
 use super::ids;
 use crate::domain::{TenantId, TextReference};
 
@@ -169,18 +170,59 @@ pub async fn update(
     Ok(())
 }
 
-pub async fn get(
+/// A ticket with everything a single-ticket answer shows, read in one round trip.
+#[derive(sqlx::FromRow)]
+pub struct WholeTicket {
+    #[sqlx(flatten)]
+    pub row: TicketRow,
+    /// `[member id, name]` pairs, in assignment order.
+    pub assignees: Json<Vec<(i32, String)>>,
+    /// `[category id, name]` pairs.
+    pub categories: Json<Vec<(i32, String)>>,
+    pub notes: Json<Vec<NoteRow>>,
+    pub activities: Json<Vec<ActivityRow>>,
+    pub attachments: Json<Vec<AttachmentRow>>,
+}
+
+static WHOLE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let parts = "
+        (SELECT coalesce(json_agg(json_build_array(a.member_id, trim(m.first_name || ' ' || m.last_name))
+                                  ORDER BY a.assigned_at, a.member_id), '[]')
+         FROM ticket_assignees a JOIN members m ON m.tenant_id = a.tenant_id AND m.id = a.member_id
+         WHERE a.tenant_id = t.tenant_id AND a.ticket_id = t.id) AS assignees,
+        (SELECT coalesce(json_agg(json_build_array(c.id, c.name) ORDER BY c.id), '[]')
+         FROM categories c WHERE c.tenant_id = t.tenant_id AND c.id = ANY(t.category_ids)) AS categories,
+        (SELECT coalesce(json_agg(n ORDER BY n.id), '[]') FROM (
+             SELECT id, ticket_id, body, is_internal, author_kind, author_id, author_name, time_start,
+                    time_end, actual_hours::float8 AS actual_hours, billable_hours::float8 AS billable_hours, created_at
+             FROM ticket_notes WHERE tenant_id = t.tenant_id AND ticket_id = t.id) n) AS notes,
+        (SELECT coalesce(json_agg(x ORDER BY x.id), '[]') FROM (
+             SELECT id, kind, field, old_value, new_value, actor_kind, actor_id, actor_name, created_at
+             FROM ticket_activities WHERE tenant_id = t.tenant_id AND ticket_id = t.id) x) AS activities,
+        (SELECT coalesce(json_agg(x ORDER BY x.created_at, x.id), '[]') FROM (
+             SELECT a.id, a.sha256, a.file_name, a.content_type, a.size_bytes, a.uploader_kind,
+                    a.uploader_id, a.ticket_id, a.note_id, coalesce(n.is_internal, false) AS is_internal, a.created_at
+             FROM attachments a LEFT JOIN ticket_notes n ON n.tenant_id = a.tenant_id AND n.id = a.note_id
+             WHERE a.tenant_id = t.tenant_id AND a.ticket_id = t.id) x) AS attachments";
+    let select = SELECT.replacen(
+        "\n    FROM tickets t",
+        &format!(",{parts}\n    FROM tickets t"),
+        1,
+    );
+    assert_ne!(select, SELECT, "the ticket query's FROM moved");
+    format!("{select} WHERE t.tenant_id = $1 AND t.id = $2")
+});
+
+pub async fn get_whole(
     conn: &mut PgConnection,
     tenant: TenantId,
     id: i32,
-) -> Result<Option<TicketRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE t.tenant_id = $1 AND t.id = $2"
-    )))
-    .bind(tenant)
-    .bind(id)
-    .fetch_optional(conn)
-    .await
+) -> Result<Option<WholeTicket>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(WHOLE.as_str()))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(conn)
+        .await
 }
 
 /// Whose tickets a contact lists.
@@ -323,7 +365,7 @@ pub async fn insert_activity(
     Ok(())
 }
 
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct ActivityRow {
     pub id: i64,
     pub kind: String,
@@ -334,21 +376,6 @@ pub struct ActivityRow {
     pub actor_id: String,
     pub actor_name: String,
     pub created_at: DateTime<Utc>,
-}
-
-pub async fn activities(
-    conn: &mut PgConnection,
-    tenant: TenantId,
-    ticket: i32,
-) -> Result<Vec<ActivityRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, kind, field, old_value, new_value, actor_kind, actor_id, actor_name, created_at
-         FROM ticket_activities WHERE tenant_id = $1 AND ticket_id = $2 ORDER BY id",
-    )
-    .bind(tenant)
-    .bind(ticket)
-    .fetch_all(conn)
-    .await
 }
 
 /// What a contact may see beyond their own tickets: whether all of their company's, and the
@@ -380,7 +407,7 @@ pub async fn contact_reach(
 
 // ---- notes ----
 
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct NoteRow {
     pub id: i32,
     pub ticket_id: i32,
@@ -396,6 +423,7 @@ pub struct NoteRow {
     pub created_at: DateTime<Utc>,
     /// Filled in by the service from the ticket's attachments.
     #[sqlx(skip)]
+    #[serde(skip)]
     pub attachments: Vec<TextReference>,
 }
 
@@ -452,23 +480,6 @@ pub async fn insert_note(
     .bind(tenant)
     .bind(id)
     .fetch_one(conn)
-    .await
-}
-
-/// A ticket's notes, oldest first; public ones only unless `internal_too`.
-pub async fn notes(
-    conn: &mut PgConnection,
-    tenant: TenantId,
-    ticket: i32,
-    internal_too: bool,
-) -> Result<Vec<NoteRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{NOTE} WHERE tenant_id = $1 AND ticket_id = $2 AND ($3 OR NOT is_internal) ORDER BY id"
-    )))
-    .bind(tenant)
-    .bind(ticket)
-    .bind(internal_too)
-    .fetch_all(conn)
     .await
 }
 

@@ -72,6 +72,14 @@ pub async fn seed(
         tx.commit().await?;
         progress(format!("{count} {entity} rows"));
     }
+    sqlx::query("ANALYZE companies, contacts, members")
+        .execute(&mut *conn)
+        .await?;
+    let sources = repo::ticket_sources(&mut conn, tenant.id).await?;
+    anyhow::ensure!(
+        plan.tickets == 0 || (sources.0 > 0 && sources.1 > 0),
+        "tickets need contacts, and a queue with open and closed statuses"
+    );
     let mut done = 0;
     while done < plan.tickets {
         let count = plan.batch.max(1).min(plan.tickets - done);
@@ -89,6 +97,7 @@ pub async fn seed(
             plan.days,
             plan.comments_per_ticket,
             first_note,
+            sources,
         )
         .await
         .context("writing tickets (the tenant needs contacts, and queues with statuses)")?;

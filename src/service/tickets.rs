@@ -681,20 +681,26 @@ pub async fn list_for_contact(
     Ok((details, total))
 }
 
-/// The ticket with its assignees, categories and activities; not found when it does not exist.
+/// The ticket with everything a single-ticket answer shows, in one round trip; not found when it
+/// does not exist.
 async fn load(conn: &mut PgConnection, tenant: TenantId, id: i32) -> ApiResult<TicketDetails> {
-    let row = repo::get(conn, tenant, id)
+    let whole = repo::get_whole(conn, tenant, id)
         .await?
         .ok_or_else(|| ApiError::not_found("ticket"))?;
-    let mut details = with_references(conn, tenant, vec![row]).await?;
-    let mut one = details.pop().expect("one row in, one out");
-    one.notes = repo::notes(conn, tenant, id, true).await?;
-    one.activities = repo::activities(conn, tenant, id).await?;
-    one.attachments = attachment_repo::of_ticket(conn, tenant, id, true).await?;
-    for note in &mut one.notes {
-        note.attachments = note_files(&one.attachments, note.id);
+    let reference = |(id, name): (i32, String)| Reference { id, name };
+    let attachments = whole.attachments.0;
+    let mut notes = whole.notes.0;
+    for note in &mut notes {
+        note.attachments = note_files(&attachments, note.id);
     }
-    Ok(one)
+    Ok(TicketDetails {
+        row: whole.row,
+        assignees: whole.assignees.0.into_iter().map(reference).collect(),
+        categories: whole.categories.0.into_iter().map(reference).collect(),
+        notes,
+        activities: whole.activities.0,
+        attachments,
+    })
 }
 
 async fn with_references(
