@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Benchmark: authenticated GET /api/v2/tech/me with each credential scheme, against
-# `pgbench -S -M prepared` on the same PostgreSQL server in the same run.
+# Benchmarks, side by side with `pgbench -S -M prepared` on the same PostgreSQL server in the same
+# run: the platform spine (GET /api/v2/tech/me with each credential scheme) and the helpdesk core on
+# ten tenants, one of them seeded with a million tickets, 20,000 contacts and ~3 notes per ticket.
 # Release build; load from wrk on loopback; 64 connections; results written to bench/RESULTS.md.
 #
 #   bench/run.sh              # uses DATABASE_URL if set, else a private cluster under bench/.data
 #   DURATION=20 bench/run.sh  # seconds per measurement (default 10)
+#   REUSE=1 bench/run.sh      # keep the tenants seeded by the last run (seeding takes minutes)
+#   TICKETS=100000 bench/run.sh  # a smaller big tenant
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
@@ -21,7 +24,10 @@ need curl curl
 
 cargo build --release --quiet
 BIN=$PWD/target/release/deskd
-rm -rf "$DATA" && mkdir -p "$DATA"
+TICKETS=${TICKETS:-1000000}
+CONTACTS=${CONTACTS:-20000}
+[ "${REUSE:-0}" = 1 ] || rm -rf "$DATA"
+mkdir -p "$DATA"
 export DESKD_DATA_DIR=$DATA DESKD_BIND=127.0.0.1:$PORT DESKD_BASE_DOMAIN=localhost RUST_LOG=warn DESKD_DB_MAX_CONNECTIONS=32
 
 "$BIN" serve >"$DATA/server.log" 2>&1 &
@@ -29,16 +35,34 @@ SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do curl -sf -H "Host: localhost" "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
 
-"$BIN" tenant create --slug bench --name "Bench IT" --admin-email admin@bench.test --admin-password "$PASSWORD" >/dev/null
+# Ten tenants: `bench` for the spine, `big` with the million tickets, and eight ordinary ones.
+if ! "$BIN" tenant list | grep -q '^big'; then
+  echo "seeding (a few minutes)..."
+  "$BIN" tenant create --slug bench --name "Bench IT" --admin-email admin@bench.test --admin-password "$PASSWORD" >/dev/null
+  "$BIN" tenant create --slug big --name "Big IT" --admin-email admin@big.test --admin-password "$PASSWORD" >/dev/null
+  "$BIN" seed --tenant big --companies 2000 --contacts "$CONTACTS" --tickets "$TICKETS" 2>/dev/null | tail -n 1
+  for i in 1 2 3 4 5 6 7 8; do
+    "$BIN" tenant create --slug "t$i" --name "Tenant $i" --admin-email "admin@t$i.test" --admin-password "$PASSWORD" >/dev/null
+    "$BIN" seed --tenant "t$i" --companies 50 --contacts 1000 --tickets 20000 2>/dev/null | tail -n 1
+  done
+fi
 API_KEY=$("$BIN" api-key create --tenant bench --name bench | tail -n 1)
+BIG_KEY=$("$BIN" api-key create --tenant big --name bench | tail -n 1)
 call() { curl -sf -H "Host: $HOST" -H "Origin: http://$HOST" "$@"; }
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-COOKIE=$(curl -si -H "Host: $HOST" -H 'Content-Type: application/json' \
-  -d "{\"email\":\"admin@bench.test\",\"password\":\"$PASSWORD\"}" "http://127.0.0.1:$PORT/api/v2/tech/auth/login" \
-  | tr -d '\r' | sed -n 's/^set-cookie: \([^;]*\).*/\1/ip')
+sign_in() { # host, email → session cookie
+  curl -si -H "Host: $1" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$2\",\"password\":\"$PASSWORD\"}" "http://127.0.0.1:$PORT/api/v2/tech/auth/login" \
+    | tr -d '\r' | sed -n 's/^set-cookie: \([^;]*\).*/\1/ip'
+}
+COOKIE=$(sign_in "$HOST" admin@bench.test)
 PAT=$(call -H "Cookie: $COOKIE" -H 'Content-Type: application/json' -d '{"name":"bench"}' \
   "http://127.0.0.1:$PORT/api/v2/tech/personal-access-tokens" | json '["token"]')
 TOKEN=$(call -H "Cookie: $COOKIE" -X POST "http://127.0.0.1:$PORT/api/v2/tech/auth/token" | json '["accessToken"]')
+BIG=big.localhost
+BIG_COOKIE=$(sign_in "$BIG" admin@big.test)
+BIG_PAT=$(curl -sf -H "Host: $BIG" -H "Origin: http://$BIG" -H "Cookie: $BIG_COOKIE" -H 'Content-Type: application/json' \
+  -d '{"name":"bench"}' "http://127.0.0.1:$PORT/api/v2/tech/personal-access-tokens" | json '["token"]')
 
 # The database deskd uses, for pgbench: its own scale-1 tables in a database beside deskd's.
 if [ -n "${DATABASE_URL:-}" ]; then
@@ -52,9 +76,11 @@ pgbench -q -i -s 1 "$PGURL" >/dev/null 2>&1
 
 results=$DATA/results.tsv
 : >"$results"
-measure() { # name, header, path
-  local out
-  out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Host: $HOST" -H "$2" "http://127.0.0.1:$PORT$3")
+measure() { # name, header, path [, wrk script [, host]]
+  local out script=()
+  [ -n "${4:-}" ] && script=(-s "bench/wrk/$4")
+  out=$(TICKETS=$TICKETS CONTACTS=$CONTACTS wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "${script[@]}" \
+    -H "Host: ${5:-$HOST}" -H "$2" "http://127.0.0.1:$PORT$3")
   python3 - "$1" "$out" >>"$results" <<'PY'
 import re, sys
 name, out = sys.argv[1], sys.argv[2]
@@ -75,6 +101,21 @@ measure "\`GET /api/v2/tech/me\`, session cookie" "Cookie: $COOKIE" /api/v2/tech
 measure "\`GET /api/v2/public/site\`, API key (DdApi)" "Authorization: DdApi $API_KEY" /api/v2/public/site
 measure "\`GET /api/v3/admin/members/1\`, API key (DdApi)" "Authorization: DdApi $API_KEY" /api/v3/admin/members/1
 
+# The helpdesk core, on the tenant with the million tickets.
+QUEUE_LIST="/api/v2/tech/tickets?status=open&queueId=1&take=50"
+SEARCH="/api/v3/admin/tickets?q=kerberos&take=50"
+OPEN_IN_QUEUE=$(curl -sf -H "Host: $BIG" -H "Authorization: Basic $BIG_PAT" "http://127.0.0.1:$PORT$QUEUE_LIST" | json '["totalResults"]')
+FOUND=$(curl -sf -H "Host: $BIG" -H "Authorization: DdApi $BIG_KEY" "http://127.0.0.1:$PORT$SEARCH" | json '["totalResults"]')
+wrk -t2 -c"$CONNECTIONS" -d2s -s bench/wrk/get_ticket.lua -H "Host: $BIG" -H "Authorization: DdApi $BIG_KEY" "http://127.0.0.1:$PORT/" >/dev/null
+measure "\`GET /api/v3/admin/tickets/{random of $TICKETS}\`, API key" "Authorization: DdApi $BIG_KEY" / get_ticket.lua "$BIG"
+measure "\`GET $QUEUE_LIST\` ($OPEN_IN_QUEUE open in the queue), personal access token" "Authorization: Basic $BIG_PAT" "$QUEUE_LIST" "" "$BIG"
+measure "\`GET $SEARCH\` ($FOUND tickets match), API key" "Authorization: DdApi $BIG_KEY" "$SEARCH" "" "$BIG"
+measure "\`POST /api/v3/admin/tickets\` (create), API key" "Authorization: DdApi $BIG_KEY" / create_ticket.lua "$BIG"
+measure "\`POST /api/v3/admin/tickets/{random}/notes\` (comment), API key" "Authorization: DdApi $BIG_KEY" / create_note.lua "$BIG"
+# What the server holds after all of that (VmRSS) and at its peak (VmHWM), in MiB.
+RSS=$(awk '/^VmRSS/ {printf "%.0f", $2/1024}' /proc/$SERVER/status)
+PEAK=$(awk '/^VmHWM/ {printf "%.0f", $2/1024}' /proc/$SERVER/status)
+
 rm -f "$DATA"/pgbench_log.*
 ( cd "$DATA" && pgbench -S -M prepared -c "$CONNECTIONS" -j 2 -T "$DURATION" -l --log-prefix=pgbench_log "$PGURL" >"$DATA/pgbench.out" 2>&1 )
 python3 - "$DATA" >>"$results" <<'PY'
@@ -87,10 +128,10 @@ p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] / 1000
 print(f"pgbench -S -M prepared\t{tps:.0f}\t{p(0.50):.2f}\t{p(0.99):.2f}\t0")
 PY
 
-python3 - "$results" "$DURATION" "$CONNECTIONS" <<'PY' | tee bench/RESULTS.md
+python3 - "$results" "$DURATION" "$CONNECTIONS" "$TICKETS" "$CONTACTS" "$RSS" "$PEAK" <<'PY' | tee bench/RESULTS.md
 import sys, datetime, platform, os
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
-duration, conns = sys.argv[2], sys.argv[3]
+duration, conns, tickets, contacts, rss, peak = sys.argv[2:8]
 ref = float(rows[-1][1])
 print("# Benchmark results\n")
 print(f"`bench/run.sh`, {datetime.date.today()}: release build, {conns} connections, {duration} s per row, "
@@ -101,6 +142,10 @@ print("|---|---:|---:|---:|---:|---:|")
 for name, rps, p50, p99, errs in rows:
     print(f"| {name} | {rps} | {p50} | {p99} | {errs} | {float(rps) / ref:.2f} |")
 print("\nThe pgbench row is `pgbench -S -M prepared -c", conns, "-j 2` (one indexed primary-key SELECT per transaction).")
+print(f"\nTen tenants: `big` seeded by `deskd seed` with {int(tickets):,} tickets, {int(contacts):,} contacts and about three")
+print("notes per ticket (80% closed, 70% assigned, four queues), eight with 20,000 tickets each, and `bench`.")
+print("Random ticket ids defeat PostgreSQL's and the OS's caches only as far as the data outgrows RAM (it does not here).")
+print(f"Server memory after the run: {rss} MiB resident (VmRSS), {peak} MiB at its peak (VmHWM).")
 print("")
 print("With a warm cache, resolving the tenant and the credential adds no database round trip: tenants,")
 print("principals and signed-in profiles are cached in process and dropped on change, on every instance, through")

@@ -9,7 +9,7 @@ use crate::error::{ApiError, ApiResult};
 pub const DEFAULT_TAKE: i64 = 50;
 pub const MAX_TAKE: i64 = 100;
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams, ToSchema)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// How many matching items to skip (default 0).

@@ -1515,6 +1515,43 @@ async fn integrators_reach_the_same_tickets_through_the_v2_public_and_admin_fami
             .send()
             .await;
         assert_eq!(note.status, StatusCode::CREATED);
+        // DeskDirector-style finds: the filters in a JSON body, lists as arrays.
+        let found = app
+            .post(&d.t.host, &format!("/api/v2/{family}/tickets/find"))
+            .auth(&auth)
+            .json(json!({"q": family, "queueId": [1, 2], "status": "open", "take": 10}))
+            .send()
+            .await;
+        assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+        assert_eq!(ids(&found.json), [id]);
+        let contacts = app
+            .post(&d.t.host, &format!("/api/v2/{family}/contacts/find"))
+            .auth(&auth)
+            .json(json!({"search": "ann@", "companyId": 1}))
+            .send()
+            .await;
+        assert_eq!(contacts.status, StatusCode::OK, "{}", contacts.text);
+        assert_eq!(ids(&contacts.json), [1]);
+        let companies = app
+            .post(&d.t.host, &format!("/api/v2/{family}/companies/find"))
+            .auth(&auth)
+            .json(json!({"search": "other"}))
+            .send()
+            .await;
+        assert_eq!(companies.json["results"][0]["name"], "Other customer");
+        assert_eq!(companies.json["totalResults"], 1);
+        app.post(&d.t.host, &format!("/api/v2/{family}/tickets/find"))
+            .auth(&auth)
+            .json(json!({"queueId": ["one"]}))
+            .send()
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, "BadRequest");
+        app.post(&d.t.host, &format!("/api/v2/{family}/tickets/find"))
+            .auth(&auth)
+            .json(json!({"take": 101}))
+            .send()
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, "BadRequest");
     }
     // A technician's credentials are not an integrator's.
     d.admin(Method::POST, "/members", Some(json!({"email": "tom@acme.test", "firstName": "Tom", "role": "tech", "password": PASSWORD}))).await;

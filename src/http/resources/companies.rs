@@ -48,6 +48,7 @@ impl From<Company> for CompanyView {
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_companies, create_company))
+        .routes(routes!(find_companies))
         .routes(routes!(
             get_company,
             replace_company,
@@ -64,8 +65,26 @@ pub async fn list_companies(
     caller: AdminCaller,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<CompanyView>>> {
+    page_of_companies(&state, &caller, query).await
+}
+
+/// Find companies, as DeskDirector's `POST …/find`: the list's filters in a JSON body.
+#[utoipa::path(post, path = "/companies/find", request_body = ListQuery, responses((status = 200, body = Page<CompanyView>)))]
+pub async fn find_companies(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    ApiJson(query): ApiJson<ListQuery>,
+) -> ApiResult<Json<Page<CompanyView>>> {
+    page_of_companies(&state, &caller, query).await
+}
+
+async fn page_of_companies(
+    state: &AppState,
+    caller: &AdminCaller,
+    query: ListQuery,
+) -> ApiResult<Json<Page<CompanyView>>> {
     let options = list_options(&query)?;
-    let slice = people::list_companies(&state, &caller.tenant, &options).await?;
+    let slice = people::list_companies(state, &caller.tenant, &options).await?;
     Ok(Json(Page::new(
         slice.rows.into_iter().map(Into::into).collect(),
         slice.total,

@@ -66,7 +66,7 @@ impl From<Contact> for ContactView {
 }
 
 /// The list query plus a company filter. (Not `#[serde(flatten)]`: query strings lose their types through it.)
-#[derive(Deserialize, IntoParams)]
+#[derive(Default, Deserialize, IntoParams, ToSchema)]
 #[into_params(parameter_in = Query)]
 pub struct ContactFilter {
     /// Only contacts of this company.
@@ -97,6 +97,7 @@ impl ContactFilter {
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_contacts, create_contact))
+        .routes(routes!(find_contacts))
         .routes(routes!(
             get_contact,
             replace_contact,
@@ -113,10 +114,28 @@ pub async fn list_contacts(
     caller: AdminCaller,
     ApiQuery(filter): ApiQuery<ContactFilter>,
 ) -> ApiResult<Json<Page<ContactView>>> {
+    page_of_contacts(&state, &caller, filter).await
+}
+
+/// Find contacts, as DeskDirector's `POST …/find`: the list's filters in a JSON body.
+#[utoipa::path(post, path = "/contacts/find", request_body = ContactFilter, responses((status = 200, body = Page<ContactView>)))]
+pub async fn find_contacts(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    ApiJson(filter): ApiJson<ContactFilter>,
+) -> ApiResult<Json<Page<ContactView>>> {
+    page_of_contacts(&state, &caller, filter).await
+}
+
+async fn page_of_contacts(
+    state: &AppState,
+    caller: &AdminCaller,
+    filter: ContactFilter,
+) -> ApiResult<Json<Page<ContactView>>> {
     let company_id = filter.company_id;
     let query = filter.list();
     let options = list_options(&query)?;
-    let slice = people::list_contacts(&state, &caller.tenant, company_id, &options).await?;
+    let slice = people::list_contacts(state, &caller.tenant, company_id, &options).await?;
     Ok(Json(Page::new(
         slice.rows.into_iter().map(Into::into).collect(),
         slice.total,

@@ -20,7 +20,7 @@ use crate::{
     domain::{Reference, TextReference},
     error::{ApiError, ApiResult},
     http::{
-        extract::{ApiJson, ApiPath, ApiQuery},
+        extract::{ApiJson, ApiPath, ApiQuery, parse_json},
         multipart::{FormWithFiles, WithFiles},
         pagination::{ListQuery, Page},
         resources::attachments::{self, AttachmentView},
@@ -293,7 +293,7 @@ pub enum OpenState {
 }
 
 /// The staff search. Lists of ids are comma-separated (`queueId=1,2`).
-#[derive(Debug, Default, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams, ToSchema)]
 #[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct TicketSearchQuery {
@@ -511,6 +511,7 @@ pub fn staff_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(find_tickets, create_ticket, bulk_update_tickets))
         .routes(routes!(merge_ticket))
+        .routes(routes!(find_tickets_by_body))
         .routes(routes!(
             get_ticket,
             replace_ticket,
@@ -601,6 +602,48 @@ pub async fn find_tickets(
     staff: Staff,
     ApiQuery(query): ApiQuery<TicketSearchQuery>,
 ) -> ApiResult<Json<Page<TicketView>>> {
+    let search = query.search(&staff.principal)?;
+    let (found, total) = tickets::find(&state, &staff.tenant, &search).await?;
+    Ok(Json(Page::new(
+        found.into_iter().map(TicketView::listed).collect(),
+        total,
+        search.skip,
+    )))
+}
+
+/// Find tickets, as DeskDirector's `POST …/find`: the same filters as `GET /tickets`, in a JSON
+/// body, where lists of ids or tags may also be arrays (`{"queueId":[1,2],"status":"open"}`).
+#[utoipa::path(post, path = "/tickets/find", request_body = TicketSearchQuery, responses((status = 200, body = Page<TicketView>)))]
+pub async fn find_tickets_by_body(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiJson(mut body): ApiJson<serde_json::Map<String, Value>>,
+) -> ApiResult<Json<Page<TicketView>>> {
+    // Lists become the query string's comma-separated form, so both share one reading.
+    for value in body.values_mut() {
+        let joined = match value {
+            Value::Array(items) => Some(
+                items
+                    .iter()
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        };
+        if let Some(joined) = joined {
+            *value = Value::String(joined);
+        }
+    }
+    for number in ["skip", "take"] {
+        if let Some(Value::String(v)) = body.get(number)
+            && let Ok(n) = v.parse::<i64>()
+        {
+            body.insert(number.to_string(), Value::from(n));
+        }
+    }
+    let query: TicketSearchQuery = parse_json(&serde_json::to_vec(&body).unwrap_or_default())?;
     let search = query.search(&staff.principal)?;
     let (found, total) = tickets::find(&state, &staff.tenant, &search).await?;
     Ok(Json(Page::new(

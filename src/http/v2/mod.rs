@@ -8,8 +8,9 @@ use crate::{
     http::{
         openapi::{family, open},
         resources::{
-            configuration_read_routes, connections, copilot, custom_fields, me, people_routes,
-            personal_tokens, request_types, sessions, tenant_settings, tickets, user_keys,
+            companies, configuration_read_routes, connections, contacts, copilot, custom_fields,
+            me, people_routes, personal_tokens, request_types, sessions, tenant_settings, tickets,
+            user_keys,
         },
     },
     state::AppState,
@@ -47,7 +48,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
             family(
                 Family::Public,
                 "Public",
-                tenant_settings::public_routes().merge(tickets::staff_routes()),
+                tenant_settings::public_routes()
+                    .merge(tickets::staff_routes())
+                    .merge(companies::routes())
+                    .merge(contacts::routes()),
             ),
         )
         .nest(
