@@ -70,7 +70,7 @@ if [ -n "${DATABASE_URL:-}" ]; then
   psql "${DATABASE_URL%/*}/postgres" -qc "DROP DATABASE IF EXISTS pgbench" -c "CREATE DATABASE pgbench" >/dev/null
 else
   PGURL="postgresql:///pgbench?host=$DATA/pg&user=postgres"
-  psql "postgresql:///postgres?host=$DATA/pg&user=postgres" -qc "CREATE DATABASE pgbench" >/dev/null
+  psql "postgresql:///postgres?host=$DATA/pg&user=postgres" -qc "DROP DATABASE IF EXISTS pgbench" -c "CREATE DATABASE pgbench" >/dev/null
 fi
 pgbench -q -i -s 1 "$PGURL" >/dev/null 2>&1
 

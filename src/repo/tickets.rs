@@ -540,6 +540,48 @@ pub struct TicketFilter {
     pub include_archived: bool,
 }
 
+impl TicketFilter {
+    /// Live tickets filtered by nothing but open/closed, queues and statuses: what `ticket_counts`
+    /// can total.
+    fn is_queue_view(&self) -> bool {
+        let TicketFilter {
+            closed: _,
+            status_ids: _,
+            queue_ids: _,
+            priority_ids,
+            request_type_ids,
+            source_ids,
+            category_ids,
+            tags,
+            assigned,
+            contact_ids,
+            company_ids,
+            created_after,
+            created_before,
+            updated_after,
+            updated_before,
+            text,
+            last_message_from_contact,
+            include_archived,
+        } = self;
+        priority_ids.is_empty()
+            && request_type_ids.is_empty()
+            && source_ids.is_empty()
+            && category_ids.is_empty()
+            && tags.is_empty()
+            && matches!(assigned, Assigned::Any)
+            && contact_ids.is_empty()
+            && company_ids.is_empty()
+            && created_after.is_none()
+            && created_before.is_none()
+            && updated_after.is_none()
+            && updated_before.is_none()
+            && text.is_none()
+            && last_message_from_contact.is_none()
+            && !include_archived
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TicketOrder {
     Updated,
@@ -564,7 +606,15 @@ pub async fn find(
         TicketOrder::Id => "id",
     };
     let direction = if descending { "DESC" } else { "ASC" };
-    let mut page = sqlx::QueryBuilder::new("SELECT m.id FROM (");
+    // A word search counts its matches in the same pass that pages them; other filters page by
+    // index and count separately (queue views from the kept counts).
+    let mut page = sqlx::QueryBuilder::new("SELECT m.id, ");
+    page.push(if filter.text.is_some() {
+        "count(*) OVER ()"
+    } else {
+        "NULL::bigint"
+    });
+    page.push(" FROM (");
     push_matches(&mut page, tenant, filter);
     page.push(format!(
         ") m ORDER BY m.{column} {direction}, m.id {direction} OFFSET "
@@ -572,7 +622,8 @@ pub async fn find(
     page.push_bind(skip);
     page.push(" LIMIT ");
     page.push_bind(take);
-    let ids: Vec<i32> = page.build_query_scalar().fetch_all(&mut *conn).await?;
+    let found: Vec<(i32, Option<i64>)> = page.build_query_as().fetch_all(&mut *conn).await?;
+    let ids: Vec<i32> = found.iter().map(|(id, _)| *id).collect();
     let mut rows: Vec<TicketRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE t.tenant_id = $1 AND t.id = ANY($2)"
     )))
@@ -581,10 +632,29 @@ pub async fn find(
     .fetch_all(&mut *conn)
     .await?;
     rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
-    let mut count = sqlx::QueryBuilder::new("SELECT count(*) FROM (");
-    push_matches(&mut count, tenant, filter);
-    count.push(") m");
-    let total: i64 = count.build_query_scalar().fetch_one(conn).await?;
+    let total = match found.first().and_then(|(_, total)| *total) {
+        Some(total) => total,
+        None if filter.is_queue_view() => {
+            sqlx::query_scalar(
+                "SELECT coalesce(sum(live), 0)::bigint FROM ticket_counts
+                 WHERE tenant_id = $1 AND ($2::boolean IS NULL OR is_closed = $2)
+                   AND (cardinality($3::int[]) = 0 OR queue_id = ANY($3))
+                   AND (cardinality($4::int[]) = 0 OR status_id = ANY($4))",
+            )
+            .bind(tenant)
+            .bind(filter.closed)
+            .bind(&filter.queue_ids)
+            .bind(&filter.status_ids)
+            .fetch_one(conn)
+            .await?
+        }
+        None => {
+            let mut count = sqlx::QueryBuilder::new("SELECT count(*) FROM (");
+            push_matches(&mut count, tenant, filter);
+            count.push(") m");
+            count.build_query_scalar().fetch_one(conn).await?
+        }
+    };
     Ok((rows, total))
 }
 
