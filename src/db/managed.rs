@@ -152,6 +152,9 @@ impl ManagedPostgres {
         );
         if durability == Durability::Disposable {
             settings.push_str("fsync = off\nfull_page_writes = off\n");
+        } else {
+            // Room for a busy tenant's tickets and their search index (the default is 128MB).
+            settings.push_str("shared_buffers = 1GB\n");
         }
         use std::io::Write;
         std::fs::OpenOptions::new()

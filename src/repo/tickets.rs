@@ -695,10 +695,17 @@ fn push_filter(q: &mut sqlx::QueryBuilder<sqlx::Postgres>, tenant: TenantId, f: 
         ("t.contact_id", &f.contact_ids),
         ("t.company_id", &f.company_ids),
     ] {
-        if !ids.is_empty() {
-            q.push(format!(" AND {column} = ANY("))
-                .push_bind(ids.clone())
-                .push(")");
+        // One id as `=`, so an index on the column can also give the order.
+        match ids.as_slice() {
+            [] => {}
+            [id] => {
+                q.push(format!(" AND {column} = ")).push_bind(*id);
+            }
+            _ => {
+                q.push(format!(" AND {column} = ANY("))
+                    .push_bind(ids.clone())
+                    .push(")");
+            }
         }
     }
     if !f.category_ids.is_empty() {
