@@ -146,6 +146,17 @@ print(f"\nTen tenants: `big` seeded by `deskd seed` with {int(tickets):,} ticket
 print("notes per ticket (80% closed, 70% assigned, four queues), eight with 20,000 tickets each, and `bench`.")
 print("Random ticket ids defeat PostgreSQL's and the OS's caches only as far as the data outgrows RAM (it does not here).")
 print(f"Server memory after the run: {rss} MiB resident (VmRSS), {peak} MiB at its peak (VmHWM).")
+print("""
+What limits the helpdesk rows (wrk, deskd and PostgreSQL share the two cores):
+
+- One ticket is one round trip, but PostgreSQL runs fourteen sub-plans for it (names, assignees,
+  categories, notes, history, files) and builds their JSON; its CPU, not deskd's, is the limit.
+- A queue view takes its 50 ids from the `tickets_live_queue` index in order (0.07 ms) and its total
+  from `ticket_counts`; the rest is naming 50 tickets (eight primary-key lookups each) and rendering
+  them. At 64 connections the p99 is the wait for a core.
+- A word in 1% of tickets matches 10,000 of them: the GIN index finds them, but ordering by last change
+  and filtering by tenant visits each row's heap page.
+- Creating tickets in one tenant is serialised by its id counter row, held until commit.""")
 print("")
 print("With a warm cache, resolving the tenant and the credential adds no database round trip: tenants,")
 print("principals and signed-in profiles are cached in process and dropped on change, on every instance, through")
