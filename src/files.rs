@@ -111,12 +111,8 @@ impl FileWriter {
         let sha256 = hex::encode(self.hasher.finalize_reset());
         let dir = self.final_dir.join(&sha256[..2]);
         fs::create_dir_all(&dir).await?;
-        let target = dir.join(&sha256);
-        if fs::try_exists(&target).await? {
-            fs::remove_file(&self.temp).await?;
-        } else {
-            fs::rename(&self.temp, &target).await?;
-        }
+        // Renamed even over an identical file: the bytes are the same, and the file is fresh.
+        fs::rename(&self.temp, dir.join(&sha256)).await?;
         Ok(StoredFile {
             content_type: detect_type(&self.head).to_string(),
             sha256,
@@ -127,8 +123,15 @@ impl FileWriter {
 
     /// Drops what was written so far.
     pub async fn discard(self) {
-        drop(self.file);
-        let _ = fs::remove_file(&self.temp).await;
+        drop(self);
+    }
+}
+
+impl Drop for FileWriter {
+    /// A writer dropped before `finish` (an error, a client gone, a timeout) leaves no temp file;
+    /// after `finish` the temp file is already gone.
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.temp);
     }
 }
 

@@ -99,7 +99,7 @@ async fn read_form(
             }
             files.push(store(state, tenant, &name, part).await?);
         } else if payload_allowed && part.name() == Some(PAYLOAD_PART) && payload.is_none() {
-            payload = Some(part.bytes().await.map_err(form_error)?);
+            payload = Some(read_payload(part, state.config.max_body_bytes).await?);
         } else {
             let name = part.name().unwrap_or("").to_string();
             let expected = if payload_allowed {
@@ -150,6 +150,21 @@ async fn store(
         }
     }
     writer.finish().await.map_err(ApiError::internal)
+}
+
+/// The JSON part, held to the JSON body limit.
+async fn read_payload(
+    mut part: axum::extract::multipart::Field<'_>,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    let mut payload = Vec::new();
+    while let Some(chunk) = part.chunk().await.map_err(form_error)? {
+        if payload.len() + chunk.len() > limit {
+            return Err(payload_too_large());
+        }
+        payload.extend_from_slice(&chunk);
+    }
+    Ok(payload.into())
 }
 
 fn form_error(e: MultipartError) -> ApiError {

@@ -141,7 +141,7 @@ pub async fn move_to_ticket(
 }
 
 /// Forgets uploads never linked to a ticket within `older_than`; returns the (tenant, hash) pairs
-/// no attachment refers to any more, whose files may go.
+/// they had, whose files may go once `is_used` says nothing else refers to them.
 pub async fn sweep_pending(
     conn: &mut PgConnection,
     older_than: std::time::Duration,
@@ -150,13 +150,25 @@ pub async fn sweep_pending(
         "WITH gone AS (
              DELETE FROM attachments
              WHERE ticket_id IS NULL AND created_at < now() - make_interval(secs => $1)
-             RETURNING tenant_id, sha256, id)
-         SELECT DISTINCT g.tenant_id, g.sha256 FROM gone g
-         WHERE NOT EXISTS (SELECT 1 FROM attachments a
-                           WHERE a.tenant_id = g.tenant_id AND a.sha256 = g.sha256
-                             AND a.id <> g.id)",
+             RETURNING tenant_id, sha256)
+         SELECT DISTINCT tenant_id, sha256 FROM gone",
     )
     .bind(older_than.as_secs_f64())
     .fetch_all(conn)
+    .await
+}
+
+/// Whether any attachment of the tenant still has these bytes (asked after the sweep committed).
+pub async fn is_used(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    sha256: &str,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM attachments WHERE tenant_id = $1 AND sha256 = $2)",
+    )
+    .bind(tenant)
+    .bind(sha256)
+    .fetch_one(conn)
     .await
 }

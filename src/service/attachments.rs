@@ -146,11 +146,15 @@ pub async fn download(
 /// Forgets uploads nobody attached within a day, and their files when nothing else uses them.
 pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
     let mut conn = state.pool.acquire().await?;
-    let orphans = repo::sweep_pending(&mut conn, PENDING_FOR).await?;
-    for (tenant, sha256) in &orphans {
-        let _ = tokio::fs::remove_file(state.files.path(*tenant, sha256)).await;
+    let swept = repo::sweep_pending(&mut conn, PENDING_FOR).await?;
+    let mut removed = 0;
+    for (tenant, sha256) in &swept {
+        if !repo::is_used(&mut conn, *tenant, sha256).await? {
+            let _ = tokio::fs::remove_file(state.files.path(*tenant, sha256)).await;
+            removed += 1;
+        }
     }
-    Ok(orphans.len())
+    Ok(removed)
 }
 
 fn check_count(n: usize) -> ApiResult<()> {

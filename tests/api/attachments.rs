@@ -431,3 +431,69 @@ async fn merging_moves_the_files_with_the_conversation() {
         PNG
     );
 }
+
+#[tokio::test]
+async fn unattached_uploads_are_forgotten_after_a_day_but_shared_bytes_stay() {
+    let app = TestApp::new().await;
+    let d = desk(&app, "acme").await;
+    d.contact(1, "ann@customer.test", json!({})).await;
+    let ann = d.sign_in("portal", "ann@customer.test").await;
+    let upload = |name: &'static str, bytes: &'static [u8]| {
+        let (d, ann) = (&d, &ann);
+        async move {
+            let r = d
+                .portal_form(ann, "/attachments", &[("file", Some(name), bytes)])
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            r.json[0]["id"].as_str().unwrap().to_string()
+        }
+    };
+    let lonely = upload("lonely.txt", b"nobody attaches me").await;
+    let shared = upload("shared.txt", b"attached elsewhere").await;
+    let kept = upload("kept.txt", b"attached elsewhere").await;
+    d.portal(
+        &ann,
+        Method::POST,
+        "/tickets",
+        Some(json!({"requestTypeId": 1, "summary": "Logs", "attachmentIds": [kept]})),
+    )
+    .await;
+    sqlx::query("UPDATE attachments SET created_at = now() - interval '25 hours'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let path = |sha: &str| app.state.files.path(d.t.tenant.id, sha);
+    let sha_of = |id: String| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT sha256 FROM attachments WHERE id = $1::uuid")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let (lonely_sha, shared_sha) = (sha_of(lonely.clone()).await, sha_of(shared.clone()).await);
+    let removed = deskd::service::attachments::sweep(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    assert!(!path(&lonely_sha).exists());
+    assert!(
+        path(&shared_sha).exists(),
+        "the attached copy still needs the bytes"
+    );
+    assert_eq!(d.attachment_rows().await, 1);
+    d.portal_get(&ann, &format!("/attachments/{lonely}"))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "NotFound");
+    assert_eq!(
+        d.portal_get(&ann, &format!("/attachments/{kept}"))
+            .await
+            .bytes,
+        b"attached elsewhere"
+    );
+    // Nothing is left half-written in the temporary folder.
+    let temp = app.state.config.data_dir.join("attachments/tmp");
+    assert_eq!(std::fs::read_dir(temp).unwrap().count(), 0);
+}
