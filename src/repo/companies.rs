@@ -74,7 +74,7 @@ pub async fn list(
 }
 
 pub async fn update(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant: TenantId,
     id: i32,
     name: &str,
@@ -88,12 +88,12 @@ pub async fn update(
     .bind(id)
     .bind(name)
     .bind(identifier)
-    .fetch_optional(pool)
+    .fetch_optional(conn)
     .await
 }
 
 pub async fn set_archived(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant: TenantId,
     id: i32,
     archived: bool,
@@ -105,7 +105,7 @@ pub async fn set_archived(
     .bind(tenant)
     .bind(id)
     .bind(archived)
-    .fetch_optional(pool)
+    .fetch_optional(conn)
     .await
 }
 

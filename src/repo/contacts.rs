@@ -120,7 +120,7 @@ pub async fn list(
 }
 
 pub async fn update(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant: TenantId,
     id: i32,
     fields: &ContactFields<'_>,
@@ -140,16 +140,16 @@ pub async fn update(
     .bind(fields.is_approver)
     .bind(fields.is_vip)
     .bind(fields.sees_company_tickets)
-    .execute(pool)
+    .execute(&mut *conn)
     .await?;
     if updated.rows_affected() == 0 {
         return Ok(None);
     }
-    get(pool, tenant, id).await
+    get(conn, tenant, id).await
 }
 
 pub async fn set_password(
-    pool: &PgPool,
+    db: impl PgExecutor<'_>,
     tenant: TenantId,
     id: i32,
     hash: &str,
@@ -158,13 +158,13 @@ pub async fn set_password(
         .bind(tenant)
         .bind(id)
         .bind(hash)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(())
 }
 
 pub async fn set_archived(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant: TenantId,
     id: i32,
     archived: bool,
@@ -176,12 +176,12 @@ pub async fn set_archived(
     .bind(tenant)
     .bind(id)
     .bind(archived)
-    .execute(pool)
+    .execute(&mut *conn)
     .await?;
     if updated.rows_affected() == 0 {
         return Ok(None);
     }
-    get(pool, tenant, id).await
+    get(conn, tenant, id).await
 }
 
 pub async fn find_for_login(

@@ -287,7 +287,7 @@ pub async fn revoke_session(
 
 /// Ends every session of one person (their password changed).
 pub async fn revoke_sessions_of(
-    pool: &PgPool,
+    db: impl sqlx::PgExecutor<'_>,
     tenant: TenantId,
     kind: UserKind,
     user_id: i32,
@@ -299,7 +299,7 @@ pub async fn revoke_sessions_of(
     .bind(tenant)
     .bind(kind)
     .bind(user_id)
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(())
 }

@@ -5,6 +5,7 @@ pub mod companies;
 pub mod contact_groups;
 pub mod contacts;
 pub mod credentials;
+pub mod events;
 pub mod idempotency;
 pub mod ids;
 pub mod login_failures;

@@ -6,6 +6,7 @@ pub mod contact_groups;
 pub mod credentials;
 pub mod custom_values;
 pub mod demo;
+pub mod events;
 pub mod people;
 pub mod seed;
 pub mod sign_in;

@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::validate;
+use super::{events, validate};
 pub use crate::repo::ListOptions;
 
 use crate::{
@@ -388,10 +388,13 @@ pub async fn create_company(
     input: CompanyInput,
 ) -> ApiResult<Company> {
     let (name, identifier) = company_names(&input.name, input.identifier.as_deref())?;
-    let mut conn = state.pool.acquire().await?;
-    companies::insert(&mut conn, tenant.id, &name, &identifier)
+    let mut tx = state.pool.begin().await?;
+    let company = companies::insert(&mut tx, tenant.id, &name, &identifier)
         .await
-        .map_err(identifier_conflict)
+        .map_err(identifier_conflict)?;
+    events::company_changed(&mut tx, tenant.id, "company.created", &company).await?;
+    tx.commit().await?;
+    Ok(company)
 }
 
 pub async fn get_company(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult<Company> {
@@ -439,10 +442,13 @@ async fn save_company(
     name: &str,
     identifier: &str,
 ) -> ApiResult<Company> {
-    let company = companies::update(&state.pool, tenant.id, id, name, identifier)
+    let mut tx = state.pool.begin().await?;
+    let company = companies::update(&mut tx, tenant.id, id, name, identifier)
         .await
         .map_err(identifier_conflict)?
         .ok_or_else(|| ApiError::not_found("company"))?;
+    events::company_changed(&mut tx, tenant.id, "company.updated", &company).await?;
+    tx.commit().await?;
     // Contacts' cached profiles show their company's name.
     state.invalidate(Signal::Credentials(tenant.id)).await;
     Ok(company)
@@ -454,10 +460,14 @@ pub async fn set_company_archived(
     id: i32,
     archived: bool,
 ) -> ApiResult<Company> {
-    companies::set_archived(&state.pool, tenant.id, id, archived)
+    let mut tx = state.pool.begin().await?;
+    let company = companies::set_archived(&mut tx, tenant.id, id, archived)
         .await
         .map_err(identifier_conflict)?
-        .ok_or_else(|| ApiError::not_found("company"))
+        .ok_or_else(|| ApiError::not_found("company"))?;
+    events::company_changed(&mut tx, tenant.id, "company.updated", &company).await?;
+    tx.commit().await?;
+    Ok(company)
 }
 
 async fn live_company(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult<Company> {
@@ -499,10 +509,13 @@ pub async fn create_contact(
 ) -> ApiResult<Contact> {
     let fields = contact_fields(state, tenant, &input).await?;
     let hash = new_password_hash(input.password).await?;
-    let mut conn = state.pool.acquire().await?;
-    contacts::insert(&mut conn, tenant.id, &fields.borrowed(), hash.as_deref())
+    let mut tx = state.pool.begin().await?;
+    let contact = contacts::insert(&mut tx, tenant.id, &fields.borrowed(), hash.as_deref())
         .await
-        .map_err(|e| email_conflict(e, "contacts_email"))
+        .map_err(|e| email_conflict(e, "contacts_email"))?;
+    events::contact_changed(&mut tx, tenant.id, "contact.created", &contact).await?;
+    tx.commit().await?;
+    Ok(contact)
 }
 
 pub async fn get_contact(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult<Contact> {
@@ -573,14 +586,17 @@ async fn save_contact(
     password: Option<String>,
 ) -> ApiResult<Contact> {
     let hash = new_password_hash(password).await?;
-    let contact = contacts::update(&state.pool, tenant.id, id, &fields.borrowed())
+    let mut tx = state.pool.begin().await?;
+    let contact = contacts::update(&mut tx, tenant.id, id, &fields.borrowed())
         .await
         .map_err(|e| email_conflict(e, "contacts_email"))?
         .ok_or_else(|| ApiError::not_found("contact"))?;
     if let Some(hash) = hash {
-        contacts::set_password(&state.pool, tenant.id, id, &hash).await?;
-        credentials::revoke_sessions_of(&state.pool, tenant.id, UserKind::Contact, id).await?;
+        contacts::set_password(&mut *tx, tenant.id, id, &hash).await?;
+        credentials::revoke_sessions_of(&mut *tx, tenant.id, UserKind::Contact, id).await?;
     }
+    events::contact_changed(&mut tx, tenant.id, "contact.updated", &contact).await?;
+    tx.commit().await?;
     // A contact's company is part of their principal.
     state.invalidate(Signal::Credentials(tenant.id)).await;
     Ok(contact)
@@ -592,10 +608,13 @@ pub async fn set_contact_archived(
     id: i32,
     archived: bool,
 ) -> ApiResult<Contact> {
-    let contact = contacts::set_archived(&state.pool, tenant.id, id, archived)
+    let mut tx = state.pool.begin().await?;
+    let contact = contacts::set_archived(&mut tx, tenant.id, id, archived)
         .await
         .map_err(|e| email_conflict(e, "contacts_email"))?
         .ok_or_else(|| ApiError::not_found("contact"))?;
+    events::contact_changed(&mut tx, tenant.id, "contact.updated", &contact).await?;
+    tx.commit().await?;
     state.invalidate(Signal::Credentials(tenant.id)).await;
     Ok(contact)
 }

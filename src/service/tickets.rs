@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{
     attachments::{self, Enclosures},
-    custom_values, validate,
+    custom_values, events, validate,
 };
 use crate::{
     auth::{Actor as PrincipalActor, Principal},
@@ -1104,6 +1104,14 @@ async fn record(
     old_value: Option<Value>,
     new_value: Option<Value>,
 ) -> ApiResult<()> {
+    let event_types = events::ticket_event_types(kind, field);
+    let payload = (!event_types.is_empty()).then(|| {
+        json!({
+            "ticketId": ticket,
+            "change": {"type": kind, "field": field, "from": old_value, "to": new_value},
+            "by": {"userType": actor.kind, "id": actor.id, "name": actor.name},
+        })
+    });
     let activity = NewActivity {
         kind,
         field,
@@ -1113,7 +1121,21 @@ async fn record(
         actor_id: &actor.id,
         actor_name: &actor.name,
     };
-    Ok(repo::insert_activity(conn, tenant, ticket, &activity).await?)
+    repo::insert_activity(conn, tenant, ticket, &activity).await?;
+    // Every entry of the history is also a domain event, in the same transaction.
+    for event_type in event_types {
+        let payload = payload.clone().unwrap_or_default();
+        events::record(
+            conn,
+            tenant,
+            event_type,
+            "ticket",
+            ticket.to_string(),
+            payload,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 // ---- lifecycle ----

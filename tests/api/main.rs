@@ -5,6 +5,7 @@ mod cli;
 mod configuration;
 mod credentials;
 mod errors;
+mod events;
 mod openapi;
 mod people;
 mod sessions;

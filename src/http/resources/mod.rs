@@ -10,6 +10,7 @@ pub mod contact_groups;
 pub mod contacts;
 pub mod copilot;
 pub mod custom_fields;
+pub mod events;
 pub mod me;
 pub mod members;
 pub mod ops;

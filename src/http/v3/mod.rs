@@ -9,8 +9,8 @@ use crate::{
     http::{
         openapi::family,
         resources::{
-            api_keys, configuration_routes, contact_groups, group_routes, me, people_routes,
-            personal_tokens, platform, tenant_settings, tickets,
+            api_keys, configuration_routes, contact_groups, events, group_routes, me,
+            people_routes, personal_tokens, platform, tenant_settings, tickets,
         },
     },
     state::AppState,
@@ -22,7 +22,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(tickets::staff_routes())
         .merge(configuration_routes())
         .merge(api_keys::routes())
-        .merge(tenant_settings::admin_routes());
+        .merge(tenant_settings::admin_routes())
+        .merge(events::routes());
     OpenApiRouter::new()
         .nest(
             "/public",
