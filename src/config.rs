@@ -50,6 +50,8 @@ pub struct Config {
     pub db_max_connections: u32,
     /// Peers whose `X-Forwarded-For` is believed when working out a client's address.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Whether webhooks may call private, loopback and link-local addresses (off: SSRF guard).
+    pub webhooks_allow_private: bool,
 }
 
 impl Default for Config {
@@ -71,6 +73,7 @@ impl Default for Config {
             cookie_secure: true,
             db_max_connections: 20,
             trusted_proxies: Vec::new(),
+            webhooks_allow_private: false,
         }
     }
 }
@@ -123,6 +126,9 @@ impl Config {
         }
         if let Some(v) = var("DESKD_DB_MAX_CONNECTIONS") {
             c.db_max_connections = parse("DESKD_DB_MAX_CONNECTIONS", &v)?;
+        }
+        if let Some(v) = var("DESKD_WEBHOOKS_ALLOW_PRIVATE") {
+            c.webhooks_allow_private = parse("DESKD_WEBHOOKS_ALLOW_PRIVATE", &v)?;
         }
         if let Some(v) = var("DESKD_TRUSTED_PROXIES") {
             c.trusted_proxies = v

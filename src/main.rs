@@ -53,6 +53,8 @@ enum Command {
         #[command(subcommand)]
         command: ApiKeyCommand,
     },
+    /// Deliver webhooks without serving HTTP (`serve` delivers too; run more of these to scale out).
+    Worker,
     /// Fill a tenant with realistic companies, contacts, technicians and tickets (for benchmarks).
     Seed {
         /// The tenant's slug.
@@ -147,6 +149,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     deskd::telemetry::init(config.log_format);
     match cli.command {
         Command::Openapi { out } => write_openapi(&out),
+        Command::Worker => {
+            let (database, state) = deskd::start(config).await?;
+            state.listen_for_signals();
+            deskd::service::webhooks::spawn_worker(state);
+            tracing::info!("delivering webhooks");
+            deskd::shutdown::signal().await;
+            drop(database);
+            Ok(())
+        }
         Command::Seed {
             tenant,
             companies,
@@ -201,6 +212,7 @@ async fn serve(
     let (database, state) = deskd::start(config).await?;
     state.listen_for_signals();
     state.sweep_pending_uploads();
+    deskd::service::webhooks::spawn_worker(state.clone());
     if demo {
         let seeded = demo::seed(&state)
             .await

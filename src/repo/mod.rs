@@ -15,6 +15,7 @@ pub mod service_config;
 pub mod signing_keys;
 pub mod tenants;
 pub mod tickets;
+pub mod webhooks;
 
 /// True when `error` is a unique violation of the named constraint or index.
 pub fn is_unique_violation(error: &sqlx::Error, constraint: &str) -> bool {

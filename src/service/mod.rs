@@ -13,3 +13,4 @@ pub mod sign_in;
 pub mod tenants;
 pub mod tickets;
 pub mod validate;
+pub mod webhooks;

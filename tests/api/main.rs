@@ -12,3 +12,4 @@ mod sessions;
 mod support;
 mod tenancy;
 mod tickets;
+mod webhooks;

@@ -24,6 +24,7 @@ pub mod sources;
 pub mod tenant_settings;
 pub mod tickets;
 pub mod user_keys;
+pub mod webhooks;
 
 use utoipa_axum::router::OpenApiRouter;
 

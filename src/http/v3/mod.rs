@@ -10,7 +10,7 @@ use crate::{
         openapi::family,
         resources::{
             api_keys, configuration_routes, contact_groups, events, group_routes, me,
-            people_routes, personal_tokens, platform, tenant_settings, tickets,
+            people_routes, personal_tokens, platform, tenant_settings, tickets, webhooks,
         },
     },
     state::AppState,
@@ -23,7 +23,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(configuration_routes())
         .merge(api_keys::routes())
         .merge(tenant_settings::admin_routes())
-        .merge(events::routes());
+        .merge(events::routes())
+        .merge(webhooks::routes());
     OpenApiRouter::new()
         .nest(
             "/public",

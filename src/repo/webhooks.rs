@@ -1,0 +1,356 @@
+//! Webhook subscriptions, their deliveries and each delivery's attempts.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::domain::TenantId;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct WebhookRow {
+    pub id: Uuid,
+    pub description: String,
+    pub url: String,
+    pub event_types: Vec<String>,
+    pub queue_ids: Vec<i32>,
+    pub status_ids: Vec<i32>,
+    pub enabled: bool,
+    pub consecutive_failures: i32,
+    pub paused_until: Option<DateTime<Utc>>,
+    pub disabled_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub struct WebhookFields<'a> {
+    pub description: &'a str,
+    pub url: &'a str,
+    pub event_types: &'a [String],
+    pub queue_ids: &'a [i32],
+    pub status_ids: &'a [i32],
+    pub enabled: bool,
+}
+
+const COLUMNS: &str = "id, description, url, event_types, queue_ids, status_ids, enabled,
+    consecutive_failures, paused_until, disabled_reason, created_at, updated_at";
+
+pub async fn insert(
+    pool: &PgPool,
+    tenant: TenantId,
+    f: &WebhookFields<'_>,
+    secret_sealed: &[u8],
+) -> Result<WebhookRow, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO webhooks (tenant_id, id, description, url, event_types, queue_ids, status_ids, enabled, secret_sealed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
+    )))
+    .bind(tenant)
+    .bind(Uuid::now_v7())
+    .bind(f.description)
+    .bind(f.url)
+    .bind(f.event_types)
+    .bind(f.queue_ids)
+    .bind(f.status_ids)
+    .bind(f.enabled)
+    .bind(secret_sealed)
+    .fetch_one(pool)
+    .await
+}
+
+/// Replaces the settings; enabling again clears a pause and the failure count.
+pub async fn update(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: Uuid,
+    f: &WebhookFields<'_>,
+) -> Result<Option<WebhookRow>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "UPDATE webhooks SET description = $3, url = $4, event_types = $5, queue_ids = $6,
+             status_ids = $7, enabled = $8, updated_at = now(),
+             consecutive_failures = CASE WHEN $8 AND NOT enabled THEN 0 ELSE consecutive_failures END,
+             paused_until = CASE WHEN $8 AND NOT enabled THEN NULL ELSE paused_until END,
+             disabled_reason = CASE WHEN $8 THEN NULL ELSE disabled_reason END
+         WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}"
+    )))
+    .bind(tenant)
+    .bind(id)
+    .bind(f.description)
+    .bind(f.url)
+    .bind(f.event_types)
+    .bind(f.queue_ids)
+    .bind(f.status_ids)
+    .bind(f.enabled)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn set_secret(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: Uuid,
+    secret_sealed: &[u8],
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE webhooks SET secret_sealed = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(secret_sealed)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn get(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: Uuid,
+) -> Result<Option<WebhookRow>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM webhooks WHERE tenant_id = $1 AND id = $2"
+    )))
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn list(pool: &PgPool, tenant: TenantId) -> Result<Vec<WebhookRow>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM webhooks WHERE tenant_id = $1 ORDER BY created_at, id"
+    )))
+    .bind(tenant)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn delete(pool: &PgPool, tenant: TenantId, id: Uuid) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM webhooks WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A delivery to send now, with what sending it needs.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Due {
+    pub delivery_id: i64,
+    pub tenant_id: TenantId,
+    pub webhook_id: Uuid,
+    pub event_id: Uuid,
+    pub body: String,
+    pub attempts: i32,
+    pub url: String,
+    pub secret_sealed: Vec<u8>,
+}
+
+/// Claims up to `batch` due deliveries of enabled, unpaused subscriptions. Each claimed delivery is
+/// leased (its next attempt pushed `lease_secs` ahead), so another worker skips it, and a worker
+/// that dies leaves it to be retried with the same body and id.
+pub async fn claim(pool: &PgPool, batch: i64, lease_secs: f64) -> Result<Vec<Due>, sqlx::Error> {
+    sqlx::query_as(
+        "WITH due AS (
+             SELECT d.id FROM webhook_deliveries d
+             JOIN webhooks w ON w.tenant_id = d.tenant_id AND w.id = d.webhook_id
+             WHERE d.state = 'pending' AND d.next_attempt_at <= now()
+               AND w.enabled AND (w.paused_until IS NULL OR w.paused_until <= now())
+             ORDER BY d.next_attempt_at
+             LIMIT $1
+             FOR UPDATE OF d SKIP LOCKED)
+         UPDATE webhook_deliveries d
+         SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $2)
+         FROM due, webhooks w
+         WHERE d.id = due.id AND w.tenant_id = d.tenant_id AND w.id = d.webhook_id
+         RETURNING d.id AS delivery_id, d.tenant_id, d.webhook_id, d.event_id, d.body, d.attempts,
+                   w.url, w.secret_sealed",
+    )
+    .bind(batch)
+    .bind(lease_secs)
+    .fetch_all(pool)
+    .await
+}
+
+pub struct Attempt<'a> {
+    pub status_code: Option<i32>,
+    pub latency_ms: i32,
+    pub error: Option<&'a str>,
+    pub response_head: Option<&'a str>,
+}
+
+/// Records one attempt and what follows from it, in one transaction.
+pub async fn finish_attempt(
+    conn: &mut PgConnection,
+    due: &Due,
+    attempt: &Attempt<'_>,
+    outcome: Outcome,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO webhook_attempts (delivery_id, status_code, latency_ms, error, response_head)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(due.delivery_id)
+    .bind(attempt.status_code)
+    .bind(attempt.latency_ms)
+    .bind(attempt.error)
+    .bind(attempt.response_head)
+    .execute(&mut *conn)
+    .await?;
+    match outcome {
+        Outcome::Delivered => {
+            sqlx::query("UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now() WHERE id = $1")
+                .bind(due.delivery_id)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("UPDATE webhooks SET consecutive_failures = 0 WHERE id = $1")
+                .bind(due.webhook_id)
+                .execute(conn)
+                .await?;
+        }
+        Outcome::RetryIn {
+            secs,
+            pause_after,
+            pause_secs,
+        }
+        | Outcome::GiveUp {
+            pause_after,
+            pause_secs,
+            secs,
+        } => {
+            let give_up = matches!(outcome, Outcome::GiveUp { .. });
+            sqlx::query(
+                "UPDATE webhook_deliveries
+                 SET state = CASE WHEN $3 THEN 'failed' ELSE 'pending' END,
+                     next_attempt_at = now() + make_interval(secs => $2)
+                 WHERE id = $1",
+            )
+            .bind(due.delivery_id)
+            .bind(secs)
+            .bind(give_up)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query(
+                "UPDATE webhooks SET consecutive_failures = consecutive_failures + 1,
+                     paused_until = CASE WHEN consecutive_failures + 1 >= $2
+                                         THEN now() + make_interval(secs => $3) ELSE paused_until END
+                 WHERE id = $1",
+            )
+            .bind(due.webhook_id)
+            .bind(pause_after)
+            .bind(pause_secs)
+            .execute(conn)
+            .await?;
+        }
+        Outcome::Gone => {
+            sqlx::query("UPDATE webhook_deliveries SET state = 'failed' WHERE id = $1")
+                .bind(due.delivery_id)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query(
+                "UPDATE webhooks SET enabled = false, updated_at = now(),
+                     disabled_reason = 'the receiver answered 410 Gone' WHERE id = $1",
+            )
+            .bind(due.webhook_id)
+            .execute(conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Outcome {
+    Delivered,
+    /// Try again in `secs`; after `pause_after` failures in a row the subscription pauses.
+    RetryIn {
+        secs: f64,
+        pause_after: i32,
+        pause_secs: f64,
+    },
+    /// The last attempt failed too.
+    GiveUp {
+        secs: f64,
+        pause_after: i32,
+        pause_secs: f64,
+    },
+    /// 410: the receiver wants no more.
+    Gone,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub event_id: Uuid,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub last_status_code: Option<i32>,
+    pub last_latency_ms: Option<i32>,
+    pub last_error: Option<String>,
+    pub last_response_head: Option<String>,
+}
+
+/// A subscription's latest deliveries, newest first, each with its last attempt.
+pub async fn deliveries(
+    pool: &PgPool,
+    tenant: TenantId,
+    webhook: Uuid,
+    limit: i64,
+) -> Result<Vec<DeliveryRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT d.id, d.event_id, d.state, d.attempts, d.next_attempt_at, d.created_at, d.delivered_at,
+                a.status_code AS last_status_code, a.latency_ms AS last_latency_ms,
+                a.error AS last_error, a.response_head AS last_response_head
+         FROM webhook_deliveries d
+         LEFT JOIN LATERAL (SELECT * FROM webhook_attempts WHERE delivery_id = d.id
+                            ORDER BY attempted_at DESC LIMIT 1) a ON true
+         WHERE d.tenant_id = $1 AND d.webhook_id = $2
+         ORDER BY d.id DESC LIMIT $3",
+    )
+    .bind(tenant)
+    .bind(webhook)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Sends a delivery again now (whatever became of it); false when it is not this subscription's.
+pub async fn redeliver(
+    pool: &PgPool,
+    tenant: TenantId,
+    webhook: Uuid,
+    delivery: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = now()
+         WHERE tenant_id = $1 AND webhook_id = $2 AND id = $3",
+    )
+    .bind(tenant)
+    .bind(webhook)
+    .bind(delivery)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Queues a `webhook.ping` for one subscription.
+pub async fn ping(
+    pool: &PgPool,
+    tenant: TenantId,
+    webhook: Uuid,
+    body: &str,
+    event_id: Uuid,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO webhook_deliveries (tenant_id, webhook_id, event_id, body) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(tenant)
+    .bind(webhook)
+    .bind(event_id)
+    .bind(body)
+    .fetch_one(pool)
+    .await
+}

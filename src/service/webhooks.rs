@@ -1,0 +1,422 @@
+//! Webhooks: subscriptions (admin API), and the worker that delivers their events — signed with
+//! DeskDirector's `x-dd-signature` and the Standard Webhooks headers, retried with back-off and
+//! jitter for about a day, paused after repeated failures, disabled by 410, never sent to private
+//! addresses unless configuration allows it.
+
+use std::{net::IpAddr, time::Duration};
+
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use sha2::Sha256;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::events::TYPES;
+use crate::{
+    domain::Tenant,
+    error::{ApiError, ApiResult},
+    repo::webhooks::{self as repo, Attempt, Due, Outcome, WebhookFields, WebhookRow},
+    state::AppState,
+};
+
+pub const MAX_URL: usize = 2048;
+/// Failures in a row after which a subscription rests.
+pub const PAUSE_AFTER: i32 = 5;
+pub const PAUSE_FOR: Duration = Duration::from_secs(30 * 60);
+/// How long a claimed delivery is leased to its worker.
+const LEASE: Duration = Duration::from_secs(120);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const TOTAL_TIMEOUT: Duration = Duration::from_secs(15);
+/// Seconds before each retry (about a day in all); jitter is added.
+const BACKOFF: [f64; 9] = [
+    10.0, 60.0, 300.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 43200.0,
+];
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookInput {
+    #[serde(default)]
+    pub description: String,
+    /// `http` or `https`; private and loopback addresses are refused.
+    pub url: String,
+    /// Which events to send (see the change feed for the list).
+    pub event_types: Vec<String>,
+    /// Only tickets in these queues (none: any).
+    #[serde(default)]
+    pub queue_ids: Vec<i32>,
+    /// Only tickets in these statuses (none: any).
+    #[serde(default)]
+    pub status_ids: Vec<i32>,
+    #[serde(default = "enabled")]
+    pub enabled: bool,
+}
+
+fn enabled() -> bool {
+    true
+}
+
+/// A new secret, as shown once: `whsec_` and the base64 of 32 random bytes.
+fn new_secret() -> (String, Vec<u8>) {
+    let key: [u8; 32] = rand::random();
+    let shown = format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(key)
+    );
+    (shown, key.to_vec())
+}
+
+async fn check(state: &AppState, input: &WebhookInput) -> ApiResult<()> {
+    if input.url.len() > MAX_URL {
+        return Err(ApiError::validation(
+            "url",
+            format!("at most {MAX_URL} characters"),
+        ));
+    }
+    let url =
+        reqwest::Url::parse(&input.url).map_err(|_| ApiError::validation("url", "not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(ApiError::validation("url", "the URL must be http or https"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ApiError::validation(
+            "url",
+            "credentials do not belong in the URL",
+        ));
+    }
+    if !state.config.webhooks_allow_private {
+        let addresses = resolve(&url)
+            .await
+            .map_err(|m| ApiError::validation("url", m))?;
+        if addresses.iter().any(|a| is_private(*a)) {
+            return Err(ApiError::validation(
+                "url",
+                "private, loopback and link-local addresses are not allowed",
+            ));
+        }
+    }
+    if input.event_types.is_empty() {
+        return Err(ApiError::validation(
+            "eventTypes",
+            "name at least one event type",
+        ));
+    }
+    if let Some(bad) = input
+        .event_types
+        .iter()
+        .find(|t| !TYPES.contains(&t.as_str()))
+    {
+        return Err(ApiError::bad_request(
+            "eventTypes",
+            format!("unknown event type `{bad}`; known: {}", TYPES.join(", ")),
+        ));
+    }
+    if input.description.len() > 500 {
+        return Err(ApiError::validation(
+            "description",
+            "at most 500 characters",
+        ));
+    }
+    Ok(())
+}
+
+fn fields(input: &WebhookInput) -> WebhookFields<'_> {
+    WebhookFields {
+        description: input.description.trim(),
+        url: &input.url,
+        event_types: &input.event_types,
+        queue_ids: &input.queue_ids,
+        status_ids: &input.status_ids,
+        enabled: input.enabled,
+    }
+}
+
+/// Creates a subscription; the secret is answered this once.
+pub async fn create(
+    state: &AppState,
+    tenant: &Tenant,
+    input: WebhookInput,
+) -> ApiResult<(WebhookRow, String)> {
+    check(state, &input).await?;
+    let (shown, key) = new_secret();
+    let row = repo::insert(
+        &state.pool,
+        tenant.id,
+        &fields(&input),
+        &state.server_key.seal(&key),
+    )
+    .await?;
+    Ok((row, shown))
+}
+
+pub async fn replace(
+    state: &AppState,
+    tenant: &Tenant,
+    id: Uuid,
+    input: WebhookInput,
+) -> ApiResult<WebhookRow> {
+    check(state, &input).await?;
+    repo::update(&state.pool, tenant.id, id, &fields(&input))
+        .await?
+        .ok_or_else(|| ApiError::not_found("webhook"))
+}
+
+/// A new secret replaces the old at once; answered this once.
+pub async fn regenerate_secret(state: &AppState, tenant: &Tenant, id: Uuid) -> ApiResult<String> {
+    let (shown, key) = new_secret();
+    if !repo::set_secret(&state.pool, tenant.id, id, &state.server_key.seal(&key)).await? {
+        return Err(ApiError::not_found("webhook"));
+    }
+    Ok(shown)
+}
+
+pub async fn get(state: &AppState, tenant: &Tenant, id: Uuid) -> ApiResult<WebhookRow> {
+    repo::get(&state.pool, tenant.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("webhook"))
+}
+
+pub async fn list(state: &AppState, tenant: &Tenant) -> ApiResult<Vec<WebhookRow>> {
+    Ok(repo::list(&state.pool, tenant.id).await?)
+}
+
+pub async fn delete(state: &AppState, tenant: &Tenant, id: Uuid) -> ApiResult<()> {
+    if !repo::delete(&state.pool, tenant.id, id).await? {
+        return Err(ApiError::not_found("webhook"));
+    }
+    Ok(())
+}
+
+pub async fn deliveries(
+    state: &AppState,
+    tenant: &Tenant,
+    id: Uuid,
+) -> ApiResult<Vec<repo::DeliveryRow>> {
+    get(state, tenant, id).await?;
+    Ok(repo::deliveries(&state.pool, tenant.id, id, 100).await?)
+}
+
+pub async fn redeliver(
+    state: &AppState,
+    tenant: &Tenant,
+    id: Uuid,
+    delivery: i64,
+) -> ApiResult<()> {
+    if !repo::redeliver(&state.pool, tenant.id, id, delivery).await? {
+        return Err(ApiError::not_found("delivery"));
+    }
+    Ok(())
+}
+
+/// Queues a `webhook.ping` event for this subscription alone.
+pub async fn ping(state: &AppState, tenant: &Tenant, id: Uuid) -> ApiResult<i64> {
+    get(state, tenant, id).await?;
+    let event = Uuid::now_v7();
+    let body = serde_json::json!([{
+        "id": event, "type": "webhook.ping",
+        "entity": {"type": "webhook", "id": id},
+        "payload": {}, "createdOn": chrono::Utc::now(),
+    }])
+    .to_string();
+    Ok(repo::ping(&state.pool, tenant.id, id, &body, event).await?)
+}
+
+// ---- delivery ----
+
+/// Delivers what is due, in rounds, until nothing is; returns how many attempts were made.
+pub async fn deliver_due(state: &AppState) -> anyhow::Result<usize> {
+    let mut attempts = 0;
+    loop {
+        let due = repo::claim(&state.pool, 16, LEASE.as_secs_f64()).await?;
+        if due.is_empty() {
+            return Ok(attempts);
+        }
+        attempts += due.len();
+        let sends = due.into_iter().map(|d| deliver(state, d));
+        for result in futures_util::future::join_all(sends).await {
+            result?;
+        }
+    }
+}
+
+/// Runs the delivery worker until the process ends (inside `serve`, or alone as `deskd worker`).
+pub fn spawn_worker(state: AppState) {
+    tokio::spawn(async move {
+        loop {
+            match deliver_due(&state).await {
+                Ok(0) => tokio::time::sleep(Duration::from_millis(250)).await,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "webhook delivery round failed");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    });
+}
+
+async fn deliver(state: &AppState, due: Due) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let result = send(state, &due).await;
+    let latency_ms = started.elapsed().as_millis().min(i32::MAX as u128) as i32;
+    let retry = |retry_after: Option<f64>| {
+        let step = BACKOFF.get(due.attempts as usize - 1).copied();
+        let secs = retry_after
+            .unwrap_or_else(|| step.unwrap_or(0.0) * (1.0 + rand::random::<f64>() * 0.2));
+        match step {
+            Some(_) => Outcome::RetryIn {
+                secs,
+                pause_after: PAUSE_AFTER,
+                pause_secs: PAUSE_FOR.as_secs_f64(),
+            },
+            None => Outcome::GiveUp {
+                secs,
+                pause_after: PAUSE_AFTER,
+                pause_secs: PAUSE_FOR.as_secs_f64(),
+            },
+        }
+    };
+    let (attempt_status, error, head, outcome) = match &result {
+        Ok((status, _, head)) if (200..300).contains(status) => {
+            (Some(*status), None, Some(head.as_str()), Outcome::Delivered)
+        }
+        Ok((410, _, head)) => (Some(410), None, Some(head.as_str()), Outcome::Gone),
+        Ok((status, retry_after, head)) => (
+            Some(*status),
+            None,
+            Some(head.as_str()),
+            retry(*retry_after),
+        ),
+        Err(e) => (None, Some(e.as_str()), None, retry(None)),
+    };
+    let attempt = Attempt {
+        status_code: attempt_status.map(i32::from),
+        latency_ms,
+        error,
+        response_head: head,
+    };
+    let mut tx = state.pool.begin().await?;
+    repo::finish_attempt(&mut tx, &due, &attempt, outcome).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One POST: the status, any `Retry-After` (seconds), and the first bytes of the answer.
+async fn send(state: &AppState, due: &Due) -> Result<(u16, Option<f64>, String), String> {
+    let key = state
+        .server_key
+        .open(&due.secret_sealed)
+        .map_err(|_| "the subscription's secret cannot be read".to_string())?;
+    let url = reqwest::Url::parse(&due.url).map_err(|e| e.to_string())?;
+    let addresses = resolve(&url).await?;
+    if !state.config.webhooks_allow_private && addresses.iter().any(|a| is_private(*a)) {
+        return Err("the URL resolves to a private address".into());
+    }
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let host = url.host_str().unwrap_or_default().to_string();
+    // Connect to the addresses just checked, so DNS cannot change its answer in between.
+    let mut client = reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(TOTAL_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent("deskd-webhooks");
+    if host.parse::<IpAddr>().is_err() && !host.starts_with('[') {
+        let port = url.port_or_known_default().unwrap_or(443);
+        let sockets: Vec<_> = addresses
+            .iter()
+            .map(|a| std::net::SocketAddr::new(*a, port))
+            .collect();
+        client = client.resolve_to_addrs(&host, &sockets);
+    }
+    let client = client.build().map_err(|e| e.to_string())?;
+    let id = due.event_id.to_string();
+    let timestamp = chrono::Utc::now().timestamp().to_string();
+    let response = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header(
+            "x-dd-signature",
+            format!("sha256={}", hex::encode(mac(&key, &[due.body.as_bytes()]))),
+        )
+        .header("webhook-id", &id)
+        .header("webhook-timestamp", &timestamp)
+        .header(
+            "webhook-signature",
+            format!(
+                "v1,{}",
+                base64::engine::general_purpose::STANDARD.encode(mac(
+                    &key,
+                    &[
+                        id.as_bytes(),
+                        b".",
+                        timestamp.as_bytes(),
+                        b".",
+                        due.body.as_bytes()
+                    ]
+                ))
+            ),
+        )
+        .body(due.body.clone())
+        .send()
+        .await
+        .map_err(|e| format!("{e}"))?;
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| (0.0..=86_400.0).contains(s));
+    let bytes = response.bytes().await.unwrap_or_default();
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).into_owned();
+    Ok((status, retry_after, head))
+}
+
+fn mac(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().to_vec()
+}
+
+async fn resolve(url: &reqwest::Url) -> Result<Vec<IpAddr>, String> {
+    let host = url.host_str().ok_or("the URL has no host")?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(vec![ip]);
+    }
+    let port = url.port_or_known_default().unwrap_or(443);
+    let found: Vec<IpAddr> = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|_| format!("cannot resolve `{host}`"))?
+        .map(|a| a.ip())
+        .collect();
+    if found.is_empty() {
+        return Err(format!("cannot resolve `{host}`"));
+    }
+    Ok(found)
+}
+
+/// Loopback, private, link-local, unspecified, shared (CGNAT) and unique-local addresses.
+pub fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || (v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64)
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| is_private(IpAddr::V4(v4)))
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! Webhooks end to end, against a real receiver on a local port: signed deliveries, retries,
+//! 410, pausing, two workers, rolled-back changes, and what subscriptions accept.
+
+use std::{
+    collections::VecDeque,
+    sync::{Arc, Mutex},
+};
+
+use axum::{
+    Router,
+    body::Bytes,
+    http::{HeaderMap, Method, StatusCode},
+    routing::post,
+};
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use crate::{
+    support::TestApp,
+    tickets::{Desk, desk},
+};
+
+#[derive(Clone, Default)]
+struct Receiver {
+    got: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
+    /// Status codes to answer, in order; 200 once they run out.
+    answers: Arc<Mutex<VecDeque<u16>>>,
+}
+
+impl Receiver {
+    async fn start() -> (Self, String) {
+        let receiver = Receiver::default();
+        let r = receiver.clone();
+        let app = Router::new().route(
+            "/hook",
+            post(move |headers: HeaderMap, body: Bytes| {
+                let r = r.clone();
+                async move {
+                    r.got.lock().unwrap().push((headers, body));
+                    let status = r.answers.lock().unwrap().pop_front().unwrap_or(200);
+                    (StatusCode::from_u16(status).unwrap(), "thanks")
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (receiver, url)
+    }
+
+    fn requests(&self) -> Vec<(HeaderMap, Bytes)> {
+        self.got.lock().unwrap().clone()
+    }
+}
+
+impl Desk<'_> {
+    async fn subscribe(&self, url: &str, types: &[&str]) -> Value {
+        let r = self
+            .admin(
+                Method::POST,
+                "/webhooks",
+                Some(json!({"description": "test", "url": url, "eventTypes": types})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.json
+    }
+
+    async fn new_ticket(&self, summary: &str) {
+        let r = self
+            .admin(
+                Method::POST,
+                "/tickets",
+                Some(json!({"summary": summary, "contactId": 1, "queueId": 1})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+
+    async fn deliver(&self) -> usize {
+        deskd::service::webhooks::deliver_due(&self.app.state)
+            .await
+            .unwrap()
+    }
+
+    /// Makes every waiting retry due now.
+    async fn fast_forward(&self) {
+        sqlx::query(
+            "UPDATE webhook_deliveries SET next_attempt_at = now() WHERE state = 'pending'",
+        )
+        .execute(&self.app.pool)
+        .await
+        .unwrap();
+    }
+}
+
+async fn setup(app: &TestApp) -> Desk<'_> {
+    let d = desk(app, "acme").await;
+    d.contact(1, "ann@customer.test", json!({})).await;
+    d
+}
+
+fn key_of(secret: &str) -> Vec<u8> {
+    base64::engine::general_purpose::STANDARD
+        .decode(secret.strip_prefix("whsec_").unwrap())
+        .unwrap()
+}
+
+fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
+    mac.update(data);
+    mac.finalize().into_bytes().to_vec()
+}
+
+#[tokio::test]
+async fn events_arrive_as_signed_json_arrays() {
+    let app = TestApp::with_config(|c| c.webhooks_allow_private = true).await;
+    let d = setup(&app).await;
+    let (receiver, url) = Receiver::start().await;
+    let hook = d
+        .subscribe(&url, &["ticket.created", "ticket.closed"])
+        .await;
+    let secret = hook["secret"].as_str().unwrap();
+    assert!(secret.starts_with("whsec_"));
+    // The secret is never shown again.
+    let id = hook["id"].as_str().unwrap();
+    let again = d.admin(Method::GET, &format!("/webhooks/{id}"), None).await;
+    assert!(again.json.get("secret").is_none());
+    assert!(!again.text.contains(&secret[6..]));
+
+    d.new_ticket("Printer on fire").await;
+    d.admin(Method::PATCH, "/tickets/1", Some(json!({"priorityId": 4})))
+        .await; // ticket.updated: not subscribed
+    assert_eq!(d.deliver().await, 1);
+    let got = receiver.requests();
+    assert_eq!(got.len(), 1);
+    let (headers, body) = &got[0];
+    let events: Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(events[0]["type"], "ticket.created");
+    assert_eq!(events[0]["entity"], json!({"type": "ticket", "id": "1"}));
+    let key = key_of(secret);
+    assert_eq!(
+        headers["x-dd-signature"].to_str().unwrap(),
+        format!("sha256={}", hex::encode(hmac(&key, body)))
+    );
+    let (msg_id, timestamp) = (
+        headers["webhook-id"].to_str().unwrap(),
+        headers["webhook-timestamp"].to_str().unwrap(),
+    );
+    assert_eq!(msg_id, events[0]["id"].as_str().unwrap());
+    let signed = [msg_id.as_bytes(), b".", timestamp.as_bytes(), b".", body].concat();
+    assert_eq!(
+        headers["webhook-signature"].to_str().unwrap(),
+        format!(
+            "v1,{}",
+            base64::engine::general_purpose::STANDARD.encode(hmac(&key, &signed))
+        )
+    );
+    // The delivery log shows it.
+    let log = d
+        .admin(Method::GET, &format!("/webhooks/{id}/deliveries"), None)
+        .await;
+    assert_eq!(log.json[0]["state"], "delivered");
+    assert_eq!(log.json[0]["lastStatusCode"], 200);
+    assert_eq!(log.json[0]["lastResponse"], "thanks");
+    // A ping reaches the receiver too, and a regenerated secret signs from then on.
+    let r = d
+        .admin(Method::POST, &format!("/webhooks/{id}/secret"), None)
+        .await;
+    let new_key = key_of(r.json["secret"].as_str().unwrap());
+    d.admin(Method::POST, &format!("/webhooks/{id}/ping"), None)
+        .await;
+    d.deliver().await;
+    let (headers, body) = receiver.requests().pop().unwrap();
+    assert!(String::from_utf8_lossy(&body).contains("webhook.ping"));
+    assert_eq!(
+        headers["x-dd-signature"].to_str().unwrap(),
+        format!("sha256={}", hex::encode(hmac(&new_key, &body)))
+    );
+}
+
+#[tokio::test]
+async fn failures_are_retried_with_the_same_id_then_pause_and_410_disables() {
+    let app = TestApp::with_config(|c| c.webhooks_allow_private = true).await;
+    let d = setup(&app).await;
+    let (receiver, url) = Receiver::start().await;
+    let hook = d.subscribe(&url, &["ticket.created"]).await;
+    let id = hook["id"].as_str().unwrap();
+    receiver.answers.lock().unwrap().extend([500, 503]);
+    d.new_ticket("Flaky receiver").await;
+    d.deliver().await;
+    // Not yet due again: back-off.
+    assert_eq!(d.deliver().await, 0);
+    d.fast_forward().await;
+    d.deliver().await;
+    d.fast_forward().await;
+    d.deliver().await;
+    let got = receiver.requests();
+    assert_eq!(got.len(), 3);
+    assert!(
+        got.iter()
+            .all(|(h, b)| h["webhook-id"] == got[0].0["webhook-id"] && *b == got[0].1)
+    );
+    let log = d
+        .admin(Method::GET, &format!("/webhooks/{id}/deliveries"), None)
+        .await;
+    assert_eq!(log.json[0]["state"], "delivered");
+    assert_eq!(log.json[0]["attempts"], 3);
+
+    // Five failures in a row pause the subscription instead of deleting it.
+    receiver.answers.lock().unwrap().extend([500; 5]);
+    for i in 0..5 {
+        d.new_ticket(&format!("Down {i}")).await;
+    }
+    d.deliver().await;
+    let w = d.admin(Method::GET, &format!("/webhooks/{id}"), None).await;
+    assert_eq!(w.json["consecutiveFailures"], 5);
+    assert!(w.json["pausedUntil"].is_string(), "{}", w.text);
+    d.fast_forward().await;
+    assert_eq!(d.deliver().await, 0, "a paused subscription waits");
+
+    // 410 Gone disables it.
+    let (gone, gone_url) = Receiver::start().await;
+    gone.answers.lock().unwrap().push_back(410);
+    let other = d.subscribe(&gone_url, &["ticket.created"]).await;
+    d.new_ticket("Anyone there?").await;
+    d.deliver().await;
+    let w = d
+        .admin(
+            Method::GET,
+            &format!("/webhooks/{}", other["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(w.json["enabled"], false);
+    assert!(w.json["disabledReason"].as_str().unwrap().contains("410"));
+}
+
+#[tokio::test]
+async fn two_workers_deliver_each_event_once() {
+    let app = TestApp::with_config(|c| c.webhooks_allow_private = true).await;
+    let d = setup(&app).await;
+    let (receiver, url) = Receiver::start().await;
+    d.subscribe(&url, &["ticket.created"]).await;
+    for i in 0..30 {
+        d.new_ticket(&format!("Ticket {i}")).await;
+    }
+    let (a, b) = tokio::join!(d.deliver(), d.deliver());
+    assert_eq!(a + b, 30);
+    let mut ids: Vec<String> = receiver
+        .requests()
+        .iter()
+        .map(|(h, _)| h["webhook-id"].to_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 30);
+    assert_eq!(receiver.requests().len(), 30);
+}
+
+#[tokio::test]
+async fn rolled_back_changes_send_nothing_and_bad_subscriptions_are_refused() {
+    let app = TestApp::new().await;
+    let d = setup(&app).await;
+    // Private and loopback addresses are refused unless configuration allows them.
+    for url in [
+        "http://127.0.0.1:9/hook",
+        "http://10.0.0.5/hook",
+        "http://[::1]/hook",
+        "http://169.254.169.254/latest",
+        "ftp://example.com/hook",
+        "not a url",
+    ] {
+        let r = d
+            .admin(
+                Method::POST,
+                "/webhooks",
+                Some(json!({"url": url, "eventTypes": ["ticket.created"]})),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{url}: {}",
+            r.text
+        );
+        assert_eq!(r.json["field"], "url");
+    }
+    let long = format!("https://example.com/{}", "a".repeat(3000));
+    d.admin(
+        Method::POST,
+        "/webhooks",
+        Some(json!({"url": long, "eventTypes": ["ticket.created"]})),
+    )
+    .await
+    .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
+    let r = d
+        .admin(
+            Method::POST,
+            "/webhooks",
+            Some(json!({"url": "https://93.184.216.34/hook", "eventTypes": ["ticket.exploded"]})),
+        )
+        .await;
+    r.assert_error(StatusCode::BAD_REQUEST, "BadRequest");
+    assert!(
+        r.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("ticket.created")
+    );
+
+    // A subscription (to a public address; nothing is sent in this test) and a failed change.
+    let hook = d
+        .admin(
+            Method::POST,
+            "/webhooks",
+            Some(json!({"url": "https://93.184.216.34/hook", "eventTypes": ["ticket.updated"]})),
+        )
+        .await;
+    assert_eq!(hook.status, StatusCode::CREATED, "{}", hook.text);
+    d.new_ticket("Stays as it is").await;
+    d.admin(Method::PATCH, "/tickets/1", Some(json!({"statusId": 999})))
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM webhook_deliveries")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(queued, 0);
+    // Another tenant cannot see or touch it.
+    let other = desk(&app, "globex").await;
+    let id = hook.json["id"].as_str().unwrap();
+    other
+        .admin(Method::GET, &format!("/webhooks/{id}"), None)
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "NotFound");
+    other
+        .admin(Method::DELETE, &format!("/webhooks/{id}"), None)
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "NotFound");
+    assert_eq!(
+        d.admin(Method::DELETE, &format!("/webhooks/{id}"), None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+}
