@@ -179,13 +179,22 @@ pub struct Attempt<'a> {
     pub response_head: Option<&'a str>,
 }
 
-/// Records one attempt and what follows from it, in one transaction.
+/// Records one attempt and what follows from it, in one transaction. Nothing follows when the
+/// delivery moved on meanwhile (its lease ran out and another worker claimed it).
 pub async fn finish_attempt(
     conn: &mut PgConnection,
     due: &Due,
     attempt: &Attempt<'_>,
     outcome: Outcome,
 ) -> Result<(), sqlx::Error> {
+    let still_ours: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM webhook_deliveries
+                        WHERE id = $1 AND attempts = $2 AND state = 'pending' FOR UPDATE)",
+    )
+    .bind(due.delivery_id)
+    .bind(due.attempts)
+    .fetch_one(&mut *conn)
+    .await?;
     sqlx::query(
         "INSERT INTO webhook_attempts (delivery_id, status_code, latency_ms, error, response_head)
          VALUES ($1, $2, $3, $4, $5)",
@@ -197,6 +206,9 @@ pub async fn finish_attempt(
     .bind(attempt.response_head)
     .execute(&mut *conn)
     .await?;
+    if !still_ours {
+        return Ok(());
+    }
     match outcome {
         Outcome::Delivered => {
             sqlx::query("UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now() WHERE id = $1")
@@ -317,23 +329,26 @@ pub async fn deliveries(
     .await
 }
 
-/// Sends a delivery again now (whatever became of it); false when it is not this subscription's.
+/// Sends a finished (delivered or failed) delivery again now. Answers its state before: `None`
+/// when it is not this subscription's, `pending` when it was left alone (still being tried).
 pub async fn redeliver(
     pool: &PgPool,
     tenant: TenantId,
     webhook: Uuid,
     delivery: i64,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = now()
-         WHERE tenant_id = $1 AND webhook_id = $2 AND id = $3",
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "WITH d AS (SELECT id, state FROM webhook_deliveries
+                    WHERE tenant_id = $1 AND webhook_id = $2 AND id = $3 FOR UPDATE),
+              again AS (UPDATE webhook_deliveries w SET state = 'pending', next_attempt_at = now()
+                        FROM d WHERE w.id = d.id AND d.state <> 'pending')
+         SELECT state FROM d",
     )
     .bind(tenant)
     .bind(webhook)
     .bind(delivery)
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .fetch_optional(pool)
+    .await
 }
 
 /// Queues a `webhook.ping` for one subscription.

@@ -202,10 +202,18 @@ pub async fn redeliver(
     id: Uuid,
     delivery: i64,
 ) -> ApiResult<()> {
-    if !repo::redeliver(&state.pool, tenant.id, id, delivery).await? {
-        return Err(ApiError::not_found("delivery"));
+    match repo::redeliver(&state.pool, tenant.id, id, delivery)
+        .await?
+        .as_deref()
+    {
+        None => Err(ApiError::not_found("delivery")),
+        Some("pending") => Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "DeliveryPending",
+            "this delivery is still being tried",
+        )),
+        Some(_) => Ok(()),
     }
-    Ok(())
 }
 
 /// Queues a `webhook.ping` event for this subscription alone.
@@ -319,6 +327,7 @@ async fn send(state: &AppState, due: &Due) -> Result<(u16, Option<f64>, String),
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(TOTAL_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
         .user_agent("deskd-webhooks");
     if host.parse::<IpAddr>().is_err() && !host.starts_with('[') {
         let port = url.port_or_known_default().unwrap_or(443);
@@ -367,9 +376,22 @@ async fn send(state: &AppState, due: &Due) -> Result<(u16, Option<f64>, String),
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<f64>().ok())
         .filter(|s| (0.0..=86_400.0).contains(s));
-    let bytes = response.bytes().await.unwrap_or_default();
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).into_owned();
-    Ok((status, retry_after, head))
+    // Only the first bytes are kept, and only they are read.
+    let mut response = response;
+    let mut head = Vec::new();
+    while head.len() < 512 {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                head.extend_from_slice(&chunk[..chunk.len().min(512 - head.len())]);
+            }
+            _ => break,
+        }
+    }
+    Ok((
+        status,
+        retry_after,
+        String::from_utf8_lossy(&head).into_owned(),
+    ))
 }
 
 fn mac(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
@@ -387,36 +409,88 @@ async fn resolve(url: &reqwest::Url) -> Result<Vec<IpAddr>, String> {
         return Ok(vec![ip]);
     }
     let port = url.port_or_known_default().unwrap_or(443);
-    let found: Vec<IpAddr> = tokio::net::lookup_host((host, port))
-        .await
-        .map_err(|_| format!("cannot resolve `{host}`"))?
-        .map(|a| a.ip())
-        .collect();
+    let found: Vec<IpAddr> =
+        tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::lookup_host((host, port)))
+            .await
+            .map_err(|_| format!("cannot resolve `{host}` in time"))?
+            .map_err(|_| format!("cannot resolve `{host}`"))?
+            .map(|a| a.ip())
+            .collect();
     if found.is_empty() {
         return Err(format!("cannot resolve `{host}`"));
     }
     Ok(found)
 }
 
-/// Loopback, private, link-local, unspecified, shared (CGNAT) and unique-local addresses.
+/// Loopback, private, link-local, unspecified, "this network", shared (CGNAT), unique- and
+/// site-local addresses, and IPv6 forms that carry IPv4 (mapped, compatible, NAT64, 6to4).
 pub fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
+            let o = v4.octets();
             v4.is_loopback()
                 || v4.is_private()
                 || v4.is_link_local()
-                || v4.is_unspecified()
                 || v4.is_broadcast()
-                || (v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64)
+                || o[0] == 0
+                || (o[0] == 100 && (o[1] & 0xc0) == 64)
         }
         IpAddr::V6(v6) => {
+            let s = v6.segments();
+            let embedded = |high: u16, low: u16| {
+                let [a, b] = high.to_be_bytes();
+                let [c, d] = low.to_be_bytes();
+                is_private(IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, d)))
+            };
             v6.is_loopback()
                 || v6.is_unspecified()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || (v6.segments()[0] & 0xffc0) == 0xfe80
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| is_private(IpAddr::V4(v4)))
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0
+                || v6.to_ipv4_mapped().is_some_and(|v4| is_private(IpAddr::V4(v4)))
+                // ::a.b.c.d, 64:ff9b::a.b.c.d (NAT64) and 2002:aabb:ccdd:: (6to4)
+                || (s[..6] == [0; 6] && embedded(s[6], s[7]))
+                || (s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] && embedded(s[6], s[7]))
+                || (s[0] == 0x2002 && embedded(s[1], s[2]))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_private;
+
+    #[test]
+    fn private_addresses_in_every_form_are_refused() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "0.1.2.3",
+            "100.64.0.1",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fc00::1",
+            "fe80::1",
+            "fec0::1",
+            "::ffff:127.0.0.1",
+            "::127.0.0.1",
+            "64:ff9b::a00:1",
+            "2002:a00:1::",
+        ] {
+            assert!(is_private(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in [
+            "93.184.216.34",
+            "2606:2800:220:1::1",
+            "64:ff9b::5db8:d822",
+            "100.128.0.1",
+        ] {
+            assert!(!is_private(ip.parse().unwrap()), "{ip}");
         }
     }
 }

@@ -208,6 +208,35 @@ async fn failures_are_retried_with_the_same_id_then_pause_and_410_disables() {
         .await;
     assert_eq!(log.json[0]["state"], "delivered");
     assert_eq!(log.json[0]["attempts"], 3);
+    // A finished delivery can be sent again by hand, with the same id and body.
+    let delivery = log.json[0]["id"].as_i64().unwrap();
+    let again = d
+        .admin(
+            Method::POST,
+            &format!("/webhooks/{id}/deliveries/{delivery}/redeliver"),
+            None,
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.text);
+    d.admin(
+        Method::POST,
+        &format!("/webhooks/{id}/deliveries/{delivery}/redeliver"),
+        None,
+    )
+    .await
+    .assert_error(StatusCode::CONFLICT, "DeliveryPending");
+    d.deliver().await;
+    let got = receiver.requests();
+    assert_eq!(got.len(), 4);
+    assert_eq!(got[3].0["webhook-id"], got[0].0["webhook-id"]);
+    assert_eq!(got[3].1, got[0].1);
+    d.admin(
+        Method::POST,
+        &format!("/webhooks/{id}/deliveries/999999/redeliver"),
+        None,
+    )
+    .await
+    .assert_error(StatusCode::NOT_FOUND, "NotFound");
 
     // Five failures in a row pause the subscription instead of deleting it.
     receiver.answers.lock().unwrap().extend([500; 5]);
