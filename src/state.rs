@@ -26,6 +26,8 @@ pub struct Inner {
     pub tokens: AccessTokens,
     pub profiles: ProfileCache,
     pub files: FileStore,
+    /// Sends webhooks (one client, so connections are reused).
+    pub webhook_client: reqwest::Client,
 }
 
 impl Deref for AppState {
@@ -40,6 +42,7 @@ impl AppState {
         let tenants = TenantDirectory::new(&config.base_domain);
         let tokens = AccessTokens::new(server_key.clone(), config.signing_key_rotation);
         let files = FileStore::new(&config.data_dir);
+        let webhook_client = crate::service::webhooks::client(config.webhooks_allow_private);
         Self(Arc::new(Inner {
             config,
             pool,
@@ -49,6 +52,7 @@ impl AppState {
             tokens,
             profiles: ProfileCache::default(),
             files,
+            webhook_client,
         }))
     }
 

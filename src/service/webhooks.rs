@@ -316,31 +316,18 @@ async fn send(state: &AppState, due: &Due) -> Result<(u16, Option<f64>, String),
         .open(&due.secret_sealed)
         .map_err(|_| "the subscription's secret cannot be read".to_string())?;
     let url = reqwest::Url::parse(&due.url).map_err(|e| e.to_string())?;
-    let addresses = resolve(&url).await?;
-    if !state.config.webhooks_allow_private && addresses.iter().any(|a| is_private(*a)) {
-        return Err("the URL resolves to a private address".into());
+    // Literal addresses are checked here; names, by the client's resolver as it connects.
+    let literal = url.host_str().unwrap_or_default().trim_matches(['[', ']']);
+    if let Ok(ip) = literal.parse::<IpAddr>()
+        && !state.config.webhooks_allow_private
+        && is_private(ip)
+    {
+        return Err("the URL points at a private address".into());
     }
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let host = url.host_str().unwrap_or_default().to_string();
-    // Connect to the addresses just checked, so DNS cannot change its answer in between.
-    let mut client = reqwest::Client::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(TOTAL_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .user_agent("deskd-webhooks");
-    if host.parse::<IpAddr>().is_err() && !host.starts_with('[') {
-        let port = url.port_or_known_default().unwrap_or(443);
-        let sockets: Vec<_> = addresses
-            .iter()
-            .map(|a| std::net::SocketAddr::new(*a, port))
-            .collect();
-        client = client.resolve_to_addrs(&host, &sockets);
-    }
-    let client = client.build().map_err(|e| e.to_string())?;
     let id = due.event_id.to_string();
     let timestamp = chrono::Utc::now().timestamp().to_string();
-    let response = client
+    let response = state
+        .webhook_client
         .post(url)
         .header("content-type", "application/json")
         .header(
@@ -400,6 +387,45 @@ fn mac(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
         mac.update(part);
     }
     mac.finalize().into_bytes().to_vec()
+}
+
+/// The client every delivery goes through: short timeouts, no redirects, no proxies, and a resolver
+/// that drops private addresses (so DNS cannot point a public name at one between check and use).
+pub fn client(allow_private: bool) -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(TOTAL_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .user_agent("deskd-webhooks")
+        .dns_resolver(std::sync::Arc::new(PublicOnly { allow_private }))
+        .build()
+        .expect("a plain HTTP client builds")
+}
+
+struct PublicOnly {
+    allow_private: bool,
+}
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_private = self.allow_private;
+        Box::pin(async move {
+            let host = name.as_str().to_string();
+            let found =
+                tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::lookup_host((host.as_str(), 0)))
+                    .await
+                    .map_err(|_| format!("cannot resolve `{host}` in time"))??;
+            let usable: Vec<std::net::SocketAddr> = found
+                .filter(|a| allow_private || !is_private(a.ip()))
+                .collect();
+            if usable.is_empty() {
+                return Err(format!("`{host}` resolves to no public address").into());
+            }
+            Ok(Box::new(usable.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
 }
 
 async fn resolve(url: &reqwest::Url) -> Result<Vec<IpAddr>, String> {

@@ -296,6 +296,7 @@ async fn rolled_back_changes_send_nothing_and_bad_subscriptions_are_refused() {
     // Private and loopback addresses are refused unless configuration allows them.
     for url in [
         "http://127.0.0.1:9/hook",
+        "http://localhost:9/hook",
         "http://10.0.0.5/hook",
         "http://[::1]/hook",
         "http://169.254.169.254/latest",
