@@ -164,3 +164,6 @@ print("LISTEN/NOTIFY. So `tech/me` (a cached profile) and `public/site` show the
 print("`admin/members/1` adds the one indexed query a typical read makes, through sqlx. API keys cannot call")
 print("Tech APIs (they act as an admin, not a member), hence the Public and Admin rows for them.")
 PY
+
+# Webhooks get their own server and data: they need a local receiver.
+bench/webhooks.sh | tee -a bench/RESULTS.md

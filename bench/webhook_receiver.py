@@ -22,4 +22,6 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 ThreadingHTTPServer.daemon_threads = True
+# The default backlog of 5 drops simultaneous connections, which then wait a second to retry.
+ThreadingHTTPServer.request_queue_size = 1024
 ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
