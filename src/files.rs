@@ -120,11 +120,6 @@ impl FileWriter {
             file_name: std::mem::take(&mut self.file_name),
         })
     }
-
-    /// Drops what was written so far.
-    pub async fn discard(self) {
-        drop(self);
-    }
 }
 
 impl Drop for FileWriter {

@@ -60,24 +60,8 @@ enum Command {
         /// The tenant's slug.
         #[arg(long)]
         tenant: String,
-        #[arg(long, default_value_t = 0)]
-        companies: i64,
-        #[arg(long, default_value_t = 0)]
-        contacts: i64,
-        /// Technicians (without passwords) to assign tickets to.
-        #[arg(long, default_value_t = 10)]
-        technicians: i64,
-        #[arg(long, default_value_t = 0)]
-        tickets: i64,
-        /// Average notes per ticket (between none and twice this many each).
-        #[arg(long, default_value_t = 3)]
-        comments_per_ticket: i64,
-        /// Tickets are spread over this many days before now.
-        #[arg(long, default_value_t = 730)]
-        days: i64,
-        /// Tickets written per transaction.
-        #[arg(long, default_value_t = 50_000, hide = true)]
-        batch: i64,
+        #[command(flatten)]
+        plan: deskd::service::seed::SeedPlan,
     },
     /// Write the OpenAPI documents (v1, v2, v3) as JSON.
     Openapi {
@@ -158,27 +142,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             drop(database);
             Ok(())
         }
-        Command::Seed {
-            tenant,
-            companies,
-            contacts,
-            technicians,
-            tickets,
-            comments_per_ticket,
-            days,
-            batch,
-        } => {
-            let plan = deskd::service::seed::SeedPlan {
-                companies,
-                contacts,
-                technicians,
-                tickets,
-                comments_per_ticket,
-                days,
-                batch,
-            };
-            seed_command(config, &tenant, plan).await
-        }
+        Command::Seed { tenant, plan } => seed_command(config, &tenant, plan).await,
         Command::Serve { demo, bind } => {
             if let Some(bind) = bind {
                 config.bind = bind;

@@ -132,13 +132,10 @@ async fn store(
         let chunk = match part.chunk().await {
             Ok(Some(chunk)) => chunk,
             Ok(None) => break,
-            Err(e) => {
-                writer.discard().await;
-                return Err(form_error(e));
-            }
+            // Dropping the writer removes its temporary file.
+            Err(e) => return Err(form_error(e)),
         };
         if let Err(e) = writer.write(&chunk).await {
-            writer.discard().await;
             return Err(match e {
                 WriteError::TooLarge(limit) => ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,

@@ -39,19 +39,22 @@ const SELECT: &str = "SELECT a.id, a.sha256, a.file_name, a.content_type, a.size
     FROM attachments a
     LEFT JOIN ticket_notes n ON n.tenant_id = a.tenant_id AND n.id = a.note_id";
 
+/// Records a file and answers it. `is_internal` comes back false: only pending uploads use the
+/// answer, and they belong to no note.
 pub async fn insert(
     conn: &mut PgConnection,
     tenant: TenantId,
     new: &NewAttachment<'_>,
-) -> Result<Uuid, sqlx::Error> {
-    let id = Uuid::now_v7();
-    sqlx::query(
+) -> Result<AttachmentRow, sqlx::Error> {
+    sqlx::query_as(
         "INSERT INTO attachments (tenant_id, id, sha256, file_name, content_type, size_bytes,
              uploader_kind, uploader_id, ticket_id, note_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         RETURNING id, sha256, file_name, content_type, size_bytes, uploader_kind, uploader_id,
+                   ticket_id, note_id, false AS is_internal, created_at",
     )
     .bind(tenant)
-    .bind(id)
+    .bind(Uuid::now_v7())
     .bind(new.sha256)
     .bind(new.file_name)
     .bind(new.content_type)
@@ -60,9 +63,8 @@ pub async fn insert(
     .bind(new.uploader_id)
     .bind(new.ticket_id)
     .bind(new.note_id)
-    .execute(conn)
-    .await?;
-    Ok(id)
+    .fetch_one(conn)
+    .await
 }
 
 pub async fn get(

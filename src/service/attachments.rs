@@ -56,13 +56,9 @@ pub async fn upload(
     }
     check_count(files.len())?;
     let mut tx = state.pool.begin().await?;
-    let mut ids = Vec::with_capacity(files.len());
+    let mut rows = Vec::with_capacity(files.len());
     for file in files {
-        ids.push(repo::insert(&mut tx, tenant.id, &new(file, uploader, None, None)).await?);
-    }
-    let mut rows = Vec::with_capacity(ids.len());
-    for id in ids {
-        rows.extend(repo::get(&mut tx, tenant.id, id).await?);
+        rows.push(repo::insert(&mut tx, tenant.id, &new(file, uploader, None, None)).await?);
     }
     tx.commit().await?;
     Ok(rows)

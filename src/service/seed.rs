@@ -11,17 +11,25 @@ use crate::{domain::Tenant, repo::seed as repo, state::AppState};
 /// Queues a seeded helpdesk has besides the default one.
 const EXTRA_QUEUES: [&str; 3] = ["Projects", "Onboarding", "Billing"];
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct SeedPlan {
+    #[arg(long, default_value_t = 0)]
     pub companies: i64,
+    #[arg(long, default_value_t = 0)]
     pub contacts: i64,
+    /// Technicians (without passwords) to assign tickets to.
+    #[arg(long, default_value_t = 10)]
     pub technicians: i64,
+    #[arg(long, default_value_t = 0)]
     pub tickets: i64,
-    /// The average number of notes per ticket.
+    /// Average notes per ticket (between none and twice this many each).
+    #[arg(long, default_value_t = 3)]
     pub comments_per_ticket: i64,
-    /// Tickets are created over this many days before now.
+    /// Tickets are spread over this many days before now.
+    #[arg(long, default_value_t = 730)]
     pub days: i64,
     /// Tickets written per transaction.
+    #[arg(long, default_value_t = 50_000, hide = true)]
     pub batch: i64,
 }
 

@@ -602,8 +602,16 @@ pub async fn find_tickets(
     staff: Staff,
     ApiQuery(query): ApiQuery<TicketSearchQuery>,
 ) -> ApiResult<Json<Page<TicketView>>> {
+    page_of_tickets(&state, &staff, &query).await
+}
+
+async fn page_of_tickets(
+    state: &AppState,
+    staff: &Staff,
+    query: &TicketSearchQuery,
+) -> ApiResult<Json<Page<TicketView>>> {
     let search = query.search(&staff.principal)?;
-    let (found, total) = tickets::find(&state, &staff.tenant, &search).await?;
+    let (found, total) = tickets::find(state, &staff.tenant, &search).await?;
     Ok(Json(Page::new(
         found.into_iter().map(TicketView::listed).collect(),
         total,
@@ -644,13 +652,7 @@ pub async fn find_tickets_by_body(
         }
     }
     let query: TicketSearchQuery = parse_json(&serde_json::to_vec(&body).unwrap_or_default())?;
-    let search = query.search(&staff.principal)?;
-    let (found, total) = tickets::find(&state, &staff.tenant, &search).await?;
-    Ok(Json(Page::new(
-        found.into_iter().map(TicketView::listed).collect(),
-        total,
-        search.skip,
-    )))
+    page_of_tickets(&state, &staff, &query).await
 }
 
 /// Create a ticket for a contact. Absent queue and priority come from the request type. Files may
