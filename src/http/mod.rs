@@ -7,6 +7,7 @@ pub mod cors;
 pub mod errors;
 pub mod extract;
 pub mod idempotency;
+pub mod json_schema;
 pub mod limits;
 pub mod multipart;
 pub mod openapi;

@@ -13,9 +13,11 @@ pub mod members;
 pub mod seed;
 pub mod service_config;
 pub mod signing_keys;
+pub mod tasks;
 pub mod tenants;
 pub mod tickets;
 pub mod webhooks;
+pub mod workflows;
 
 /// True when `error` is a unique violation of the named constraint or index.
 pub fn is_unique_violation(error: &sqlx::Error, constraint: &str) -> bool {

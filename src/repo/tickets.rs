@@ -855,19 +855,23 @@ pub async fn pending_approval(
     .await
 }
 
-/// Moves every note of `from` to `into`, and marks `from` as merged into `into`.
+/// Moves every note and task list of `from` to `into`, and marks `from` as merged into `into`.
 pub async fn merge(
     conn: &mut PgConnection,
     tenant: TenantId,
     from: i32,
     into: i32,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE ticket_notes SET ticket_id = $3 WHERE tenant_id = $1 AND ticket_id = $2")
+    for table in ["ticket_notes", "ticket_task_lists"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {table} SET ticket_id = $3 WHERE tenant_id = $1 AND ticket_id = $2"
+        )))
         .bind(tenant)
         .bind(from)
         .bind(into)
         .execute(&mut *conn)
         .await?;
+    }
     sqlx::query("UPDATE tickets SET merged_into = $3, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2")
         .bind(tenant)
         .bind(from)

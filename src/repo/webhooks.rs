@@ -9,6 +9,8 @@ use crate::domain::TenantId;
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct WebhookRow {
     pub id: Uuid,
+    /// `webhook`, or a Power Automate flow's subscription: `ticket_flow`, `workflow_flow`.
+    pub kind: String,
     pub description: String,
     pub url: String,
     pub event_types: Vec<String>,
@@ -31,7 +33,7 @@ pub struct WebhookFields<'a> {
     pub enabled: bool,
 }
 
-const COLUMNS: &str = "id, description, url, event_types, queue_ids, status_ids, enabled,
+const COLUMNS: &str = "id, kind, description, url, event_types, queue_ids, status_ids, enabled,
     consecutive_failures, paused_until, disabled_reason, created_at, updated_at";
 
 pub async fn insert(
@@ -55,6 +57,72 @@ pub async fn insert(
     .bind(secret_sealed)
     .fetch_one(pool)
     .await
+}
+
+/// What a flow's subscription holds besides its URL: its kind, what it listens to, and the hash
+/// of the token that removes it.
+pub struct FlowFields<'a> {
+    pub kind: &'a str,
+    pub description: &'a str,
+    pub url: &'a str,
+    pub event_types: &'a [String],
+    pub queue_ids: &'a [i32],
+    pub status_ids: &'a [i32],
+    pub priority_ids: &'a [i32],
+    pub company_ids: &'a [i32],
+    pub workflow_id: Option<Uuid>,
+    pub token_hash: &'a [u8],
+}
+
+pub async fn insert_flow(
+    pool: &PgPool,
+    tenant: TenantId,
+    f: &FlowFields<'_>,
+    secret_sealed: &[u8],
+) -> Result<WebhookRow, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO webhooks (tenant_id, id, kind, description, url, event_types, queue_ids,
+             status_ids, priority_ids, company_ids, workflow_id, token_hash, secret_sealed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {COLUMNS}"
+    )))
+    .bind(tenant)
+    .bind(Uuid::now_v7())
+    .bind(f.kind)
+    .bind(f.description)
+    .bind(f.url)
+    .bind(f.event_types)
+    .bind(f.queue_ids)
+    .bind(f.status_ids)
+    .bind(f.priority_ids)
+    .bind(f.company_ids)
+    .bind(f.workflow_id)
+    .bind(f.token_hash)
+    .bind(secret_sealed)
+    .fetch_one(pool)
+    .await
+}
+
+/// Removes a flow's subscription when the token matches; `workflow` must match as well when given.
+pub async fn delete_flow(
+    pool: &PgPool,
+    tenant: TenantId,
+    kind: &str,
+    id: Uuid,
+    workflow: Option<Uuid>,
+    token_hash: &[u8],
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "DELETE FROM webhooks WHERE tenant_id = $1 AND kind = $2 AND id = $3
+             AND workflow_id IS NOT DISTINCT FROM $4 AND token_hash = $5",
+    )
+    .bind(tenant)
+    .bind(kind)
+    .bind(id)
+    .bind(workflow)
+    .bind(token_hash)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Replaces the settings; enabling again clears a pause and the failure count.

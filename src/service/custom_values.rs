@@ -1,6 +1,6 @@
 //! Checking a ticket's custom field values against their definitions.
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::{
     error::{ApiError, ApiResult},
@@ -35,6 +35,31 @@ pub fn check(definitions: &[CustomField], values: Map<String, Value>) -> ApiResu
         ));
     }
     Ok(Value::Object(stored))
+}
+
+/// The JSON Schema of the values `check` accepts for one field.
+pub fn json_schema(d: &CustomField) -> Value {
+    let mut schema = match d.field_type {
+        FieldType::Text => json!({"type": "string"}),
+        FieldType::Number => json!({"type": "number"}),
+        FieldType::Date => json!({"type": "string", "format": "date"}),
+        FieldType::Boolean => json!({"type": "boolean"}),
+        FieldType::SingleChoice => json!({"type": "string", "enum": d.choices}),
+        FieldType::MultipleChoice => {
+            json!({"type": "array", "items": {"type": "string", "enum": d.choices}})
+        }
+    };
+    schema["x-ms-summary"] = json!(d.label);
+    if let Some(max) = d.max_length {
+        schema["maxLength"] = json!(max);
+    }
+    if let Some(min) = d.min_value {
+        schema["minimum"] = json!(min);
+    }
+    if let Some(max) = d.max_value {
+        schema["maximum"] = json!(max);
+    }
+    schema
 }
 
 fn check_one(d: &CustomField, value: Value) -> Result<Value, String> {

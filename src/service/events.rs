@@ -40,6 +40,16 @@ pub const TYPES: &[&str] = &[
     "company.updated",
 ];
 
+/// `ticket.status_changed` → `Ticket status changed`, for pickers.
+pub fn describe(event_type: &str) -> String {
+    let words = event_type.replace(['.', '_'], " ");
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// The event(s) one entry of a ticket's history stands for. A field change is `ticket.updated`,
 /// and a status change is also `ticket.status_changed`.
 pub fn ticket_event_types(activity: &str, field: Option<&str>) -> Vec<&'static str> {

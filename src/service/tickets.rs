@@ -929,7 +929,7 @@ pub async fn bulk_patch(
 }
 
 /// Locks a live ticket for a change (until the transaction ends) and loads it.
-async fn live_ticket(
+pub async fn live_ticket(
     conn: &mut PgConnection,
     tenant: TenantId,
     id: i32,

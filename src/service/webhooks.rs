@@ -57,7 +57,7 @@ fn enabled() -> bool {
 }
 
 /// A new secret, as shown once: `whsec_` and the base64 of 32 random bytes.
-fn new_secret() -> (String, Vec<u8>) {
+pub fn new_secret() -> (String, Vec<u8>) {
     let key: [u8; 32] = rand::random();
     let shown = format!(
         "whsec_{}",
@@ -67,14 +67,20 @@ fn new_secret() -> (String, Vec<u8>) {
 }
 
 async fn check(state: &AppState, input: &WebhookInput) -> ApiResult<()> {
-    if input.url.len() > MAX_URL {
+    check_url(state, &input.url).await?;
+    check_event_types(&input.event_types, TYPES)?;
+    check_description(&input.description)
+}
+
+/// An http(s) URL without credentials whose host is public (unless configuration allows private).
+pub async fn check_url(state: &AppState, url: &str) -> ApiResult<()> {
+    if url.len() > MAX_URL {
         return Err(ApiError::validation(
             "url",
             format!("at most {MAX_URL} characters"),
         ));
     }
-    let url =
-        reqwest::Url::parse(&input.url).map_err(|_| ApiError::validation("url", "not a URL"))?;
+    let url = reqwest::Url::parse(url).map_err(|_| ApiError::validation("url", "not a URL"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(ApiError::validation("url", "the URL must be http or https"));
     }
@@ -95,23 +101,28 @@ async fn check(state: &AppState, input: &WebhookInput) -> ApiResult<()> {
             ));
         }
     }
-    if input.event_types.is_empty() {
+    Ok(())
+}
+
+/// At least one event type, each one of `allowed`.
+pub fn check_event_types(types: &[String], allowed: &[&str]) -> ApiResult<()> {
+    if types.is_empty() {
         return Err(ApiError::validation(
             "eventTypes",
             "name at least one event type",
         ));
     }
-    if let Some(bad) = input
-        .event_types
-        .iter()
-        .find(|t| !TYPES.contains(&t.as_str()))
-    {
+    if let Some(bad) = types.iter().find(|t| !allowed.contains(&t.as_str())) {
         return Err(ApiError::bad_request(
             "eventTypes",
-            format!("unknown event type `{bad}`; known: {}", TYPES.join(", ")),
+            format!("unknown event type `{bad}`; known: {}", allowed.join(", ")),
         ));
     }
-    if input.description.len() > 500 {
+    Ok(())
+}
+
+pub fn check_description(description: &str) -> ApiResult<()> {
+    if description.len() > 500 {
         return Err(ApiError::validation(
             "description",
             "at most 500 characters",

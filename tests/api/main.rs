@@ -3,6 +3,7 @@
 mod attachments;
 mod cli;
 mod configuration;
+mod connector;
 mod credentials;
 mod errors;
 mod events;

@@ -23,14 +23,14 @@ use crate::{
 };
 
 #[derive(Clone, Default)]
-struct Receiver {
+pub struct Receiver {
     got: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
     /// Status codes to answer, in order; 200 once they run out.
     answers: Arc<Mutex<VecDeque<u16>>>,
 }
 
 impl Receiver {
-    async fn start() -> (Self, String) {
+    pub async fn start() -> (Self, String) {
         let receiver = Receiver::default();
         let r = receiver.clone();
         let app = Router::new().route(
@@ -50,7 +50,7 @@ impl Receiver {
         (receiver, url)
     }
 
-    fn requests(&self) -> Vec<(HeaderMap, Bytes)> {
+    pub fn requests(&self) -> Vec<(HeaderMap, Bytes)> {
         self.got.lock().unwrap().clone()
     }
 }
@@ -79,7 +79,7 @@ impl Desk<'_> {
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     }
 
-    async fn deliver(&self) -> usize {
+    pub async fn deliver(&self) -> usize {
         deskd::service::webhooks::deliver_due(&self.app.state)
             .await
             .unwrap()

@@ -9,6 +9,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::members::list_options;
 use crate::{
     auth::extractors::AdminCaller,
+    domain::Tenant,
     error::ApiResult,
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
@@ -65,7 +66,7 @@ pub async fn list_companies(
     caller: AdminCaller,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<CompanyView>>> {
-    page_of_companies(&state, &caller, query).await
+    page_of_companies(&state, &caller.tenant, query).await
 }
 
 /// Find companies, as DeskDirector's `POST …/find`: the list's filters in a JSON body.
@@ -75,16 +76,16 @@ pub async fn find_companies(
     caller: AdminCaller,
     ApiJson(query): ApiJson<ListQuery>,
 ) -> ApiResult<Json<Page<CompanyView>>> {
-    page_of_companies(&state, &caller, query).await
+    page_of_companies(&state, &caller.tenant, query).await
 }
 
-async fn page_of_companies(
+pub async fn page_of_companies(
     state: &AppState,
-    caller: &AdminCaller,
+    tenant: &Tenant,
     query: ListQuery,
 ) -> ApiResult<Json<Page<CompanyView>>> {
     let options = list_options(&query)?;
-    let slice = people::list_companies(state, &caller.tenant, &options).await?;
+    let slice = people::list_companies(state, tenant, &options).await?;
     Ok(Json(Page::new(
         slice.rows.into_iter().map(Into::into).collect(),
         slice.total,

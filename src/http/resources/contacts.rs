@@ -9,7 +9,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::members::{full_name, list_options};
 use crate::{
     auth::extractors::AdminCaller,
-    domain::Reference,
+    domain::{Reference, Tenant},
     error::ApiResult,
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
@@ -114,7 +114,7 @@ pub async fn list_contacts(
     caller: AdminCaller,
     ApiQuery(filter): ApiQuery<ContactFilter>,
 ) -> ApiResult<Json<Page<ContactView>>> {
-    page_of_contacts(&state, &caller, filter).await
+    page_of_contacts(&state, &caller.tenant, filter).await
 }
 
 /// Find contacts, as DeskDirector's `POST …/find`: the list's filters in a JSON body.
@@ -124,18 +124,18 @@ pub async fn find_contacts(
     caller: AdminCaller,
     ApiJson(filter): ApiJson<ContactFilter>,
 ) -> ApiResult<Json<Page<ContactView>>> {
-    page_of_contacts(&state, &caller, filter).await
+    page_of_contacts(&state, &caller.tenant, filter).await
 }
 
-async fn page_of_contacts(
+pub async fn page_of_contacts(
     state: &AppState,
-    caller: &AdminCaller,
+    tenant: &Tenant,
     filter: ContactFilter,
 ) -> ApiResult<Json<Page<ContactView>>> {
     let company_id = filter.company_id;
     let query = filter.list();
     let options = list_options(&query)?;
-    let slice = people::list_contacts(state, &caller.tenant, company_id, &options).await?;
+    let slice = people::list_contacts(state, tenant, company_id, &options).await?;
     Ok(Json(Page::new(
         slice.rows.into_iter().map(Into::into).collect(),
         slice.total,

@@ -8,7 +8,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     auth::extractors::AdminCaller,
-    domain::MemberRole,
+    domain::{MemberRole, Tenant},
     error::ApiResult,
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
@@ -84,8 +84,16 @@ pub async fn list_members(
     caller: AdminCaller,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<MemberView>>> {
+    page_of_members(&state, &caller.tenant, query).await
+}
+
+pub async fn page_of_members(
+    state: &AppState,
+    tenant: &Tenant,
+    query: ListQuery,
+) -> ApiResult<Json<Page<MemberView>>> {
     let options = list_options(&query)?;
-    let slice = people::list_members(&state, &caller.tenant, &options).await?;
+    let slice = people::list_members(state, tenant, &options).await?;
     Ok(Json(Page::new(
         slice.rows.into_iter().map(Into::into).collect(),
         slice.total,

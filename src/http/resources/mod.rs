@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod categories;
 pub mod companies;
 pub mod connections;
+pub mod connector;
 pub mod contact_groups;
 pub mod contacts;
 pub mod copilot;
@@ -21,10 +22,12 @@ pub mod queues;
 pub mod request_types;
 pub mod sessions;
 pub mod sources;
+pub mod tasks;
 pub mod tenant_settings;
 pub mod tickets;
 pub mod user_keys;
 pub mod webhooks;
+pub mod workflows;
 
 use utoipa_axum::router::OpenApiRouter;
 

@@ -332,14 +332,14 @@ pub struct TicketSearchQuery {
 /// A staff answer about one ticket, with its `ETag` (`"v{version}"`).
 pub type TaggedTicket = ([(header::HeaderName, HeaderValue); 1], Json<TicketView>);
 
-fn tagged(details: TicketDetails) -> TaggedTicket {
+pub fn tagged(details: TicketDetails) -> TaggedTicket {
     let etag =
         HeaderValue::from_str(&format!("\"v{}\"", details.row.version)).expect("digits and quotes");
     ([(header::ETAG, etag)], Json(TicketView::for_staff(details)))
 }
 
 /// `If-Match` as a precondition: `"v3"` or `W/"v3"` names version 3; `*` or no header asks nothing.
-fn precondition(headers: &HeaderMap) -> Precondition {
+pub fn precondition(headers: &HeaderMap) -> Precondition {
     let Some(value) = headers.get(header::IF_MATCH) else {
         return Precondition::None;
     };
@@ -605,7 +605,7 @@ pub async fn find_tickets(
     page_of_tickets(&state, &staff, &query).await
 }
 
-async fn page_of_tickets(
+pub async fn page_of_tickets(
     state: &AppState,
     staff: &Staff,
     query: &TicketSearchQuery,
@@ -625,34 +625,40 @@ async fn page_of_tickets(
 pub async fn find_tickets_by_body(
     State(state): State<AppState>,
     staff: Staff,
-    ApiJson(mut body): ApiJson<serde_json::Map<String, Value>>,
+    ApiJson(body): ApiJson<serde_json::Map<String, Value>>,
 ) -> ApiResult<Json<Page<TicketView>>> {
-    // Lists become the query string's comma-separated form, so both share one reading.
-    for value in body.values_mut() {
-        let joined = match value {
-            Value::Array(items) => Some(
-                items
-                    .iter()
-                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        };
-        if let Some(joined) = joined {
-            *value = Value::String(joined);
+    page_of_tickets(&state, &staff, &TicketSearchQuery::from_body(body)?).await
+}
+
+impl TicketSearchQuery {
+    /// The search from a JSON body, where lists of ids or tags may also be arrays.
+    pub fn from_body(mut body: serde_json::Map<String, Value>) -> ApiResult<Self> {
+        // Lists become the query string's comma-separated form, so both share one reading.
+        for value in body.values_mut() {
+            let joined = match value {
+                Value::Array(items) => Some(
+                    items
+                        .iter()
+                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                ),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            };
+            if let Some(joined) = joined {
+                *value = Value::String(joined);
+            }
         }
-    }
-    for number in ["skip", "take"] {
-        if let Some(Value::String(v)) = body.get(number)
-            && let Ok(n) = v.parse::<i64>()
-        {
-            body.insert(number.to_string(), Value::from(n));
+        for number in ["skip", "take"] {
+            if let Some(Value::String(v)) = body.get(number)
+                && let Ok(n) = v.parse::<i64>()
+            {
+                body.insert(number.to_string(), Value::from(n));
+            }
         }
+        parse_json(&serde_json::to_vec(&body).unwrap_or_default())
     }
-    let query: TicketSearchQuery = parse_json(&serde_json::to_vec(&body).unwrap_or_default())?;
-    page_of_tickets(&state, &staff, &query).await
 }
 
 /// Create a ticket for a contact. Absent queue and priority come from the request type. Files may

@@ -8,9 +8,9 @@ use crate::{
     http::{
         openapi::{family, open},
         resources::{
-            companies, configuration_read_routes, connections, contacts, copilot, custom_fields,
-            me, people_routes, personal_tokens, request_types, sessions, tenant_settings, tickets,
-            user_keys,
+            companies, configuration_read_routes, connections, connector, contacts, copilot,
+            custom_fields, me, people_routes, personal_tokens, request_types, sessions, tasks,
+            tenant_settings, tickets, user_keys,
         },
     },
     state::AppState,
@@ -34,7 +34,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
             .merge(sessions::tech_routes())
             .merge(personal_tokens::routes())
             .merge(configuration_read_routes())
-            .merge(tickets::staff_routes()),
+            .merge(tickets::staff_routes())
+            .merge(tasks::staff_routes()),
     )
     .merge(open("Tech", sessions::tech_open_routes()));
     let user = family(Family::Admin, "User", user_keys::admin_routes()).merge(family(
@@ -78,7 +79,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
             family(
                 Family::Connector,
                 "Automate connector",
-                connections::connector_routes(),
+                connections::connector_routes().merge(connector::routes()),
             ),
         )
 }

@@ -10,7 +10,8 @@ use crate::{
         openapi::family,
         resources::{
             api_keys, configuration_routes, contact_groups, events, group_routes, me,
-            people_routes, personal_tokens, platform, tenant_settings, tickets, webhooks,
+            people_routes, personal_tokens, platform, tasks, tenant_settings, tickets, webhooks,
+            workflows,
         },
     },
     state::AppState,
@@ -24,7 +25,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(api_keys::routes())
         .merge(tenant_settings::admin_routes())
         .merge(events::routes())
-        .merge(webhooks::routes());
+        .merge(webhooks::routes())
+        .merge(workflows::routes())
+        .merge(tasks::admin_routes())
+        .merge(tasks::staff_routes());
     OpenApiRouter::new()
         .nest(
             "/public",

@@ -1,0 +1,292 @@
+//! The lists the flow designer fills its pickers from: `{results: [{id, name}], totalResults}`,
+//! with integer ids for people and ticket settings and text ids for everything else, as the
+//! connector's `DynamicListResponse` definitions say.
+
+use axum::{Json, extract::State};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::{
+    auth::extractors::ConnectorCaller,
+    domain::{Reference, TextReference},
+    error::ApiResult,
+    http::{
+        extract::{ApiPath, ApiQuery},
+        pagination::ListQuery,
+        resources::members::{full_name, list_options},
+    },
+    repo::service_config::Table,
+    service::{configuration, contact_groups, events, flows, people},
+    state::AppState,
+};
+
+/// One picker's choices.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DynamicList<T> {
+    pub results: Vec<T>,
+    pub total_results: i64,
+}
+
+impl<T> DynamicList<T> {
+    pub fn whole(results: Vec<T>) -> Json<Self> {
+        let total_results = results.len() as i64;
+        Json(Self {
+            results,
+            total_results,
+        })
+    }
+}
+
+fn reference(id: i32, name: impl Into<String>) -> Reference {
+    Reference {
+        id,
+        name: name.into(),
+    }
+}
+
+/// Members by name (paged; `search` narrows).
+#[utoipa::path(get, path = "/members", operation_id = "ListMembers", params(ListQuery), responses((status = 200, body = DynamicList<Reference>)))]
+pub async fn list_members(
+    State(state): State<AppState>,
+    caller: ConnectorCaller,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<DynamicList<Reference>>> {
+    let options = list_options(&query)?;
+    let slice = people::list_members(&state, &caller.tenant, &options).await?;
+    Ok(Json(DynamicList {
+        results: slice
+            .rows
+            .into_iter()
+            .map(|m| reference(m.id, full_name(&m.first_name, &m.last_name)))
+            .collect(),
+        total_results: slice.total,
+    }))
+}
+
+/// Companies by name (paged; `search` narrows).
+#[utoipa::path(get, path = "/companies", operation_id = "ListCompanies", params(ListQuery), responses((status = 200, body = DynamicList<Reference>)))]
+pub async fn list_companies(
+    State(state): State<AppState>,
+    caller: ConnectorCaller,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<DynamicList<Reference>>> {
+    let options = list_options(&query)?;
+    let slice = people::list_companies(&state, &caller.tenant, &options).await?;
+    Ok(Json(DynamicList {
+        results: slice
+            .rows
+            .into_iter()
+            .map(|c| reference(c.id, c.name))
+            .collect(),
+        total_results: slice.total,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TeamsQuery {
+    pub skip: Option<i64>,
+    pub take: Option<i64>,
+}
+
+/// A company's user groups (contact groups).
+#[utoipa::path(get, path = "/companies/{companyId}/teams", operation_id = "ListCompanyTeams", params(("companyId" = i32, Path), TeamsQuery), responses((status = 200, body = DynamicList<TextReference>)))]
+pub async fn list_company_teams(
+    State(state): State<AppState>,
+    caller: ConnectorCaller,
+    ApiPath(company): ApiPath<i32>,
+    ApiQuery(query): ApiQuery<TeamsQuery>,
+) -> ApiResult<Json<DynamicList<TextReference>>> {
+    let (skip, take) = ListQuery {
+        skip: query.skip,
+        take: query.take,
+        ..ListQuery::default()
+    }
+    .window()?;
+    let groups = contact_groups::list(&state, &caller.tenant, company, false).await?;
+    let total_results = groups.len() as i64;
+    Ok(Json(DynamicList {
+        results: groups
+            .into_iter()
+            .skip(skip as usize)
+            .take(take as usize)
+            .map(|g| TextReference {
+                id: g.group.id.to_string(),
+                name: g.group.name,
+            })
+            .collect(),
+        total_results,
+    }))
+}
+
+/// Ticket boards (queues).
+#[utoipa::path(get, path = "/service/boards", operation_id = "ListBoards", responses((status = 200, body = DynamicList<Reference>)))]
+pub async fn list_boards(
+    State(state): State<AppState>,
+    caller: ConnectorCaller,
+) -> ApiResult<Json<DynamicList<Reference>>> {
+    let queues = configuration::list_queues(&state, &caller.tenant, false).await?;
+    Ok(DynamicList::whole(
+        queues
+            .into_iter()
+            .map(|q| reference(q.queue.id, q.queue.name))
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub struct BoardQuery {
+    /// The board (queue) whose statuses to list.
+    pub board_id: i32,
+}
+
+/// The statuses of one board.
+#[utoipa::path(get, path = "/service/statuses", operation_id = "ListStatuses", params(BoardQuery), responses((status = 200, body = DynamicList<Reference>)))]
+pub async fn list_statuses(
+    State(state): State<AppState>,
+    caller: ConnectorCaller,
+    ApiQuery(query): ApiQuery<BoardQuery>,
+) -> ApiResult<Json<DynamicList<Reference>>> {
+    let queue = configuration::get_queue(&state, &caller.tenant, query.board_id).await?;
+    Ok(DynamicList::whole(
+        queue
+            .statuses
+            .into_iter()
+            .filter(|s| s.archived_at.is_none())
+            .map(|s| reference(s.id, s.name))
+            .collect(),
+    ))
+}
+
+/// Ticket priorities.
+#[utoipa::path(get, path = "/service/priorities", operation_id = "ListPriorities", responses((status = 200, body = DynamicList<Reference>)))]
+pub async fn list_priorities(
+    State(state): State<AppState>,
+    caller: ConnectorCaller,
+) -> ApiResult<Json<DynamicList<Reference>>> {
+    let priorities = configuration::list_priorities(&state, &caller.tenant, false).await?;
+    Ok(DynamicList::whole(
+        priorities
+            .into_iter()
+            .map(|p| reference(p.id, p.name))
+            .collect(),
+    ))
+}
+
+/// Ticket sources.
+#[utoipa::path(get, path = "/service/sources", operation_id = "ListSources", responses((status = 200, body = DynamicList<Reference>)))]
+pub async fn list_sources(
+    State(state): State<AppState>,
+    caller: ConnectorCaller,
+) -> ApiResult<Json<DynamicList<Reference>>> {
+    let sources = configuration::list_named(&state, &caller.tenant, Table::Sources, false).await?;
+    Ok(DynamicList::whole(
+        sources
+            .into_iter()
+            .map(|s| reference(s.id, s.name))
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestTypesQuery {
+    /// Add "Something else" (id 0): a ticket without a request type.
+    pub with_something_else: Option<bool>,
+}
+
+/// The name of request type 0: a ticket that fits no request type.
+pub const SOMETHING_ELSE: &str = "Something else";
+
+/// Request types, optionally with "Something else".
+#[utoipa::path(get, path = "/service/request-types", operation_id = "ListRequestTypes", params(RequestTypesQuery), responses((status = 200, body = DynamicList<Reference>)))]
+pub async fn list_request_types(
+    State(state): State<AppState>,
+    caller: ConnectorCaller,
+    ApiQuery(query): ApiQuery<RequestTypesQuery>,
+) -> ApiResult<Json<DynamicList<Reference>>> {
+    let types = configuration::list_request_types(&state, &caller.tenant, false).await?;
+    let mut results: Vec<Reference> = types.into_iter().map(|t| reference(t.id, t.name)).collect();
+    if query.with_something_else.unwrap_or(false) {
+        results.push(reference(0, SOMETHING_ELSE));
+    }
+    Ok(DynamicList::whole(results))
+}
+
+/// The ticket events a "When a ticket is created or updated" flow can start on.
+#[utoipa::path(get, path = "/ticket-workflow-events", operation_id = "ListTicketWebhookEvents", responses((status = 200, body = DynamicList<TextReference>)))]
+pub async fn list_ticket_events(_caller: ConnectorCaller) -> Json<DynamicList<TextReference>> {
+    DynamicList::whole(
+        events::TYPES
+            .iter()
+            .filter(|t| t.starts_with("ticket."))
+            .map(|t| TextReference {
+                id: t.to_string(),
+                name: events::describe(t),
+            })
+            .collect(),
+    )
+}
+
+/// The workflow types flows can attach to.
+#[utoipa::path(get, path = "/workflow-types", operation_id = "ListWorkflowTypes", responses((status = 200, body = DynamicList<TextReference>)))]
+pub async fn list_workflow_types(_caller: ConnectorCaller) -> Json<DynamicList<TextReference>> {
+    DynamicList::whole(
+        flows::WORKFLOW_TYPES
+            .iter()
+            .map(|(id, name)| TextReference {
+                id: id.to_string(),
+                name: name.to_string(),
+            })
+            .collect(),
+    )
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WorkflowsQuery {
+    /// Only workflows of this type.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// Case-insensitive text to look for in names.
+    pub search: Option<String>,
+    pub skip: Option<i64>,
+    pub take: Option<i64>,
+}
+
+/// The tenant's workflows (defined in the Admin API), for the workflow picker.
+#[utoipa::path(get, path = "/workflows", operation_id = "ListWorkflows", params(WorkflowsQuery), responses((status = 200, body = DynamicList<TextReference>)))]
+pub async fn list_workflows(
+    State(state): State<AppState>,
+    caller: ConnectorCaller,
+    ApiQuery(query): ApiQuery<WorkflowsQuery>,
+) -> ApiResult<Json<DynamicList<TextReference>>> {
+    if let Some(kind) = query.kind.as_deref().filter(|k| !k.is_empty()) {
+        flows::check_workflow_type(kind)?;
+    }
+    let list = ListQuery {
+        skip: query.skip,
+        take: query.take,
+        search: query.search,
+        include_archived: None,
+    };
+    let (skip, take) = list.window()?;
+    let workflows = flows::list_workflows(&state, &caller.tenant, list.search()).await?;
+    let total_results = workflows.len() as i64;
+    Ok(Json(DynamicList {
+        results: workflows
+            .into_iter()
+            .skip(skip as usize)
+            .take(take as usize)
+            .map(|w| TextReference {
+                id: w.id.to_string(),
+                name: w.name,
+            })
+            .collect(),
+        total_results,
+    }))
+}

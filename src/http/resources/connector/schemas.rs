@@ -1,0 +1,331 @@
+//! The schemas the flow designer asks for at design time. Each is generated from the Rust type the
+//! matching data endpoint serialises or parses (`http::json_schema`), so they cannot disagree.
+
+use axum::{Json, extract::State, http::StatusCode};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use utoipa::IntoParams;
+
+use super::{
+    actions::{FindUserGroupsRequest, RequestTypeChoice, chosen_request_type},
+    lists::SOMETHING_ELSE,
+    tasks::{
+        CreateTicketTasksRequest, FindTaskTemplatesRequest, TaskTemplateView, TicketTaskListView,
+        TicketTaskLists,
+    },
+    triggers::TypeQuery,
+    unsupported::not_built,
+};
+use crate::{
+    auth::extractors::ConnectorCaller,
+    error::{ApiError, ApiResult},
+    http::{
+        extract::{ApiPath, ApiQuery},
+        json_schema,
+        pagination::{ListQuery, Page},
+        resources::{
+            companies::CompanyView,
+            contact_groups::ContactGroupView,
+            contacts::{ContactFilter, ContactView},
+            members::MemberView,
+            tickets::{TicketSearchQuery, TicketView},
+        },
+    },
+    service::{
+        configuration, custom_values,
+        flows::{self, FlowNotification, TicketFlowFilters, WorkflowFlowParameters},
+        people::ContactInput,
+        tickets::{TicketInput, TicketPatch},
+    },
+    state::AppState,
+};
+
+/// What a typeId stands for: a schema, or a feature deskd does not have yet.
+enum DynamicType {
+    Schema(fn() -> Value),
+    NotBuilt(&'static str),
+}
+
+/// Requests carry pickers (`x-ms-dynamic-values`) for the ids they take.
+fn request<T: utoipa::ToSchema>() -> Value {
+    with_pickers(json_schema::of::<T>())
+}
+
+/// Every typeId the connector definition names.
+const DYNAMIC_TYPES: &[(&str, DynamicType)] = &[
+    (
+        "FindCompaniesRequest",
+        DynamicType::Schema(request::<ListQuery>),
+    ),
+    (
+        "FindCompaniesResponse",
+        DynamicType::Schema(json_schema::of::<Page<CompanyView>>),
+    ),
+    (
+        "CompanyDetails",
+        DynamicType::Schema(json_schema::of::<CompanyView>),
+    ),
+    (
+        "FindUserGroupsRequest",
+        DynamicType::Schema(request::<FindUserGroupsRequest>),
+    ),
+    (
+        "FindUserGroupsResponse",
+        DynamicType::Schema(json_schema::of::<Page<ContactGroupView>>),
+    ),
+    (
+        "CreateContactRequest",
+        DynamicType::Schema(request::<ContactInput>),
+    ),
+    (
+        "ContactDetails",
+        DynamicType::Schema(json_schema::of::<ContactView>),
+    ),
+    (
+        "FindContactsRequest",
+        DynamicType::Schema(request::<ContactFilter>),
+    ),
+    (
+        "FindContactsResponse",
+        DynamicType::Schema(json_schema::of::<Page<ContactView>>),
+    ),
+    (
+        "FindMembersRequest",
+        DynamicType::Schema(request::<ListQuery>),
+    ),
+    (
+        "FindMembersResponse",
+        DynamicType::Schema(json_schema::of::<Page<MemberView>>),
+    ),
+    (
+        "MemberDetails",
+        DynamicType::Schema(json_schema::of::<MemberView>),
+    ),
+    (
+        "TicketDetails",
+        DynamicType::Schema(json_schema::of::<TicketView>),
+    ),
+    (
+        "FindTicketsRequest",
+        DynamicType::Schema(request::<TicketSearchQuery>),
+    ),
+    (
+        "FindTicketsResponse",
+        DynamicType::Schema(json_schema::of::<Page<TicketView>>),
+    ),
+    (
+        "UpdateTicketRequest",
+        DynamicType::Schema(request::<TicketPatch>),
+    ),
+    (
+        "FindTicketTaskTemplatesRequest",
+        DynamicType::Schema(request::<FindTaskTemplatesRequest>),
+    ),
+    (
+        "FindTicketTaskTemplatesResponse",
+        DynamicType::Schema(json_schema::of::<Page<TaskTemplateView>>),
+    ),
+    (
+        "GetTicketTaskListsResponse",
+        DynamicType::Schema(json_schema::of::<TicketTaskLists>),
+    ),
+    (
+        "CreateTicketTasksRequest",
+        DynamicType::Schema(request::<CreateTicketTasksRequest>),
+    ),
+    (
+        "TicketTaskList",
+        DynamicType::Schema(json_schema::of::<TicketTaskListView>),
+    ),
+    (
+        "CreateEmailFromTemplateResponse",
+        DynamicType::NotBuilt("email templates"),
+    ),
+    (
+        "CreateContactNotificationRequest",
+        DynamicType::NotBuilt("notifications"),
+    ),
+    (
+        "CreateMemberNotificationRequest",
+        DynamicType::NotBuilt("notifications"),
+    ),
+    (
+        "CreateNotificationResponse",
+        DynamicType::NotBuilt("notifications"),
+    ),
+    ("Chat", DynamicType::NotBuilt("chat")),
+    ("CreateChatMessageRequest", DynamicType::NotBuilt("chat")),
+    ("CreateChatInviteRequest", DynamicType::NotBuilt("chat")),
+];
+
+/// The names `GET schema/dynamic-types/{typeId}` knows.
+pub fn dynamic_type_ids() -> impl Iterator<Item = &'static str> {
+    DYNAMIC_TYPES.iter().map(|(id, _)| *id)
+}
+
+/// The JSON Schema of one of the connector's dynamic types.
+#[utoipa::path(get, path = "/schema/dynamic-types/{typeId}", operation_id = "GetDynamicSchema", params(("typeId" = String, Path)), responses((status = 200, body = Object)))]
+pub async fn dynamic_schema(
+    _caller: ConnectorCaller,
+    ApiPath(type_id): ApiPath<String>,
+) -> ApiResult<Json<Value>> {
+    match DYNAMIC_TYPES.iter().find(|(id, _)| *id == type_id) {
+        Some((_, DynamicType::Schema(schema))) => Ok(Json(schema())),
+        Some((_, DynamicType::NotBuilt(feature))) => Err(not_built(feature)),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!(
+                "unknown typeId `{type_id}`; known: {}",
+                dynamic_type_ids().collect::<Vec<_>>().join(", ")
+            ),
+        )
+        .with_field("typeId")),
+    }
+}
+
+/// The body of `CreateTicket` for one request type: the ticket's fields (the request type comes
+/// from the query) and the tenant's custom fields, typed.
+#[utoipa::path(get, path = "/schema/ticket/$create-request", operation_id = "GetCreateTicketRequestSchema", params(RequestTypeChoice), responses((status = 200, body = Object)))]
+pub async fn create_ticket_schema(
+    State(state): State<AppState>,
+    caller: ConnectorCaller,
+    ApiQuery(choice): ApiQuery<RequestTypeChoice>,
+) -> ApiResult<Json<Value>> {
+    let request_type = match chosen_request_type(choice.request_type_id)? {
+        Some(id) => Some(configuration::get_request_type(&state, &caller.tenant, id).await?),
+        None => None,
+    };
+    let fields = configuration::list_custom_fields(&state, &caller.tenant, false).await?;
+    let mut schema = request::<TicketInput>();
+    let properties = schema["properties"]
+        .as_object_mut()
+        .expect("a ticket has properties");
+    // The query names the request type, and the connector has no upload operation.
+    properties.remove("requestTypeId");
+    properties.remove("attachmentIds");
+    let mut custom = Map::new();
+    let mut custom_required = vec![];
+    for field in &fields {
+        if field.required {
+            custom_required.push(field.key.clone());
+        }
+        custom.insert(field.key.clone(), custom_values::json_schema(field));
+    }
+    properties.insert(
+        "customFields".into(),
+        json!({"type": "object", "x-ms-summary": "Custom Fields", "properties": custom, "required": custom_required}),
+    );
+    let mut required: Vec<&str> = vec!["summary", "contactId"];
+    match &request_type {
+        Some(t) => {
+            schema["description"] = json!(format!(
+                "A ticket of type {}: it starts in {} unless queueId says otherwise.",
+                t.name, t.default_queue_name
+            ));
+        }
+        None => {
+            schema["description"] = json!(format!(
+                "A ticket of no request type ({SOMETHING_ELSE}): queueId is required."
+            ));
+            required.push("queueId");
+        }
+    }
+    schema["required"] = json!(required);
+    Ok(Json(schema))
+}
+
+/// What a "When a ticket is created or updated" flow receives.
+#[utoipa::path(get, path = "/schema/ticket-workflow-webhook/$request", operation_id = "GetTicketWorkflowTriggerSchema", params(TypeQuery), responses((status = 200, body = Object)))]
+pub async fn ticket_trigger_schema(
+    _caller: ConnectorCaller,
+    ApiQuery(query): ApiQuery<TypeQuery>,
+) -> ApiResult<Json<Value>> {
+    flows::check_ticket_event(&query.kind)?;
+    Ok(Json(json_schema::of::<FlowNotification>()))
+}
+
+/// The advanced filters of a ticket flow.
+#[utoipa::path(get, path = "/schema/ticket-workflow-webhook/$advanced-filters", operation_id = "GetTicketTriggerAdvancedFilterSchema", params(TypeQuery), responses((status = 200, body = Object)))]
+pub async fn ticket_trigger_filters_schema(
+    _caller: ConnectorCaller,
+    ApiQuery(query): ApiQuery<TypeQuery>,
+) -> ApiResult<Json<Value>> {
+    flows::check_ticket_event(&query.kind)?;
+    Ok(Json(request::<TicketFlowFilters>()))
+}
+
+/// What a "When a workflow is triggered" flow receives.
+#[utoipa::path(get, path = "/schema/workflow-webhook/$request", operation_id = "GetWorkflowTriggerSchema", params(TypeQuery), responses((status = 200, body = Object)))]
+pub async fn workflow_trigger_schema(
+    _caller: ConnectorCaller,
+    ApiQuery(query): ApiQuery<TypeQuery>,
+) -> ApiResult<Json<Value>> {
+    flows::check_workflow_type(&query.kind)?;
+    Ok(Json(json_schema::of::<FlowNotification>()))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowQuery {
+    pub workflow_id: String,
+}
+
+/// The parameters a workflow's flow takes (none: the workflow holds its events and filters).
+#[utoipa::path(get, path = "/schema/workflow-types/{type}/$parameters", operation_id = "GetWorkflowRequestParameterSchema", params(("type" = String, Path), WorkflowQuery), responses((status = 200, body = Object)))]
+pub async fn workflow_parameters_schema(
+    State(state): State<AppState>,
+    caller: ConnectorCaller,
+    ApiPath(kind): ApiPath<String>,
+    ApiQuery(query): ApiQuery<WorkflowQuery>,
+) -> ApiResult<Json<Value>> {
+    flows::check_workflow_type(&kind)?;
+    let id =
+        uuid::Uuid::parse_str(&query.workflow_id).map_err(|_| ApiError::not_found("workflow"))?;
+    flows::get_workflow(&state, &caller.tenant, id).await?;
+    Ok(Json(json_schema::of::<WorkflowFlowParameters>()))
+}
+
+/// The list operation that fills each id a request may carry, by property name.
+const PICKERS: &[(&str, &str)] = &[
+    ("queueId", "ListBoards"),
+    ("boardId", "ListBoards"),
+    ("statusId", "ListStatuses"),
+    ("priorityId", "ListPriorities"),
+    ("sourceId", "ListSources"),
+    ("companyId", "ListCompanies"),
+    ("requestTypeId", "ListRequestTypes"),
+    ("assignedMemberIds", "ListMembers"),
+    ("templateId", "ListTicketTaskTemplates"),
+];
+
+fn with_pickers(mut schema: Value) -> Value {
+    let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+        return schema;
+    };
+    let has_queue = properties.contains_key("queueId");
+    for (name, operation) in PICKERS {
+        let Some(property) = properties.get_mut(*name) else {
+            continue;
+        };
+        let parameters = match *name {
+            // A status belongs to a board: the picker lists the chosen one's.
+            "statusId" if has_queue => json!({"boardId": {"parameter": "queueId"}}),
+            "statusId" => json!({"boardId": {"parameter": "boardId"}}),
+            _ => json!({}),
+        };
+        let picker = json!({
+            "operationId": operation, "parameters": parameters,
+            "value-collection": "results", "value-path": "id", "value-title": "name",
+        });
+        // Lists of ids pick per item.
+        let target = if property.get("items").is_some() {
+            &mut property["items"]
+        } else {
+            property
+        };
+        target["x-ms-dynamic-values"] = picker;
+    }
+    schema
+}

@@ -1,0 +1,95 @@
+//! The connector's ticket task actions and task template lookups.
+
+use axum::{Json, extract::State};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::lists::DynamicList;
+pub use crate::http::resources::tasks::{
+    CreateTicketTasksRequest, TaskTemplateView, TicketTaskListView, TicketTaskLists,
+};
+use crate::{
+    auth::extractors::ConnectorCaller,
+    domain::TextReference,
+    error::ApiResult,
+    http::{
+        extract::{ApiJson, ApiPath, ApiQuery},
+        pagination::{ListQuery, Page},
+        resources::tasks::{add_ticket_task_list, page_of_templates, ticket_task_lists},
+    },
+    state::AppState,
+};
+
+/// Task templates by name.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FindTaskTemplatesRequest {
+    /// Case-insensitive text to look for in names.
+    #[serde(default)]
+    pub search: Option<String>,
+    #[serde(default)]
+    pub skip: Option<i64>,
+    /// 1 to 100 (default 50).
+    #[serde(default)]
+    pub take: Option<i64>,
+}
+
+/// Find task templates by name.
+#[utoipa::path(post, path = "/ticket-task-templates/find", operation_id = "FindTicketTaskTemplates", request_body = FindTaskTemplatesRequest, responses((status = 200, body = Page<TaskTemplateView>)))]
+pub async fn find_task_templates(
+    State(state): State<AppState>,
+    caller: ConnectorCaller,
+    ApiJson(request): ApiJson<FindTaskTemplatesRequest>,
+) -> ApiResult<Json<Page<TaskTemplateView>>> {
+    let query = ListQuery {
+        skip: request.skip,
+        take: request.take,
+        search: request.search,
+        include_archived: None,
+    };
+    page_of_templates(&state, &caller.tenant, &query).await
+}
+
+/// Task templates, for the template picker.
+#[utoipa::path(get, path = "/ticket-task-templates", operation_id = "ListTicketTaskTemplates", params(ListQuery), responses((status = 200, body = DynamicList<TextReference>)))]
+pub async fn list_task_templates(
+    State(state): State<AppState>,
+    caller: ConnectorCaller,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<DynamicList<TextReference>>> {
+    let Json(page) = page_of_templates(&state, &caller.tenant, &query).await?;
+    Ok(Json(DynamicList {
+        results: page
+            .results
+            .into_iter()
+            .map(|t| TextReference {
+                id: t.id,
+                name: t.name,
+            })
+            .collect(),
+        total_results: page.total_results,
+    }))
+}
+
+/// A ticket's task lists.
+#[utoipa::path(get, path = "/tickets/{ticketId}/tasks", operation_id = "GetTicketTasks", params(("ticketId" = i32, Path)), responses((status = 200, body = TicketTaskLists)))]
+pub async fn get_ticket_tasks(
+    State(state): State<AppState>,
+    caller: ConnectorCaller,
+    ApiPath(ticket): ApiPath<i32>,
+) -> ApiResult<Json<TicketTaskLists>> {
+    ticket_task_lists(&state, &caller.tenant, ticket).await
+}
+
+/// Add a task list to a ticket, from a template and/or written out.
+#[utoipa::path(post, path = "/tickets/{ticketId}/tasks", operation_id = "CreateTicketTasks", params(("ticketId" = i32, Path)), request_body = CreateTicketTasksRequest, responses((status = 200, body = TicketTaskListView)))]
+pub async fn create_ticket_tasks(
+    State(state): State<AppState>,
+    caller: ConnectorCaller,
+    ApiPath(ticket): ApiPath<i32>,
+    ApiJson(request): ApiJson<CreateTicketTasksRequest>,
+) -> ApiResult<Json<TicketTaskListView>> {
+    Ok(Json(
+        add_ticket_task_list(&state, &caller.tenant, ticket, request).await?,
+    ))
+}

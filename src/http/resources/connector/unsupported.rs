@@ -1,0 +1,70 @@
+//! Connector operations deskd answers with 501 and a clear error: those whose feature is not built
+//! yet (chat, notifications, forms, email templates), and DeskDirector's advanced actions and
+//! events, which its own function service hosts (`functions.deskdirector.com`), not a tenant's site.
+
+use axum::http::StatusCode;
+
+use crate::{auth::extractors::ConnectorCaller, error::ApiError};
+
+/// The 501 for an operation of a feature deskd does not have yet.
+pub fn not_built(feature: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        "NotImplemented",
+        format!("{feature} are not available in deskd yet; this operation will work once they are"),
+    )
+}
+
+fn hosted_elsewhere() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        "NotImplemented",
+        "advanced actions and events run on DeskDirector's function service, which deskd does not provide",
+    )
+}
+
+/// One documented handler per operation, all answering 501 once the key has been checked.
+macro_rules! unsupported {
+    ($($name:ident: $method:ident $path:literal $operation:literal => $error:expr;)*) => {$(
+        #[utoipa::path($method, path = $path, operation_id = $operation, responses((status = 501, body = crate::error::ErrorBody)))]
+        pub async fn $name(_caller: ConnectorCaller) -> ApiError {
+            $error
+        }
+    )*};
+}
+
+unsupported! {
+    get_chat_session: get "/chat-sessions/{sessionId}" "GetChatSession" => not_built("chats");
+    add_chat_system_message: post "/chat-sessions/{sessionId}/system-messages" "AddChatSystemMessage" => not_built("chats");
+    invite_users_to_chat: post "/chat-sessions/{sessionId}/invite" "InviteUsersToChat" => not_built("chats");
+    subscribe_chat_flow: post "/chat-workflows" "CreateChatWebhook" => not_built("chats");
+    unsubscribe_chat_flow: delete "/chat-workflows/{workflowId}" "DeleteChatWebhook" => not_built("chats");
+    chat_flow_parameters_schema: get "/schema/chat-workflow-webhook/$parameters" "GetChatWorkflowRequestParameterSchema" => not_built("chats");
+    chat_trigger_schema: get "/schema/chat-workflow-webhook/$request" "GetChatWebhookTriggerSchema" => not_built("chats");
+    list_chat_events: get "/chat-webhook-events" "ListChatWebhookEvents" => not_built("chats");
+    notify_contact: post "/contacts/{contactId}/notifications" "CreateContactNotification" => not_built("notifications");
+    notify_member: post "/members/{memberId}/notifications" "CreateMemberNotification" => not_built("notifications");
+    render_email_template: post "/email-templates/{emailTemplateId}/render" "GenerateEmailFromTemplate" => not_built("email templates");
+    list_email_templates: get "/email-templates" "ListEmailTemplates" => not_built("email templates");
+    email_template_schema: get "/schema/email-templates/{emailTemplateId}/$render-request" "GetEmailTemplateProperties" => not_built("email templates");
+    get_form_result: get "/forms/{formId}/results/{resultId}" "GetFormResult" => not_built("forms");
+    get_form_result_v2: get "/v2/forms/{formId}/results/{resultId}" "GetFormResult_V2" => not_built("forms");
+    list_forms: get "/forms" "ListForms" => not_built("forms");
+    list_form_field_choices: get "/forms/{formId}/fields/{fieldId}/choices" "ListFormFiledChoices" => not_built("forms");
+    form_result_schema: get "/schema/form/{formId}/$result-response" "GetFormResultSchema" => not_built("forms");
+    form_result_schema_v2: get "/schema/v2/form/{formId}/$result-response" "GetFormResultSchemaV2" => not_built("forms");
+    call_advanced_action: post "/functions/{function}" "CallAdvancedAction" => hosted_elsewhere();
+    list_advanced_action_options: get "/functions/{function}/options" "ListAdvancedActionOptions" => hosted_elsewhere();
+    advanced_action_request_schema: get "/functions/{function}/$request" "GetCallAdvancedActionRequestSchema" => hosted_elsewhere();
+    advanced_action_response_schema: get "/functions/{function}/$response" "GetCallAdvancedActionResponseSchema" => hosted_elsewhere();
+    list_advanced_actions: get "/functions/listAdvancedActions" "ListAdvancedActions" => hosted_elsewhere();
+    list_advanced_action_categories: get "/functions/listAdvancedActionCategories" "ListAdvancedActionCategories" => hosted_elsewhere();
+    subscribe_advanced_event: post "/events/{eventType}/subscriptions" "AdvancedEventSubscribe" => hosted_elsewhere();
+    unsubscribe_advanced_event: delete "/events/{eventType}/subscriptions/{subscriptionId}" "AdvancedEventUnsubscribe" => hosted_elsewhere();
+    respond_to_advanced_event: post "/events/{eventType}/{eventId}/response" "AdvancedEventResponseHandle" => hosted_elsewhere();
+    advanced_event_trigger_schema: get "/events/{eventType}/$trigger" "AdvancedEventSubscribeTriggerSchema" => hosted_elsewhere();
+    advanced_event_subscribe_schema: get "/events/{eventType}/$subscribe-request" "AdvancedEventSubscribeRequestSchema" => hosted_elsewhere();
+    advanced_event_respond_schema: get "/events/{eventType}/$respond-request" "AdvancedEventResponseHandleRequestSchema" => hosted_elsewhere();
+    list_advanced_event_categories: get "/events/categories" "AdvancedEventCategoriesList" => hosted_elsewhere();
+    list_advanced_event_types: get "/events/types" "AdvancedEventTypesList" => hosted_elsewhere();
+}

@@ -1,0 +1,406 @@
+//! Power Automate flows: the connector's trigger subscriptions ("When a ticket is created or
+//! updated", "When a workflow is triggered") and the workflows admins define for them. A flow's
+//! subscription is a webhook row of its own kind, so it shares the durable, retried, logged
+//! delivery of webhooks; it is removed by the token given when it was made.
+
+use axum::http::StatusCode;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{
+    configuration,
+    events::TYPES,
+    people, validate,
+    webhooks::{check_description, check_event_types, check_url, new_secret},
+};
+use crate::{
+    domain::{Reference, Tenant, TextReference},
+    error::{ApiError, ApiResult},
+    repo::{
+        webhooks::{self as hooks, FlowFields},
+        workflows::{self as repo, WorkflowFields, WorkflowRow},
+    },
+    state::AppState,
+};
+
+pub const TICKET_FLOW: &str = "ticket_flow";
+pub const WORKFLOW_FLOW: &str = "workflow_flow";
+
+/// The workflow types flows can attach to; chats come with the chat feature.
+pub const WORKFLOW_TYPES: &[(&str, &str)] = &[("ticket", "Ticket")];
+
+/// The ticket event types, which both kinds of flow listen to.
+pub fn ticket_event_types() -> Vec<&'static str> {
+    TYPES
+        .iter()
+        .copied()
+        .filter(|t| t.starts_with("ticket."))
+        .collect()
+}
+
+// ---- what a flow receives ----
+
+/// What a flow receives for each ticket event, one object per POST. The database builds it when
+/// the event commits (`fan_out_event`); this type describes it to the designer.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FlowNotification {
+    /// The same on every retry of this delivery.
+    pub event_id: Uuid,
+    /// `ticket.created`, `ticket.status_changed`, …
+    pub event_type: String,
+    pub occurred_on: DateTime<Utc>,
+    pub ticket_id: i32,
+    pub change: TicketChange,
+    pub by: ChangeAuthor,
+    /// The ticket as the change left it.
+    pub ticket: TicketSnapshot,
+    /// The workflow that matched, for "When a workflow is triggered"; null otherwise.
+    pub workflow: Option<TextReference>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketChange {
+    /// `created`, `field_changed`, `closed`, `reopened`, `assigned`, `note_added`, …
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The changed field, for `field_changed`.
+    pub field: Option<String>,
+    pub from: Option<Value>,
+    pub to: Option<Value>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeAuthor {
+    /// `member`, `contact`, `api_key` or `system`.
+    pub user_type: String,
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketSnapshot {
+    pub id: i32,
+    pub summary: String,
+    pub queue: Reference,
+    pub status: Reference,
+    pub priority: Reference,
+    /// The contact's company.
+    pub account: Reference,
+    pub contact: Reference,
+    pub is_closed: bool,
+    pub created_on: DateTime<Utc>,
+    pub modified_on: DateTime<Utc>,
+}
+
+// ---- subscribing ----
+
+/// "When a ticket is created or updated": the flow's name, filters and callback.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketFlowRequest {
+    /// A name for this flow's subscription.
+    pub description: String,
+    /// Only tickets on this board (queue).
+    #[serde(default)]
+    pub board_id: Option<i32>,
+    /// Only tickets in this status (of the board).
+    #[serde(default)]
+    pub status_id: Option<i32>,
+    #[serde(default)]
+    pub advanced_filters: TicketFlowFilters,
+    /// Where to POST each event (Power Automate's callback).
+    pub url: String,
+}
+
+/// Further filters of a ticket flow.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketFlowFilters {
+    /// Only tickets of this priority.
+    #[serde(default)]
+    pub priority_id: Option<i32>,
+    /// Only tickets of this company's contacts.
+    #[serde(default)]
+    pub company_id: Option<i32>,
+}
+
+/// "When a workflow is triggered": the callback; the workflow holds the events and filters.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowFlowRequest {
+    /// Where to POST each event (Power Automate's callback).
+    pub url: String,
+    #[serde(default)]
+    pub parameters: WorkflowFlowParameters,
+}
+
+/// A workflow's flow takes no parameters: the workflow says what it listens to.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct WorkflowFlowParameters {}
+
+/// A new subscription: its id, and the token that removes it (shown this once).
+pub struct Subscribed {
+    pub id: Uuid,
+    pub token: String,
+}
+
+fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+fn new_token() -> (String, Vec<u8>) {
+    let bytes: [u8; 32] = rand::random();
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+/// A referenced id that does not exist is the request's fault: 422 naming the field.
+fn as_field(field: &'static str) -> impl Fn(ApiError) -> ApiError {
+    move |e| {
+        if e.status == StatusCode::NOT_FOUND {
+            ApiError::validation(field, format!("{field} names nothing here"))
+        } else {
+            e
+        }
+    }
+}
+
+pub fn check_ticket_event(event_type: &str) -> ApiResult<()> {
+    check_event_types(&[event_type.to_string()], &ticket_event_types())
+        .map_err(|e| e.with_field("type"))
+}
+
+pub async fn subscribe_ticket_flow(
+    state: &AppState,
+    tenant: &Tenant,
+    event_type: &str,
+    request: TicketFlowRequest,
+) -> ApiResult<Subscribed> {
+    check_ticket_event(event_type)?;
+    check_url(state, &request.url).await?;
+    check_description(&request.description)?;
+    if let Some(board) = request.board_id {
+        let queue = configuration::get_queue(state, tenant, board)
+            .await
+            .map_err(as_field("boardId"))?;
+        if let Some(status) = request.status_id
+            && !queue.statuses.iter().any(|s| s.id == status)
+        {
+            return Err(ApiError::validation(
+                "statusId",
+                "statusId is not a status of that board",
+            ));
+        }
+    } else if request.status_id.is_some() {
+        return Err(ApiError::validation(
+            "statusId",
+            "a status filter needs its boardId",
+        ));
+    }
+    let filters = &request.advanced_filters;
+    if let Some(priority) = filters.priority_id {
+        configuration::get_priority(state, tenant, priority)
+            .await
+            .map_err(as_field("priorityId"))?;
+    }
+    if let Some(company) = filters.company_id {
+        people::get_company(state, tenant, company)
+            .await
+            .map_err(as_field("companyId"))?;
+    }
+    let (token, hash) = new_token();
+    let (_, key) = new_secret();
+    let row = hooks::insert_flow(
+        &state.pool,
+        tenant.id,
+        &FlowFields {
+            kind: TICKET_FLOW,
+            description: request.description.trim(),
+            url: &request.url,
+            event_types: &[event_type.to_string()],
+            queue_ids: &Vec::from_iter(request.board_id),
+            status_ids: &Vec::from_iter(request.status_id),
+            priority_ids: &Vec::from_iter(filters.priority_id),
+            company_ids: &Vec::from_iter(filters.company_id),
+            workflow_id: None,
+            token_hash: &hash,
+        },
+        &state.server_key.seal(&key),
+    )
+    .await?;
+    Ok(Subscribed { id: row.id, token })
+}
+
+pub fn check_workflow_type(kind: &str) -> ApiResult<()> {
+    if WORKFLOW_TYPES.iter().any(|(id, _)| *id == kind) {
+        return Ok(());
+    }
+    let known: Vec<&str> = WORKFLOW_TYPES.iter().map(|(id, _)| *id).collect();
+    Err(ApiError::bad_request(
+        "type",
+        format!(
+            "unknown workflow type `{kind}`; known: {}",
+            known.join(", ")
+        ),
+    ))
+}
+
+pub async fn subscribe_workflow_flow(
+    state: &AppState,
+    tenant: &Tenant,
+    workflow: Uuid,
+    kind: &str,
+    request: WorkflowFlowRequest,
+) -> ApiResult<Subscribed> {
+    check_workflow_type(kind)?;
+    let workflow = get_workflow(state, tenant, workflow).await?;
+    check_url(state, &request.url).await?;
+    let (token, hash) = new_token();
+    let (_, key) = new_secret();
+    let row = hooks::insert_flow(
+        &state.pool,
+        tenant.id,
+        &FlowFields {
+            kind: WORKFLOW_FLOW,
+            description: &workflow.name,
+            url: &request.url,
+            event_types: &[],
+            queue_ids: &[],
+            status_ids: &[],
+            priority_ids: &[],
+            company_ids: &[],
+            workflow_id: Some(workflow.id),
+            token_hash: &hash,
+        },
+        &state.server_key.seal(&key),
+    )
+    .await?;
+    Ok(Subscribed { id: row.id, token })
+}
+
+/// Removes a flow's subscription; a wrong token, id or kind is a 404 alike.
+pub async fn unsubscribe(
+    state: &AppState,
+    tenant: &Tenant,
+    kind: &str,
+    id: &str,
+    workflow: Option<&str>,
+    token: Option<&str>,
+) -> ApiResult<()> {
+    let gone = || ApiError::not_found("flow subscription");
+    let id = Uuid::parse_str(id).map_err(|_| gone())?;
+    let workflow = match workflow {
+        Some(w) => Some(Uuid::parse_str(w).map_err(|_| gone())?),
+        None => None,
+    };
+    let token = token.filter(|t| !t.is_empty()).ok_or_else(gone)?;
+    let removed = hooks::delete_flow(
+        &state.pool,
+        tenant.id,
+        kind,
+        id,
+        workflow,
+        &token_hash(token),
+    )
+    .await?;
+    if removed { Ok(()) } else { Err(gone()) }
+}
+
+// ---- workflows (Admin API) ----
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowInput {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// `ticket` (the default; the only type so far).
+    #[serde(default = "ticket_type")]
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Ticket events that trigger it.
+    pub event_types: Vec<String>,
+    /// Only tickets in these queues (none: any).
+    #[serde(default)]
+    pub queue_ids: Vec<i32>,
+    /// Only tickets in these statuses (none: any).
+    #[serde(default)]
+    pub status_ids: Vec<i32>,
+    #[serde(default = "enabled")]
+    pub enabled: bool,
+}
+
+fn ticket_type() -> String {
+    "ticket".into()
+}
+
+fn enabled() -> bool {
+    true
+}
+
+fn workflow_fields(input: &WorkflowInput) -> ApiResult<WorkflowFields<'_>> {
+    check_workflow_type(&input.kind)?;
+    check_event_types(&input.event_types, &ticket_event_types())?;
+    check_description(&input.description)?;
+    Ok(WorkflowFields {
+        name: validate::required_text("name", &input.name, 100)?,
+        description: input.description.trim(),
+        event_types: &input.event_types,
+        queue_ids: &input.queue_ids,
+        status_ids: &input.status_ids,
+        enabled: input.enabled,
+    })
+}
+
+pub async fn create_workflow(
+    state: &AppState,
+    tenant: &Tenant,
+    input: WorkflowInput,
+) -> ApiResult<WorkflowRow> {
+    let fields = workflow_fields(&input)?;
+    Ok(repo::insert(&state.pool, tenant.id, &fields).await?)
+}
+
+pub async fn replace_workflow(
+    state: &AppState,
+    tenant: &Tenant,
+    id: Uuid,
+    input: WorkflowInput,
+) -> ApiResult<WorkflowRow> {
+    let fields = workflow_fields(&input)?;
+    repo::update(&state.pool, tenant.id, id, &fields)
+        .await?
+        .ok_or_else(|| ApiError::not_found("workflow"))
+}
+
+pub async fn get_workflow(state: &AppState, tenant: &Tenant, id: Uuid) -> ApiResult<WorkflowRow> {
+    repo::get(&state.pool, tenant.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("workflow"))
+}
+
+pub async fn list_workflows(
+    state: &AppState,
+    tenant: &Tenant,
+    search: Option<&str>,
+) -> ApiResult<Vec<WorkflowRow>> {
+    Ok(repo::list(&state.pool, tenant.id, search).await?)
+}
+
+/// Deleting a workflow removes the flows attached to it.
+pub async fn delete_workflow(state: &AppState, tenant: &Tenant, id: Uuid) -> ApiResult<()> {
+    if !repo::delete(&state.pool, tenant.id, id).await? {
+        return Err(ApiError::not_found("workflow"));
+    }
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! Task lists on tickets (checklists), added from a template or written out, and the templates.
+
+use uuid::Uuid;
+
+use super::{tickets, validate};
+use crate::{
+    domain::Tenant,
+    error::{ApiError, ApiResult},
+    repo::{
+        ListOptions, Slice,
+        tasks::{self as repo, TaskListRow, TemplateRow},
+    },
+    state::AppState,
+};
+
+/// The most tasks one list or template holds.
+pub const MAX_TASKS: usize = 100;
+
+fn task_texts(field: &str, tasks: &[String]) -> ApiResult<Vec<String>> {
+    if tasks.len() > MAX_TASKS {
+        return Err(ApiError::validation(
+            field,
+            format!("at most {MAX_TASKS} tasks"),
+        ));
+    }
+    tasks
+        .iter()
+        .map(|t| validate::required_text(field, t, 500))
+        .collect()
+}
+
+fn name_conflict(e: sqlx::Error) -> ApiError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            ApiError::conflict("name", "a task template with this name exists")
+        }
+        _ => e.into(),
+    }
+}
+
+pub async fn create_template(
+    state: &AppState,
+    tenant: &Tenant,
+    name: &str,
+    tasks: &[String],
+) -> ApiResult<TemplateRow> {
+    let name = validate::required_text("name", name, 100)?;
+    let tasks = task_texts("tasks", tasks)?;
+    repo::insert_template(&state.pool, tenant.id, &name, &tasks)
+        .await
+        .map_err(name_conflict)
+}
+
+pub async fn replace_template(
+    state: &AppState,
+    tenant: &Tenant,
+    id: Uuid,
+    name: &str,
+    tasks: &[String],
+) -> ApiResult<TemplateRow> {
+    let name = validate::required_text("name", name, 100)?;
+    let tasks = task_texts("tasks", tasks)?;
+    repo::update_template(&state.pool, tenant.id, id, &name, &tasks)
+        .await
+        .map_err(name_conflict)?
+        .ok_or_else(|| ApiError::not_found("task template"))
+}
+
+pub async fn get_template(state: &AppState, tenant: &Tenant, id: Uuid) -> ApiResult<TemplateRow> {
+    repo::get_template(&state.pool, tenant.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("task template"))
+}
+
+pub async fn list_templates(
+    state: &AppState,
+    tenant: &Tenant,
+    options: &ListOptions<'_>,
+) -> ApiResult<Slice<TemplateRow>> {
+    Ok(repo::list_templates(&state.pool, tenant.id, options).await?)
+}
+
+pub async fn delete_template(state: &AppState, tenant: &Tenant, id: Uuid) -> ApiResult<()> {
+    if !repo::delete_template(&state.pool, tenant.id, id).await? {
+        return Err(ApiError::not_found("task template"));
+    }
+    Ok(())
+}
+
+/// A ticket's task lists, oldest first.
+pub async fn lists_of(
+    state: &AppState,
+    tenant: &Tenant,
+    ticket: i32,
+) -> ApiResult<Vec<TaskListRow>> {
+    tickets::get(state, tenant, tickets::Viewer::Staff, ticket).await?;
+    let mut conn = state.pool.acquire().await?;
+    Ok(repo::lists_of(&mut conn, tenant.id, ticket).await?)
+}
+
+/// What a new task list is made of: a template's tasks, tasks written out, or both (template first).
+pub struct NewTaskList<'a> {
+    pub template: Option<Uuid>,
+    pub name: Option<&'a str>,
+    pub tasks: &'a [String],
+}
+
+/// Adds a task list to a live ticket.
+pub async fn add_list(
+    state: &AppState,
+    tenant: &Tenant,
+    ticket: i32,
+    new: NewTaskList<'_>,
+) -> ApiResult<TaskListRow> {
+    let template = match new.template {
+        Some(id) => Some(get_template(state, tenant, id).await.map_err(|e| {
+            if e.status == axum::http::StatusCode::NOT_FOUND {
+                ApiError::validation("templateId", "no such task template")
+            } else {
+                e
+            }
+        })?),
+        None => None,
+    };
+    let mut tasks = template
+        .as_ref()
+        .map(|t| t.tasks.clone())
+        .unwrap_or_default();
+    tasks.extend(task_texts("tasks", new.tasks)?);
+    if tasks.is_empty() {
+        return Err(ApiError::validation(
+            "tasks",
+            "name a template or at least one task",
+        ));
+    }
+    if tasks.len() > MAX_TASKS {
+        return Err(ApiError::validation(
+            "tasks",
+            format!("at most {MAX_TASKS} tasks"),
+        ));
+    }
+    let name = match (new.name.map(str::trim).filter(|n| !n.is_empty()), &template) {
+        (Some(name), _) => validate::required_text("name", name, 100)?,
+        (None, Some(t)) => t.name.clone(),
+        (None, None) => "Tasks".to_string(),
+    };
+    let mut tx = state.pool.begin().await?;
+    tickets::live_ticket(&mut tx, tenant.id, ticket).await?;
+    let id = repo::insert_list(
+        &mut tx,
+        tenant.id,
+        ticket,
+        &name,
+        template.map(|t| t.id),
+        &tasks,
+    )
+    .await?;
+    let list = repo::lists_of(&mut tx, tenant.id, ticket)
+        .await?
+        .into_iter()
+        .find(|l| l.id == id)
+        .ok_or_else(|| ApiError::internal("a task list vanished in its own transaction"))?;
+    tx.commit().await?;
+    Ok(list)
+}
+
+/// Ticks a task of a ticket, or unticks it.
+pub async fn set_completed(
+    state: &AppState,
+    tenant: &Tenant,
+    ticket: i32,
+    task: Uuid,
+    completed: bool,
+) -> ApiResult<()> {
+    let mut tx = state.pool.begin().await?;
+    tickets::live_ticket(&mut tx, tenant.id, ticket).await?;
+    if !repo::set_completed(&mut tx, tenant.id, ticket, task, completed).await? {
+        return Err(ApiError::not_found("task"));
+    }
+    tx.commit().await?;
+    Ok(())
+}
