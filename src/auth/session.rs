@@ -40,6 +40,16 @@ pub fn set_cookie(token: &str, max_age_secs: u64, secure: bool) -> HeaderValue {
     .expect("session tokens are base64url")
 }
 
+/// A cookie without `Max-Age`: the browser drops it when it closes ("remember me" off).
+pub fn set_browser_session_cookie(token: &str, secure: bool) -> HeaderValue {
+    let name = cookie_name(secure);
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={token}; Path=/; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .expect("session tokens are base64url")
+}
+
 pub fn clear_cookie(secure: bool) -> HeaderValue {
     set_cookie("", 0, secure)
 }

@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod events;
 pub mod idempotency;
 pub mod ids;
+pub mod login_codes;
 pub mod login_failures;
 pub mod members;
 pub mod seed;

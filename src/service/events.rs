@@ -36,6 +36,7 @@ pub const TYPES: &[&str] = &[
     "ticket.restored",
     "contact.created",
     "contact.updated",
+    "contact.login_code_requested",
     "company.created",
     "company.updated",
 ];

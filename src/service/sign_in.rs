@@ -14,8 +14,9 @@ use crate::{
     db::notify::Signal,
     domain::{MemberRole, Tenant, UserKind},
     error::{ApiError, ApiResult},
-    repo::{contacts, credentials, members},
+    repo::{contacts, credentials, login_codes, members},
     secrets::{self, SESSION_PREFIX},
+    service::events,
     state::AppState,
 };
 
@@ -63,6 +64,16 @@ pub async fn sign_in(
         return Err(ApiError::unauthorized("the email or password is incorrect"));
     };
     throttle::succeeded(&state.pool, tenant.id, &keys, attempt).await?;
+    open_session(state, tenant, kind, user_id).await
+}
+
+/// A new session for someone whose credentials were just checked.
+async fn open_session(
+    state: &AppState,
+    tenant: &Tenant,
+    kind: UserKind,
+    user_id: i32,
+) -> ApiResult<NewSession> {
     let token = secrets::generate_token(SESSION_PREFIX);
     let expires_at = Utc::now()
         + chrono::Duration::from_std(state.config.session_ttl).map_err(ApiError::internal)?;
@@ -80,6 +91,142 @@ pub async fn sign_in(
         token,
         expires_at,
     })
+}
+
+/// How long a one-time login code works.
+pub const LOGIN_CODE_TTL: Duration = Duration::from_secs(15 * 60);
+/// The most codes a contact is given in one code's lifetime.
+const MAX_LIVE_CODES: i64 = 5;
+
+/// A one-time login code: six digits.
+pub struct LoginCode {
+    pub contact_id: i32,
+    pub code: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+fn code_hash(contact: i32, code: &str) -> [u8; 32] {
+    secrets::sha256(&format!("{contact}:{code}"))
+}
+
+/// Gives a live contact a new one-time login code; `None` when they already hold as many as a
+/// contact may ask for in 15 minutes.
+pub async fn issue_login_code(
+    state: &AppState,
+    tenant: &Tenant,
+    contact: i32,
+) -> ApiResult<Option<LoginCode>> {
+    if contacts::active_company(&state.pool, tenant.id, contact)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::not_found("contact"));
+    }
+    let ttl = chrono::Duration::from_std(LOGIN_CODE_TTL).map_err(ApiError::internal)?;
+    let now = Utc::now();
+    if login_codes::issued_since(&state.pool, tenant.id, contact, now - ttl).await?
+        >= MAX_LIVE_CODES
+    {
+        return Ok(None);
+    }
+    let code = format!("{:06}", rand::random_range(0..1_000_000u32));
+    let expires_at = now + ttl;
+    login_codes::insert(
+        &state.pool,
+        tenant.id,
+        contact,
+        &code_hash(contact, &code),
+        expires_at,
+    )
+    .await?;
+    Ok(Some(LoginCode {
+        contact_id: contact,
+        code,
+        expires_at,
+    }))
+}
+
+/// A contact asks for a code by email. The answer never says whether the email is known; the
+/// code goes out as a `contact.login_code_requested` event, for the tenant's webhook or flow to
+/// deliver (deskd sends no mail itself).
+pub async fn request_login_code(
+    state: &AppState,
+    tenant: &Tenant,
+    email: &str,
+    client: IpAddr,
+) -> ApiResult<()> {
+    if email.len() > 254 {
+        return Err(ApiError::validation(
+            "email",
+            "email must be at most 254 characters",
+        ));
+    }
+    // Asking counts like a sign-in attempt, so the endpoint cannot be used to flood a contact.
+    let keys = ThrottleKeys::new(UserKind::Contact, email, client);
+    throttle::begin(&state.pool, tenant.id, &keys).await?;
+    let Some((contact, _)) = contacts::find_for_login(&state.pool, tenant.id, email.trim()).await?
+    else {
+        return Ok(());
+    };
+    let Some(code) = issue_login_code(state, tenant, contact).await? else {
+        return Ok(());
+    };
+    let mut conn = state.pool.acquire().await?;
+    let payload = serde_json::json!({
+        "contactId": contact, "email": email.trim(), "code": code.code, "expiresOn": code.expires_at,
+    });
+    events::record(
+        &mut conn,
+        tenant.id,
+        "contact.login_code_requested",
+        "contact",
+        contact.to_string(),
+        payload,
+    )
+    .await
+}
+
+/// Signs a contact in with a one-time code. Throttled like passwords; every failure is the same.
+pub async fn sign_in_with_code(
+    state: &AppState,
+    tenant: &Tenant,
+    email: &str,
+    code: &str,
+    client: IpAddr,
+) -> ApiResult<NewSession> {
+    let wrong = || ApiError::unauthorized("the email or login code is incorrect or has expired");
+    if email.len() > 254 || code.len() > 32 {
+        return Err(wrong());
+    }
+    let keys = ThrottleKeys::new(UserKind::Contact, email, client);
+    let attempt = throttle::begin(&state.pool, tenant.id, &keys).await?;
+    let Some((contact, _)) = contacts::find_for_login(&state.pool, tenant.id, email.trim()).await?
+    else {
+        return Err(wrong());
+    };
+    let code = code.trim();
+    if !login_codes::redeem(&state.pool, tenant.id, contact, &code_hash(contact, code)).await? {
+        return Err(wrong());
+    }
+    throttle::succeeded(&state.pool, tenant.id, &keys, attempt).await?;
+    open_session(state, tenant, UserKind::Contact, contact).await
+}
+
+/// Exchanges a contact's portal access token for a session (a deep link's `access_token`).
+pub async fn sign_in_with_access_token(
+    state: &AppState,
+    tenant: &Tenant,
+    token: &str,
+) -> ApiResult<NewSession> {
+    let invalid = || ApiError::unauthorized("the access token is invalid or has expired");
+    let claims = state.tokens.verify(&state.pool, token).await?;
+    if claims.tid != tenant.id || claims.kind != UserKind::Contact {
+        return Err(invalid());
+    }
+    contacts::active_company(&state.pool, tenant.id, claims.uid)
+        .await?
+        .ok_or_else(invalid)?;
+    open_session(state, tenant, UserKind::Contact, claims.uid).await
 }
 
 pub async fn sign_out(state: &AppState, tenant: &Tenant, session_token: &str) -> ApiResult<()> {

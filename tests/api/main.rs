@@ -5,6 +5,7 @@ mod cli;
 mod configuration;
 mod connector;
 mod credentials;
+mod deeplinks;
 mod errors;
 mod events;
 mod openapi;

@@ -11,6 +11,7 @@ pub mod contact_groups;
 pub mod contacts;
 pub mod copilot;
 pub mod custom_fields;
+pub mod deeplink;
 pub mod events;
 pub mod me;
 pub mod members;

@@ -9,8 +9,8 @@ use crate::{
         openapi::{family, open},
         resources::{
             companies, configuration_read_routes, connections, connector, contacts, copilot,
-            custom_fields, me, people_routes, personal_tokens, request_types, sessions, tasks,
-            tenant_settings, tickets, user_keys,
+            custom_fields, deeplink, me, people_routes, personal_tokens, request_types, sessions,
+            tasks, tenant_settings, tickets, user_keys,
         },
     },
     state::AppState,
@@ -26,7 +26,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
             .merge(custom_fields::read_routes())
             .merge(tickets::portal_routes()),
     )
-    .merge(open("Portal", sessions::portal_open_routes()));
+    .merge(open(
+        "Portal",
+        sessions::portal_open_routes().merge(deeplink::portal_open_routes()),
+    ));
     let tech = family(
         Family::Tech,
         "Tech",
@@ -38,11 +41,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
             .merge(tasks::staff_routes()),
     )
     .merge(open("Tech", sessions::tech_open_routes()));
-    let user = family(Family::Admin, "User", user_keys::admin_routes()).merge(family(
-        Family::Portal,
+    let user = family(
+        Family::Admin,
         "User",
-        user_keys::portal_routes(),
-    ));
+        user_keys::admin_routes().merge(deeplink::admin_routes()),
+    )
+    .merge(family(Family::Portal, "User", user_keys::portal_routes()));
     OpenApiRouter::new()
         .nest(
             "/public",
