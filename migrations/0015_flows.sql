@@ -31,35 +31,20 @@ ALTER TABLE webhooks
     ADD CHECK ((kind = 'webhook') = (token_hash IS NULL)),
     ADD CHECK ((kind = 'workflow_flow') = (workflow_id IS NOT NULL));
 
+-- RFC 3339 in UTC with `Z`, as the API writes times.
+CREATE FUNCTION utc_text(at timestamptz) RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+$$;
+
 -- Each event becomes a delivery for every enabled subscription that wants it: webhooks get
--- DeskDirector's array of envelopes, flows one object with a snapshot of the ticket.
+-- DeskDirector's array of envelopes, flows one object with a snapshot of the ticket (built in the
+-- same statement, and only when a flow is among the receivers).
 CREATE OR REPLACE FUNCTION fan_out_event() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     t tickets%ROWTYPE;
-    snapshot jsonb;
 BEGIN
     IF NEW.entity_type = 'ticket' THEN
         SELECT * INTO t FROM tickets WHERE tenant_id = NEW.tenant_id AND id = NEW.entity_id::int;
-        IF EXISTS (SELECT 1 FROM webhooks w
-                   WHERE w.tenant_id = NEW.tenant_id AND w.kind <> 'webhook' AND w.enabled) THEN
-            SELECT jsonb_build_object(
-                       'id', t.id, 'summary', t.summary,
-                       'queue', jsonb_build_object('id', q.id, 'name', q.name),
-                       'status', jsonb_build_object('id', s.id, 'name', s.name),
-                       'priority', jsonb_build_object('id', p.id, 'name', p.name),
-                       'account', jsonb_build_object('id', co.id, 'name', co.name),
-                       'contact', jsonb_build_object('id', c.id,
-                                      'name', trim(c.first_name || ' ' || c.last_name)),
-                       'isClosed', t.is_closed,
-                       'createdOn', t.created_at, 'modifiedOn', t.updated_at)
-            INTO snapshot
-            FROM queues q, statuses s, priorities p, companies co, contacts c
-            WHERE q.tenant_id = t.tenant_id AND q.id = t.queue_id
-              AND s.tenant_id = t.tenant_id AND s.id = t.status_id
-              AND p.tenant_id = t.tenant_id AND p.id = t.priority_id
-              AND co.tenant_id = t.tenant_id AND co.id = t.company_id
-              AND c.tenant_id = t.tenant_id AND c.id = t.contact_id;
-        END IF;
     END IF;
     INSERT INTO webhook_deliveries (tenant_id, webhook_id, event_id, body)
     SELECT w.tenant_id, w.id, NEW.id,
@@ -67,11 +52,28 @@ BEGIN
                jsonb_build_array(jsonb_build_object(
                    'id', NEW.id, 'type', NEW.type,
                    'entity', jsonb_build_object('type', NEW.entity_type, 'id', NEW.entity_id),
-                   'payload', NEW.payload, 'createdOn', NEW.created_at))::text
+                   'payload', NEW.payload, 'createdOn', utc_text(NEW.created_at)))::text
            ELSE
                (NEW.payload || jsonb_build_object(
-                   'eventId', NEW.id, 'eventType', NEW.type, 'occurredOn', NEW.created_at,
-                   'ticket', snapshot,
+                   'eventId', NEW.id, 'eventType', NEW.type, 'occurredOn', utc_text(NEW.created_at),
+                   'ticket', (
+                       SELECT jsonb_build_object(
+                                  'id', t.id, 'summary', t.summary,
+                                  'queue', jsonb_build_object('id', q.id, 'name', q.name),
+                                  'status', jsonb_build_object('id', s.id, 'name', s.name),
+                                  'priority', jsonb_build_object('id', p.id, 'name', p.name),
+                                  'account', jsonb_build_object('id', co.id, 'name', co.name),
+                                  'contact', jsonb_build_object('id', c.id,
+                                                 'name', trim(c.first_name || ' ' || c.last_name)),
+                                  'isClosed', t.is_closed,
+                                  'createdOn', utc_text(t.created_at),
+                                  'modifiedOn', utc_text(t.updated_at))
+                       FROM queues q, statuses s, priorities p, companies co, contacts c
+                       WHERE q.tenant_id = t.tenant_id AND q.id = t.queue_id
+                         AND s.tenant_id = t.tenant_id AND s.id = t.status_id
+                         AND p.tenant_id = t.tenant_id AND p.id = t.priority_id
+                         AND co.tenant_id = t.tenant_id AND co.id = t.company_id
+                         AND c.tenant_id = t.tenant_id AND c.id = t.contact_id),
                    'workflow', CASE WHEN f.id IS NULL THEN NULL
                                ELSE jsonb_build_object('id', f.id::text, 'name', f.name) END))::text
            END

@@ -39,7 +39,9 @@ fn admit(parts: &Parts, family: Family) -> Result<(Arc<Tenant>, Principal), ApiE
         .extensions
         .get::<Authentication>()
         .unwrap_or(&anonymous);
-    let principal = family.admit(authentication, &parts.method)?.clone();
+    let principal = family
+        .admit(authentication, &parts.method, parts.uri.path())?
+        .clone();
     Ok((tenant, principal))
 }
 

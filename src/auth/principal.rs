@@ -79,10 +79,12 @@ pub enum Family {
 }
 
 impl Family {
+    /// The principal, when it may call this family with `method` on `path`.
     pub fn admit<'a>(
         self,
         auth: &'a Authentication,
         method: &Method,
+        path: &str,
     ) -> Result<&'a Principal, ApiError> {
         let principal = match auth {
             Authentication::Anonymous => {
@@ -108,7 +110,7 @@ impl Family {
                 self.accepted()
             )));
         }
-        if principal.is_read_only_key() && !is_safe(method) {
+        if principal.is_read_only_key() && !is_read(method, path) {
             return Err(ApiError::forbidden("this API key is read-only"));
         }
         Ok(principal)
@@ -134,6 +136,11 @@ impl Family {
             Family::Connector => &["DdApi"],
         }
     }
+}
+
+/// A request that changes nothing: a safe method, or one of DeskDirector's `POST …/find` searches.
+pub fn is_read(method: &Method, path: &str) -> bool {
+    is_safe(method) || (*method == Method::POST && path.ends_with("/find"))
 }
 
 pub fn is_safe(method: &Method) -> bool {

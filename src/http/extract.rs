@@ -51,6 +51,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             format!("the body is not valid JSON: {e}"),
         )
     })?;
+    if let Some(field) = nul_in(&value, "") {
+        return Err(nul_refused(&field));
+    }
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
         let message = error.into_inner().to_string();
@@ -85,6 +88,48 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+/// Where a NUL character hides in a JSON value (a key or a string); PostgreSQL stores no NUL in
+/// text, so such input is refused up front rather than failing in the database.
+fn nul_in(value: &serde_json::Value, at: &str) -> Option<String> {
+    let here = |name: &str| {
+        if at.is_empty() {
+            name.to_string()
+        } else {
+            format!("{at}.{name}")
+        }
+    };
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => Some(at.to_string()),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_in(v, &format!("{at}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if k.contains('\0') {
+                Some(at.to_string())
+            } else {
+                nul_in(v, &here(k))
+            }
+        }),
+        _ => None,
+    }
+}
+
+pub fn nul_refused(field: &str) -> ApiError {
+    let field = if field.is_empty() { "body" } else { field };
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "ValidationFailed",
+        format!("{field}: text may not contain the NUL character"),
+    )
+    .with_field(field)
+}
+
+/// True when a query string carries an (encoded) NUL character.
+pub fn query_has_nul(query: Option<&str>) -> bool {
+    query.is_some_and(|q| q.to_ascii_lowercase().contains("%00"))
+}
+
 fn missing_field(message: &str) -> Option<&str> {
     message.strip_prefix("missing field `")?.split('`').next()
 }
@@ -112,6 +157,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        if query_has_nul(parts.uri.query()) {
+            return Err(ApiError::bad_request(
+                "query",
+                "the query string may not contain the NUL character",
+            ));
+        }
         Query::<T>::try_from_uri(&parts.uri)
             .map(|q| ApiQuery(q.0))
             .map_err(|rejection| {

@@ -74,7 +74,7 @@ async fn guard(family: Family, request: Request, next: Next) -> Response {
         .extensions()
         .get::<Authentication>()
         .unwrap_or(&anonymous);
-    match family.admit(authentication, request.method()) {
+    match family.admit(authentication, request.method(), request.uri().path()) {
         Ok(_) => next.run(request).await,
         Err(error) => error.into_response(),
     }

@@ -183,26 +183,27 @@ pub async fn insert_list(
     Ok(id)
 }
 
-/// Marks a task of a ticket done or not; false when no such task is on that ticket.
+/// Marks a task of a ticket done or not; answers its text, or `None` when no such task is on
+/// that ticket.
 pub async fn set_completed(
     conn: &mut PgConnection,
     tenant: TenantId,
     ticket: i32,
     task: Uuid,
     completed: bool,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
         "UPDATE ticket_tasks t
          SET completed_at = CASE WHEN $4 THEN coalesce(t.completed_at, now()) END
          FROM ticket_task_lists l
          WHERE t.tenant_id = $1 AND t.id = $3
-           AND l.tenant_id = t.tenant_id AND l.id = t.list_id AND l.ticket_id = $2",
+           AND l.tenant_id = t.tenant_id AND l.id = t.list_id AND l.ticket_id = $2
+         RETURNING t.text",
     )
     .bind(tenant)
     .bind(ticket)
     .bind(task)
     .bind(completed)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .fetch_optional(conn)
+    .await
 }

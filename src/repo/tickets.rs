@@ -467,11 +467,7 @@ pub async fn insert_note(
     .bind(n.billable_hours)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE tickets SET version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(ticket)
-        .execute(&mut *conn)
-        .await?;
+    touch(&mut *conn, tenant, ticket).await?;
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{NOTE} WHERE tenant_id = $1 AND id = $2"
     )))
@@ -878,9 +874,18 @@ pub async fn merge(
         .bind(into)
         .execute(&mut *conn)
         .await?;
+    touch(conn, tenant, into).await
+}
+
+/// A new version of a ticket whose conversation or task lists changed.
+pub async fn touch(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ticket: i32,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE tickets SET version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2")
         .bind(tenant)
-        .bind(into)
+        .bind(ticket)
         .execute(conn)
         .await?;
     Ok(())

@@ -20,6 +20,10 @@ pub struct WebhookRow {
     pub consecutive_failures: i32,
     pub paused_until: Option<DateTime<Utc>>,
     pub disabled_reason: Option<String>,
+    /// Flows only: their workflow, and their priority and company filters.
+    pub workflow_id: Option<Uuid>,
+    pub priority_ids: Vec<i32>,
+    pub company_ids: Vec<i32>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -34,7 +38,8 @@ pub struct WebhookFields<'a> {
 }
 
 const COLUMNS: &str = "id, kind, description, url, event_types, queue_ids, status_ids, enabled,
-    consecutive_failures, paused_until, disabled_reason, created_at, updated_at";
+    consecutive_failures, paused_until, disabled_reason, workflow_id, priority_ids, company_ids,
+    created_at, updated_at";
 
 pub async fn insert(
     pool: &PgPool,
@@ -138,7 +143,7 @@ pub async fn update(
              consecutive_failures = CASE WHEN $8 AND NOT enabled THEN 0 ELSE consecutive_failures END,
              paused_until = CASE WHEN $8 AND NOT enabled THEN NULL ELSE paused_until END,
              disabled_reason = CASE WHEN $8 THEN NULL ELSE disabled_reason END
-         WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}"
+         WHERE tenant_id = $1 AND id = $2 AND kind = 'webhook' RETURNING {COLUMNS}"
     )))
     .bind(tenant)
     .bind(id)
@@ -159,7 +164,8 @@ pub async fn set_secret(
     secret_sealed: &[u8],
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE webhooks SET secret_sealed = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2",
+        "UPDATE webhooks SET secret_sealed = $3, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 AND kind = 'webhook'",
     )
     .bind(tenant)
     .bind(id)
@@ -175,7 +181,7 @@ pub async fn get(
     id: Uuid,
 ) -> Result<Option<WebhookRow>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM webhooks WHERE tenant_id = $1 AND id = $2"
+        "SELECT {COLUMNS} FROM webhooks WHERE tenant_id = $1 AND id = $2 AND kind = 'webhook'"
     )))
     .bind(tenant)
     .bind(id)
@@ -183,21 +189,34 @@ pub async fn get(
     .await
 }
 
-pub async fn list(pool: &PgPool, tenant: TenantId) -> Result<Vec<WebhookRow>, sqlx::Error> {
+/// The subscriptions of these kinds, oldest first.
+pub async fn list(
+    pool: &PgPool,
+    tenant: TenantId,
+    kinds: &[&str],
+) -> Result<Vec<WebhookRow>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM webhooks WHERE tenant_id = $1 ORDER BY created_at, id"
+        "SELECT {COLUMNS} FROM webhooks WHERE tenant_id = $1 AND kind = ANY($2) ORDER BY created_at, id"
     )))
     .bind(tenant)
+    .bind(kinds)
     .fetch_all(pool)
     .await
 }
 
-pub async fn delete(pool: &PgPool, tenant: TenantId, id: Uuid) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM webhooks WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(id)
-        .execute(pool)
-        .await?;
+pub async fn delete(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: Uuid,
+    kinds: &[&str],
+) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("DELETE FROM webhooks WHERE tenant_id = $1 AND id = $2 AND kind = ANY($3)")
+            .bind(tenant)
+            .bind(id)
+            .bind(kinds)
+            .execute(pool)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 

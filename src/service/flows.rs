@@ -22,7 +22,7 @@ use crate::{
     domain::{Reference, Tenant, TextReference},
     error::{ApiError, ApiResult},
     repo::{
-        webhooks::{self as hooks, FlowFields},
+        webhooks::{self as hooks, FlowFields, WebhookRow},
         workflows::{self as repo, WorkflowFields, WorkflowRow},
     },
     state::AppState,
@@ -284,7 +284,12 @@ pub async fn subscribe_workflow_flow(
         },
         &state.server_key.seal(&key),
     )
-    .await?;
+    .await
+    .map_err(|e| match &e {
+        // The workflow was deleted meanwhile.
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => ApiError::not_found("workflow"),
+        _ => e.into(),
+    })?;
     Ok(Subscribed { id: row.id, token })
 }
 
@@ -314,6 +319,26 @@ pub async fn unsubscribe(
     )
     .await?;
     if removed { Ok(()) } else { Err(gone()) }
+}
+
+// ---- flows (Admin API) ----
+
+const FLOW_KINDS: &[&str] = &[TICKET_FLOW, WORKFLOW_FLOW];
+
+/// Every flow subscribed through the connector, oldest first.
+pub async fn list_flows(state: &AppState, tenant: &Tenant) -> ApiResult<Vec<WebhookRow>> {
+    Ok(hooks::list(&state.pool, tenant.id, FLOW_KINDS).await?)
+}
+
+/// An admin removes a flow's subscription (the flow stops receiving events).
+pub async fn remove_flow(state: &AppState, tenant: &Tenant, id: &str) -> ApiResult<()> {
+    let gone = || ApiError::not_found("flow subscription");
+    let id = Uuid::parse_str(id).map_err(|_| gone())?;
+    if hooks::delete(&state.pool, tenant.id, id, FLOW_KINDS).await? {
+        Ok(())
+    } else {
+        Err(gone())
+    }
 }
 
 // ---- workflows (Admin API) ----

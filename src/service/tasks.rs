@@ -1,9 +1,14 @@
 //! Task lists on tickets (checklists), added from a template or written out, and the templates.
 
+use serde_json::json;
 use uuid::Uuid;
 
-use super::{tickets, validate};
+use super::{
+    tickets::{self, Actor},
+    validate,
+};
 use crate::{
+    auth::Principal,
     domain::Tenant,
     error::{ApiError, ApiResult},
     repo::{
@@ -29,6 +34,17 @@ fn task_texts(field: &str, tasks: &[String]) -> ApiResult<Vec<String>> {
         .collect()
 }
 
+/// A template holds 1 to 100 tasks.
+fn template_tasks(tasks: &[String]) -> ApiResult<Vec<String>> {
+    if tasks.is_empty() {
+        return Err(ApiError::validation(
+            "tasks",
+            "a template needs at least one task",
+        ));
+    }
+    task_texts("tasks", tasks)
+}
+
 fn name_conflict(e: sqlx::Error) -> ApiError {
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => {
@@ -45,7 +61,7 @@ pub async fn create_template(
     tasks: &[String],
 ) -> ApiResult<TemplateRow> {
     let name = validate::required_text("name", name, 100)?;
-    let tasks = task_texts("tasks", tasks)?;
+    let tasks = template_tasks(tasks)?;
     repo::insert_template(&state.pool, tenant.id, &name, &tasks)
         .await
         .map_err(name_conflict)
@@ -59,7 +75,7 @@ pub async fn replace_template(
     tasks: &[String],
 ) -> ApiResult<TemplateRow> {
     let name = validate::required_text("name", name, 100)?;
-    let tasks = task_texts("tasks", tasks)?;
+    let tasks = template_tasks(tasks)?;
     repo::update_template(&state.pool, tenant.id, id, &name, &tasks)
         .await
         .map_err(name_conflict)?
@@ -105,13 +121,18 @@ pub struct NewTaskList<'a> {
     pub tasks: &'a [String],
 }
 
-/// Adds a task list to a live ticket.
+/// Adds a task list to a live ticket, as a change to the ticket by `by`.
 pub async fn add_list(
     state: &AppState,
     tenant: &Tenant,
+    by: &Principal,
     ticket: i32,
     new: NewTaskList<'_>,
 ) -> ApiResult<TaskListRow> {
+    let actor = Actor::of(state, tenant, by).await?;
+    let mut tx = state.pool.begin().await?;
+    // The ticket first: another tenant's ticket is a 404 whatever the body says.
+    tickets::live_ticket(&mut tx, tenant.id, ticket).await?;
     let template = match new.template {
         Some(id) => Some(get_template(state, tenant, id).await.map_err(|e| {
             if e.status == axum::http::StatusCode::NOT_FOUND {
@@ -144,8 +165,6 @@ pub async fn add_list(
         (None, Some(t)) => t.name.clone(),
         (None, None) => "Tasks".to_string(),
     };
-    let mut tx = state.pool.begin().await?;
-    tickets::live_ticket(&mut tx, tenant.id, ticket).await?;
     let id = repo::insert_list(
         &mut tx,
         tenant.id,
@@ -155,6 +174,8 @@ pub async fn add_list(
         &tasks,
     )
     .await?;
+    let change = json!({"taskList": name, "added": tasks.len()});
+    tickets::record_change(&mut tx, tenant.id, ticket, &actor, "tasks", change).await?;
     let list = repo::lists_of(&mut tx, tenant.id, ticket)
         .await?
         .into_iter()
@@ -164,19 +185,23 @@ pub async fn add_list(
     Ok(list)
 }
 
-/// Ticks a task of a ticket, or unticks it.
+/// Ticks a task of a ticket, or unticks it, as a change to the ticket by `by`.
 pub async fn set_completed(
     state: &AppState,
     tenant: &Tenant,
+    by: &Principal,
     ticket: i32,
     task: Uuid,
     completed: bool,
 ) -> ApiResult<()> {
+    let actor = Actor::of(state, tenant, by).await?;
     let mut tx = state.pool.begin().await?;
     tickets::live_ticket(&mut tx, tenant.id, ticket).await?;
-    if !repo::set_completed(&mut tx, tenant.id, ticket, task, completed).await? {
+    let Some(text) = repo::set_completed(&mut tx, tenant.id, ticket, task, completed).await? else {
         return Err(ApiError::not_found("task"));
-    }
+    };
+    let change = json!({"task": text, "isCompleted": completed});
+    tickets::record_change(&mut tx, tenant.id, ticket, &actor, "tasks", change).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1138,6 +1138,30 @@ async fn record(
     Ok(())
 }
 
+/// Records a change to something a ticket holds (its task lists): a new version, and a history
+/// entry for `field` (so a `ticket.updated` event), in the caller's transaction.
+pub async fn record_change(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ticket: i32,
+    actor: &Actor,
+    field: &str,
+    new_value: Value,
+) -> ApiResult<()> {
+    repo::touch(&mut *conn, tenant, ticket).await?;
+    record(
+        conn,
+        tenant,
+        ticket,
+        actor,
+        "field_changed",
+        Some(field),
+        None,
+        Some(new_value),
+    )
+    .await
+}
+
 // ---- lifecycle ----
 
 /// A contact closes a ticket they may see, optionally saying why (the note becomes a comment).

@@ -21,6 +21,8 @@ use crate::{
 };
 
 pub const MAX_URL: usize = 2048;
+/// The kind of subscription the Admin webhooks API manages (flows have their own, see `flows`).
+pub const WEBHOOK: &str = "webhook";
 /// Failures in a row after which a subscription rests.
 pub const PAUSE_AFTER: i32 = 5;
 pub const PAUSE_FOR: Duration = Duration::from_secs(30 * 60);
@@ -188,11 +190,11 @@ pub async fn get(state: &AppState, tenant: &Tenant, id: Uuid) -> ApiResult<Webho
 }
 
 pub async fn list(state: &AppState, tenant: &Tenant) -> ApiResult<Vec<WebhookRow>> {
-    Ok(repo::list(&state.pool, tenant.id).await?)
+    Ok(repo::list(&state.pool, tenant.id, &[WEBHOOK]).await?)
 }
 
 pub async fn delete(state: &AppState, tenant: &Tenant, id: Uuid) -> ApiResult<()> {
-    if !repo::delete(&state.pool, tenant.id, id).await? {
+    if !repo::delete(&state.pool, tenant.id, id, &[WEBHOOK]).await? {
         return Err(ApiError::not_found("webhook"));
     }
     Ok(())
@@ -366,7 +368,8 @@ async fn send(state: &AppState, due: &Due) -> Result<(u16, Option<f64>, String),
         .body(due.body.clone())
         .send()
         .await
-        .map_err(|e| format!("{e}"))?;
+        // Without the URL: a flow's callback carries its signature in the query.
+        .map_err(|e| format!("{}", e.without_url()))?;
     let status = response.status().as_u16();
     let retry_after = response
         .headers()

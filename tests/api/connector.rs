@@ -518,6 +518,10 @@ async fn a_ticket_flow_receives_the_events_it_asked_for_until_its_location_is_de
     assert_eq!(body["ticket"]["status"]["id"], 2);
     assert_eq!(body["ticket"]["priority"]["id"], 4);
     assert_eq!(body["workflow"], Value::Null);
+    assert!(
+        body["occurredOn"].as_str().unwrap().ends_with('Z'),
+        "{body}"
+    );
 
     // A ticket of another company is filtered out.
     let other = w.d.contact(2, "bob@other.test", json!({})).await;
@@ -794,4 +798,187 @@ async fn tickets_are_created_per_request_type_with_typed_custom_fields_and_task_
         w.d.connector(Method::GET, &format!("/tickets/{ticket}/tasks"), None)
             .await;
     assert_eq!(r.json["taskLists"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn another_tenants_workflows_templates_task_lists_and_flows_are_not_found() {
+    let app = TestApp::with_config(|c| c.webhooks_allow_private = true).await;
+    let w = world(&app).await;
+    let r = w
+        .d
+        .connector(
+            Method::POST,
+            "/ticket-workflows?type=ticket.updated",
+            Some(json!({"description": "Mine", "advancedFilters": {}, "url": format!("{}?sig=secret", w.url)})),
+        )
+        .await;
+    let location = r.headers["location"].to_str().unwrap().to_string();
+    let (base, token) = location.split_once("?token=").unwrap();
+    let flow_path = base.split_once(PREFIX).unwrap().1.to_string();
+    let lists =
+        w.d.connector(
+            Method::POST,
+            &format!("/tickets/{}/tasks", w.ticket),
+            Some(json!({"tasks": ["Mine"]})),
+        )
+        .await;
+    let task = lists.json["tasks"][0]["id"].as_str().unwrap().to_string();
+
+    let other = desk(&app, "globex").await;
+    for (method, path) in [
+        (Method::GET, format!("/workflows/{}", w.workflow)),
+        (Method::DELETE, format!("/workflows/{}", w.workflow)),
+        (Method::GET, format!("/task-templates/{}", w.template)),
+        (Method::DELETE, format!("/task-templates/{}", w.template)),
+        (Method::GET, format!("/tickets/{}/tasks", w.ticket)),
+        (
+            Method::DELETE,
+            format!("/flows/{}", flow_path.rsplit('/').next().unwrap()),
+        ),
+    ] {
+        let r = other.admin(method, &path, None).await;
+        r.assert_error(StatusCode::NOT_FOUND, "NotFound");
+    }
+    let r = other
+        .admin(
+            Method::PATCH,
+            &format!("/tickets/{}/tasks/{task}", w.ticket),
+            Some(json!({"isCompleted": true})),
+        )
+        .await;
+    r.assert_error(StatusCode::NOT_FOUND, "NotFound");
+    for (method, path, body) in [
+        (Method::DELETE, format!("{flow_path}?token={token}"), None),
+        (
+            Method::POST,
+            format!("/workflows/{}/actions?type=ticket", w.workflow),
+            Some(json!({"url": w.url, "parameters": {}})),
+        ),
+        (
+            Method::GET,
+            format!(
+                "/schema/workflow-types/ticket/$parameters?workflowId={}",
+                w.workflow
+            ),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/tickets/{}/tasks", w.ticket),
+            Some(json!({"templateId": w.template})),
+        ),
+    ] {
+        let r = other.connector(method, &path, body).await;
+        r.assert_error(StatusCode::NOT_FOUND, "NotFound");
+    }
+    assert_eq!(
+        other.admin(Method::GET, "/flows", None).await.json,
+        json!([])
+    );
+    assert_eq!(
+        other.connector(Method::GET, "/workflows", None).await.json["totalResults"],
+        0
+    );
+
+    // The Admin webhooks API manages webhooks only; flows are listed apart, without their
+    // callback's path and query (which work like a password to the flow).
+    let hooks = w.d.admin(Method::GET, "/webhooks", None).await;
+    assert_eq!(hooks.json, json!([]));
+    let flows = w.d.admin(Method::GET, "/flows", None).await;
+    assert_eq!(flows.json[0]["type"], "ticket");
+    assert_eq!(flows.json[0]["callbackHost"], "127.0.0.1");
+    assert!(!flows.text.contains("sig=secret"), "{}", flows.text);
+    let id = flows.json[0]["id"].as_str().unwrap();
+    let r =
+        w.d.admin(
+            Method::PUT,
+            &format!("/webhooks/{id}"),
+            Some(json!({"url": w.url, "eventTypes": ["ticket.created"]})),
+        )
+        .await;
+    r.assert_error(StatusCode::NOT_FOUND, "NotFound");
+    let r =
+        w.d.admin(Method::DELETE, &format!("/flows/{id}"), None)
+            .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(w.d.admin(Method::GET, "/flows", None).await.json, json!([]));
+}
+
+#[tokio::test]
+async fn task_changes_are_ticket_changes_and_nul_characters_are_refused() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let ticket = format!("/tickets/{}", w.ticket);
+    let before = w.d.admin(Method::GET, &ticket, None).await;
+    let r =
+        w.d.admin(
+            Method::POST,
+            &format!("{ticket}/tasks"),
+            Some(json!({"templateId": w.template})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let after = w.d.admin(Method::GET, &ticket, None).await;
+    assert_ne!(before.headers["etag"], after.headers["etag"]);
+    let last = after.json["activities"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (last["type"].clone(), last["field"].clone()),
+        (json!("field_changed"), json!("tasks"))
+    );
+    assert_eq!(last["to"], json!({"taskList": "Onboarding", "added": 2}));
+    let updated: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM events WHERE type = 'ticket.updated' AND entity_id = $1",
+    )
+    .bind(w.ticket.to_string())
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(updated, 1);
+
+    // An empty template is refused; so is a NUL anywhere in a body or a query.
+    let r =
+        w.d.admin(
+            Method::POST,
+            "/task-templates",
+            Some(json!({"name": "Empty", "tasks": []})),
+        )
+        .await;
+    r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
+    let r =
+        w.d.admin(
+            Method::POST,
+            "/workflows",
+            Some(json!({"name": "bad\u{0}name", "eventTypes": ["ticket.updated"]})),
+        )
+        .await;
+    r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
+    assert_eq!(r.json["field"], "name");
+    let r =
+        w.d.connector(
+            Method::POST,
+            "/ticket-task-templates/find",
+            Some(json!({"search": "a\u{0}"})),
+        )
+        .await;
+    r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
+    let r =
+        w.d.connector(Method::GET, "/workflows?search=a%00", None)
+            .await;
+    r.assert_error(StatusCode::BAD_REQUEST, "BadRequest");
+    let r = w.d.follow_raw("auth_username=a%00&auth_password=x").await;
+    r.assert_error(StatusCode::BAD_REQUEST, "BadRequest");
+}
+
+impl Desk<'_> {
+    async fn follow_raw(&self, query: &str) -> TestResponse {
+        self.app
+            .get(&self.t.host, &format!("/portal/deeplink?{query}"))
+            .send()
+            .await
+    }
 }

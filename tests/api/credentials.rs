@@ -310,6 +310,26 @@ async fn a_read_only_key_reads_but_cannot_change_anything() {
         list.json["totalResults"], 0,
         "the refused write changed nothing"
     );
+    // DeskDirector's searches are POSTs to `…/find`: reads, for admins and Power Automate alike.
+    for path in [
+        "/api/v3/admin/companies/find",
+        "/api/v2/automate/connector/companies/find",
+        "/api/v2/automate/connector/tickets/find",
+    ] {
+        let r = app
+            .post(&t.host, path)
+            .auth(&auth)
+            .json(json!({}))
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+    }
+    app.post(&t.host, "/api/v2/automate/connector/contacts")
+        .auth(&auth)
+        .json(json!({"companyId": 1, "email": "x@y.test", "firstName": "X"}))
+        .send()
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "Forbidden");
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use axum::{
     Json,
-    extract::{Query, State},
+    extract::State,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -23,7 +23,7 @@ use crate::{
     },
     domain::Tenant,
     error::{ApiError, ApiResult},
-    http::extract::{ApiJson, ApiPath},
+    http::extract::{ApiJson, ApiPath, ApiQuery},
     service::sign_in::{self, NewSession},
     state::AppState,
 };
@@ -239,7 +239,7 @@ pub async fn deeplink(
     State(state): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,
     ClientAddr(client): ClientAddr,
-    Query(params): Query<HashMap<String, String>>,
+    ApiQuery(params): ApiQuery<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     let target = portal_route(&params)?;
     let remember = !matches!(

@@ -8,7 +8,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{
-    auth::extractors::{AdminCaller, Staff},
+    auth::{
+        Principal,
+        extractors::{AdminCaller, Staff},
+    },
     error::{ApiError, ApiResult},
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
@@ -224,6 +227,7 @@ pub async fn ticket_task_lists(
 pub async fn add_ticket_task_list(
     state: &AppState,
     tenant: &crate::domain::Tenant,
+    by: &Principal,
     ticket: i32,
     request: CreateTicketTasksRequest,
 ) -> ApiResult<TicketTaskListView> {
@@ -239,7 +243,9 @@ pub async fn add_ticket_task_list(
         name: request.name.as_deref(),
         tasks: &request.tasks,
     };
-    Ok(tasks::add_list(state, tenant, ticket, new).await?.into())
+    Ok(tasks::add_list(state, tenant, by, ticket, new)
+        .await?
+        .into())
 }
 
 /// A ticket's task lists, oldest first.
@@ -260,7 +266,8 @@ pub async fn create_ticket_tasks(
     ApiPath(ticket): ApiPath<i32>,
     ApiJson(request): ApiJson<CreateTicketTasksRequest>,
 ) -> ApiResult<(StatusCode, Json<TicketTaskListView>)> {
-    let list = add_ticket_task_list(&state, &staff.tenant, ticket, request).await?;
+    let list =
+        add_ticket_task_list(&state, &staff.tenant, &staff.principal, ticket, request).await?;
     Ok((StatusCode::CREATED, Json(list)))
 }
 
@@ -273,6 +280,14 @@ pub async fn complete_ticket_task(
     ApiJson(input): ApiJson<TaskCompletion>,
 ) -> ApiResult<Json<TicketTaskLists>> {
     let task = Uuid::parse_str(&task).map_err(|_| ApiError::not_found("task"))?;
-    tasks::set_completed(&state, &staff.tenant, ticket, task, input.is_completed).await?;
+    tasks::set_completed(
+        &state,
+        &staff.tenant,
+        &staff.principal,
+        ticket,
+        task,
+        input.is_completed,
+    )
+    .await?;
     ticket_task_lists(&state, &staff.tenant, ticket).await
 }

@@ -217,6 +217,9 @@ pub async fn create_ticket_schema(
         json!({"type": "object", "x-ms-summary": "Custom Fields", "properties": custom, "required": custom_required}),
     );
     let mut required: Vec<&str> = vec!["summary", "contactId"];
+    if fields.iter().any(|f| f.required) {
+        required.push("customFields");
+    }
     match &request_type {
         Some(t) => {
             schema["description"] = json!(format!(

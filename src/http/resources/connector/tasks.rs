@@ -90,6 +90,6 @@ pub async fn create_ticket_tasks(
     ApiJson(request): ApiJson<CreateTicketTasksRequest>,
 ) -> ApiResult<Json<TicketTaskListView>> {
     Ok(Json(
-        add_ticket_task_list(&state, &caller.tenant, ticket, request).await?,
+        add_ticket_task_list(&state, &caller.tenant, &caller.principal, ticket, request).await?,
     ))
 }
