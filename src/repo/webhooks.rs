@@ -233,19 +233,35 @@ pub struct Due {
     pub secret_sealed: Vec<u8>,
 }
 
-/// Claims up to `batch` due deliveries of enabled, unpaused subscriptions. Each claimed delivery is
-/// leased (its next attempt pushed `lease_secs` ahead), so another worker skips it, and a worker
-/// that dies leaves it to be retried with the same body and id.
-pub async fn claim(pool: &PgPool, batch: i64, lease_secs: f64) -> Result<Vec<Due>, sqlx::Error> {
+/// Claims up to `batch` due deliveries of enabled, unpaused subscriptions, at most `per_webhook` of
+/// one subscription and none of those in `skip` (already busy in this worker). Each claimed
+/// delivery is leased (its next attempt pushed `lease_secs` ahead), so another worker skips it, and
+/// a worker that dies leaves it to be retried with the same body and id.
+pub async fn claim(
+    pool: &PgPool,
+    batch: i64,
+    per_webhook: i64,
+    skip: &[Uuid],
+    lease_secs: f64,
+) -> Result<Vec<Due>, sqlx::Error> {
     sqlx::query_as(
-        "WITH due AS (
-             SELECT d.id FROM webhook_deliveries d
+        "WITH candidates AS (
+             SELECT d.id, d.webhook_id, d.next_attempt_at FROM webhook_deliveries d
              JOIN webhooks w ON w.tenant_id = d.tenant_id AND w.id = d.webhook_id
              WHERE d.state = 'pending' AND d.next_attempt_at <= now()
                AND w.enabled AND (w.paused_until IS NULL OR w.paused_until <= now())
+               AND d.webhook_id <> ALL ($4)
              ORDER BY d.next_attempt_at
-             LIMIT $1
-             FOR UPDATE OF d SKIP LOCKED)
+             LIMIT $1 * 4
+             FOR UPDATE OF d SKIP LOCKED),
+         due AS (
+             SELECT id FROM (
+                 SELECT id, next_attempt_at,
+                        row_number() OVER (PARTITION BY webhook_id ORDER BY next_attempt_at) AS n
+                 FROM candidates) ranked
+             WHERE n <= $3
+             ORDER BY next_attempt_at
+             LIMIT $1)
          UPDATE webhook_deliveries d
          SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $2)
          FROM due, webhooks w
@@ -255,8 +271,23 @@ pub async fn claim(pool: &PgPool, batch: i64, lease_secs: f64) -> Result<Vec<Due
     )
     .bind(batch)
     .bind(lease_secs)
+    .bind(per_webhook)
+    .bind(skip)
     .fetch_all(pool)
     .await
+}
+
+/// Hands back a claimed delivery unsent, due at once, as if never claimed.
+pub async fn release(pool: &PgPool, due: &Due) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE webhook_deliveries SET attempts = attempts - 1, next_attempt_at = now()
+         WHERE id = $1 AND attempts = $2 AND state = 'pending'",
+    )
+    .bind(due.delivery_id)
+    .bind(due.attempts)
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 pub struct Attempt<'a> {

@@ -3,12 +3,13 @@
 //! jitter for about a day, paused after repeated failures, disabled by 410, never sent to private
 //! addresses unless configuration allows it.
 
-use std::{net::IpAddr, time::Duration};
+use std::{collections::HashMap, net::IpAddr, sync::Arc, time::Duration};
 
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
+use tokio::sync::Semaphore;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -244,11 +245,24 @@ pub async fn ping(state: &AppState, tenant: &Tenant, id: Uuid) -> ApiResult<i64>
 
 // ---- delivery ----
 
-/// Delivers what is due, in rounds, until nothing is; returns how many attempts were made.
+/// Sends one worker keeps in flight at once.
+const IN_FLIGHT: usize = 32;
+/// Sends one subscription may hold of those, so a slow receiver cannot take them all.
+const IN_FLIGHT_PER_WEBHOOK: usize = 8;
+
+/// Delivers what is due, in rounds, until nothing is; returns how many attempts were made. (The
+/// worker below overlaps its sends; this is for tests and one-off runs.)
 pub async fn deliver_due(state: &AppState) -> anyhow::Result<usize> {
     let mut attempts = 0;
     loop {
-        let due = repo::claim(&state.pool, 16, LEASE.as_secs_f64()).await?;
+        let due = repo::claim(
+            &state.pool,
+            IN_FLIGHT as i64,
+            IN_FLIGHT_PER_WEBHOOK as i64,
+            &[],
+            LEASE.as_secs_f64(),
+        )
+        .await?;
         if due.is_empty() {
             return Ok(attempts);
         }
@@ -260,17 +274,102 @@ pub async fn deliver_due(state: &AppState) -> anyhow::Result<usize> {
     }
 }
 
+/// Which subscriptions this worker is sending to, and how many sends each holds.
+#[derive(Default)]
+struct Busy(std::sync::Mutex<HashMap<Uuid, usize>>);
+
+impl Busy {
+    fn counts(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, usize>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Subscriptions with no room for another send.
+    fn full(&self) -> Vec<Uuid> {
+        self.counts()
+            .iter()
+            .filter(|(_, n)| **n >= IN_FLIGHT_PER_WEBHOOK)
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Takes a place for a send to `webhook`, if it has room.
+    fn enter(&self, webhook: Uuid) -> bool {
+        let mut counts = self.counts();
+        let n = counts.entry(webhook).or_default();
+        if *n >= IN_FLIGHT_PER_WEBHOOK {
+            return false;
+        }
+        *n += 1;
+        true
+    }
+
+    fn leave(&self, webhook: Uuid) {
+        let mut counts = self.counts();
+        if let Some(n) = counts.get_mut(&webhook) {
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&webhook);
+            }
+        }
+    }
+}
+
 /// Runs the delivery worker until the process ends (inside `serve`, or alone as `deskd worker`).
+/// Sends overlap: a new one starts as soon as any finishes, so a slow receiver delays only its
+/// own subscription's deliveries.
 pub fn spawn_worker(state: AppState) {
     tokio::spawn(async move {
+        let slots = Arc::new(Semaphore::new(IN_FLIGHT));
+        let busy = Arc::new(Busy::default());
         loop {
-            match deliver_due(&state).await {
-                Ok(0) => tokio::time::sleep(Duration::from_millis(250)).await,
-                Ok(_) => {}
+            // Wait for room, then claim as many as there is room for.
+            drop(
+                slots
+                    .acquire()
+                    .await
+                    .expect("the semaphore is never closed"),
+            );
+            let room = slots.available_permits();
+            let claimed = repo::claim(
+                &state.pool,
+                room as i64,
+                IN_FLIGHT_PER_WEBHOOK as i64,
+                &busy.full(),
+                LEASE.as_secs_f64(),
+            )
+            .await;
+            let due = match claimed {
+                Ok(due) => due,
                 Err(e) => {
-                    tracing::warn!(error = %e, "webhook delivery round failed");
+                    tracing::warn!(error = %e, "claiming webhook deliveries failed");
                     tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
                 }
+            };
+            if due.is_empty() {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                continue;
+            }
+            for d in due {
+                let webhook = d.webhook_id;
+                if !busy.enter(webhook) {
+                    if let Err(e) = repo::release(&state.pool, &d).await {
+                        tracing::warn!(error = %e, "releasing a webhook delivery failed");
+                    }
+                    continue;
+                }
+                let permit = Arc::clone(&slots)
+                    .acquire_owned()
+                    .await
+                    .expect("the semaphore is never closed");
+                let (state, busy) = (state.clone(), Arc::clone(&busy));
+                tokio::spawn(async move {
+                    if let Err(e) = deliver(&state, d).await {
+                        tracing::warn!(error = %e, "recording a webhook attempt failed");
+                    }
+                    busy.leave(webhook);
+                    drop(permit);
+                });
             }
         }
     });

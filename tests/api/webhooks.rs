@@ -27,10 +27,17 @@ pub struct Receiver {
     got: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
     /// Status codes to answer, in order; 200 once they run out.
     answers: Arc<Mutex<VecDeque<u16>>>,
+    /// How many requests have been answered (after `delay`).
+    answered: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Receiver {
     pub async fn start() -> (Self, String) {
+        Self::start_slow(std::time::Duration::ZERO).await
+    }
+
+    /// A receiver that takes `delay` to answer each request.
+    pub async fn start_slow(delay: std::time::Duration) -> (Self, String) {
         let receiver = Receiver::default();
         let r = receiver.clone();
         let app = Router::new().route(
@@ -39,6 +46,8 @@ impl Receiver {
                 let r = r.clone();
                 async move {
                     r.got.lock().unwrap().push((headers, body));
+                    tokio::time::sleep(delay).await;
+                    r.answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     let status = r.answers.lock().unwrap().pop_front().unwrap_or(200);
                     (StatusCode::from_u16(status).unwrap(), "thanks")
                 }
@@ -376,4 +385,29 @@ async fn rolled_back_changes_send_nothing_and_bad_subscriptions_are_refused() {
             .status,
         StatusCode::NO_CONTENT
     );
+}
+
+#[tokio::test]
+async fn a_slow_receiver_delays_only_its_own_subscription() {
+    let app = TestApp::with_config(|c| c.webhooks_allow_private = true).await;
+    let d = setup(&app).await;
+    let (slow, slow_url) = Receiver::start_slow(std::time::Duration::from_secs(3)).await;
+    let (fast, fast_url) = Receiver::start().await;
+    d.subscribe(&slow_url, &["ticket.created"]).await;
+    d.subscribe(&fast_url, &["ticket.created"]).await;
+    for i in 0..20 {
+        d.new_ticket(&format!("Ticket {i}")).await;
+    }
+    deskd::service::webhooks::spawn_worker(app.state.clone());
+    // Every fast delivery arrives while the slow receiver has yet to answer its first request, and
+    // the slow one holds only its share of the worker's sends.
+    for _ in 0..200 {
+        if fast.requests().len() == 20 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(fast.requests().len(), 20);
+    assert_eq!(slow.answered.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert!(slow.requests().len() <= 8, "{}", slow.requests().len());
 }
