@@ -13,6 +13,8 @@ RECEIVER_PORT=${RECEIVER_PORT:-18082}
 HOST=hooks.localhost
 DATA=$PWD/bench/.data-webhooks
 
+need() { command -v "$1" >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; }; }
+need wrk wrk
 cargo build --release --quiet
 BIN=$PWD/target/release/deskd
 rm -rf "$DATA" && mkdir -p "$DATA"

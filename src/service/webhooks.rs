@@ -9,7 +9,7 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -321,6 +321,8 @@ pub fn spawn_worker(state: AppState) {
     tokio::spawn(async move {
         let slots = Arc::new(Semaphore::new(IN_FLIGHT));
         let busy = Arc::new(Busy::default());
+        // Signalled as each send ends: room for its subscription's next delivery.
+        let ended = Arc::new(Notify::new());
         loop {
             // Wait for room, then claim as many as there is room for.
             drop(
@@ -347,7 +349,9 @@ pub fn spawn_worker(state: AppState) {
                 }
             };
             if due.is_empty() {
-                tokio::time::sleep(Duration::from_millis(250)).await;
+                // Nothing due, or only for subscriptions at their share: wait for a send to end,
+                // or look again shortly for new work.
+                let _ = tokio::time::timeout(Duration::from_millis(250), ended.notified()).await;
                 continue;
             }
             for d in due {
@@ -362,13 +366,14 @@ pub fn spawn_worker(state: AppState) {
                     .acquire_owned()
                     .await
                     .expect("the semaphore is never closed");
-                let (state, busy) = (state.clone(), Arc::clone(&busy));
+                let (state, busy, ended) = (state.clone(), Arc::clone(&busy), Arc::clone(&ended));
                 tokio::spawn(async move {
                     if let Err(e) = deliver(&state, d).await {
                         tracing::warn!(error = %e, "recording a webhook attempt failed");
                     }
                     busy.leave(webhook);
                     drop(permit);
+                    ended.notify_one();
                 });
             }
         }
