@@ -52,6 +52,43 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     /// Whether webhooks may call private, loopback and link-local addresses (off: SSRF guard).
     pub webhooks_allow_private: bool,
+    pub rate_limits: RateLimitDefaults,
+    /// Shares rate-limit counters between instances; without it each instance counts alone.
+    pub redis_url: Option<Secret>,
+    /// Prefix of deskd's Redis keys, so several deployments (or test runs) can share one Redis.
+    pub redis_prefix: String,
+    /// When set, `/metrics` needs `Authorization: Bearer <token>`.
+    pub metrics_token: Option<Secret>,
+    /// Tenants (by slug) whose requests are labelled by tenant in the metrics; the rest are `other`.
+    pub metrics_tenants: Vec<String>,
+}
+
+/// The limits every tenant gets unless the platform API sets others, per window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimitDefaults {
+    pub enabled: bool,
+    pub window_secs: u64,
+    /// Each API key and each personal access token.
+    pub per_key: u32,
+    /// Each signed-in person (session cookie or access token).
+    pub per_user: u32,
+    /// Each client address, for requests without credentials.
+    pub per_address: u32,
+    /// All requests to one tenant together.
+    pub per_tenant: u32,
+}
+
+impl Default for RateLimitDefaults {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            window_secs: 60,
+            per_key: 1200,
+            per_user: 600,
+            per_address: 300,
+            per_tenant: 12_000,
+        }
+    }
 }
 
 impl Default for Config {
@@ -74,6 +111,11 @@ impl Default for Config {
             db_max_connections: 20,
             trusted_proxies: Vec::new(),
             webhooks_allow_private: false,
+            rate_limits: RateLimitDefaults::default(),
+            redis_url: None,
+            redis_prefix: "deskd".into(),
+            metrics_token: None,
+            metrics_tenants: Vec::new(),
         }
     }
 }
@@ -129,6 +171,47 @@ impl Config {
         }
         if let Some(v) = var("DESKD_WEBHOOKS_ALLOW_PRIVATE") {
             c.webhooks_allow_private = parse("DESKD_WEBHOOKS_ALLOW_PRIVATE", &v)?;
+        }
+        let limits = &mut c.rate_limits;
+        if let Some(v) = var("DESKD_RATE_LIMITS") {
+            limits.enabled = match v.trim() {
+                "on" | "true" => true,
+                "off" | "false" => false,
+                other => anyhow::bail!("DESKD_RATE_LIMITS must be `on` or `off`, not `{other}`"),
+            };
+        }
+        for (name, field) in [
+            ("DESKD_RATE_LIMIT_PER_KEY", &mut limits.per_key),
+            ("DESKD_RATE_LIMIT_PER_USER", &mut limits.per_user),
+            ("DESKD_RATE_LIMIT_PER_ADDRESS", &mut limits.per_address),
+            ("DESKD_RATE_LIMIT_PER_TENANT", &mut limits.per_tenant),
+        ] {
+            if let Some(v) = var(name) {
+                *field = parse(name, &v)?;
+            }
+        }
+        if let Some(v) = var("DESKD_RATE_LIMIT_WINDOW_SECS") {
+            limits.window_secs = parse("DESKD_RATE_LIMIT_WINDOW_SECS", &v)?;
+            anyhow::ensure!(
+                (1..=86_400).contains(&limits.window_secs),
+                "DESKD_RATE_LIMIT_WINDOW_SECS must be 1 to 86400"
+            );
+        }
+        c.redis_url = var("DESKD_REDIS_URL").map(Secret::new);
+        if let Some(url) = &c.redis_url {
+            redis::Client::open(url.expose())
+                .map_err(|e| anyhow::anyhow!("DESKD_REDIS_URL is not a Redis URL: {e}"))?;
+        }
+        if let Some(v) = var("DESKD_REDIS_PREFIX") {
+            c.redis_prefix = v.trim().to_string();
+        }
+        c.metrics_token = var("DESKD_METRICS_TOKEN").map(Secret::new);
+        if let Some(v) = var("DESKD_METRICS_TENANTS") {
+            c.metrics_tenants = v
+                .split(',')
+                .map(|s| s.trim().to_ascii_lowercase())
+                .filter(|s| !s.is_empty())
+                .collect();
         }
         if let Some(v) = var("DESKD_TRUSTED_PROXIES") {
             c.trusted_proxies = v

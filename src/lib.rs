@@ -11,6 +11,8 @@ pub mod domain;
 pub mod error;
 pub mod files;
 pub mod http;
+pub mod metrics;
+pub mod rate_limit;
 pub mod repo;
 pub mod secrets;
 pub mod service;

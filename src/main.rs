@@ -177,6 +177,7 @@ async fn serve(
     state.listen_for_signals();
     state.sweep_pending_uploads();
     deskd::service::webhooks::spawn_worker(state.clone());
+    deskd::metrics::spawn_pool_sampler(state.pool.clone(), state.metrics.clone());
     if demo {
         let seeded = demo::seed(&state)
             .await

@@ -9,6 +9,8 @@ use crate::{
     config::Config,
     db::notify::{self, Signal},
     files::FileStore,
+    metrics::Metrics,
+    rate_limit::RateLimiter,
     secrets::ServerKey,
     service::people::ProfileCache,
     tenancy::TenantDirectory,
@@ -28,6 +30,8 @@ pub struct Inner {
     pub files: FileStore,
     /// Sends webhooks (one client, so connections are reused).
     pub webhook_client: reqwest::Client,
+    pub limiter: RateLimiter,
+    pub metrics: Arc<Metrics>,
 }
 
 impl Deref for AppState {
@@ -43,6 +47,12 @@ impl AppState {
         let tokens = AccessTokens::new(server_key.clone(), config.signing_key_rotation);
         let files = FileStore::new(&config.data_dir);
         let webhook_client = crate::service::webhooks::client(config.webhooks_allow_private);
+        let limiter = RateLimiter::new(
+            &config.rate_limits,
+            config.redis_url.as_ref().map(|u| u.expose()),
+            &config.redis_prefix,
+        )
+        .expect("DESKD_REDIS_URL is checked when the configuration is read");
         Self(Arc::new(Inner {
             config,
             pool,
@@ -53,6 +63,8 @@ impl AppState {
             profiles: ProfileCache::default(),
             files,
             webhook_client,
+            limiter,
+            metrics: Arc::new(Metrics::default()),
         }))
     }
 

@@ -147,30 +147,39 @@ impl FromRequestParts<AppState> for ClientAddr {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
-            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-        let trusted = &state.config.trusted_proxies;
-        if !trusted.contains(&peer) {
-            return Ok(Self(peer));
-        }
-        let forwarded = parts
-            .headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|s| s.trim().parse::<IpAddr>().ok())
-            .collect::<Vec<_>>();
-        let client = forwarded
-            .into_iter()
-            .rev()
-            .find(|ip| !trusted.contains(ip))
-            .unwrap_or(peer);
-        Ok(Self(client))
+        Ok(Self(client_address(
+            &parts.extensions,
+            &parts.headers,
+            &state.config.trusted_proxies,
+        )))
     }
+}
+
+/// The peer's address, or, when the peer is a trusted proxy, the `X-Forwarded-For` entry nearest
+/// to us that is not one (a client cannot choose its address by sending the header).
+pub fn client_address(
+    extensions: &axum::http::Extensions,
+    headers: &axum::http::HeaderMap,
+    trusted: &[IpAddr],
+) -> IpAddr {
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
 }
 
 /// Any caller the route's family guard admitted: for read-only lists that several families share

@@ -13,6 +13,8 @@ pub struct Principal {
     pub tenant_id: TenantId,
     pub actor: Actor,
     pub via: AuthMethod,
+    /// The personal access token's id, when one was used (it has a rate limit of its own).
+    pub credential: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -23,6 +25,17 @@ pub enum Actor {
 }
 
 impl Principal {
+    /// The rate-limit policy that applies and the bucket this caller's requests count against:
+    /// each API key and personal access token alone, a person across their sessions and tokens.
+    pub fn limit_bucket(&self) -> (LimitPolicy, String) {
+        match (&self.actor, &self.credential) {
+            (Actor::ApiKey { id, .. }, _) => (LimitPolicy::Key, format!("key:{id}")),
+            (_, Some(token)) => (LimitPolicy::Key, format!("pat:{token}")),
+            (Actor::Member { id, .. }, None) => (LimitPolicy::User, format!("member:{id}")),
+            (Actor::Contact { id, .. }, None) => (LimitPolicy::User, format!("contact:{id}")),
+        }
+    }
+
     pub fn is_master_admin(&self) -> bool {
         matches!(
             self.actor,
@@ -41,6 +54,30 @@ impl Principal {
                 ..
             }
         )
+    }
+}
+
+/// Which of a tenant's limits a request counts against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LimitPolicy {
+    /// An API key or a personal access token.
+    Key,
+    /// A signed-in person.
+    User,
+    /// A client address, for requests without credentials.
+    Address,
+    /// Every request to the tenant.
+    Tenant,
+}
+
+impl LimitPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LimitPolicy::Key => "key",
+            LimitPolicy::User => "user",
+            LimitPolicy::Address => "address",
+            LimitPolicy::Tenant => "tenant",
+        }
     }
 }
 

@@ -93,6 +93,22 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
         }
         _ => Authentication::Anonymous,
     };
+    let span = tracing::Span::current();
+    if let Some(Site::Tenant(tenant)) = request.extensions().get::<Site>() {
+        span.record("tenant", tenant.slug.as_str());
+    }
+    span.record(
+        "principal",
+        match &authentication {
+            Authentication::Anonymous => "anonymous",
+            Authentication::Rejected(_) => "rejected",
+            Authentication::Authenticated(p) => match p.actor {
+                Actor::ApiKey { .. } => "api_key",
+                Actor::Member { .. } => "member",
+                Actor::Contact { .. } => "contact",
+            },
+        },
+    );
     request.extensions_mut().insert(authentication);
     next.run(request).await
 }
@@ -190,6 +206,7 @@ async fn from_api_key(state: &AppState, tenant: &Tenant, key: &str) -> ApiResult
         tenant_id: tenant.id,
         actor: Actor::ApiKey { id, scope },
         via: AuthMethod::ApiKey,
+        credential: None,
     };
     state
         .auth_cache
@@ -218,7 +235,7 @@ async fn from_personal_token(
             .await?
             .ok_or_else(invalid)?;
     touch(state, format!("pat:{}:{id}", tenant.id), {
-        let (pool, tenant) = (state.pool.clone(), tenant.id);
+        let (pool, tenant, id) = (state.pool.clone(), tenant.id, id.clone());
         async move { credentials::touch_personal_token(&pool, tenant, &id).await }
     });
     let principal = Principal {
@@ -228,6 +245,7 @@ async fn from_personal_token(
             role,
         },
         via: AuthMethod::PersonalAccessToken,
+        credential: Some(id),
     };
     state
         .auth_cache
@@ -265,6 +283,7 @@ async fn from_session(state: &AppState, tenant: &Tenant, token: &str) -> ApiResu
         tenant_id: tenant.id,
         actor,
         via: AuthMethod::Cookie,
+        credential: None,
     };
     state
         .auth_cache
@@ -314,6 +333,7 @@ async fn from_access_token(state: &AppState, tenant: &Tenant, token: &str) -> Ap
         tenant_id: tenant.id,
         actor,
         via: AuthMethod::AccessToken,
+        credential: None,
     };
     state
         .auth_cache

@@ -135,8 +135,24 @@ pub struct Tenant {
     pub name: String,
     pub status: TenantStatus,
     pub cors_origins: Vec<String>,
+    pub rate_limits: sqlx::types::Json<RateLimitPlan>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A tenant's plan: the limits (per window) that differ from the server's defaults; `null` or
+/// absent keeps the default.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct RateLimitPlan {
+    /// Each API key and each personal access token.
+    pub per_key: Option<u32>,
+    /// Each signed-in person.
+    pub per_user: Option<u32>,
+    /// Each client address, for requests without credentials.
+    pub per_address: Option<u32>,
+    /// All of the tenant's requests together.
+    pub per_tenant: Option<u32>,
 }
 
 /// A reference whose id is a string, as DeskDirector shapes contact groups and categories.

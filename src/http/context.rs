@@ -1,20 +1,29 @@
-//! Request id, the request's tracing span, and one log line per request (no headers, no bodies).
+//! Request id, the request's tracing span, one log line per request (no headers, no bodies), and
+//! the request metrics.
 
 use std::time::Instant;
 
 use axum::{
-    extract::{MatchedPath, Request},
-    http::HeaderValue,
+    extract::{MatchedPath, Request, State},
+    http::{HeaderValue, header},
     middleware::Next,
     response::Response,
 };
 use tracing::Instrument;
 
-use crate::error::REQUEST_ID;
+use crate::{
+    error::REQUEST_ID,
+    metrics::{RequestLabels, RouteLabels, status_class},
+    state::AppState,
+};
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
-pub async fn request_context(request: Request, next: Next) -> Response {
+pub async fn request_context(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let id = request
         .headers()
@@ -41,11 +50,32 @@ pub async fn request_context(request: Request, next: Next) -> Response {
         tenant = tracing::field::Empty,
         principal = tracing::field::Empty,
     );
+    let tenant = metrics_tenant(&state, &request);
+    let metrics = &state.metrics;
+    metrics.in_flight.inc();
     let mut response = REQUEST_ID
         .scope(id.clone(), next.run(request).instrument(span.clone()))
         .await;
+    metrics.in_flight.dec();
     let status = response.status().as_u16();
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed().as_secs_f64();
+    let latency_ms = elapsed * 1000.0;
+    metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            route: route.clone(),
+            method: method.to_string(),
+            status: status_class(status),
+            tenant,
+        })
+        .inc();
+    metrics
+        .latency
+        .get_or_create(&RouteLabels {
+            route,
+            method: method.to_string(),
+        })
+        .observe(elapsed);
     span.in_scope(|| {
         if status >= 500 {
             tracing::warn!(status, latency_ms, "request finished");
@@ -57,4 +87,24 @@ pub async fn request_context(request: Request, next: Next) -> Response {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     response
+}
+
+/// The tenant label: the slug, for tenants configuration names (`DESKD_METRICS_TENANTS`); `other`
+/// for the rest, so the label's values stay few.
+fn metrics_tenant(state: &AppState, request: &Request) -> String {
+    let named = &state.config.metrics_tenants;
+    if named.is_empty() {
+        return "other".into();
+    }
+    request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(|h| h.split(':').next().unwrap_or(h).to_ascii_lowercase())
+        .and_then(|h| {
+            h.strip_suffix(&format!(".{}", state.config.base_domain))
+                .map(str::to_string)
+        })
+        .filter(|slug| named.contains(slug))
+        .unwrap_or_else(|| "other".into())
 }

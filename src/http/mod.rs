@@ -12,6 +12,7 @@ pub mod limits;
 pub mod multipart;
 pub mod openapi;
 pub mod pagination;
+pub mod rate_limit;
 pub mod resources;
 pub mod v1;
 pub mod v2;
@@ -72,14 +73,18 @@ pub fn router(state: AppState) -> Router {
         }),
     );
     let config = &state.config;
-    // Layers run outside-in from the last added: context → envelope → panic → timeout → limits
-    // → tenancy → CORS → credentials → idempotency → handler.
+    // Layers run outside-in from the last added: context (and metrics) → envelope → panic →
+    // timeout → body limits → tenancy → CORS → credentials → rate limits → idempotency → handler.
     let app = router
         .merge(swagger)
         .fallback(errors::unknown_route)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             idempotency::idempotent,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::rate_limit,
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -101,7 +106,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(CatchPanicLayer::custom(errors::panic_response))
         .layer(middleware::from_fn(errors::envelope))
-        .layer(middleware::from_fn(context::request_context))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            context::request_context,
+        ))
         .with_state(state);
     // Routing happens inside `app`; older resource names are rewritten before it.
     Router::new().fallback_service(tower::util::MapRequestLayer::new(aliases::rewrite).layer(app))

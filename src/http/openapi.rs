@@ -175,12 +175,51 @@ pub fn finalize(version: u8, mut doc: OpenApi) -> Value {
             .responses
             .insert("default".into(), RefOr::T(error_response.clone()));
     });
+    document_costs(&mut doc);
     unique_operation_ids(&mut doc);
     let mut value = serde_json::to_value(&doc).expect("an OpenAPI document serialises");
     if version == 1 {
         convert_schema_properties(&mut value, Case::Pascal);
     }
     value
+}
+
+/// Operations that cost more than one rate-limit unit say so, from the table the limiter uses.
+fn document_costs(doc: &mut OpenApi) {
+    use axum::http::Method;
+
+    use crate::http::rate_limit::{WORD_SEARCH_COST, cost_of};
+    for (path, item) in doc.paths.paths.iter_mut() {
+        for (method, operation) in [
+            (Method::GET, &mut item.get),
+            (Method::POST, &mut item.post),
+            (Method::PUT, &mut item.put),
+            (Method::PATCH, &mut item.patch),
+            (Method::DELETE, &mut item.delete),
+        ] {
+            let Some(operation) = operation else { continue };
+            let cost = cost_of(&method, path, None);
+            let with_words = cost_of(&method, path, Some("q=words"));
+            if cost == 1 && with_words == 1 {
+                continue;
+            }
+            let note = if with_words > cost {
+                format!(
+                    "Rate-limit cost: {cost} units ({WORD_SEARCH_COST} when `q` searches words)."
+                )
+            } else {
+                format!("Rate-limit cost: {cost} units.")
+            };
+            operation.description = Some(match operation.description.take() {
+                Some(text) if !text.is_empty() => format!("{text}\n\n{note}"),
+                _ => note,
+            });
+            operation
+                .extensions
+                .get_or_insert_with(Default::default)
+                .insert("x-rate-limit-cost".into(), serde_json::json!(cost));
+        }
+    }
 }
 
 /// A handler mounted in two families of one version (a shared read-only list) would repeat its

@@ -1,8 +1,8 @@
 use sqlx::{PgConnection, PgPool};
 
-use crate::domain::{Tenant, TenantId, TenantStatus};
+use crate::domain::{RateLimitPlan, Tenant, TenantId, TenantStatus};
 
-const COLUMNS: &str = "id, slug, name, status, cors_origins, created_at, updated_at";
+const COLUMNS: &str = "id, slug, name, status, cors_origins, rate_limits, created_at, updated_at";
 
 pub async fn find_by_slug(pool: &PgPool, slug: &str) -> Result<Option<Tenant>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -61,6 +61,20 @@ pub async fn update(
     .bind(status)
     .bind(cors_origins)
     .fetch_one(conn)
+    .await
+}
+
+pub async fn set_rate_limits(
+    pool: &PgPool,
+    id: TenantId,
+    plan: &RateLimitPlan,
+) -> Result<Tenant, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "UPDATE tenants SET rate_limits = $2, updated_at = now() WHERE id = $1 RETURNING {COLUMNS}"
+    )))
+    .bind(id)
+    .bind(sqlx::types::Json(plan))
+    .fetch_one(pool)
     .await
 }
 

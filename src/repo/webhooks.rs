@@ -487,3 +487,10 @@ pub async fn ping(
     .fetch_one(pool)
     .await
 }
+
+/// Deliveries waiting to be sent, across tenants (for the metrics).
+pub async fn queue_depth(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) FROM webhook_deliveries WHERE state = 'pending'")
+        .fetch_one(pool)
+        .await
+}

@@ -63,6 +63,7 @@ pub async fn seed(state: &AppState) -> ApiResult<DemoCredentials> {
             role: MemberRole::MasterAdmin,
         },
         via: AuthMethod::ApiKey,
+        credential: None,
     };
     let everyone = people::ListOptions {
         search: None,

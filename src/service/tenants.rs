@@ -7,7 +7,7 @@ use super::validate;
 use crate::{
     auth::password,
     db::notify::Signal,
-    domain::{MemberRole, Tenant, TenantStatus},
+    domain::{MemberRole, RateLimitPlan, Tenant, TenantStatus},
     error::{ApiError, ApiResult},
     repo::{self, members::MemberFields, tenants},
     state::AppState,
@@ -214,4 +214,31 @@ fn domain_taken(domain: &str) -> ApiError {
         "customDomains",
         format!("`{domain}` already belongs to another tenant"),
     )
+}
+
+/// The most units any limit may allow per window.
+pub const MAX_LIMIT: u32 = 10_000_000;
+
+/// Sets a tenant's plan; every instance applies it at once.
+pub async fn set_rate_limits(
+    state: &AppState,
+    current: &Tenant,
+    plan: RateLimitPlan,
+) -> ApiResult<Tenant> {
+    for (field, value) in [
+        ("perKey", plan.per_key),
+        ("perUser", plan.per_user),
+        ("perAddress", plan.per_address),
+        ("perTenant", plan.per_tenant),
+    ] {
+        if value.is_some_and(|v| !(1..=MAX_LIMIT).contains(&v)) {
+            return Err(ApiError::validation(
+                field,
+                format!("{field} must be 1 to {MAX_LIMIT}, or null for the default"),
+            ));
+        }
+    }
+    let tenant = tenants::set_rate_limits(&state.pool, current.id, &plan).await?;
+    state.invalidate(Signal::Tenant(tenant.id)).await;
+    Ok(tenant)
 }

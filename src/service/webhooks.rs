@@ -17,6 +17,7 @@ use super::events::TYPES;
 use crate::{
     domain::Tenant,
     error::{ApiError, ApiResult},
+    metrics::OutcomeLabels,
     repo::webhooks::{self as repo, Attempt, Due, Outcome, WebhookFields, WebhookRow},
     state::AppState,
 };
@@ -414,6 +415,14 @@ async fn deliver(state: &AppState, due: Due) -> anyhow::Result<()> {
         ),
         Err(e) => (None, Some(e.as_str()), None, retry(None)),
     };
+    let delivered = matches!(outcome, Outcome::Delivered);
+    state
+        .metrics
+        .webhook_attempts
+        .get_or_create(&OutcomeLabels {
+            outcome: if delivered { "delivered" } else { "failed" },
+        })
+        .inc();
     let attempt = Attempt {
         status_code: attempt_status.map(i32::from),
         latency_ms,

@@ -141,8 +141,9 @@ fn is_open_path(path: &str) -> bool {
         || path.starts_with("/swagger/")
 }
 
+/// Paths served on the base domain only: the platform API and the metrics.
 fn is_platform_path(path: &str) -> bool {
-    path.starts_with("/api/v3/platform/") || path == "/api/v3/platform"
+    path.starts_with("/api/v3/platform/") || path == "/api/v3/platform" || path == "/metrics"
 }
 
 pub async fn resolve_site(

@@ -8,6 +8,7 @@ mod credentials;
 mod deeplinks;
 mod errors;
 mod events;
+mod limits;
 mod openapi;
 mod people;
 mod sessions;

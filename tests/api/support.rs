@@ -250,6 +250,21 @@ impl TestApp {
         }
     }
 
+    /// Another deskd instance on the same database, as a second server process would be.
+    pub fn sibling(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = self.state.config.clone();
+        adjust(&mut config);
+        let state = AppState::new(config, self.pool.clone(), ServerKey::from_bytes(&[7u8; 32]));
+        state.listen_for_signals();
+        TestApp {
+            router: deskd::build_app(state.clone()),
+            state,
+            pool: self.pool.clone(),
+            database_url_options: self.database_url_options.clone(),
+            database_name: self.database_name.clone(),
+        }
+    }
+
     /// A tenant `slug` on `{slug}.localhost`, with a master admin `admin@{slug}.test`.
     pub async fn tenant(&self, slug: &str) -> TestTenant {
         let admin_email = format!("admin@{slug}.test");

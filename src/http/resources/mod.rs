@@ -20,6 +20,7 @@ pub mod personal_tokens;
 pub mod platform;
 pub mod priorities;
 pub mod queues;
+pub mod rate_limits;
 pub mod request_types;
 pub mod sessions;
 pub mod sources;

@@ -1,6 +1,11 @@
 //! Liveness, readiness, and the access-token verification keys.
 
-use axum::{Json, extract::State, http::StatusCode};
+use axum::{
+    Extension, Json,
+    extract::State,
+    http::{HeaderMap, StatusCode, header},
+    response::IntoResponse,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -8,7 +13,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     auth::access_token::Jwks,
     error::{ApiError, ApiResult},
+    repo, secrets,
     state::AppState,
+    tenancy::Site,
 };
 
 #[derive(Serialize, ToSchema)]
@@ -21,6 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_health))
         .routes(routes!(get_readiness))
         .routes(routes!(get_jwks))
+        .routes(routes!(get_metrics))
 }
 
 /// The process is up.
@@ -49,4 +57,45 @@ pub async fn get_readiness(State(state): State<AppState>) -> ApiResult<Json<Heal
 #[utoipa::path(get, path = "/.well-known/jwks.json", responses((status = 200, body = Jwks)))]
 pub async fn get_jwks(State(state): State<AppState>) -> ApiResult<Json<Jwks>> {
     Ok(Json(state.tokens.jwks(&state.pool).await?))
+}
+
+/// Prometheus metrics in text format, on the base domain only. With `DESKD_METRICS_TOKEN` set, it
+/// needs `Authorization: Bearer <token>`.
+#[utoipa::path(get, path = "/metrics", responses((status = 200, content_type = "text/plain; version=0.0.4", body = String)))]
+pub async fn get_metrics(
+    State(state): State<AppState>,
+    Extension(site): Extension<Site>,
+    headers: HeaderMap,
+) -> ApiResult<impl IntoResponse> {
+    if !matches!(site, Site::Platform) {
+        return Err(ApiError::not_found("resource"));
+    }
+    if let Some(expected) = &state.config.metrics_token {
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !secrets::secrets_equal(presented.trim(), expected.expose()) {
+            return Err(ApiError::unauthorized("a valid metrics token is required"));
+        }
+    }
+    // Read at scrape time: the pool, the delivery queue, where rate limits are counted.
+    let m = &state.metrics;
+    m.db_connections.set(i64::from(state.pool.size()));
+    m.db_idle.set(state.pool.num_idle() as i64);
+    m.db_max
+        .set(i64::from(state.pool.options().get_max_connections()));
+    if let Ok(depth) = repo::webhooks::queue_depth(&state.pool).await {
+        m.webhook_queue.set(depth);
+    }
+    m.rate_limit_shared
+        .set(i64::from(state.limiter.shared_now()));
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        m.render(),
+    ))
 }

@@ -80,7 +80,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_tenant, update_tenant))
         .routes(routes!(suspend_tenant))
         .routes(routes!(resume_tenant))
-        .routes(routes!(rotate_signing_key));
+        .routes(routes!(rotate_signing_key))
+        .merge(super::rate_limits::platform_routes());
     platform_security(routes.get_openapi_mut());
     routes
 }

@@ -1,0 +1,194 @@
+//! Prometheus metrics, served as text at `/metrics` on the base domain. Labels are bounded: route
+//! templates (never raw paths), methods, status classes, and tenants only where configuration
+//! names them (the rest are `other`).
+
+use std::{sync::Arc, time::Duration};
+
+use prometheus_client::{
+    encoding::EncodeLabelSet,
+    metrics::{
+        counter::Counter,
+        family::Family,
+        gauge::Gauge,
+        histogram::{Histogram, exponential_buckets},
+    },
+    registry::Registry,
+};
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub route: String,
+    pub method: String,
+    pub status: &'static str,
+    pub tenant: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub route: String,
+    pub method: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabels {
+    pub reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    pub outcome: &'static str,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    pub requests: Family<RequestLabels, Counter>,
+    pub latency: Family<RouteLabels, Histogram>,
+    pub in_flight: Gauge,
+    pub rate_limited: Family<ReasonLabels, Counter>,
+    pub rate_limit_fallbacks: Counter,
+    pub rate_limit_shared: Gauge,
+    pub webhook_attempts: Family<OutcomeLabels, Counter>,
+    pub webhook_queue: Gauge,
+    pub live_subscribers: Gauge,
+    pub db_connections: Gauge,
+    pub db_idle: Gauge,
+    pub db_max: Gauge,
+    pub db_acquire: Histogram,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("deskd");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "http_requests",
+            "Requests answered, by route template, method, status class and tenant",
+            requests.clone(),
+        );
+        let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.0005, 2.0, 16))
+        });
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer, by route template and method",
+            latency.clone(),
+        );
+        let in_flight = Gauge::default();
+        registry.register(
+            "http_requests_in_flight",
+            "Requests being handled now",
+            in_flight.clone(),
+        );
+        let rate_limited = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "rate_limit_rejections",
+            "Requests refused with 429, by the limit that refused them (key, user, address, tenant)",
+            rate_limited.clone(),
+        );
+        let rate_limit_fallbacks = Counter::default();
+        registry.register(
+            "rate_limit_redis_fallbacks",
+            "Times Redis could not be reached and this process counted alone",
+            rate_limit_fallbacks.clone(),
+        );
+        let rate_limit_shared = Gauge::default();
+        registry.register(
+            "rate_limit_shared",
+            "1 while rate limits are shared through Redis, 0 while counted in this process",
+            rate_limit_shared.clone(),
+        );
+        let webhook_attempts = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "webhook_attempts",
+            "Webhook and flow delivery attempts, by outcome (delivered, failed)",
+            webhook_attempts.clone(),
+        );
+        let webhook_queue = Gauge::default();
+        registry.register(
+            "webhook_queue_depth",
+            "Deliveries waiting to be sent (all tenants)",
+            webhook_queue.clone(),
+        );
+        let live_subscribers = Gauge::default();
+        registry.register(
+            "live_stream_subscribers",
+            "Clients connected to a live event stream",
+            live_subscribers.clone(),
+        );
+        let db_connections = Gauge::default();
+        registry.register(
+            "db_pool_connections",
+            "Database connections open in the pool",
+            db_connections.clone(),
+        );
+        let db_idle = Gauge::default();
+        registry.register(
+            "db_pool_idle_connections",
+            "Open database connections not in use",
+            db_idle.clone(),
+        );
+        let db_max = Gauge::default();
+        registry.register(
+            "db_pool_max_connections",
+            "The most connections the pool opens",
+            db_max.clone(),
+        );
+        let db_acquire = Histogram::new(exponential_buckets(0.0001, 2.0, 16));
+        registry.register(
+            "db_pool_acquire_seconds",
+            "Time to get a connection from the pool, sampled every few seconds",
+            db_acquire.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            latency,
+            in_flight,
+            rate_limited,
+            rate_limit_fallbacks,
+            rate_limit_shared,
+            webhook_attempts,
+            webhook_queue,
+            live_subscribers,
+            db_connections,
+            db_idle,
+            db_max,
+            db_acquire,
+        }
+    }
+}
+
+impl Metrics {
+    /// Every metric in Prometheus' text format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)
+            .expect("writing to a String cannot fail");
+        out
+    }
+}
+
+/// `2xx`, `4xx`, …
+pub fn status_class(status: u16) -> &'static str {
+    match status {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    }
+}
+
+/// Samples how long the pool takes to hand out a connection, so waiting for one shows.
+pub fn spawn_pool_sampler(pool: sqlx::PgPool, metrics: Arc<Metrics>) {
+    tokio::spawn(async move {
+        loop {
+            let started = std::time::Instant::now();
+            if let Ok(conn) = pool.acquire().await {
+                metrics.db_acquire.observe(started.elapsed().as_secs_f64());
+                drop(conn);
+            }
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        }
+    });
+}

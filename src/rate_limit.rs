@@ -1,0 +1,345 @@
+//! Rate limits: fixed windows counted per bucket — in this process, or in Redis so that every
+//! instance shares one count. When Redis cannot be reached deskd keeps serving with the counts of
+//! this process, says so once in its log, counts the fallbacks in its metrics, and tries Redis
+//! again a few seconds later.
+
+use std::{
+    collections::HashMap,
+    hash::{Hash, Hasher},
+    sync::{
+        Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use redis::{Client, Script, aio::ConnectionManager};
+
+use crate::{auth::principal::LimitPolicy, config::RateLimitDefaults, metrics::Metrics};
+
+/// How long one Redis round trip may take before this request falls back.
+const REDIS_TIMEOUT: Duration = Duration::from_millis(100);
+/// How long to leave Redis alone after it failed.
+const REDIS_REST: Duration = Duration::from_secs(5);
+const SHARDS: usize = 64;
+
+/// One count to make: whose bucket, under which policy, with what limit.
+#[derive(Clone, Debug)]
+pub struct Bucket {
+    pub policy: LimitPolicy,
+    pub key: String,
+    pub limit: u32,
+}
+
+/// The answer for one request, about the bucket that binds it (the one with least room).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    pub allowed: bool,
+    pub policy: LimitPolicy,
+    pub limit: u32,
+    pub remaining: u32,
+    /// Unix seconds at which the window resets.
+    pub reset_at: u64,
+    pub window_secs: u64,
+}
+
+impl Verdict {
+    pub fn reset_in(&self) -> u64 {
+        self.reset_at.saturating_sub(unix_now()).max(1)
+    }
+}
+
+pub struct RateLimiter {
+    window_secs: u64,
+    local: Local,
+    shared: Option<Shared>,
+}
+
+impl RateLimiter {
+    pub fn new(
+        defaults: &RateLimitDefaults,
+        redis_url: Option<&str>,
+        redis_prefix: &str,
+    ) -> anyhow::Result<Self> {
+        let shared = match redis_url {
+            Some(url) => Some(Shared::new(url, redis_prefix)?),
+            None => None,
+        };
+        Ok(Self {
+            window_secs: defaults.window_secs.max(1),
+            local: Local::default(),
+            shared,
+        })
+    }
+
+    /// Counts a request of `cost` units against `subject` and then `tenant`. A request refused
+    /// by its own bucket does not reach the tenant's (one client over its limit cannot use up
+    /// the tenant's), and one the tenant's refuses is taken back from both.
+    pub async fn check(
+        &self,
+        subject: &Bucket,
+        tenant: Option<&Bucket>,
+        cost: u32,
+        metrics: &Metrics,
+    ) -> Verdict {
+        let now = unix_now();
+        let window = now / self.window_secs;
+        let counts = match &self.shared {
+            Some(shared) if !shared.resting() => {
+                match shared
+                    .count(window, self.window_secs, subject, tenant, cost)
+                    .await
+                {
+                    Ok(counts) => Some(counts),
+                    Err(e) => {
+                        shared.rest(&e);
+                        metrics.rate_limit_fallbacks.inc();
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        let (subject_count, tenant_count) =
+            counts.unwrap_or_else(|| self.local.count(window, subject, tenant, cost));
+        let reset_at = (window + 1) * self.window_secs;
+        let verdict = |policy, limit: u32, count: u64, allowed| Verdict {
+            allowed,
+            policy,
+            limit,
+            remaining: u64::from(limit).saturating_sub(count) as u32,
+            reset_at,
+            window_secs: self.window_secs,
+        };
+        if subject_count > u64::from(subject.limit) {
+            return verdict(subject.policy, subject.limit, subject_count, false);
+        }
+        let Some(tenant) = tenant else {
+            return verdict(subject.policy, subject.limit, subject_count, true);
+        };
+        let tenant_count = tenant_count.unwrap_or(0);
+        if tenant_count > u64::from(tenant.limit) {
+            return verdict(tenant.policy, tenant.limit, tenant_count, false);
+        }
+        let subject_room = u64::from(subject.limit) - subject_count;
+        let tenant_room = u64::from(tenant.limit) - tenant_count;
+        if tenant_room < subject_room {
+            verdict(tenant.policy, tenant.limit, tenant_count, true)
+        } else {
+            verdict(subject.policy, subject.limit, subject_count, true)
+        }
+    }
+
+    /// Whether counts are shared through Redis right now (for the metrics).
+    pub fn shared_now(&self) -> bool {
+        self.shared.as_ref().is_some_and(|s| !s.resting())
+    }
+}
+
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Counts kept in this process, sharded to keep locks short.
+struct Local {
+    shards: Vec<Mutex<HashMap<String, (u64, u64)>>>,
+}
+
+impl Default for Local {
+    fn default() -> Self {
+        Self {
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+        }
+    }
+}
+
+impl Local {
+    fn shard(&self, key: &str) -> std::sync::MutexGuard<'_, HashMap<String, (u64, u64)>> {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut hasher);
+        self.shards[(hasher.finish() as usize) % SHARDS]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds `cost` (negative: takes it back) to `key`'s count in `window`; answers the count.
+    fn add(&self, window: u64, key: &str, cost: i64) -> u64 {
+        let mut shard = self.shard(key);
+        // Buckets of finished windows are dropped as the map grows.
+        if shard.len() > 4096 {
+            shard.retain(|_, (w, _)| *w >= window);
+        }
+        let entry = shard.entry(key.to_string()).or_insert((window, 0));
+        if entry.0 != window {
+            *entry = (window, 0);
+        }
+        entry.1 = entry.1.saturating_add_signed(cost);
+        entry.1
+    }
+
+    fn count(
+        &self,
+        window: u64,
+        subject: &Bucket,
+        tenant: Option<&Bucket>,
+        cost: u32,
+    ) -> (u64, Option<u64>) {
+        let cost = i64::from(cost);
+        let s = self.add(window, &subject.key, cost);
+        let Some(tenant) = tenant else {
+            return (s, None);
+        };
+        if s > u64::from(subject.limit) {
+            return (s, None);
+        }
+        let t = self.add(window, &tenant.key, cost);
+        if t > u64::from(tenant.limit) {
+            self.add(window, &subject.key, -cost);
+            self.add(window, &tenant.key, -cost);
+        }
+        (s, Some(t))
+    }
+}
+
+/// The same counting, atomically in Redis: one script, one round trip.
+const COUNT_SCRIPT: &str = r#"
+local cost, ttl = tonumber(ARGV[1]), tonumber(ARGV[2])
+local s = redis.call('INCRBY', KEYS[1], cost)
+if s == cost then redis.call('EXPIRE', KEYS[1], ttl) end
+if #KEYS == 1 or s > tonumber(ARGV[3]) then return {s, -1} end
+local t = redis.call('INCRBY', KEYS[2], cost)
+if t == cost then redis.call('EXPIRE', KEYS[2], ttl) end
+if t > tonumber(ARGV[4]) then
+  redis.call('DECRBY', KEYS[1], cost)
+  redis.call('DECRBY', KEYS[2], cost)
+end
+return {s, t}
+"#;
+
+struct Shared {
+    connection: ConnectionManager,
+    prefix: String,
+    script: Script,
+    /// Unix milliseconds until which Redis is left alone.
+    resting_until: AtomicU64,
+}
+
+impl Shared {
+    fn new(url: &str, prefix: &str) -> anyhow::Result<Self> {
+        let client = Client::open(url)?;
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(REDIS_TIMEOUT))
+            .set_response_timeout(Some(REDIS_TIMEOUT))
+            .set_number_of_retries(1);
+        let connection = ConnectionManager::new_lazy_with_config(client, config)?;
+        Ok(Self {
+            connection,
+            prefix: prefix.to_string(),
+            script: Script::new(COUNT_SCRIPT),
+            resting_until: AtomicU64::new(0),
+        })
+    }
+
+    fn resting(&self) -> bool {
+        unix_millis() < self.resting_until.load(Ordering::Relaxed)
+    }
+
+    fn rest(&self, error: &anyhow::Error) {
+        let until = unix_millis() + REDIS_REST.as_millis() as u64;
+        let before = self.resting_until.swap(until, Ordering::Relaxed);
+        // Said once per outage, not once per request.
+        if before + 2 * REDIS_REST.as_millis() as u64 <= until {
+            tracing::warn!(error = %error, "Redis is unreachable; rate limits are counted in this process until it is back");
+        }
+    }
+
+    async fn count(
+        &self,
+        window: u64,
+        window_secs: u64,
+        subject: &Bucket,
+        tenant: Option<&Bucket>,
+        cost: u32,
+    ) -> anyhow::Result<(u64, Option<u64>)> {
+        let mut invocation = self.script.prepare_invoke();
+        let prefix = &self.prefix;
+        invocation.key(format!("{prefix}:rl:{window}:{}", subject.key));
+        if let Some(tenant) = tenant {
+            invocation.key(format!("{prefix}:rl:{window}:{}", tenant.key));
+        }
+        invocation
+            .arg(cost)
+            .arg(window_secs + 5)
+            .arg(subject.limit)
+            .arg(tenant.map_or(0, |t| t.limit));
+        let mut connection = self.connection.clone();
+        let (s, t): (i64, i64) =
+            tokio::time::timeout(REDIS_TIMEOUT, invocation.invoke_async(&mut connection))
+                .await
+                .map_err(|_| anyhow::anyhow!("Redis took longer than {REDIS_TIMEOUT:?}"))??;
+        Ok((s.max(0) as u64, (t >= 0).then_some(t as u64)))
+    }
+}
+
+fn unix_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bucket(policy: LimitPolicy, key: &str, limit: u32) -> Bucket {
+        Bucket {
+            policy,
+            key: key.into(),
+            limit,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_client_over_its_limit_does_not_use_up_its_tenants() {
+        let limiter = RateLimiter::new(&RateLimitDefaults::default(), None, "test").unwrap();
+        let metrics = Metrics::default();
+        let key = bucket(LimitPolicy::Key, "key:a", 3);
+        let other = bucket(LimitPolicy::Key, "key:b", 100);
+        let tenant = bucket(LimitPolicy::Tenant, "tenant:1", 5);
+        let mut allowed = 0;
+        for _ in 0..10 {
+            if limiter
+                .check(&key, Some(&tenant), 1, &metrics)
+                .await
+                .allowed
+            {
+                allowed += 1;
+            }
+        }
+        assert_eq!(allowed, 3);
+        // Two units of the tenant's five are left for the other key, then the tenant refuses.
+        let v = limiter.check(&other, Some(&tenant), 1, &metrics).await;
+        assert!(v.allowed);
+        assert_eq!((v.policy, v.remaining), (LimitPolicy::Tenant, 1));
+        assert!(
+            limiter
+                .check(&other, Some(&tenant), 1, &metrics)
+                .await
+                .allowed
+        );
+        let refused = limiter.check(&other, Some(&tenant), 1, &metrics).await;
+        assert!(!refused.allowed);
+        assert_eq!(
+            (refused.policy, refused.remaining),
+            (LimitPolicy::Tenant, 0)
+        );
+        // A costly request counts its cost.
+        let big = bucket(LimitPolicy::Key, "key:c", 10);
+        let v = limiter.check(&big, None, 4, &metrics).await;
+        assert_eq!(v.remaining, 6);
+    }
+}
