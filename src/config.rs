@@ -57,6 +57,8 @@ pub struct Config {
     pub redis_url: Option<Secret>,
     /// Prefix of deskd's Redis keys, so several deployments (or test runs) can share one Redis.
     pub redis_prefix: String,
+    /// Whether requests are counted for `/metrics` (on by default).
+    pub metrics_enabled: bool,
     /// When set, `/metrics` needs `Authorization: Bearer <token>`.
     pub metrics_token: Option<Secret>,
     /// Tenants (by slug) whose requests are labelled by tenant in the metrics; the rest are `other`.
@@ -114,6 +116,7 @@ impl Default for Config {
             rate_limits: RateLimitDefaults::default(),
             redis_url: None,
             redis_prefix: "deskd".into(),
+            metrics_enabled: true,
             metrics_token: None,
             metrics_tenants: Vec::new(),
         }
@@ -204,6 +207,13 @@ impl Config {
         }
         if let Some(v) = var("DESKD_REDIS_PREFIX") {
             c.redis_prefix = v.trim().to_string();
+        }
+        if let Some(v) = var("DESKD_METRICS") {
+            c.metrics_enabled = match v.trim() {
+                "on" | "true" => true,
+                "off" | "false" => false,
+                other => anyhow::bail!("DESKD_METRICS must be `on` or `off`, not `{other}`"),
+            };
         }
         c.metrics_token = var("DESKD_METRICS_TOKEN").map(Secret::new);
         if let Some(v) = var("DESKD_METRICS_TENANTS") {

@@ -5,7 +5,7 @@
 
 use std::{
     collections::HashMap,
-    hash::{Hash, Hasher},
+    hash::{BuildHasherDefault, Hash, Hasher},
     sync::{
         Mutex,
         atomic::{AtomicU64, Ordering},
@@ -143,22 +143,48 @@ pub fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
+/// FNV-1a: bucket keys are short, and this runs on every request (SipHash costs more here, and
+/// the keys come from credentials already checked, not from whatever a client sends).
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type Counts = HashMap<String, (u64, u64), BuildHasherDefault<Fnv>>;
+
 /// Counts kept in this process, sharded to keep locks short.
 struct Local {
-    shards: Vec<Mutex<HashMap<String, (u64, u64)>>>,
+    shards: Vec<Mutex<Counts>>,
 }
 
 impl Default for Local {
     fn default() -> Self {
         Self {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..SHARDS).map(|_| Mutex::new(Counts::default())).collect(),
         }
     }
 }
 
 impl Local {
-    fn shard(&self, key: &str) -> std::sync::MutexGuard<'_, HashMap<String, (u64, u64)>> {
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    fn shard(&self, key: &str) -> std::sync::MutexGuard<'_, Counts> {
+        let mut hasher = Fnv::default();
         key.hash(&mut hasher);
         self.shards[(hasher.finish() as usize) % SHARDS]
             .lock()
@@ -168,16 +194,20 @@ impl Local {
     /// Adds `cost` (negative: takes it back) to `key`'s count in `window`; answers the count.
     fn add(&self, window: u64, key: &str, cost: i64) -> u64 {
         let mut shard = self.shard(key);
+        if let Some(entry) = shard.get_mut(key) {
+            if entry.0 != window {
+                *entry = (window, 0);
+            }
+            entry.1 = entry.1.saturating_add_signed(cost);
+            return entry.1;
+        }
         // Buckets of finished windows are dropped as the map grows.
         if shard.len() > 4096 {
             shard.retain(|_, (w, _)| *w >= window);
         }
-        let entry = shard.entry(key.to_string()).or_insert((window, 0));
-        if entry.0 != window {
-            *entry = (window, 0);
-        }
-        entry.1 = entry.1.saturating_add_signed(cost);
-        entry.1
+        let count = 0u64.saturating_add_signed(cost);
+        shard.insert(key.to_string(), (window, count));
+        count
     }
 
     fn count(

@@ -1,7 +1,7 @@
 //! Request id, the request's tracing span, one log line per request (no headers, no bodies), and
 //! the request metrics.
 
-use std::time::Instant;
+use std::{borrow::Cow, time::Instant};
 
 use axum::{
     extract::{MatchedPath, Request, State},
@@ -13,7 +13,7 @@ use tracing::Instrument;
 
 use crate::{
     error::REQUEST_ID,
-    metrics::{RequestLabels, RouteLabels, status_class},
+    metrics::{RequestLabels, RouteLabels, method_label, status_class},
     state::AppState,
 };
 
@@ -50,32 +50,37 @@ pub async fn request_context(
         tenant = tracing::field::Empty,
         principal = tracing::field::Empty,
     );
+    let counted = state.config.metrics_enabled;
     let tenant = metrics_tenant(&state, &request);
     let metrics = &state.metrics;
-    metrics.in_flight.inc();
+    if counted {
+        metrics.in_flight.inc();
+    }
     let mut response = REQUEST_ID
         .scope(id.clone(), next.run(request).instrument(span.clone()))
         .await;
-    metrics.in_flight.dec();
     let status = response.status().as_u16();
     let elapsed = started.elapsed().as_secs_f64();
     let latency_ms = elapsed * 1000.0;
-    metrics
-        .requests
-        .get_or_create(&RequestLabels {
-            route: route.clone(),
-            method: method.to_string(),
-            status: status_class(status),
-            tenant,
-        })
-        .inc();
-    metrics
-        .latency
-        .get_or_create(&RouteLabels {
-            route,
-            method: method.to_string(),
-        })
-        .observe(elapsed);
+    if counted {
+        metrics.in_flight.dec();
+        metrics
+            .requests
+            .get_or_create(&RequestLabels {
+                route: route.clone(),
+                method: method_label(&method),
+                status: status_class(status),
+                tenant,
+            })
+            .inc();
+        metrics
+            .latency
+            .get_or_create(&RouteLabels {
+                route: route.clone(),
+                method: method_label(&method),
+            })
+            .observe(elapsed);
+    }
     span.in_scope(|| {
         if status >= 500 {
             tracing::warn!(status, latency_ms, "request finished");
@@ -91,10 +96,10 @@ pub async fn request_context(
 
 /// The tenant label: the slug, for tenants configuration names (`DESKD_METRICS_TENANTS`); `other`
 /// for the rest, so the label's values stay few.
-fn metrics_tenant(state: &AppState, request: &Request) -> String {
+fn metrics_tenant(state: &AppState, request: &Request) -> Cow<'static, str> {
     let named = &state.config.metrics_tenants;
     if named.is_empty() {
-        return "other".into();
+        return Cow::Borrowed("other");
     }
     request
         .headers()
@@ -106,5 +111,5 @@ fn metrics_tenant(state: &AppState, request: &Request) -> String {
                 .map(str::to_string)
         })
         .filter(|slug| named.contains(slug))
-        .unwrap_or_else(|| "other".into())
+        .map_or(Cow::Borrowed("other"), Cow::Owned)
 }

@@ -177,10 +177,10 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
 
 fn set_headers(headers: &mut HeaderMap, v: &Verdict) {
     let policy = v.policy.as_str();
-    let values = [
-        ("x-ratelimit-limit", v.limit.to_string()),
-        ("x-ratelimit-remaining", v.remaining.to_string()),
-        ("x-ratelimit-reset", v.reset_at.to_string()),
+    headers.insert("x-ratelimit-limit", HeaderValue::from(v.limit));
+    headers.insert("x-ratelimit-remaining", HeaderValue::from(v.remaining));
+    headers.insert("x-ratelimit-reset", HeaderValue::from(v.reset_at));
+    let fields = [
         (
             "ratelimit-policy",
             format!("\"{policy}\";q={};w={}", v.limit, v.window_secs),
@@ -190,8 +190,8 @@ fn set_headers(headers: &mut HeaderMap, v: &Verdict) {
             format!("\"{policy}\";r={};t={}", v.remaining, v.reset_in()),
         ),
     ];
-    for (name, value) in values {
-        if let Ok(value) = HeaderValue::from_str(&value) {
+    for (name, value) in fields {
+        if let Ok(value) = HeaderValue::try_from(value) {
             headers.insert(name, value);
         }
     }
