@@ -130,7 +130,8 @@ async fn main() {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut config = Config::from_env()?;
-    deskd::telemetry::init(config.log_format);
+    // Held until the command ends, so buffered traces are sent.
+    let _telemetry = deskd::telemetry::init(config.log_format);
     match cli.command {
         Command::Openapi { out } => write_openapi(&out),
         Command::Worker => {
