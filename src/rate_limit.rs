@@ -234,25 +234,39 @@ impl Local {
     }
 }
 
-/// The same counting, atomically in Redis: one script, one round trip.
-const COUNT_SCRIPT: &str = r#"
-local cost, ttl = tonumber(ARGV[1]), tonumber(ARGV[2])
-local s = redis.call('INCRBY', KEYS[1], cost)
-if s == cost then redis.call('EXPIRE', KEYS[1], ttl) end
-if #KEYS == 1 or s > tonumber(ARGV[3]) then return {s, -1} end
-local t = redis.call('INCRBY', KEYS[2], cost)
-if t == cost then redis.call('EXPIRE', KEYS[2], ttl) end
-if t > tonumber(ARGV[4]) then
-  redis.call('DECRBY', KEYS[1], cost)
-  redis.call('DECRBY', KEYS[2], cost)
+/// Takes up to `want` units of a bucket in Redis, never past its limit: answers what it got and
+/// the bucket's count after.
+const RESERVE_SCRIPT: &str = r#"
+local want, ttl, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local v = redis.call('INCRBY', KEYS[1], want)
+if v == want then redis.call('EXPIRE', KEYS[1], ttl) end
+local over = v - limit
+if over > 0 then
+  if over > want then over = want end
+  redis.call('DECRBY', KEYS[1], over)
+  return {want - over, v - over}
 end
-return {s, t}
+return {want, v}
 "#;
 
+/// Units of one bucket this instance took from Redis and has not used yet, in one window.
+#[derive(Clone, Copy, Default)]
+struct Lease {
+    window: u64,
+    left: u64,
+    /// The bucket's count in Redis when this instance last took units.
+    total: u64,
+}
+
+/// Shared counts. Each instance takes units from Redis a few at a time (a fiftieth of the limit,
+/// at most 100; exactly what a request needs for small limits) and spends them locally, so most
+/// requests need no round trip. Together the instances never pass a limit; units one instance
+/// holds when the window ends are lost to the others.
 struct Shared {
     connection: ConnectionManager,
     prefix: String,
     script: Script,
+    leases: Vec<Mutex<HashMap<String, Lease, BuildHasherDefault<Fnv>>>>,
     /// Unix milliseconds until which Redis is left alone.
     resting_until: AtomicU64,
 }
@@ -268,7 +282,10 @@ impl Shared {
         Ok(Self {
             connection,
             prefix: prefix.to_string(),
-            script: Script::new(COUNT_SCRIPT),
+            script: Script::new(RESERVE_SCRIPT),
+            leases: (0..SHARDS)
+                .map(|_| Mutex::new(HashMap::default()))
+                .collect(),
             resting_until: AtomicU64::new(0),
         })
     }
@@ -286,6 +303,90 @@ impl Shared {
         }
     }
 
+    fn lease(
+        &self,
+        key: &str,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, Lease, BuildHasherDefault<Fnv>>> {
+        let mut hasher = Fnv::default();
+        key.hash(&mut hasher);
+        self.leases[(hasher.finish() as usize) % SHARDS]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Spends `cost` units of the bucket from this instance's lease: the bucket's count as far as
+    /// this instance knows, or `None` when the lease cannot cover it.
+    fn spend(&self, window: u64, key: &str, cost: u64) -> Option<u64> {
+        let mut leases = self.lease(key);
+        let lease = leases.get_mut(key)?;
+        if lease.window != window || lease.left < cost {
+            return None;
+        }
+        lease.left -= cost;
+        Some(lease.total - lease.left)
+    }
+
+    /// Gives `cost` units back to this instance's lease (the tenant refused the request).
+    fn refund(&self, window: u64, key: &str, cost: u64) {
+        if let Some(lease) = self.lease(key).get_mut(key)
+            && lease.window == window
+        {
+            lease.left += cost;
+        }
+    }
+
+    /// Spends `cost` units, taking more from Redis when the lease runs short. A count past the
+    /// limit means refused.
+    async fn take(
+        &self,
+        window: u64,
+        window_secs: u64,
+        bucket: &Bucket,
+        cost: u64,
+    ) -> anyhow::Result<u64> {
+        if let Some(count) = self.spend(window, &bucket.key, cost) {
+            return Ok(count);
+        }
+        let limit = u64::from(bucket.limit);
+        let held = {
+            let leases = self.lease(&bucket.key);
+            leases
+                .get(&bucket.key)
+                .filter(|l| l.window == window)
+                .map_or(0, |l| l.left)
+        };
+        let want = cost.saturating_sub(held) + (limit / 50).min(100);
+        let mut invocation = self
+            .script
+            .key(format!("{}:rl:{window}:{}", self.prefix, bucket.key));
+        invocation.arg(want).arg(window_secs + 5).arg(limit);
+        let mut connection = self.connection.clone();
+        let (granted, total): (u64, u64) =
+            tokio::time::timeout(REDIS_TIMEOUT, invocation.invoke_async(&mut connection))
+                .await
+                .map_err(|_| anyhow::anyhow!("Redis took longer than {REDIS_TIMEOUT:?}"))??;
+        let mut leases = self.lease(&bucket.key);
+        // Leases of finished windows are dropped as the map grows.
+        if leases.len() > 4096 {
+            leases.retain(|_, l| l.window >= window);
+        }
+        let lease = leases.entry(bucket.key.clone()).or_default();
+        if lease.window != window {
+            *lease = Lease {
+                window,
+                ..Lease::default()
+            };
+        }
+        lease.left += granted;
+        lease.total = lease.total.max(total);
+        if lease.left >= cost {
+            lease.left -= cost;
+            Ok(lease.total - lease.left)
+        } else {
+            Ok(limit + cost)
+        }
+    }
+
     async fn count(
         &self,
         window: u64,
@@ -294,23 +395,19 @@ impl Shared {
         tenant: Option<&Bucket>,
         cost: u32,
     ) -> anyhow::Result<(u64, Option<u64>)> {
-        let mut invocation = self.script.prepare_invoke();
-        let prefix = &self.prefix;
-        invocation.key(format!("{prefix}:rl:{window}:{}", subject.key));
-        if let Some(tenant) = tenant {
-            invocation.key(format!("{prefix}:rl:{window}:{}", tenant.key));
+        let cost = u64::from(cost);
+        let s = self.take(window, window_secs, subject, cost).await?;
+        let Some(tenant) = tenant else {
+            return Ok((s, None));
+        };
+        if s > u64::from(subject.limit) {
+            return Ok((s, None));
         }
-        invocation
-            .arg(cost)
-            .arg(window_secs + 5)
-            .arg(subject.limit)
-            .arg(tenant.map_or(0, |t| t.limit));
-        let mut connection = self.connection.clone();
-        let (s, t): (i64, i64) =
-            tokio::time::timeout(REDIS_TIMEOUT, invocation.invoke_async(&mut connection))
-                .await
-                .map_err(|_| anyhow::anyhow!("Redis took longer than {REDIS_TIMEOUT:?}"))??;
-        Ok((s.max(0) as u64, (t >= 0).then_some(t as u64)))
+        let t = self.take(window, window_secs, tenant, cost).await?;
+        if t > u64::from(tenant.limit) {
+            self.refund(window, &subject.key, cost);
+        }
+        Ok((s, Some(t)))
     }
 }
 

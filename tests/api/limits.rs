@@ -326,6 +326,25 @@ async fn instances_sharing_redis_enforce_one_limit_and_carry_on_without_it() {
     assert_eq!(allowed, 8, "{answers:?}");
     assert_eq!(answers[8..], [StatusCode::TOO_MANY_REQUESTS; 2]);
 
+    // With a larger limit each instance takes units a few at a time (a fiftieth of the limit):
+    // together they never pass it, and at most those few per instance go unused.
+    let big = one.sibling(|c| c.rate_limits.per_key = 100);
+    let big_two = big.sibling(|_| {});
+    let key = app_key(&one, &d).await;
+    let mut allowed = 0;
+    for i in 0..150 {
+        let app = if i % 3 == 0 { &big } else { &big_two };
+        let r = app
+            .get(&d.t.host, "/api/v3/admin/members")
+            .auth(&format!("DdApi {key}"))
+            .send()
+            .await;
+        if r.status == StatusCode::OK {
+            allowed += 1;
+        }
+    }
+    assert!((96..=100).contains(&allowed), "{allowed}");
+
     // Redis stops: both instances keep answering, counting alone, and say so in their metrics.
     redis.stop();
     let fresh = one.api_key(&d.t, "read").await;
