@@ -143,6 +143,21 @@ pub fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
+/// Entries one shard holds at most (64 shards): bounded memory whatever addresses call.
+const SHARD_CAP: usize = 8192;
+
+/// Keeps a shard bounded before it takes a new key: entries of finished windows go first, and
+/// should the current window alone fill it (a flood of addresses), the shard starts over.
+fn bound<V>(map: &mut HashMap<String, V, BuildHasherDefault<Fnv>>, live: impl Fn(&V) -> bool) {
+    if map.len() < SHARD_CAP {
+        return;
+    }
+    map.retain(|_, v| live(v));
+    if map.len() >= SHARD_CAP / 2 {
+        map.clear();
+    }
+}
+
 /// FNV-1a: bucket keys are short, and this runs on every request (SipHash costs more here, and
 /// the keys come from credentials already checked, not from whatever a client sends).
 #[derive(Default)]
@@ -201,10 +216,7 @@ impl Local {
             entry.1 = entry.1.saturating_add_signed(cost);
             return entry.1;
         }
-        // Buckets of finished windows are dropped as the map grows.
-        if shard.len() > 4096 {
-            shard.retain(|_, (w, _)| *w >= window);
-        }
+        bound(&mut shard, |(w, _)| *w >= window);
         let count = 0u64.saturating_add_signed(cost);
         shard.insert(key.to_string(), (window, count));
         count
@@ -323,7 +335,7 @@ impl Shared {
             return None;
         }
         lease.left -= cost;
-        Some(lease.total - lease.left)
+        Some(lease.total.saturating_sub(lease.left))
     }
 
     /// Gives `cost` units back to this instance's lease (the tenant refused the request).
@@ -366,10 +378,7 @@ impl Shared {
                 .await
                 .map_err(|_| anyhow::anyhow!("Redis took longer than {REDIS_TIMEOUT:?}"))??;
         let mut leases = self.lease(&bucket.key);
-        // Leases of finished windows are dropped as the map grows.
-        if leases.len() > 4096 {
-            leases.retain(|_, l| l.window >= window);
-        }
+        bound(&mut leases, |l| l.window >= window);
         let lease = leases.entry(bucket.key.clone()).or_default();
         if lease.window != window {
             *lease = Lease {
@@ -381,7 +390,7 @@ impl Shared {
         lease.total = lease.total.max(total);
         if lease.left >= cost {
             lease.left -= cost;
-            Ok(lease.total - lease.left)
+            Ok(lease.total.saturating_sub(lease.left))
         } else {
             Ok(limit + cost)
         }

@@ -162,24 +162,31 @@ pub fn client_address(
     headers: &axum::http::HeaderMap,
     trusted: &[IpAddr],
 ) -> IpAddr {
+    // IPv4 clients of a dual-stack listener arrive as `::ffff:a.b.c.d`.
     let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
+        .map(|c| c.0.ip().to_canonical())
         .unwrap_or(IpAddr::from([0, 0, 0, 0]));
     if !trusted.contains(&peer) {
         return peer;
     }
-    headers
+    let entries: Vec<&str> = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .find(|ip| !trusted.contains(ip))
-        .unwrap_or(peer)
+        .map(str::trim)
+        .collect();
+    // From our side outwards: past trusted proxies to the first other address. An entry that is
+    // not an address ends the walk (what lies beyond it cannot be trusted), and the peer answers.
+    for entry in entries.into_iter().rev() {
+        match entry.parse::<IpAddr>().map(|ip| ip.to_canonical()) {
+            Ok(ip) if trusted.contains(&ip) => continue,
+            Ok(ip) => return ip,
+            Err(_) => return peer,
+        }
+    }
+    peer
 }
 
 /// Any caller the route's family guard admitted: for read-only lists that several families share
@@ -229,5 +236,47 @@ impl FromRequestParts<AppState> for Staff {
                 "this API is for technicians and API keys",
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{Extensions, HeaderMap, HeaderValue};
+
+    use super::*;
+
+    fn from(peer: &str, forwarded: Option<&str>) -> IpAddr {
+        let mut extensions = Extensions::new();
+        extensions.insert(ConnectInfo(SocketAddr::new(peer.parse().unwrap(), 4000)));
+        let mut headers = HeaderMap::new();
+        if let Some(f) = forwarded {
+            headers.insert("x-forwarded-for", HeaderValue::from_str(f).unwrap());
+        }
+        client_address(&extensions, &headers, &["10.0.0.1".parse().unwrap()])
+    }
+
+    #[test]
+    fn only_trusted_proxies_are_believed_and_only_as_far_as_they_can_be() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(
+            from("198.51.100.4", Some("203.0.113.5")),
+            ip("198.51.100.4")
+        );
+        assert_eq!(from("10.0.0.1", Some("203.0.113.5")), ip("203.0.113.5"));
+        assert_eq!(
+            from("10.0.0.1", Some("1.2.3.4, 203.0.113.5, 10.0.0.1")),
+            ip("203.0.113.5")
+        );
+        // An entry the proxy wrote that is no address: nothing beyond it is believed.
+        assert_eq!(
+            from("10.0.0.1", Some("1.2.3.4, 203.0.113.5:443")),
+            ip("10.0.0.1")
+        );
+        // IPv4 through a dual-stack listener is still IPv4, and still the trusted proxy.
+        assert_eq!(
+            from("::ffff:10.0.0.1", Some("203.0.113.5")),
+            ip("203.0.113.5")
+        );
+        assert_eq!(from("::ffff:198.51.100.4", None), ip("198.51.100.4"));
     }
 }

@@ -53,9 +53,8 @@ pub async fn request_context(
     let counted = state.config.metrics_enabled;
     let tenant = metrics_tenant(&state, &request);
     let metrics = &state.metrics;
-    if counted {
-        metrics.in_flight.inc();
-    }
+    // Decremented however the request ends, a client hanging up included.
+    let _in_flight = counted.then(|| InFlight::enter(metrics.in_flight.clone()));
     let mut response = REQUEST_ID
         .scope(id.clone(), next.run(request).instrument(span.clone()))
         .await;
@@ -63,7 +62,6 @@ pub async fn request_context(
     let elapsed = started.elapsed().as_secs_f64();
     let latency_ms = elapsed * 1000.0;
     if counted {
-        metrics.in_flight.dec();
         metrics
             .requests
             .get_or_create(&RequestLabels {
@@ -112,4 +110,19 @@ fn metrics_tenant(state: &AppState, request: &Request) -> Cow<'static, str> {
         })
         .filter(|slug| named.contains(slug))
         .map_or(Cow::Borrowed("other"), Cow::Owned)
+}
+
+struct InFlight(prometheus_client::metrics::gauge::Gauge);
+
+impl InFlight {
+    fn enter(gauge: prometheus_client::metrics::gauge::Gauge) -> Self {
+        gauge.inc();
+        Self(gauge)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }

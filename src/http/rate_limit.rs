@@ -23,8 +23,8 @@ use crate::{
     tenancy::Site,
 };
 
-/// Paths no limit applies to: probes and scrapes.
-const EXEMPT: &[&str] = &["/health", "/ready", "/metrics"];
+/// Paths no limit applies to: the probes.
+const EXEMPT: &[&str] = &["/health", "/ready"];
 
 /// What an operation costs beyond one unit, by method and the end of its route template (every
 /// version and family alike). Searching words (`q`) in tickets costs `WORD_SEARCH_COST`.
@@ -34,6 +34,8 @@ pub const COSTS: &[(Method, &str, u32)] = &[
     (Method::PATCH, "/tickets", 10),
 ];
 pub const WORD_SEARCH_COST: u32 = 10;
+/// The dearest operation: no limit may be lower.
+pub const MAX_COST: u32 = 10;
 
 /// The units a request costs.
 pub fn cost_of(method: &Method, route: &str, query: Option<&str>) -> u32 {
@@ -41,11 +43,12 @@ pub fn cost_of(method: &Method, route: &str, query: Option<&str>) -> u32 {
         .iter()
         .find(|(m, suffix, _)| m == method && route.ends_with(suffix))
         .map_or(1, |(_, _, cost)| *cost);
+    // Decoded as the handler decodes it, so `%71=…` is a word search too.
     let searches_words = route.ends_with("/tickets")
         && *method == Method::GET
         && query.is_some_and(|q| {
-            q.split('&')
-                .any(|pair| pair.strip_prefix("q=").is_some_and(|v| !v.is_empty()))
+            serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+                .is_ok_and(|pairs| pairs.iter().any(|(k, v)| k == "q" && !v.trim().is_empty()))
         });
     if searches_words {
         base.max(WORD_SEARCH_COST)
@@ -89,6 +92,7 @@ impl Limits {
 fn address_key(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some() => v6.to_canonical().to_string(),
         IpAddr::V6(v6) => {
             let s = v6.segments();
             format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
@@ -124,9 +128,16 @@ fn buckets(state: &AppState, request: &Request) -> (Bucket, Option<Bucket>) {
         key: format!("{scope}:{key}"),
         limit: limits.of_policy(policy),
     };
+    // Requests without credentials share a ceiling of their own, so a crowd of addresses cannot
+    // use up what the tenant's staff and integrations need.
+    let pool = if policy == LimitPolicy::Address {
+        "anonymous"
+    } else {
+        "all"
+    };
     let tenant = tenant.map(|_| Bucket {
         policy: LimitPolicy::Tenant,
-        key: format!("{scope}:all"),
+        key: format!("{scope}:{pool}"),
         limit: limits.per_tenant,
     });
     (subject, tenant)
@@ -210,6 +221,10 @@ mod tests {
             10
         );
         assert_eq!(cost_of(&get, "/api/v3/admin/tickets", Some("q=&take=5")), 5);
+        assert_eq!(
+            cost_of(&get, "/api/v3/admin/tickets", Some("%71=printer")),
+            10
+        );
         assert_eq!(
             cost_of(&get, "/api/v3/admin/tickets/{ticketId}", Some("q=x")),
             1

@@ -231,10 +231,12 @@ pub async fn set_rate_limits(
         ("perAddress", plan.per_address),
         ("perTenant", plan.per_tenant),
     ] {
-        if value.is_some_and(|v| !(1..=MAX_LIMIT).contains(&v)) {
+        // Below the dearest operation's cost, that operation could never run.
+        let least = crate::http::rate_limit::MAX_COST;
+        if value.is_some_and(|v| !(least..=MAX_LIMIT).contains(&v)) {
             return Err(ApiError::validation(
                 field,
-                format!("{field} must be 1 to {MAX_LIMIT}, or null for the default"),
+                format!("{field} must be {least} to {MAX_LIMIT}, or null for the default"),
             ));
         }
     }

@@ -229,6 +229,13 @@ async fn searches_cost_more_the_tenant_ceiling_holds_and_limits_reset() {
     }
     let refused = last.expect("the tenant's ceiling refuses at last");
     assert_eq!(header(&refused, "ratelimit-policy"), "\"tenant\";q=30;w=2");
+    // Requests without credentials have a pool of their own: they neither drain nor meet it.
+    let r = app
+        .get(&d.t.host, "/api/v3/admin/companies")
+        .client_address([192, 0, 2, 60])
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     // After the window, requests go through again.
     let wait: u64 = header(&refused, "retry-after").parse().unwrap();
     assert!(wait <= 2);
