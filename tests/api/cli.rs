@@ -176,6 +176,10 @@ async fn the_server_finishes_in_flight_requests_when_told_to_stop() {
         r#"{{"slug":"late","name":"Late IT","adminEmail":"a@late.test","adminPassword":"{PASSWORD}"}}"#
     );
     let mut stream = TcpStream::connect(addr).unwrap();
+    // A first answer on the connection proves the server has accepted it (a connection still in
+    // the listen queue when the server stops would be refused, whatever the load on the machine).
+    write!(stream, "GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+    read_one_response(&mut stream);
     write!(
         stream,
         "POST /api/v3/platform/tenants HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer platform-secret\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
@@ -199,6 +203,25 @@ async fn the_server_finishes_in_flight_requests_when_told_to_stop() {
         .await
         .unwrap();
     assert!(tenant.is_some());
+}
+
+/// Reads one HTTP/1.1 response with a `Content-Length` body off the stream.
+fn read_one_response(stream: &mut TcpStream) {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        stream.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map(|v| v.trim().parse().unwrap())
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).unwrap();
 }
 
 fn wait(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
