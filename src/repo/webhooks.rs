@@ -76,13 +76,13 @@ pub struct FlowFields<'a> {
     pub priority_ids: &'a [i32],
     pub company_ids: &'a [i32],
     pub workflow_id: Option<Uuid>,
-    pub token_hash: &'a [u8],
 }
 
 pub async fn insert_flow(
     pool: &PgPool,
     tenant: TenantId,
     f: &FlowFields<'_>,
+    token_hash: &[u8],
     secret_sealed: &[u8],
 ) -> Result<WebhookRow, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -101,7 +101,7 @@ pub async fn insert_flow(
     .bind(f.priority_ids)
     .bind(f.company_ids)
     .bind(f.workflow_id)
-    .bind(f.token_hash)
+    .bind(token_hash)
     .bind(secret_sealed)
     .fetch_one(pool)
     .await

@@ -16,7 +16,7 @@ use super::{
     configuration,
     events::TYPES,
     people, validate,
-    webhooks::{check_description, check_event_types, check_url, new_secret},
+    webhooks::{check_description, check_event_types, check_url, enabled_by_default, new_secret},
 };
 use crate::{
     domain::{Reference, Tenant, TextReference},
@@ -218,26 +218,30 @@ pub async fn subscribe_ticket_flow(
             .await
             .map_err(as_field("companyId"))?;
     }
+    let fields = FlowFields {
+        kind: TICKET_FLOW,
+        description: request.description.trim(),
+        url: &request.url,
+        event_types: &[event_type.to_string()],
+        queue_ids: &Vec::from_iter(request.board_id),
+        status_ids: &Vec::from_iter(request.status_id),
+        priority_ids: &Vec::from_iter(filters.priority_id),
+        company_ids: &Vec::from_iter(filters.company_id),
+        workflow_id: None,
+    };
+    Ok(store(state, tenant, &fields).await?)
+}
+
+/// Stores a flow's subscription with a new token (answered this once) and signing secret.
+async fn store(
+    state: &AppState,
+    tenant: &Tenant,
+    fields: &FlowFields<'_>,
+) -> Result<Subscribed, sqlx::Error> {
     let (token, hash) = new_token();
     let (_, key) = new_secret();
-    let row = hooks::insert_flow(
-        &state.pool,
-        tenant.id,
-        &FlowFields {
-            kind: TICKET_FLOW,
-            description: request.description.trim(),
-            url: &request.url,
-            event_types: &[event_type.to_string()],
-            queue_ids: &Vec::from_iter(request.board_id),
-            status_ids: &Vec::from_iter(request.status_id),
-            priority_ids: &Vec::from_iter(filters.priority_id),
-            company_ids: &Vec::from_iter(filters.company_id),
-            workflow_id: None,
-            token_hash: &hash,
-        },
-        &state.server_key.seal(&key),
-    )
-    .await?;
+    let sealed = state.server_key.seal(&key);
+    let row = hooks::insert_flow(&state.pool, tenant.id, fields, &hash, &sealed).await?;
     Ok(Subscribed { id: row.id, token })
 }
 
@@ -265,32 +269,22 @@ pub async fn subscribe_workflow_flow(
     check_workflow_type(kind)?;
     let workflow = get_workflow(state, tenant, workflow).await?;
     check_url(state, &request.url).await?;
-    let (token, hash) = new_token();
-    let (_, key) = new_secret();
-    let row = hooks::insert_flow(
-        &state.pool,
-        tenant.id,
-        &FlowFields {
-            kind: WORKFLOW_FLOW,
-            description: &workflow.name,
-            url: &request.url,
-            event_types: &[],
-            queue_ids: &[],
-            status_ids: &[],
-            priority_ids: &[],
-            company_ids: &[],
-            workflow_id: Some(workflow.id),
-            token_hash: &hash,
-        },
-        &state.server_key.seal(&key),
-    )
-    .await
-    .map_err(|e| match &e {
+    let fields = FlowFields {
+        kind: WORKFLOW_FLOW,
+        description: &workflow.name,
+        url: &request.url,
+        event_types: &[],
+        queue_ids: &[],
+        status_ids: &[],
+        priority_ids: &[],
+        company_ids: &[],
+        workflow_id: Some(workflow.id),
+    };
+    store(state, tenant, &fields).await.map_err(|e| match &e {
         // The workflow was deleted meanwhile.
         sqlx::Error::Database(d) if d.is_foreign_key_violation() => ApiError::not_found("workflow"),
         _ => e.into(),
-    })?;
-    Ok(Subscribed { id: row.id, token })
+    })
 }
 
 /// Removes a flow's subscription; a wrong token, id or kind is a 404 alike.
@@ -361,16 +355,12 @@ pub struct WorkflowInput {
     /// Only tickets in these statuses (none: any).
     #[serde(default)]
     pub status_ids: Vec<i32>,
-    #[serde(default = "enabled")]
+    #[serde(default = "enabled_by_default")]
     pub enabled: bool,
 }
 
 fn ticket_type() -> String {
     "ticket".into()
-}
-
-fn enabled() -> bool {
-    true
 }
 
 fn workflow_fields(input: &WorkflowInput) -> ApiResult<WorkflowFields<'_>> {

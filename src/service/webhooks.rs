@@ -52,11 +52,12 @@ pub struct WebhookInput {
     /// Only tickets in these statuses (none: any).
     #[serde(default)]
     pub status_ids: Vec<i32>,
-    #[serde(default = "enabled")]
+    #[serde(default = "enabled_by_default")]
     pub enabled: bool,
 }
 
-fn enabled() -> bool {
+/// Subscriptions and workflows start enabled unless the request says otherwise.
+pub fn enabled_by_default() -> bool {
     true
 }
 
