@@ -11,6 +11,7 @@ pub mod ids;
 pub mod login_codes;
 pub mod login_failures;
 pub mod members;
+pub mod notifications;
 pub mod seed;
 pub mod service_config;
 pub mod signing_keys;

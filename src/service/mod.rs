@@ -8,6 +8,7 @@ pub mod custom_values;
 pub mod demo;
 pub mod events;
 pub mod flows;
+pub mod notifications;
 pub mod people;
 pub mod seed;
 pub mod sign_in;

@@ -9,6 +9,7 @@ mod deeplinks;
 mod errors;
 mod events;
 mod limits;
+mod notifications;
 mod openapi;
 mod people;
 mod sessions;

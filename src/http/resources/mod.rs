@@ -15,6 +15,7 @@ pub mod deeplink;
 pub mod events;
 pub mod me;
 pub mod members;
+pub mod notifications;
 pub mod ops;
 pub mod personal_tokens;
 pub mod platform;

@@ -9,8 +9,8 @@ use crate::{
         openapi::{family, open},
         resources::{
             companies, configuration_read_routes, connections, connector, contacts, copilot,
-            custom_fields, deeplink, me, people_routes, personal_tokens, request_types, sessions,
-            tasks, tenant_settings, tickets, user_keys,
+            custom_fields, deeplink, me, notifications, people_routes, personal_tokens,
+            request_types, sessions, tasks, tenant_settings, tickets, user_keys,
         },
     },
     state::AppState,
@@ -24,7 +24,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
             .merge(sessions::portal_routes())
             .merge(request_types::read_routes())
             .merge(custom_fields::read_routes())
-            .merge(tickets::portal_routes()),
+            .merge(tickets::portal_routes())
+            .merge(notifications::portal_routes()),
     )
     .merge(open(
         "Portal",
@@ -38,7 +39,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
             .merge(personal_tokens::routes())
             .merge(configuration_read_routes())
             .merge(tickets::staff_routes())
-            .merge(tasks::staff_routes()),
+            .merge(tasks::staff_routes())
+            .merge(notifications::tech_routes()),
     )
     .merge(open("Tech", sessions::tech_open_routes()));
     let user = family(

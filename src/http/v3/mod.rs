@@ -10,8 +10,8 @@ use crate::{
         openapi::family,
         resources::{
             api_keys, configuration_routes, contact_groups, events, group_routes, me,
-            people_routes, personal_tokens, platform, rate_limits, tasks, tenant_settings, tickets,
-            webhooks, workflows,
+            notifications, people_routes, personal_tokens, platform, rate_limits, tasks,
+            tenant_settings, tickets, webhooks, workflows,
         },
     },
     state::AppState,
@@ -29,7 +29,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(workflows::routes())
         .merge(tasks::admin_routes())
         .merge(tasks::staff_routes())
-        .merge(rate_limits::admin_routes());
+        .merge(rate_limits::admin_routes())
+        .merge(notifications::admin_routes());
     OpenApiRouter::new()
         .nest(
             "/public",

@@ -17,11 +17,13 @@ use crate::{
             contact_groups::ContactGroupView,
             contacts::{self, ContactFilter, ContactView},
             members::{self, MemberView},
+            notifications::NotificationView,
             tickets::{self, TaggedTicket, TicketSearchQuery, TicketView},
         },
     },
     service::{
         contact_groups,
+        notifications::{self, NotificationInput, contact_inbox, member_inbox},
         people::{self, ContactInput},
         tickets::{self as ticket_service, TicketInput, TicketPatch},
     },
@@ -224,4 +226,37 @@ pub async fn update_ticket(
     )
     .await?;
     Ok(tickets::tagged(ticket))
+}
+
+/// Send a notification to a contact's client portal inbox.
+#[utoipa::path(post, path = "/contacts/{contactId}/notifications", operation_id = "CreateContactNotification", params(("contactId" = i32, Path)), request_body = NotificationInput, responses((status = 200, body = NotificationView)))]
+pub async fn notify_contact(
+    State(state): State<AppState>,
+    caller: ConnectorCaller,
+    ApiPath(id): ApiPath<i32>,
+    ApiJson(input): ApiJson<NotificationInput>,
+) -> ApiResult<Json<NotificationView>> {
+    let sender = key_label(&caller);
+    let n = notifications::send(&state, &caller.tenant, contact_inbox(id), &sender, input).await?;
+    Ok(Json(n.into()))
+}
+
+/// Send a notification to a member's tech portal inbox.
+#[utoipa::path(post, path = "/members/{memberId}/notifications", operation_id = "CreateMemberNotification", params(("memberId" = i32, Path)), request_body = NotificationInput, responses((status = 200, body = NotificationView)))]
+pub async fn notify_member(
+    State(state): State<AppState>,
+    caller: ConnectorCaller,
+    ApiPath(id): ApiPath<i32>,
+    ApiJson(input): ApiJson<NotificationInput>,
+) -> ApiResult<Json<NotificationView>> {
+    let sender = key_label(&caller);
+    let n = notifications::send(&state, &caller.tenant, member_inbox(id), &sender, input).await?;
+    Ok(Json(n.into()))
+}
+
+fn key_label(caller: &ConnectorCaller) -> String {
+    match &caller.principal.actor {
+        crate::auth::Actor::ApiKey { id, .. } => format!("api_key:{id}"),
+        _ => "connector".into(),
+    }
 }

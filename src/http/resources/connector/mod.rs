@@ -30,6 +30,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(actions::create_ticket))
         .routes(routes!(actions::find_tickets))
         .routes(routes!(actions::get_ticket, actions::update_ticket))
+        .routes(routes!(actions::notify_contact))
+        .routes(routes!(actions::notify_member))
         .routes(routes!(tasks::find_task_templates))
         .routes(routes!(tasks::get_ticket_tasks, tasks::create_ticket_tasks))
         // Pickers.
@@ -66,8 +68,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(chat_flow_parameters_schema))
         .routes(routes!(chat_trigger_schema))
         .routes(routes!(list_chat_events))
-        .routes(routes!(notify_contact))
-        .routes(routes!(notify_member))
         .routes(routes!(render_email_template))
         .routes(routes!(list_email_templates))
         .routes(routes!(email_template_schema))

@@ -28,12 +28,14 @@ use crate::{
             contact_groups::ContactGroupView,
             contacts::{ContactFilter, ContactView},
             members::MemberView,
+            notifications::NotificationView,
             tickets::{TicketSearchQuery, TicketView},
         },
     },
     service::{
         configuration, custom_values,
         flows::{self, FlowNotification, TicketFlowFilters, WorkflowFlowParameters},
+        notifications::NotificationInput,
         people::ContactInput,
         tickets::{TicketInput, TicketPatch},
     },
@@ -143,15 +145,15 @@ const DYNAMIC_TYPES: &[(&str, DynamicType)] = &[
     ),
     (
         "CreateContactNotificationRequest",
-        DynamicType::NotBuilt("notifications"),
+        DynamicType::Schema(request::<NotificationInput>),
     ),
     (
         "CreateMemberNotificationRequest",
-        DynamicType::NotBuilt("notifications"),
+        DynamicType::Schema(request::<NotificationInput>),
     ),
     (
         "CreateNotificationResponse",
-        DynamicType::NotBuilt("notifications"),
+        DynamicType::Schema(json_schema::of::<NotificationView>),
     ),
     ("Chat", DynamicType::NotBuilt("chat")),
     ("CreateChatMessageRequest", DynamicType::NotBuilt("chat")),

@@ -1,5 +1,5 @@
 //! Connector operations deskd answers with 501 and a clear error: those whose feature is not built
-//! yet (chat, notifications, forms, email templates), and DeskDirector's advanced actions and
+//! yet (chat, forms, email templates), and DeskDirector's advanced actions and
 //! events, which its own function service hosts (`functions.deskdirector.com`), not a tenant's site.
 
 use axum::http::StatusCode;
@@ -42,8 +42,6 @@ unsupported! {
     chat_flow_parameters_schema: get "/schema/chat-workflow-webhook/$parameters" "GetChatWorkflowRequestParameterSchema" => not_built("chats");
     chat_trigger_schema: get "/schema/chat-workflow-webhook/$request" "GetChatWebhookTriggerSchema" => not_built("chats");
     list_chat_events: get "/chat-webhook-events" "ListChatWebhookEvents" => not_built("chats");
-    notify_contact: post "/contacts/{contactId}/notifications" "CreateContactNotification" => not_built("notifications");
-    notify_member: post "/members/{memberId}/notifications" "CreateMemberNotification" => not_built("notifications");
     render_email_template: post "/email-templates/{emailTemplateId}/render" "GenerateEmailFromTemplate" => not_built("email templates");
     list_email_templates: get "/email-templates" "ListEmailTemplates" => not_built("email templates");
     email_template_schema: get "/schema/email-templates/{emailTemplateId}/$render-request" "GetEmailTemplateProperties" => not_built("email templates");

@@ -1,0 +1,121 @@
+//! Notifications: sent to one contact or one member (by admins, API keys and flows), read in their
+//! portal's inbox.
+
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{people, validate};
+use crate::{
+    domain::Tenant,
+    error::{ApiError, ApiResult},
+    repo::{
+        Slice,
+        notifications::{self as repo, Inbox, NewNotification, NotificationRow},
+    },
+    state::AppState,
+};
+
+/// A notification to send.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationInput {
+    /// 1 to 200 characters.
+    pub title: String,
+    /// Markdown, up to 4000 characters.
+    #[serde(default)]
+    pub body: String,
+    /// Where the notification leads: an `http(s)` URL or a path of the portal.
+    #[serde(default)]
+    pub link: Option<String>,
+}
+
+pub fn contact_inbox(id: i32) -> Inbox {
+    Inbox {
+        kind: "contact",
+        id,
+    }
+}
+
+pub fn member_inbox(id: i32) -> Inbox {
+    Inbox { kind: "member", id }
+}
+
+/// Sends a notification to a live contact or member of the tenant; `sender` names who sent it.
+pub async fn send(
+    state: &AppState,
+    tenant: &Tenant,
+    to: Inbox,
+    sender: &str,
+    input: NotificationInput,
+) -> ApiResult<NotificationRow> {
+    let live = match to.kind {
+        "contact" => people::get_contact(state, tenant, to.id)
+            .await?
+            .archived_at
+            .is_none(),
+        _ => people::get_member(state, tenant, to.id)
+            .await?
+            .archived_at
+            .is_none(),
+    };
+    if !live {
+        return Err(ApiError::not_found(to.kind));
+    }
+    let title = validate::required_text("title", &input.title, 200)?;
+    let body = validate::optional_text("body", &input.body, 4000)?;
+    let link = match input
+        .link
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        None => None,
+        Some(link) => {
+            let ok = link.len() <= 2000
+                && (link.starts_with('/')
+                    || reqwest::Url::parse(link)
+                        .is_ok_and(|u| matches!(u.scheme(), "http" | "https")));
+            if !ok {
+                return Err(ApiError::validation(
+                    "link",
+                    "link must be an http(s) URL or a portal path, at most 2000 characters",
+                ));
+            }
+            Some(link.to_string())
+        }
+    };
+    let new = NewNotification {
+        title: &title,
+        body: &body,
+        link: link.as_deref(),
+        sent_by: sender,
+    };
+    Ok(repo::insert(&state.pool, tenant.id, to, &new).await?)
+}
+
+pub async fn list(
+    state: &AppState,
+    tenant: &Tenant,
+    inbox: Inbox,
+    unread_only: bool,
+    skip: i64,
+    take: i64,
+) -> ApiResult<Slice<NotificationRow>> {
+    Ok(repo::list(&state.pool, tenant.id, inbox, unread_only, skip, take).await?)
+}
+
+pub async fn unread(state: &AppState, tenant: &Tenant, inbox: Inbox) -> ApiResult<i64> {
+    Ok(repo::unread(&state.pool, tenant.id, inbox).await?)
+}
+
+/// Marks one notification read; another inbox's is not found.
+pub async fn mark_read(state: &AppState, tenant: &Tenant, inbox: Inbox, id: i64) -> ApiResult<()> {
+    if repo::mark_read(&state.pool, tenant.id, inbox, Some(id)).await? == 0 {
+        return Err(ApiError::not_found("notification"));
+    }
+    Ok(())
+}
+
+pub async fn mark_all_read(state: &AppState, tenant: &Tenant, inbox: Inbox) -> ApiResult<u64> {
+    Ok(repo::mark_read(&state.pool, tenant.id, inbox, None).await?)
+}
