@@ -1,6 +1,7 @@
 //! All SQL. One module per table group; every function takes the tenant first and filters by it.
 
 pub mod attachments;
+pub mod broadcasts;
 pub mod companies;
 pub mod contact_groups;
 pub mod contacts;

@@ -1,6 +1,7 @@
 //! Use cases: validation, authorization beyond the family rules, transactions, invalidation.
 
 pub mod attachments;
+pub mod broadcasts;
 pub mod configuration;
 pub mod contact_groups;
 pub mod credentials;

@@ -148,3 +148,121 @@ async fn unread(d: &Desk<'_>, cookie: &str) -> serde_json::Value {
         .json["count"]
         .clone()
 }
+
+#[tokio::test]
+async fn broadcasts_reach_their_audience_until_they_expire_or_are_dismissed() {
+    let app = TestApp::new().await;
+    let d = desk(&app, "acme").await;
+    d.contact(1, "ann@customer.test", json!({})).await;
+    let bob = d.contact(1, "bob@customer.test", json!({})).await;
+    d.contact(2, "cat@other.test", json!({})).await;
+    let group = d
+        .admin(
+            Method::POST,
+            "/companies/1/groups",
+            Some(json!({"name": "Finance"})),
+        )
+        .await;
+    assert_eq!(group.status, StatusCode::CREATED, "{}", group.text);
+    let group = group.json["id"].as_i64().unwrap();
+    let r = d
+        .admin(
+            Method::PUT,
+            &format!("/companies/1/groups/{group}/members/{bob}"),
+            Some(json!({"role": "member"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let send = |body: serde_json::Value| d.admin(Method::POST, "/broadcasts", Some(body));
+    for body in [
+        json!({"title": "Office closed Friday", "audience": "everyone"}),
+        json!({"title": "Customer maintenance", "audience": "companies", "companyIds": [1]}),
+        json!({"title": "Finance system down", "audience": "groups", "groupIds": [group]}),
+        json!({"title": "Already over", "audience": "everyone", "expiresOn": "2999-01-01T00:00:00Z"}),
+    ] {
+        let r = send(body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    // The last one ends now.
+    sqlx::query("UPDATE broadcasts SET expires_at = now() - interval '1 second' WHERE title = 'Already over'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let titles = |r: &crate::support::TestResponse| -> Vec<String> {
+        r.json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["title"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let ann = d.sign_in("portal", "ann@customer.test").await;
+    let bob_cookie = d.sign_in("portal", "bob@customer.test").await;
+    let cat = d.sign_in("portal", "cat@other.test").await;
+
+    assert_eq!(
+        titles(&broadcasts_of(&d, &ann).await),
+        ["Customer maintenance", "Office closed Friday"]
+    );
+    let bobs = broadcasts_of(&d, &bob_cookie).await;
+    assert_eq!(
+        titles(&bobs),
+        [
+            "Finance system down",
+            "Customer maintenance",
+            "Office closed Friday"
+        ]
+    );
+    assert_eq!(
+        titles(&broadcasts_of(&d, &cat).await),
+        ["Office closed Friday"]
+    );
+    // Bob dismisses one; Cat cannot dismiss what is not hers.
+    let finance = bobs.json[0]["id"].as_i64().unwrap();
+    let r = d
+        .portal(
+            &cat,
+            Method::POST,
+            &format!("/broadcasts/{finance}/dismiss"),
+            None,
+        )
+        .await;
+    r.assert_error(StatusCode::NOT_FOUND, "NotFound");
+    let r = d
+        .portal(
+            &bob_cookie,
+            Method::POST,
+            &format!("/broadcasts/{finance}/dismiss"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(titles(&broadcasts_of(&d, &bob_cookie).await).len(), 2);
+    // Bad audiences and expiries are refused; another tenant's companies do not count.
+    for body in [
+        json!({"title": "x", "audience": "companies"}),
+        json!({"title": "x", "audience": "companies", "companyIds": [999]}),
+        json!({"title": "x", "audience": "groups", "groupIds": [999]}),
+        json!({"title": "x", "audience": "everyone", "expiresOn": "2000-01-01T00:00:00Z"}),
+        json!({"title": "", "audience": "everyone"}),
+    ] {
+        let r = send(body.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            r.text
+        );
+    }
+    let other = desk(&app, "globex").await;
+    let r = other.admin(Method::GET, "/broadcasts", None).await;
+    assert_eq!(r.json, json!([]));
+    let r = other
+        .admin(Method::DELETE, &format!("/broadcasts/{finance}"), None)
+        .await;
+    r.assert_error(StatusCode::NOT_FOUND, "NotFound");
+}
+
+async fn broadcasts_of(d: &Desk<'_>, cookie: &str) -> crate::support::TestResponse {
+    d.portal(cookie, Method::GET, "/broadcasts", None).await
+}

@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod attachments;
+pub mod broadcasts;
 pub mod categories;
 pub mod companies;
 pub mod connections;

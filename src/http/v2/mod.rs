@@ -8,8 +8,8 @@ use crate::{
     http::{
         openapi::{family, open},
         resources::{
-            companies, configuration_read_routes, connections, connector, contacts, copilot,
-            custom_fields, deeplink, me, notifications, people_routes, personal_tokens,
+            broadcasts, companies, configuration_read_routes, connections, connector, contacts,
+            copilot, custom_fields, deeplink, me, notifications, people_routes, personal_tokens,
             request_types, sessions, tasks, tenant_settings, tickets, user_keys,
         },
     },
@@ -25,7 +25,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
             .merge(request_types::read_routes())
             .merge(custom_fields::read_routes())
             .merge(tickets::portal_routes())
-            .merge(notifications::portal_routes()),
+            .merge(notifications::portal_routes())
+            .merge(broadcasts::portal_routes()),
     )
     .merge(open(
         "Portal",

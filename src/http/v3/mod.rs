@@ -9,7 +9,7 @@ use crate::{
     http::{
         openapi::family,
         resources::{
-            api_keys, configuration_routes, contact_groups, events, group_routes, me,
+            api_keys, broadcasts, configuration_routes, contact_groups, events, group_routes, me,
             notifications, people_routes, personal_tokens, platform, rate_limits, tasks,
             tenant_settings, tickets, webhooks, workflows,
         },
@@ -30,7 +30,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(tasks::admin_routes())
         .merge(tasks::staff_routes())
         .merge(rate_limits::admin_routes())
-        .merge(notifications::admin_routes());
+        .merge(notifications::admin_routes())
+        .merge(broadcasts::admin_routes());
     OpenApiRouter::new()
         .nest(
             "/public",

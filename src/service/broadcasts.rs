@@ -1,0 +1,153 @@
+//! Broadcasts: admins write to every contact, to chosen companies or to contact groups, with an
+//! optional expiry; contacts see the live ones meant for them and dismiss them.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::validate;
+use crate::{
+    domain::Tenant,
+    error::{ApiError, ApiResult},
+    repo::broadcasts::{self as repo, BroadcastRow, NewBroadcast},
+    state::AppState,
+};
+
+/// Who a broadcast is for.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    Everyone,
+    Companies,
+    Groups,
+}
+
+impl Audience {
+    fn as_str(self) -> &'static str {
+        match self {
+            Audience::Everyone => "everyone",
+            Audience::Companies => "companies",
+            Audience::Groups => "groups",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BroadcastInput {
+    /// 1 to 200 characters.
+    pub title: String,
+    /// Markdown, up to 4000 characters.
+    #[serde(default)]
+    pub body: String,
+    pub audience: Audience,
+    /// The companies, for `companies`.
+    #[serde(default)]
+    pub company_ids: Vec<i32>,
+    /// The contact groups, for `groups`.
+    #[serde(default)]
+    pub group_ids: Vec<i32>,
+    /// When it stops showing; never, when absent.
+    #[serde(default)]
+    pub expires_on: Option<DateTime<Utc>>,
+}
+
+pub async fn create(
+    state: &AppState,
+    tenant: &Tenant,
+    sender: &str,
+    input: BroadcastInput,
+) -> ApiResult<BroadcastRow> {
+    let title = validate::required_text("title", &input.title, 200)?;
+    let body = validate::optional_text("body", &input.body, 4000)?;
+    if input.expires_on.is_some_and(|at| at <= Utc::now()) {
+        return Err(ApiError::validation(
+            "expiresOn",
+            "expiresOn must be in the future",
+        ));
+    }
+    let (company_ids, group_ids) = match input.audience {
+        Audience::Everyone => (vec![], vec![]),
+        Audience::Companies => {
+            let ids = distinct("companyIds", &input.company_ids)?;
+            if repo::live_companies(&state.pool, tenant.id, &ids).await? != ids.len() as i64 {
+                return Err(ApiError::validation(
+                    "companyIds",
+                    "companyIds names a company that does not exist here",
+                ));
+            }
+            (ids, vec![])
+        }
+        Audience::Groups => {
+            let ids = distinct("groupIds", &input.group_ids)?;
+            if repo::live_groups(&state.pool, tenant.id, &ids).await? != ids.len() as i64 {
+                return Err(ApiError::validation(
+                    "groupIds",
+                    "groupIds names a contact group that does not exist here",
+                ));
+            }
+            (vec![], ids)
+        }
+    };
+    let new = NewBroadcast {
+        title: &title,
+        body: &body,
+        audience: input.audience.as_str(),
+        company_ids: &company_ids,
+        group_ids: &group_ids,
+        expires_at: input.expires_on,
+        sent_by: sender,
+    };
+    Ok(repo::insert(&state.pool, tenant.id, &new).await?)
+}
+
+/// 1 to 100 ids, each once.
+fn distinct(field: &str, ids: &[i32]) -> ApiResult<Vec<i32>> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() || ids.len() > 100 {
+        return Err(ApiError::validation(
+            field,
+            format!("{field} takes 1 to 100 ids for this audience"),
+        ));
+    }
+    Ok(ids)
+}
+
+pub async fn list(state: &AppState, tenant: &Tenant) -> ApiResult<Vec<BroadcastRow>> {
+    Ok(repo::list(&state.pool, tenant.id).await?)
+}
+
+pub async fn delete(state: &AppState, tenant: &Tenant, id: i64) -> ApiResult<()> {
+    if !repo::delete(&state.pool, tenant.id, id).await? {
+        return Err(ApiError::not_found("broadcast"));
+    }
+    Ok(())
+}
+
+pub async fn for_contact(
+    state: &AppState,
+    tenant: &Tenant,
+    contact: i32,
+    company: i32,
+) -> ApiResult<Vec<BroadcastRow>> {
+    Ok(repo::for_contact(&state.pool, tenant.id, contact, company, None).await?)
+}
+
+/// A contact dismisses a broadcast meant for them; one that is not (or no longer) theirs is a 404.
+pub async fn dismiss(
+    state: &AppState,
+    tenant: &Tenant,
+    contact: i32,
+    company: i32,
+    id: i64,
+) -> ApiResult<()> {
+    if repo::for_contact(&state.pool, tenant.id, contact, company, Some(id))
+        .await?
+        .is_empty()
+    {
+        return Err(ApiError::not_found("broadcast"));
+    }
+    Ok(repo::dismiss(&state.pool, tenant.id, id, contact).await?)
+}
