@@ -54,11 +54,7 @@ pub struct AdminCaller {
 impl AdminCaller {
     /// How this caller is named where an action records its author.
     pub fn label(&self) -> String {
-        match &self.principal.actor {
-            Actor::ApiKey { id, .. } => format!("api_key:{id}"),
-            Actor::Member { id, .. } => format!("member:{id}"),
-            Actor::Contact { id, .. } => format!("contact:{id}"),
-        }
+        self.principal.label()
     }
 }
 

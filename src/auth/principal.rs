@@ -36,6 +36,16 @@ impl Principal {
         }
     }
 
+    /// How this caller is named where an action records its author: `api_key:{id}`,
+    /// `member:{id}` or `contact:{id}`.
+    pub fn label(&self) -> String {
+        match &self.actor {
+            Actor::ApiKey { id, .. } => format!("api_key:{id}"),
+            Actor::Member { id, .. } => format!("member:{id}"),
+            Actor::Contact { id, .. } => format!("contact:{id}"),
+        }
+    }
+
     pub fn is_master_admin(&self) -> bool {
         matches!(
             self.actor,

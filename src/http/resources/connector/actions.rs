@@ -236,7 +236,7 @@ pub async fn notify_contact(
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<NotificationInput>,
 ) -> ApiResult<Json<NotificationView>> {
-    let sender = key_label(&caller);
+    let sender = caller.principal.label();
     let n = notifications::send(&state, &caller.tenant, contact_inbox(id), &sender, input).await?;
     Ok(Json(n.into()))
 }
@@ -249,14 +249,7 @@ pub async fn notify_member(
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<NotificationInput>,
 ) -> ApiResult<Json<NotificationView>> {
-    let sender = key_label(&caller);
+    let sender = caller.principal.label();
     let n = notifications::send(&state, &caller.tenant, member_inbox(id), &sender, input).await?;
     Ok(Json(n.into()))
-}
-
-fn key_label(caller: &ConnectorCaller) -> String {
-    match &caller.principal.actor {
-        crate::auth::Actor::ApiKey { id, .. } => format!("api_key:{id}"),
-        _ => "connector".into(),
-    }
 }
