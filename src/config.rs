@@ -63,6 +63,8 @@ pub struct Config {
     pub metrics_token: Option<Secret>,
     /// Tenants (by slug) whose requests are labelled by tenant in the metrics; the rest are `other`.
     pub metrics_tenants: Vec<String>,
+    /// How often an idle live event stream sends a heartbeat comment.
+    pub stream_heartbeat: Duration,
 }
 
 /// The limits every tenant gets unless the platform API sets others, per window.
@@ -119,6 +121,7 @@ impl Default for Config {
             metrics_enabled: true,
             metrics_token: None,
             metrics_tenants: Vec::new(),
+            stream_heartbeat: Duration::from_secs(15),
         }
     }
 }
@@ -148,6 +151,11 @@ impl Config {
         }
         if let Some(v) = var("DESKD_REQUEST_TIMEOUT_SECS") {
             c.request_timeout = Duration::from_secs(parse("DESKD_REQUEST_TIMEOUT_SECS", &v)?);
+        }
+        if let Some(v) = var("DESKD_STREAM_HEARTBEAT_SECS") {
+            let secs: u64 = parse("DESKD_STREAM_HEARTBEAT_SECS", &v)?;
+            anyhow::ensure!(secs >= 1, "DESKD_STREAM_HEARTBEAT_SECS must be at least 1");
+            c.stream_heartbeat = Duration::from_secs(secs);
         }
         if let Some(v) = var("DESKD_MAX_BODY_BYTES") {
             c.max_body_bytes = parse("DESKD_MAX_BODY_BYTES", &v)?;

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod files;
 pub mod http;
+pub mod live;
 pub mod metrics;
 pub mod rate_limit;
 pub mod repo;

@@ -53,7 +53,8 @@ enum Command {
         #[command(subcommand)]
         command: ApiKeyCommand,
     },
-    /// Deliver webhooks without serving HTTP (`serve` delivers too; run more of these to scale out).
+    /// Deliver webhooks and mark missed chats without serving HTTP (`serve` does both too; run more
+    /// of these to scale out).
     Worker,
     /// Fill a tenant with realistic companies, contacts, technicians and tickets (for benchmarks).
     Seed {
@@ -137,8 +138,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Worker => {
             let (database, state) = deskd::start(config).await?;
             state.listen_for_signals();
-            deskd::service::webhooks::spawn_worker(state);
-            tracing::info!("delivering webhooks");
+            deskd::service::webhooks::spawn_worker(state.clone());
+            deskd::service::chats::spawn_missed_sweeper(state);
+            tracing::info!("delivering webhooks and marking missed chats");
             deskd::shutdown::signal().await;
             drop(database);
             Ok(())
@@ -178,6 +180,7 @@ async fn serve(
     state.listen_for_signals();
     state.sweep_pending_uploads();
     deskd::service::webhooks::spawn_worker(state.clone());
+    deskd::service::chats::spawn_missed_sweeper(state.clone());
     deskd::metrics::spawn_pool_sampler(state.pool.clone(), state.metrics.clone());
     if demo {
         let seeded = demo::seed(&state)
@@ -194,11 +197,16 @@ async fn serve(
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     tracing::info!(%bind, base_domain = %base_domain, "deskd is listening");
+    let live = state.live.clone();
     axum::serve(
         listener,
         deskd::build_app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(deskd::shutdown::signal())
+    .with_graceful_shutdown(async move {
+        deskd::shutdown::signal().await;
+        // Event streams never finish by themselves: end them so the drain can.
+        live.close_streams();
+    })
     .await?;
     tracing::info!("stopped");
     drop(database);

@@ -208,3 +208,20 @@ pub fn spawn_pool_sampler(pool: sqlx::PgPool, metrics: Arc<Metrics>) {
         }
     });
 }
+
+/// Counts one in a gauge for as long as it lives (however the holder ends: finished, dropped or
+/// cancelled).
+pub struct GaugeHeld(Gauge);
+
+impl GaugeHeld {
+    pub fn enter(gauge: Gauge) -> Self {
+        gauge.inc();
+        Self(gauge)
+    }
+}
+
+impl Drop for GaugeHeld {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}

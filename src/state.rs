@@ -9,6 +9,7 @@ use crate::{
     config::Config,
     db::notify::{self, Signal},
     files::FileStore,
+    live::LiveHub,
     metrics::Metrics,
     rate_limit::RateLimiter,
     secrets::ServerKey,
@@ -32,6 +33,8 @@ pub struct Inner {
     pub webhook_client: reqwest::Client,
     pub limiter: RateLimiter,
     pub metrics: Arc<Metrics>,
+    /// This instance's side of the live event streams.
+    pub live: LiveHub,
 }
 
 impl Deref for AppState {
@@ -53,6 +56,7 @@ impl AppState {
             &config.redis_prefix,
         )
         .expect("DESKD_REDIS_URL is checked when the configuration is read");
+        let live = LiveHub::new(pool.clone());
         Self(Arc::new(Inner {
             config,
             pool,
@@ -65,6 +69,7 @@ impl AppState {
             webhook_client,
             limiter,
             metrics: Arc::new(Metrics::default()),
+            live,
         }))
     }
 

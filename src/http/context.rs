@@ -54,7 +54,7 @@ pub async fn request_context(
     let tenant = metrics_tenant(&state, &request);
     let metrics = &state.metrics;
     // Decremented however the request ends, a client hanging up included.
-    let _in_flight = counted.then(|| InFlight::enter(metrics.in_flight.clone()));
+    let _in_flight = counted.then(|| crate::metrics::GaugeHeld::enter(metrics.in_flight.clone()));
     let mut response = REQUEST_ID
         .scope(id.clone(), next.run(request).instrument(span.clone()))
         .await;
@@ -110,19 +110,4 @@ fn metrics_tenant(state: &AppState, request: &Request) -> Cow<'static, str> {
         })
         .filter(|slug| named.contains(slug))
         .map_or(Cow::Borrowed("other"), Cow::Owned)
-}
-
-struct InFlight(prometheus_client::metrics::gauge::Gauge);
-
-impl InFlight {
-    fn enter(gauge: prometheus_client::metrics::gauge::Gauge) -> Self {
-        gauge.inc();
-        Self(gauge)
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.dec();
-    }
 }

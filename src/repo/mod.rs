@@ -2,6 +2,7 @@
 
 pub mod attachments;
 pub mod broadcasts;
+pub mod chats;
 pub mod companies;
 pub mod contact_groups;
 pub mod contacts;
@@ -9,6 +10,7 @@ pub mod credentials;
 pub mod events;
 pub mod idempotency;
 pub mod ids;
+pub mod live;
 pub mod login_codes;
 pub mod login_failures;
 pub mod members;

@@ -13,6 +13,18 @@ pub async fn find_by_slug(pool: &PgPool, slug: &str) -> Result<Option<Tenant>, s
     .await
 }
 
+pub async fn find_by_id(
+    conn: &mut PgConnection,
+    id: TenantId,
+) -> Result<Option<Tenant>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM tenants WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
 pub async fn find_by_domain(pool: &PgPool, domain: &str) -> Result<Option<Tenant>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {} FROM tenants t JOIN tenant_domains d ON d.tenant_id = t.id WHERE d.domain = $1",

@@ -39,6 +39,9 @@ pub const TYPES: &[&str] = &[
     "contact.login_code_requested",
     "company.created",
     "company.updated",
+    // Chat events keep DeskDirector's names; their payload is a `ChatSession`.
+    "New Chat Session",
+    "Chat Session Status Changed",
 ];
 
 /// `ticket.status_changed` → `Ticket status changed`, for pickers.

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    configuration,
+    chats, configuration,
     events::TYPES,
     people, validate,
     webhooks::{check_description, check_event_types, check_url, enabled_by_default, new_secret},
@@ -30,6 +30,7 @@ use crate::{
 
 pub const TICKET_FLOW: &str = "ticket_flow";
 pub const WORKFLOW_FLOW: &str = "workflow_flow";
+pub const CHAT_FLOW: &str = "chat_flow";
 
 /// The workflow types flows can attach to; chats come with the chat feature.
 pub const WORKFLOW_TYPES: &[(&str, &str)] = &[("ticket", "Ticket")];
@@ -147,6 +148,20 @@ pub struct WorkflowFlowRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct WorkflowFlowParameters {}
 
+/// "When a chat session is created or updated": the callback; the event type is in the query.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatFlowRequest {
+    /// Where to POST each event: an array of `ChatSession`s (Power Automate's callback).
+    pub url: String,
+    #[serde(default)]
+    pub parameters: ChatFlowParameters,
+}
+
+/// A chat flow takes no parameters: it receives every chat of the event type.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ChatFlowParameters {}
+
 /// A new subscription: its id, and the token that removes it (shown this once).
 pub struct Subscribed {
     pub id: Uuid,
@@ -245,6 +260,34 @@ async fn store(
     Ok(Subscribed { id: row.id, token })
 }
 
+pub fn check_chat_event(event_type: &str) -> ApiResult<()> {
+    check_event_types(&[event_type.to_string()], chats::EVENT_TYPES)
+        .map_err(|e| e.with_field("type"))
+}
+
+pub async fn subscribe_chat_flow(
+    state: &AppState,
+    tenant: &Tenant,
+    event_type: &str,
+    request: ChatFlowRequest,
+) -> ApiResult<Subscribed> {
+    check_chat_event(event_type)?;
+    check_url(state, &request.url).await?;
+    let description = format!("Flow: {event_type}");
+    let fields = FlowFields {
+        kind: CHAT_FLOW,
+        description: &description,
+        url: &request.url,
+        event_types: &[event_type.to_string()],
+        queue_ids: &[],
+        status_ids: &[],
+        priority_ids: &[],
+        company_ids: &[],
+        workflow_id: None,
+    };
+    Ok(store(state, tenant, &fields).await?)
+}
+
 pub fn check_workflow_type(kind: &str) -> ApiResult<()> {
     if WORKFLOW_TYPES.iter().any(|(id, _)| *id == kind) {
         return Ok(());
@@ -317,7 +360,7 @@ pub async fn unsubscribe(
 
 // ---- flows (Admin API) ----
 
-const FLOW_KINDS: &[&str] = &[TICKET_FLOW, WORKFLOW_FLOW];
+const FLOW_KINDS: &[&str] = &[TICKET_FLOW, WORKFLOW_FLOW, CHAT_FLOW];
 
 /// Every flow subscribed through the connector, oldest first.
 pub async fn list_flows(state: &AppState, tenant: &Tenant) -> ApiResult<Vec<WebhookRow>> {

@@ -2,6 +2,7 @@
 
 pub mod attachments;
 pub mod broadcasts;
+pub mod chats;
 pub mod configuration;
 pub mod contact_groups;
 pub mod credentials;

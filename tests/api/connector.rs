@@ -20,14 +20,6 @@ const PREFIX: &str = "/api/v2/automate/connector";
 /// Operations that answer 501 until their feature exists, or because DeskDirector hosts them
 /// on its function service.
 const NOT_AVAILABLE: &[&str] = &[
-    "GetChatSession",
-    "AddChatSystemMessage",
-    "InviteUsersToChat",
-    "CreateChatWebhook",
-    "DeleteChatWebhook",
-    "GetChatWorkflowRequestParameterSchema",
-    "GetChatWebhookTriggerSchema",
-    "ListChatWebhookEvents",
     "GenerateEmailFromTemplate",
     "ListEmailTemplates",
     "GetEmailTemplateProperties",
@@ -170,10 +162,12 @@ fn operations(definition: &Value) -> Vec<Operation> {
     out
 }
 
-/// A tenant with a contact, a member, a ticket, a task template and a workflow, and a receiver.
+/// A tenant with a contact, a member, a ticket, a task template, a workflow, a chat the contact
+/// started, and a receiver.
 struct World<'a> {
     d: Desk<'a>,
     contact: i64,
+    chat: String,
     member: i64,
     ticket: i64,
     template: String,
@@ -219,10 +213,22 @@ async fn world(app: &TestApp) -> World<'_> {
         .as_str()
         .unwrap()
         .to_string();
+    let ann = d.sign_in("portal", "ann@customer.test").await;
+    let chat = d
+        .portal(
+            &ann,
+            Method::POST,
+            "/chats",
+            Some(json!({"message": "Hello?"})),
+        )
+        .await;
+    assert_eq!(chat.status, StatusCode::CREATED, "{}", chat.text);
+    let chat = chat.json["id"].as_str().unwrap().to_string();
     let (receiver, url) = Receiver::start().await;
     World {
         d,
         contact,
+        chat,
         member,
         ticket,
         template,
@@ -239,6 +245,7 @@ impl World<'_> {
             "companyId" => "1".into(),
             "contactId" => self.contact.to_string(),
             "memberId" => self.member.to_string(),
+            "sessionId" => self.chat.clone(),
             "typeId" => "TicketDetails".into(),
             "type" => "ticket".into(),
             "workflowId" if op == "SubscribeToWorkflow" => self.workflow.clone(),
@@ -250,7 +257,7 @@ impl World<'_> {
 
     fn query_value(&self, op: &str, name: &str) -> Option<String> {
         Some(match name {
-            "type" if op.contains("Chat") => "x".into(),
+            "type" if op.contains("Chat") => "New%20Chat%20Session".into(),
             "type" if op.contains("TicketWorkflow") || op.contains("TicketTrigger") => {
                 "ticket.updated".into()
             }
@@ -281,7 +288,11 @@ impl World<'_> {
             "CreateTicketWorkflow" => {
                 json!({"description": "flow", "advancedFilters": {}, "url": self.url})
             }
-            "SubscribeToWorkflow" => json!({"url": self.url, "parameters": {}}),
+            "SubscribeToWorkflow" | "CreateChatWebhook" => {
+                json!({"url": self.url, "parameters": {}})
+            }
+            "AddChatSystemMessage" => json!({"message": "A flow looked at this chat."}),
+            "InviteUsersToChat" => json!({"memberIds": [self.member]}),
             "CreateContactNotification" | "CreateMemberNotification" => {
                 json!({"title": "Your laptop is ready", "body": "Pick it up at **reception**.", "link": "/portal/tickets/1"})
             }
@@ -350,7 +361,7 @@ async fn every_operation_of_the_definition_is_routed_and_its_data_matches_the_se
         }
         if matches!(
             op.id.as_str(),
-            "DeleteTicketWorkflow" | "UnsubscribeFromWorkflow"
+            "DeleteTicketWorkflow" | "UnsubscribeFromWorkflow" | "DeleteChatWebhook"
         ) {
             // Nothing by that id and token: not found, and routed (not a 405).
             r.assert_error(StatusCode::NOT_FOUND, "NotFound");
@@ -365,6 +376,7 @@ async fn every_operation_of_the_definition_is_routed_and_its_data_matches_the_se
         );
         if op.id.starts_with("Create") && op.id.ends_with("Workflow")
             || op.id == "SubscribeToWorkflow"
+            || op.id == "CreateChatWebhook"
         {
             assert!(
                 r.headers.contains_key("location"),
@@ -394,7 +406,7 @@ async fn every_operation_of_the_definition_is_routed_and_its_data_matches_the_se
         }
     }
     // Lists against the definition's own `DynamicListResponse`, the rest against served schemas.
-    assert_eq!(validated.len(), 29, "{validated:?}");
+    assert_eq!(validated.len(), 31, "{validated:?}");
     // Every typeId the definition names is known: a schema, or a 501 for a feature to come.
     let mut named: Vec<String> = vec![];
     collect_type_ids(&definition, &mut named);

@@ -1,6 +1,7 @@
 //! Integration tests: a real PostgreSQL, the real router (and, for the CLI, the real binary).
 
 mod attachments;
+mod chats;
 mod cli;
 mod configuration;
 mod connector;

@@ -407,6 +407,32 @@ impl Call<'_> {
         self
     }
 
+    /// Opens a Server-Sent Events stream; a refusal comes back as the error response.
+    pub async fn stream(self) -> Result<EventStream, TestResponse> {
+        let mut request = self.request.body(self.body).unwrap();
+        request.extensions_mut().insert(ConnectInfo(self.client));
+        let response = self.app.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        if status != StatusCode::OK {
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            return Err(TestResponse {
+                status,
+                headers,
+                json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+                text: String::from_utf8_lossy(&bytes).into_owned(),
+                bytes: bytes.to_vec(),
+            });
+        }
+        assert_eq!(headers["content-type"], "text/event-stream");
+        Ok(EventStream {
+            body: response.into_body(),
+            buffer: String::new(),
+            comments: vec![],
+            ended: false,
+        })
+    }
+
     pub async fn send(self) -> TestResponse {
         let mut request = self.request.body(self.body).unwrap();
         request.extensions_mut().insert(ConnectInfo(self.client));
@@ -446,5 +472,87 @@ impl TestResponse {
         );
         let request_id = self.json["requestId"].as_str().expect("requestId");
         assert_eq!(self.headers["x-request-id"].to_str().unwrap(), request_id);
+    }
+}
+
+/// One event of a stream.
+#[derive(Clone, Debug)]
+pub struct SseEvent {
+    pub id: String,
+    pub event: String,
+    pub data: Value,
+}
+
+/// A Server-Sent Events response being read.
+pub struct EventStream {
+    body: Body,
+    buffer: String,
+    /// Comment lines seen so far (heartbeats).
+    pub comments: Vec<String>,
+    pub ended: bool,
+}
+
+impl EventStream {
+    /// The next event within `wait`; None when none came or the stream ended.
+    pub async fn next_within(&mut self, wait: Duration) -> Option<SseEvent> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(event) = self.parse_one() {
+                return Some(event);
+            }
+            if self.ended {
+                return None;
+            }
+            let frame = tokio::time::timeout_at(deadline, self.body.frame()).await;
+            match frame {
+                Err(_) => return None,
+                Ok(None) | Ok(Some(Err(_))) => self.ended = true,
+                Ok(Some(Ok(frame))) => {
+                    if let Ok(data) = frame.into_data() {
+                        self.buffer.push_str(&String::from_utf8_lossy(&data));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The next event, which must come within five seconds.
+    pub async fn next(&mut self) -> SseEvent {
+        self.next_within(Duration::from_secs(5))
+            .await
+            .expect("an event within 5 s")
+    }
+
+    /// Events until `wait` passes with none (or the stream ends).
+    pub async fn drain(&mut self, wait: Duration) -> Vec<SseEvent> {
+        let mut out = vec![];
+        while let Some(e) = self.next_within(wait).await {
+            out.push(e);
+        }
+        out
+    }
+
+    fn parse_one(&mut self) -> Option<SseEvent> {
+        loop {
+            let end = self.buffer.find("\n\n")?;
+            let block: String = self.buffer[..end].to_string();
+            self.buffer.drain(..end + 2);
+            let (mut id, mut event, mut data) = (String::new(), String::new(), String::new());
+            for line in block.lines() {
+                if let Some(comment) = line.strip_prefix(':') {
+                    self.comments.push(comment.trim().to_string());
+                } else if let Some(v) = line.strip_prefix("id:") {
+                    id = v.trim().to_string();
+                } else if let Some(v) = line.strip_prefix("event:") {
+                    event = v.trim().to_string();
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data.push_str(v.strip_prefix(' ').unwrap_or(v));
+                }
+            }
+            if !event.is_empty() {
+                let data = serde_json::from_str(&data).expect("event data is JSON");
+                return Some(SseEvent { id, event, data });
+            }
+        }
     }
 }

@@ -8,9 +8,10 @@ use crate::{
     http::{
         openapi::{family, open},
         resources::{
-            broadcasts, companies, configuration_read_routes, connections, connector, contacts,
-            copilot, custom_fields, deeplink, me, notifications, people_routes, personal_tokens,
-            request_types, sessions, tasks, tenant_settings, tickets, user_keys,
+            broadcasts, chats, companies, configuration_read_routes, connections, connector,
+            contacts, copilot, custom_fields, deeplink, me, notifications, people_routes,
+            personal_tokens, request_types, sessions, streams, tasks, tenant_settings, tickets,
+            user_keys,
         },
     },
     state::AppState,
@@ -26,7 +27,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
             .merge(custom_fields::read_routes())
             .merge(tickets::portal_routes())
             .merge(notifications::portal_routes())
-            .merge(broadcasts::portal_routes()),
+            .merge(broadcasts::portal_routes())
+            .merge(chats::portal_routes())
+            .merge(streams::portal_routes()),
     )
     .merge(open(
         "Portal",
@@ -41,7 +44,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
             .merge(configuration_read_routes())
             .merge(tickets::staff_routes())
             .merge(tasks::staff_routes())
-            .merge(notifications::tech_routes()),
+            .merge(notifications::tech_routes())
+            .merge(chats::tech_routes())
+            .merge(streams::tech_routes()),
     )
     .merge(open("Tech", sessions::tech_open_routes()));
     let user = family(

@@ -9,9 +9,9 @@ use crate::{
     http::{
         openapi::family,
         resources::{
-            api_keys, broadcasts, configuration_routes, contact_groups, events, group_routes, me,
-            notifications, people_routes, personal_tokens, platform, rate_limits, tasks,
-            tenant_settings, tickets, webhooks, workflows,
+            api_keys, broadcasts, chats, configuration_routes, contact_groups, events,
+            group_routes, me, notifications, people_routes, personal_tokens, platform, rate_limits,
+            tasks, tenant_settings, tickets, webhooks, workflows,
         },
     },
     state::AppState,
@@ -31,7 +31,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(tasks::staff_routes())
         .merge(rate_limits::admin_routes())
         .merge(notifications::admin_routes())
-        .merge(broadcasts::admin_routes());
+        .merge(broadcasts::admin_routes())
+        .merge(chats::admin_routes());
     OpenApiRouter::new()
         .nest(
             "/public",

@@ -3,6 +3,7 @@
 //! actions answer with the Admin API's views; the designer's schemas are generated from them.
 
 mod actions;
+mod chats;
 mod lists;
 mod schemas;
 mod tasks;
@@ -59,15 +60,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(triggers::unsubscribe_ticket_flow))
         .routes(routes!(triggers::subscribe_workflow_flow))
         .routes(routes!(triggers::unsubscribe_workflow_flow))
+        // Chats.
+        .routes(routes!(chats::get_chat_session))
+        .routes(routes!(chats::add_chat_system_message))
+        .routes(routes!(chats::invite_users_to_chat))
+        .routes(routes!(chats::subscribe_chat_flow))
+        .routes(routes!(chats::unsubscribe_chat_flow))
+        .routes(routes!(chats::chat_flow_parameters_schema))
+        .routes(routes!(chats::chat_trigger_schema))
+        .routes(routes!(chats::list_chat_events))
         // Not available: 501.
-        .routes(routes!(get_chat_session))
-        .routes(routes!(add_chat_system_message))
-        .routes(routes!(invite_users_to_chat))
-        .routes(routes!(subscribe_chat_flow))
-        .routes(routes!(unsubscribe_chat_flow))
-        .routes(routes!(chat_flow_parameters_schema))
-        .routes(routes!(chat_trigger_schema))
-        .routes(routes!(list_chat_events))
         .routes(routes!(render_email_template))
         .routes(routes!(list_email_templates))
         .routes(routes!(email_template_schema))

@@ -8,6 +8,7 @@ use utoipa::IntoParams;
 
 use super::{
     actions::{FindUserGroupsRequest, RequestTypeChoice, chosen_request_type},
+    chats::SystemMessageRequest,
     lists::SOMETHING_ELSE,
     tasks::{
         CreateTicketTasksRequest, FindTaskTemplatesRequest, TaskTemplateView, TicketTaskListView,
@@ -33,6 +34,7 @@ use crate::{
         },
     },
     service::{
+        chats::{ChatSession, InviteRequest},
         configuration, custom_values,
         flows::{self, FlowNotification, TicketFlowFilters, WorkflowFlowParameters},
         notifications::NotificationInput,
@@ -155,9 +157,15 @@ const DYNAMIC_TYPES: &[(&str, DynamicType)] = &[
         "CreateNotificationResponse",
         DynamicType::Schema(json_schema::of::<NotificationView>),
     ),
-    ("Chat", DynamicType::NotBuilt("chat")),
-    ("CreateChatMessageRequest", DynamicType::NotBuilt("chat")),
-    ("CreateChatInviteRequest", DynamicType::NotBuilt("chat")),
+    ("Chat", DynamicType::Schema(json_schema::of::<ChatSession>)),
+    (
+        "CreateChatMessageRequest",
+        DynamicType::Schema(request::<SystemMessageRequest>),
+    ),
+    (
+        "CreateChatInviteRequest",
+        DynamicType::Schema(request::<InviteRequest>),
+    ),
 ];
 
 /// The names `GET schema/dynamic-types/{typeId}` knows.
@@ -302,6 +310,7 @@ const PICKERS: &[(&str, &str)] = &[
     ("companyId", "ListCompanies"),
     ("requestTypeId", "ListRequestTypes"),
     ("assignedMemberIds", "ListMembers"),
+    ("memberIds", "ListMembers"),
     ("templateId", "ListTicketTaskTemplates"),
 ];
 

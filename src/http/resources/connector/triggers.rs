@@ -47,14 +47,14 @@ pub struct FlowSubscription {
 #[derive(Serialize, ToSchema)]
 pub struct Done {}
 
-type Subscription = (
+pub type Subscription = (
     StatusCode,
     [(header::HeaderName, HeaderValue); 1],
     Json<FlowSubscription>,
 );
 
 /// 201 with `Location: {scheme}://{host}{path}?token=…`, the host being the one called.
-fn subscription(
+pub fn subscription(
     state: &AppState,
     headers: &HeaderMap,
     path: String,

@@ -1,5 +1,5 @@
 //! Connector operations deskd answers with 501 and a clear error: those whose feature is not built
-//! yet (chat, forms, email templates), and DeskDirector's advanced actions and
+//! yet (forms, email templates), and DeskDirector's advanced actions and
 //! events, which its own function service hosts (`functions.deskdirector.com`), not a tenant's site.
 
 use axum::http::StatusCode;
@@ -34,14 +34,6 @@ macro_rules! unsupported {
 }
 
 unsupported! {
-    get_chat_session: get "/chat-sessions/{sessionId}" "GetChatSession" => not_built("chats");
-    add_chat_system_message: post "/chat-sessions/{sessionId}/system-messages" "AddChatSystemMessage" => not_built("chats");
-    invite_users_to_chat: post "/chat-sessions/{sessionId}/invite" "InviteUsersToChat" => not_built("chats");
-    subscribe_chat_flow: post "/chat-workflows" "CreateChatWebhook" => not_built("chats");
-    unsubscribe_chat_flow: delete "/chat-workflows/{workflowId}" "DeleteChatWebhook" => not_built("chats");
-    chat_flow_parameters_schema: get "/schema/chat-workflow-webhook/$parameters" "GetChatWorkflowRequestParameterSchema" => not_built("chats");
-    chat_trigger_schema: get "/schema/chat-workflow-webhook/$request" "GetChatWebhookTriggerSchema" => not_built("chats");
-    list_chat_events: get "/chat-webhook-events" "ListChatWebhookEvents" => not_built("chats");
     render_email_template: post "/email-templates/{emailTemplateId}/render" "GenerateEmailFromTemplate" => not_built("email templates");
     list_email_templates: get "/email-templates" "ListEmailTemplates" => not_built("email templates");
     email_template_schema: get "/schema/email-templates/{emailTemplateId}/$render-request" "GetEmailTemplateProperties" => not_built("email templates");

@@ -1,0 +1,175 @@
+//! Live event streams (Server-Sent Events) for the client portal and the tech portal: each caller
+//! gets exactly the events they may see, resumes after a disconnect with `Last-Event-ID` (or
+//! `?lastEventId=`, for `EventSource` reconnecting by hand), and hears a heartbeat comment while
+//! idle. See [`crate::live`] for how events travel between instances.
+
+use std::{convert::Infallible, sync::Arc, time::Duration};
+
+use axum::{
+    extract::State,
+    http::HeaderMap,
+    response::sse::{Event, KeepAlive, Sse},
+};
+use futures_util::{Stream, StreamExt};
+use serde::Deserialize;
+use tokio::sync::{broadcast::error::RecvError, mpsc};
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    auth::extractors::{PortalUser, TechUser},
+    domain::TenantId,
+    error::{ApiError, ApiResult},
+    http::extract::ApiQuery,
+    live::{self, Listener, LiveEvent},
+    metrics::GaugeHeld,
+    repo::{live as repo, tickets::contact_reach},
+    state::AppState,
+};
+
+/// Events a stream holds for a client that has not read them yet; beyond this (and the shared
+/// feed's own buffer) a slow client is dropped and resumes from its last event id.
+const CLIENT_BUFFER: usize = 64;
+/// How long a reconnecting `EventSource` waits.
+const RETRY: Duration = Duration::from_secs(2);
+
+pub fn portal_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(portal_stream))
+}
+
+pub fn tech_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(tech_stream))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamQuery {
+    /// The last event id received, when the `Last-Event-ID` header cannot be sent.
+    pub last_event_id: Option<String>,
+}
+
+/// My live events: messages and status changes of my chats, updates of tickets I can see, and my
+/// notifications. `text/event-stream`; each event's `id` resumes the stream.
+#[utoipa::path(get, path = "/events/stream", params(StreamQuery, ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event")), responses((status = 200, content_type = "text/event-stream", description = "Server-Sent Events: `chat.session`, `chat.message`, `ticket.*`, `notification`")))]
+pub async fn portal_stream(
+    State(state): State<AppState>,
+    user: PortalUser,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<StreamQuery>,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let start = resume_point(&headers, query)?;
+    let mut conn = state.pool.acquire().await?;
+    let (company_wide, managed) = contact_reach(&mut conn, user.tenant.id, user.contact_id).await?;
+    drop(conn);
+    let listener = Listener::Contact {
+        id: user.contact_id,
+        company_id: user.company_id,
+        company_wide,
+        managed,
+    };
+    open(state, user.tenant.id, listener, start).await
+}
+
+/// My live events: every chat's status changes (the queue), messages of chats I am in, every
+/// ticket's updates, presence changes and my notifications. `text/event-stream`; each event's `id`
+/// resumes the stream.
+#[utoipa::path(get, path = "/events/stream", params(StreamQuery, ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event")), responses((status = 200, content_type = "text/event-stream", description = "Server-Sent Events: `chat.session`, `chat.message`, `ticket.*`, `presence`, `notification`")))]
+pub async fn tech_stream(
+    State(state): State<AppState>,
+    user: TechUser,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<StreamQuery>,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let start = resume_point(&headers, query)?;
+    let listener = Listener::Member(user.member_id);
+    open(state, user.tenant.id, listener, start).await
+}
+
+fn resume_point(headers: &HeaderMap, query: StreamQuery) -> ApiResult<Option<(i64, i64)>> {
+    let given = headers
+        .get("last-event-id")
+        .map(|v| v.to_str().unwrap_or("?").to_string())
+        .or(query.last_event_id)
+        .filter(|v| !v.trim().is_empty());
+    given
+        .map(|id| {
+            live::parse_cursor(&id).ok_or_else(|| {
+                ApiError::bad_request("Last-Event-ID", "not an event id this stream sent")
+            })
+        })
+        .transpose()
+}
+
+/// Subscribes, then catches up from `start` (none: from now), then follows the live feed.
+async fn open(
+    state: AppState,
+    tenant: TenantId,
+    listener: Listener,
+    start: Option<(i64, i64)>,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    // Subscribing first means nothing falls between the catch-up read and the feed.
+    let mut feed = state.live.subscribe(tenant).await?;
+    let mut cursor = match start {
+        Some(c) => c,
+        None => repo::tail(&state.pool, tenant).await?,
+    };
+    let (out, stream) = mpsc::channel::<Event>(CLIENT_BUFFER);
+    let pool = state.pool.clone();
+    let closing = state.live.closing();
+    let subscribers = state.metrics.live_subscribers.clone();
+    tokio::spawn(async move {
+        let _counted = GaugeHeld::enter(subscribers);
+        let forward = async {
+            // Catch up from the table.
+            loop {
+                let Ok(batch) = live::read_after(&pool, tenant, cursor).await else {
+                    return;
+                };
+                let Some(last) = batch.last() else { break };
+                cursor = last.cursor;
+                for event in batch.iter().filter(|e| listener.may_see(e)) {
+                    if out.send(sse_event(event)).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            // Then follow the feed, skipping what the catch-up already sent.
+            loop {
+                let event: Arc<LiveEvent> = tokio::select! {
+                    received = feed.recv() => match received {
+                        Ok(e) => e,
+                        // Too slow: end the stream; the client resumes from its last id.
+                        Err(RecvError::Lagged(_)) | Err(RecvError::Closed) => return,
+                    },
+                    () = out.closed() => return,
+                };
+                if event.cursor <= cursor {
+                    continue;
+                }
+                cursor = event.cursor;
+                if listener.may_see(&event) && out.send(sse_event(&event)).await.is_err() {
+                    return;
+                }
+            }
+        };
+        tokio::select! {
+            () = forward => {}
+            () = closing.cancelled() => {}
+        }
+    });
+    let hello = Event::default().retry(RETRY).comment("connected");
+    let events = futures_util::stream::once(async move { Ok(hello) }).chain(
+        futures_util::stream::unfold(stream, |mut stream| async move {
+            stream.recv().await.map(|e| (Ok(e), stream))
+        }),
+    );
+    let heartbeat = KeepAlive::new()
+        .interval(state.config.stream_heartbeat)
+        .text("heartbeat");
+    Ok(Sse::new(events).keep_alive(heartbeat))
+}
+
+fn sse_event(e: &LiveEvent) -> Event {
+    Event::default().id(e.id()).event(&e.kind).data(&e.data)
+}
