@@ -65,6 +65,8 @@ pub struct Config {
     pub metrics_tenants: Vec<String>,
     /// How often an idle live event stream sends a heartbeat comment.
     pub stream_heartbeat: Duration,
+    /// How long a live event stream lasts before the client must reconnect (and be checked again).
+    pub stream_lifetime: Duration,
 }
 
 /// The limits every tenant gets unless the platform API sets others, per window.
@@ -122,6 +124,7 @@ impl Default for Config {
             metrics_token: None,
             metrics_tenants: Vec::new(),
             stream_heartbeat: Duration::from_secs(15),
+            stream_lifetime: Duration::from_secs(300),
         }
     }
 }
@@ -156,6 +159,11 @@ impl Config {
             let secs: u64 = parse("DESKD_STREAM_HEARTBEAT_SECS", &v)?;
             anyhow::ensure!(secs >= 1, "DESKD_STREAM_HEARTBEAT_SECS must be at least 1");
             c.stream_heartbeat = Duration::from_secs(secs);
+        }
+        if let Some(v) = var("DESKD_STREAM_LIFETIME_SECS") {
+            let secs: u64 = parse("DESKD_STREAM_LIFETIME_SECS", &v)?;
+            anyhow::ensure!(secs >= 10, "DESKD_STREAM_LIFETIME_SECS must be at least 10");
+            c.stream_lifetime = Duration::from_secs(secs);
         }
         if let Some(v) = var("DESKD_MAX_BODY_BYTES") {
             c.max_body_bytes = parse("DESKD_MAX_BODY_BYTES", &v)?;

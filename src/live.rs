@@ -161,20 +161,24 @@ impl LiveHub {
         tenant: TenantId,
     ) -> Result<broadcast::Receiver<Arc<LiveEvent>>, sqlx::Error> {
         self.start();
-        let mut feeds = self.0.feeds.lock().await;
-        if let Some(feed) = feeds.get(&tenant) {
+        if let Some(feed) = self.0.feeds.lock().await.get(&tenant) {
             return Ok(feed.sender.subscribe());
         }
+        // Read before taking the lock, so other tenants' streams and the pump never wait on it.
         let cursor = repo::tail(&self.0.pool, tenant).await?;
-        let (sender, receiver) = broadcast::channel(FEED_CAPACITY);
-        feeds.insert(tenant, Feed { sender, cursor });
-        Ok(receiver)
+        let mut feeds = self.0.feeds.lock().await;
+        let feed = feeds.entry(tenant).or_insert_with(|| Feed {
+            sender: broadcast::channel(FEED_CAPACITY).0,
+            cursor,
+        });
+        Ok(feed.sender.subscribe())
     }
 
     fn start(&self) {
         self.0.started.get_or_init(|| {
             tokio::spawn(listen(self.0.clone()));
             tokio::spawn(pump(self.0.clone()));
+            tokio::spawn(prune(self.0.pool.clone()));
         });
     }
 }
@@ -195,6 +199,8 @@ async fn listen(hub: Arc<Hub>) {
             tokio::time::sleep(Duration::from_secs(1)).await;
             continue;
         }
+        // Notices sent while nobody listened are lost: read every feed once.
+        wake_all(&hub).await;
         loop {
             match listener.try_recv().await {
                 Ok(Some(notice)) => {
@@ -203,12 +209,8 @@ async fn listen(hub: Arc<Hub>) {
                         hub.wake.notify_one();
                     }
                 }
-                // The connection dropped (the next call reconnects): notices may be lost.
-                Ok(None) => {
-                    let tenants: Vec<TenantId> = hub.feeds.lock().await.keys().copied().collect();
-                    hub.dirty.lock().unwrap().extend(tenants);
-                    hub.wake.notify_one();
-                }
+                // The connection dropped; the next call reconnects (and LISTENs again).
+                Ok(None) => wake_all(&hub).await,
                 Err(e) => {
                     tracing::warn!(error = %e, "live events: listener failed; reconnecting");
                     break;
@@ -218,9 +220,15 @@ async fn listen(hub: Arc<Hub>) {
     }
 }
 
+async fn wake_all(hub: &Hub) {
+    let tenants: Vec<TenantId> = hub.feeds.lock().await.keys().copied().collect();
+    hub.dirty.lock().unwrap().extend(tenants);
+    hub.wake.notify_one();
+}
+
 /// Reads each woken tenant's new events once and hands them to its subscribers.
 async fn pump(hub: Arc<Hub>) {
-    let mut last_prune = Instant::now() - PRUNE_EVERY;
+    let mut last_full = Instant::now();
     let mut waiting: HashSet<TenantId> = HashSet::new();
     loop {
         let pause = if waiting.is_empty() {
@@ -228,12 +236,12 @@ async fn pump(hub: Arc<Hub>) {
         } else {
             UNSTABLE_RETRY
         };
-        let woken = tokio::time::timeout(pause, hub.wake.notified())
-            .await
-            .is_ok();
+        let _ = tokio::time::timeout(pause, hub.wake.notified()).await;
         let mut tenants: HashSet<TenantId> = std::mem::take(&mut *hub.dirty.lock().unwrap());
         tenants.extend(waiting.drain());
-        if !woken && pause == SAFETY_POLL {
+        // However busy, every feed is read at least once a second (a notice may have been lost).
+        if last_full.elapsed() >= SAFETY_POLL {
+            last_full = Instant::now();
             tenants.extend(hub.feeds.lock().await.keys().copied());
         }
         for tenant in tenants {
@@ -248,12 +256,16 @@ async fn pump(hub: Arc<Hub>) {
                 }
             }
         }
-        if last_prune.elapsed() >= PRUNE_EVERY {
-            last_prune = Instant::now();
-            if let Err(e) = repo::prune(&hub.pool, RETENTION_SECS).await {
-                tracing::warn!(error = %e, "live events: pruning failed");
-            }
+    }
+}
+
+/// Forgets old events, away from the pump so streams never wait on it.
+async fn prune(pool: PgPool) {
+    loop {
+        if let Err(e) = repo::prune(&pool, RETENTION_SECS).await {
+            tracing::warn!(error = %e, "live events: pruning failed");
         }
+        tokio::time::sleep(PRUNE_EVERY).await;
     }
 }
 

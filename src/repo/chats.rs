@@ -291,7 +291,7 @@ const MESSAGE_COLUMNS: &str = "seq, id, session_id, kind, author_kind, author_id
 pub struct NewMessage<'a> {
     pub kind: &'a str,
     pub author: Option<(&'a str, i32)>,
-    /// The author's `userId`, or the tenant's `{slug}~system`: the id's last part.
+    /// The author's `userId`, or the tenant's `{slug}~s~0`: the id's last part.
     pub author_label: &'a str,
     pub body: &'a str,
 }
@@ -429,9 +429,11 @@ pub async fn list_sessions(
     Ok(Slice { rows, total })
 }
 
-/// Marks missed every request that waited longer than its tenant allows; answers them.
-/// Rows are claimed with SKIP LOCKED, so two instances sweeping at once never both claim one.
-pub async fn sweep_missed(conn: &mut PgConnection) -> Result<Vec<(TenantId, String)>, sqlx::Error> {
+/// Marks missed one request that waited longer than its tenant allows, and answers it. Rows are
+/// claimed with SKIP LOCKED, so two instances sweeping at once never claim the same one.
+pub async fn claim_missed(
+    conn: &mut PgConnection,
+) -> Result<Option<(TenantId, String)>, sqlx::Error> {
     sqlx::query_as(
         "UPDATE chat_sessions s
          SET status = 'missed', updated_at = now()
@@ -439,12 +441,12 @@ pub async fn sweep_missed(conn: &mut PgConnection) -> Result<Vec<(TenantId, Stri
                LEFT JOIN chat_settings cs ON cs.tenant_id = w.tenant_id
                WHERE w.status = 'created' AND w.type = 'request'
                  AND w.created_at < now() - make_interval(secs => coalesce(cs.missed_after_secs, $1))
-               FOR UPDATE OF w SKIP LOCKED) due
+               LIMIT 1 FOR UPDATE OF w SKIP LOCKED) due
          WHERE s.tenant_id = due.tenant_id AND s.id = due.id
          RETURNING s.tenant_id, s.id",
     )
     .bind(DEFAULT_MISSED_AFTER_SECS)
-    .fetch_all(conn)
+    .fetch_optional(conn)
     .await
 }
 

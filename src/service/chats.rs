@@ -80,6 +80,18 @@ pub struct ChatSession {
     pub last_modified_date_time: DateTime<Utc>,
 }
 
+impl ChatSession {
+    /// What a contact is shown: a member's closing note is for staff.
+    pub fn for_contact(mut self) -> Self {
+        if let Some(record) = &mut self.close_record
+            && record.user.user_id.contains("~m~")
+        {
+            record.note = None;
+        }
+        self
+    }
+}
+
 /// How the chat went; each figure appears once it is known.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -236,12 +248,11 @@ impl Loaded {
         }
     }
 
-    /// Who gets live events about the session itself: every member, and its contacts.
-    fn session_audience(&self) -> Audience {
+    /// The contacts who get live events about the session itself: those still in it.
+    fn contact_audience(&self) -> Audience {
         Audience {
-            all_members: true,
-            member_ids: vec![],
-            contact_ids: self.ids_of("contact", |_| true),
+            contact_ids: self.ids_of("contact", |u| u.state != "left"),
+            ..Audience::default()
         }
     }
 
@@ -264,7 +275,20 @@ impl Loaded {
     }
 }
 
+/// `{unix seconds}-{4 digits}`: anything else names no session.
+fn is_session_id(id: &str) -> bool {
+    id.split_once('-').is_some_and(|(secs, n)| {
+        (1..=19).contains(&secs.len())
+            && secs.bytes().all(|b| b.is_ascii_digit())
+            && n.len() == 4
+            && n.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
 async fn load(conn: &mut PgConnection, tenant: &Tenant, id: &str, lock: bool) -> ApiResult<Loaded> {
+    if !is_session_id(id) {
+        return Err(ApiError::not_found("chat session"));
+    }
     let row = repo::get_session(conn, tenant.id, id, lock)
         .await?
         .ok_or_else(|| ApiError::not_found("chat session"))?;
@@ -360,14 +384,17 @@ async fn announce(
 ) -> ApiResult<ChatSession> {
     let loaded = load(conn, tenant, id, false).await?;
     let payload = serde_json::to_value(&loaded.view).map_err(ApiError::internal)?;
-    live::insert(
-        conn,
-        tenant.id,
-        "chat.session",
-        &payload,
-        &loaded.session_audience(),
-    )
-    .await?;
+    let members = Audience {
+        all_members: true,
+        ..Audience::default()
+    };
+    live::insert(conn, tenant.id, "chat.session", &payload, &members).await?;
+    let contacts = loaded.contact_audience();
+    if !contacts.contact_ids.is_empty() {
+        let shown =
+            serde_json::to_value(loaded.view.clone().for_contact()).map_err(ApiError::internal)?;
+        live::insert(conn, tenant.id, "chat.session", &shown, &contacts).await?;
+    }
     if let Some(kind) = webhook_event {
         events::record(conn, tenant.id, kind, "chat", id.to_string(), payload).await?;
     }
@@ -400,7 +427,8 @@ async fn post(
     };
     let label = match author.key() {
         Some((kind, id)) => user_id(tenant, kind, id),
-        None => format!("{}~system", tenant.slug),
+        // Shaped like a userId (`~s~` for the system), so parsers of message ids keep working.
+        None => format!("{}~s~0", tenant.slug),
     };
     let row = repo::insert_message(
         conn,
@@ -898,9 +926,16 @@ pub async fn push(
         .filter(|c| c.archived_at.is_none())
         .ok_or_else(|| ApiError::validation("contactId", "contactId names no contact here"))?;
     if let Some(ticket) = input.ticket_id {
-        tickets::get(state, tenant, Viewer::Staff, ticket)
+        // The contact will see the reference: it must be a ticket they can see.
+        let viewer = Viewer::Contact {
+            id: contact.id,
+            company_id: contact.company_id,
+        };
+        tickets::get(state, tenant, viewer, ticket)
             .await
-            .map_err(|_| ApiError::validation("ticketId", "ticketId names no ticket here"))?;
+            .map_err(|_| {
+                ApiError::validation("ticketId", "ticketId names no ticket of this contact's")
+            })?;
     }
     let me = people::signed_in_member(state, tenant, member).await?;
     let name = format!(
@@ -963,12 +998,11 @@ pub async fn to_ticket(
     id: &str,
     input: ChatToTicket,
 ) -> ApiResult<(ChatSession, i32)> {
-    let (loaded, transcript) = {
-        let mut conn = state.pool.acquire().await?;
-        let loaded = load(&mut conn, tenant, id, false).await?;
-        let transcript = repo::all_messages(&mut conn, tenant.id, id).await?;
-        (loaded, transcript)
-    };
+    // The session stays locked until the chat refers to the ticket, so a second call waits and
+    // then finds the reference, and no message slips in after the transcript.
+    let mut tx = state.pool.begin().await?;
+    let loaded = load(&mut tx, tenant, id, true).await?;
+    let transcript = repo::all_messages(&mut tx, tenant.id, id).await?;
     if loaded.row.ticket_id.is_some() {
         return Err(ApiError::conflict(
             "sessionId",
@@ -992,7 +1026,9 @@ pub async fn to_ticket(
         "Transcript of chat {} ({})\n\n",
         loaded.row.id, loaded.row.name
     );
-    for m in &transcript {
+    let limit = tickets::MAX_DESCRIPTION - 200;
+    let mut written_chars = description.chars().count();
+    for (written, m) in transcript.iter().enumerate() {
         let who = match (&m.author_kind, m.author_id) {
             (Some(k), Some(a)) => names
                 .get(&(k.clone(), a))
@@ -1000,11 +1036,21 @@ pub async fn to_ticket(
                 .unwrap_or_else(|| format!("{k} {a}")),
             _ => "System".to_string(),
         };
-        description.push_str(&format!(
+        let line = format!(
             "[{}] {who}: {}\n",
             m.created_at.format("%Y-%m-%d %H:%M:%S UTC"),
             m.body
-        ));
+        );
+        let length = line.chars().count();
+        if written_chars + length > limit {
+            let rest = transcript.len() - written;
+            description.push_str(&format!(
+                "\n… {rest} more messages: the whole transcript is in chat {id}.\n"
+            ));
+            break;
+        }
+        description.push_str(&line);
+        written_chars += length;
     }
     let summary = input
         .summary
@@ -1034,7 +1080,6 @@ pub async fn to_ticket(
     )
     .await?;
     let ticket_id = ticket.row.id;
-    let mut tx = state.pool.begin().await?;
     if !repo::set_ticket(&mut tx, tenant.id, id, ticket_id).await? {
         return Err(ApiError::conflict(
             "sessionId",
@@ -1144,16 +1189,18 @@ pub fn spawn_missed_sweeper(state: AppState) {
     });
 }
 
+/// One transaction per session, so one that fails does not hold back the others.
 async fn sweep_missed(state: &AppState) -> ApiResult<()> {
-    let mut tx = state.pool.begin().await?;
-    let missed = repo::sweep_missed(&mut tx).await?;
-    for (tenant_id, id) in missed {
-        let Some(tenant) = tenants::find_by_id(&mut tx, tenant_id).await? else {
-            continue;
+    for _ in 0..1000 {
+        let mut tx = state.pool.begin().await?;
+        let Some((tenant_id, id)) = repo::claim_missed(&mut tx).await? else {
+            return Ok(());
         };
-        announce(&mut tx, &tenant, &id, Some(CHAT_STATUS_CHANGED)).await?;
+        if let Some(tenant) = tenants::find_by_id(&mut tx, tenant_id).await? {
+            announce(&mut tx, &tenant, &id, Some(CHAT_STATUS_CHANGED)).await?;
+        }
+        tx.commit().await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 

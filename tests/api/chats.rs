@@ -370,6 +370,20 @@ async fn a_request_is_handled_joined_and_closed_and_every_answer_has_the_seeds_s
     assert!(s.json["closedDateTime"].is_string());
     assert!(s.json["report"]["chatDuration"].as_i64().unwrap() >= 0);
 
+    // Ann sees that it was closed and by whom; the note is for staff.
+    let seen = h
+        .portal(&h.ann, Method::GET, &format!("/chats/{id}"), None)
+        .await;
+    assert_eq!(
+        seen.json["closeRecord"]["user"]["userId"],
+        admin_uid.as_str()
+    );
+    assert!(
+        seen.json["closeRecord"].get("note").is_none(),
+        "{}",
+        seen.text
+    );
+
     // A completed chat takes no more messages, handling or closing.
     let r = h
         .portal(
@@ -573,16 +587,23 @@ async fn a_member_pushes_a_chat_and_turns_it_into_a_ticket_with_the_transcript()
     assert_eq!(s.json["targetUsers"], json!([]));
     assert!(ids_of(&s.json["users"]).contains(&ann_uid));
 
-    // To a ticket: the transcript is its description; the chat refers to it.
-    let r = h
-        .tech(
-            &h.tom,
-            Method::POST,
-            &format!("/chats/{id}/ticket"),
-            Some(json!({"summary": "Laptop pickup", "queueId": 1})),
-        )
-        .await;
+    // To a ticket: the transcript is its description; the chat refers to it. Two members at once
+    // make one ticket: the other is told it exists.
+    let path = format!("/chats/{id}/ticket");
+    let body = json!({"summary": "Laptop pickup", "queueId": 1});
+    let (first, second) = tokio::join!(
+        h.tech(&h.tom, Method::POST, &path, Some(body.clone())),
+        h.tech(&h.admin, Method::POST, &path, Some(body.clone())),
+    );
+    let (r, other) = if first.status == StatusCode::CREATED {
+        (first, second)
+    } else {
+        (second, first)
+    };
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    other.assert_error(StatusCode::CONFLICT, "Conflict");
+    let tickets = h.d.admin(Method::GET, "/tickets", None).await;
+    assert_eq!(tickets.json["totalResults"], 1, "one ticket, no orphan");
     let ticket = r.json["ticketId"].as_i64().unwrap();
     assert_eq!(
         r.json["session"]["reference"],
@@ -635,6 +656,21 @@ async fn a_member_pushes_a_chat_and_turns_it_into_a_ticket_with_the_transcript()
     )
     .await
     .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
+    let bobs =
+        h.d.admin(
+            Method::POST,
+            "/tickets",
+            Some(json!({"summary": "Bob's", "contactId": h.bob_id, "queueId": 1})),
+        )
+        .await;
+    h.tech(
+        &h.tom,
+        Method::POST,
+        "/chats",
+        Some(json!({"contactId": h.ann_id, "ticketId": bobs.json["id"]})),
+    )
+    .await
+    .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
 
     // Ann leaving a chat is the end of it.
     let s = h
@@ -666,6 +702,13 @@ async fn a_contact_cannot_reach_another_contacts_chat_nor_another_tenant_any_cha
             .await
             .assert_error(StatusCode::NOT_FOUND, "NotFound");
     }
+    // Ids that are not ids find nothing, and a NUL is refused before it reaches the database.
+    h.portal(&h.ann, Method::GET, "/chats/not-a-chat", None)
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "NotFound");
+    h.portal(&h.ann, Method::GET, "/chats/1%00-2", None)
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "BadRequest");
     // Another tenant's technician finds nothing by that id.
     let other = desk(&app, "globex").await;
     let theirs = other.sign_in("tech", &other.t.admin_email.clone()).await;
@@ -843,6 +886,40 @@ async fn streams_carry_exactly_what_each_may_see_and_resume_without_gaps_or_repe
 }
 
 #[tokio::test]
+async fn an_idle_listener_is_told_its_position_and_a_stream_ends_after_its_lifetime() {
+    let app = TestApp::with_config(|c| {
+        c.stream_heartbeat = Duration::from_millis(200);
+        c.stream_lifetime = Duration::from_secs(1);
+    })
+    .await;
+    let h = helpdesk(&app).await;
+    let mut bob = h.stream("portal", &h.bob, None).await;
+    let mut ann = h.stream("portal", &h.ann, None).await;
+    h.ann_asks("Hello").await;
+    let last = ann
+        .drain(Duration::from_millis(300))
+        .await
+        .last()
+        .unwrap()
+        .id
+        .clone();
+    // Bob sees none of it, but his last event id moves past it, so a reconnect skips it cheaply.
+    assert!(bob.drain(Duration::from_millis(500)).await.is_empty());
+    assert_eq!(bob.last_id.as_deref(), Some(last.as_str()));
+    // Streams end after about a second; the client comes back and is checked again.
+    let started = std::time::Instant::now();
+    while !bob.ended {
+        bob.next_within(Duration::from_millis(200)).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "the stream outlived its lifetime"
+        );
+    }
+    let again = h.stream("portal", &h.bob, bob.last_id.as_deref()).await;
+    assert!(!again.ended);
+}
+
+#[tokio::test]
 async fn presence_is_shared_with_members() {
     let app = TestApp::new().await;
     let h = helpdesk(&app).await;
@@ -946,6 +1023,18 @@ async fn a_client_too_slow_to_read_is_dropped_and_resumes_from_its_last_event() 
     let h = helpdesk(&app).await;
     let mut slow = h.stream("tech", &h.admin, None).await;
     let mut fast = h.stream("tech", &h.tom, None).await;
+    // Both read a first event, so each has a last event id.
+    let r = h
+        .tech(
+            &h.tom,
+            Method::PUT,
+            "/presence",
+            Some(json!({"status": "online"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let marker = slow.next().await;
+    assert_eq!(fast.next().await.id, marker.id);
     // 3,000 events, 100 at a time: far more than the feed and the client buffer hold for a
     // reader that reads nothing. The one reading as they come sees every one, in order.
     let mut n = 0;
@@ -966,14 +1055,16 @@ async fn a_client_too_slow_to_read_is_dropped_and_resumes_from_its_last_event() 
             assert_eq!(e.data["n"], n);
         }
     }
-    // The slow one (reading only now) gets what its buffer held, then the stream ends.
+    // The slow one (reading only now) gets what its buffer held, if anything, then the stream
+    // ends.
     let got = slow.drain(Duration::from_millis(500)).await;
     assert!(slow.ended, "the slow client was dropped");
-    assert!(!got.is_empty() && got.len() < 3000, "{}", got.len());
-    let last = got.last().unwrap();
-    let held = last.data["n"].as_i64().unwrap();
+    assert!(got.len() < 3000, "{}", got.len());
+    let (last_id, held) = got.last().map_or((marker.id.clone(), 0), |e| {
+        (e.id.clone(), e.data["n"].as_i64().unwrap())
+    });
     // Resuming from its last event loses nothing.
-    let mut resumed = h.stream("tech", &h.admin, Some(&last.id)).await;
+    let mut resumed = h.stream("tech", &h.admin, Some(&last_id)).await;
     for expected in held + 1..=3000 {
         assert_eq!(resumed.next().await.data["n"], expected);
     }

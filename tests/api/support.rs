@@ -429,6 +429,7 @@ impl Call<'_> {
             body: response.into_body(),
             buffer: String::new(),
             comments: vec![],
+            last_id: None,
             ended: false,
         })
     }
@@ -489,6 +490,8 @@ pub struct EventStream {
     buffer: String,
     /// Comment lines seen so far (heartbeats).
     pub comments: Vec<String>,
+    /// The last `id` the server sent, with or without an event: what a client resumes from.
+    pub last_id: Option<String>,
     pub ended: bool,
 }
 
@@ -543,6 +546,7 @@ impl EventStream {
                     self.comments.push(comment.trim().to_string());
                 } else if let Some(v) = line.strip_prefix("id:") {
                     id = v.trim().to_string();
+                    self.last_id = Some(id.clone());
                 } else if let Some(v) = line.strip_prefix("event:") {
                     event = v.trim().to_string();
                 } else if let Some(v) = line.strip_prefix("data:") {

@@ -216,7 +216,7 @@ pub async fn start_chat(
         input,
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(session)))
+    Ok((StatusCode::CREATED, Json(session.for_contact())))
 }
 
 /// My chat history, newest first.
@@ -231,7 +231,13 @@ pub async fn list_my_chats(
         involving: Some(("contact", user.contact_id)),
         ..SessionFilter::default()
     };
-    history(&state, &user.tenant, filter, query.skip, query.take).await
+    let Json(mut page) = history(&state, &user.tenant, filter, query.skip, query.take).await?;
+    page.results = page
+        .results
+        .into_iter()
+        .map(ChatSession::for_contact)
+        .collect();
+    Ok(Json(page))
 }
 
 /// One of my chats.
@@ -242,7 +248,8 @@ pub async fn get_my_chat(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ChatSession>> {
     let who = Participant::Contact(user.contact_id);
-    Ok(Json(chats::get(&state, &user.tenant, who, &id).await?))
+    let session = chats::get(&state, &user.tenant, who, &id).await?;
+    Ok(Json(session.for_contact()))
 }
 
 /// A chat's messages, oldest first.
@@ -282,7 +289,7 @@ pub async fn ask_callback(
     ApiJson(input): ApiJson<CallbackRequest>,
 ) -> ApiResult<Json<ChatSession>> {
     let session = chats::ask_callback(&state, &user.tenant, user.contact_id, &id, input).await?;
-    Ok(Json(session))
+    Ok(Json(session.for_contact()))
 }
 
 /// Leave a chat; when the last contact leaves, the chat is completed.
@@ -293,7 +300,8 @@ pub async fn leave_my_chat(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ChatSession>> {
     let who = Participant::Contact(user.contact_id);
-    Ok(Json(chats::leave(&state, &user.tenant, who, &id).await?))
+    let session = chats::leave(&state, &user.tenant, who, &id).await?;
+    Ok(Json(session.for_contact()))
 }
 
 // ---- tech ----

@@ -3,7 +3,7 @@
 //! `?lastEventId=`, for `EventSource` reconnecting by hand), and hears a heartbeat comment while
 //! idle. See [`crate::live`] for how events travel between instances.
 
-use std::{convert::Infallible, sync::Arc, time::Duration};
+use std::{convert::Infallible, time::Duration};
 
 use axum::{
     extract::State,
@@ -12,6 +12,7 @@ use axum::{
 };
 use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
+use sqlx::PgPool;
 use tokio::sync::{broadcast::error::RecvError, mpsc};
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -110,7 +111,7 @@ async fn open(
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     // Subscribing first means nothing falls between the catch-up read and the feed.
     let mut feed = state.live.subscribe(tenant).await?;
-    let mut cursor = match start {
+    let cursor = match start {
         Some(c) => c,
         None => repo::tail(&state.pool, tenant).await?,
     };
@@ -118,43 +119,53 @@ async fn open(
     let pool = state.pool.clone();
     let closing = state.live.closing();
     let subscribers = state.metrics.live_subscribers.clone();
+    let progress_every = state.config.stream_heartbeat;
+    // Every stream ends after its lifetime (give or take a tenth, so streams opened together do
+    // not all come back at once): the client reconnects, its credentials and reach are checked
+    // again, and it resumes from its last event id.
+    let lifetime = state
+        .config
+        .stream_lifetime
+        .mul_f64(0.9 + rand::random::<f64>() * 0.2);
     tokio::spawn(async move {
         let _counted = GaugeHeld::enter(subscribers);
+        let mut follower = Follower {
+            listener,
+            out,
+            cursor,
+            told: cursor,
+        };
         let forward = async {
-            // Catch up from the table.
-            loop {
-                let Ok(batch) = live::read_after(&pool, tenant, cursor).await else {
-                    return;
-                };
-                let Some(last) = batch.last() else { break };
-                cursor = last.cursor;
-                for event in batch.iter().filter(|e| listener.may_see(e)) {
-                    if out.send(sse_event(event)).await.is_err() {
-                        return;
-                    }
-                }
+            let mut progress = tokio::time::interval(progress_every);
+            progress.reset();
+            if follower.catch_up(&pool, tenant).await.is_err() {
+                return;
             }
             // Then follow the feed, skipping what the catch-up already sent.
             loop {
-                let event: Arc<LiveEvent> = tokio::select! {
+                tokio::select! {
                     received = feed.recv() => match received {
-                        Ok(e) => e,
-                        // Too slow: end the stream; the client resumes from its last id.
+                        Ok(event) => {
+                            if follower.offer(&event).await.is_err() {
+                                return;
+                            }
+                        }
+                        // Too slow: the feed moved on without it. Drop it; it resumes from its
+                        // last event id, read back from the table.
                         Err(RecvError::Lagged(_)) | Err(RecvError::Closed) => return,
                     },
-                    () = out.closed() => return,
-                };
-                if event.cursor <= cursor {
-                    continue;
-                }
-                cursor = event.cursor;
-                if listener.may_see(&event) && out.send(sse_event(&event)).await.is_err() {
-                    return;
+                    _ = progress.tick() => {
+                        if follower.tell_progress().await.is_err() {
+                            return;
+                        }
+                    }
+                    () = follower.out.closed() => return,
                 }
             }
         };
         tokio::select! {
             () = forward => {}
+            () = tokio::time::sleep(lifetime) => {}
             () = closing.cancelled() => {}
         }
     });
@@ -172,4 +183,64 @@ async fn open(
 
 fn sse_event(e: &LiveEvent) -> Event {
     Event::default().id(e.id()).event(&e.kind).data(&e.data)
+}
+
+/// One stream's position: what it has read, and what its client knows as its last event id.
+struct Follower {
+    listener: Listener,
+    out: mpsc::Sender<Event>,
+    cursor: (i64, i64),
+    told: (i64, i64),
+}
+
+/// The client is gone (or the table could not be read): the stream ends.
+struct Gone;
+
+impl Follower {
+    /// Sends the client what it may see of the stable events after its position in the table.
+    async fn catch_up(&mut self, pool: &PgPool, tenant: TenantId) -> Result<(), Gone> {
+        loop {
+            let batch = live::read_after(pool, tenant, self.cursor)
+                .await
+                .map_err(|_| Gone)?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            for event in &batch {
+                self.offer(event).await?;
+            }
+            // A long catch-up over events this client may not see still moves its last event
+            // id, so if it is dropped it does not start over.
+            self.tell_progress().await?;
+        }
+    }
+
+    /// Sends an event from the feed or the table if it is new to this stream and the client may
+    /// see it.
+    async fn offer(&mut self, event: &LiveEvent) -> Result<(), Gone> {
+        if event.cursor <= self.cursor {
+            return Ok(());
+        }
+        self.cursor = event.cursor;
+        if self.listener.may_see(event) {
+            self.send(sse_event(event)).await?;
+            self.told = event.cursor;
+        }
+        Ok(())
+    }
+
+    async fn send(&mut self, event: Event) -> Result<(), Gone> {
+        self.out.send(event).await.map_err(|_| Gone)
+    }
+
+    /// Moves the client's last event id past events it may not see (an `id`-only message), so a
+    /// reconnect does not read them again.
+    async fn tell_progress(&mut self) -> Result<(), Gone> {
+        if self.cursor > self.told {
+            let id = live::format_cursor(self.cursor);
+            self.send(Event::default().id(id)).await?;
+            self.told = self.cursor;
+        }
+        Ok(())
+    }
 }
