@@ -472,6 +472,27 @@ fn completed_conflict() -> ApiError {
     ApiError::conflict("sessionId", "the chat session is completed")
 }
 
+/// Opens a session with its first people (and message), and announces it.
+async fn open(
+    state: &AppState,
+    tenant: &Tenant,
+    new: NewSession<'_>,
+    people: &[((&str, i32), &str)],
+    first: Option<(Participant, String)>,
+) -> ApiResult<ChatSession> {
+    let mut tx = state.pool.begin().await?;
+    let id = insert_session(&mut tx, tenant.id, new).await?;
+    for (who, state) in people {
+        repo::set_user(&mut tx, tenant.id, &id, *who, state).await?;
+    }
+    if let Some((author, text)) = first {
+        post(&mut tx, tenant, &id, "message", author, &text).await?;
+    }
+    let view = announce(&mut tx, tenant, &id, Some(NEW_CHAT_SESSION)).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
 /// A new session with a DeskDirector-shaped id; the id is drawn again if taken.
 async fn insert_session(
     conn: &mut PgConnection,
@@ -528,7 +549,6 @@ pub async fn request(
         format!("{} {}", who.first_name, who.last_name).trim(),
         company.name
     );
-    let mut tx = state.pool.begin().await?;
     let new = NewSession {
         name: &name,
         kind: "request",
@@ -538,22 +558,15 @@ pub async fn request(
         ticket_id: input.ticket_id,
         handled: false,
     };
-    let id = insert_session(&mut tx, tenant.id, new).await?;
-    repo::set_user(&mut tx, tenant.id, &id, ("contact", contact), "active").await?;
-    if let Some(text) = first {
-        post(
-            &mut tx,
-            tenant,
-            &id,
-            "message",
-            Participant::Contact(contact),
-            &text,
-        )
-        .await?;
-    }
-    let view = announce(&mut tx, tenant, &id, Some(NEW_CHAT_SESSION)).await?;
-    tx.commit().await?;
-    Ok(view)
+    let first = first.map(|text| (Participant::Contact(contact), text));
+    open(
+        state,
+        tenant,
+        new,
+        &[(("contact", contact), "active")],
+        first,
+    )
+    .await
 }
 
 /// The contact's request to be called back.
@@ -943,7 +956,6 @@ pub async fn push(
         format!("{} {}", me.first_name, me.last_name).trim(),
         format!("{} {}", contact.first_name, contact.last_name).trim()
     );
-    let mut tx = state.pool.begin().await?;
     let new = NewSession {
         name: &name,
         kind: "push",
@@ -953,23 +965,12 @@ pub async fn push(
         ticket_id: input.ticket_id,
         handled: true,
     };
-    let id = insert_session(&mut tx, tenant.id, new).await?;
-    repo::set_user(&mut tx, tenant.id, &id, ("member", member), "active").await?;
-    repo::set_user(&mut tx, tenant.id, &id, ("contact", contact.id), "invited").await?;
-    if let Some(text) = first {
-        post(
-            &mut tx,
-            tenant,
-            &id,
-            "message",
-            Participant::Member(member),
-            &text,
-        )
-        .await?;
-    }
-    let view = announce(&mut tx, tenant, &id, Some(NEW_CHAT_SESSION)).await?;
-    tx.commit().await?;
-    Ok(view)
+    let people = [
+        (("member", member), "active"),
+        (("contact", contact.id), "invited"),
+    ];
+    let first = first.map(|text| (Participant::Member(member), text));
+    open(state, tenant, new, &people, first).await
 }
 
 /// The ticket a chat becomes.
