@@ -8,12 +8,15 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    sync::{Arc, Mutex, OnceLock},
+    sync::{
+        Arc, Mutex, OnceLock,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
 use sqlx::{PgPool, postgres::PgListener};
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
@@ -24,8 +27,8 @@ use crate::{
 const CHANNEL: &str = "deskd_live";
 /// Events one read takes from the table.
 const BATCH: i64 = 512;
-/// Events a tenant's feed holds for subscribers that have not taken them yet.
-const FEED_CAPACITY: usize = 1024;
+/// Events a subscriber's queue holds; one that falls this far behind is dropped.
+const QUEUE_CAPACITY: usize = 256;
 /// How often every feed is read even without a notice.
 const SAFETY_POLL: Duration = Duration::from_secs(1);
 /// How soon to look again when an event waits on an earlier, still open transaction.
@@ -118,7 +121,9 @@ pub struct LiveHub(Arc<Hub>);
 
 struct Hub {
     pool: PgPool,
-    feeds: tokio::sync::Mutex<HashMap<TenantId, Feed>>,
+    /// Held only for moments (never across an await).
+    feeds: Mutex<HashMap<TenantId, Feed>>,
+    next_subscriber: AtomicU64,
     /// Tenants with news since their feed was last read.
     dirty: Mutex<HashSet<TenantId>>,
     wake: Notify,
@@ -128,15 +133,62 @@ struct Hub {
 }
 
 struct Feed {
-    sender: broadcast::Sender<Arc<LiveEvent>>,
+    /// The last event handed out: every one up to it is in the queues of those who may see it.
     cursor: (i64, i64),
+    subscribers: HashMap<u64, Subscriber>,
+}
+
+struct Subscriber {
+    listener: Listener,
+    queue: mpsc::Sender<Arc<LiveEvent>>,
+}
+
+impl Feed {
+    /// Hands an event to each subscriber who may see it; drops those whose queue is full (too
+    /// slow) or gone.
+    fn hand_out(&mut self, event: LiveEvent) {
+        self.cursor = event.cursor;
+        let event = Arc::new(event);
+        self.subscribers
+            .retain(|_, s| !s.listener.may_see(&event) || s.queue.try_send(event.clone()).is_ok());
+    }
+}
+
+/// One stream's place in its tenant's feed: the events it may see arrive on `events`. Dropping it
+/// leaves the feed.
+pub struct Subscription {
+    pub events: mpsc::Receiver<Arc<LiveEvent>>,
+    hub: Arc<Hub>,
+    tenant: TenantId,
+    id: u64,
+}
+
+impl Subscription {
+    /// The feed's position: every event up to it that this subscriber may see is in `events`.
+    pub fn handed_out(&self) -> (i64, i64) {
+        let feeds = self.hub.feeds.lock().unwrap();
+        feeds.get(&self.tenant).map_or((0, 0), |f| f.cursor)
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let mut feeds = self.hub.feeds.lock().unwrap();
+        if let Some(feed) = feeds.get_mut(&self.tenant) {
+            feed.subscribers.remove(&self.id);
+            if feed.subscribers.is_empty() {
+                feeds.remove(&self.tenant);
+            }
+        }
+    }
 }
 
 impl LiveHub {
     pub fn new(pool: PgPool) -> Self {
         Self(Arc::new(Hub {
             pool,
-            feeds: tokio::sync::Mutex::new(HashMap::new()),
+            feeds: Mutex::new(HashMap::new()),
+            next_subscriber: AtomicU64::new(1),
             dirty: Mutex::new(HashSet::new()),
             wake: Notify::new(),
             started: OnceLock::new(),
@@ -154,24 +206,46 @@ impl LiveHub {
         self.0.closing.clone()
     }
 
-    /// Subscribes to a tenant's events. Everything committed after the stable position `tail`
-    /// answers arrives on the receiver; the caller reads what came before from the table.
+    /// Subscribes `listener` to a tenant's events. Every event after the feed's position (which
+    /// is never past the table's stable tail when read after this) arrives on the subscription;
+    /// the caller reads what came before from the table.
     pub async fn subscribe(
         &self,
         tenant: TenantId,
-    ) -> Result<broadcast::Receiver<Arc<LiveEvent>>, sqlx::Error> {
+        listener: Listener,
+    ) -> Result<Subscription, sqlx::Error> {
         self.start();
-        if let Some(feed) = self.0.feeds.lock().await.get(&tenant) {
-            return Ok(feed.sender.subscribe());
+        let (queue, events) = mpsc::channel(QUEUE_CAPACITY);
+        let id = self.0.next_subscriber.fetch_add(1, Ordering::Relaxed);
+        let mut pending = Some(Subscriber { listener, queue });
+        let mut tail = None;
+        while pending.is_some() {
+            {
+                let mut feeds = self.0.feeds.lock().unwrap();
+                if let Some(feed) = feeds.get_mut(&tenant) {
+                    feed.subscribers.extend(pending.take().map(|s| (id, s)));
+                } else if let Some(cursor) = tail {
+                    let subscribers = pending.take().map(|s| (id, s)).into_iter().collect();
+                    feeds.insert(
+                        tenant,
+                        Feed {
+                            cursor,
+                            subscribers,
+                        },
+                    );
+                }
+            }
+            if pending.is_some() {
+                // A new feed starts at the stable tail, read without holding the lock.
+                tail = Some(repo::tail(&self.0.pool, tenant).await?);
+            }
         }
-        // Read before taking the lock, so other tenants' streams and the pump never wait on it.
-        let cursor = repo::tail(&self.0.pool, tenant).await?;
-        let mut feeds = self.0.feeds.lock().await;
-        let feed = feeds.entry(tenant).or_insert_with(|| Feed {
-            sender: broadcast::channel(FEED_CAPACITY).0,
-            cursor,
-        });
-        Ok(feed.sender.subscribe())
+        Ok(Subscription {
+            events,
+            hub: self.0.clone(),
+            tenant,
+            id,
+        })
     }
 
     fn start(&self) {
@@ -221,7 +295,7 @@ async fn listen(hub: Arc<Hub>) {
 }
 
 async fn wake_all(hub: &Hub) {
-    let tenants: Vec<TenantId> = hub.feeds.lock().await.keys().copied().collect();
+    let tenants: Vec<TenantId> = hub.feeds.lock().unwrap().keys().copied().collect();
     hub.dirty.lock().unwrap().extend(tenants);
     hub.wake.notify_one();
 }
@@ -242,7 +316,7 @@ async fn pump(hub: Arc<Hub>) {
         // However busy, every feed is read at least once a second (a notice may have been lost).
         if last_full.elapsed() >= SAFETY_POLL {
             last_full = Instant::now();
-            tenants.extend(hub.feeds.lock().await.keys().copied());
+            tenants.extend(hub.feeds.lock().unwrap().keys().copied());
         }
         for tenant in tenants {
             match pump_tenant(&hub, tenant).await {
@@ -270,40 +344,35 @@ async fn prune(pool: PgPool) {
 }
 
 /// Hands out a tenant's stable new events; answers whether some are still waiting to become
-/// stable. A feed nobody listens to any more is dropped.
+/// stable.
 async fn pump_tenant(hub: &Hub, tenant: TenantId) -> Result<bool, sqlx::Error> {
-    let (sender, mut cursor) = {
-        let mut feeds = hub.feeds.lock().await;
-        let Some(feed) = feeds.get(&tenant) else {
-            return Ok(false);
-        };
-        if feed.sender.receiver_count() == 0 {
-            feeds.remove(&tenant);
-            return Ok(false);
-        }
-        (feed.sender.clone(), feed.cursor)
+    let Some(mut cursor) = hub.feeds.lock().unwrap().get(&tenant).map(|f| f.cursor) else {
+        return Ok(false);
     };
-    let unstable = loop {
+    loop {
         let rows = repo::after(&hub.pool, tenant, cursor, BATCH).await?;
         let full = rows.len() as i64 == BATCH;
+        let mut feeds = hub.feeds.lock().unwrap();
+        // Its last subscriber left meanwhile.
+        let Some(feed) = feeds.get_mut(&tenant) else {
+            return Ok(false);
+        };
         let mut unstable = false;
         for row in rows {
             if !row.stable {
                 unstable = true;
                 break;
             }
-            cursor = (row.xid, row.seq);
-            // No receivers right now is fine: the feed is dropped on the next pass.
-            let _ = sender.send(Arc::new(LiveEvent::from(row)));
+            // A feed made again meanwhile may already be further on.
+            if (row.xid, row.seq) > feed.cursor {
+                feed.hand_out(LiveEvent::from(row));
+            }
         }
+        cursor = feed.cursor;
         if unstable || !full {
-            break unstable;
+            return Ok(unstable);
         }
-    };
-    if let Some(feed) = hub.feeds.lock().await.get_mut(&tenant) {
-        feed.cursor = feed.cursor.max(cursor);
     }
-    Ok(unstable)
 }
 
 /// Reads stable events after `cursor` straight from the table (a stream catching up).

@@ -13,7 +13,7 @@ use axum::{
 use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
 use sqlx::PgPool;
-use tokio::sync::{broadcast::error::RecvError, mpsc};
+use tokio::sync::mpsc;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -28,8 +28,8 @@ use crate::{
     state::AppState,
 };
 
-/// Events a stream holds for a client that has not read them yet; beyond this (and the shared
-/// feed's own buffer) a slow client is dropped and resumes from its last event id.
+/// Events being written to a client; behind them its feed queue holds more (see `live`), and a
+/// client slower than both is dropped and resumes from its last event id.
 const CLIENT_BUFFER: usize = 64;
 /// How long a reconnecting `EventSource` waits.
 const RETRY: Duration = Duration::from_secs(2);
@@ -110,7 +110,7 @@ async fn open(
     start: Option<(i64, i64)>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     // Subscribing first means nothing falls between the catch-up read and the feed.
-    let mut feed = state.live.subscribe(tenant).await?;
+    let mut feed = state.live.subscribe(tenant, listener.clone()).await?;
     let cursor = match start {
         Some(c) => c,
         None => repo::tail(&state.pool, tenant).await?,
@@ -144,17 +144,23 @@ async fn open(
             // Then follow the feed, skipping what the catch-up already sent.
             loop {
                 tokio::select! {
-                    received = feed.recv() => match received {
-                        Ok(event) => {
+                    received = feed.events.recv() => match received {
+                        Some(event) => {
                             if follower.offer(&event).await.is_err() {
                                 return;
                             }
                         }
-                        // Too slow: the feed moved on without it. Drop it; it resumes from its
-                        // last event id, read back from the table.
-                        Err(RecvError::Lagged(_)) | Err(RecvError::Closed) => return,
+                        // Too slow: its queue filled and the feed dropped it. It resumes from
+                        // its last event id, read back from the table.
+                        None => return,
                     },
                     _ = progress.tick() => {
+                        // Position first, then the queue: if the queue is empty, everything up
+                        // to that position that this client may see has been sent.
+                        let handed_out = feed.handed_out();
+                        if feed.events.is_empty() {
+                            follower.cursor = follower.cursor.max(handed_out);
+                        }
                         if follower.tell_progress().await.is_err() {
                             return;
                         }
