@@ -165,9 +165,14 @@ pub struct Subscription {
 
 impl Subscription {
     /// The feed's position: every event up to it that this subscriber may see is in `events`.
-    pub fn handed_out(&self) -> (i64, i64) {
+    /// None once the feed has dropped it (too slow): then events after what it holds are lost
+    /// to it, and it must not claim any further position.
+    pub fn handed_out(&self) -> Option<(i64, i64)> {
         let feeds = self.hub.feeds.lock().unwrap();
-        feeds.get(&self.tenant).map_or((0, 0), |f| f.cursor)
+        feeds
+            .get(&self.tenant)
+            .filter(|f| f.subscribers.contains_key(&self.id))
+            .map(|f| f.cursor)
     }
 }
 

@@ -157,8 +157,9 @@ async fn open(
                     _ = progress.tick() => {
                         // Position first, then the queue: if the queue is empty, everything up
                         // to that position that this client may see has been sent.
-                        let handed_out = feed.handed_out();
-                        if feed.events.is_empty() {
+                        if let Some(handed_out) = feed.handed_out()
+                            && feed.events.is_empty()
+                        {
                             follower.cursor = follower.cursor.max(handed_out);
                         }
                         if follower.tell_progress().await.is_err() {
