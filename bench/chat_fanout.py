@@ -11,6 +11,7 @@ all of them, fan-out latency (POST sent to event read) p50/p99, receipts, and th
 
 import asyncio
 import json
+import os
 import random
 import sys
 import time
@@ -60,6 +61,12 @@ async def read_head(reader):
 def pct(values, q):
     values = sorted(values)
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+
+
+def cpu_seconds(pid="self"):
+    """User plus system CPU time of a process so far."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def memory_kib():
@@ -176,20 +183,25 @@ async def main():
         return sent
 
     async def phase(seconds):
+        """Messages/s, POST latencies, and server and client CPU seconds per message."""
         latencies = []
         started = time.time()
+        server_cpu, own_cpu = cpu_seconds(SERVER_PID), cpu_seconds()
         counts = await asyncio.gather(*(post_for(seconds, latencies) for _ in range(POSTERS)))
-        return sum(counts) / (time.time() - started), latencies
+        posted = sum(counts)
+        server_cpu = (cpu_seconds(SERVER_PID) - server_cpu) / posted
+        own_cpu = (cpu_seconds() - own_cpu) / posted
+        return posted / (time.time() - started), latencies, server_cpu, own_cpu
 
     idle_memory = memory_kib()
     # Reference: the same posting with nobody listening.
-    ref_rate, ref_lat = await phase(min(SECONDS, 10))
+    ref_rate, ref_lat, ref_server_cpu, ref_own_cpu = await phase(min(SECONDS, 10))
 
     subscribers = [Subscriber(t) for t in tokens]
     tasks = [asyncio.create_task(s.run()) for s in subscribers]
     await asyncio.wait_for(asyncio.gather(*(s.connected.wait() for s in subscribers)), 120)
     connected_memory = memory_kib()
-    rate, post_lat = await phase(SECONDS)
+    rate, post_lat, server_cpu, own_cpu = await phase(SECONDS)
     posted = len(post_lat)
     await asyncio.sleep(2)
     loaded_memory = memory_kib()
@@ -210,6 +222,10 @@ async def main():
                 "post_p50_ms": pct(post_lat, 0.5),
                 "post_p99_ms": pct(post_lat, 0.99),
                 "posted": posted,
+                "reference_server_cpu_ms_per_post": ref_server_cpu * 1000,
+                "server_cpu_ms_per_post": server_cpu * 1000,
+                "reference_client_cpu_ms_per_post": ref_own_cpu * 1000,
+                "client_cpu_ms_per_post": own_cpu * 1000,
                 "expected_receipts": posted * PER_CHAT,
                 "receipts": len(fanout),
                 "receipts_per_s": len(fanout) / SECONDS,

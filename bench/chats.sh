@@ -46,6 +46,8 @@ print(f"| messages/s, {r['subscribers']} listening | {r['posts_per_s']:.0f} ({r[
 print(f"| POST answered, p50 / p99 ms (reference) | {r['reference_post_p50_ms']:.1f} / {r['reference_post_p99_ms']:.1f} |")
 print(f"| POST answered, p50 / p99 ms (listening) | {r['post_p50_ms']:.1f} / {r['post_p99_ms']:.1f} |")
 print(f"| POST sent to event read by each subscriber, p50 / p99 ms | {r['fanout_p50_ms']:.1f} / {r['fanout_p99_ms']:.1f} |")
+print(f"| deskd CPU per message, ms (reference / listening) | {r['reference_server_cpu_ms_per_post']:.2f} / {r['server_cpu_ms_per_post']:.2f} |")
+print(f"| load client CPU per message, ms (reference / listening) | {r['reference_client_cpu_ms_per_post']:.2f} / {r['client_cpu_ms_per_post']:.2f} |")
 print(f"| receipts expected / read / per second | {r['expected_receipts']} / {r['receipts']} / {r['receipts_per_s']:.0f} |")
 print(f"| streams dropped as too slow | {r['dropped_streams']} |")
 print(f"| server resident memory: idle / {r['subscribers']} streams open / after the run (peak) | {mib('rss_idle_kib'):.0f} / {mib('rss_connected_kib'):.0f} / {mib('rss_after_kib'):.0f} ({mib('hwm_kib'):.0f}) MiB |")

@@ -338,3 +338,169 @@ async fn seed_fills_a_tenant_with_consistent_realistic_tickets_in_batches() {
         .await;
     assert_eq!(note.json["id"].as_i64().unwrap(), notes + 1);
 }
+
+/// A free port on loopback, and a `deskd serve` on it (sharing the test's database and key).
+fn spawn_server(app: &TestApp) -> (std::process::Child, SocketAddr) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let server = deskd(app, &tempdir())
+        .args(["serve", "--bind", &addr.to_string()])
+        // The key the test's own instance seals signing keys with ([7; 32]).
+        .env("DESKD_SECRET_KEY", "07".repeat(32))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while TcpStream::connect(addr).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (server, addr)
+}
+
+/// Sends one request on a new connection and answers the status line and body.
+async fn request(addr: SocketAddr, method: &str, path: &str, auth: &str, body: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: acme.localhost\r\nAuthorization: {auth}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    answer
+}
+
+/// An open event stream read as raw text.
+struct RawStream(tokio::net::TcpStream, String);
+
+impl RawStream {
+    async fn open(addr: SocketAddr, family: &str, auth: &str) -> Self {
+        use tokio::io::AsyncWriteExt;
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let head = format!(
+            "GET /api/v2/{family}/events/stream HTTP/1.1\r\nHost: acme.localhost\r\nAuthorization: {auth}\r\n\r\n"
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let mut s = RawStream(stream, String::new());
+        s.until("connected").await;
+        assert!(s.1.starts_with("HTTP/1.1 200"), "{}", s.1);
+        s
+    }
+
+    /// Reads until `needle` has arrived (within ten seconds).
+    async fn until(&mut self, needle: &str) {
+        use tokio::io::AsyncReadExt;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let mut buf = [0u8; 4096];
+        while !self.1.contains(needle) {
+            let n = tokio::time::timeout_at(deadline, self.0.read(&mut buf))
+                .await
+                .unwrap_or_else(|_| panic!("`{needle}` did not arrive; got {}", self.1))
+                .unwrap();
+            assert!(n > 0, "the stream ended: {}", self.1);
+            self.1.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    }
+}
+
+#[tokio::test]
+async fn two_server_processes_on_one_database_deliver_live_events_to_subscribers_of_both() {
+    let app = TestApp::new().await;
+    let t = app.tenant("acme").await;
+    let key = app.api_key(&t, "read_write").await;
+    let admin = |path: &str| app.post(&t.host, path).auth(&format!("DdApi {key}"));
+    let company = admin("/api/v3/admin/companies")
+        .json(serde_json::json!({"name": "Customer"}))
+        .send()
+        .await;
+    let contact = admin("/api/v3/admin/contacts")
+        .json(serde_json::json!({"companyId": company.json["id"], "email": "ann@customer.test", "firstName": "Ann"}))
+        .send()
+        .await;
+    assert_eq!(contact.status, StatusCode::CREATED, "{}", contact.text);
+    let token = |path: String| {
+        let app = &app;
+        let t = &t;
+        let key = &key;
+        async move {
+            let r = app
+                .get(&t.host, &path)
+                .auth(&format!("DdApi {key}"))
+                .send()
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            format!("DdAccessToken {}", r.json["userKey"].as_str().unwrap())
+        }
+    };
+    let ann = token(format!(
+        "/api/v2/user/contact/{}/userkey",
+        contact.json["id"]
+    ))
+    .await;
+    let member = admin("/api/v3/admin/members")
+        .json(serde_json::json!({"email": "tom@acme.test", "firstName": "Tom", "role": "tech"}))
+        .send()
+        .await;
+    assert_eq!(member.status, StatusCode::CREATED, "{}", member.text);
+    let member_id = member.json["id"].clone();
+    let tech = token(format!("/api/v2/user/member/{member_id}/userkey")).await;
+
+    let (mut one, first) = spawn_server(&app);
+    let (mut two, second) = spawn_server(&app);
+    let mut ann_on_one = RawStream::open(first, "portal", &ann).await;
+    let mut tech_on_two = RawStream::open(second, "tech", &tech).await;
+
+    // Ann starts a chat through process one; the technician on process two sees it.
+    let started = request(
+        first,
+        "POST",
+        "/api/v2/portal/chats",
+        &ann,
+        r#"{"message":"Hello from process one"}"#,
+    )
+    .await;
+    assert!(started.starts_with("HTTP/1.1 201"), "{started}");
+    let body = started.split("\r\n\r\n").nth(1).unwrap();
+    let id = serde_json::from_str::<serde_json::Value>(body).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    tech_on_two.until(&format!("\"id\":\"{id}\"")).await;
+    // The technician answers through process two; Ann, on process one, reads it.
+    let handled = request(
+        second,
+        "POST",
+        &format!("/api/v2/tech/chats/{id}/handle"),
+        &tech,
+        "",
+    )
+    .await;
+    assert!(handled.starts_with("HTTP/1.1 200"), "{handled}");
+    let sent = request(
+        second,
+        "POST",
+        &format!("/api/v2/tech/chats/{id}/messages"),
+        &tech,
+        r#"{"message":"Hello from process two"}"#,
+    )
+    .await;
+    assert!(sent.starts_with("HTTP/1.1 201"), "{sent}");
+    ann_on_one.until("Hello from process two").await;
+    assert!(ann_on_one.1.contains("Hello from process one"));
+
+    for server in [&mut one, &mut two] {
+        unsafe { libc::kill(server.id() as i32, libc::SIGTERM) };
+        // Open streams end at shutdown, so the servers stop promptly.
+        assert!(wait(server, Duration::from_secs(20)).success());
+    }
+}
