@@ -45,6 +45,8 @@ CREATE TABLE chat_users (
     state      text        NOT NULL CHECK (state IN ('invited', 'active', 'left')),
     -- When they first joined; null while only invited.
     joined_at  timestamptz,
+    -- When they left (null while in it): a contact who left reads the chat only up to then.
+    left_at    timestamptz,
     added_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, session_id, user_kind, user_id),
     FOREIGN KEY (tenant_id, session_id) REFERENCES chat_sessions (tenant_id, id) ON DELETE CASCADE

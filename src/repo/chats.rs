@@ -43,6 +43,7 @@ pub struct ChatUserRow {
     /// `invited`, `active` or `left`; `creator` for the creator row of [`person`].
     pub state: String,
     pub joined_at: Option<DateTime<Utc>>,
+    pub left_at: Option<DateTime<Utc>>,
     pub name: String,
     pub company_id: Option<i32>,
     pub company_name: Option<String>,
@@ -218,7 +219,8 @@ pub async fn set_user(
          ON CONFLICT (tenant_id, session_id, user_kind, user_id) DO UPDATE
          SET state = CASE WHEN $5 = 'invited' AND chat_users.state = 'active' THEN 'active' ELSE $5 END,
              joined_at = CASE WHEN $5 = 'active' THEN coalesce(chat_users.joined_at, now())
-                              ELSE chat_users.joined_at END",
+                              ELSE chat_users.joined_at END,
+             left_at = CASE WHEN $5 = 'left' THEN now() END",
     )
     .bind(tenant)
     .bind(session)
@@ -237,7 +239,7 @@ pub async fn users(
     session: &str,
 ) -> Result<Vec<ChatUserRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT u.user_kind, u.user_id, u.state, u.joined_at, p.*
+        "SELECT u.user_kind, u.user_id, u.state, u.joined_at, u.left_at, p.*
          FROM chat_users u
          CROSS JOIN LATERAL (
              SELECT coalesce(trim(c.first_name || ' ' || c.last_name), trim(m.first_name || ' ' || m.last_name), '') AS name,
@@ -264,7 +266,7 @@ pub async fn person(
 ) -> Result<ChatUserRow, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT $2::text AS user_kind, $3::int AS user_id, 'creator' AS state,
-                NULL::timestamptz AS joined_at, p.*
+                NULL::timestamptz AS joined_at, NULL::timestamptz AS left_at, p.*
          FROM ({PERSON}) p"
     )))
     .bind(tenant)
@@ -333,21 +335,25 @@ pub async fn insert_message(
     Ok(row)
 }
 
-/// Up to `take` messages after sequence `after`, oldest first.
+/// Up to `take` messages after sequence `after` (and written by `until`, if given), oldest first.
 pub async fn messages(
     pool: &PgPool,
     tenant: TenantId,
     session: &str,
     after: i64,
+    until: Option<DateTime<Utc>>,
     take: i64,
 ) -> Result<Vec<MessageRow>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {MESSAGE_COLUMNS} FROM chat_messages
-         WHERE tenant_id = $1 AND session_id = $2 AND seq > $3 ORDER BY seq LIMIT $4"
+         WHERE tenant_id = $1 AND session_id = $2 AND seq > $3
+           AND ($4::timestamptz IS NULL OR created_at <= $4)
+         ORDER BY seq LIMIT $5"
     )))
     .bind(tenant)
     .bind(session)
     .bind(after)
+    .bind(until)
     .bind(take)
     .fetch_all(pool)
     .await

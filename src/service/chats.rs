@@ -671,7 +671,13 @@ pub async fn messages(
 ) -> ApiResult<Vec<(i64, ChatMessage)>> {
     let mut conn = state.pool.acquire().await?;
     let loaded = load_for(&mut conn, tenant, id, who, false).await?;
-    let rows = repo::messages(&state.pool, tenant.id, id, after, take).await?;
+    // A contact who left reads what was written while they were in it.
+    let until = who
+        .key()
+        .filter(|k| k.0 == "contact")
+        .and_then(|k| loaded.has(k))
+        .and_then(|u| u.left_at);
+    let rows = repo::messages(&state.pool, tenant.id, id, after, until, take).await?;
     let mut authors: Vec<ChatUserRow> = loaded.people;
     let mut out = Vec::with_capacity(rows.len());
     for m in rows {

@@ -920,6 +920,62 @@ async fn an_idle_listener_is_told_its_position_and_a_stream_ends_after_its_lifet
 }
 
 #[tokio::test]
+async fn a_contact_who_left_reads_only_what_was_written_while_they_were_in_it() {
+    let app = TestApp::new().await;
+    let h = helpdesk(&app).await;
+    let id = h.ann_asks("Bob should see this too").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    h.tech(&h.admin, Method::POST, &format!("/chats/{id}/handle"), None)
+        .await;
+    let r = h
+        .tech(
+            &h.admin,
+            Method::POST,
+            &format!("/chats/{id}/invite"),
+            Some(json!({"contactIds": [h.bob_id]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let s = h
+        .portal(&h.ann, Method::POST, &format!("/chats/{id}/leave"), None)
+        .await;
+    assert_eq!(s.json["status"], "handled", "Bob is still in it");
+    h.tech(
+        &h.admin,
+        Method::POST,
+        &format!("/chats/{id}/messages"),
+        Some(json!({"message": "Only for Bob"})),
+    )
+    .await;
+    let texts = |r: TestResponse| -> Vec<String> {
+        r.json["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["message"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let anns = h
+        .portal(&h.ann, Method::GET, &format!("/chats/{id}/messages"), None)
+        .await;
+    assert_eq!(texts(anns), ["Bob should see this too"]);
+    let bobs = h
+        .portal(&h.bob, Method::GET, &format!("/chats/{id}/messages"), None)
+        .await;
+    assert_eq!(texts(bobs), ["Bob should see this too", "Only for Bob"]);
+    h.portal(
+        &h.ann,
+        Method::POST,
+        &format!("/chats/{id}/messages"),
+        Some(json!({"message": "Back"})),
+    )
+    .await
+    .assert_error(StatusCode::CONFLICT, "Conflict");
+}
+
+#[tokio::test]
 async fn presence_is_shared_with_members() {
     let app = TestApp::new().await;
     let h = helpdesk(&app).await;
