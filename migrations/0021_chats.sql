@@ -90,12 +90,14 @@ CREATE TABLE live_events (
     type             text        NOT NULL,
     payload          jsonb       NOT NULL,
     -- Who receives it: every member, these members, these contacts, and for ticket events the
-    -- contacts who see their company's tickets or manage the ticket's group.
+    -- contacts who see their company's tickets or manage the ticket's group, and (when the ticket
+    -- has an approval) its company's approvers.
     all_members      boolean     NOT NULL DEFAULT false,
     member_ids       int[]       NOT NULL DEFAULT '{}',
     contact_ids      int[]       NOT NULL DEFAULT '{}',
     company_id       int,
     contact_group_id int,
+    approval         boolean     NOT NULL DEFAULT false,
     created_at       timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, seq)
 );
@@ -110,27 +112,32 @@ END $$;
 CREATE TRIGGER live_events_wake AFTER INSERT ON live_events
     FOR EACH ROW EXECUTE FUNCTION wake_live_streams();
 
--- Every ticket event reaches the streams: members get all; the ticket's contact, company-wide
--- viewers and the group's managers get it unless it is an internal note. Only the ticket and what
--- happened travel; the portal reads the ticket as the viewer may see it.
+-- Every ticket event reaches the streams: members get all; the contacts who may see the ticket
+-- (its contact, company-wide viewers, the group's managers, approvers while it has an approval) get
+-- it unless it is an internal note or the ticket is archived. Only the ticket and what happened
+-- travel; the portal reads the ticket as the viewer may see it.
 CREATE FUNCTION ticket_event_to_live() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     t tickets%ROWTYPE;
-    internal boolean := coalesce((NEW.payload #>> '{change,to,isInternal}')::boolean, false);
+    hidden boolean;
 BEGIN
     SELECT * INTO t FROM tickets WHERE tenant_id = NEW.tenant_id AND id = NEW.entity_id::int;
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    INSERT INTO live_events (tenant_id, type, payload, all_members, contact_ids, company_id, contact_group_id)
+    hidden := coalesce((NEW.payload #>> '{change,to,isInternal}')::boolean, false)
+              OR (t.archived_at IS NOT NULL AND NEW.type <> 'ticket.archived');
+    INSERT INTO live_events (tenant_id, type, payload, all_members, contact_ids, company_id,
+                             contact_group_id, approval)
     VALUES (NEW.tenant_id, NEW.type,
             jsonb_build_object('ticketId', t.id, 'eventType', NEW.type,
                                'change', NEW.payload #>> '{change,type}',
                                'occurredOn', utc_text(NEW.created_at)),
             true,
-            CASE WHEN internal THEN '{}'::int[] ELSE ARRAY[t.contact_id] END,
-            CASE WHEN internal THEN NULL ELSE t.company_id END,
-            CASE WHEN internal THEN NULL ELSE t.contact_group_id END);
+            CASE WHEN hidden THEN '{}'::int[] ELSE ARRAY[t.contact_id] END,
+            CASE WHEN hidden THEN NULL ELSE t.company_id END,
+            CASE WHEN hidden THEN NULL ELSE t.contact_group_id END,
+            NOT hidden AND t.approval IS NOT NULL);
     RETURN NULL;
 END $$;
 CREATE TRIGGER events_to_live AFTER INSERT ON events

@@ -50,6 +50,7 @@ pub struct LiveEvent {
     contact_ids: Vec<i32>,
     company_id: Option<i32>,
     contact_group_id: Option<i32>,
+    approval: bool,
 }
 
 impl LiveEvent {
@@ -70,6 +71,7 @@ impl From<LiveRow> for LiveEvent {
             contact_ids: r.contact_ids,
             company_id: r.company_id,
             contact_group_id: r.contact_group_id,
+            approval: r.approval,
         }
     }
 }
@@ -95,6 +97,8 @@ pub enum Listener {
         company_wide: bool,
         /// The contact groups they manage.
         managed: Vec<i32>,
+        /// Approves their company's tickets (of groups they manage, for grouped tickets).
+        approver: bool,
     },
 }
 
@@ -107,10 +111,17 @@ impl Listener {
                 company_id,
                 company_wide,
                 managed,
+                approver,
             } => {
+                let own_company = e.company_id == Some(*company_id);
+                let managed_group = e.contact_group_id.is_some_and(|g| managed.contains(&g));
                 e.contact_ids.contains(id)
-                    || (*company_wide && e.company_id == Some(*company_id))
-                    || e.contact_group_id.is_some_and(|g| managed.contains(&g))
+                    || (*company_wide && own_company)
+                    || managed_group
+                    || (*approver
+                        && e.approval
+                        && own_company
+                        && (e.contact_group_id.is_none() || managed_group))
             }
         }
     }

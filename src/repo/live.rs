@@ -47,6 +47,7 @@ pub struct LiveRow {
     pub contact_ids: Vec<i32>,
     pub company_id: Option<i32>,
     pub contact_group_id: Option<i32>,
+    pub approval: bool,
     /// Every transaction that began before it has ended: nothing can still appear before it.
     pub stable: bool,
     pub created_at: DateTime<Utc>,
@@ -62,7 +63,7 @@ pub async fn after(
 ) -> Result<Vec<LiveRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT xid::text::bigint AS xid, seq, type AS kind, payload, all_members, member_ids,
-                contact_ids, company_id, contact_group_id,
+                contact_ids, company_id, contact_group_id, approval,
                 xid < pg_snapshot_xmin(pg_current_snapshot()) AS stable, created_at
          FROM live_events
          WHERE tenant_id = $1 AND (xid, seq) > ($2::text::xid8, $3)

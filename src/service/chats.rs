@@ -738,11 +738,14 @@ pub async fn send(
     if loaded.row.status == "completed" {
         return Err(completed_conflict());
     }
+    // Someone invited joins by writing.
+    let mut joined = false;
     if let Some(key) = who.key() {
         match loaded.has(key).map(|u| u.state.as_str()) {
             Some("active") => {}
             Some("invited") => {
                 repo::set_user(&mut tx, tenant.id, id, key, "active").await?;
+                joined = true;
             }
             _ if key.0 == "contact" => {
                 return Err(ApiError::conflict(
@@ -759,9 +762,6 @@ pub async fn send(
         }
     }
     let kind = if system { "system" } else { "message" };
-    let joined = who
-        .key()
-        .is_some_and(|k| loaded.has(k).is_some_and(|u| u.state == "invited"));
     let message = post(&mut tx, tenant, id, kind, who, &text).await?;
     if joined {
         announce(&mut tx, tenant, id, None).await?;

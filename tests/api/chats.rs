@@ -976,6 +976,56 @@ async fn a_contact_who_left_reads_only_what_was_written_while_they_were_in_it() 
 }
 
 #[tokio::test]
+async fn approvers_hear_of_their_companys_tickets_awaiting_approval_and_nobody_else_does() {
+    let app = TestApp::new().await;
+    let h = helpdesk(&app).await;
+    h.d.contact(1, "boss@customer.test", json!({"isApprover": true}))
+        .await;
+    let boss = h.d.sign_in("portal", "boss@customer.test").await;
+    let mut boss_stream = h.stream("portal", &boss, None).await;
+    let mut bob = h.stream("portal", &h.bob, None).await;
+    let group =
+        h.d.admin(
+            Method::POST,
+            "/service-groups",
+            Some(json!({"name": "Equipment"})),
+        )
+        .await;
+    let laptop =
+        h.d.admin(
+            Method::POST,
+            "/request-types",
+            Some(
+                json!({"name": "New laptop", "defaultQueueId": 1, "defaultPriorityId": 3,
+                        "serviceGroupId": group.json["id"], "requiresApproval": true}),
+            ),
+        )
+        .await;
+    assert_eq!(laptop.status, StatusCode::CREATED, "{}", laptop.text);
+    // A ticket without an approval is Ann's business only.
+    h.d.admin(
+        Method::POST,
+        "/tickets",
+        Some(json!({"summary": "Mouse", "contactId": h.ann_id, "queueId": 1})),
+    )
+    .await;
+    let t = h
+        .d
+        .admin(
+            Method::POST,
+            "/tickets",
+            Some(json!({"summary": "Laptop", "contactId": h.ann_id, "requestTypeId": laptop.json["id"]})),
+        )
+        .await;
+    assert_eq!(t.status, StatusCode::CREATED, "{}", t.text);
+    let got = boss_stream.drain(Duration::from_millis(500)).await;
+    // From the request for approval on (the ticket is created before it needs one).
+    assert_eq!(kinds(&got), ["ticket.approval_requested"], "{got:?}");
+    assert!(got.iter().all(|e| e.data["ticketId"] == t.json["id"]));
+    assert!(bob.drain(Duration::from_millis(200)).await.is_empty());
+}
+
+#[tokio::test]
 async fn presence_is_shared_with_members() {
     let app = TestApp::new().await;
     let h = helpdesk(&app).await;

@@ -25,6 +25,7 @@ use crate::{
     live::{self, Listener, LiveEvent},
     metrics::GaugeHeld,
     repo::{live as repo, tickets::contact_reach},
+    service::people,
     state::AppState,
 };
 
@@ -63,11 +64,15 @@ pub async fn portal_stream(
     let mut conn = state.pool.acquire().await?;
     let (company_wide, managed) = contact_reach(&mut conn, user.tenant.id, user.contact_id).await?;
     drop(conn);
+    let approver = people::get_contact(&state, &user.tenant, user.contact_id)
+        .await?
+        .is_approver;
     let listener = Listener::Contact {
         id: user.contact_id,
         company_id: user.company_id,
         company_wide,
         managed,
+        approver,
     };
     open(state, user.tenant.id, listener, start).await
 }
