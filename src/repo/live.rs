@@ -91,6 +91,23 @@ pub async fn tail(pool: &PgPool, tenant: TenantId) -> Result<(i64, i64), sqlx::E
     Ok(row.unwrap_or((0, 0)))
 }
 
+/// Whether the event at `cursor` is still kept.
+pub async fn exists(
+    pool: &PgPool,
+    tenant: TenantId,
+    cursor: (i64, i64),
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM live_events
+                        WHERE tenant_id = $1 AND seq = $2 AND xid = $3::text::xid8)",
+    )
+    .bind(tenant)
+    .bind(cursor.1)
+    .bind(cursor.0.to_string())
+    .fetch_one(pool)
+    .await
+}
+
 /// Forgets events older than `keep_secs`.
 pub async fn prune(pool: &PgPool, keep_secs: i64) -> Result<u64, sqlx::Error> {
     Ok(

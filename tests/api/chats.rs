@@ -883,6 +883,20 @@ async fn streams_carry_exactly_what_each_may_see_and_resume_without_gaps_or_repe
             .stream()
             .await;
     assert_eq!(r.err().unwrap().status, StatusCode::UNAUTHORIZED);
+
+    // An id whose event is no longer kept cannot be resumed without a gap: the client is told to
+    // reload, and the stream goes on from now.
+    let mut late = h.stream("portal", &h.ann, Some("1-1")).await;
+    let reset = late.next().await;
+    assert_eq!(reset.event, "reset");
+    h.tech(
+        &h.admin,
+        Method::POST,
+        &format!("/chats/{id}/messages"),
+        Some(json!({"message": "five"})),
+    )
+    .await;
+    assert_eq!(late.next().await.data["message"], "five");
 }
 
 #[tokio::test]

@@ -116,11 +116,29 @@ async fn open(
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     // Subscribing first means nothing falls between the catch-up read and the feed.
     let mut feed = state.live.subscribe(tenant, listener.clone()).await?;
+    // A resume point whose event is no longer kept (older than the retention) cannot be resumed
+    // without a gap: the client is told to reload (`reset`) and the stream starts from now.
+    let resumable = match start {
+        // The very start (a tenant that had no events yet).
+        Some((0, 0)) => true,
+        Some(c) => repo::exists(&state.pool, tenant, c).await?,
+        None => false,
+    };
     let cursor = match start {
-        Some(c) => c,
-        None => repo::tail(&state.pool, tenant).await?,
+        Some(c) if resumable => c,
+        _ => repo::tail(&state.pool, tenant).await?,
     };
     let (out, stream) = mpsc::channel::<Event>(CLIENT_BUFFER);
+    if start.is_some() && !resumable {
+        let reset = Event::default()
+            .id(live::format_cursor(cursor))
+            .event("reset")
+            .data(
+                r#"{"reason":"the last event id is no longer kept; reload and go on from here"}"#,
+            );
+        // The channel is new and empty: this cannot fail.
+        let _ = out.try_send(reset);
+    }
     let pool = state.pool.clone();
     let closing = state.live.closing();
     let subscribers = state.metrics.live_subscribers.clone();
