@@ -320,11 +320,17 @@ async fn wake_all(hub: &Hub) {
 async fn pump(hub: Arc<Hub>) {
     let mut last_full = Instant::now();
     let mut waiting: HashSet<TenantId> = HashSet::new();
+    // Doubles (up to the safety poll) while events keep waiting on an open transaction or the
+    // database keeps failing, so neither makes the pump spin.
+    let mut retry = UNSTABLE_RETRY;
     loop {
         let pause = if waiting.is_empty() {
+            retry = UNSTABLE_RETRY;
             SAFETY_POLL
         } else {
-            UNSTABLE_RETRY
+            let pause = retry;
+            retry = (retry * 2).min(SAFETY_POLL);
+            pause
         };
         let _ = tokio::time::timeout(pause, hub.wake.notified()).await;
         let mut tenants: HashSet<TenantId> = std::mem::take(&mut *hub.dirty.lock().unwrap());
@@ -368,20 +374,22 @@ async fn pump_tenant(hub: &Hub, tenant: TenantId) -> Result<bool, sqlx::Error> {
     loop {
         let rows = repo::after(&hub.pool, tenant, cursor, BATCH).await?;
         let full = rows.len() as i64 == BATCH;
+        let unstable = rows.iter().any(|r| !r.stable);
+        // Shaped before taking the lock, which every tenant's streams share.
+        let events: Vec<LiveEvent> = rows
+            .into_iter()
+            .take_while(|r| r.stable)
+            .map(LiveEvent::from)
+            .collect();
         let mut feeds = hub.feeds.lock().unwrap();
         // Its last subscriber left meanwhile.
         let Some(feed) = feeds.get_mut(&tenant) else {
             return Ok(false);
         };
-        let mut unstable = false;
-        for row in rows {
-            if !row.stable {
-                unstable = true;
-                break;
-            }
+        for event in events {
             // A feed made again meanwhile may already be further on.
-            if (row.xid, row.seq) > feed.cursor {
-                feed.hand_out(LiveEvent::from(row));
+            if event.cursor > feed.cursor {
+                feed.hand_out(event);
             }
         }
         cursor = feed.cursor;

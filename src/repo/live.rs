@@ -108,13 +108,19 @@ pub async fn exists(
     .await
 }
 
-/// Forgets events older than `keep_secs`.
+/// Forgets events older than `keep_secs`, in stream order: every transaction's events before the
+/// first kept one go, so an event that is still kept has every later one kept too.
 pub async fn prune(pool: &PgPool, keep_secs: i64) -> Result<u64, sqlx::Error> {
-    Ok(
-        sqlx::query("DELETE FROM live_events WHERE created_at < now() - make_interval(secs => $1)")
-            .bind(keep_secs as f64)
-            .execute(pool)
-            .await?
-            .rows_affected(),
+    let deleted = sqlx::query(
+        "DELETE FROM live_events
+         WHERE created_at < now() - make_interval(secs => $1)
+           AND xid < coalesce(
+                 (SELECT min(xid) FROM live_events
+                  WHERE created_at >= now() - make_interval(secs => $1)),
+                 pg_snapshot_xmin(pg_current_snapshot()))",
     )
+    .bind(keep_secs as f64)
+    .execute(pool)
+    .await?;
+    Ok(deleted.rows_affected())
 }

@@ -119,8 +119,6 @@ async fn open(
     // A resume point whose event is no longer kept (older than the retention) cannot be resumed
     // without a gap: the client is told to reload (`reset`) and the stream starts from now.
     let resumable = match start {
-        // The very start (a tenant that had no events yet).
-        Some((0, 0)) => true,
         Some(c) => repo::exists(&state.pool, tenant, c).await?,
         None => false,
     };
@@ -130,12 +128,14 @@ async fn open(
     };
     let (out, stream) = mpsc::channel::<Event>(CLIENT_BUFFER);
     if start.is_some() && !resumable {
-        let reset = Event::default()
-            .id(live::format_cursor(cursor))
-            .event("reset")
-            .data(
-                r#"{"reason":"the last event id is no longer kept; reload and go on from here"}"#,
-            );
+        let mut reset = Event::default();
+        // A tenant without any event yet has no position to give.
+        if cursor != (0, 0) {
+            reset = reset.id(live::format_cursor(cursor));
+        }
+        let reset = reset.event("reset").data(
+            r#"{"reason":"the last event id is no longer kept; reload and go on from here"}"#,
+        );
         // The channel is new and empty: this cannot fail.
         let _ = out.try_send(reset);
     }
