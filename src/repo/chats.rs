@@ -50,14 +50,15 @@ pub struct ChatUserRow {
     pub company_identifier: Option<String>,
 }
 
-/// The name and company of a contact or member, as chat users show them (`$2` kind, `$3` id).
-const PERSON: &str = "
+/// The name and company of the contact or member `u` (`tenant_id`, `user_kind`, `user_id`), as chat
+/// users show them: a lateral subquery.
+const PERSON_OF_U: &str = "
     SELECT coalesce(trim(c.first_name || ' ' || c.last_name), trim(m.first_name || ' ' || m.last_name), '') AS name,
            co.id AS company_id, co.name AS company_name, co.identifier AS company_identifier
     FROM (SELECT 1) one
-    LEFT JOIN contacts c ON $2 = 'contact' AND c.tenant_id = $1 AND c.id = $3
-    LEFT JOIN companies co ON co.tenant_id = $1 AND co.id = c.company_id
-    LEFT JOIN members m ON $2 = 'member' AND m.tenant_id = $1 AND m.id = $3";
+    LEFT JOIN contacts c ON u.user_kind = 'contact' AND c.tenant_id = u.tenant_id AND c.id = u.user_id
+    LEFT JOIN companies co ON co.tenant_id = u.tenant_id AND co.id = c.company_id
+    LEFT JOIN members m ON u.user_kind = 'member' AND m.tenant_id = u.tenant_id AND m.id = u.user_id";
 
 pub struct NewSession<'a> {
     pub name: &'a str,
@@ -238,20 +239,12 @@ pub async fn users(
     tenant: TenantId,
     session: &str,
 ) -> Result<Vec<ChatUserRow>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT u.user_kind, u.user_id, u.state, u.joined_at, u.left_at, p.*
-         FROM chat_users u
-         CROSS JOIN LATERAL (
-             SELECT coalesce(trim(c.first_name || ' ' || c.last_name), trim(m.first_name || ' ' || m.last_name), '') AS name,
-                    co.id AS company_id, co.name AS company_name, co.identifier AS company_identifier
-             FROM (SELECT 1) one
-             LEFT JOIN contacts c ON u.user_kind = 'contact' AND c.tenant_id = u.tenant_id AND c.id = u.user_id
-             LEFT JOIN companies co ON co.tenant_id = u.tenant_id AND co.id = c.company_id
-             LEFT JOIN members m ON u.user_kind = 'member' AND m.tenant_id = u.tenant_id AND m.id = u.user_id
-         ) p
+         FROM chat_users u CROSS JOIN LATERAL ({PERSON_OF_U}) p
          WHERE u.tenant_id = $1 AND u.session_id = $2
-         ORDER BY u.added_at, u.user_kind, u.user_id",
-    )
+         ORDER BY u.added_at, u.user_kind, u.user_id"
+    )))
     .bind(tenant)
     .bind(session)
     .fetch_all(conn)
@@ -265,9 +258,10 @@ pub async fn person(
     who: (&str, i32),
 ) -> Result<ChatUserRow, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT $2::text AS user_kind, $3::int AS user_id, 'creator' AS state,
+        "SELECT u.user_kind, u.user_id, 'creator' AS state,
                 NULL::timestamptz AS joined_at, NULL::timestamptz AS left_at, p.*
-         FROM ({PERSON}) p"
+         FROM (SELECT $1::bigint AS tenant_id, $2::text AS user_kind, $3::int AS user_id) u
+         CROSS JOIN LATERAL ({PERSON_OF_U}) p"
     )))
     .bind(tenant)
     .bind(who.0)

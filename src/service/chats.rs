@@ -413,16 +413,23 @@ fn message_view(tenant: &Tenant, m: &MessageRow, author: Option<&ChatUserRow>) -
 }
 
 /// Appends a message and sends it to everyone in the chat.
+/// Appends a message to `session` (as loaded in this transaction) and sends it to everyone in
+/// the chat.
 async fn post(
     conn: &mut PgConnection,
     tenant: &Tenant,
-    id: &str,
+    session: &Loaded,
     kind: &str,
     author: Participant,
     body: &str,
 ) -> ApiResult<ChatMessage> {
+    let id = session.row.id.as_str();
     let author_row = match author.key() {
-        Some(who) => Some(repo::person(conn, tenant.id, who).await?),
+        Some(who) => match session.has(who) {
+            Some(row) => Some(row.clone()),
+            // A member acting on a chat they are not in (turning it into a ticket).
+            None => Some(repo::person(conn, tenant.id, who).await?),
+        },
         None => None,
     };
     let label = match author.key() {
@@ -443,14 +450,13 @@ async fn post(
     )
     .await?;
     let message = message_view(tenant, &row, author_row.as_ref());
-    let loaded = load(conn, tenant, id, false).await?;
     let payload = serde_json::to_value(&message).map_err(ApiError::internal)?;
     live::insert(
         conn,
         tenant.id,
         "chat.message",
         &payload,
-        &loaded.message_audience(),
+        &session.message_audience(),
     )
     .await?;
     Ok(message)
@@ -486,7 +492,8 @@ async fn open(
         repo::set_user(&mut tx, tenant.id, &id, *who, state).await?;
     }
     if let Some((author, text)) = first {
-        post(&mut tx, tenant, &id, "message", author, &text).await?;
+        let session = load(&mut tx, tenant, &id, false).await?;
+        post(&mut tx, tenant, &session, "message", author, &text).await?;
     }
     let view = announce(&mut tx, tenant, &id, Some(NEW_CHAT_SESSION)).await?;
     tx.commit().await?;
@@ -762,7 +769,7 @@ pub async fn send(
         }
     }
     let kind = if system { "system" } else { "message" };
-    let message = post(&mut tx, tenant, id, kind, who, &text).await?;
+    let message = post(&mut tx, tenant, &loaded, kind, who, &text).await?;
     if joined {
         announce(&mut tx, tenant, id, None).await?;
     }
@@ -1096,7 +1103,7 @@ pub async fn to_ticket(
     post(
         &mut tx,
         tenant,
-        id,
+        &loaded,
         "system",
         Participant::Member(member),
         &format!("Ticket #{ticket_id} was created from this chat."),

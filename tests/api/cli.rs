@@ -149,28 +149,7 @@ async fn the_cli_provisions_a_tenant_and_prints_a_working_api_key_last() {
 #[tokio::test]
 async fn the_server_finishes_in_flight_requests_when_told_to_stop() {
     let app = TestApp::new().await;
-    let data = tempdir();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let mut server = deskd(&app, &data)
-        .args(["serve", "--bind", &addr.to_string()])
-        .env("DESKD_PLATFORM_TOKEN", "platform-secret")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while TcpStream::connect(addr).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (mut server, addr) = spawn_server(&app, &[("DESKD_PLATFORM_TOKEN", "platform-secret")]);
     // Start a request, stop the server half-way through its body, then finish the body.
     let body = format!(
         r#"{{"slug":"late","name":"Late IT","adminEmail":"a@late.test","adminPassword":"{PASSWORD}"}}"#
@@ -339,8 +318,9 @@ async fn seed_fills_a_tenant_with_consistent_realistic_tickets_in_batches() {
     assert_eq!(note.json["id"].as_i64().unwrap(), notes + 1);
 }
 
-/// A free port on loopback, and a `deskd serve` on it (sharing the test's database and key).
-fn spawn_server(app: &TestApp) -> (std::process::Child, SocketAddr) {
+/// A free port on loopback, and a `deskd serve` on it (sharing the test's database and key), with
+/// `env` set too.
+fn spawn_server(app: &TestApp, env: &[(&str, &str)]) -> (std::process::Child, SocketAddr) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -351,6 +331,7 @@ fn spawn_server(app: &TestApp) -> (std::process::Child, SocketAddr) {
         .args(["serve", "--bind", &addr.to_string()])
         // The key the test's own instance seals signing keys with ([7; 32]).
         .env("DESKD_SECRET_KEY", "07".repeat(32))
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -455,8 +436,8 @@ async fn two_server_processes_on_one_database_deliver_live_events_to_subscribers
     let member_id = member.json["id"].clone();
     let tech = token(format!("/api/v2/user/member/{member_id}/userkey")).await;
 
-    let (mut one, first) = spawn_server(&app);
-    let (mut two, second) = spawn_server(&app);
+    let (mut one, first) = spawn_server(&app, &[]);
+    let (mut two, second) = spawn_server(&app, &[]);
     let mut ann_on_one = RawStream::open(first, "portal", &ann).await;
     let mut tech_on_two = RawStream::open(second, "tech", &tech).await;
 
