@@ -1,21 +1,51 @@
-//! The one error type every handler returns, and the one JSON body every failure carries.
+//! The one error type of deskd: what went wrong, in terms of the request and the domain. Every
+//! floor returns it; `http::envelope` turns it into the status code and the JSON body.
 
-use axum::{
-    Json,
-    http::{HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
-};
-use serde::Serialize;
-use utoipa::ToSchema;
+use std::fmt;
 
 tokio::task_local! {
-    /// The current request's id, so an error rendered anywhere below the request-id layer can carry it.
+    /// The current request's id, so an error made anywhere below the request-id layer can carry it.
     pub static REQUEST_ID: String;
 }
 
+/// What kind of failure, which decides the status code the caller sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// The request cannot be read: malformed JSON, a bad query parameter (400).
+    Malformed,
+    /// Missing, malformed, expired or revoked credentials (401).
+    Unauthenticated,
+    /// Good credentials without the right role (403).
+    Forbidden,
+    /// No such object, or one the caller may not see (404).
+    NotFound,
+    /// The resource does not take this method (405).
+    MethodNotAllowed,
+    /// The request took too long (408).
+    TimedOut,
+    /// The object's state forbids the change (409).
+    Conflict,
+    /// The object changed since the caller read it (`If-Match`, 412).
+    Stale,
+    /// The body or a part of it is too large (413).
+    TooLarge,
+    /// The body is not in a format this operation reads (415).
+    UnsupportedFormat,
+    /// A well-formed request with a field that breaks a rule (422).
+    Invalid,
+    /// A rate limit or an attempt limit was reached (429).
+    TooManyRequests,
+    /// The server failed (500); the details are logged, never answered.
+    Internal,
+    /// The operation exists but deskd does not perform it (501).
+    NotImplemented,
+    /// A dependency (the database) cannot be reached (503).
+    Unavailable,
+}
+
 #[derive(Debug, Clone)]
-pub struct ApiError {
-    pub status: StatusCode,
+pub struct Error {
+    pub kind: Kind,
     /// DeskDirector-style machine-readable code, e.g. `Unauthorized`.
     pub code: &'static str,
     pub message: String,
@@ -24,33 +54,13 @@ pub struct ApiError {
     pub retry_after_secs: Option<u64>,
 }
 
-/// The failure body. RFC 9457 fields plus DeskDirector's `errorCode` and a request id.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ErrorBody {
-    /// Machine-readable error code, e.g. `Unauthorized`, `TenantNotFound`, `ValidationFailed`.
-    pub error_code: String,
-    pub message: String,
-    #[serde(rename = "type")]
-    pub type_: String,
-    pub title: String,
-    pub status: u16,
-    pub detail: String,
-    /// The offending request field, when one is to blame.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-    /// Also sent as the `X-Request-Id` header; quote it when reporting a problem.
-    pub request_id: String,
-}
+/// `Result` with deskd's error unless another is named.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Marks a response whose body is already an [`ErrorBody`], so the envelope layer leaves it alone.
-#[derive(Clone, Copy)]
-pub struct Enveloped;
-
-impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+impl Error {
+    pub fn new(kind: Kind, code: &'static str, message: impl Into<String>) -> Self {
         Self {
-            status,
+            kind,
             code,
             message: message.into(),
             field: None,
@@ -68,95 +78,79 @@ impl ApiError {
         self
     }
 
+    pub fn is(&self, kind: Kind) -> bool {
+        self.kind == kind
+    }
+
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "Unauthorized", message)
+        Self::new(Kind::Unauthenticated, "Unauthorized", message)
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "Forbidden", message)
+        Self::new(Kind::Forbidden, "Forbidden", message)
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            format!("{what} not found"),
-        )
+        Self::new(Kind::NotFound, "NotFound", format!("{what} not found"))
     }
 
     pub fn bad_request(field: &str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "BadRequest", message).with_field(field)
+        Self::new(Kind::Malformed, "BadRequest", message).with_field(field)
     }
 
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "ValidationFailed",
-            message,
-        )
-        .with_field(field)
+        Self::new(Kind::Invalid, "ValidationFailed", message).with_field(field)
     }
 
+    /// A conflict blamed on one field (a duplicate name, say).
     pub fn conflict(field: &str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, "Conflict", message).with_field(field)
+        Self::new(Kind::Conflict, "Conflict", message).with_field(field)
+    }
+
+    /// A conflict with the object's state, under its own code (`Archived`, `InUse`, …).
+    pub fn state(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(Kind::Conflict, code, message)
+    }
+
+    pub fn payload_too_large() -> Self {
+        Self::new(
+            Kind::TooLarge,
+            "PayloadTooLarge",
+            "the request body is too large",
+        )
     }
 
     /// A failure that is the server's fault: logged once with the request id, answered without internals.
-    pub fn internal(error: impl std::fmt::Display) -> Self {
+    pub fn internal(error: impl fmt::Display) -> Self {
         tracing::error!(request_id = %current_request_id(), error = %error, "internal error");
         Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
+            Kind::Internal,
             "InternalError",
             "the server failed to handle this request; quote the request id when reporting it",
         )
     }
+}
 
-    pub fn body(&self) -> ErrorBody {
-        let title = self
-            .status
-            .canonical_reason()
-            .unwrap_or("Error")
-            .to_string();
-        ErrorBody {
-            error_code: self.code.to_string(),
-            message: self.message.clone(),
-            type_: "about:blank".into(),
-            title,
-            status: self.status.as_u16(),
-            detail: self.message.clone(),
-            field: self.field.clone(),
-            request_id: current_request_id(),
-        }
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
     }
 }
+
+impl std::error::Error for Error {}
 
 pub fn current_request_id() -> String {
     REQUEST_ID.try_with(Clone::clone).unwrap_or_default()
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut response = (self.status, Json(self.body())).into_response();
-        if let Some(secs) = self.retry_after_secs {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        }
-        response.extensions_mut().insert(Enveloped);
-        response
-    }
-}
-
-impl From<sqlx::Error> for ApiError {
+impl From<sqlx::Error> for Error {
     fn from(error: sqlx::Error) -> Self {
         Self::internal(error)
     }
 }
 
-impl From<anyhow::Error> for ApiError {
+impl From<anyhow::Error> for Error {
     fn from(error: anyhow::Error) -> Self {
         Self::internal(format!("{error:#}"))
     }
 }
-
-pub type ApiResult<T> = Result<T, ApiError>;

@@ -13,6 +13,7 @@ pub mod files;
 pub mod http;
 pub mod live;
 pub mod metrics;
+pub mod outbound;
 pub mod rate_limit;
 pub mod repo;
 pub mod secrets;

@@ -138,9 +138,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Worker => {
             let (database, state) = deskd::start(config).await?;
             state.listen_for_signals();
-            deskd::service::webhooks::spawn_worker(state.clone());
-            deskd::service::chats::spawn_missed_sweeper(state);
-            tracing::info!("delivering webhooks and marking missed chats");
+            deskd::service::workers::spawn(&state);
+            tracing::info!("delivering webhooks, marking missed chats, forgetting stale uploads");
             deskd::shutdown::signal().await;
             drop(database);
             Ok(())
@@ -178,9 +177,7 @@ async fn serve(
     let base_domain = config.base_domain.clone();
     let (database, state) = deskd::start(config).await?;
     state.listen_for_signals();
-    state.sweep_pending_uploads();
-    deskd::service::webhooks::spawn_worker(state.clone());
-    deskd::service::chats::spawn_missed_sweeper(state.clone());
+    deskd::service::workers::spawn(&state);
     deskd::metrics::spawn_pool_sampler(state.pool.clone(), state.metrics.clone());
     if demo {
         let seeded = demo::seed(&state)
@@ -377,7 +374,7 @@ async fn seed_command(
     Ok(())
 }
 
-fn service_error(error: deskd::error::ApiError) -> anyhow::Error {
+fn service_error(error: deskd::error::Error) -> anyhow::Error {
     match error.field {
         Some(field) => anyhow::anyhow!("{} ({field})", error.message),
         None => anyhow::anyhow!("{}", error.message),

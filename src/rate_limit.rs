@@ -22,6 +22,8 @@ const REDIS_TIMEOUT: Duration = Duration::from_millis(100);
 /// How long to leave Redis alone after it failed.
 const REDIS_REST: Duration = Duration::from_secs(5);
 const SHARDS: usize = 64;
+/// The dearest operation costs this many units, so no limit may be lower.
+pub const MAX_COST: u32 = 10;
 
 /// One count to make: whose bucket, under which policy, with what limit.
 #[derive(Clone, Debug)]

@@ -5,7 +5,10 @@ use std::{ops::Deref, sync::Arc};
 use sqlx::PgPool;
 
 use crate::{
-    auth::{access_token::AccessTokens, resolve::AuthCache},
+    auth::{
+        access_token::AccessTokens,
+        cache::{AuthCache, ProfileCache},
+    },
     config::Config,
     db::notify::{self, Signal},
     files::FileStore,
@@ -13,7 +16,6 @@ use crate::{
     metrics::Metrics,
     rate_limit::RateLimiter,
     secrets::ServerKey,
-    service::people::ProfileCache,
     tenancy::TenantDirectory,
 };
 
@@ -49,7 +51,7 @@ impl AppState {
         let tenants = TenantDirectory::new(&config.base_domain);
         let tokens = AccessTokens::new(server_key.clone(), config.signing_key_rotation);
         let files = FileStore::new(&config.data_dir);
-        let webhook_client = crate::service::webhooks::client(config.webhooks_allow_private);
+        let webhook_client = crate::outbound::client(config.webhooks_allow_private);
         let limiter = RateLimiter::new(
             &config.rate_limits,
             config.redis_url.as_ref().map(|u| u.expose()),
@@ -77,22 +79,6 @@ impl AppState {
     pub fn listen_for_signals(&self) {
         let state = self.clone();
         notify::spawn_listener(self.pool.clone(), move |signal| state.apply(signal));
-    }
-
-    /// Forgets, every hour, uploads that were never attached to anything.
-    pub fn sweep_pending_uploads(&self) {
-        let state = self.clone();
-        tokio::spawn(async move {
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
-            loop {
-                every.tick().await;
-                match crate::service::attachments::sweep(&state).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(files = n, "removed files of unattached uploads"),
-                    Err(e) => tracing::warn!(error = %e, "could not sweep unattached uploads"),
-                }
-            }
-        });
     }
 
     /// Drops what this instance cached about the change, then tells the other instances.

@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 
 use crate::{
     domain::{Tenant, TenantId, UserKind},
-    error::{ApiError, ApiResult},
+    error::{Error, Result},
     repo::signing_keys::{self, SigningKeyRow},
     secrets::ServerKey,
 };
@@ -104,7 +104,7 @@ impl AccessTokens {
         kind: UserKind,
         user_id: i32,
         lifetime: Duration,
-    ) -> ApiResult<MintedToken> {
+    ) -> Result<MintedToken> {
         self.mint_at(pool, tenant, kind, user_id, Utc::now(), lifetime)
             .await
     }
@@ -118,11 +118,11 @@ impl AccessTokens {
         user_id: i32,
         issued_at: DateTime<Utc>,
         lifetime: Duration,
-    ) -> ApiResult<MintedToken> {
+    ) -> Result<MintedToken> {
         let lifetime = lifetime.min(MAX_LIFETIME);
         let key = self.active_key(pool).await?;
         let expires_at =
-            issued_at + chrono::Duration::from_std(lifetime).map_err(ApiError::internal)?;
+            issued_at + chrono::Duration::from_std(lifetime).map_err(Error::internal)?;
         let marker = match kind {
             UserKind::Contact => 'c',
             UserKind::Member => 'm',
@@ -142,13 +142,13 @@ impl AccessTokens {
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(key.kid.clone());
         let token =
-            jsonwebtoken::encode(&header, &claims, &key.encoding).map_err(ApiError::internal)?;
+            jsonwebtoken::encode(&header, &claims, &key.encoding).map_err(Error::internal)?;
         Ok(MintedToken { token, expires_at })
     }
 
     /// Checks signature, issuer, audience and expiry. Every failure is the same 401.
-    pub async fn verify(&self, pool: &PgPool, token: &str) -> ApiResult<Claims> {
-        let invalid = || ApiError::unauthorized("the access token is invalid or has expired");
+    pub async fn verify(&self, pool: &PgPool, token: &str) -> Result<Claims> {
+        let invalid = || Error::unauthorized("the access token is invalid or has expired");
         let header = jsonwebtoken::decode_header(token).map_err(|_| invalid())?;
         if header.alg != Algorithm::EdDSA {
             return Err(invalid());
@@ -175,7 +175,7 @@ impl AccessTokens {
     }
 
     /// The published keys, from memory; reloaded at most once a second to see other instances' keys.
-    pub async fn jwks(&self, pool: &PgPool) -> ApiResult<Jwks> {
+    pub async fn jwks(&self, pool: &PgPool) -> Result<Jwks> {
         self.reload_throttled(pool).await?;
         let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
         Ok(Jwks {
@@ -194,7 +194,7 @@ impl AccessTokens {
     }
 
     /// Makes a new signing key the active one; older keys keep verifying until they retire.
-    pub async fn rotate(&self, pool: &PgPool) -> ApiResult<String> {
+    pub async fn rotate(&self, pool: &PgPool) -> Result<String> {
         let kid = self.create_key(pool).await?;
         self.reload(pool).await?;
         Ok(kid)
@@ -212,7 +212,7 @@ impl AccessTokens {
         keys.first().filter(|k| k.created_at > fresh_after).cloned()
     }
 
-    async fn active_key(&self, pool: &PgPool) -> ApiResult<std::sync::Arc<LoadedKey>> {
+    async fn active_key(&self, pool: &PgPool) -> Result<std::sync::Arc<LoadedKey>> {
         if let Some(key) = self.newest_fresh() {
             return Ok(key);
         }
@@ -223,11 +223,11 @@ impl AccessTokens {
         self.create_key_unless_fresh(pool).await?;
         self.reload(pool).await?;
         self.newest_fresh()
-            .ok_or_else(|| ApiError::internal("no signing key after creating one"))
+            .ok_or_else(|| Error::internal("no signing key after creating one"))
     }
 
     /// Creates a key under an advisory lock, so instances starting together make only one.
-    async fn create_key_unless_fresh(&self, pool: &PgPool) -> ApiResult<()> {
+    async fn create_key_unless_fresh(&self, pool: &PgPool) -> Result<()> {
         let mut tx = pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock(727170001)")
             .execute(&mut *tx)
@@ -237,7 +237,7 @@ impl AccessTokens {
                 .fetch_one(&mut *tx)
                 .await?;
         let fresh_after =
-            Utc::now() - chrono::Duration::from_std(self.rotation).map_err(ApiError::internal)?;
+            Utc::now() - chrono::Duration::from_std(self.rotation).map_err(Error::internal)?;
         if newest.is_none_or(|t| t <= fresh_after) {
             signing_keys::insert(&mut *tx, &self.new_key_row()?).await?;
         }
@@ -245,13 +245,13 @@ impl AccessTokens {
         Ok(())
     }
 
-    async fn create_key(&self, pool: &PgPool) -> ApiResult<String> {
+    async fn create_key(&self, pool: &PgPool) -> Result<String> {
         let row = self.new_key_row()?;
         signing_keys::insert(pool, &row).await?;
         Ok(row.kid)
     }
 
-    fn new_key_row(&self) -> ApiResult<SigningKeyRow> {
+    fn new_key_row(&self) -> Result<SigningKeyRow> {
         let mut seed = [0u8; 32];
         rand::rng().fill_bytes(&mut seed);
         let signing = SigningKey::from_bytes(&seed);
@@ -263,12 +263,11 @@ impl AccessTokens {
             private_key_enc: self.server_key.seal(&seed),
             public_key: signing.verifying_key().to_bytes().to_vec(),
             created_at,
-            retire_after: created_at
-                + chrono::Duration::from_std(keep).map_err(ApiError::internal)?,
+            retire_after: created_at + chrono::Duration::from_std(keep).map_err(Error::internal)?,
         })
     }
 
-    async fn reload_throttled(&self, pool: &PgPool) -> ApiResult<()> {
+    async fn reload_throttled(&self, pool: &PgPool) -> Result<()> {
         {
             let mut last = self.last_reload.lock().unwrap_or_else(|e| e.into_inner());
             if last.is_some_and(|t| t.elapsed() < Duration::from_secs(1)) {
@@ -279,7 +278,7 @@ impl AccessTokens {
         self.reload(pool).await
     }
 
-    async fn reload(&self, pool: &PgPool) -> ApiResult<()> {
+    async fn reload(&self, pool: &PgPool) -> Result<()> {
         let rows = signing_keys::live(pool).await?;
         let mut loaded = Vec::with_capacity(rows.len());
         for row in rows {
@@ -287,10 +286,10 @@ impl AccessTokens {
                 .server_key
                 .open(&row.private_key_enc)?
                 .try_into()
-                .map_err(|_| ApiError::internal("a stored signing key has the wrong length"))?;
+                .map_err(|_| Error::internal("a stored signing key has the wrong length"))?;
             let der = SigningKey::from_bytes(&seed)
                 .to_pkcs8_der()
-                .map_err(ApiError::internal)?;
+                .map_err(Error::internal)?;
             loaded.push(std::sync::Arc::new(LoadedKey {
                 kid: row.kid,
                 created_at: row.created_at,

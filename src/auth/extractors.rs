@@ -10,7 +10,7 @@ use axum::{
 use super::{Actor, AuthMethod, Authentication, Family, Principal};
 use crate::{
     domain::{MemberRole, Tenant},
-    error::ApiError,
+    error::Error,
     state::AppState,
     tenancy::Site,
 };
@@ -19,7 +19,7 @@ use crate::{
 pub struct CurrentTenant(pub Arc<Tenant>);
 
 impl FromRequestParts<AppState> for CurrentTenant {
-    type Rejection = ApiError;
+    type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Site>() {
@@ -29,7 +29,7 @@ impl FromRequestParts<AppState> for CurrentTenant {
     }
 }
 
-fn admit(parts: &Parts, family: Family) -> Result<(Arc<Tenant>, Principal), ApiError> {
+fn admit(parts: &Parts, family: Family) -> Result<(Arc<Tenant>, Principal), Error> {
     let tenant = match parts.extensions.get::<Site>() {
         Some(Site::Tenant(tenant)) => Arc::clone(tenant),
         _ => return Err(crate::tenancy::tenant_not_found()),
@@ -59,7 +59,7 @@ impl AdminCaller {
 }
 
 impl FromRequestParts<AppState> for AdminCaller {
-    type Rejection = ApiError;
+    type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
         let (tenant, principal) = admit(parts, Family::Admin)?;
@@ -74,7 +74,7 @@ pub struct ConnectorCaller {
 }
 
 impl FromRequestParts<AppState> for ConnectorCaller {
-    type Rejection = ApiError;
+    type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
         let (tenant, principal) = admit(parts, Family::Connector)?;
@@ -91,7 +91,7 @@ pub struct PortalUser {
 }
 
 impl FromRequestParts<AppState> for PortalUser {
-    type Rejection = ApiError;
+    type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
         let (tenant, principal) = admit(parts, Family::Portal)?;
@@ -102,7 +102,7 @@ impl FromRequestParts<AppState> for PortalUser {
                 company_id,
                 via: principal.via,
             }),
-            _ => Err(ApiError::forbidden("the Portal APIs are for contacts")),
+            _ => Err(Error::forbidden("the Portal APIs are for contacts")),
         }
     }
 }
@@ -116,7 +116,7 @@ pub struct TechUser {
 }
 
 impl FromRequestParts<AppState> for TechUser {
-    type Rejection = ApiError;
+    type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
         let (tenant, principal) = admit(parts, Family::Tech)?;
@@ -127,7 +127,7 @@ impl FromRequestParts<AppState> for TechUser {
                 role,
                 via: principal.via,
             }),
-            _ => Err(ApiError::forbidden("the Tech APIs are for members")),
+            _ => Err(Error::forbidden("the Tech APIs are for members")),
         }
     }
 }
@@ -137,7 +137,7 @@ impl FromRequestParts<AppState> for TechUser {
 pub struct ClientAddr(pub IpAddr);
 
 impl FromRequestParts<AppState> for ClientAddr {
-    type Rejection = ApiError;
+    type Rejection = Error;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -193,7 +193,7 @@ pub struct SignedIn {
 }
 
 impl FromRequestParts<AppState> for SignedIn {
-    type Rejection = ApiError;
+    type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
         let tenant = match parts.extensions.get::<Site>() {
@@ -206,7 +206,7 @@ impl FromRequestParts<AppState> for SignedIn {
                 principal: principal.clone(),
             }),
             Some(Authentication::Rejected(error)) => Err(error.clone()),
-            _ => Err(ApiError::unauthorized("this API needs credentials")),
+            _ => Err(Error::unauthorized("this API needs credentials")),
         }
     }
 }
@@ -219,7 +219,7 @@ pub struct Staff {
 }
 
 impl FromRequestParts<AppState> for Staff {
-    type Rejection = ApiError;
+    type Rejection = Error;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -228,9 +228,9 @@ impl FromRequestParts<AppState> for Staff {
         let SignedIn { tenant, principal } = SignedIn::from_request_parts(parts, state).await?;
         match principal.actor {
             Actor::Member { .. } | Actor::ApiKey { .. } => Ok(Self { tenant, principal }),
-            Actor::Contact { .. } => Err(ApiError::forbidden(
-                "this API is for technicians and API keys",
-            )),
+            Actor::Contact { .. } => {
+                Err(Error::forbidden("this API is for technicians and API keys"))
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Credentials in, one role-scoped principal out.
 
 pub mod access_token;
+pub mod cache;
 pub mod extractors;
 pub mod password;
 pub mod principal;

@@ -9,15 +9,15 @@ use argon2::{
     password_hash::{PasswordHasher, PasswordVerifier},
 };
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 
 pub const MIN_LENGTH: usize = 8;
 pub const MAX_LENGTH: usize = 256;
 
-pub fn validate(field: &str, password: &str) -> ApiResult<()> {
+pub fn validate(field: &str, password: &str) -> Result<()> {
     let length = password.chars().count();
     if !(MIN_LENGTH..=MAX_LENGTH).contains(&length) {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             field,
             format!("{field} must be {MIN_LENGTH} to {MAX_LENGTH} characters long"),
         ));
@@ -35,21 +35,18 @@ fn hashing_slots() -> &'static Semaphore {
     })
 }
 
-pub async fn hash(password: String) -> ApiResult<String> {
-    let _slot = hashing_slots()
-        .acquire()
-        .await
-        .map_err(ApiError::internal)?;
+pub async fn hash(password: String) -> Result<String> {
+    let _slot = hashing_slots().acquire().await.map_err(Error::internal)?;
     tokio::task::spawn_blocking(move || hash_blocking(&password))
         .await
-        .map_err(ApiError::internal)?
+        .map_err(Error::internal)?
 }
 
-fn hash_blocking(password: &str) -> ApiResult<String> {
+fn hash_blocking(password: &str) -> Result<String> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
-        .map_err(ApiError::internal)
+        .map_err(Error::internal)
 }
 
 /// Checks `password` against `hash`. Without a hash (unknown account) it still does the work of one

@@ -4,7 +4,7 @@ use utoipa::ToSchema;
 
 use crate::{
     domain::{KeyScope, MemberRole, TenantId},
-    error::ApiError,
+    error::Error,
 };
 
 /// Who is calling, resolved once per request.
@@ -107,7 +107,7 @@ pub enum AuthMethod {
 pub enum Authentication {
     Anonymous,
     Authenticated(Principal),
-    Rejected(ApiError),
+    Rejected(Error),
 }
 
 /// The API families, and who may call each.
@@ -132,10 +132,10 @@ impl Family {
         auth: &'a Authentication,
         method: &Method,
         path: &str,
-    ) -> Result<&'a Principal, ApiError> {
+    ) -> Result<&'a Principal, Error> {
         let principal = match auth {
             Authentication::Anonymous => {
-                return Err(ApiError::unauthorized(format!(
+                return Err(Error::unauthorized(format!(
                     "this API needs credentials: {}",
                     self.accepted()
                 )));
@@ -152,13 +152,13 @@ impl Family {
             _ => false,
         };
         if !allowed {
-            return Err(ApiError::forbidden(format!(
+            return Err(Error::forbidden(format!(
                 "these credentials may not call this API; it accepts {}",
                 self.accepted()
             )));
         }
         if principal.is_read_only_key() && !is_read(method, path) {
-            return Err(ApiError::forbidden("this API key is read-only"));
+            return Err(Error::forbidden("this API key is read-only"));
         }
         Ok(principal)
     }

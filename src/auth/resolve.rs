@@ -2,7 +2,7 @@
 //! Resolved principals are cached briefly (never past the credential's expiry) and dropped at
 //! once, on every instance, when a credential or person of the tenant changes.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use axum::{
     extract::{Request, State},
@@ -11,79 +11,19 @@ use axum::{
     response::Response,
 };
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 
-use super::{Actor, AuthMethod, Authentication, Principal, principal::is_safe, session};
+use super::{
+    Actor, AuthMethod, Authentication, Principal, cache::CacheKey, principal::is_safe, session,
+};
 use crate::{
-    cache::TtlCache,
-    domain::{Tenant, TenantId, UserKind},
-    error::{ApiError, ApiResult},
+    domain::{Tenant, UserKind},
+    error::{Error, Result},
     repo::{contacts, credentials, members},
     secrets::{self, API_KEY_PREFIX, PERSONAL_TOKEN_PREFIX, SESSION_PREFIX},
     state::AppState,
     tenancy::Site,
 };
-
-const PRINCIPAL_TTL: Duration = Duration::from_secs(30);
-/// `last_used_at` is written at most this often per credential.
-const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
-
-#[derive(Clone, PartialEq, Eq, Hash)]
-enum CacheKey {
-    /// An API key, personal access token or session, by the hash of its secret.
-    Secret(TenantId, [u8; 32]),
-    /// The person an access token names.
-    User(TenantId, UserKind, i32),
-}
-
-pub struct AuthCache {
-    principals: TtlCache<CacheKey, Principal>,
-    touched: TtlCache<String, ()>,
-}
-
-impl Default for AuthCache {
-    fn default() -> Self {
-        Self {
-            principals: TtlCache::new(100_000),
-            touched: TtlCache::new(100_000),
-        }
-    }
-}
-
-impl AuthCache {
-    pub fn evict_tenant(&self, tenant: TenantId) {
-        self.principals.retain(|_, p| p.tenant_id != tenant);
-    }
-
-    /// Caches a principal read at `generation` (see `TtlCache::insert_unless_evicted`), never
-    /// beyond the credential's expiry.
-    fn remember(
-        &self,
-        key: CacheKey,
-        principal: &Principal,
-        expires_at: Option<DateTime<Utc>>,
-        generation: u64,
-    ) {
-        let mut ttl = PRINCIPAL_TTL;
-        if let Some(expires_at) = expires_at {
-            match (expires_at - Utc::now()).to_std() {
-                Ok(left) => ttl = ttl.min(left),
-                Err(_) => return,
-            }
-        }
-        self.principals
-            .insert_unless_evicted(key, principal.clone(), ttl, generation);
-    }
-
-    /// True at most once per interval for each credential.
-    fn due_for_touch(&self, credential: String) -> bool {
-        if self.touched.get(&credential).is_some() {
-            return false;
-        }
-        self.touched.insert(credential, (), TOUCH_INTERVAL);
-        true
-    }
-}
 
 pub async fn resolve(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let authentication = match request.extensions().get::<Site>() {
@@ -122,9 +62,7 @@ async fn authenticate(
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let result = match value.to_str() {
             Ok(value) => from_authorization(state, tenant, value).await,
-            Err(_) => Err(ApiError::unauthorized(
-                "the Authorization header is malformed",
-            )),
+            Err(_) => Err(Error::unauthorized("the Authorization header is malformed")),
         };
         return result.map_or_else(Authentication::Rejected, Authentication::Authenticated);
     }
@@ -148,15 +86,11 @@ fn origin_ok(headers: &HeaderMap, tenant: &Tenant) -> bool {
     session::origin_allowed(headers, host, &tenant.cors_origins)
 }
 
-async fn from_authorization(
-    state: &AppState,
-    tenant: &Tenant,
-    value: &str,
-) -> ApiResult<Principal> {
+async fn from_authorization(state: &AppState, tenant: &Tenant, value: &str) -> Result<Principal> {
     let (scheme, credential) = value.trim().split_once(' ').unwrap_or((value, ""));
     let credential = credential.trim();
     if credential.is_empty() {
-        return Err(ApiError::unauthorized(
+        return Err(Error::unauthorized(
             "the Authorization header has no credential",
         ));
     }
@@ -164,7 +98,7 @@ async fn from_authorization(
         "ddapi" => from_api_key(state, tenant, credential).await,
         "ddaccesstoken" => from_access_token(state, tenant, credential).await,
         "basic" => from_personal_token(state, tenant, &basic_credential(credential)).await,
-        _ => Err(ApiError::unauthorized(
+        _ => Err(Error::unauthorized(
             "unsupported Authorization scheme; use DdApi, DdAccessToken or Basic",
         )),
     }
@@ -184,8 +118,8 @@ fn basic_credential(credential: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn from_api_key(state: &AppState, tenant: &Tenant, key: &str) -> ApiResult<Principal> {
-    let invalid = || ApiError::unauthorized("the API key is invalid, expired or revoked");
+async fn from_api_key(state: &AppState, tenant: &Tenant, key: &str) -> Result<Principal> {
+    let invalid = || Error::unauthorized("the API key is invalid, expired or revoked");
     if !key.starts_with(API_KEY_PREFIX) {
         return Err(invalid());
     }
@@ -214,13 +148,9 @@ async fn from_api_key(state: &AppState, tenant: &Tenant, key: &str) -> ApiResult
     Ok(principal)
 }
 
-async fn from_personal_token(
-    state: &AppState,
-    tenant: &Tenant,
-    token: &str,
-) -> ApiResult<Principal> {
+async fn from_personal_token(state: &AppState, tenant: &Tenant, token: &str) -> Result<Principal> {
     let invalid =
-        || ApiError::unauthorized("the personal access token is invalid, expired or revoked");
+        || Error::unauthorized("the personal access token is invalid, expired or revoked");
     if !token.starts_with(PERSONAL_TOKEN_PREFIX) {
         return Err(invalid());
     }
@@ -253,9 +183,9 @@ async fn from_personal_token(
     Ok(principal)
 }
 
-async fn from_session(state: &AppState, tenant: &Tenant, token: &str) -> ApiResult<Principal> {
+async fn from_session(state: &AppState, tenant: &Tenant, token: &str) -> Result<Principal> {
     let invalid =
-        || ApiError::unauthorized("the session has expired or was signed out; sign in again");
+        || Error::unauthorized("the session has expired or was signed out; sign in again");
     if !token.starts_with(SESSION_PREFIX) {
         return Err(invalid());
     }
@@ -291,7 +221,7 @@ async fn from_session(state: &AppState, tenant: &Tenant, token: &str) -> ApiResu
     Ok(principal)
 }
 
-async fn from_access_token(state: &AppState, tenant: &Tenant, token: &str) -> ApiResult<Principal> {
+async fn from_access_token(state: &AppState, tenant: &Tenant, token: &str) -> Result<Principal> {
     // A verified token is remembered by its hash until it expires: checking a signature costs
     // more than the rest of a request.
     let token_key = CacheKey::Secret(tenant.id, secrets::sha256(token));
@@ -301,7 +231,7 @@ async fn from_access_token(state: &AppState, tenant: &Tenant, token: &str) -> Ap
     let generation = state.auth_cache.principals.generation();
     let claims = state.tokens.verify(&state.pool, token).await?;
     if claims.tid != tenant.id {
-        return Err(ApiError::unauthorized(
+        return Err(Error::unauthorized(
             "the access token is invalid or has expired",
         ));
     }
@@ -314,7 +244,7 @@ async fn from_access_token(state: &AppState, tenant: &Tenant, token: &str) -> Ap
         return Ok(principal);
     }
     let gone =
-        || ApiError::unauthorized("the user this access token was issued to is no longer active");
+        || Error::unauthorized("the user this access token was issued to is no longer active");
     let actor = match claims.kind {
         UserKind::Member => Actor::Member {
             id: claims.uid,

@@ -1,8 +1,8 @@
 //! Session cookies and the Origin check that guards cookie-authenticated unsafe requests.
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 
-use crate::error::ApiError;
+use crate::error::{Error, Kind};
 
 /// With `Secure`, the `__Host-` prefix makes browsers refuse the cookie unless this very host set it
 /// (no `Domain`), so a sibling subdomain cannot plant one. Without `Secure` (plain-http
@@ -77,9 +77,9 @@ pub fn origin_allowed(headers: &HeaderMap, host: &str, allowed_origins: &[String
             .any(|allowed| allowed.trim_end_matches('/').eq_ignore_ascii_case(&origin))
 }
 
-pub fn origin_mismatch() -> ApiError {
-    ApiError::new(
-        StatusCode::FORBIDDEN,
+pub fn origin_mismatch() -> Error {
+    Error::new(
+        Kind::Forbidden,
         "OriginMismatch",
         "this request must come from this site's own pages (Origin check failed)",
     )

@@ -11,7 +11,7 @@ use sqlx::PgPool;
 
 use crate::{
     domain::{TenantId, UserKind},
-    error::{ApiError, ApiResult},
+    error::{Error, Kind, Result},
     repo::login_failures,
     secrets,
 };
@@ -44,7 +44,7 @@ pub struct Attempt {
 }
 
 /// Records the attempt, and refuses it when, with it, either key has more than five in the last minute.
-pub async fn begin(pool: &PgPool, tenant: TenantId, keys: &ThrottleKeys) -> ApiResult<Attempt> {
+pub async fn begin(pool: &PgPool, tenant: TenantId, keys: &ThrottleKeys) -> Result<Attempt> {
     let (ids, counts) = login_failures::record_attempt(pool, tenant, &keys.both()).await?;
     let blocked_until = counts
         .iter()
@@ -57,8 +57,8 @@ pub async fn begin(pool: &PgPool, tenant: TenantId, keys: &ThrottleKeys) -> ApiR
     // A refused attempt checked no password: it does not extend the block.
     login_failures::forget(pool, tenant, &ids).await?;
     let wait = (until - Utc::now()).num_seconds().max(1) as u64;
-    Err(ApiError::new(
-        axum::http::StatusCode::TOO_MANY_REQUESTS,
+    Err(Error::new(
+        Kind::TooManyRequests,
         "too_many_attempts",
         "too many failed sign-in attempts; try again later",
     )
@@ -72,7 +72,7 @@ pub async fn succeeded(
     tenant: TenantId,
     keys: &ThrottleKeys,
     attempt: Attempt,
-) -> ApiResult<()> {
+) -> Result<()> {
     login_failures::forget(pool, tenant, &attempt.ids).await?;
     login_failures::clear_key(pool, tenant, &keys.account).await?;
     Ok(())

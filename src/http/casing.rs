@@ -11,7 +11,7 @@ use axum::{
 };
 use serde_json::Value;
 
-use crate::http::extract::payload_too_large;
+use crate::error::Error;
 
 #[derive(Clone, Copy)]
 pub enum Case {
@@ -89,7 +89,7 @@ pub async fn pascal_case(request: Request, next: Next) -> Response {
     let request = if is_json(request.headers()) {
         let (mut parts, body) = request.into_parts();
         let Ok(bytes) = to_bytes(body, usize::MAX).await else {
-            return payload_too_large().into_response();
+            return Error::payload_too_large().into_response();
         };
         let body = match serde_json::from_slice::<Value>(&bytes) {
             Ok(value) => Body::from(convert_keys(value, Case::Camel).to_string()),
@@ -107,8 +107,7 @@ pub async fn pascal_case(request: Request, next: Next) -> Response {
     }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = to_bytes(body, usize::MAX).await else {
-        return crate::error::ApiError::internal("could not read a v1 response body")
-            .into_response();
+        return crate::error::Error::internal("could not read a v1 response body").into_response();
     };
     let body = match serde_json::from_slice::<Value>(&bytes) {
         Ok(value) => Body::from(convert_keys(value, Case::Pascal).to_string()),

@@ -3,18 +3,21 @@
 use axum::{
     body::Bytes,
     extract::{FromRequest, FromRequestParts, Path, Query, Request, rejection::BytesRejection},
-    http::{StatusCode, header, request::Parts},
+    http::{header, request::Parts},
 };
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
+use crate::{
+    error::{Error, Kind},
+    http::envelope::rejected,
+};
 
 /// A JSON body. Malformed JSON is a 400; a well-formed body with a missing or mistyped field is a
 /// 422 naming the field; an oversized body is a 413.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
+    type Rejection = Error;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let is_json = request
@@ -28,8 +31,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             })
             .unwrap_or(false);
         if !is_json {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            return Err(Error::new(
+                Kind::UnsupportedFormat,
                 "UnsupportedMediaType",
                 "send the body as JSON with `Content-Type: application/json`",
             ));
@@ -43,10 +46,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
 /// Parses in two steps so that malformed JSON (400) is told apart from a body of the wrong shape
 /// (422, naming the field) wherever the two occur in the text.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
+        Error::new(
+            Kind::Malformed,
             "InvalidJson",
             format!("the body is not valid JSON: {e}"),
         )
@@ -65,21 +68,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             None => path,
         };
         if field.is_empty() {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "ValidationFailed",
-                message,
-            )
+            Error::new(Kind::Invalid, "ValidationFailed", message)
         } else if missing_field(&message).is_some() {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
+            Error::new(
+                Kind::Invalid,
                 "ValidationFailed",
                 format!("{field} is required"),
             )
             .with_field(field)
         } else {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
+            Error::new(
+                Kind::Invalid,
                 "ValidationFailed",
                 format!("{field}: {message}"),
             )
@@ -115,10 +114,10 @@ fn nul_in(value: &serde_json::Value, at: &str) -> Option<String> {
     }
 }
 
-pub fn nul_refused(field: &str) -> ApiError {
+pub fn nul_refused(field: &str) -> Error {
     let field = if field.is_empty() { "body" } else { field };
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
+    Error::new(
+        Kind::Invalid,
         "ValidationFailed",
         format!("{field}: text may not contain the NUL character"),
     )
@@ -134,31 +133,19 @@ fn missing_field(message: &str) -> Option<&str> {
     message.strip_prefix("missing field `")?.split('`').next()
 }
 
-fn body_error(rejection: BytesRejection) -> ApiError {
-    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        payload_too_large()
-    } else {
-        ApiError::new(rejection.status(), "BadRequest", rejection.body_text())
-    }
-}
-
-pub fn payload_too_large() -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "PayloadTooLarge",
-        "the request body is too large",
-    )
+fn body_error(rejection: BytesRejection) -> Error {
+    rejected(rejection.status(), rejection.body_text())
 }
 
 /// Query parameters; a bad one is a 400 naming it.
 pub struct ApiQuery<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = ApiError;
+    type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         if query_has_nul(parts.uri.query()) {
-            return Err(ApiError::bad_request(
+            return Err(Error::bad_request(
                 "query",
                 "the query string may not contain the NUL character",
             ));
@@ -170,7 +157,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
                 let detail = detail
                     .trim_start_matches("Failed to deserialize query string: ")
                     .to_string();
-                ApiError::bad_request(
+                Error::bad_request(
                     &query_field(&detail),
                     format!("invalid query string: {detail}"),
                 )
@@ -198,11 +185,11 @@ fn query_field(detail: &str) -> String {
 pub struct ApiPath<T>(pub T);
 
 impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
-    type Rejection = ApiError;
+    type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         if parts.uri.path().to_ascii_lowercase().contains("%00") {
-            return Err(ApiError::bad_request(
+            return Err(Error::bad_request(
                 "path",
                 "the path may not contain the NUL character",
             ));
@@ -217,7 +204,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
                     .and_then(|rest| rest.split('`').next())
                     .unwrap_or("path")
                     .to_string();
-                Err(ApiError::bad_request(&field, text))
+                Err(Error::bad_request(&field, text))
             }
         }
     }

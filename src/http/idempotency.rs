@@ -14,8 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     auth::{Actor, Authentication},
-    error::ApiError,
-    http::extract::payload_too_large,
+    error::{Error, Kind},
     repo::idempotency::{self, Claim},
     state::AppState,
     tenancy::Site,
@@ -47,7 +46,7 @@ pub async fn idempotent(State(state): State<AppState>, request: Request, next: N
         .trim()
         .to_string();
     if key.is_empty() || key.len() > 255 {
-        return ApiError::bad_request(
+        return Error::bad_request(
             "Idempotency-Key",
             "Idempotency-Key must be 1 to 255 visible characters",
         )
@@ -55,7 +54,7 @@ pub async fn idempotent(State(state): State<AppState>, request: Request, next: N
     }
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, usize::MAX).await else {
-        return payload_too_large().into_response();
+        return Error::payload_too_large().into_response();
     };
     let mut hasher = Sha256::new();
     hasher.update(parts.uri.path().as_bytes());
@@ -63,17 +62,17 @@ pub async fn idempotent(State(state): State<AppState>, request: Request, next: N
     hasher.update(&bytes);
     let hash = hasher.finalize().to_vec();
     match idempotency::claim(&state.pool, tenant, &caller, &key, &hash).await {
-        Err(e) => return ApiError::internal(e).into_response(),
+        Err(e) => return Error::internal(e).into_response(),
         Ok(Claim::Mismatch) => {
-            return ApiError::validation(
+            return Error::validation(
                 "Idempotency-Key",
                 "this Idempotency-Key was used for a different request",
             )
             .into_response();
         }
         Ok(Claim::InProgress) => {
-            return ApiError::new(
-                StatusCode::CONFLICT,
+            return Error::new(
+                Kind::Conflict,
                 "IdempotencyKeyInUse",
                 "a request with this Idempotency-Key is still running",
             )
@@ -94,7 +93,7 @@ pub async fn idempotent(State(state): State<AppState>, request: Request, next: N
     }
     let (parts, body) = response.into_parts();
     let Ok(bytes) = to_bytes(body, usize::MAX).await else {
-        return ApiError::internal("could not read a response to keep for replay").into_response();
+        return Error::internal("could not read a response to keep for replay").into_response();
     };
     let content_type = parts
         .headers

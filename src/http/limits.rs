@@ -10,7 +10,7 @@ use axum::{
 };
 use http_body_util::Limited;
 
-use crate::{http::extract::payload_too_large, state::AppState};
+use crate::{error::Error, state::AppState};
 
 /// Room for a multipart request's JSON part and boundaries, beyond its files.
 const FORM_OVERHEAD: usize = 1024 * 1024;
@@ -27,7 +27,7 @@ pub async fn body_limit(State(state): State<AppState>, request: Request, next: N
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return payload_too_large().into_response();
+        return Error::payload_too_large().into_response();
     }
     next.run(request.map(|body| Body::new(Limited::new(body, limit))))
         .await

@@ -4,7 +4,7 @@ pub mod aliases;
 pub mod casing;
 pub mod context;
 pub mod cors;
-pub mod errors;
+pub mod envelope;
 pub mod extract;
 pub mod idempotency;
 pub mod json_schema;
@@ -77,7 +77,7 @@ pub fn router(state: AppState) -> Router {
     // timeout → body limits → tenancy → CORS → credentials → rate limits → idempotency → handler.
     let app = router
         .merge(swagger)
-        .fallback(errors::unknown_route)
+        .fallback(envelope::unknown_route)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             idempotency::idempotent,
@@ -104,8 +104,8 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
         ))
-        .layer(CatchPanicLayer::custom(errors::panic_response))
-        .layer(middleware::from_fn(errors::envelope))
+        .layer(CatchPanicLayer::custom(envelope::panic_response))
+        .layer(middleware::from_fn(envelope::envelope))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             context::request_context,

@@ -6,16 +6,16 @@
 use axum::{
     body::Bytes,
     extract::{FromRequest, Multipart, Request, multipart::MultipartError},
-    http::StatusCode,
 };
 use serde::de::DeserializeOwned;
 
 use crate::{
     domain::TenantId,
-    error::ApiError,
+    error::{Error, Kind},
     files::{StoredFile, WriteError},
     http::{
-        extract::{ApiJson, parse_json, payload_too_large},
+        envelope::rejected,
+        extract::{ApiJson, parse_json},
         limits::is_multipart,
     },
     service::attachments::MAX_PER_CHANGE,
@@ -32,9 +32,9 @@ pub struct WithFiles<T> {
 }
 
 impl<T: DeserializeOwned> FromRequest<AppState> for WithFiles<T> {
-    type Rejection = ApiError;
+    type Rejection = Error;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Error> {
         if !is_multipart(request.headers()) {
             let ApiJson(body) = ApiJson::from_request(request, state).await?;
             return Ok(Self {
@@ -44,7 +44,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for WithFiles<T> {
         }
         let (payload, files) = read_form(request, state, true).await?;
         let payload = payload.ok_or_else(|| {
-            ApiError::validation(
+            Error::validation(
                 PAYLOAD_PART,
                 "send the JSON body as a form part named `payload`",
             )
@@ -60,12 +60,12 @@ impl<T: DeserializeOwned> FromRequest<AppState> for WithFiles<T> {
 pub struct Uploads(pub Vec<StoredFile>);
 
 impl FromRequest<AppState> for Uploads {
-    type Rejection = ApiError;
+    type Rejection = Error;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Error> {
         if !is_multipart(request.headers()) {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            return Err(Error::new(
+                Kind::UnsupportedFormat,
                 "UnsupportedMediaType",
                 "upload files as `multipart/form-data`",
             ));
@@ -79,20 +79,20 @@ async fn read_form(
     request: Request,
     state: &AppState,
     payload_allowed: bool,
-) -> Result<(Option<Bytes>, Vec<StoredFile>), ApiError> {
+) -> Result<(Option<Bytes>, Vec<StoredFile>), Error> {
     let tenant = match request.extensions().get::<Site>() {
         Some(Site::Tenant(tenant)) => tenant.id,
         _ => return Err(crate::tenancy::tenant_not_found()),
     };
     let mut form = Multipart::from_request(request, state)
         .await
-        .map_err(|e| ApiError::new(e.status(), "BadRequest", e.body_text()))?;
+        .map_err(|e| rejected(e.status(), e.body_text()))?;
     let mut payload = None;
     let mut files = Vec::new();
     while let Some(part) = form.next_field().await.map_err(form_error)? {
         if let Some(name) = part.file_name().map(str::to_string) {
             if files.len() == MAX_PER_CHANGE {
-                return Err(ApiError::validation(
+                return Err(Error::validation(
                     "attachments",
                     format!("at most {MAX_PER_CHANGE} files at a time"),
                 ));
@@ -107,7 +107,7 @@ async fn read_form(
             } else {
                 "file parts only"
             };
-            return Err(ApiError::validation(
+            return Err(Error::validation(
                 &name,
                 format!("unexpected form part `{name}`: send {expected}"),
             ));
@@ -121,13 +121,13 @@ async fn store(
     tenant: TenantId,
     name: &str,
     mut part: axum::extract::multipart::Field<'_>,
-) -> Result<StoredFile, ApiError> {
+) -> Result<StoredFile, Error> {
     let limit = state.config.max_attachment_bytes as u64;
     let mut writer = state
         .files
         .writer(tenant, name, limit)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(Error::internal)?;
     loop {
         let chunk = match part.chunk().await {
             Ok(Some(chunk)) => chunk,
@@ -137,39 +137,35 @@ async fn store(
         };
         if let Err(e) = writer.write(&chunk).await {
             return Err(match e {
-                WriteError::TooLarge(limit) => ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
+                WriteError::TooLarge(limit) => Error::new(
+                    Kind::TooLarge,
                     "PayloadTooLarge",
                     format!("a file may have at most {limit} bytes"),
                 ),
-                WriteError::Io(e) => ApiError::internal(e),
+                WriteError::Io(e) => Error::internal(e),
             });
         }
     }
-    writer.finish().await.map_err(ApiError::internal)
+    writer.finish().await.map_err(Error::internal)
 }
 
 /// The JSON part, held to the JSON body limit.
 async fn read_payload(
     mut part: axum::extract::multipart::Field<'_>,
     limit: usize,
-) -> Result<Bytes, ApiError> {
+) -> Result<Bytes, Error> {
     let mut payload = Vec::new();
     while let Some(chunk) = part.chunk().await.map_err(form_error)? {
         if payload.len() + chunk.len() > limit {
-            return Err(payload_too_large());
+            return Err(Error::payload_too_large());
         }
         payload.extend_from_slice(&chunk);
     }
     Ok(payload.into())
 }
 
-fn form_error(e: MultipartError) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        payload_too_large()
-    } else {
-        ApiError::new(StatusCode::BAD_REQUEST, "BadRequest", e.body_text())
-    }
+fn form_error(e: MultipartError) -> Error {
+    rejected(e.status(), e.body_text())
 }
 
 /// The multipart form of a request that may carry files (as OpenAPI shows it).

@@ -21,8 +21,10 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
     auth::{Authentication, Family},
-    error::ErrorBody,
-    http::casing::{Case, convert_schema_properties},
+    http::{
+        casing::{Case, convert_schema_properties},
+        envelope::ErrorBody,
+    },
     state::AppState,
 };
 

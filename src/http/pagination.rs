@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 
 pub const DEFAULT_TAKE: i64 = 50;
 pub const MAX_TAKE: i64 = 100;
@@ -24,14 +24,14 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    pub fn window(&self) -> ApiResult<(i64, i64)> {
+    pub fn window(&self) -> Result<(i64, i64)> {
         let skip = self.skip.unwrap_or(0);
         let take = self.take.unwrap_or(DEFAULT_TAKE);
         if skip < 0 {
-            return Err(ApiError::bad_request("skip", "skip must be 0 or more"));
+            return Err(Error::bad_request("skip", "skip must be 0 or more"));
         }
         if !(1..=MAX_TAKE).contains(&take) {
-            return Err(ApiError::bad_request(
+            return Err(Error::bad_request(
                 "take",
                 format!("take must be between 1 and {MAX_TAKE}"),
             ));

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use axum::{
     extract::{MatchedPath, Request, State},
-    http::{HeaderMap, HeaderValue, Method, StatusCode},
+    http::{HeaderMap, HeaderValue, Method},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -16,9 +16,9 @@ use crate::{
     auth::{Authentication, extractors::client_address, principal::LimitPolicy},
     config::RateLimitDefaults,
     domain::RateLimitPlan,
-    error::ApiError,
+    error::{Error, Kind},
     metrics::ReasonLabels,
-    rate_limit::{Bucket, Verdict},
+    rate_limit::{Bucket, MAX_COST, Verdict},
     state::AppState,
     tenancy::Site,
 };
@@ -34,8 +34,18 @@ pub const COSTS: &[(Method, &str, u32)] = &[
     (Method::PATCH, "/tickets", 10),
 ];
 pub const WORD_SEARCH_COST: u32 = 10;
-/// The dearest operation: no limit may be lower.
-pub const MAX_COST: u32 = 10;
+const _: () = assert!(WORD_SEARCH_COST <= MAX_COST && costs_within(COSTS));
+
+const fn costs_within(costs: &[(Method, &str, u32)]) -> bool {
+    let mut i = 0;
+    while i < costs.len() {
+        if costs[i].2 > MAX_COST {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
 
 /// The units a request costs.
 pub fn cost_of(method: &Method, route: &str, query: Option<&str>) -> u32 {
@@ -165,8 +175,8 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
                 reason: verdict.policy.as_str(),
             })
             .inc();
-        let mut response = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
+        let mut response = Error::new(
+            Kind::TooManyRequests,
             "too_many_requests",
             format!(
                 "the {} limit of {} units per {} s is used up (this request costs {cost}); try again in {} s",

@@ -11,7 +11,7 @@ use super::tickets::{self, Viewer};
 use crate::{
     auth::{Actor, Principal},
     domain::{Tenant, TenantId},
-    error::{ApiError, ApiResult},
+    error::{Error, Result},
     files::StoredFile,
     repo::attachments::{self as repo, AttachmentRow, NewAttachment},
     state::AppState,
@@ -50,9 +50,9 @@ pub async fn upload(
     tenant: &Tenant,
     uploader: (&str, &str),
     files: &[StoredFile],
-) -> ApiResult<Vec<AttachmentRow>> {
+) -> Result<Vec<AttachmentRow>> {
     if files.is_empty() {
-        return Err(ApiError::validation("file", "send at least one file"));
+        return Err(Error::validation("file", "send at least one file"));
     }
     check_count(files.len())?;
     let mut tx = state.pool.begin().await?;
@@ -73,7 +73,7 @@ pub async fn attach(
     ticket: i32,
     note: Option<i32>,
     enclosures: &Enclosures,
-) -> ApiResult<()> {
+) -> Result<()> {
     check_count(enclosures.ids.len() + enclosures.files.len())?;
     if !enclosures.ids.is_empty() {
         let mut ids = enclosures.ids.clone();
@@ -81,7 +81,7 @@ pub async fn attach(
         ids.dedup();
         let linked = repo::link_pending(conn, tenant, &ids, uploader, ticket, note).await?;
         if linked != ids.len() as u64 {
-            return Err(ApiError::validation(
+            return Err(Error::validation(
                 "attachmentIds",
                 "every id must be one of your own uploads not yet attached to anything",
             ));
@@ -99,7 +99,7 @@ pub async fn of_ticket(
     tenant: &Tenant,
     viewer: Viewer,
     ticket: i32,
-) -> ApiResult<Vec<AttachmentRow>> {
+) -> Result<Vec<AttachmentRow>> {
     let details = tickets::get(state, tenant, viewer, ticket).await?;
     Ok(details.attachments)
 }
@@ -111,8 +111,8 @@ pub async fn download(
     caller: (&str, &str),
     viewer: Viewer,
     id: &str,
-) -> ApiResult<(AttachmentRow, PathBuf)> {
-    let not_found = || ApiError::not_found("attachment");
+) -> Result<(AttachmentRow, PathBuf)> {
+    let not_found = || Error::not_found("attachment");
     let id = Uuid::parse_str(id).map_err(|_| not_found())?;
     let mut conn = state.pool.acquire().await?;
     let row = repo::get(&mut conn, tenant.id, id)
@@ -139,6 +139,21 @@ pub async fn download(
     Ok((row, path))
 }
 
+/// Forgets, every hour, uploads that were never attached to anything.
+pub fn spawn_sweeper(state: AppState) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            match sweep(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(files = n, "removed files of unattached uploads"),
+                Err(e) => tracing::warn!(error = %e, "could not sweep unattached uploads"),
+            }
+        }
+    });
+}
+
 /// Forgets uploads nobody attached within a day, and their files when nothing else uses them.
 pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
     let mut conn = state.pool.acquire().await?;
@@ -153,9 +168,9 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
     Ok(removed)
 }
 
-fn check_count(n: usize) -> ApiResult<()> {
+fn check_count(n: usize) -> Result<()> {
     if n > MAX_PER_CHANGE {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "attachments",
             format!("at most {MAX_PER_CHANGE} files at a time"),
         ));

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::validate;
 use crate::{
     domain::Tenant,
-    error::{ApiError, ApiResult},
+    error::{Error, Result},
     repo::broadcasts::{self as repo, BroadcastRow, NewBroadcast},
     state::AppState,
 };
@@ -57,11 +57,11 @@ pub async fn create(
     tenant: &Tenant,
     sender: &str,
     input: BroadcastInput,
-) -> ApiResult<BroadcastRow> {
+) -> Result<BroadcastRow> {
     let title = validate::required_text("title", &input.title, 200)?;
     let body = validate::optional_text("body", &input.body, 4000)?;
     if input.expires_on.is_some_and(|at| at <= Utc::now()) {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "expiresOn",
             "expiresOn must be in the future",
         ));
@@ -71,7 +71,7 @@ pub async fn create(
         Audience::Companies => {
             let ids = distinct("companyIds", &input.company_ids)?;
             if repo::live_companies(&state.pool, tenant.id, &ids).await? != ids.len() as i64 {
-                return Err(ApiError::validation(
+                return Err(Error::validation(
                     "companyIds",
                     "companyIds names a company that does not exist here",
                 ));
@@ -81,7 +81,7 @@ pub async fn create(
         Audience::Groups => {
             let ids = distinct("groupIds", &input.group_ids)?;
             if repo::live_groups(&state.pool, tenant.id, &ids).await? != ids.len() as i64 {
-                return Err(ApiError::validation(
+                return Err(Error::validation(
                     "groupIds",
                     "groupIds names a contact group that does not exist here",
                 ));
@@ -102,12 +102,12 @@ pub async fn create(
 }
 
 /// 1 to 100 ids, each once.
-fn distinct(field: &str, ids: &[i32]) -> ApiResult<Vec<i32>> {
+fn distinct(field: &str, ids: &[i32]) -> Result<Vec<i32>> {
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
     if ids.is_empty() || ids.len() > 100 {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             field,
             format!("{field} takes 1 to 100 ids for this audience"),
         ));
@@ -115,13 +115,13 @@ fn distinct(field: &str, ids: &[i32]) -> ApiResult<Vec<i32>> {
     Ok(ids)
 }
 
-pub async fn list(state: &AppState, tenant: &Tenant) -> ApiResult<Vec<BroadcastRow>> {
+pub async fn list(state: &AppState, tenant: &Tenant) -> Result<Vec<BroadcastRow>> {
     Ok(repo::list(&state.pool, tenant.id).await?)
 }
 
-pub async fn delete(state: &AppState, tenant: &Tenant, id: i64) -> ApiResult<()> {
+pub async fn delete(state: &AppState, tenant: &Tenant, id: i64) -> Result<()> {
     if !repo::delete(&state.pool, tenant.id, id).await? {
-        return Err(ApiError::not_found("broadcast"));
+        return Err(Error::not_found("broadcast"));
     }
     Ok(())
 }
@@ -131,7 +131,7 @@ pub async fn for_contact(
     tenant: &Tenant,
     contact: i32,
     company: i32,
-) -> ApiResult<Vec<BroadcastRow>> {
+) -> Result<Vec<BroadcastRow>> {
     Ok(repo::for_contact(&state.pool, tenant.id, contact, company, None).await?)
 }
 
@@ -142,12 +142,12 @@ pub async fn dismiss(
     contact: i32,
     company: i32,
     id: i64,
-) -> ApiResult<()> {
+) -> Result<()> {
     if repo::for_contact(&state.pool, tenant.id, contact, company, Some(id))
         .await?
         .is_empty()
     {
-        return Err(ApiError::not_found("broadcast"));
+        return Err(Error::not_found("broadcast"));
     }
     Ok(repo::dismiss(&state.pool, tenant.id, id, contact).await?)
 }

@@ -21,8 +21,7 @@ use super::{
 use crate::{
     auth::{Principal, principal::Actor as PrincipalActor},
     domain::{Tenant, TenantId},
-    error::{ApiError, ApiResult},
-    http::extract::payload_too_large,
+    error::{Error, Result},
     repo::{
         Slice,
         chats::{
@@ -285,13 +284,13 @@ fn is_session_id(id: &str) -> bool {
     })
 }
 
-async fn load(conn: &mut PgConnection, tenant: &Tenant, id: &str, lock: bool) -> ApiResult<Loaded> {
+async fn load(conn: &mut PgConnection, tenant: &Tenant, id: &str, lock: bool) -> Result<Loaded> {
     if !is_session_id(id) {
-        return Err(ApiError::not_found("chat session"));
+        return Err(Error::not_found("chat session"));
     }
     let row = repo::get_session(conn, tenant.id, id, lock)
         .await?
-        .ok_or_else(|| ApiError::not_found("chat session"))?;
+        .ok_or_else(|| Error::not_found("chat session"))?;
     let people = repo::users(conn, tenant.id, id).await?;
     let creator = repo::person(conn, tenant.id, (&row.creator_kind, row.creator_id)).await?;
     let closer = match (&row.closed_by_kind, row.closed_by_id) {
@@ -367,10 +366,10 @@ async fn load_for(
     id: &str,
     who: Participant,
     lock: bool,
-) -> ApiResult<Loaded> {
+) -> Result<Loaded> {
     let loaded = load(conn, tenant, id, lock).await?;
     if !loaded.visible_to(who) {
-        return Err(ApiError::not_found("chat session"));
+        return Err(Error::not_found("chat session"));
     }
     Ok(loaded)
 }
@@ -381,9 +380,9 @@ async fn announce(
     tenant: &Tenant,
     id: &str,
     webhook_event: Option<&str>,
-) -> ApiResult<ChatSession> {
+) -> Result<ChatSession> {
     let loaded = load(conn, tenant, id, false).await?;
-    let payload = serde_json::to_value(&loaded.view).map_err(ApiError::internal)?;
+    let payload = serde_json::to_value(&loaded.view).map_err(Error::internal)?;
     let members = Audience {
         all_members: true,
         ..Audience::default()
@@ -392,7 +391,7 @@ async fn announce(
     let contacts = loaded.contact_audience();
     if !contacts.contact_ids.is_empty() {
         let shown =
-            serde_json::to_value(loaded.view.clone().for_contact()).map_err(ApiError::internal)?;
+            serde_json::to_value(loaded.view.clone().for_contact()).map_err(Error::internal)?;
         live::insert(conn, tenant.id, "chat.session", &shown, &contacts).await?;
     }
     if let Some(kind) = webhook_event {
@@ -422,7 +421,7 @@ async fn post(
     kind: &str,
     author: Participant,
     body: &str,
-) -> ApiResult<ChatMessage> {
+) -> Result<ChatMessage> {
     let id = session.row.id.as_str();
     let author_row = match author.key() {
         Some(who) => match session.has(who) {
@@ -450,7 +449,7 @@ async fn post(
     )
     .await?;
     let message = message_view(tenant, &row, author_row.as_ref());
-    let payload = serde_json::to_value(&message).map_err(ApiError::internal)?;
+    let payload = serde_json::to_value(&message).map_err(Error::internal)?;
     live::insert(
         conn,
         tenant.id,
@@ -463,19 +462,19 @@ async fn post(
 }
 
 /// 1 to 4000 characters; longer is 413.
-fn message_text(text: &str) -> ApiResult<String> {
+fn message_text(text: &str) -> Result<String> {
     if text.chars().count() > MAX_MESSAGE_CHARS {
-        return Err(ApiError {
+        return Err(Error {
             message: format!("a chat message holds at most {MAX_MESSAGE_CHARS} characters"),
-            ..payload_too_large()
+            ..Error::payload_too_large()
         }
         .with_field("message"));
     }
     validate::required_text("message", text, MAX_MESSAGE_CHARS)
 }
 
-fn completed_conflict() -> ApiError {
-    ApiError::conflict("sessionId", "the chat session is completed")
+fn completed_conflict() -> Error {
+    Error::conflict("sessionId", "the chat session is completed")
 }
 
 /// Opens a session with its first people (and message), and announces it.
@@ -485,7 +484,7 @@ async fn open(
     new: NewSession<'_>,
     people: &[((&str, i32), &str)],
     first: Option<(Participant, String)>,
-) -> ApiResult<ChatSession> {
+) -> Result<ChatSession> {
     let mut tx = state.pool.begin().await?;
     let id = insert_session(&mut tx, tenant.id, new).await?;
     for (who, state) in people {
@@ -505,7 +504,7 @@ async fn insert_session(
     conn: &mut PgConnection,
     tenant: TenantId,
     new: NewSession<'_>,
-) -> ApiResult<String> {
+) -> Result<String> {
     loop {
         let id = format!(
             "{}-{:04}",
@@ -538,7 +537,7 @@ pub async fn request(
     contact: i32,
     company: i32,
     input: StartChat,
-) -> ApiResult<ChatSession> {
+) -> Result<ChatSession> {
     let first = input.message.as_deref().map(message_text).transpose()?;
     if let Some(ticket) = input.ticket_id {
         let viewer = Viewer::Contact {
@@ -600,19 +599,19 @@ pub async fn ask_callback(
     contact: i32,
     id: &str,
     input: CallbackRequest,
-) -> ApiResult<ChatSession> {
+) -> Result<ChatSession> {
     if !matches!(input.kind.as_str(), "phone" | "chat") {
-        return Err(ApiError::validation("type", "type is `phone` or `chat`"));
+        return Err(Error::validation("type", "type is `phone` or `chat`"));
     }
     let note = validate::optional_text("note", input.note.as_deref().unwrap_or(""), 2000)?;
     if input.preferred_time.len() > 10 {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "preferredTime",
             "at most 10 time windows",
         ));
     }
     if input.preferred_time.iter().any(|w| w.start >= w.end) {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "preferredTime",
             "each window starts before it ends",
         ));
@@ -629,7 +628,7 @@ pub async fn ask_callback(
                 None => people::get_contact(state, tenant, contact).await?.phone,
             };
             Some(phone.ok_or_else(|| {
-                ApiError::validation("phone", "a phone callback needs a phone number")
+                Error::validation("phone", "a phone callback needs a phone number")
             })?)
         }
         _ => None,
@@ -643,12 +642,12 @@ pub async fn ask_callback(
     let mut tx = state.pool.begin().await?;
     let loaded = load_for(&mut tx, tenant, id, Participant::Contact(contact), true).await?;
     if !matches!(loaded.row.status.as_str(), "created" | "missed") {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "sessionId",
             "only a chat still waiting for a technician (or missed) can become a callback request",
         ));
     }
-    let value = serde_json::to_value(&callback).map_err(ApiError::internal)?;
+    let value = serde_json::to_value(&callback).map_err(Error::internal)?;
     repo::set_callback(&mut tx, tenant.id, id, &value).await?;
     let view = announce(&mut tx, tenant, id, Some(CHAT_STATUS_CHANGED)).await?;
     tx.commit().await?;
@@ -662,7 +661,7 @@ pub async fn get(
     tenant: &Tenant,
     who: Participant,
     id: &str,
-) -> ApiResult<ChatSession> {
+) -> Result<ChatSession> {
     let mut conn = state.pool.acquire().await?;
     Ok(load_for(&mut conn, tenant, id, who, false).await?.view)
 }
@@ -675,7 +674,7 @@ pub async fn messages(
     id: &str,
     after: i64,
     take: i64,
-) -> ApiResult<Vec<(i64, ChatMessage)>> {
+) -> Result<Vec<(i64, ChatMessage)>> {
     let mut conn = state.pool.acquire().await?;
     let loaded = load_for(&mut conn, tenant, id, who, false).await?;
     // A contact who left reads what was written while they were in it.
@@ -714,7 +713,7 @@ pub async fn list(
     filter: &SessionFilter<'_>,
     skip: i64,
     take: i64,
-) -> ApiResult<Slice<ChatSession>> {
+) -> Result<Slice<ChatSession>> {
     let slice = repo::list_sessions(&state.pool, tenant.id, filter, skip, take).await?;
     let mut conn = state.pool.acquire().await?;
     let mut rows = Vec::with_capacity(slice.rows.len());
@@ -738,7 +737,7 @@ pub async fn send(
     id: &str,
     text: &str,
     system: bool,
-) -> ApiResult<ChatMessage> {
+) -> Result<ChatMessage> {
     let text = message_text(text)?;
     let mut tx = state.pool.begin().await?;
     let loaded = load_for(&mut tx, tenant, id, who, true).await?;
@@ -755,13 +754,13 @@ pub async fn send(
                 joined = true;
             }
             _ if key.0 == "contact" => {
-                return Err(ApiError::conflict(
+                return Err(Error::conflict(
                     "sessionId",
                     "you have left this chat session",
                 ));
             }
             _ => {
-                return Err(ApiError::conflict(
+                return Err(Error::conflict(
                     "sessionId",
                     "join (handle) the chat session before writing in it",
                 ));
@@ -783,7 +782,7 @@ pub async fn handle(
     tenant: &Tenant,
     member: i32,
     id: &str,
-) -> ApiResult<ChatSession> {
+) -> Result<ChatSession> {
     let mut tx = state.pool.begin().await?;
     let loaded = load(&mut tx, tenant, id, true).await?;
     let status_change = match loaded.row.status.as_str() {
@@ -818,33 +817,30 @@ pub async fn invite(
     who: Participant,
     id: &str,
     input: InviteRequest,
-) -> ApiResult<ChatSession> {
+) -> Result<ChatSession> {
     if input.member_ids.is_empty() && input.contact_ids.is_empty() {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "memberIds",
             "name at least one member or contact to invite",
         ));
     }
     if input.member_ids.len() + input.contact_ids.len() > 50 {
-        return Err(ApiError::validation("memberIds", "at most 50 at once"));
+        return Err(Error::validation("memberIds", "at most 50 at once"));
     }
     for &m in &input.member_ids {
         let member = people::get_member(state, tenant, m)
             .await
-            .map_err(|_| ApiError::validation("memberIds", format!("no member {m}")))?;
+            .map_err(|_| Error::validation("memberIds", format!("no member {m}")))?;
         if member.archived_at.is_some() {
-            return Err(ApiError::validation("memberIds", format!("no member {m}")));
+            return Err(Error::validation("memberIds", format!("no member {m}")));
         }
     }
     for &c in &input.contact_ids {
         let contact = people::get_contact(state, tenant, c)
             .await
-            .map_err(|_| ApiError::validation("contactIds", format!("no contact {c}")))?;
+            .map_err(|_| Error::validation("contactIds", format!("no contact {c}")))?;
         if contact.archived_at.is_some() {
-            return Err(ApiError::validation(
-                "contactIds",
-                format!("no contact {c}"),
-            ));
+            return Err(Error::validation("contactIds", format!("no contact {c}")));
         }
     }
     let mut tx = state.pool.begin().await?;
@@ -873,7 +869,7 @@ pub async fn close(
     member: i32,
     id: &str,
     note: Option<&str>,
-) -> ApiResult<ChatSession> {
+) -> Result<ChatSession> {
     let note = validate::optional_text("note", note.unwrap_or(""), 2000)?;
     let mut tx = state.pool.begin().await?;
     let loaded = load(&mut tx, tenant, id, true).await?;
@@ -894,14 +890,14 @@ pub async fn leave(
     tenant: &Tenant,
     who: Participant,
     id: &str,
-) -> ApiResult<ChatSession> {
+) -> Result<ChatSession> {
     let key = who
         .key()
-        .ok_or_else(|| ApiError::forbidden("an API key is not in any chat"))?;
+        .ok_or_else(|| Error::forbidden("an API key is not in any chat"))?;
     let mut tx = state.pool.begin().await?;
     let loaded = load_for(&mut tx, tenant, id, who, true).await?;
     if loaded.has(key).is_none_or(|u| u.state == "left") {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "sessionId",
             "you are not in this chat session",
         ));
@@ -944,13 +940,13 @@ pub async fn push(
     tenant: &Tenant,
     member: i32,
     input: PushChat,
-) -> ApiResult<ChatSession> {
+) -> Result<ChatSession> {
     let first = input.message.as_deref().map(message_text).transpose()?;
     let contact = people::get_contact(state, tenant, input.contact_id)
         .await
         .ok()
         .filter(|c| c.archived_at.is_none())
-        .ok_or_else(|| ApiError::validation("contactId", "contactId names no contact here"))?;
+        .ok_or_else(|| Error::validation("contactId", "contactId names no contact here"))?;
     if let Some(ticket) = input.ticket_id {
         // The contact will see the reference: it must be a ticket they can see.
         let viewer = Viewer::Contact {
@@ -960,7 +956,7 @@ pub async fn push(
         tickets::get(state, tenant, viewer, ticket)
             .await
             .map_err(|_| {
-                ApiError::validation("ticketId", "ticketId names no ticket of this contact's")
+                Error::validation("ticketId", "ticketId names no ticket of this contact's")
             })?;
     }
     let me = people::signed_in_member(state, tenant, member).await?;
@@ -1011,14 +1007,14 @@ pub async fn to_ticket(
     member: i32,
     id: &str,
     input: ChatToTicket,
-) -> ApiResult<(ChatSession, i32)> {
+) -> Result<(ChatSession, i32)> {
     // The session stays locked until the chat refers to the ticket, so a second call waits and
     // then finds the reference, and no message slips in after the transcript.
     let mut tx = state.pool.begin().await?;
     let loaded = load(&mut tx, tenant, id, true).await?;
     let transcript = repo::all_messages(&mut tx, tenant.id, id).await?;
     if loaded.row.ticket_id.is_some() {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "sessionId",
             "the chat session already refers to a ticket",
         ));
@@ -1030,7 +1026,7 @@ pub async fn to_ticket(
             .iter()
             .find(|u| u.user_kind == "contact")
             .map(|u| u.user_id)
-            .ok_or_else(|| ApiError::conflict("sessionId", "no contact is in this chat"))?,
+            .ok_or_else(|| Error::conflict("sessionId", "no contact is in this chat"))?,
     };
     let mut names = std::collections::HashMap::new();
     for u in &loaded.people {
@@ -1095,7 +1091,7 @@ pub async fn to_ticket(
     .await?;
     let ticket_id = ticket.row.id;
     if !repo::set_ticket(&mut tx, tenant.id, id, ticket_id).await? {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "sessionId",
             "the chat session already refers to a ticket",
         ));
@@ -1132,9 +1128,9 @@ pub async fn set_presence(
     tenant: &Tenant,
     member: i32,
     status: &str,
-) -> ApiResult<Presence> {
+) -> Result<Presence> {
     if !PRESENCE.contains(&status) {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "status",
             "status is online, away, busy or offline",
         ));
@@ -1147,7 +1143,7 @@ pub async fn set_presence(
         status: status.to_string(),
         last_modified_date_time: Some(Utc::now()),
     };
-    let payload = serde_json::to_value(&presence).map_err(ApiError::internal)?;
+    let payload = serde_json::to_value(&presence).map_err(Error::internal)?;
     let everyone = Audience {
         all_members: true,
         ..Audience::default()
@@ -1157,7 +1153,7 @@ pub async fn set_presence(
     Ok(presence)
 }
 
-pub async fn presence(state: &AppState, tenant: &Tenant) -> ApiResult<Vec<Presence>> {
+pub async fn presence(state: &AppState, tenant: &Tenant) -> Result<Vec<Presence>> {
     let rows = repo::presence(&state.pool, tenant.id).await?;
     Ok(rows
         .into_iter()
@@ -1176,13 +1172,13 @@ pub async fn presence(state: &AppState, tenant: &Tenant) -> ApiResult<Vec<Presen
 
 // ---- settings and the missed sweep ----
 
-pub async fn missed_after(state: &AppState, tenant: &Tenant) -> ApiResult<i32> {
+pub async fn missed_after(state: &AppState, tenant: &Tenant) -> Result<i32> {
     Ok(repo::missed_after(&state.pool, tenant.id).await?)
 }
 
-pub async fn set_missed_after(state: &AppState, tenant: &Tenant, secs: i32) -> ApiResult<i32> {
+pub async fn set_missed_after(state: &AppState, tenant: &Tenant, secs: i32) -> Result<i32> {
     if !(1..=86_400).contains(&secs) {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "missedAfterSeconds",
             "between 1 and 86400 seconds",
         ));
@@ -1204,7 +1200,7 @@ pub fn spawn_missed_sweeper(state: AppState) {
 }
 
 /// One transaction per session, so one that fails does not hold back the others.
-async fn sweep_missed(state: &AppState) -> ApiResult<()> {
+async fn sweep_missed(state: &AppState) -> Result<()> {
     for _ in 0..1000 {
         let mut tx = state.pool.begin().await?;
         let Some((tenant_id, id)) = repo::claim_missed(&mut tx).await? else {

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::validate;
 use crate::{
     domain::{Tenant, TenantId, patch::Patch},
-    error::{ApiError, ApiResult},
+    error::{Error, Kind, Result},
     repo::{
         self,
         service_config::{
@@ -286,7 +286,7 @@ pub async fn list_queues(
     state: &AppState,
     tenant: &Tenant,
     include_archived: bool,
-) -> ApiResult<Vec<QueueDetails>> {
+) -> Result<Vec<QueueDetails>> {
     let queues = config::list_queues(&state.pool, tenant.id, include_archived).await?;
     let mut conn = state.pool.acquire().await?;
     let mut statuses = config::list_statuses(&mut conn, tenant.id, None, include_archived).await?;
@@ -304,19 +304,15 @@ pub async fn list_queues(
         .collect())
 }
 
-pub async fn get_queue(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult<QueueDetails> {
+pub async fn get_queue(state: &AppState, tenant: &Tenant, id: i32) -> Result<QueueDetails> {
     let mut conn = state.pool.acquire().await?;
     queue_details(&mut conn, tenant.id, id).await
 }
 
-async fn queue_details(
-    conn: &mut PgConnection,
-    tenant: TenantId,
-    id: i32,
-) -> ApiResult<QueueDetails> {
+async fn queue_details(conn: &mut PgConnection, tenant: TenantId, id: i32) -> Result<QueueDetails> {
     let queue = config::get_queue(conn, tenant, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("queue"))?;
+        .ok_or_else(|| Error::not_found("queue"))?;
     let statuses = config::list_statuses(conn, tenant, Some(&[id]), true).await?;
     Ok(QueueDetails { queue, statuses })
 }
@@ -326,7 +322,7 @@ pub async fn create_queue(
     state: &AppState,
     tenant: &Tenant,
     input: QueueInput,
-) -> ApiResult<QueueDetails> {
+) -> Result<QueueDetails> {
     let name = validate::required_text("name", &input.name, 100)?;
     let description = validate::optional_text(
         "description",
@@ -348,7 +344,7 @@ pub async fn replace_queue(
     tenant: &Tenant,
     id: i32,
     input: QueueInput,
-) -> ApiResult<QueueDetails> {
+) -> Result<QueueDetails> {
     let patch = QueuePatch {
         name: Patch::Value(input.name),
         description: Patch::Value(input.description.unwrap_or_default()),
@@ -361,7 +357,7 @@ pub async fn patch_queue(
     tenant: &Tenant,
     id: i32,
     patch: QueuePatch,
-) -> ApiResult<QueueDetails> {
+) -> Result<QueueDetails> {
     let mut tx = state.pool.begin().await?;
     let current = live(
         config::get_queue(&mut tx, tenant.id, id).await?,
@@ -394,7 +390,7 @@ pub async fn set_queue_archived(
     tenant: &Tenant,
     id: i32,
     archived: bool,
-) -> ApiResult<QueueDetails> {
+) -> Result<QueueDetails> {
     set_archived(state, tenant, Table::Queues, id, archived, "queue").await?;
     get_queue(state, tenant, id).await
 }
@@ -406,7 +402,7 @@ pub async fn create_status(
     tenant: &Tenant,
     queue: i32,
     input: StatusInput,
-) -> ApiResult<Status> {
+) -> Result<Status> {
     let mut tx = state.pool.begin().await?;
     live(
         config::get_queue(&mut tx, tenant.id, queue).await?,
@@ -445,7 +441,7 @@ pub async fn replace_status(
     queue: i32,
     id: i32,
     input: StatusInput,
-) -> ApiResult<Status> {
+) -> Result<Status> {
     let patch = StatusPatch {
         name: Patch::Value(input.name),
         is_closed: Patch::Value(input.is_closed),
@@ -462,7 +458,7 @@ pub async fn patch_status(
     queue: i32,
     id: i32,
     patch: StatusPatch,
-) -> ApiResult<Status> {
+) -> Result<Status> {
     let mut tx = state.pool.begin().await?;
     let current = status_of_queue(&mut tx, tenant.id, queue, id).await?;
     let current = live(Some(current), |s| s.archived_at, "status")?;
@@ -502,7 +498,7 @@ pub async fn set_status_archived(
     queue: i32,
     id: i32,
     archived: bool,
-) -> ApiResult<Status> {
+) -> Result<Status> {
     let mut tx = state.pool.begin().await?;
     let current = status_of_queue(&mut tx, tenant.id, queue, id).await?;
     if archived && current.is_default && current.archived_at.is_none() {
@@ -524,22 +520,22 @@ async fn status_of_queue(
     tenant: TenantId,
     queue: i32,
     id: i32,
-) -> ApiResult<Status> {
+) -> Result<Status> {
     config::get_status(conn, tenant, id)
         .await?
         .filter(|s| s.queue_id == queue)
-        .ok_or_else(|| ApiError::not_found("status"))
+        .ok_or_else(|| Error::not_found("status"))
 }
 
-fn check_status(fields: &StatusFields<'_>, was_default: bool) -> ApiResult<()> {
+fn check_status(fields: &StatusFields<'_>, was_default: bool) -> Result<()> {
     if fields.is_default && fields.is_closed {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "isDefault",
             "the default status must be open: new tickets start there",
         ));
     }
     if was_default && !fields.is_default {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "isDefault",
             "a queue needs a default status: make another status the default instead",
         ));
@@ -553,22 +549,22 @@ pub async fn list_priorities(
     state: &AppState,
     tenant: &Tenant,
     include_archived: bool,
-) -> ApiResult<Vec<Priority>> {
+) -> Result<Vec<Priority>> {
     Ok(config::list_priorities(&state.pool, tenant.id, include_archived).await?)
 }
 
-pub async fn get_priority(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult<Priority> {
+pub async fn get_priority(state: &AppState, tenant: &Tenant, id: i32) -> Result<Priority> {
     let mut conn = state.pool.acquire().await?;
     config::get_priority(&mut conn, tenant.id, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("priority"))
+        .ok_or_else(|| Error::not_found("priority"))
 }
 
 pub async fn create_priority(
     state: &AppState,
     tenant: &Tenant,
     input: PriorityInput,
-) -> ApiResult<Priority> {
+) -> Result<Priority> {
     let name = validate::required_text("name", &input.name, 100)?;
     let colour = colour(&input.colour)?;
     let mut tx = state.pool.begin().await?;
@@ -595,7 +591,7 @@ pub async fn create_priority(
     }
     let priority = config::get_priority(&mut tx, tenant.id, created.id)
         .await?
-        .ok_or_else(|| ApiError::not_found("priority"))?;
+        .ok_or_else(|| Error::not_found("priority"))?;
     tx.commit().await?;
     Ok(priority)
 }
@@ -605,7 +601,7 @@ pub async fn replace_priority(
     tenant: &Tenant,
     id: i32,
     input: PriorityInput,
-) -> ApiResult<Priority> {
+) -> Result<Priority> {
     let patch = PriorityPatch {
         name: Patch::Value(input.name),
         order: Patch::Value(input.order.unwrap_or(0)),
@@ -620,7 +616,7 @@ pub async fn patch_priority(
     tenant: &Tenant,
     id: i32,
     patch: PriorityPatch,
-) -> ApiResult<Priority> {
+) -> Result<Priority> {
     let mut tx = state.pool.begin().await?;
     let current = live(
         config::get_priority(&mut tx, tenant.id, id).await?,
@@ -639,7 +635,7 @@ pub async fn patch_priority(
     )?)?;
     let is_default = validate::not_cleared(patch.is_default, current.is_default, "isDefault")?;
     if current.is_default && !is_default {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "isDefault",
             "make another priority the default instead",
         ));
@@ -655,7 +651,7 @@ pub async fn patch_priority(
         .map_err(|e| name_conflict(e, Table::Priorities))?;
     let priority = config::get_priority(&mut tx, tenant.id, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("priority"))?;
+        .ok_or_else(|| Error::not_found("priority"))?;
     tx.commit().await?;
     Ok(priority)
 }
@@ -665,7 +661,7 @@ pub async fn set_priority_archived(
     tenant: &Tenant,
     id: i32,
     archived: bool,
-) -> ApiResult<Priority> {
+) -> Result<Priority> {
     let current = get_priority(state, tenant, id).await?;
     if archived && current.is_default && current.archived_at.is_none() {
         return Err(in_use(
@@ -676,16 +672,13 @@ pub async fn set_priority_archived(
     get_priority(state, tenant, id).await
 }
 
-fn colour(value: &str) -> ApiResult<String> {
+fn colour(value: &str) -> Result<String> {
     let value = value.trim().to_ascii_lowercase();
     let valid = value.len() == 7
         && value.starts_with('#')
         && value[1..].chars().all(|c| c.is_ascii_hexdigit());
     if !valid {
-        return Err(ApiError::validation(
-            "colour",
-            "colour must look like #1e88e5",
-        ));
+        return Err(Error::validation("colour", "colour must look like #1e88e5"));
     }
     Ok(value)
 }
@@ -697,20 +690,15 @@ pub async fn list_named(
     tenant: &Tenant,
     table: Table,
     include_archived: bool,
-) -> ApiResult<Vec<Named>> {
+) -> Result<Vec<Named>> {
     Ok(config::list_named(&state.pool, table, tenant.id, include_archived).await?)
 }
 
-pub async fn get_named(
-    state: &AppState,
-    tenant: &Tenant,
-    table: Table,
-    id: i32,
-) -> ApiResult<Named> {
+pub async fn get_named(state: &AppState, tenant: &Tenant, table: Table, id: i32) -> Result<Named> {
     let mut conn = state.pool.acquire().await?;
     config::get_named(&mut conn, table, tenant.id, id)
         .await?
-        .ok_or_else(|| ApiError::not_found(what(table)))
+        .ok_or_else(|| Error::not_found(what(table)))
 }
 
 pub async fn create_named(
@@ -719,7 +707,7 @@ pub async fn create_named(
     table: Table,
     name: &str,
     description: Option<&str>,
-) -> ApiResult<Named> {
+) -> Result<Named> {
     let name = validate::required_text("name", name, 100)?;
     let description = validate::optional_text("description", description.unwrap_or(""), 2000)?;
     let mut conn = state.pool.acquire().await?;
@@ -734,7 +722,7 @@ pub async fn patch_named(
     table: Table,
     id: i32,
     patch: NamedPatch,
-) -> ApiResult<Named> {
+) -> Result<Named> {
     let mut tx = state.pool.begin().await?;
     let current = live(
         config::get_named(&mut tx, table, tenant.id, id).await?,
@@ -759,7 +747,7 @@ pub async fn patch_named(
         .map_err(|e| name_conflict(e, table))?;
     let named = config::get_named(&mut tx, table, tenant.id, id)
         .await?
-        .ok_or_else(|| ApiError::not_found(what(table)))?;
+        .ok_or_else(|| Error::not_found(what(table)))?;
     tx.commit().await?;
     Ok(named)
 }
@@ -770,7 +758,7 @@ pub async fn set_named_archived(
     table: Table,
     id: i32,
     archived: bool,
-) -> ApiResult<Named> {
+) -> Result<Named> {
     set_archived(state, tenant, table, id, archived, what(table)).await?;
     get_named(state, tenant, table, id).await
 }
@@ -795,26 +783,22 @@ pub async fn list_request_types(
     state: &AppState,
     tenant: &Tenant,
     include_archived: bool,
-) -> ApiResult<Vec<RequestType>> {
+) -> Result<Vec<RequestType>> {
     Ok(config::list_request_types(&state.pool, tenant.id, include_archived).await?)
 }
 
-pub async fn get_request_type(
-    state: &AppState,
-    tenant: &Tenant,
-    id: i32,
-) -> ApiResult<RequestType> {
+pub async fn get_request_type(state: &AppState, tenant: &Tenant, id: i32) -> Result<RequestType> {
     let mut conn = state.pool.acquire().await?;
     config::get_request_type(&mut conn, tenant.id, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("request type"))
+        .ok_or_else(|| Error::not_found("request type"))
 }
 
 pub async fn create_request_type(
     state: &AppState,
     tenant: &Tenant,
     input: RequestTypeInput,
-) -> ApiResult<RequestType> {
+) -> Result<RequestType> {
     let mut tx = state.pool.begin().await?;
     let name = validate::required_text("name", &input.name, 100)?;
     let description = validate::optional_text(
@@ -843,7 +827,7 @@ pub async fn replace_request_type(
     tenant: &Tenant,
     id: i32,
     input: RequestTypeInput,
-) -> ApiResult<RequestType> {
+) -> Result<RequestType> {
     let patch = RequestTypePatch {
         name: Patch::Value(input.name),
         description: Patch::Value(input.description.unwrap_or_default()),
@@ -860,7 +844,7 @@ pub async fn patch_request_type(
     tenant: &Tenant,
     id: i32,
     patch: RequestTypePatch,
-) -> ApiResult<RequestType> {
+) -> Result<RequestType> {
     let mut tx = state.pool.begin().await?;
     let current = live(
         config::get_request_type(&mut tx, tenant.id, id).await?,
@@ -906,7 +890,7 @@ pub async fn patch_request_type(
         .map_err(|e| name_conflict(e, Table::RequestTypes))?;
     let updated = config::get_request_type(&mut tx, tenant.id, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("request type"))?;
+        .ok_or_else(|| Error::not_found("request type"))?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -916,7 +900,7 @@ pub async fn set_request_type_archived(
     tenant: &Tenant,
     id: i32,
     archived: bool,
-) -> ApiResult<RequestType> {
+) -> Result<RequestType> {
     set_archived(
         state,
         tenant,
@@ -934,7 +918,7 @@ async fn check_references(
     conn: &mut PgConnection,
     tenant: TenantId,
     fields: &RequestTypeFields<'_>,
-) -> ApiResult<()> {
+) -> Result<()> {
     let checks = [
         (
             Table::Queues,
@@ -956,10 +940,7 @@ async fn check_references(
         if let Some(id) = id
             && !config::is_live(conn, table, tenant, id).await?
         {
-            return Err(ApiError::validation(
-                field,
-                format!("no such {}", what(table)),
-            ));
+            return Err(Error::validation(field, format!("no such {}", what(table))));
         }
     }
     Ok(())
@@ -975,7 +956,7 @@ async fn set_archived(
     id: i32,
     archived: bool,
     what: &str,
-) -> ApiResult<()> {
+) -> Result<()> {
     let mut tx = state.pool.begin().await?;
     if archived {
         let users = config::request_types_using(&mut tx, tenant.id, table, id).await?;
@@ -989,7 +970,7 @@ async fn set_archived(
         .await
         .map_err(|e| name_conflict(e, table))?;
     if !found {
-        return Err(ApiError::not_found(what));
+        return Err(Error::not_found(what));
     }
     tx.commit().await?;
     Ok(())
@@ -999,11 +980,11 @@ fn live<T>(
     row: Option<T>,
     archived_at: impl Fn(&T) -> Option<chrono::DateTime<chrono::Utc>>,
     what: &str,
-) -> ApiResult<T> {
-    let row = row.ok_or_else(|| ApiError::not_found(what))?;
+) -> Result<T> {
+    let row = row.ok_or_else(|| Error::not_found(what))?;
     if archived_at(&row).is_some() {
-        return Err(ApiError::new(
-            axum::http::StatusCode::CONFLICT,
+        return Err(Error::new(
+            Kind::Conflict,
             "Archived",
             format!("this {what} is archived; restore it before changing it"),
         ));
@@ -1011,9 +992,9 @@ fn live<T>(
     Ok(row)
 }
 
-fn name_conflict(error: sqlx::Error, table: Table) -> ApiError {
+fn name_conflict(error: sqlx::Error, table: Table) -> Error {
     if repo::is_unique_violation(&error, &table.name_index()) {
-        ApiError::conflict(
+        Error::conflict(
             "name",
             format!("another active {} has this name", what(table)),
         )
@@ -1022,8 +1003,8 @@ fn name_conflict(error: sqlx::Error, table: Table) -> ApiError {
     }
 }
 
-fn in_use(message: &str) -> ApiError {
-    ApiError::new(axum::http::StatusCode::CONFLICT, "InUse", message)
+fn in_use(message: &str) -> Error {
+    Error::new(Kind::Conflict, "InUse", message)
 }
 
 // ---- custom ticket fields ----
@@ -1088,26 +1069,22 @@ pub async fn list_custom_fields(
     state: &AppState,
     tenant: &Tenant,
     include_archived: bool,
-) -> ApiResult<Vec<CustomField>> {
+) -> Result<Vec<CustomField>> {
     Ok(config::list_custom_fields(&state.pool, tenant.id, include_archived).await?)
 }
 
-pub async fn get_custom_field(
-    state: &AppState,
-    tenant: &Tenant,
-    id: i32,
-) -> ApiResult<CustomField> {
+pub async fn get_custom_field(state: &AppState, tenant: &Tenant, id: i32) -> Result<CustomField> {
     let mut conn = state.pool.acquire().await?;
     config::get_custom_field(&mut conn, tenant.id, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("custom field"))
+        .ok_or_else(|| Error::not_found("custom field"))
 }
 
 pub async fn create_custom_field(
     state: &AppState,
     tenant: &Tenant,
     input: CustomFieldInput,
-) -> ApiResult<CustomField> {
+) -> Result<CustomField> {
     let key = field_key(&input.key)?;
     let label = validate::required_text("label", &input.label, 100)?;
     let choices = field_choices(input.field_type, input.choices)?;
@@ -1132,16 +1109,16 @@ pub async fn replace_custom_field(
     tenant: &Tenant,
     id: i32,
     input: CustomFieldInput,
-) -> ApiResult<CustomField> {
+) -> Result<CustomField> {
     let current = get_custom_field(state, tenant, id).await?;
     if input.key != current.key {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "key",
             "a custom field's key cannot change",
         ));
     }
     if input.field_type != current.field_type {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "type",
             "a custom field's type cannot change",
         ));
@@ -1163,7 +1140,7 @@ pub async fn patch_custom_field(
     tenant: &Tenant,
     id: i32,
     patch: CustomFieldPatch,
-) -> ApiResult<CustomField> {
+) -> Result<CustomField> {
     let mut tx = state.pool.begin().await?;
     let current = live(
         config::get_custom_field(&mut tx, tenant.id, id).await?,
@@ -1195,7 +1172,7 @@ pub async fn patch_custom_field(
     config::update_custom_field(&mut tx, tenant.id, id, &rules).await?;
     let field = config::get_custom_field(&mut tx, tenant.id, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("custom field"))?;
+        .ok_or_else(|| Error::not_found("custom field"))?;
     tx.commit().await?;
     Ok(field)
 }
@@ -1205,26 +1182,26 @@ pub async fn set_custom_field_archived(
     tenant: &Tenant,
     id: i32,
     archived: bool,
-) -> ApiResult<CustomField> {
+) -> Result<CustomField> {
     let mut conn = state.pool.acquire().await?;
     if !config::set_archived(&mut conn, Table::CustomFields, tenant.id, id, archived)
         .await
         .map_err(key_conflict)?
     {
-        return Err(ApiError::not_found("custom field"));
+        return Err(Error::not_found("custom field"));
     }
     drop(conn);
     get_custom_field(state, tenant, id).await
 }
 
-fn field_key(key: &str) -> ApiResult<String> {
+fn field_key(key: &str) -> Result<String> {
     let valid = (1..=50).contains(&key.len())
         && key.starts_with(|c: char| c.is_ascii_lowercase())
         && key
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !valid {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "key",
             "key must be 1 to 50 lowercase letters, digits or `_`, starting with a letter",
         ));
@@ -1233,10 +1210,10 @@ fn field_key(key: &str) -> ApiResult<String> {
 }
 
 /// Choice fields need distinct, non-empty choices; other fields have none.
-fn field_choices(field_type: FieldType, choices: Vec<String>) -> ApiResult<Vec<String>> {
+fn field_choices(field_type: FieldType, choices: Vec<String>) -> Result<Vec<String>> {
     if !field_type.has_choices() {
         if !choices.is_empty() {
-            return Err(ApiError::validation(
+            return Err(Error::validation(
                 "choices",
                 "only choice fields have choices",
             ));
@@ -1244,7 +1221,7 @@ fn field_choices(field_type: FieldType, choices: Vec<String>) -> ApiResult<Vec<S
         return Ok(choices);
     }
     if choices.is_empty() || choices.len() > MAX_CHOICES {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "choices",
             format!("a choice field needs 1 to {MAX_CHOICES} choices"),
         ));
@@ -1255,7 +1232,7 @@ fn field_choices(field_type: FieldType, choices: Vec<String>) -> ApiResult<Vec<S
         .map(|c| {
             let c = validate::required_text("choices", &c, 100)?;
             if !seen.insert(c.to_lowercase()) {
-                return Err(ApiError::validation(
+                return Err(Error::validation(
                     "choices",
                     format!("`{c}` is listed twice"),
                 ));
@@ -1265,10 +1242,10 @@ fn field_choices(field_type: FieldType, choices: Vec<String>) -> ApiResult<Vec<S
         .collect()
 }
 
-fn check_field_rules(field_type: FieldType, rules: &CustomFieldRules<'_>) -> ApiResult<()> {
+fn check_field_rules(field_type: FieldType, rules: &CustomFieldRules<'_>) -> Result<()> {
     let is_number = field_type == FieldType::Number;
     if !is_number && (rules.min_value.is_some() || rules.max_value.is_some()) {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "minValue",
             "only number fields have bounds",
         ));
@@ -1276,17 +1253,17 @@ fn check_field_rules(field_type: FieldType, rules: &CustomFieldRules<'_>) -> Api
     if let (Some(min), Some(max)) = (rules.min_value, rules.max_value)
         && min > max
     {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "maxValue",
             "maxValue must not be below minValue",
         ));
     }
     match rules.max_length {
-        Some(_) if field_type != FieldType::Text => Err(ApiError::validation(
+        Some(_) if field_type != FieldType::Text => Err(Error::validation(
             "maxLength",
             "only text fields have a maximum length",
         )),
-        Some(n) if !(1..=10_000).contains(&n) => Err(ApiError::validation(
+        Some(n) if !(1..=10_000).contains(&n) => Err(Error::validation(
             "maxLength",
             "maxLength must be 1 to 10000",
         )),
@@ -1294,9 +1271,9 @@ fn check_field_rules(field_type: FieldType, rules: &CustomFieldRules<'_>) -> Api
     }
 }
 
-fn key_conflict(error: sqlx::Error) -> ApiError {
+fn key_conflict(error: sqlx::Error) -> Error {
     if repo::is_unique_violation(&error, "custom_fields_key") {
-        ApiError::conflict("key", "another active custom field has this key")
+        Error::conflict("key", "another active custom field has this key")
     } else {
         error.into()
     }

@@ -8,7 +8,7 @@ use super::validate;
 use crate::{
     db::notify::Signal,
     domain::{Tenant, TenantId},
-    error::{ApiError, ApiResult},
+    error::{Error, Kind, Result},
     repo::{
         self,
         contact_groups::{self as groups, ContactGroup, GroupMember, GroupRole},
@@ -43,7 +43,7 @@ pub async fn list(
     tenant: &Tenant,
     company: i32,
     include_archived: bool,
-) -> ApiResult<Vec<GroupDetails>> {
+) -> Result<Vec<GroupDetails>> {
     live_company(state, tenant.id, company).await?;
     let found = groups::list(&state.pool, tenant.id, company, include_archived).await?;
     let ids: Vec<i32> = found.iter().map(|g| g.id).collect();
@@ -63,12 +63,7 @@ pub async fn list(
         .collect())
 }
 
-pub async fn get(
-    state: &AppState,
-    tenant: &Tenant,
-    company: i32,
-    id: i32,
-) -> ApiResult<GroupDetails> {
+pub async fn get(state: &AppState, tenant: &Tenant, company: i32, id: i32) -> Result<GroupDetails> {
     let mut conn = state.pool.acquire().await?;
     details(&mut conn, tenant.id, company, id).await
 }
@@ -78,7 +73,7 @@ pub async fn create(
     tenant: &Tenant,
     company: i32,
     input: GroupInput,
-) -> ApiResult<GroupDetails> {
+) -> Result<GroupDetails> {
     live_company(state, tenant.id, company).await?;
     let name = validate::required_text("name", &input.name, 100)?;
     let mut tx = state.pool.begin().await?;
@@ -98,7 +93,7 @@ pub async fn rename(
     company: i32,
     id: i32,
     input: GroupInput,
-) -> ApiResult<GroupDetails> {
+) -> Result<GroupDetails> {
     let name = validate::required_text("name", &input.name, 100)?;
     let mut tx = state.pool.begin().await?;
     let current = details(&mut tx, tenant.id, company, id).await?;
@@ -119,7 +114,7 @@ pub async fn set_archived(
     company: i32,
     id: i32,
     archived: bool,
-) -> ApiResult<GroupDetails> {
+) -> Result<GroupDetails> {
     let mut tx = state.pool.begin().await?;
     details(&mut tx, tenant.id, company, id).await?;
     groups::set_archived(&mut tx, tenant.id, id, archived)
@@ -140,7 +135,7 @@ pub async fn set_member(
     group: i32,
     contact: i32,
     role: GroupRole,
-) -> ApiResult<GroupDetails> {
+) -> Result<GroupDetails> {
     let mut tx = state.pool.begin().await?;
     let current = details(&mut tx, tenant.id, company, group).await?;
     if current.group.archived_at.is_some() {
@@ -150,7 +145,7 @@ pub async fn set_member(
         .await?
         .is_some_and(|c| c.company_id == company && c.archived_at.is_none());
     if !in_company {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "contactId",
             "no such contact in this company",
         ));
@@ -158,7 +153,7 @@ pub async fn set_member(
     let already = current.members.iter().any(|m| m.contact_id == contact);
     if !already && groups::group_count(&mut tx, tenant.id, contact).await? >= MAX_GROUPS_PER_CONTACT
     {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "contactId",
             format!("a contact can belong to at most {MAX_GROUPS_PER_CONTACT} groups"),
         ));
@@ -176,11 +171,11 @@ pub async fn remove_member(
     company: i32,
     group: i32,
     contact: i32,
-) -> ApiResult<GroupDetails> {
+) -> Result<GroupDetails> {
     let mut tx = state.pool.begin().await?;
     details(&mut tx, tenant.id, company, group).await?;
     if !groups::remove_member(&mut tx, tenant.id, group, contact).await? {
-        return Err(ApiError::not_found("group member"));
+        return Err(Error::not_found("group member"));
     }
     let updated = details(&mut tx, tenant.id, company, group).await?;
     tx.commit().await?;
@@ -194,25 +189,25 @@ async fn details(
     tenant: TenantId,
     company: i32,
     id: i32,
-) -> ApiResult<GroupDetails> {
+) -> Result<GroupDetails> {
     let group = groups::get(conn, tenant, id)
         .await?
         .filter(|g| g.company_id == company)
-        .ok_or_else(|| ApiError::not_found("contact group"))?;
+        .ok_or_else(|| Error::not_found("contact group"))?;
     let members = groups::members(conn, tenant, &[id]).await?;
     Ok(GroupDetails { group, members })
 }
 
-async fn live_company(state: &AppState, tenant: TenantId, company: i32) -> ApiResult<()> {
+async fn live_company(state: &AppState, tenant: TenantId, company: i32) -> Result<()> {
     if !repo::companies::exists(&state.pool, tenant, company).await? {
-        return Err(ApiError::not_found("company"));
+        return Err(Error::not_found("company"));
     }
     Ok(())
 }
 
-fn name_conflict(error: sqlx::Error) -> ApiError {
+fn name_conflict(error: sqlx::Error) -> Error {
     if repo::is_unique_violation(&error, "contact_groups_name") {
-        ApiError::conflict(
+        Error::conflict(
             "name",
             "the company has another active group with this name",
         )
@@ -221,9 +216,9 @@ fn name_conflict(error: sqlx::Error) -> ApiError {
     }
 }
 
-fn archived() -> ApiError {
-    ApiError::new(
-        axum::http::StatusCode::CONFLICT,
+fn archived() -> Error {
+    Error::new(
+        Kind::Conflict,
         "Archived",
         "this contact group is archived; restore it before changing it",
     )

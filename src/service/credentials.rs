@@ -8,7 +8,7 @@ use super::validate;
 use crate::{
     db::notify::Signal,
     domain::{KeyScope, Tenant},
-    error::{ApiError, ApiResult},
+    error::{Error, Result},
     repo::credentials::{self, ApiKey, NewApiKey, NewPersonalToken, PersonalToken},
     secrets::{self, API_KEY_PREFIX, PERSONAL_TOKEN_PREFIX},
     state::AppState,
@@ -45,7 +45,7 @@ pub async fn create_api_key(
     tenant: &Tenant,
     input: NewApiKeyInput,
     created_by: &str,
-) -> ApiResult<Created<ApiKey>> {
+) -> Result<Created<ApiKey>> {
     let name = validate::required_text("name", &input.name, 100)?;
     future_expiry(input.expires_at)?;
     let secret = secrets::generate_token(API_KEY_PREFIX);
@@ -66,20 +66,20 @@ pub async fn create_api_key(
     Ok(Created { record, secret })
 }
 
-pub async fn list_api_keys(state: &AppState, tenant: &Tenant) -> ApiResult<Vec<ApiKey>> {
+pub async fn list_api_keys(state: &AppState, tenant: &Tenant) -> Result<Vec<ApiKey>> {
     Ok(credentials::list_api_keys(&state.pool, tenant.id).await?)
 }
 
-pub async fn get_api_key(state: &AppState, tenant: &Tenant, id: &str) -> ApiResult<ApiKey> {
+pub async fn get_api_key(state: &AppState, tenant: &Tenant, id: &str) -> Result<ApiKey> {
     credentials::get_api_key(&state.pool, tenant.id, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("API key"))
+        .ok_or_else(|| Error::not_found("API key"))
 }
 
-pub async fn revoke_api_key(state: &AppState, tenant: &Tenant, id: &str) -> ApiResult<ApiKey> {
+pub async fn revoke_api_key(state: &AppState, tenant: &Tenant, id: &str) -> Result<ApiKey> {
     let key = credentials::revoke_api_key(&state.pool, tenant.id, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("API key"))?;
+        .ok_or_else(|| Error::not_found("API key"))?;
     state.invalidate(Signal::Credentials(tenant.id)).await;
     Ok(key)
 }
@@ -89,7 +89,7 @@ pub async fn create_personal_token(
     tenant: &Tenant,
     member_id: i32,
     input: NewPersonalTokenInput,
-) -> ApiResult<Created<PersonalToken>> {
+) -> Result<Created<PersonalToken>> {
     let name = validate::required_text("name", &input.name, 100)?;
     future_expiry(input.expires_at)?;
     let secret = secrets::generate_token(PERSONAL_TOKEN_PREFIX);
@@ -113,7 +113,7 @@ pub async fn list_personal_tokens(
     state: &AppState,
     tenant: &Tenant,
     member_id: i32,
-) -> ApiResult<Vec<PersonalToken>> {
+) -> Result<Vec<PersonalToken>> {
     Ok(credentials::list_personal_tokens(&state.pool, tenant.id, member_id).await?)
 }
 
@@ -123,17 +123,17 @@ pub async fn revoke_personal_token(
     tenant: &Tenant,
     member_id: i32,
     id: &str,
-) -> ApiResult<PersonalToken> {
+) -> Result<PersonalToken> {
     let token = credentials::revoke_personal_token(&state.pool, tenant.id, member_id, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("personal access token"))?;
+        .ok_or_else(|| Error::not_found("personal access token"))?;
     state.invalidate(Signal::Credentials(tenant.id)).await;
     Ok(token)
 }
 
-fn future_expiry(expires_at: Option<DateTime<Utc>>) -> ApiResult<()> {
+fn future_expiry(expires_at: Option<DateTime<Utc>>) -> Result<()> {
     if expires_at.is_some_and(|t| t <= Utc::now()) {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "expiresAt",
             "expiresAt must be in the future",
         ));

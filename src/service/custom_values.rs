@@ -3,33 +3,33 @@
 use serde_json::{Map, Value, json};
 
 use crate::{
-    error::{ApiError, ApiResult},
+    error::{Error, Result},
     repo::service_config::{CustomField, FieldType},
 };
 
 /// Checks `values` (by key) against the live `definitions` and answers what to store: `null`
 /// values are dropped, dates are normalised. Unknown keys, wrong types, values out of bounds or not
 /// among the choices, and missing required fields are 422s naming `customFields.{key}`.
-pub fn check(definitions: &[CustomField], values: Map<String, Value>) -> ApiResult<Value> {
+pub fn check(definitions: &[CustomField], values: Map<String, Value>) -> Result<Value> {
     let mut stored = Map::new();
     for (key, value) in values {
         let field = format!("customFields.{key}");
         let definition = definitions
             .iter()
             .find(|d| d.key == key)
-            .ok_or_else(|| ApiError::validation(&field, format!("no custom field `{key}`")))?;
+            .ok_or_else(|| Error::validation(&field, format!("no custom field `{key}`")))?;
         if value.is_null() {
             continue;
         }
         let value = check_one(definition, value)
-            .map_err(|problem| ApiError::validation(&field, format!("{key}: {problem}")))?;
+            .map_err(|problem| Error::validation(&field, format!("{key}: {problem}")))?;
         stored.insert(key, value);
     }
     if let Some(missing) = definitions
         .iter()
         .find(|d| d.required && !stored.contains_key(&d.key))
     {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             &format!("customFields.{}", missing.key),
             format!("{} is required", missing.label),
         ));

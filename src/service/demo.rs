@@ -3,7 +3,7 @@
 use crate::{
     auth::{Actor, AuthMethod, Principal},
     domain::{KeyScope, MemberRole},
-    error::ApiResult,
+    error::Result,
     repo::{contacts, members, tenants},
     service::{
         configuration,
@@ -28,7 +28,7 @@ pub struct DemoCredentials {
 
 /// Creates what is missing of the demo tenant (idempotent), resets the demo passwords, and makes a
 /// new API key (revoking the previous demo keys).
-pub async fn seed(state: &AppState) -> ApiResult<DemoCredentials> {
+pub async fn seed(state: &AppState) -> Result<DemoCredentials> {
     let tenant = match tenants::find_by_slug(&state.pool, SLUG).await? {
         Some(t) => t,
         None => {

@@ -6,7 +6,7 @@ use sqlx::PgConnection;
 
 use crate::{
     domain::{Tenant, TenantId},
-    error::{ApiError, ApiResult},
+    error::{Error, Result},
     repo::{
         companies::Company,
         contacts::Contact,
@@ -86,7 +86,7 @@ pub async fn record(
     entity_type: &str,
     entity_id: String,
     payload: Value,
-) -> ApiResult<()> {
+) -> Result<()> {
     let event = NewEvent {
         kind,
         entity_type,
@@ -101,7 +101,7 @@ pub async fn contact_changed(
     tenant: TenantId,
     kind: &str,
     c: &Contact,
-) -> ApiResult<()> {
+) -> Result<()> {
     let payload = json!({
         "id": c.id, "firstName": c.first_name, "lastName": c.last_name, "email": c.email,
         "companyId": c.company_id, "isArchived": c.archived_at.is_some(), "modifiedOn": c.updated_at,
@@ -114,7 +114,7 @@ pub async fn company_changed(
     tenant: TenantId,
     kind: &str,
     c: &Company,
-) -> ApiResult<()> {
+) -> Result<()> {
     let payload = json!({
         "id": c.id, "name": c.name, "identifier": c.identifier,
         "isArchived": c.archived_at.is_some(), "modifiedOn": c.updated_at,
@@ -123,7 +123,7 @@ pub async fn company_changed(
 }
 
 /// An opaque position in the feed: `{xid}-{seq}` of the last event read; empty is the start.
-pub fn parse_cursor(cursor: Option<&str>) -> ApiResult<(i64, i64)> {
+pub fn parse_cursor(cursor: Option<&str>) -> Result<(i64, i64)> {
     let Some(cursor) = cursor.map(str::trim).filter(|c| !c.is_empty()) else {
         return Ok((0, 0));
     };
@@ -131,7 +131,7 @@ pub fn parse_cursor(cursor: Option<&str>) -> ApiResult<(i64, i64)> {
         .split_once('-')
         .and_then(|(xid, seq)| Some((xid.parse().ok()?, seq.parse().ok()?)))
         .filter(|(xid, seq): &(i64, i64)| *xid >= 0 && *seq >= 0)
-        .ok_or_else(|| ApiError::bad_request("after", "not a cursor this feed gave out"))
+        .ok_or_else(|| Error::bad_request("after", "not a cursor this feed gave out"))
 }
 
 pub fn cursor_of(event: &EventRow) -> String {
@@ -144,9 +144,9 @@ pub async fn feed(
     tenant: &Tenant,
     after: (i64, i64),
     limit: i64,
-) -> ApiResult<(Vec<EventRow>, bool)> {
+) -> Result<(Vec<EventRow>, bool)> {
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::bad_request(
+        return Err(Error::bad_request(
             "limit",
             format!("limit must be between 1 and {MAX_PAGE}"),
         ));

@@ -3,7 +3,6 @@
 //! subscription is a webhook row of its own kind, so it shares the durable, retried, logged
 //! delivery of webhooks; it is removed by the token given when it was made.
 
-use axum::http::StatusCode;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -20,7 +19,7 @@ use super::{
 };
 use crate::{
     domain::{Reference, Tenant, TextReference},
-    error::{ApiError, ApiResult},
+    error::{Error, Kind, Result},
     repo::{
         webhooks::{self as hooks, FlowFields, WebhookRow},
         workflows::{self as repo, WorkflowFields, WorkflowRow},
@@ -180,17 +179,17 @@ fn new_token() -> (String, Vec<u8>) {
 }
 
 /// A referenced id that does not exist is the request's fault: 422 naming the field.
-fn as_field(field: &'static str) -> impl Fn(ApiError) -> ApiError {
+fn as_field(field: &'static str) -> impl Fn(Error) -> Error {
     move |e| {
-        if e.status == StatusCode::NOT_FOUND {
-            ApiError::validation(field, format!("{field} names nothing here"))
+        if e.is(Kind::NotFound) {
+            Error::validation(field, format!("{field} names nothing here"))
         } else {
             e
         }
     }
 }
 
-pub fn check_ticket_event(event_type: &str) -> ApiResult<()> {
+pub fn check_ticket_event(event_type: &str) -> Result<()> {
     check_event_types(&[event_type.to_string()], &ticket_event_types())
         .map_err(|e| e.with_field("type"))
 }
@@ -200,7 +199,7 @@ pub async fn subscribe_ticket_flow(
     tenant: &Tenant,
     event_type: &str,
     request: TicketFlowRequest,
-) -> ApiResult<Subscribed> {
+) -> Result<Subscribed> {
     check_ticket_event(event_type)?;
     check_url(state, &request.url).await?;
     check_description(&request.description)?;
@@ -211,13 +210,13 @@ pub async fn subscribe_ticket_flow(
         if let Some(status) = request.status_id
             && !queue.statuses.iter().any(|s| s.id == status)
         {
-            return Err(ApiError::validation(
+            return Err(Error::validation(
                 "statusId",
                 "statusId is not a status of that board",
             ));
         }
     } else if request.status_id.is_some() {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "statusId",
             "a status filter needs its boardId",
         ));
@@ -260,7 +259,7 @@ async fn store(
     Ok(Subscribed { id: row.id, token })
 }
 
-pub fn check_chat_event(event_type: &str) -> ApiResult<()> {
+pub fn check_chat_event(event_type: &str) -> Result<()> {
     check_event_types(&[event_type.to_string()], chats::EVENT_TYPES)
         .map_err(|e| e.with_field("type"))
 }
@@ -270,7 +269,7 @@ pub async fn subscribe_chat_flow(
     tenant: &Tenant,
     event_type: &str,
     request: ChatFlowRequest,
-) -> ApiResult<Subscribed> {
+) -> Result<Subscribed> {
     check_chat_event(event_type)?;
     check_url(state, &request.url).await?;
     let description = format!("Flow: {event_type}");
@@ -288,12 +287,12 @@ pub async fn subscribe_chat_flow(
     Ok(store(state, tenant, &fields).await?)
 }
 
-pub fn check_workflow_type(kind: &str) -> ApiResult<()> {
+pub fn check_workflow_type(kind: &str) -> Result<()> {
     if WORKFLOW_TYPES.iter().any(|(id, _)| *id == kind) {
         return Ok(());
     }
     let known: Vec<&str> = WORKFLOW_TYPES.iter().map(|(id, _)| *id).collect();
-    Err(ApiError::bad_request(
+    Err(Error::bad_request(
         "type",
         format!(
             "unknown workflow type `{kind}`; known: {}",
@@ -308,7 +307,7 @@ pub async fn subscribe_workflow_flow(
     workflow: Uuid,
     kind: &str,
     request: WorkflowFlowRequest,
-) -> ApiResult<Subscribed> {
+) -> Result<Subscribed> {
     check_workflow_type(kind)?;
     let workflow = get_workflow(state, tenant, workflow).await?;
     check_url(state, &request.url).await?;
@@ -325,7 +324,7 @@ pub async fn subscribe_workflow_flow(
     };
     store(state, tenant, &fields).await.map_err(|e| match &e {
         // The workflow was deleted meanwhile.
-        sqlx::Error::Database(d) if d.is_foreign_key_violation() => ApiError::not_found("workflow"),
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => Error::not_found("workflow"),
         _ => e.into(),
     })
 }
@@ -338,8 +337,8 @@ pub async fn unsubscribe(
     id: &str,
     workflow: Option<&str>,
     token: Option<&str>,
-) -> ApiResult<()> {
-    let gone = || ApiError::not_found("flow subscription");
+) -> Result<()> {
+    let gone = || Error::not_found("flow subscription");
     let id = Uuid::parse_str(id).map_err(|_| gone())?;
     let workflow = match workflow {
         Some(w) => Some(Uuid::parse_str(w).map_err(|_| gone())?),
@@ -363,13 +362,13 @@ pub async fn unsubscribe(
 const FLOW_KINDS: &[&str] = &[TICKET_FLOW, WORKFLOW_FLOW, CHAT_FLOW];
 
 /// Every flow subscribed through the connector, oldest first.
-pub async fn list_flows(state: &AppState, tenant: &Tenant) -> ApiResult<Vec<WebhookRow>> {
+pub async fn list_flows(state: &AppState, tenant: &Tenant) -> Result<Vec<WebhookRow>> {
     Ok(hooks::list(&state.pool, tenant.id, FLOW_KINDS).await?)
 }
 
 /// An admin removes a flow's subscription (the flow stops receiving events).
-pub async fn remove_flow(state: &AppState, tenant: &Tenant, id: &str) -> ApiResult<()> {
-    let gone = || ApiError::not_found("flow subscription");
+pub async fn remove_flow(state: &AppState, tenant: &Tenant, id: &str) -> Result<()> {
+    let gone = || Error::not_found("flow subscription");
     let id = Uuid::parse_str(id).map_err(|_| gone())?;
     if hooks::delete(&state.pool, tenant.id, id, FLOW_KINDS).await? {
         Ok(())
@@ -406,7 +405,7 @@ fn ticket_type() -> String {
     "ticket".into()
 }
 
-fn workflow_fields(input: &WorkflowInput) -> ApiResult<WorkflowFields<'_>> {
+fn workflow_fields(input: &WorkflowInput) -> Result<WorkflowFields<'_>> {
     check_workflow_type(&input.kind)?;
     check_event_types(&input.event_types, &ticket_event_types())?;
     check_description(&input.description)?;
@@ -424,7 +423,7 @@ pub async fn create_workflow(
     state: &AppState,
     tenant: &Tenant,
     input: WorkflowInput,
-) -> ApiResult<WorkflowRow> {
+) -> Result<WorkflowRow> {
     let fields = workflow_fields(&input)?;
     Ok(repo::insert(&state.pool, tenant.id, &fields).await?)
 }
@@ -434,31 +433,31 @@ pub async fn replace_workflow(
     tenant: &Tenant,
     id: Uuid,
     input: WorkflowInput,
-) -> ApiResult<WorkflowRow> {
+) -> Result<WorkflowRow> {
     let fields = workflow_fields(&input)?;
     repo::update(&state.pool, tenant.id, id, &fields)
         .await?
-        .ok_or_else(|| ApiError::not_found("workflow"))
+        .ok_or_else(|| Error::not_found("workflow"))
 }
 
-pub async fn get_workflow(state: &AppState, tenant: &Tenant, id: Uuid) -> ApiResult<WorkflowRow> {
+pub async fn get_workflow(state: &AppState, tenant: &Tenant, id: Uuid) -> Result<WorkflowRow> {
     repo::get(&state.pool, tenant.id, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("workflow"))
+        .ok_or_else(|| Error::not_found("workflow"))
 }
 
 pub async fn list_workflows(
     state: &AppState,
     tenant: &Tenant,
     search: Option<&str>,
-) -> ApiResult<Vec<WorkflowRow>> {
+) -> Result<Vec<WorkflowRow>> {
     Ok(repo::list(&state.pool, tenant.id, search).await?)
 }
 
 /// Deleting a workflow removes the flows attached to it.
-pub async fn delete_workflow(state: &AppState, tenant: &Tenant, id: Uuid) -> ApiResult<()> {
+pub async fn delete_workflow(state: &AppState, tenant: &Tenant, id: Uuid) -> Result<()> {
     if !repo::delete(&state.pool, tenant.id, id).await? {
-        return Err(ApiError::not_found("workflow"));
+        return Err(Error::not_found("workflow"));
     }
     Ok(())
 }

@@ -19,3 +19,4 @@ pub mod tenants;
 pub mod tickets;
 pub mod validate;
 pub mod webhooks;
+pub mod workers;

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use super::{people, validate};
 use crate::{
     domain::Tenant,
-    error::{ApiError, ApiResult},
+    error::{Error, Result},
     repo::{
         Slice,
         notifications::{self as repo, Inbox, NewNotification, NotificationRow},
@@ -47,7 +47,7 @@ pub async fn send(
     to: Inbox,
     sender: &str,
     input: NotificationInput,
-) -> ApiResult<NotificationRow> {
+) -> Result<NotificationRow> {
     let live = match to.kind {
         "contact" => people::get_contact(state, tenant, to.id)
             .await?
@@ -59,7 +59,7 @@ pub async fn send(
             .is_none(),
     };
     if !live {
-        return Err(ApiError::not_found(to.kind));
+        return Err(Error::not_found(to.kind));
     }
     let title = validate::required_text("title", &input.title, 200)?;
     let body = validate::optional_text("body", &input.body, 4000)?;
@@ -76,7 +76,7 @@ pub async fn send(
                     || reqwest::Url::parse(link)
                         .is_ok_and(|u| matches!(u.scheme(), "http" | "https")));
             if !ok {
-                return Err(ApiError::validation(
+                return Err(Error::validation(
                     "link",
                     "link must be an http(s) URL or a portal path, at most 2000 characters",
                 ));
@@ -100,22 +100,22 @@ pub async fn list(
     unread_only: bool,
     skip: i64,
     take: i64,
-) -> ApiResult<Slice<NotificationRow>> {
+) -> Result<Slice<NotificationRow>> {
     Ok(repo::list(&state.pool, tenant.id, inbox, unread_only, skip, take).await?)
 }
 
-pub async fn unread(state: &AppState, tenant: &Tenant, inbox: Inbox) -> ApiResult<i64> {
+pub async fn unread(state: &AppState, tenant: &Tenant, inbox: Inbox) -> Result<i64> {
     Ok(repo::unread(&state.pool, tenant.id, inbox).await?)
 }
 
 /// Marks one notification read; another inbox's is not found.
-pub async fn mark_read(state: &AppState, tenant: &Tenant, inbox: Inbox, id: i64) -> ApiResult<()> {
+pub async fn mark_read(state: &AppState, tenant: &Tenant, inbox: Inbox, id: i64) -> Result<()> {
     if repo::mark_read(&state.pool, tenant.id, inbox, Some(id)).await? == 0 {
-        return Err(ApiError::not_found("notification"));
+        return Err(Error::not_found("notification"));
     }
     Ok(())
 }
 
-pub async fn mark_all_read(state: &AppState, tenant: &Tenant, inbox: Inbox) -> ApiResult<u64> {
+pub async fn mark_all_read(state: &AppState, tenant: &Tenant, inbox: Inbox) -> Result<u64> {
     Ok(repo::mark_read(&state.pool, tenant.id, inbox, None).await?)
 }

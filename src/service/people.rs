@@ -1,7 +1,5 @@
 //! Members (technicians), companies and contacts: the people a tenant is provisioned with.
 
-use std::time::Duration;
-
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -10,10 +8,9 @@ pub use crate::repo::ListOptions;
 
 use crate::{
     auth::{Actor, Principal, password},
-    cache::TtlCache,
     db::notify::Signal,
-    domain::{MemberRole, Tenant, TenantId, UserKind, patch::Patch},
-    error::{ApiError, ApiResult},
+    domain::{MemberRole, Tenant, UserKind, patch::Patch},
+    error::{Error, Kind, Result},
     repo::{
         self, Slice,
         companies::{self, Company},
@@ -134,59 +131,20 @@ pub struct ContactPatch {
     pub sees_company_tickets: Patch<bool>,
 }
 
-/// The profiles of signed-in people, which the portals read on every page load (`me`). Dropped,
-/// on every instance, whenever a person or company of the tenant changes.
-pub struct ProfileCache {
-    members: TtlCache<(TenantId, i32), Member>,
-    contacts: TtlCache<(TenantId, i32), Contact>,
-}
-
-const PROFILE_TTL: Duration = Duration::from_secs(30);
-
-impl Default for ProfileCache {
-    fn default() -> Self {
-        Self {
-            members: TtlCache::new(100_000),
-            contacts: TtlCache::new(100_000),
-        }
-    }
-}
-
-impl ProfileCache {
-    pub fn evict_tenant(&self, tenant: TenantId) {
-        self.members.retain(|(t, _), _| *t != tenant);
-        self.contacts.retain(|(t, _), _| *t != tenant);
-    }
-}
-
 /// The signed-in member's own record, from the profile cache when it is there.
-pub async fn signed_in_member(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult<Member> {
-    let key = (tenant.id, id);
-    if let Some(member) = state.profiles.members.get(&key) {
-        return Ok(member);
-    }
-    let generation = state.profiles.members.generation();
-    let member = get_member(state, tenant, id).await?;
+pub async fn signed_in_member(state: &AppState, tenant: &Tenant, id: i32) -> Result<Member> {
     state
         .profiles
-        .members
-        .insert_unless_evicted(key, member.clone(), PROFILE_TTL, generation);
-    Ok(member)
+        .member(tenant.id, id, get_member(state, tenant, id))
+        .await
 }
 
 /// The signed-in contact's own record, from the profile cache when it is there.
-pub async fn signed_in_contact(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult<Contact> {
-    let key = (tenant.id, id);
-    if let Some(contact) = state.profiles.contacts.get(&key) {
-        return Ok(contact);
-    }
-    let generation = state.profiles.contacts.generation();
-    let contact = get_contact(state, tenant, id).await?;
+pub async fn signed_in_contact(state: &AppState, tenant: &Tenant, id: i32) -> Result<Contact> {
     state
         .profiles
-        .contacts
-        .insert_unless_evicted(key, contact.clone(), PROFILE_TTL, generation);
-    Ok(contact)
+        .contact(tenant.id, id, get_contact(state, tenant, id))
+        .await
 }
 
 // ---- members ----
@@ -196,7 +154,7 @@ pub async fn create_member(
     tenant: &Tenant,
     caller: &Principal,
     input: MemberInput,
-) -> ApiResult<Member> {
+) -> Result<Member> {
     require_master_admin_for(caller, None, input.role)?;
     let (email, first_name, last_name) =
         member_names(&input.email, &input.first_name, input.last_name.as_deref())?;
@@ -213,17 +171,17 @@ pub async fn create_member(
         .map_err(|e| email_conflict(e, "members_email"))
 }
 
-pub async fn get_member(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult<Member> {
+pub async fn get_member(state: &AppState, tenant: &Tenant, id: i32) -> Result<Member> {
     members::get(&state.pool, tenant.id, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("member"))
+        .ok_or_else(|| Error::not_found("member"))
 }
 
 pub async fn list_members(
     state: &AppState,
     tenant: &Tenant,
     options: &ListOptions<'_>,
-) -> ApiResult<Slice<Member>> {
+) -> Result<Slice<Member>> {
     Ok(members::list(&state.pool, tenant.id, options).await?)
 }
 
@@ -233,7 +191,7 @@ pub async fn replace_member(
     caller: &Principal,
     id: i32,
     input: MemberInput,
-) -> ApiResult<Member> {
+) -> Result<Member> {
     let current = live_member(state, tenant, id).await?;
     require_master_admin_for(caller, Some(current.role), input.role)?;
     let (email, first_name, last_name) =
@@ -257,7 +215,7 @@ pub async fn patch_member(
     caller: &Principal,
     id: i32,
     patch: MemberPatch,
-) -> ApiResult<Member> {
+) -> Result<Member> {
     let current = live_member(state, tenant, id).await?;
     let role = validate::not_cleared(patch.role, current.role, "role")?;
     require_master_admin_for(caller, Some(current.role), role)?;
@@ -270,7 +228,7 @@ pub async fn patch_member(
     let (email, first_name, last_name) = member_names(&email, &first_name, Some(&last_name))?;
     let password = match patch.password {
         Patch::Null => {
-            return Err(ApiError::validation(
+            return Err(Error::validation(
                 "password",
                 "a password cannot be cleared; set a new one",
             ));
@@ -300,7 +258,7 @@ async fn save_member(
     last_name: &str,
     role: MemberRole,
     password: Option<String>,
-) -> ApiResult<Member> {
+) -> Result<Member> {
     let hash = new_password_hash(password).await?;
     let fields = MemberFields {
         email,
@@ -311,7 +269,7 @@ async fn save_member(
     let member = members::update(&state.pool, tenant.id, id, &fields)
         .await
         .map_err(|e| email_conflict(e, "members_email"))?
-        .ok_or_else(|| ApiError::not_found("member"))?;
+        .ok_or_else(|| Error::not_found("member"))?;
     if let Some(hash) = hash {
         members::set_password(&state.pool, tenant.id, id, &hash).await?;
         // A new password ends the sessions signed in with the old one.
@@ -328,24 +286,21 @@ pub async fn set_member_archived(
     caller: &Principal,
     id: i32,
     archived: bool,
-) -> ApiResult<Member> {
+) -> Result<Member> {
     let current = get_member(state, tenant, id).await?;
     require_master_admin_for(caller, Some(current.role), current.role)?;
     if archived && matches!(caller.actor, Actor::Member { id: me, .. } if me == id) {
-        return Err(ApiError::validation(
-            "memberId",
-            "you cannot archive yourself",
-        ));
+        return Err(Error::validation("memberId", "you cannot archive yourself"));
     }
     let member = members::set_archived(&state.pool, tenant.id, id, archived)
         .await
         .map_err(|e| email_conflict(e, "members_email"))?
-        .ok_or_else(|| ApiError::not_found("member"))?;
+        .ok_or_else(|| Error::not_found("member"))?;
     state.invalidate(Signal::Credentials(tenant.id)).await;
     Ok(member)
 }
 
-async fn live_member(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult<Member> {
+async fn live_member(state: &AppState, tenant: &Tenant, id: i32) -> Result<Member> {
     let member = get_member(state, tenant, id).await?;
     if member.archived_at.is_some() {
         return Err(archived_conflict("member"));
@@ -358,10 +313,10 @@ fn require_master_admin_for(
     caller: &Principal,
     current: Option<MemberRole>,
     new: MemberRole,
-) -> ApiResult<()> {
+) -> Result<()> {
     let touches_master = new == MemberRole::MasterAdmin || current == Some(MemberRole::MasterAdmin);
     if touches_master && !caller.is_master_admin() {
-        return Err(ApiError::forbidden(
+        return Err(Error::forbidden(
             "only a master admin may manage master admins",
         ));
     }
@@ -372,7 +327,7 @@ fn member_names(
     email: &str,
     first_name: &str,
     last_name: Option<&str>,
-) -> ApiResult<(String, String, String)> {
+) -> Result<(String, String, String)> {
     Ok((
         validate::email("email", email)?,
         validate::required_text("firstName", first_name, 100)?,
@@ -386,7 +341,7 @@ pub async fn create_company(
     state: &AppState,
     tenant: &Tenant,
     input: CompanyInput,
-) -> ApiResult<Company> {
+) -> Result<Company> {
     let (name, identifier) = company_names(&input.name, input.identifier.as_deref())?;
     let mut tx = state.pool.begin().await?;
     let company = companies::insert(&mut tx, tenant.id, &name, &identifier)
@@ -397,17 +352,17 @@ pub async fn create_company(
     Ok(company)
 }
 
-pub async fn get_company(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult<Company> {
+pub async fn get_company(state: &AppState, tenant: &Tenant, id: i32) -> Result<Company> {
     companies::get(&state.pool, tenant.id, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("company"))
+        .ok_or_else(|| Error::not_found("company"))
 }
 
 pub async fn list_companies(
     state: &AppState,
     tenant: &Tenant,
     options: &ListOptions<'_>,
-) -> ApiResult<Slice<Company>> {
+) -> Result<Slice<Company>> {
     Ok(companies::list(&state.pool, tenant.id, options).await?)
 }
 
@@ -416,7 +371,7 @@ pub async fn replace_company(
     tenant: &Tenant,
     id: i32,
     input: CompanyInput,
-) -> ApiResult<Company> {
+) -> Result<Company> {
     live_company(state, tenant, id).await?;
     let (name, identifier) = company_names(&input.name, input.identifier.as_deref())?;
     save_company(state, tenant, id, &name, &identifier).await
@@ -427,7 +382,7 @@ pub async fn patch_company(
     tenant: &Tenant,
     id: i32,
     patch: CompanyPatch,
-) -> ApiResult<Company> {
+) -> Result<Company> {
     let current = live_company(state, tenant, id).await?;
     let name = validate::not_cleared(patch.name, current.name, "name")?;
     let identifier = patch.identifier.apply(Some(current.identifier));
@@ -441,12 +396,12 @@ async fn save_company(
     id: i32,
     name: &str,
     identifier: &str,
-) -> ApiResult<Company> {
+) -> Result<Company> {
     let mut tx = state.pool.begin().await?;
     let company = companies::update(&mut tx, tenant.id, id, name, identifier)
         .await
         .map_err(identifier_conflict)?
-        .ok_or_else(|| ApiError::not_found("company"))?;
+        .ok_or_else(|| Error::not_found("company"))?;
     events::company_changed(&mut tx, tenant.id, "company.updated", &company).await?;
     tx.commit().await?;
     // Contacts' cached profiles show their company's name.
@@ -459,18 +414,18 @@ pub async fn set_company_archived(
     tenant: &Tenant,
     id: i32,
     archived: bool,
-) -> ApiResult<Company> {
+) -> Result<Company> {
     let mut tx = state.pool.begin().await?;
     let company = companies::set_archived(&mut tx, tenant.id, id, archived)
         .await
         .map_err(identifier_conflict)?
-        .ok_or_else(|| ApiError::not_found("company"))?;
+        .ok_or_else(|| Error::not_found("company"))?;
     events::company_changed(&mut tx, tenant.id, "company.updated", &company).await?;
     tx.commit().await?;
     Ok(company)
 }
 
-async fn live_company(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult<Company> {
+async fn live_company(state: &AppState, tenant: &Tenant, id: i32) -> Result<Company> {
     let company = get_company(state, tenant, id).await?;
     if company.archived_at.is_some() {
         return Err(archived_conflict("company"));
@@ -478,7 +433,7 @@ async fn live_company(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult<C
     Ok(company)
 }
 
-fn company_names(name: &str, identifier: Option<&str>) -> ApiResult<(String, String)> {
+fn company_names(name: &str, identifier: Option<&str>) -> Result<(String, String)> {
     let name = validate::required_text("name", name, 200)?;
     let identifier = match identifier.map(str::trim).filter(|i| !i.is_empty()) {
         Some(identifier) => validate::required_text("identifier", identifier, 100)?,
@@ -489,7 +444,7 @@ fn company_names(name: &str, identifier: Option<&str>) -> ApiResult<(String, Str
                 .take(100)
                 .collect();
             if derived.is_empty() {
-                return Err(ApiError::validation(
+                return Err(Error::validation(
                     "identifier",
                     "identifier is required when the name has no letters or digits",
                 ));
@@ -506,7 +461,7 @@ pub async fn create_contact(
     state: &AppState,
     tenant: &Tenant,
     input: ContactInput,
-) -> ApiResult<Contact> {
+) -> Result<Contact> {
     let fields = contact_fields(state, tenant, &input).await?;
     let hash = new_password_hash(input.password).await?;
     let mut tx = state.pool.begin().await?;
@@ -518,10 +473,10 @@ pub async fn create_contact(
     Ok(contact)
 }
 
-pub async fn get_contact(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult<Contact> {
+pub async fn get_contact(state: &AppState, tenant: &Tenant, id: i32) -> Result<Contact> {
     contacts::get(&state.pool, tenant.id, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("contact"))
+        .ok_or_else(|| Error::not_found("contact"))
 }
 
 pub async fn list_contacts(
@@ -529,7 +484,7 @@ pub async fn list_contacts(
     tenant: &Tenant,
     company_id: Option<i32>,
     options: &ListOptions<'_>,
-) -> ApiResult<Slice<Contact>> {
+) -> Result<Slice<Contact>> {
     Ok(contacts::list(&state.pool, tenant.id, company_id, options).await?)
 }
 
@@ -538,7 +493,7 @@ pub async fn replace_contact(
     tenant: &Tenant,
     id: i32,
     input: ContactInput,
-) -> ApiResult<Contact> {
+) -> Result<Contact> {
     live_contact(state, tenant, id).await?;
     let fields = contact_fields(state, tenant, &input).await?;
     save_contact(state, tenant, id, fields, input.password).await
@@ -549,7 +504,7 @@ pub async fn patch_contact(
     tenant: &Tenant,
     id: i32,
     patch: ContactPatch,
-) -> ApiResult<Contact> {
+) -> Result<Contact> {
     let current = live_contact(state, tenant, id).await?;
     let input = ContactInput {
         company_id: validate::not_cleared(patch.company_id, current.company_id, "companyId")?,
@@ -559,7 +514,7 @@ pub async fn patch_contact(
         phone: patch.phone.apply(current.phone),
         password: match patch.password {
             Patch::Null => {
-                return Err(ApiError::validation(
+                return Err(Error::validation(
                     "password",
                     "a password cannot be cleared; set a new one",
                 ));
@@ -584,13 +539,13 @@ async fn save_contact(
     id: i32,
     fields: OwnedContactFields,
     password: Option<String>,
-) -> ApiResult<Contact> {
+) -> Result<Contact> {
     let hash = new_password_hash(password).await?;
     let mut tx = state.pool.begin().await?;
     let contact = contacts::update(&mut tx, tenant.id, id, &fields.borrowed())
         .await
         .map_err(|e| email_conflict(e, "contacts_email"))?
-        .ok_or_else(|| ApiError::not_found("contact"))?;
+        .ok_or_else(|| Error::not_found("contact"))?;
     if let Some(hash) = hash {
         contacts::set_password(&mut *tx, tenant.id, id, &hash).await?;
         credentials::revoke_sessions_of(&mut *tx, tenant.id, UserKind::Contact, id).await?;
@@ -607,19 +562,19 @@ pub async fn set_contact_archived(
     tenant: &Tenant,
     id: i32,
     archived: bool,
-) -> ApiResult<Contact> {
+) -> Result<Contact> {
     let mut tx = state.pool.begin().await?;
     let contact = contacts::set_archived(&mut tx, tenant.id, id, archived)
         .await
         .map_err(|e| email_conflict(e, "contacts_email"))?
-        .ok_or_else(|| ApiError::not_found("contact"))?;
+        .ok_or_else(|| Error::not_found("contact"))?;
     events::contact_changed(&mut tx, tenant.id, "contact.updated", &contact).await?;
     tx.commit().await?;
     state.invalidate(Signal::Credentials(tenant.id)).await;
     Ok(contact)
 }
 
-async fn live_contact(state: &AppState, tenant: &Tenant, id: i32) -> ApiResult<Contact> {
+async fn live_contact(state: &AppState, tenant: &Tenant, id: i32) -> Result<Contact> {
     let contact = get_contact(state, tenant, id).await?;
     if contact.archived_at.is_some() {
         return Err(archived_conflict("contact"));
@@ -657,7 +612,7 @@ async fn contact_fields(
     state: &AppState,
     tenant: &Tenant,
     input: &ContactInput,
-) -> ApiResult<OwnedContactFields> {
+) -> Result<OwnedContactFields> {
     let fields = OwnedContactFields {
         company_id: input.company_id,
         email: validate::email("email", &input.email)?,
@@ -678,14 +633,14 @@ async fn contact_fields(
         sees_company_tickets: input.sees_company_tickets,
     };
     if !companies::exists(&state.pool, tenant.id, input.company_id).await? {
-        return Err(ApiError::validation("companyId", "no such company"));
+        return Err(Error::validation("companyId", "no such company"));
     }
     Ok(fields)
 }
 
 // ---- shared ----
 
-async fn new_password_hash(password: Option<String>) -> ApiResult<Option<String>> {
+async fn new_password_hash(password: Option<String>) -> Result<Option<String>> {
     match password {
         Some(p) => {
             password::validate("password", &p)?;
@@ -695,9 +650,9 @@ async fn new_password_hash(password: Option<String>) -> ApiResult<Option<String>
     }
 }
 
-fn email_conflict(error: sqlx::Error, index: &str) -> ApiError {
+fn email_conflict(error: sqlx::Error, index: &str) -> Error {
     if repo::is_unique_violation(&error, index) {
-        ApiError::conflict(
+        Error::conflict(
             "email",
             "another active person in this helpdesk has this email",
         )
@@ -706,17 +661,17 @@ fn email_conflict(error: sqlx::Error, index: &str) -> ApiError {
     }
 }
 
-fn identifier_conflict(error: sqlx::Error) -> ApiError {
+fn identifier_conflict(error: sqlx::Error) -> Error {
     if repo::is_unique_violation(&error, "companies_identifier") {
-        ApiError::conflict("identifier", "another active company has this identifier")
+        Error::conflict("identifier", "another active company has this identifier")
     } else {
         error.into()
     }
 }
 
-fn archived_conflict(what: &str) -> ApiError {
-    ApiError::new(
-        axum::http::StatusCode::CONFLICT,
+fn archived_conflict(what: &str) -> Error {
+    Error::new(
+        Kind::Conflict,
         "Archived",
         format!("this {what} is archived; restore it before changing it"),
     )

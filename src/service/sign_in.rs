@@ -13,7 +13,7 @@ use crate::{
     },
     db::notify::Signal,
     domain::{MemberRole, Tenant, UserKind},
-    error::{ApiError, ApiResult},
+    error::{Error, Result},
     repo::{contacts, credentials, login_codes, members},
     secrets::{self, SESSION_PREFIX},
     service::events,
@@ -35,16 +35,16 @@ pub async fn sign_in(
     email: &str,
     password: String,
     client: IpAddr,
-) -> ApiResult<NewSession> {
+) -> Result<NewSession> {
     // Bounded before any work: these values reach the database and the password hasher.
     if email.len() > 254 {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "email",
             "email must be at most 254 characters",
         ));
     }
     if password.len() > 1024 {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "password",
             "password must be at most 1024 bytes",
         ));
@@ -61,7 +61,7 @@ pub async fn sign_in(
     };
     let valid = password::verify(password, hash).await;
     let Some(user_id) = user_id.filter(|_| valid) else {
-        return Err(ApiError::unauthorized("the email or password is incorrect"));
+        return Err(Error::unauthorized("the email or password is incorrect"));
     };
     throttle::succeeded(&state.pool, tenant.id, &keys, attempt).await?;
     open_session(state, tenant, kind, user_id).await
@@ -73,10 +73,10 @@ async fn open_session(
     tenant: &Tenant,
     kind: UserKind,
     user_id: i32,
-) -> ApiResult<NewSession> {
+) -> Result<NewSession> {
     let token = secrets::generate_token(SESSION_PREFIX);
     let expires_at = Utc::now()
-        + chrono::Duration::from_std(state.config.session_ttl).map_err(ApiError::internal)?;
+        + chrono::Duration::from_std(state.config.session_ttl).map_err(Error::internal)?;
     credentials::insert_session(
         &state.pool,
         tenant.id,
@@ -115,14 +115,14 @@ pub async fn issue_login_code(
     state: &AppState,
     tenant: &Tenant,
     contact: i32,
-) -> ApiResult<Option<LoginCode>> {
+) -> Result<Option<LoginCode>> {
     if contacts::active_company(&state.pool, tenant.id, contact)
         .await?
         .is_none()
     {
-        return Err(ApiError::not_found("contact"));
+        return Err(Error::not_found("contact"));
     }
-    let ttl = chrono::Duration::from_std(LOGIN_CODE_TTL).map_err(ApiError::internal)?;
+    let ttl = chrono::Duration::from_std(LOGIN_CODE_TTL).map_err(Error::internal)?;
     let now = Utc::now();
     if login_codes::issued_since(&state.pool, tenant.id, contact, now - ttl).await?
         >= MAX_LIVE_CODES
@@ -154,9 +154,9 @@ pub async fn request_login_code(
     tenant: &Tenant,
     email: &str,
     client: IpAddr,
-) -> ApiResult<()> {
+) -> Result<()> {
     if email.len() > 254 {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "email",
             "email must be at most 254 characters",
         ));
@@ -193,8 +193,8 @@ pub async fn sign_in_with_code(
     email: &str,
     code: &str,
     client: IpAddr,
-) -> ApiResult<NewSession> {
-    let wrong = || ApiError::unauthorized("the email or login code is incorrect or has expired");
+) -> Result<NewSession> {
+    let wrong = || Error::unauthorized("the email or login code is incorrect or has expired");
     if email.len() > 254 || code.len() > 32 {
         return Err(wrong());
     }
@@ -217,8 +217,8 @@ pub async fn sign_in_with_access_token(
     state: &AppState,
     tenant: &Tenant,
     token: &str,
-) -> ApiResult<NewSession> {
-    let invalid = || ApiError::unauthorized("the access token is invalid or has expired");
+) -> Result<NewSession> {
+    let invalid = || Error::unauthorized("the access token is invalid or has expired");
     let claims = state.tokens.verify(&state.pool, token).await?;
     if claims.tid != tenant.id || claims.kind != UserKind::Contact {
         return Err(invalid());
@@ -229,7 +229,7 @@ pub async fn sign_in_with_access_token(
     open_session(state, tenant, UserKind::Contact, claims.uid).await
 }
 
-pub async fn sign_out(state: &AppState, tenant: &Tenant, session_token: &str) -> ApiResult<()> {
+pub async fn sign_out(state: &AppState, tenant: &Tenant, session_token: &str) -> Result<()> {
     if credentials::revoke_session(&state.pool, tenant.id, &secrets::sha256(session_token)).await? {
         state.invalidate(Signal::Credentials(tenant.id)).await;
     }
@@ -246,18 +246,18 @@ pub async fn mint_on_behalf(
     kind: UserKind,
     user_id: i32,
     lifetime: Duration,
-) -> ApiResult<MintedToken> {
+) -> Result<MintedToken> {
     if caller.is_read_only_key() {
-        return Err(ApiError::forbidden(
+        return Err(Error::forbidden(
             "a read-only API key cannot mint access tokens",
         ));
     }
     if kind == UserKind::Member {
         let role = members::active_role(&state.pool, tenant.id, user_id)
             .await?
-            .ok_or_else(|| ApiError::not_found("member"))?;
+            .ok_or_else(|| Error::not_found("member"))?;
         if role == MemberRole::MasterAdmin && !caller.is_master_admin() {
-            return Err(ApiError::forbidden(
+            return Err(Error::forbidden(
                 "only a master admin may act as a master admin",
             ));
         }
@@ -272,7 +272,7 @@ pub async fn mint_access_token(
     kind: UserKind,
     user_id: i32,
     lifetime: Duration,
-) -> ApiResult<MintedToken> {
+) -> Result<MintedToken> {
     let active = match kind {
         UserKind::Member => members::active_role(&state.pool, tenant.id, user_id)
             .await?
@@ -282,7 +282,7 @@ pub async fn mint_access_token(
             .is_some(),
     };
     if !active {
-        return Err(ApiError::not_found(kind.as_str()));
+        return Err(Error::not_found(kind.as_str()));
     }
     state
         .tokens

@@ -10,7 +10,7 @@ use super::{
 use crate::{
     auth::Principal,
     domain::Tenant,
-    error::{ApiError, ApiResult},
+    error::{Error, Kind, Result},
     repo::{
         ListOptions, Slice,
         tasks::{self as repo, TaskListRow, TemplateRow},
@@ -21,9 +21,9 @@ use crate::{
 /// The most tasks one list or template holds.
 pub const MAX_TASKS: usize = 100;
 
-fn task_texts(field: &str, tasks: &[String]) -> ApiResult<Vec<String>> {
+fn task_texts(field: &str, tasks: &[String]) -> Result<Vec<String>> {
     if tasks.len() > MAX_TASKS {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             field,
             format!("at most {MAX_TASKS} tasks"),
         ));
@@ -35,9 +35,9 @@ fn task_texts(field: &str, tasks: &[String]) -> ApiResult<Vec<String>> {
 }
 
 /// A template holds 1 to 100 tasks.
-fn template_tasks(tasks: &[String]) -> ApiResult<Vec<String>> {
+fn template_tasks(tasks: &[String]) -> Result<Vec<String>> {
     if tasks.is_empty() {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "tasks",
             "a template needs at least one task",
         ));
@@ -45,10 +45,10 @@ fn template_tasks(tasks: &[String]) -> ApiResult<Vec<String>> {
     task_texts("tasks", tasks)
 }
 
-fn name_conflict(e: sqlx::Error) -> ApiError {
+fn name_conflict(e: sqlx::Error) -> Error {
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => {
-            ApiError::conflict("name", "a task template with this name exists")
+            Error::conflict("name", "a task template with this name exists")
         }
         _ => e.into(),
     }
@@ -59,7 +59,7 @@ pub async fn create_template(
     tenant: &Tenant,
     name: &str,
     tasks: &[String],
-) -> ApiResult<TemplateRow> {
+) -> Result<TemplateRow> {
     let name = validate::required_text("name", name, 100)?;
     let tasks = template_tasks(tasks)?;
     repo::insert_template(&state.pool, tenant.id, &name, &tasks)
@@ -73,42 +73,38 @@ pub async fn replace_template(
     id: Uuid,
     name: &str,
     tasks: &[String],
-) -> ApiResult<TemplateRow> {
+) -> Result<TemplateRow> {
     let name = validate::required_text("name", name, 100)?;
     let tasks = template_tasks(tasks)?;
     repo::update_template(&state.pool, tenant.id, id, &name, &tasks)
         .await
         .map_err(name_conflict)?
-        .ok_or_else(|| ApiError::not_found("task template"))
+        .ok_or_else(|| Error::not_found("task template"))
 }
 
-pub async fn get_template(state: &AppState, tenant: &Tenant, id: Uuid) -> ApiResult<TemplateRow> {
+pub async fn get_template(state: &AppState, tenant: &Tenant, id: Uuid) -> Result<TemplateRow> {
     repo::get_template(&state.pool, tenant.id, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("task template"))
+        .ok_or_else(|| Error::not_found("task template"))
 }
 
 pub async fn list_templates(
     state: &AppState,
     tenant: &Tenant,
     options: &ListOptions<'_>,
-) -> ApiResult<Slice<TemplateRow>> {
+) -> Result<Slice<TemplateRow>> {
     Ok(repo::list_templates(&state.pool, tenant.id, options).await?)
 }
 
-pub async fn delete_template(state: &AppState, tenant: &Tenant, id: Uuid) -> ApiResult<()> {
+pub async fn delete_template(state: &AppState, tenant: &Tenant, id: Uuid) -> Result<()> {
     if !repo::delete_template(&state.pool, tenant.id, id).await? {
-        return Err(ApiError::not_found("task template"));
+        return Err(Error::not_found("task template"));
     }
     Ok(())
 }
 
 /// A ticket's task lists, oldest first.
-pub async fn lists_of(
-    state: &AppState,
-    tenant: &Tenant,
-    ticket: i32,
-) -> ApiResult<Vec<TaskListRow>> {
+pub async fn lists_of(state: &AppState, tenant: &Tenant, ticket: i32) -> Result<Vec<TaskListRow>> {
     tickets::get(state, tenant, tickets::Viewer::Staff, ticket).await?;
     let mut conn = state.pool.acquire().await?;
     Ok(repo::lists_of(&mut conn, tenant.id, ticket).await?)
@@ -128,15 +124,15 @@ pub async fn add_list(
     by: &Principal,
     ticket: i32,
     new: NewTaskList<'_>,
-) -> ApiResult<TaskListRow> {
+) -> Result<TaskListRow> {
     let actor = Actor::of(state, tenant, by).await?;
     let mut tx = state.pool.begin().await?;
     // The ticket first: another tenant's ticket is a 404 whatever the body says.
     tickets::live_ticket(&mut tx, tenant.id, ticket).await?;
     let template = match new.template {
         Some(id) => Some(get_template(state, tenant, id).await.map_err(|e| {
-            if e.status == axum::http::StatusCode::NOT_FOUND {
-                ApiError::validation("templateId", "no such task template")
+            if e.is(Kind::NotFound) {
+                Error::validation("templateId", "no such task template")
             } else {
                 e
             }
@@ -149,13 +145,13 @@ pub async fn add_list(
         .unwrap_or_default();
     tasks.extend(task_texts("tasks", new.tasks)?);
     if tasks.is_empty() {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "tasks",
             "name a template or at least one task",
         ));
     }
     if tasks.len() > MAX_TASKS {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "tasks",
             format!("at most {MAX_TASKS} tasks"),
         ));
@@ -180,7 +176,7 @@ pub async fn add_list(
         .await?
         .into_iter()
         .find(|l| l.id == id)
-        .ok_or_else(|| ApiError::internal("a task list vanished in its own transaction"))?;
+        .ok_or_else(|| Error::internal("a task list vanished in its own transaction"))?;
     tx.commit().await?;
     Ok(list)
 }
@@ -193,12 +189,12 @@ pub async fn set_completed(
     ticket: i32,
     task: Uuid,
     completed: bool,
-) -> ApiResult<()> {
+) -> Result<()> {
     let actor = Actor::of(state, tenant, by).await?;
     let mut tx = state.pool.begin().await?;
     tickets::live_ticket(&mut tx, tenant.id, ticket).await?;
     let Some(text) = repo::set_completed(&mut tx, tenant.id, ticket, task, completed).await? else {
-        return Err(ApiError::not_found("task"));
+        return Err(Error::not_found("task"));
     };
     let change = json!({"task": text, "isCompleted": completed});
     tickets::record_change(&mut tx, tenant.id, ticket, &actor, "tasks", change).await?;

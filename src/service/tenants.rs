@@ -8,7 +8,7 @@ use crate::{
     auth::password,
     db::notify::Signal,
     domain::{MemberRole, RateLimitPlan, Tenant, TenantStatus},
-    error::{ApiError, ApiResult},
+    error::{Error, Result},
     repo::{self, members::MemberFields, tenants},
     state::AppState,
 };
@@ -50,7 +50,7 @@ pub struct TenantDetails {
 pub async fn provision(
     state: &AppState,
     new: NewTenant,
-) -> ApiResult<(TenantDetails, repo::members::Member)> {
+) -> Result<(TenantDetails, repo::members::Member)> {
     let slug = slug(&new.slug)?;
     let name = validate::required_text("name", &new.name, 200)?;
     let admin_email = validate::email("adminEmail", &new.admin_email)?;
@@ -66,7 +66,7 @@ pub async fn provision(
     let mut tx = state.pool.begin().await?;
     let tenant = tenants::insert(&mut tx, &slug, &name).await.map_err(|e| {
         if repo::is_unique_violation(&e, "tenants_slug_key") {
-            ApiError::conflict("slug", format!("the slug `{slug}` is taken"))
+            Error::conflict("slug", format!("the slug `{slug}` is taken"))
         } else {
             e.into()
         }
@@ -98,7 +98,7 @@ pub async fn provision(
     ))
 }
 
-pub async fn list(state: &AppState) -> ApiResult<Vec<TenantDetails>> {
+pub async fn list(state: &AppState) -> Result<Vec<TenantDetails>> {
     let all = tenants::list(&state.pool).await?;
     let mut conn = state.pool.acquire().await?;
     let mut out = Vec::with_capacity(all.len());
@@ -112,10 +112,10 @@ pub async fn list(state: &AppState) -> ApiResult<Vec<TenantDetails>> {
     Ok(out)
 }
 
-pub async fn get(state: &AppState, slug: &str) -> ApiResult<TenantDetails> {
+pub async fn get(state: &AppState, slug: &str) -> Result<TenantDetails> {
     let tenant = tenants::find_by_slug(&state.pool, &slug.to_ascii_lowercase())
         .await?
-        .ok_or_else(|| ApiError::not_found("tenant"))?;
+        .ok_or_else(|| Error::not_found("tenant"))?;
     let mut conn = state.pool.acquire().await?;
     let custom_domains = tenants::domains(&mut conn, tenant.id).await?;
     Ok(TenantDetails {
@@ -128,7 +128,7 @@ pub async fn update(
     state: &AppState,
     current: &Tenant,
     changes: TenantChanges,
-) -> ApiResult<TenantDetails> {
+) -> Result<TenantDetails> {
     let name = match &changes.name {
         Some(name) => validate::required_text("name", name, 200)?,
         None => current.name.clone(),
@@ -137,7 +137,7 @@ pub async fn update(
         Some(origins) => origins
             .iter()
             .map(|o| validate::origin("corsOrigins", o))
-            .collect::<ApiResult<Vec<_>>>()?,
+            .collect::<Result<Vec<_>>>()?,
         None => current.cors_origins.clone(),
     };
     let domains = changes
@@ -168,7 +168,7 @@ pub async fn update(
     })
 }
 
-fn slug(value: &str) -> ApiResult<String> {
+fn slug(value: &str) -> Result<String> {
     let slug = value.trim().to_ascii_lowercase();
     let valid = (1..=63).contains(&slug.len())
         && slug
@@ -177,27 +177,24 @@ fn slug(value: &str) -> ApiResult<String> {
         && !slug.starts_with('-')
         && !slug.ends_with('-');
     if !valid {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "slug",
             "slug must be 1 to 63 lowercase letters, digits or hyphens, not starting or ending with a hyphen",
         ));
     }
     if RESERVED_SLUGS.contains(&slug.as_str()) {
-        return Err(ApiError::validation(
-            "slug",
-            format!("`{slug}` is reserved"),
-        ));
+        return Err(Error::validation("slug", format!("`{slug}` is reserved")));
     }
     Ok(slug)
 }
 
-fn custom_domains(state: &AppState, domains: &[String]) -> ApiResult<Vec<String>> {
+fn custom_domains(state: &AppState, domains: &[String]) -> Result<Vec<String>> {
     let base = state.tenants.base_domain();
     let mut out = Vec::with_capacity(domains.len());
     for domain in domains {
         let domain = validate::host_name("customDomains", domain)?;
         if domain == base || domain.ends_with(&format!(".{base}")) {
-            return Err(ApiError::validation(
+            return Err(Error::validation(
                 "customDomains",
                 format!("`{domain}` is under the base domain; tenants get those by slug"),
             ));
@@ -209,8 +206,8 @@ fn custom_domains(state: &AppState, domains: &[String]) -> ApiResult<Vec<String>
     Ok(out)
 }
 
-fn domain_taken(domain: &str) -> ApiError {
-    ApiError::conflict(
+fn domain_taken(domain: &str) -> Error {
+    Error::conflict(
         "customDomains",
         format!("`{domain}` already belongs to another tenant"),
     )
@@ -224,7 +221,7 @@ pub async fn set_rate_limits(
     state: &AppState,
     current: &Tenant,
     plan: RateLimitPlan,
-) -> ApiResult<Tenant> {
+) -> Result<Tenant> {
     for (field, value) in [
         ("perKey", plan.per_key),
         ("perUser", plan.per_user),
@@ -232,9 +229,9 @@ pub async fn set_rate_limits(
         ("perTenant", plan.per_tenant),
     ] {
         // Below the dearest operation's cost, that operation could never run.
-        let least = crate::http::rate_limit::MAX_COST;
+        let least = crate::rate_limit::MAX_COST;
         if value.is_some_and(|v| !(least..=MAX_LIMIT).contains(&v)) {
-            return Err(ApiError::validation(
+            return Err(Error::validation(
                 field,
                 format!("{field} must be {least} to {MAX_LIMIT}, or null for the default"),
             ));

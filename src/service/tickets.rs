@@ -15,7 +15,7 @@ use super::{
 use crate::{
     auth::{Actor as PrincipalActor, Principal},
     domain::{Reference, Tenant, TenantId, TextReference, patch::Patch},
-    error::{ApiError, ApiResult},
+    error::{Error, Kind, Result},
     files::StoredFile,
     repo::{
         attachments::{self as attachment_repo, AttachmentRow},
@@ -240,7 +240,7 @@ impl Actor {
         (self.kind, &self.id)
     }
 
-    pub async fn of(state: &AppState, tenant: &Tenant, principal: &Principal) -> ApiResult<Self> {
+    pub async fn of(state: &AppState, tenant: &Tenant, principal: &Principal) -> Result<Self> {
         Ok(match &principal.actor {
             PrincipalActor::Member { id, .. } => {
                 let m = super::people::signed_in_member(state, tenant, *id).await?;
@@ -283,7 +283,7 @@ pub async fn create_for_contact(
     contact_id: i32,
     input: PortalTicketInput,
     files: Vec<StoredFile>,
-) -> ApiResult<TicketDetails> {
+) -> Result<TicketDetails> {
     let enclosures = Enclosures {
         ids: input.attachment_ids,
         files,
@@ -292,7 +292,7 @@ pub async fn create_for_contact(
     let request_type = config::get_request_type(&mut tx, tenant.id, input.request_type_id)
         .await?
         .filter(|r| r.archived_at.is_none())
-        .ok_or_else(|| ApiError::validation("requestTypeId", "no such request type"))?;
+        .ok_or_else(|| Error::validation("requestTypeId", "no such request type"))?;
     let portal_source = config::list_named(&state.pool, Table::Sources, tenant.id, false)
         .await?
         .into_iter()
@@ -327,7 +327,7 @@ pub async fn create(
     principal: &Principal,
     mut input: TicketInput,
     files: Vec<StoredFile>,
-) -> ApiResult<TicketDetails> {
+) -> Result<TicketDetails> {
     let actor = Actor::of(state, tenant, principal).await?;
     let enclosures = Enclosures {
         ids: std::mem::take(&mut input.attachment_ids),
@@ -350,7 +350,7 @@ async fn insert(
     fields: &TicketFields,
     assignees: &[i32],
     actor: &Actor,
-) -> ApiResult<i32> {
+) -> Result<i32> {
     let id = repo::insert(conn, tenant, fields).await?;
     repo::set_assignees(conn, tenant, id, assignees).await?;
     record(conn, tenant, id, actor, "created", None, None, None).await?;
@@ -382,7 +382,7 @@ pub async fn get(
     tenant: &Tenant,
     viewer: Viewer,
     id: i32,
-) -> ApiResult<TicketDetails> {
+) -> Result<TicketDetails> {
     let mut conn = state.pool.acquire().await?;
     visible(&mut conn, tenant.id, viewer, id).await
 }
@@ -393,7 +393,7 @@ async fn visible(
     tenant: TenantId,
     viewer: Viewer,
     id: i32,
-) -> ApiResult<TicketDetails> {
+) -> Result<TicketDetails> {
     let details = load(conn, tenant, id).await?;
     if let Viewer::Contact {
         id: contact,
@@ -412,7 +412,7 @@ async fn visible(
                 || row.contact_group_id.is_some_and(|g| managed.contains(&g))
                 || approver);
         if !sees {
-            return Err(ApiError::not_found("ticket"));
+            return Err(Error::not_found("ticket"));
         }
         return Ok(details.for_contact());
     }
@@ -430,7 +430,7 @@ pub async fn add_comment(
     ticket: i32,
     input: CommentInput,
     files: Vec<StoredFile>,
-) -> ApiResult<NoteRow> {
+) -> Result<NoteRow> {
     let enclosures = Enclosures {
         ids: input.attachment_ids,
         files,
@@ -461,7 +461,7 @@ pub async fn add_note(
     ticket: i32,
     input: NoteInput,
     files: Vec<StoredFile>,
-) -> ApiResult<NoteRow> {
+) -> Result<NoteRow> {
     let enclosures = Enclosures {
         ids: input.attachment_ids,
         files,
@@ -492,7 +492,7 @@ async fn attach_to_note(
     actor: &Actor,
     note: &mut NoteRow,
     enclosures: &Enclosures,
-) -> ApiResult<()> {
+) -> Result<()> {
     if enclosures.is_empty() {
         return Ok(());
     }
@@ -528,7 +528,7 @@ pub async fn notes(
     tenant: &Tenant,
     viewer: Viewer,
     ticket: i32,
-) -> ApiResult<Vec<NoteRow>> {
+) -> Result<Vec<NoteRow>> {
     let mut conn = state.pool.acquire().await?;
     Ok(visible(&mut conn, tenant.id, viewer, ticket).await?.notes)
 }
@@ -548,7 +548,7 @@ async fn write_note(
     body: &str,
     is_internal: bool,
     time: Option<SettledTime>,
-) -> ApiResult<NoteRow> {
+) -> Result<NoteRow> {
     let body = validate::required_text("note", body, MAX_NOTE)?;
     let note = repo::insert_note(
         conn,
@@ -583,7 +583,7 @@ async fn write_note(
 }
 
 /// Minute precision, start before end and not in the future, hours within a day.
-fn settle_time(t: TimeEntryInput) -> ApiResult<SettledTime> {
+fn settle_time(t: TimeEntryInput) -> Result<SettledTime> {
     let minute = |d: DateTime<Utc>| {
         d.with_second(0)
             .and_then(|d| d.with_nanosecond(0))
@@ -593,13 +593,13 @@ fn settle_time(t: TimeEntryInput) -> ApiResult<SettledTime> {
     if let (Some(s), Some(e)) = (start, end)
         && s > e
     {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "timeEntry.timeEnd",
             "timeEnd must not be before timeStart",
         ));
     }
     if start.is_some_and(|s| s > Utc::now()) {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "timeEntry.timeStart",
             "time cannot be logged for the future",
         ));
@@ -609,7 +609,7 @@ fn settle_time(t: TimeEntryInput) -> ApiResult<SettledTime> {
         _ => None,
     };
     let actual = t.actual_hours.or(span).ok_or_else(|| {
-        ApiError::validation(
+        Error::validation(
             "timeEntry.actualHours",
             "give actualHours, or timeStart and timeEnd",
         )
@@ -620,7 +620,7 @@ fn settle_time(t: TimeEntryInput) -> ApiResult<SettledTime> {
         ("timeEntry.hoursBilled", billed),
     ] {
         if !(0.0..=MAX_HOURS).contains(&hours) {
-            return Err(ApiError::validation(
+            return Err(Error::validation(
                 field,
                 format!("hours must be between 0 and {MAX_HOURS}"),
             ));
@@ -651,17 +651,17 @@ pub async fn list_for_contact(
     contact: i32,
     company: i32,
     listing: &ContactListing,
-) -> ApiResult<(Vec<TicketDetails>, i64)> {
+) -> Result<(Vec<TicketDetails>, i64)> {
     let mut conn = state.pool.acquire().await?;
     let (company_wide, managed) = repo::contact_reach(&mut conn, tenant.id, contact).await?;
     let scope = match listing.scope {
         Scope::Personal => ContactScope::Personal(contact),
         Scope::Group if managed.is_empty() => {
-            return Err(ApiError::forbidden("you manage no contact group"));
+            return Err(Error::forbidden("you manage no contact group"));
         }
         Scope::Group => ContactScope::Groups(&managed),
         Scope::Company if !company_wide => {
-            return Err(ApiError::forbidden(
+            return Err(Error::forbidden(
                 "you may not see all of your company's tickets",
             ));
         }
@@ -683,10 +683,10 @@ pub async fn list_for_contact(
 
 /// The ticket with everything a single-ticket answer shows, in one round trip; not found when it
 /// does not exist.
-async fn load(conn: &mut PgConnection, tenant: TenantId, id: i32) -> ApiResult<TicketDetails> {
+async fn load(conn: &mut PgConnection, tenant: TenantId, id: i32) -> Result<TicketDetails> {
     let whole = repo::get_whole(conn, tenant, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("ticket"))?;
+        .ok_or_else(|| Error::not_found("ticket"))?;
     let reference = |(id, name): (i32, String)| Reference { id, name };
     let attachments = whole.attachments.0;
     let mut notes = whole.notes.0;
@@ -707,7 +707,7 @@ async fn with_references(
     conn: &mut PgConnection,
     tenant: TenantId,
     rows: Vec<TicketRow>,
-) -> ApiResult<Vec<TicketDetails>> {
+) -> Result<Vec<TicketDetails>> {
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let assignees = repo::assignees(conn, tenant, &ids).await?;
     let category_ids: Vec<i32> = rows
@@ -753,15 +753,15 @@ pub enum Precondition {
     Unmatchable,
 }
 
-fn check_precondition(before: &TicketDetails, precondition: Precondition) -> ApiResult<()> {
+fn check_precondition(before: &TicketDetails, precondition: Precondition) -> Result<()> {
     let stale = match precondition {
         Precondition::None => false,
         Precondition::Version(v) => v != before.row.version,
         Precondition::Unmatchable => true,
     };
     if stale {
-        return Err(ApiError::new(
-            axum::http::StatusCode::PRECONDITION_FAILED,
+        return Err(Error::new(
+            Kind::Stale,
             "PreconditionFailed",
             "the ticket changed since you read it (If-Match no longer matches); read it again",
         ));
@@ -776,9 +776,9 @@ pub async fn replace(
     id: i32,
     input: TicketInput,
     precondition: Precondition,
-) -> ApiResult<TicketDetails> {
+) -> Result<TicketDetails> {
     if !input.attachment_ids.is_empty() {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "attachmentIds",
             "files are attached with a note, not by replacing the ticket",
         ));
@@ -803,7 +803,7 @@ pub async fn patch(
     id: i32,
     patch: TicketPatch,
     precondition: Precondition,
-) -> ApiResult<TicketDetails> {
+) -> Result<TicketDetails> {
     let actor = Actor::of(state, tenant, principal).await?;
     let mut tx = state.pool.begin().await?;
     let before = live_ticket(&mut tx, tenant.id, id).await?;
@@ -821,17 +821,14 @@ async fn patch_locked(
     actor: &Actor,
     before: &TicketDetails,
     patch: TicketPatch,
-) -> ApiResult<()> {
+) -> Result<()> {
     let current = TicketFields::of(&before.row);
     let queue_id = validate::not_cleared(patch.queue_id, current.queue_id, "queueId")?;
     // A new queue without a status starts at that queue's default status.
     let status_id = match patch.status_id {
         Patch::Value(s) => Some(s),
         Patch::Null => {
-            return Err(ApiError::validation(
-                "statusId",
-                "statusId cannot be cleared",
-            ));
+            return Err(Error::validation("statusId", "statusId cannot be cleared"));
         }
         Patch::Absent if queue_id != current.queue_id => None,
         Patch::Absent => Some(current.status_id),
@@ -890,9 +887,9 @@ pub async fn bulk_patch(
     principal: &Principal,
     ids: &[i32],
     patch: TicketPatch,
-) -> ApiResult<Vec<TicketDetails>> {
+) -> Result<Vec<TicketDetails>> {
     if ids.is_empty() || ids.len() > MAX_BULK {
-        return Err(ApiError::bad_request(
+        return Err(Error::bad_request(
             "ticketIds",
             format!("give 1 to {MAX_BULK} ticket ids"),
         ));
@@ -905,8 +902,8 @@ pub async fn bulk_patch(
     // Locked in id order, so two bulk updates cannot deadlock.
     for id in &ids {
         let before = match live_ticket(&mut tx, tenant.id, *id).await {
-            Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => {
-                return Err(ApiError::validation(
+            Err(e) if e.is(Kind::NotFound) => {
+                return Err(Error::validation(
                     "ticketIds",
                     format!("no such ticket: {id}"),
                 ));
@@ -915,7 +912,7 @@ pub async fn bulk_patch(
         };
         patch_locked(&mut tx, tenant.id, &actor, &before, patch.clone())
             .await
-            .map_err(|e| ApiError {
+            .map_err(|e| Error {
                 message: format!("ticket {id}: {}", e.message),
                 ..e
             })?;
@@ -933,14 +930,14 @@ pub async fn live_ticket(
     conn: &mut PgConnection,
     tenant: TenantId,
     id: i32,
-) -> ApiResult<TicketDetails> {
+) -> Result<TicketDetails> {
     repo::lock(conn, tenant, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("ticket"))?;
+        .ok_or_else(|| Error::not_found("ticket"))?;
     let details = load(conn, tenant, id).await?;
     if details.row.archived_at.is_some() {
-        return Err(ApiError::new(
-            axum::http::StatusCode::CONFLICT,
+        return Err(Error::new(
+            Kind::Conflict,
             "Archived",
             "this ticket is archived; restore it before changing it",
         ));
@@ -956,7 +953,7 @@ async fn apply(
     fields: TicketFields,
     assignees: Option<Vec<i32>>,
     actor: &Actor,
-) -> ApiResult<()> {
+) -> Result<()> {
     let id = before.row.id;
     let old_fields = TicketFields::of(&before.row);
     let old_assignees: Vec<i32> = before.assignees.iter().map(|a| a.id).collect();
@@ -1103,7 +1100,7 @@ async fn record(
     field: Option<&str>,
     old_value: Option<Value>,
     new_value: Option<Value>,
-) -> ApiResult<()> {
+) -> Result<()> {
     let event_types = events::ticket_event_types(kind, field);
     let payload = (!event_types.is_empty()).then(|| {
         json!({
@@ -1147,7 +1144,7 @@ pub async fn record_change(
     actor: &Actor,
     field: &str,
     new_value: Value,
-) -> ApiResult<()> {
+) -> Result<()> {
     repo::touch(&mut *conn, tenant, ticket).await?;
     record(
         conn,
@@ -1173,7 +1170,7 @@ pub async fn close_for_contact(
     company_id: i32,
     ticket: i32,
     note: Option<String>,
-) -> ApiResult<TicketDetails> {
+) -> Result<TicketDetails> {
     let actor = contact_actor(state, tenant, contact).await?;
     let mut tx = state.pool.begin().await?;
     let before = visible(
@@ -1187,8 +1184,8 @@ pub async fn close_for_contact(
     )
     .await?;
     if before.row.is_closed {
-        return Err(ApiError::new(
-            axum::http::StatusCode::CONFLICT,
+        return Err(Error::new(
+            Kind::Conflict,
             "AlreadyClosed",
             "the ticket is already closed",
         ));
@@ -1207,8 +1204,8 @@ pub async fn close_for_contact(
         .find(|s| s.name.eq_ignore_ascii_case("Closed"))
         .or_else(|| statuses.iter().find(closing))
         .ok_or_else(|| {
-            ApiError::new(
-                axum::http::StatusCode::CONFLICT,
+            Error::new(
+                Kind::Conflict,
                 "NoClosedStatus",
                 "the ticket's queue has no closed status",
             )
@@ -1230,7 +1227,7 @@ pub async fn reopen_for_contact(
     contact: i32,
     company_id: i32,
     ticket: i32,
-) -> ApiResult<TicketDetails> {
+) -> Result<TicketDetails> {
     let actor = contact_actor(state, tenant, contact).await?;
     let mut tx = state.pool.begin().await?;
     let before = visible(
@@ -1244,8 +1241,8 @@ pub async fn reopen_for_contact(
     )
     .await?;
     if !before.row.is_closed {
-        return Err(ApiError::new(
-            axum::http::StatusCode::CONFLICT,
+        return Err(Error::new(
+            Kind::Conflict,
             "NotClosed",
             "the ticket is open",
         ));
@@ -1255,7 +1252,7 @@ pub async fn reopen_for_contact(
     let default = statuses
         .iter()
         .find(|s| s.is_default)
-        .ok_or_else(|| ApiError::validation("queueId", "the queue has no default status"))?;
+        .ok_or_else(|| Error::validation("queueId", "the queue has no default status"))?;
     let mut fields = TicketFields::of(&before.row);
     fields.status_id = default.id;
     fields.is_closed = false;
@@ -1272,7 +1269,7 @@ pub async fn set_archived(
     principal: &Principal,
     ticket: i32,
     archived: bool,
-) -> ApiResult<TicketDetails> {
+) -> Result<TicketDetails> {
     let actor = Actor::of(state, tenant, principal).await?;
     let mut tx = state.pool.begin().await?;
     let before = load(&mut tx, tenant.id, ticket).await?;
@@ -1294,7 +1291,7 @@ pub async fn set_assigned(
     ticket: i32,
     member: i32,
     assigned: bool,
-) -> ApiResult<TicketDetails> {
+) -> Result<TicketDetails> {
     let actor = Actor::of(state, tenant, principal).await?;
     let mut tx = state.pool.begin().await?;
     let before = live_ticket(&mut tx, tenant.id, ticket).await?;
@@ -1302,7 +1299,7 @@ pub async fn set_assigned(
     if assigned {
         assignees.push(member);
     } else if !assignees.contains(&member) {
-        return Err(ApiError::not_found("assignee"));
+        return Err(Error::not_found("assignee"));
     } else {
         assignees.retain(|m| *m != member);
     }
@@ -1338,14 +1335,14 @@ async fn draft_from_input(
     tenant: TenantId,
     input: TicketInput,
     creating: bool,
-) -> ApiResult<(Vec<i32>, Draft)> {
+) -> Result<(Vec<i32>, Draft)> {
     let mut queue_id = input.queue_id;
     let mut priority_id = input.priority_id;
     if creating && let Some(request_type) = input.request_type_id {
         let r = config::get_request_type(conn, tenant, request_type)
             .await?
             .filter(|r| r.archived_at.is_none())
-            .ok_or_else(|| ApiError::validation("requestTypeId", "no such request type"))?;
+            .ok_or_else(|| Error::validation("requestTypeId", "no such request type"))?;
         queue_id = queue_id.or(Some(r.default_queue_id));
         priority_id = priority_id.or(Some(r.default_priority_id));
     }
@@ -1368,10 +1365,10 @@ async fn draft_from_input(
 
 /// Checks every field and reference of a draft (all live, all of this tenant), fills the defaults,
 /// and answers the fields to store. The first problem found is a 422 naming its field.
-async fn settle(conn: &mut PgConnection, tenant: TenantId, d: Draft) -> ApiResult<TicketFields> {
+async fn settle(conn: &mut PgConnection, tenant: TenantId, d: Draft) -> Result<TicketFields> {
     let summary = validate::required_text("summary", &d.summary, MAX_SUMMARY)?;
     if d.description.chars().count() > MAX_DESCRIPTION {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "description",
             format!("description must be at most {MAX_DESCRIPTION} characters"),
         ));
@@ -1379,52 +1376,50 @@ async fn settle(conn: &mut PgConnection, tenant: TenantId, d: Draft) -> ApiResul
     if let Some(id) = d.request_type_id
         && !config::is_live(conn, Table::RequestTypes, tenant, id).await?
     {
-        return Err(ApiError::validation(
-            "requestTypeId",
-            "no such request type",
-        ));
+        return Err(Error::validation("requestTypeId", "no such request type"));
     }
     let queue_id = d.queue_id.ok_or_else(|| {
-        ApiError::validation("queueId", "queueId is required without a request type")
+        Error::validation("queueId", "queueId is required without a request type")
     })?;
     if !config::is_live(conn, Table::Queues, tenant, queue_id).await? {
-        return Err(ApiError::validation("queueId", "no such queue"));
+        return Err(Error::validation("queueId", "no such queue"));
     }
     let statuses = config::list_statuses(conn, tenant, Some(&[queue_id]), false).await?;
     let status = match d.status_id {
-        Some(id) => statuses.iter().find(|s| s.id == id).ok_or_else(|| {
-            ApiError::validation("statusId", "no such status in the ticket's queue")
-        })?,
+        Some(id) => statuses
+            .iter()
+            .find(|s| s.id == id)
+            .ok_or_else(|| Error::validation("statusId", "no such status in the ticket's queue"))?,
         None => statuses
             .iter()
             .find(|s| s.is_default)
-            .ok_or_else(|| ApiError::validation("queueId", "the queue has no default status"))?,
+            .ok_or_else(|| Error::validation("queueId", "the queue has no default status"))?,
     };
     let priority_id = match d.priority_id {
         Some(id) => id,
         None => config::default_priority(conn, tenant)
             .await?
             .ok_or_else(|| {
-                ApiError::validation(
+                Error::validation(
                     "priorityId",
                     "priorityId is required: there is no default priority",
                 )
             })?,
     };
     if !config::is_live(conn, Table::Priorities, tenant, priority_id).await? {
-        return Err(ApiError::validation("priorityId", "no such priority"));
+        return Err(Error::validation("priorityId", "no such priority"));
     }
     if let Some(id) = d.source_id
         && !config::is_live(conn, Table::Sources, tenant, id).await?
     {
-        return Err(ApiError::validation("sourceId", "no such source"));
+        return Err(Error::validation("sourceId", "no such source"));
     }
     let mut category_ids = d.category_ids;
     category_ids.sort_unstable();
     category_ids.dedup();
     for id in &category_ids {
         if !config::is_live(conn, Table::Categories, tenant, *id).await? {
-            return Err(ApiError::validation(
+            return Err(Error::validation(
                 "categoryIds",
                 format!("no such category: {id}"),
             ));
@@ -1437,11 +1432,11 @@ async fn settle(conn: &mut PgConnection, tenant: TenantId, d: Draft) -> ApiResul
         .await?
         .filter(|c| c.archived_at.is_none())
         .map(|c| c.company_id)
-        .ok_or_else(|| ApiError::validation("contactId", "no such contact"))?;
+        .ok_or_else(|| Error::validation("contactId", "no such contact"))?;
     if let Some(group) = d.contact_group_id
         && !contact_groups::is_member(conn, tenant, group, d.contact_id).await?
     {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "contactGroupId",
             "the contact is not in this group",
         ));
@@ -1469,7 +1464,7 @@ async fn canonical_tags(
     conn: &mut PgConnection,
     tenant: TenantId,
     tags: Vec<String>,
-) -> ApiResult<Vec<String>> {
+) -> Result<Vec<String>> {
     if tags.is_empty() {
         return Ok(tags);
     }
@@ -1479,7 +1474,7 @@ async fn canonical_tags(
         let name = known
             .iter()
             .find(|k| k.eq_ignore_ascii_case(tag.trim()))
-            .ok_or_else(|| ApiError::validation("tags", format!("no such tag: {tag}")))?;
+            .ok_or_else(|| Error::validation("tags", format!("no such tag: {tag}")))?;
         if !out.contains(name) {
             out.push(name.clone());
         }
@@ -1491,11 +1486,11 @@ async fn check_members(
     conn: &mut PgConnection,
     tenant: TenantId,
     mut ids: Vec<i32>,
-) -> ApiResult<Vec<i32>> {
+) -> Result<Vec<i32>> {
     ids.sort_unstable();
     ids.dedup();
     if ids.len() > MAX_ASSIGNEES {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "assignedMemberIds",
             format!("at most {MAX_ASSIGNEES} assignees"),
         ));
@@ -1505,7 +1500,7 @@ async fn check_members(
             .await?
             .is_none()
         {
-            return Err(ApiError::validation(
+            return Err(Error::validation(
                 "assignedMemberIds",
                 format!("no such member: {id}"),
             ));
@@ -1514,7 +1509,7 @@ async fn check_members(
     Ok(ids)
 }
 
-async fn contact_actor(state: &AppState, tenant: &Tenant, contact: i32) -> ApiResult<Actor> {
+async fn contact_actor(state: &AppState, tenant: &Tenant, contact: i32) -> Result<Actor> {
     let c = super::people::signed_in_contact(state, tenant, contact).await?;
     Ok(Actor {
         kind: "contact",
@@ -1548,7 +1543,7 @@ pub async fn find(
     state: &AppState,
     tenant: &Tenant,
     search: &Search,
-) -> ApiResult<(Vec<TicketDetails>, i64)> {
+) -> Result<(Vec<TicketDetails>, i64)> {
     let mut conn = state.pool.acquire().await?;
     let (rows, total) = repo::find(
         &mut conn,
@@ -1568,7 +1563,7 @@ pub async fn latest_notes(
     state: &AppState,
     tenant: &Tenant,
     tickets: &[i32],
-) -> ApiResult<Vec<NoteRow>> {
+) -> Result<Vec<NoteRow>> {
     let mut conn = state.pool.acquire().await?;
     Ok(repo::latest_notes(&mut conn, tenant.id, tickets).await?)
 }
@@ -1580,14 +1575,14 @@ pub async fn time_entries_of(
     member: i32,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> ApiResult<Vec<(NoteRow, String)>> {
+) -> Result<Vec<(NoteRow, String)>> {
     let mut conn = state.pool.acquire().await?;
     Ok(repo::time_entries_of(&mut conn, tenant.id, member, from, to).await?)
 }
 
 // ---- approvals ----
 
-async fn is_approver(conn: &mut PgConnection, tenant: TenantId, contact: i32) -> ApiResult<bool> {
+async fn is_approver(conn: &mut PgConnection, tenant: TenantId, contact: i32) -> Result<bool> {
     Ok(contacts::get(&mut *conn, tenant, contact)
         .await?
         .is_some_and(|c| c.is_approver && c.archived_at.is_none()))
@@ -1599,10 +1594,10 @@ pub async fn pending_approvals(
     tenant: &Tenant,
     contact: i32,
     company_id: i32,
-) -> ApiResult<Vec<TicketDetails>> {
+) -> Result<Vec<TicketDetails>> {
     let mut conn = state.pool.acquire().await?;
     if !is_approver(&mut conn, tenant.id, contact).await? {
-        return Err(ApiError::forbidden("you are not an approver"));
+        return Err(Error::forbidden("you are not an approver"));
     }
     let (_, managed) = repo::contact_reach(&mut conn, tenant.id, contact).await?;
     let rows = repo::pending_approval(&mut conn, tenant.id, company_id, &managed).await?;
@@ -1619,12 +1614,12 @@ pub async fn decide_approval(
     ticket: i32,
     grant: bool,
     reason: Option<String>,
-) -> ApiResult<TicketDetails> {
+) -> Result<TicketDetails> {
     let reason = reason
         .map(|r| r.trim().to_string())
         .filter(|r| !r.is_empty());
     if !grant && reason.is_none() {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "reason",
             "say why the request is declined",
         ));
@@ -1633,7 +1628,7 @@ pub async fn decide_approval(
     let mut tx = state.pool.begin().await?;
     repo::lock(&mut tx, tenant.id, ticket)
         .await?
-        .ok_or_else(|| ApiError::not_found("ticket"))?;
+        .ok_or_else(|| Error::not_found("ticket"))?;
     let before = visible(
         &mut tx,
         tenant.id,
@@ -1652,13 +1647,13 @@ pub async fn decide_approval(
             .is_none_or(|g| managed.contains(&g))
         && is_approver(&mut tx, tenant.id, contact).await?;
     if !may_decide {
-        return Err(ApiError::forbidden(
+        return Err(Error::forbidden(
             "only an approver of this ticket's company (or group) may decide on it",
         ));
     }
     if before.row.approval.as_deref() != Some("pending") {
-        return Err(ApiError::new(
-            axum::http::StatusCode::CONFLICT,
+        return Err(Error::new(
+            Kind::Conflict,
             "NotAwaitingApproval",
             "this ticket is not awaiting approval",
         ));
@@ -1713,9 +1708,9 @@ pub async fn merge(
     principal: &Principal,
     source: i32,
     target: i32,
-) -> ApiResult<TicketDetails> {
+) -> Result<TicketDetails> {
     if source == target {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "intoTicketId",
             "a ticket cannot be merged into itself",
         ));
@@ -1728,21 +1723,21 @@ pub async fn merge(
     let b = live_ticket(&mut tx, tenant.id, second).await;
     let (from, into) = if first == source { (a?, b) } else { (b?, a) };
     let into = into.map_err(|e| {
-        if e.status == axum::http::StatusCode::NOT_FOUND {
-            ApiError::validation("intoTicketId", "no such ticket")
+        if e.is(Kind::NotFound) {
+            Error::validation("intoTicketId", "no such ticket")
         } else {
             e
         }
     })?;
     if from.row.merged_into.is_some() {
-        return Err(ApiError::new(
-            axum::http::StatusCode::CONFLICT,
+        return Err(Error::new(
+            Kind::Conflict,
             "AlreadyMerged",
             "this ticket was already merged",
         ));
     }
     if into.row.merged_into.is_some() {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "intoTicketId",
             "that ticket was itself merged into another",
         ));

@@ -2,14 +2,14 @@
 
 use crate::{
     domain::patch::Patch,
-    error::{ApiError, ApiResult},
+    error::{Error, Result},
 };
 
 /// Trimmed, non-empty, at most `max` characters.
-pub fn required_text(field: &str, value: &str, max: usize) -> ApiResult<String> {
+pub fn required_text(field: &str, value: &str, max: usize) -> Result<String> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             field,
             format!("{field} must not be empty"),
         ));
@@ -18,10 +18,10 @@ pub fn required_text(field: &str, value: &str, max: usize) -> ApiResult<String> 
 }
 
 /// Trimmed, at most `max` characters (may be empty).
-pub fn optional_text(field: &str, value: &str, max: usize) -> ApiResult<String> {
+pub fn optional_text(field: &str, value: &str, max: usize) -> Result<String> {
     let value = value.trim();
     if value.chars().count() > max {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             field,
             format!("{field} must be at most {max} characters"),
         ));
@@ -29,7 +29,7 @@ pub fn optional_text(field: &str, value: &str, max: usize) -> ApiResult<String> 
     Ok(value.to_string())
 }
 
-pub fn email(field: &str, value: &str) -> ApiResult<String> {
+pub fn email(field: &str, value: &str) -> Result<String> {
     let value = required_text(field, value, 254)?;
     let valid = value.split_once('@').is_some_and(|(local, domain)| {
         !local.is_empty()
@@ -38,7 +38,7 @@ pub fn email(field: &str, value: &str) -> ApiResult<String> {
             && !domain.ends_with('.')
     }) && !value.chars().any(char::is_whitespace);
     if !valid {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             field,
             format!("{field} is not an email address"),
         ));
@@ -47,7 +47,7 @@ pub fn email(field: &str, value: &str) -> ApiResult<String> {
 }
 
 /// A DNS host name (lowercased), e.g. a custom domain.
-pub fn host_name(field: &str, value: &str) -> ApiResult<String> {
+pub fn host_name(field: &str, value: &str) -> Result<String> {
     let value = value.trim().trim_end_matches('.').to_ascii_lowercase();
     let label_ok = |l: &str| {
         !l.is_empty()
@@ -57,7 +57,7 @@ pub fn host_name(field: &str, value: &str) -> ApiResult<String> {
             && !l.ends_with('-')
     };
     if value.len() > 253 || !value.contains('.') || !value.split('.').all(label_ok) {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             field,
             format!("`{value}` is not a host name"),
         ));
@@ -66,7 +66,7 @@ pub fn host_name(field: &str, value: &str) -> ApiResult<String> {
 }
 
 /// An origin as browsers send it: `https://host[:port]`, no path.
-pub fn origin(field: &str, value: &str) -> ApiResult<String> {
+pub fn origin(field: &str, value: &str) -> Result<String> {
     let value = value.trim().trim_end_matches('/').to_ascii_lowercase();
     let valid = value.split_once("://").is_some_and(|(scheme, rest)| {
         matches!(scheme, "http" | "https")
@@ -74,7 +74,7 @@ pub fn origin(field: &str, value: &str) -> ApiResult<String> {
             && !rest.contains(['/', '?', '#', '@', ' '])
     });
     if !valid {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             field,
             format!("`{value}` is not an origin like https://example.com"),
         ));
@@ -83,11 +83,11 @@ pub fn origin(field: &str, value: &str) -> ApiResult<String> {
 }
 
 /// A merge-patch of a field that cannot be empty: absent keeps `current`, `null` is refused.
-pub fn not_cleared<T>(patch: Patch<T>, current: T, field: &str) -> ApiResult<T> {
+pub fn not_cleared<T>(patch: Patch<T>, current: T, field: &str) -> Result<T> {
     match patch {
         Patch::Absent => Ok(current),
         Patch::Value(v) => Ok(v),
-        Patch::Null => Err(ApiError::validation(
+        Patch::Null => Err(Error::validation(
             field,
             format!("{field} cannot be cleared"),
         )),

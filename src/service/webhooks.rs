@@ -3,7 +3,7 @@
 //! jitter for about a day, paused after repeated failures, disabled by 410, never sent to private
 //! addresses unless configuration allows it.
 
-use std::{collections::HashMap, net::IpAddr, sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -16,13 +16,13 @@ use uuid::Uuid;
 use super::events::TYPES;
 use crate::{
     domain::Tenant,
-    error::{ApiError, ApiResult},
+    error::{Error, Kind, Result},
     metrics::OutcomeLabels,
+    outbound,
     repo::webhooks::{self as repo, Attempt, Due, Outcome, WebhookFields, WebhookRow},
     state::AppState,
 };
 
-pub const MAX_URL: usize = 2048;
 /// The kind of subscription the Admin webhooks API manages (flows have their own, see `flows`).
 pub const WEBHOOK: &str = "webhook";
 /// Failures in a row after which a subscription rests.
@@ -30,8 +30,6 @@ pub const PAUSE_AFTER: i32 = 5;
 pub const PAUSE_FOR: Duration = Duration::from_secs(30 * 60);
 /// How long a claimed delivery is leased to its worker.
 const LEASE: Duration = Duration::from_secs(120);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-const TOTAL_TIMEOUT: Duration = Duration::from_secs(15);
 /// Seconds before each retry (about a day in all); jitter is added.
 const BACKOFF: [f64; 9] = [
     10.0, 60.0, 300.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 43200.0,
@@ -71,54 +69,27 @@ pub fn new_secret() -> (String, Vec<u8>) {
     (shown, key.to_vec())
 }
 
-async fn check(state: &AppState, input: &WebhookInput) -> ApiResult<()> {
+async fn check(state: &AppState, input: &WebhookInput) -> Result<()> {
     check_url(state, &input.url).await?;
     check_event_types(&input.event_types, TYPES)?;
     check_description(&input.description)
 }
 
 /// An http(s) URL without credentials whose host is public (unless configuration allows private).
-pub async fn check_url(state: &AppState, url: &str) -> ApiResult<()> {
-    if url.len() > MAX_URL {
-        return Err(ApiError::validation(
-            "url",
-            format!("at most {MAX_URL} characters"),
-        ));
-    }
-    let url = reqwest::Url::parse(url).map_err(|_| ApiError::validation("url", "not a URL"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(ApiError::validation("url", "the URL must be http or https"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(ApiError::validation(
-            "url",
-            "credentials do not belong in the URL",
-        ));
-    }
-    if !state.config.webhooks_allow_private {
-        let addresses = resolve(&url)
-            .await
-            .map_err(|m| ApiError::validation("url", m))?;
-        if addresses.iter().any(|a| is_private(*a)) {
-            return Err(ApiError::validation(
-                "url",
-                "private, loopback and link-local addresses are not allowed",
-            ));
-        }
-    }
-    Ok(())
+pub async fn check_url(state: &AppState, url: &str) -> Result<()> {
+    outbound::check_url(url, state.config.webhooks_allow_private).await
 }
 
 /// At least one event type, each one of `allowed`.
-pub fn check_event_types(types: &[String], allowed: &[&str]) -> ApiResult<()> {
+pub fn check_event_types(types: &[String], allowed: &[&str]) -> Result<()> {
     if types.is_empty() {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "eventTypes",
             "name at least one event type",
         ));
     }
     if let Some(bad) = types.iter().find(|t| !allowed.contains(&t.as_str())) {
-        return Err(ApiError::bad_request(
+        return Err(Error::bad_request(
             "eventTypes",
             format!("unknown event type `{bad}`; known: {}", allowed.join(", ")),
         ));
@@ -126,12 +97,9 @@ pub fn check_event_types(types: &[String], allowed: &[&str]) -> ApiResult<()> {
     Ok(())
 }
 
-pub fn check_description(description: &str) -> ApiResult<()> {
+pub fn check_description(description: &str) -> Result<()> {
     if description.len() > 500 {
-        return Err(ApiError::validation(
-            "description",
-            "at most 500 characters",
-        ));
+        return Err(Error::validation("description", "at most 500 characters"));
     }
     Ok(())
 }
@@ -152,7 +120,7 @@ pub async fn create(
     state: &AppState,
     tenant: &Tenant,
     input: WebhookInput,
-) -> ApiResult<(WebhookRow, String)> {
+) -> Result<(WebhookRow, String)> {
     check(state, &input).await?;
     let (shown, key) = new_secret();
     let row = repo::insert(
@@ -170,35 +138,35 @@ pub async fn replace(
     tenant: &Tenant,
     id: Uuid,
     input: WebhookInput,
-) -> ApiResult<WebhookRow> {
+) -> Result<WebhookRow> {
     check(state, &input).await?;
     repo::update(&state.pool, tenant.id, id, &fields(&input))
         .await?
-        .ok_or_else(|| ApiError::not_found("webhook"))
+        .ok_or_else(|| Error::not_found("webhook"))
 }
 
 /// A new secret replaces the old at once; answered this once.
-pub async fn regenerate_secret(state: &AppState, tenant: &Tenant, id: Uuid) -> ApiResult<String> {
+pub async fn regenerate_secret(state: &AppState, tenant: &Tenant, id: Uuid) -> Result<String> {
     let (shown, key) = new_secret();
     if !repo::set_secret(&state.pool, tenant.id, id, &state.server_key.seal(&key)).await? {
-        return Err(ApiError::not_found("webhook"));
+        return Err(Error::not_found("webhook"));
     }
     Ok(shown)
 }
 
-pub async fn get(state: &AppState, tenant: &Tenant, id: Uuid) -> ApiResult<WebhookRow> {
+pub async fn get(state: &AppState, tenant: &Tenant, id: Uuid) -> Result<WebhookRow> {
     repo::get(&state.pool, tenant.id, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("webhook"))
+        .ok_or_else(|| Error::not_found("webhook"))
 }
 
-pub async fn list(state: &AppState, tenant: &Tenant) -> ApiResult<Vec<WebhookRow>> {
+pub async fn list(state: &AppState, tenant: &Tenant) -> Result<Vec<WebhookRow>> {
     Ok(repo::list(&state.pool, tenant.id, &[WEBHOOK]).await?)
 }
 
-pub async fn delete(state: &AppState, tenant: &Tenant, id: Uuid) -> ApiResult<()> {
+pub async fn delete(state: &AppState, tenant: &Tenant, id: Uuid) -> Result<()> {
     if !repo::delete(&state.pool, tenant.id, id, &[WEBHOOK]).await? {
-        return Err(ApiError::not_found("webhook"));
+        return Err(Error::not_found("webhook"));
     }
     Ok(())
 }
@@ -207,24 +175,19 @@ pub async fn deliveries(
     state: &AppState,
     tenant: &Tenant,
     id: Uuid,
-) -> ApiResult<Vec<repo::DeliveryRow>> {
+) -> Result<Vec<repo::DeliveryRow>> {
     get(state, tenant, id).await?;
     Ok(repo::deliveries(&state.pool, tenant.id, id, 100).await?)
 }
 
-pub async fn redeliver(
-    state: &AppState,
-    tenant: &Tenant,
-    id: Uuid,
-    delivery: i64,
-) -> ApiResult<()> {
+pub async fn redeliver(state: &AppState, tenant: &Tenant, id: Uuid, delivery: i64) -> Result<()> {
     match repo::redeliver(&state.pool, tenant.id, id, delivery)
         .await?
         .as_deref()
     {
-        None => Err(ApiError::not_found("delivery")),
-        Some("pending") => Err(ApiError::new(
-            axum::http::StatusCode::CONFLICT,
+        None => Err(Error::not_found("delivery")),
+        Some("pending") => Err(Error::new(
+            Kind::Conflict,
             "DeliveryPending",
             "this delivery is still being tried",
         )),
@@ -233,7 +196,7 @@ pub async fn redeliver(
 }
 
 /// Queues a `webhook.ping` event for this subscription alone.
-pub async fn ping(state: &AppState, tenant: &Tenant, id: Uuid) -> ApiResult<i64> {
+pub async fn ping(state: &AppState, tenant: &Tenant, id: Uuid) -> Result<i64> {
     get(state, tenant, id).await?;
     let event = Uuid::now_v7();
     let body = serde_json::json!([{
@@ -443,12 +406,7 @@ async fn send(state: &AppState, due: &Due) -> Result<(u16, Option<f64>, String),
         .open(&due.secret_sealed)
         .map_err(|_| "the subscription's secret cannot be read".to_string())?;
     let url = reqwest::Url::parse(&due.url).map_err(|e| e.to_string())?;
-    // Literal addresses are checked here; names, by the client's resolver as it connects.
-    let literal = url.host_str().unwrap_or_default().trim_matches(['[', ']']);
-    if let Ok(ip) = literal.parse::<IpAddr>()
-        && !state.config.webhooks_allow_private
-        && is_private(ip)
-    {
+    if !state.config.webhooks_allow_private && outbound::names_private_address(&url) {
         return Err("the URL points at a private address".into());
     }
     let id = due.event_id.to_string();
@@ -515,136 +473,4 @@ fn mac(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
         mac.update(part);
     }
     mac.finalize().into_bytes().to_vec()
-}
-
-/// The client every delivery goes through: short timeouts, no redirects, no proxies, and a resolver
-/// that drops private addresses (so DNS cannot point a public name at one between check and use).
-pub fn client(allow_private: bool) -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(TOTAL_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .user_agent("deskd-webhooks")
-        .dns_resolver(std::sync::Arc::new(PublicOnly { allow_private }))
-        .build()
-        .expect("a plain HTTP client builds")
-}
-
-struct PublicOnly {
-    allow_private: bool,
-}
-
-impl reqwest::dns::Resolve for PublicOnly {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let allow_private = self.allow_private;
-        Box::pin(async move {
-            let host = name.as_str().to_string();
-            let found =
-                tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::lookup_host((host.as_str(), 0)))
-                    .await
-                    .map_err(|_| format!("cannot resolve `{host}` in time"))??;
-            let usable: Vec<std::net::SocketAddr> = found
-                .filter(|a| allow_private || !is_private(a.ip()))
-                .collect();
-            if usable.is_empty() {
-                return Err(format!("`{host}` resolves to no public address").into());
-            }
-            Ok(Box::new(usable.into_iter()) as reqwest::dns::Addrs)
-        })
-    }
-}
-
-async fn resolve(url: &reqwest::Url) -> Result<Vec<IpAddr>, String> {
-    let host = url.host_str().ok_or("the URL has no host")?;
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        return Ok(vec![ip]);
-    }
-    let port = url.port_or_known_default().unwrap_or(443);
-    let found: Vec<IpAddr> =
-        tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::lookup_host((host, port)))
-            .await
-            .map_err(|_| format!("cannot resolve `{host}` in time"))?
-            .map_err(|_| format!("cannot resolve `{host}`"))?
-            .map(|a| a.ip())
-            .collect();
-    if found.is_empty() {
-        return Err(format!("cannot resolve `{host}`"));
-    }
-    Ok(found)
-}
-
-/// Loopback, private, link-local, unspecified, "this network", shared (CGNAT), unique- and
-/// site-local addresses, and IPv6 forms that carry IPv4 (mapped, compatible, NAT64, 6to4).
-pub fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_broadcast()
-                || o[0] == 0
-                || (o[0] == 100 && (o[1] & 0xc0) == 64)
-        }
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            let embedded = |high: u16, low: u16| {
-                let [a, b] = high.to_be_bytes();
-                let [c, d] = low.to_be_bytes();
-                is_private(IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, d)))
-            };
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (s[0] & 0xfe00) == 0xfc00
-                || (s[0] & 0xffc0) == 0xfe80
-                || (s[0] & 0xffc0) == 0xfec0
-                || v6.to_ipv4_mapped().is_some_and(|v4| is_private(IpAddr::V4(v4)))
-                // ::a.b.c.d, 64:ff9b::a.b.c.d (NAT64) and 2002:aabb:ccdd:: (6to4)
-                || (s[..6] == [0; 6] && embedded(s[6], s[7]))
-                || (s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] && embedded(s[6], s[7]))
-                || (s[0] == 0x2002 && embedded(s[1], s[2]))
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_private;
-
-    #[test]
-    fn private_addresses_in_every_form_are_refused() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "0.0.0.0",
-            "0.1.2.3",
-            "100.64.0.1",
-            "255.255.255.255",
-            "::1",
-            "::",
-            "fc00::1",
-            "fe80::1",
-            "fec0::1",
-            "::ffff:127.0.0.1",
-            "::127.0.0.1",
-            "64:ff9b::a00:1",
-            "2002:a00:1::",
-        ] {
-            assert!(is_private(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in [
-            "93.184.216.34",
-            "2606:2800:220:1::1",
-            "64:ff9b::5db8:d822",
-            "100.128.0.1",
-        ] {
-            assert!(!is_private(ip.parse().unwrap()), "{ip}");
-        }
-    }
 }

@@ -9,7 +9,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     auth::extractors::AdminCaller,
     domain::KeyScope,
-    error::ApiResult,
+    error::Result,
     http::extract::{ApiJson, ApiPath},
     repo::credentials::ApiKey,
     service::credentials::{self, NewApiKeyInput},
@@ -68,7 +68,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub async fn list_api_keys(
     State(state): State<AppState>,
     caller: AdminCaller,
-) -> ApiResult<Json<Vec<ApiKeyView>>> {
+) -> Result<Json<Vec<ApiKeyView>>> {
     let keys = credentials::list_api_keys(&state, &caller.tenant).await?;
     Ok(Json(keys.into_iter().map(Into::into).collect()))
 }
@@ -79,7 +79,7 @@ pub async fn create_api_key(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(input): ApiJson<NewApiKeyInput>,
-) -> ApiResult<(StatusCode, Json<CreatedApiKey>)> {
+) -> Result<(StatusCode, Json<CreatedApiKey>)> {
     let created =
         credentials::create_api_key(&state, &caller.tenant, input, &caller.label()).await?;
     Ok((
@@ -97,7 +97,7 @@ pub async fn get_api_key(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<ApiKeyView>> {
+) -> Result<Json<ApiKeyView>> {
     Ok(Json(
         credentials::get_api_key(&state, &caller.tenant, &id)
             .await?
@@ -111,7 +111,7 @@ pub async fn revoke_api_key(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<ApiKeyView>> {
+) -> Result<Json<ApiKeyView>> {
     Ok(Json(
         credentials::revoke_api_key(&state, &caller.tenant, &id)
             .await?

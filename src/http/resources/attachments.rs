@@ -15,7 +15,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     auth::extractors::{PortalUser, Staff},
-    error::{ApiError, ApiResult},
+    error::{Error, Result},
     files::content_disposition,
     http::{
         extract::ApiPath,
@@ -89,7 +89,7 @@ pub async fn upload_my_attachments(
     State(state): State<AppState>,
     user: PortalUser,
     Uploads(files): Uploads,
-) -> ApiResult<(StatusCode, Json<Vec<AttachmentView>>)> {
+) -> Result<(StatusCode, Json<Vec<AttachmentView>>)> {
     let (_, (kind, id)) = contact(&user);
     let rows = attachments::upload(&state, &user.tenant, (kind, &id), &files).await?;
     Ok((
@@ -105,7 +105,7 @@ pub async fn upload_attachments(
     State(state): State<AppState>,
     staff: Staff,
     Uploads(files): Uploads,
-) -> ApiResult<(StatusCode, Json<Vec<AttachmentView>>)> {
+) -> Result<(StatusCode, Json<Vec<AttachmentView>>)> {
     let (kind, id) = owner(&staff.principal);
     let rows = attachments::upload(&state, &staff.tenant, (kind, &id), &files).await?;
     Ok((
@@ -120,7 +120,7 @@ pub async fn download_my_attachment(
     State(state): State<AppState>,
     user: PortalUser,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Response> {
+) -> Result<Response> {
     let (viewer, (kind, caller)) = contact(&user);
     let (row, path) =
         attachments::download(&state, &user.tenant, (kind, &caller), viewer, &id).await?;
@@ -133,7 +133,7 @@ pub async fn download_attachment(
     State(state): State<AppState>,
     staff: Staff,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Response> {
+) -> Result<Response> {
     let (kind, caller) = owner(&staff.principal);
     let (row, path) =
         attachments::download(&state, &staff.tenant, (kind, &caller), Viewer::Staff, &id).await?;
@@ -146,7 +146,7 @@ pub async fn list_my_ticket_attachments(
     State(state): State<AppState>,
     user: PortalUser,
     ApiPath(ticket): ApiPath<i32>,
-) -> ApiResult<Json<Vec<AttachmentView>>> {
+) -> Result<Json<Vec<AttachmentView>>> {
     let (viewer, _) = contact(&user);
     let rows = attachments::of_ticket(&state, &user.tenant, viewer, ticket).await?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
@@ -158,16 +158,16 @@ pub async fn list_ticket_attachments(
     State(state): State<AppState>,
     staff: Staff,
     ApiPath(ticket): ApiPath<i32>,
-) -> ApiResult<Json<Vec<AttachmentView>>> {
+) -> Result<Json<Vec<AttachmentView>>> {
     let rows = attachments::of_ticket(&state, &staff.tenant, Viewer::Staff, ticket).await?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
 }
 
 /// Streams the file as a download that browsers will neither render nor sniff.
-async fn send_file(row: AttachmentRow, path: std::path::PathBuf) -> ApiResult<Response> {
+async fn send_file(row: AttachmentRow, path: std::path::PathBuf) -> Result<Response> {
     let file = tokio::fs::File::open(&path).await.map_err(|e| {
         tracing::error!(error = %e, attachment = %row.id, "an attachment's file is missing");
-        ApiError::not_found("attachment")
+        Error::not_found("attachment")
     })?;
     let stream = tokio_util::io::ReaderStream::new(file);
     let disposition = HeaderValue::from_str(&content_disposition(&row.file_name))

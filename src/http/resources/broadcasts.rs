@@ -8,7 +8,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     auth::extractors::{AdminCaller, PortalUser},
-    error::ApiResult,
+    error::Result,
     http::extract::{ApiJson, ApiPath},
     repo::broadcasts::BroadcastRow,
     service::broadcasts::{self, BroadcastInput},
@@ -62,7 +62,7 @@ pub fn portal_routes() -> OpenApiRouter<AppState> {
 pub async fn list_broadcasts(
     State(state): State<AppState>,
     caller: AdminCaller,
-) -> ApiResult<Json<Vec<BroadcastView>>> {
+) -> Result<Json<Vec<BroadcastView>>> {
     let rows = broadcasts::list(&state, &caller.tenant).await?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
 }
@@ -73,7 +73,7 @@ pub async fn create_broadcast(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(input): ApiJson<BroadcastInput>,
-) -> ApiResult<(StatusCode, Json<BroadcastView>)> {
+) -> Result<(StatusCode, Json<BroadcastView>)> {
     let row = broadcasts::create(&state, &caller.tenant, &caller.label(), input).await?;
     Ok((StatusCode::CREATED, Json(row.into())))
 }
@@ -84,7 +84,7 @@ pub async fn delete_broadcast(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<StatusCode> {
+) -> Result<StatusCode> {
     broadcasts::delete(&state, &caller.tenant, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -94,7 +94,7 @@ pub async fn delete_broadcast(
 pub async fn list_my_broadcasts(
     State(state): State<AppState>,
     user: PortalUser,
-) -> ApiResult<Json<Vec<BroadcastView>>> {
+) -> Result<Json<Vec<BroadcastView>>> {
     let rows =
         broadcasts::for_contact(&state, &user.tenant, user.contact_id, user.company_id).await?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
@@ -106,7 +106,7 @@ pub async fn dismiss_broadcast(
     State(state): State<AppState>,
     user: PortalUser,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<StatusCode> {
+) -> Result<StatusCode> {
     broadcasts::dismiss(&state, &user.tenant, user.contact_id, user.company_id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

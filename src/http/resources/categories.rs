@@ -10,7 +10,7 @@ use super::{
 use crate::{
     auth::extractors::{AdminCaller, SignedIn},
     domain::patch::Patch,
-    error::ApiResult,
+    error::Result,
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
         pagination::Page,
@@ -42,7 +42,7 @@ pub async fn list_categories(
     State(state): State<AppState>,
     caller: SignedIn,
     ApiQuery(query): ApiQuery<ArchivedQuery>,
-) -> ApiResult<Json<Page<DescribedItemView>>> {
+) -> Result<Json<Page<DescribedItemView>>> {
     let categories =
         configuration::list_named(&state, &caller.tenant, Table::Categories, query.include())
             .await?;
@@ -57,7 +57,7 @@ pub async fn create_category(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(input): ApiJson<DescribedItemInput>,
-) -> ApiResult<(StatusCode, Json<DescribedItemView>)> {
+) -> Result<(StatusCode, Json<DescribedItemView>)> {
     let created = configuration::create_named(
         &state,
         &caller.tenant,
@@ -76,7 +76,7 @@ pub async fn replace_category(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<DescribedItemInput>,
-) -> ApiResult<Json<DescribedItemView>> {
+) -> Result<Json<DescribedItemView>> {
     let patch = NamedPatch {
         name: Patch::Value(input.name),
         description: Patch::Value(input.description.unwrap_or_default()),
@@ -95,7 +95,7 @@ pub async fn update_category(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(patch): ApiJson<NamedPatch>,
-) -> ApiResult<Json<DescribedItemView>> {
+) -> Result<Json<DescribedItemView>> {
     Ok(Json(
         configuration::patch_named(&state, &caller.tenant, Table::Categories, id, patch)
             .await?
@@ -109,7 +109,7 @@ pub async fn archive_category(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<DescribedItemView>> {
+) -> Result<Json<DescribedItemView>> {
     Ok(Json(
         configuration::set_named_archived(&state, &caller.tenant, Table::Categories, id, true)
             .await?
@@ -123,7 +123,7 @@ pub async fn restore_category(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<DescribedItemView>> {
+) -> Result<Json<DescribedItemView>> {
     Ok(Json(
         configuration::set_named_archived(&state, &caller.tenant, Table::Categories, id, false)
             .await?
@@ -137,7 +137,7 @@ pub async fn list_tags(
     State(state): State<AppState>,
     caller: SignedIn,
     ApiQuery(query): ApiQuery<ArchivedQuery>,
-) -> ApiResult<Json<Page<SimpleItemView>>> {
+) -> Result<Json<Page<SimpleItemView>>> {
     let tags =
         configuration::list_named(&state, &caller.tenant, Table::Tags, query.include()).await?;
     Ok(Json(whole(tags.into_iter().map(Into::into).collect())))
@@ -149,7 +149,7 @@ pub async fn create_tag(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(input): ApiJson<SimpleItemInput>,
-) -> ApiResult<(StatusCode, Json<SimpleItemView>)> {
+) -> Result<(StatusCode, Json<SimpleItemView>)> {
     let created =
         configuration::create_named(&state, &caller.tenant, Table::Tags, &input.name, None).await?;
     Ok((StatusCode::CREATED, Json(created.into())))
@@ -162,7 +162,7 @@ pub async fn replace_tag(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<SimpleItemInput>,
-) -> ApiResult<Json<SimpleItemView>> {
+) -> Result<Json<SimpleItemView>> {
     let patch = NamedPatch {
         name: Patch::Value(input.name),
         description: Patch::Absent,
@@ -180,7 +180,7 @@ pub async fn archive_tag(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<SimpleItemView>> {
+) -> Result<Json<SimpleItemView>> {
     Ok(Json(
         configuration::set_named_archived(&state, &caller.tenant, Table::Tags, id, true)
             .await?
@@ -194,7 +194,7 @@ pub async fn restore_tag(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<SimpleItemView>> {
+) -> Result<Json<SimpleItemView>> {
     Ok(Json(
         configuration::set_named_archived(&state, &caller.tenant, Table::Tags, id, false)
             .await?

@@ -15,7 +15,7 @@ use crate::{
         principal::Actor,
     },
     domain::Tenant,
-    error::{ApiError, ApiResult},
+    error::{Error, Result},
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
         pagination::{ListQuery, Page},
@@ -145,9 +145,9 @@ pub struct ChatSettings {
     pub missed_after_seconds: i32,
 }
 
-fn check_choice(field: &str, value: Option<&str>, allowed: &[&str]) -> ApiResult<()> {
+fn check_choice(field: &str, value: Option<&str>, allowed: &[&str]) -> Result<()> {
     match value {
-        Some(v) if !allowed.contains(&v) => Err(ApiError::bad_request(
+        Some(v) if !allowed.contains(&v) => Err(Error::bad_request(
             field,
             format!("{field} is one of {}", allowed.join(", ")),
         )),
@@ -163,7 +163,7 @@ async fn history(
     filter: SessionFilter<'_>,
     skip: Option<i64>,
     take: Option<i64>,
-) -> ApiResult<Json<Page<ChatSession>>> {
+) -> Result<Json<Page<ChatSession>>> {
     check_choice("status", filter.status, STATUSES)?;
     check_choice("type", filter.kind, &["request", "push"])?;
     let (skip, take) = ListQuery {
@@ -182,14 +182,11 @@ async fn message_page(
     who: Participant,
     id: &str,
     query: MessagesQuery,
-) -> ApiResult<Json<MessagePage>> {
+) -> Result<Json<MessagePage>> {
     let after = query.after.unwrap_or(0);
     let take = query.take.unwrap_or(100);
     if !(1..=500).contains(&take) {
-        return Err(ApiError::bad_request(
-            "take",
-            "take must be between 1 and 500",
-        ));
+        return Err(Error::bad_request("take", "take must be between 1 and 500"));
     }
     let rows = chats::messages(state, tenant, who, id, after, take).await?;
     let next = rows.last().map_or(after, |(seq, _)| *seq);
@@ -207,7 +204,7 @@ pub async fn start_chat(
     State(state): State<AppState>,
     user: PortalUser,
     ApiJson(input): ApiJson<StartChat>,
-) -> ApiResult<(StatusCode, Json<ChatSession>)> {
+) -> Result<(StatusCode, Json<ChatSession>)> {
     let session = chats::request(
         &state,
         &user.tenant,
@@ -225,7 +222,7 @@ pub async fn list_my_chats(
     State(state): State<AppState>,
     user: PortalUser,
     ApiQuery(query): ApiQuery<MyChatsQuery>,
-) -> ApiResult<Json<Page<ChatSession>>> {
+) -> Result<Json<Page<ChatSession>>> {
     let filter = SessionFilter {
         status: query.status.as_deref(),
         involving: Some(("contact", user.contact_id)),
@@ -246,7 +243,7 @@ pub async fn get_my_chat(
     State(state): State<AppState>,
     user: PortalUser,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<ChatSession>> {
+) -> Result<Json<ChatSession>> {
     let who = Participant::Contact(user.contact_id);
     let session = chats::get(&state, &user.tenant, who, &id).await?;
     Ok(Json(session.for_contact()))
@@ -259,7 +256,7 @@ pub async fn read_my_messages(
     user: PortalUser,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<MessagesQuery>,
-) -> ApiResult<Json<MessagePage>> {
+) -> Result<Json<MessagePage>> {
     let who = Participant::Contact(user.contact_id);
     message_page(&state, &user.tenant, who, &id, query).await
 }
@@ -271,9 +268,9 @@ pub async fn write_my_message(
     user: PortalUser,
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<MessageInput>,
-) -> ApiResult<(StatusCode, Json<ChatMessage>)> {
+) -> Result<(StatusCode, Json<ChatMessage>)> {
     if input.kind.as_deref().is_some_and(|k| k != "message") {
-        return Err(ApiError::bad_request("type", "contacts write `message`s"));
+        return Err(Error::bad_request("type", "contacts write `message`s"));
     }
     let who = Participant::Contact(user.contact_id);
     let message = chats::send(&state, &user.tenant, who, &id, &input.message, false).await?;
@@ -287,7 +284,7 @@ pub async fn ask_callback(
     user: PortalUser,
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<CallbackRequest>,
-) -> ApiResult<Json<ChatSession>> {
+) -> Result<Json<ChatSession>> {
     let session = chats::ask_callback(&state, &user.tenant, user.contact_id, &id, input).await?;
     Ok(Json(session.for_contact()))
 }
@@ -298,7 +295,7 @@ pub async fn leave_my_chat(
     State(state): State<AppState>,
     user: PortalUser,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<ChatSession>> {
+) -> Result<Json<ChatSession>> {
     let who = Participant::Contact(user.contact_id);
     let session = chats::leave(&state, &user.tenant, who, &id).await?;
     Ok(Json(session.for_contact()))
@@ -312,9 +309,9 @@ pub async fn list_chats(
     State(state): State<AppState>,
     user: TechUser,
     ApiQuery(query): ApiQuery<ChatsQuery>,
-) -> ApiResult<Json<Page<ChatSession>>> {
+) -> Result<Json<Page<ChatSession>>> {
     if query.member_id.is_some() && query.contact_id.is_some() {
-        return Err(ApiError::bad_request(
+        return Err(Error::bad_request(
             "memberId",
             "filter by memberId or contactId, not both",
         ));
@@ -340,7 +337,7 @@ pub async fn push_chat(
     State(state): State<AppState>,
     user: TechUser,
     ApiJson(input): ApiJson<PushChat>,
-) -> ApiResult<(StatusCode, Json<ChatSession>)> {
+) -> Result<(StatusCode, Json<ChatSession>)> {
     let session = chats::push(&state, &user.tenant, user.member_id, input).await?;
     Ok((StatusCode::CREATED, Json(session)))
 }
@@ -351,7 +348,7 @@ pub async fn get_chat(
     State(state): State<AppState>,
     user: TechUser,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<ChatSession>> {
+) -> Result<Json<ChatSession>> {
     let who = Participant::Member(user.member_id);
     Ok(Json(chats::get(&state, &user.tenant, who, &id).await?))
 }
@@ -363,7 +360,7 @@ pub async fn read_messages(
     user: TechUser,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<MessagesQuery>,
-) -> ApiResult<Json<MessagePage>> {
+) -> Result<Json<MessagePage>> {
     let who = Participant::Member(user.member_id);
     message_page(&state, &user.tenant, who, &id, query).await
 }
@@ -375,7 +372,7 @@ pub async fn write_message(
     user: TechUser,
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<MessageInput>,
-) -> ApiResult<(StatusCode, Json<ChatMessage>)> {
+) -> Result<(StatusCode, Json<ChatMessage>)> {
     check_choice("type", input.kind.as_deref(), &["message", "system"])?;
     let system = input.kind.as_deref() == Some("system");
     let who = Participant::Member(user.member_id);
@@ -389,7 +386,7 @@ pub async fn handle_chat(
     State(state): State<AppState>,
     user: TechUser,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<ChatSession>> {
+) -> Result<Json<ChatSession>> {
     Ok(Json(
         chats::handle(&state, &user.tenant, user.member_id, &id).await?,
     ))
@@ -402,7 +399,7 @@ pub async fn invite_to_chat(
     user: TechUser,
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<InviteRequest>,
-) -> ApiResult<Json<ChatSession>> {
+) -> Result<Json<ChatSession>> {
     let who = Participant::Member(user.member_id);
     Ok(Json(
         chats::invite(&state, &user.tenant, who, &id, input).await?,
@@ -416,7 +413,7 @@ pub async fn close_chat(
     user: TechUser,
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<CloseInput>,
-) -> ApiResult<Json<ChatSession>> {
+) -> Result<Json<ChatSession>> {
     let session = chats::close(
         &state,
         &user.tenant,
@@ -434,7 +431,7 @@ pub async fn leave_chat(
     State(state): State<AppState>,
     user: TechUser,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<ChatSession>> {
+) -> Result<Json<ChatSession>> {
     let who = Participant::Member(user.member_id);
     Ok(Json(chats::leave(&state, &user.tenant, who, &id).await?))
 }
@@ -446,7 +443,7 @@ pub async fn chat_to_ticket(
     user: TechUser,
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<ChatToTicket>,
-) -> ApiResult<(StatusCode, Json<ChatTicket>)> {
+) -> Result<(StatusCode, Json<ChatTicket>)> {
     let principal = Principal {
         tenant_id: user.tenant.id,
         actor: Actor::Member {
@@ -466,7 +463,7 @@ pub async fn chat_to_ticket(
 pub async fn list_presence(
     State(state): State<AppState>,
     user: TechUser,
-) -> ApiResult<Json<Vec<Presence>>> {
+) -> Result<Json<Vec<Presence>>> {
     Ok(Json(chats::presence(&state, &user.tenant).await?))
 }
 
@@ -476,7 +473,7 @@ pub async fn set_my_presence(
     State(state): State<AppState>,
     user: TechUser,
     ApiJson(input): ApiJson<PresenceInput>,
-) -> ApiResult<Json<Presence>> {
+) -> Result<Json<Presence>> {
     let presence =
         chats::set_presence(&state, &user.tenant, user.member_id, input.status.trim()).await?;
     Ok(Json(presence))
@@ -489,7 +486,7 @@ pub async fn set_my_presence(
 pub async fn get_chat_settings(
     State(state): State<AppState>,
     caller: AdminCaller,
-) -> ApiResult<Json<ChatSettings>> {
+) -> Result<Json<ChatSettings>> {
     let secs = chats::missed_after(&state, &caller.tenant).await?;
     Ok(Json(ChatSettings {
         missed_after_seconds: secs,
@@ -502,7 +499,7 @@ pub async fn set_chat_settings(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(input): ApiJson<ChatSettings>,
-) -> ApiResult<Json<ChatSettings>> {
+) -> Result<Json<ChatSettings>> {
     let secs = chats::set_missed_after(&state, &caller.tenant, input.missed_after_seconds).await?;
     Ok(Json(ChatSettings {
         missed_after_seconds: secs,

@@ -10,7 +10,7 @@ use super::members::list_options;
 use crate::{
     auth::extractors::AdminCaller,
     domain::Tenant,
-    error::ApiResult,
+    error::Result,
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
         pagination::{ListQuery, Page},
@@ -65,7 +65,7 @@ pub async fn list_companies(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> ApiResult<Json<Page<CompanyView>>> {
+) -> Result<Json<Page<CompanyView>>> {
     page_of_companies(&state, &caller.tenant, query).await
 }
 
@@ -75,7 +75,7 @@ pub async fn find_companies(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(query): ApiJson<ListQuery>,
-) -> ApiResult<Json<Page<CompanyView>>> {
+) -> Result<Json<Page<CompanyView>>> {
     page_of_companies(&state, &caller.tenant, query).await
 }
 
@@ -83,7 +83,7 @@ pub async fn page_of_companies(
     state: &AppState,
     tenant: &Tenant,
     query: ListQuery,
-) -> ApiResult<Json<Page<CompanyView>>> {
+) -> Result<Json<Page<CompanyView>>> {
     let options = list_options(&query)?;
     let slice = people::list_companies(state, tenant, &options).await?;
     Ok(Json(Page::new(
@@ -99,7 +99,7 @@ pub async fn create_company(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(input): ApiJson<CompanyInput>,
-) -> ApiResult<(StatusCode, Json<CompanyView>)> {
+) -> Result<(StatusCode, Json<CompanyView>)> {
     let company = people::create_company(&state, &caller.tenant, input).await?;
     Ok((StatusCode::CREATED, Json(company.into())))
 }
@@ -110,7 +110,7 @@ pub async fn get_company(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<CompanyView>> {
+) -> Result<Json<CompanyView>> {
     Ok(Json(
         people::get_company(&state, &caller.tenant, id)
             .await?
@@ -125,7 +125,7 @@ pub async fn replace_company(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<CompanyInput>,
-) -> ApiResult<Json<CompanyView>> {
+) -> Result<Json<CompanyView>> {
     Ok(Json(
         people::replace_company(&state, &caller.tenant, id, input)
             .await?
@@ -140,7 +140,7 @@ pub async fn update_company(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(patch): ApiJson<CompanyPatch>,
-) -> ApiResult<Json<CompanyView>> {
+) -> Result<Json<CompanyView>> {
     Ok(Json(
         people::patch_company(&state, &caller.tenant, id, patch)
             .await?
@@ -154,7 +154,7 @@ pub async fn archive_company(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<CompanyView>> {
+) -> Result<Json<CompanyView>> {
     Ok(Json(
         people::set_company_archived(&state, &caller.tenant, id, true)
             .await?
@@ -168,7 +168,7 @@ pub async fn restore_company(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<CompanyView>> {
+) -> Result<Json<CompanyView>> {
     Ok(Json(
         people::set_company_archived(&state, &caller.tenant, id, false)
             .await?

@@ -13,7 +13,7 @@ use super::{
 use crate::{
     auth::extractors::{AdminCaller, TechUser},
     domain::Reference,
-    error::ApiResult,
+    error::Result,
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
         pagination::Page,
@@ -98,7 +98,7 @@ pub async fn list_contact_groups(
     caller: AdminCaller,
     ApiPath(company): ApiPath<i32>,
     ApiQuery(query): ApiQuery<ArchivedQuery>,
-) -> ApiResult<Json<Page<ContactGroupView>>> {
+) -> Result<Json<Page<ContactGroupView>>> {
     let groups = contact_groups::list(&state, &caller.tenant, company, query.include()).await?;
     Ok(Json(whole(groups.into_iter().map(Into::into).collect())))
 }
@@ -110,7 +110,7 @@ pub async fn create_contact_group(
     caller: AdminCaller,
     ApiPath(company): ApiPath<i32>,
     ApiJson(input): ApiJson<GroupInput>,
-) -> ApiResult<(StatusCode, Json<ContactGroupView>)> {
+) -> Result<(StatusCode, Json<ContactGroupView>)> {
     let group = contact_groups::create(&state, &caller.tenant, company, input).await?;
     Ok((StatusCode::CREATED, Json(group.into())))
 }
@@ -121,7 +121,7 @@ pub async fn get_contact_group(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath((company, id)): ApiPath<(i32, i32)>,
-) -> ApiResult<Json<ContactGroupView>> {
+) -> Result<Json<ContactGroupView>> {
     Ok(Json(
         contact_groups::get(&state, &caller.tenant, company, id)
             .await?
@@ -136,7 +136,7 @@ pub async fn replace_contact_group(
     caller: AdminCaller,
     ApiPath((company, id)): ApiPath<(i32, i32)>,
     ApiJson(input): ApiJson<GroupInput>,
-) -> ApiResult<Json<ContactGroupView>> {
+) -> Result<Json<ContactGroupView>> {
     Ok(Json(
         contact_groups::rename(&state, &caller.tenant, company, id, input)
             .await?
@@ -150,7 +150,7 @@ pub async fn archive_contact_group(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath((company, id)): ApiPath<(i32, i32)>,
-) -> ApiResult<Json<ContactGroupView>> {
+) -> Result<Json<ContactGroupView>> {
     Ok(Json(
         contact_groups::set_archived(&state, &caller.tenant, company, id, true)
             .await?
@@ -164,7 +164,7 @@ pub async fn restore_contact_group(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath((company, id)): ApiPath<(i32, i32)>,
-) -> ApiResult<Json<ContactGroupView>> {
+) -> Result<Json<ContactGroupView>> {
     Ok(Json(
         contact_groups::set_archived(&state, &caller.tenant, company, id, false)
             .await?
@@ -179,7 +179,7 @@ pub async fn set_group_member(
     caller: AdminCaller,
     ApiPath((company, group, contact)): ApiPath<(i32, i32, i32)>,
     ApiJson(input): ApiJson<MembershipInput>,
-) -> ApiResult<Json<ContactGroupView>> {
+) -> Result<Json<ContactGroupView>> {
     Ok(Json(
         contact_groups::set_member(&state, &caller.tenant, company, group, contact, input.role)
             .await?
@@ -193,7 +193,7 @@ pub async fn remove_group_member(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath((company, group, contact)): ApiPath<(i32, i32, i32)>,
-) -> ApiResult<Json<ContactGroupView>> {
+) -> Result<Json<ContactGroupView>> {
     Ok(Json(
         contact_groups::remove_member(&state, &caller.tenant, company, group, contact)
             .await?
@@ -208,7 +208,7 @@ pub async fn set_team_user(
     user: TechUser,
     ApiPath((company, group, contact)): ApiPath<(i32, i32, i32)>,
     ApiJson(input): ApiJson<MembershipInput>,
-) -> ApiResult<Json<ContactGroupView>> {
+) -> Result<Json<ContactGroupView>> {
     Ok(Json(
         contact_groups::set_member(&state, &user.tenant, company, group, contact, input.role)
             .await?
@@ -222,7 +222,7 @@ pub async fn remove_team_user(
     State(state): State<AppState>,
     user: TechUser,
     ApiPath((company, group, contact)): ApiPath<(i32, i32, i32)>,
-) -> ApiResult<Json<ContactGroupView>> {
+) -> Result<Json<ContactGroupView>> {
     Ok(Json(
         contact_groups::remove_member(&state, &user.tenant, company, group, contact)
             .await?

@@ -10,7 +10,7 @@ use super::members::{full_name, list_options};
 use crate::{
     auth::extractors::AdminCaller,
     domain::{Reference, Tenant},
-    error::ApiResult,
+    error::Result,
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
         pagination::{ListQuery, Page},
@@ -113,7 +113,7 @@ pub async fn list_contacts(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiQuery(filter): ApiQuery<ContactFilter>,
-) -> ApiResult<Json<Page<ContactView>>> {
+) -> Result<Json<Page<ContactView>>> {
     page_of_contacts(&state, &caller.tenant, filter).await
 }
 
@@ -123,7 +123,7 @@ pub async fn find_contacts(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(filter): ApiJson<ContactFilter>,
-) -> ApiResult<Json<Page<ContactView>>> {
+) -> Result<Json<Page<ContactView>>> {
     page_of_contacts(&state, &caller.tenant, filter).await
 }
 
@@ -131,7 +131,7 @@ pub async fn page_of_contacts(
     state: &AppState,
     tenant: &Tenant,
     filter: ContactFilter,
-) -> ApiResult<Json<Page<ContactView>>> {
+) -> Result<Json<Page<ContactView>>> {
     let company_id = filter.company_id;
     let query = filter.list();
     let options = list_options(&query)?;
@@ -149,7 +149,7 @@ pub async fn create_contact(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(input): ApiJson<ContactInput>,
-) -> ApiResult<(StatusCode, Json<ContactView>)> {
+) -> Result<(StatusCode, Json<ContactView>)> {
     let contact = people::create_contact(&state, &caller.tenant, input).await?;
     Ok((StatusCode::CREATED, Json(contact.into())))
 }
@@ -160,7 +160,7 @@ pub async fn get_contact(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<ContactView>> {
+) -> Result<Json<ContactView>> {
     Ok(Json(
         people::get_contact(&state, &caller.tenant, id)
             .await?
@@ -175,7 +175,7 @@ pub async fn replace_contact(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<ContactInput>,
-) -> ApiResult<Json<ContactView>> {
+) -> Result<Json<ContactView>> {
     Ok(Json(
         people::replace_contact(&state, &caller.tenant, id, input)
             .await?
@@ -190,7 +190,7 @@ pub async fn update_contact(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(patch): ApiJson<ContactPatch>,
-) -> ApiResult<Json<ContactView>> {
+) -> Result<Json<ContactView>> {
     Ok(Json(
         people::patch_contact(&state, &caller.tenant, id, patch)
             .await?
@@ -204,7 +204,7 @@ pub async fn archive_contact(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<ContactView>> {
+) -> Result<Json<ContactView>> {
     Ok(Json(
         people::set_contact_archived(&state, &caller.tenant, id, true)
             .await?
@@ -218,7 +218,7 @@ pub async fn restore_contact(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<ContactView>> {
+) -> Result<Json<ContactView>> {
     Ok(Json(
         people::set_contact_archived(&state, &caller.tenant, id, false)
             .await?

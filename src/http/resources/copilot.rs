@@ -11,7 +11,7 @@ use super::tickets::{OpenState, TicketNoteUser, TicketNoteView};
 use crate::{
     auth::extractors::TechUser,
     domain::{Reference, TextReference},
-    error::ApiResult,
+    error::Result,
     http::extract::{ApiPath, ApiQuery},
     repo::tickets::{ActivityRow, Assigned, NoteRow, TicketFilter, TicketOrder},
     service::tickets::{self, Search, TicketDetails, Viewer},
@@ -269,7 +269,7 @@ pub async fn find_copilot_tickets(
     State(state): State<AppState>,
     user: TechUser,
     ApiQuery(q): ApiQuery<CopilotTicketQuery>,
-) -> ApiResult<Json<FindTicketsResponse>> {
+) -> Result<Json<FindTicketsResponse>> {
     if q.task_progress == Some(TaskProgressFilter::Incomplete) {
         return Ok(Json(FindTicketsResponse {
             total: 0,
@@ -340,7 +340,7 @@ pub async fn get_copilot_ticket(
     State(state): State<AppState>,
     user: TechUser,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<CopilotTicket>> {
+) -> Result<Json<CopilotTicket>> {
     let d = tickets::get(&state, &user.tenant, Viewer::Staff, id).await?;
     let head = CopilotTicketHead::of(&d);
     Ok(Json(CopilotTicket {
@@ -359,7 +359,7 @@ pub async fn find_copilot_time_entries(
     State(state): State<AppState>,
     user: TechUser,
     ApiQuery(q): ApiQuery<TimeEntriesQuery>,
-) -> ApiResult<Json<FindMyTicketTimeEntriesResponse>> {
+) -> Result<Json<FindMyTicketTimeEntriesResponse>> {
     let (from, to) = period_bounds(q.period.unwrap_or(Period::ThisWeek), Utc::now());
     let entries = tickets::time_entries_of(&state, &user.tenant, user.member_id, from, to).await?;
     let results: Vec<TimeEntryItem> = entries

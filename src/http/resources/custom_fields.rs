@@ -9,7 +9,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::queues::{ArchivedQuery, whole};
 use crate::{
     auth::extractors::{AdminCaller, SignedIn},
-    error::ApiResult,
+    error::Result,
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
         pagination::Page,
@@ -82,7 +82,7 @@ pub async fn list_custom_fields(
     State(state): State<AppState>,
     caller: SignedIn,
     ApiQuery(query): ApiQuery<ArchivedQuery>,
-) -> ApiResult<Json<Page<CustomFieldView>>> {
+) -> Result<Json<Page<CustomFieldView>>> {
     let fields = configuration::list_custom_fields(&state, &caller.tenant, query.include()).await?;
     Ok(Json(whole(fields.into_iter().map(Into::into).collect())))
 }
@@ -93,7 +93,7 @@ pub async fn create_custom_field(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(input): ApiJson<CustomFieldInput>,
-) -> ApiResult<(StatusCode, Json<CustomFieldView>)> {
+) -> Result<(StatusCode, Json<CustomFieldView>)> {
     let field = configuration::create_custom_field(&state, &caller.tenant, input).await?;
     Ok((StatusCode::CREATED, Json(field.into())))
 }
@@ -104,7 +104,7 @@ pub async fn get_custom_field(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<CustomFieldView>> {
+) -> Result<Json<CustomFieldView>> {
     Ok(Json(
         configuration::get_custom_field(&state, &caller.tenant, id)
             .await?
@@ -119,7 +119,7 @@ pub async fn replace_custom_field(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<CustomFieldInput>,
-) -> ApiResult<Json<CustomFieldView>> {
+) -> Result<Json<CustomFieldView>> {
     Ok(Json(
         configuration::replace_custom_field(&state, &caller.tenant, id, input)
             .await?
@@ -134,7 +134,7 @@ pub async fn update_custom_field(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(patch): ApiJson<CustomFieldPatch>,
-) -> ApiResult<Json<CustomFieldView>> {
+) -> Result<Json<CustomFieldView>> {
     Ok(Json(
         configuration::patch_custom_field(&state, &caller.tenant, id, patch)
             .await?
@@ -148,7 +148,7 @@ pub async fn archive_custom_field(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<CustomFieldView>> {
+) -> Result<Json<CustomFieldView>> {
     Ok(Json(
         configuration::set_custom_field_archived(&state, &caller.tenant, id, true)
             .await?
@@ -162,7 +162,7 @@ pub async fn restore_custom_field(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<CustomFieldView>> {
+) -> Result<Json<CustomFieldView>> {
     Ok(Json(
         configuration::set_custom_field_archived(&state, &caller.tenant, id, false)
             .await?

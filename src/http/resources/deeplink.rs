@@ -22,7 +22,7 @@ use crate::{
         session,
     },
     domain::Tenant,
-    error::{ApiError, ApiResult},
+    error::{Error, Kind, Result},
     http::extract::{ApiJson, ApiPath, ApiQuery},
     service::sign_in::{self, NewSession},
     state::AppState,
@@ -75,14 +75,14 @@ pub fn admin_routes() -> OpenApiRouter<AppState> {
 }
 
 /// A required parameter: present, non-empty, at most 100 characters.
-fn required<'a>(params: &'a HashMap<String, String>, name: &str) -> ApiResult<&'a str> {
+fn required<'a>(params: &'a HashMap<String, String>, name: &str) -> Result<&'a str> {
     let value = params
         .get(name)
         .map(|v| v.trim())
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| ApiError::bad_request(name, format!("this deep link needs `{name}`")))?;
+        .ok_or_else(|| Error::bad_request(name, format!("this deep link needs `{name}`")))?;
     if value.len() > 100 {
-        return Err(ApiError::bad_request(
+        return Err(Error::bad_request(
             name,
             format!("`{name}` is at most 100 characters"),
         ));
@@ -90,24 +90,24 @@ fn required<'a>(params: &'a HashMap<String, String>, name: &str) -> ApiResult<&'
     Ok(value)
 }
 
-fn positive_id(params: &HashMap<String, String>, name: &str) -> ApiResult<String> {
+fn positive_id(params: &HashMap<String, String>, name: &str) -> Result<String> {
     required(params, name)?
         .parse::<i32>()
         .ok()
         .filter(|id| *id > 0)
         .map(|id| id.to_string())
-        .ok_or_else(|| ApiError::bad_request(name, format!("`{name}` must be a positive number")))
+        .ok_or_else(|| Error::bad_request(name, format!("`{name}` must be a positive number")))
 }
 
 fn one_of<'a>(
     params: &'a HashMap<String, String>,
     name: &str,
     allowed: &[&str],
-) -> ApiResult<Option<&'a str>> {
+) -> Result<Option<&'a str>> {
     match params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) if allowed.contains(&v) => Ok(Some(v)),
-        Some(v) => Err(ApiError::bad_request(
+        Some(v) => Err(Error::bad_request(
             name,
             format!("`{v}` is not a {name}; use one of {}", allowed.join(", ")),
         )),
@@ -115,7 +115,7 @@ fn one_of<'a>(
 }
 
 /// The portal path and query a command leads to; no `name` is the portal's home (a sign-in link).
-fn portal_route(params: &HashMap<String, String>) -> ApiResult<String> {
+fn portal_route(params: &HashMap<String, String>) -> Result<String> {
     let mut url = reqwest::Url::parse("http://portal.invalid").expect("a fixed URL");
     let mut query: Vec<(&str, String)> = vec![];
     let segments: Vec<String> = match params.get("name").map(|n| n.trim()) {
@@ -143,7 +143,7 @@ fn portal_route(params: &HashMap<String, String>) -> ApiResult<String> {
         Some("quote") => vec!["quotes".into(), required(params, "quote_id")?.into()],
         Some("menu_item") => vec!["menu".into(), required(params, "menu_id")?.into()],
         Some(other) => {
-            return Err(ApiError::bad_request(
+            return Err(Error::bad_request(
                 "name",
                 format!(
                     "`{other}` is not a deep link; use one of {}",
@@ -172,11 +172,10 @@ fn portal_route(params: &HashMap<String, String>) -> ApiResult<String> {
 }
 
 /// Why a link's sign-in failed, as the login page's `error` (never the credentials themselves).
-fn failure_code(error: &ApiError) -> &'static str {
-    match error.status {
-        StatusCode::TOO_MANY_REQUESTS => "too_many_attempts",
-        StatusCode::UNAUTHORIZED => "invalid_credentials",
-        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => "invalid_credentials",
+fn failure_code(error: &Error) -> &'static str {
+    match error.kind {
+        Kind::TooManyRequests => "too_many_attempts",
+        Kind::Unauthenticated | Kind::Malformed | Kind::Invalid => "invalid_credentials",
         _ => "sign_in_failed",
     }
 }
@@ -218,13 +217,7 @@ async fn sign_in_from_link(
         (None, Some(_), None, None) => return Some(Err("missing_credentials")),
         (None, None, ..) => return None,
     };
-    Some(result.map_err(|e| {
-        if e.status.is_server_error() {
-            "sign_in_failed"
-        } else {
-            failure_code(&e)
-        }
-    }))
+    Some(result.map_err(|e| failure_code(&e)))
 }
 
 /// Follow a portal deep link. Commands (`name`): ticket (`ticket_id`, optional `action`),
@@ -234,13 +227,13 @@ async fn sign_in_from_link(
 /// `auth_password`, or `auth_username` + `auth_token` (a one-time login code) the contact is signed
 /// in first (`auth_remember_me=false` for a cookie that ends with the browser session); bad
 /// credentials redirect to `/portal/login?error=…&return_to=…`.
-#[utoipa::path(get, path = "/portal/deeplink", responses((status = 303, description = "To the portal route, or to the login page with an error code"), (status = 400, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/portal/deeplink", responses((status = 303, description = "To the portal route, or to the login page with an error code"), (status = 400, body = crate::http::envelope::ErrorBody)))]
 pub async fn deeplink(
     State(state): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,
     ClientAddr(client): ClientAddr,
     ApiQuery(params): ApiQuery<HashMap<String, String>>,
-) -> ApiResult<Response> {
+) -> Result<Response> {
     let target = portal_route(&params)?;
     let remember = !matches!(
         params
@@ -282,7 +275,7 @@ pub async fn deeplink(
     };
     headers.push((
         header::LOCATION,
-        HeaderValue::from_str(&location).map_err(ApiError::internal)?,
+        HeaderValue::from_str(&location).map_err(Error::internal)?,
     ));
     let mut response = StatusCode::SEE_OTHER.into_response();
     response.headers_mut().extend(headers);
@@ -306,7 +299,7 @@ pub async fn request_login_code(
     CurrentTenant(tenant): CurrentTenant,
     ClientAddr(client): ClientAddr,
     ApiJson(input): ApiJson<LoginCodeRequest>,
-) -> ApiResult<(StatusCode, Json<LoginCodeAccepted>)> {
+) -> Result<(StatusCode, Json<LoginCodeAccepted>)> {
     sign_in::request_login_code(&state, &tenant, &input.email, client).await?;
     Ok((StatusCode::ACCEPTED, Json(LoginCodeAccepted {})))
 }
@@ -328,9 +321,9 @@ pub async fn create_login_code(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(contact): ApiPath<i32>,
-) -> ApiResult<(StatusCode, Json<LoginCodeView>)> {
+) -> Result<(StatusCode, Json<LoginCodeView>)> {
     if caller.principal.is_read_only_key() {
-        return Err(ApiError::forbidden(
+        return Err(Error::forbidden(
             "a read-only API key cannot mint login codes",
         ));
     }
@@ -340,8 +333,8 @@ pub async fn create_login_code(
     let code = sign_in::issue_login_code(&state, &caller.tenant, contact)
         .await?
         .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
+            Error::new(
+                Kind::TooManyRequests,
                 "too_many_requests",
                 "this contact already holds five login codes from the last 15 minutes",
             )

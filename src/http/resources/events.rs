@@ -9,7 +9,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     auth::extractors::AdminCaller,
-    error::ApiResult,
+    error::Result,
     http::extract::ApiQuery,
     repo::events::EventRow,
     service::events::{self, cursor_of, parse_cursor},
@@ -92,7 +92,7 @@ pub async fn list_events(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiQuery(query): ApiQuery<FeedQuery>,
-) -> ApiResult<Json<EventPage>> {
+) -> Result<Json<EventPage>> {
     let after = parse_cursor(query.after.as_deref())?;
     let (rows, more) =
         events::feed(&state, &caller.tenant, after, query.limit.unwrap_or(100)).await?;

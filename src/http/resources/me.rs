@@ -11,7 +11,7 @@ use crate::{
         AuthMethod,
         extractors::{PortalUser, TechUser},
     },
-    error::ApiResult,
+    error::Result,
     service::people,
     state::AppState,
 };
@@ -43,7 +43,7 @@ pub fn tech_routes() -> OpenApiRouter<AppState> {
 pub async fn get_portal_me(
     State(state): State<AppState>,
     user: PortalUser,
-) -> ApiResult<Json<PortalMe>> {
+) -> Result<Json<PortalMe>> {
     let contact = people::signed_in_contact(&state, &user.tenant, user.contact_id).await?;
     Ok(Json(PortalMe {
         contact: contact.into(),
@@ -53,7 +53,7 @@ pub async fn get_portal_me(
 
 /// The signed-in member.
 #[utoipa::path(get, path = "/me", responses((status = 200, body = TechMe)))]
-pub async fn get_tech_me(State(state): State<AppState>, user: TechUser) -> ApiResult<Json<TechMe>> {
+pub async fn get_tech_me(State(state): State<AppState>, user: TechUser) -> Result<Json<TechMe>> {
     let member = people::signed_in_member(&state, &user.tenant, user.member_id).await?;
     Ok(Json(TechMe {
         member: member.into(),

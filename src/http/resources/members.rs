@@ -9,7 +9,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     auth::extractors::AdminCaller,
     domain::{MemberRole, Tenant},
-    error::ApiResult,
+    error::Result,
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
         pagination::{ListQuery, Page},
@@ -55,7 +55,7 @@ pub fn full_name(first: &str, last: &str) -> String {
     format!("{first} {last}").trim().to_string()
 }
 
-pub fn list_options(query: &ListQuery) -> ApiResult<ListOptions<'_>> {
+pub fn list_options(query: &ListQuery) -> Result<ListOptions<'_>> {
     let (skip, take) = query.window()?;
     Ok(ListOptions {
         search: query.search(),
@@ -83,7 +83,7 @@ pub async fn list_members(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> ApiResult<Json<Page<MemberView>>> {
+) -> Result<Json<Page<MemberView>>> {
     page_of_members(&state, &caller.tenant, query).await
 }
 
@@ -91,7 +91,7 @@ pub async fn page_of_members(
     state: &AppState,
     tenant: &Tenant,
     query: ListQuery,
-) -> ApiResult<Json<Page<MemberView>>> {
+) -> Result<Json<Page<MemberView>>> {
     let options = list_options(&query)?;
     let slice = people::list_members(state, tenant, &options).await?;
     Ok(Json(Page::new(
@@ -107,7 +107,7 @@ pub async fn create_member(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(input): ApiJson<MemberInput>,
-) -> ApiResult<(StatusCode, Json<MemberView>)> {
+) -> Result<(StatusCode, Json<MemberView>)> {
     let member = people::create_member(&state, &caller.tenant, &caller.principal, input).await?;
     Ok((StatusCode::CREATED, Json(member.into())))
 }
@@ -118,7 +118,7 @@ pub async fn get_member(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<MemberView>> {
+) -> Result<Json<MemberView>> {
     Ok(Json(
         people::get_member(&state, &caller.tenant, id).await?.into(),
     ))
@@ -131,7 +131,7 @@ pub async fn replace_member(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<MemberInput>,
-) -> ApiResult<Json<MemberView>> {
+) -> Result<Json<MemberView>> {
     Ok(Json(
         people::replace_member(&state, &caller.tenant, &caller.principal, id, input)
             .await?
@@ -146,7 +146,7 @@ pub async fn update_member(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(patch): ApiJson<MemberPatch>,
-) -> ApiResult<Json<MemberView>> {
+) -> Result<Json<MemberView>> {
     Ok(Json(
         people::patch_member(&state, &caller.tenant, &caller.principal, id, patch)
             .await?
@@ -160,7 +160,7 @@ pub async fn archive_member(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<MemberView>> {
+) -> Result<Json<MemberView>> {
     Ok(Json(
         people::set_member_archived(&state, &caller.tenant, &caller.principal, id, true)
             .await?
@@ -174,7 +174,7 @@ pub async fn restore_member(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<MemberView>> {
+) -> Result<Json<MemberView>> {
     Ok(Json(
         people::set_member_archived(&state, &caller.tenant, &caller.principal, id, false)
             .await?

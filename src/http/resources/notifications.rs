@@ -10,7 +10,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     auth::extractors::{AdminCaller, PortalUser, TechUser},
     domain::Tenant,
-    error::ApiResult,
+    error::Result,
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
         pagination::{ListQuery, Page},
@@ -90,7 +90,7 @@ async fn inbox_page(
     tenant: &Tenant,
     inbox: Inbox,
     query: InboxQuery,
-) -> ApiResult<Json<Page<NotificationView>>> {
+) -> Result<Json<Page<NotificationView>>> {
     let (skip, take) = ListQuery {
         skip: query.skip,
         take: query.take,
@@ -112,7 +112,7 @@ pub async fn list_my_notifications(
     State(state): State<AppState>,
     user: PortalUser,
     ApiQuery(query): ApiQuery<InboxQuery>,
-) -> ApiResult<Json<Page<NotificationView>>> {
+) -> Result<Json<Page<NotificationView>>> {
     inbox_page(&state, &user.tenant, contact_inbox(user.contact_id), query).await
 }
 
@@ -121,7 +121,7 @@ pub async fn list_my_notifications(
 pub async fn count_my_unread(
     State(state): State<AppState>,
     user: PortalUser,
-) -> ApiResult<Json<UnreadCount>> {
+) -> Result<Json<UnreadCount>> {
     let count = notifications::unread(&state, &user.tenant, contact_inbox(user.contact_id)).await?;
     Ok(Json(UnreadCount { count }))
 }
@@ -132,7 +132,7 @@ pub async fn read_my_notification(
     State(state): State<AppState>,
     user: PortalUser,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<StatusCode> {
+) -> Result<StatusCode> {
     notifications::mark_read(&state, &user.tenant, contact_inbox(user.contact_id), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -142,7 +142,7 @@ pub async fn read_my_notification(
 pub async fn read_all_my_notifications(
     State(state): State<AppState>,
     user: PortalUser,
-) -> ApiResult<StatusCode> {
+) -> Result<StatusCode> {
     notifications::mark_all_read(&state, &user.tenant, contact_inbox(user.contact_id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -153,7 +153,7 @@ pub async fn list_member_notifications(
     State(state): State<AppState>,
     user: TechUser,
     ApiQuery(query): ApiQuery<InboxQuery>,
-) -> ApiResult<Json<Page<NotificationView>>> {
+) -> Result<Json<Page<NotificationView>>> {
     inbox_page(&state, &user.tenant, member_inbox(user.member_id), query).await
 }
 
@@ -162,7 +162,7 @@ pub async fn list_member_notifications(
 pub async fn count_member_unread(
     State(state): State<AppState>,
     user: TechUser,
-) -> ApiResult<Json<UnreadCount>> {
+) -> Result<Json<UnreadCount>> {
     let count = notifications::unread(&state, &user.tenant, member_inbox(user.member_id)).await?;
     Ok(Json(UnreadCount { count }))
 }
@@ -173,7 +173,7 @@ pub async fn read_member_notification(
     State(state): State<AppState>,
     user: TechUser,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<StatusCode> {
+) -> Result<StatusCode> {
     notifications::mark_read(&state, &user.tenant, member_inbox(user.member_id), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -183,7 +183,7 @@ pub async fn read_member_notification(
 pub async fn read_all_member_notifications(
     State(state): State<AppState>,
     user: TechUser,
-) -> ApiResult<StatusCode> {
+) -> Result<StatusCode> {
     notifications::mark_all_read(&state, &user.tenant, member_inbox(user.member_id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -195,7 +195,7 @@ pub async fn notify_contact(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<NotificationInput>,
-) -> ApiResult<(StatusCode, Json<NotificationView>)> {
+) -> Result<(StatusCode, Json<NotificationView>)> {
     let n = notifications::send(
         &state,
         &caller.tenant,
@@ -214,7 +214,7 @@ pub async fn notify_member(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<NotificationInput>,
-) -> ApiResult<(StatusCode, Json<NotificationView>)> {
+) -> Result<(StatusCode, Json<NotificationView>)> {
     let n = notifications::send(
         &state,
         &caller.tenant,

@@ -3,7 +3,7 @@
 use axum::{
     Extension, Json,
     extract::State,
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, header},
     response::IntoResponse,
 };
 use serde::Serialize;
@@ -12,7 +12,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     auth::access_token::Jwks,
-    error::{ApiError, ApiResult},
+    error::{Error, Kind, Result},
     repo, secrets,
     state::AppState,
     tenancy::Site,
@@ -39,13 +39,13 @@ pub async fn get_health() -> Json<Health> {
 
 /// The database is reachable; 503 when it is not.
 #[utoipa::path(get, path = "/ready", responses((status = 200, body = Health)))]
-pub async fn get_readiness(State(state): State<AppState>) -> ApiResult<Json<Health>> {
+pub async fn get_readiness(State(state): State<AppState>) -> Result<Json<Health>> {
     match sqlx::query("SELECT 1").execute(&state.pool).await {
         Ok(_) => Ok(Json(Health { status: "ready" })),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
+            Err(Error::new(
+                Kind::Unavailable,
                 "NotReady",
                 "the database is not reachable",
             ))
@@ -55,7 +55,7 @@ pub async fn get_readiness(State(state): State<AppState>) -> ApiResult<Json<Heal
 
 /// The public keys that verify `DdAccessToken`s (Ed25519, JWK set), served on every host.
 #[utoipa::path(get, path = "/.well-known/jwks.json", responses((status = 200, body = Jwks)))]
-pub async fn get_jwks(State(state): State<AppState>) -> ApiResult<Json<Jwks>> {
+pub async fn get_jwks(State(state): State<AppState>) -> Result<Json<Jwks>> {
     Ok(Json(state.tokens.jwks(&state.pool).await?))
 }
 
@@ -66,9 +66,9 @@ pub async fn get_metrics(
     State(state): State<AppState>,
     Extension(site): Extension<Site>,
     headers: HeaderMap,
-) -> ApiResult<impl IntoResponse> {
+) -> Result<impl IntoResponse> {
     if !matches!(site, Site::Platform) {
-        return Err(ApiError::not_found("resource"));
+        return Err(Error::not_found("resource"));
     }
     if let Some(expected) = &state.config.metrics_token {
         let presented = headers
@@ -77,7 +77,7 @@ pub async fn get_metrics(
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or("");
         if !secrets::secrets_equal(presented.trim(), expected.expose()) {
-            return Err(ApiError::unauthorized("a valid metrics token is required"));
+            return Err(Error::unauthorized("a valid metrics token is required"));
         }
     }
     // Read at scrape time: the pool, the delivery queue, where rate limits are counted.

@@ -8,7 +8,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     auth::{AuthMethod, extractors::TechUser},
-    error::{ApiError, ApiResult},
+    error::{Error, Result},
     http::extract::{ApiJson, ApiPath},
     repo::credentials::PersonalToken,
     service::credentials::{self, NewPersonalTokenInput},
@@ -60,7 +60,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub async fn list_personal_tokens(
     State(state): State<AppState>,
     user: TechUser,
-) -> ApiResult<Json<Vec<PersonalTokenView>>> {
+) -> Result<Json<Vec<PersonalTokenView>>> {
     let tokens = credentials::list_personal_tokens(&state, &user.tenant, user.member_id).await?;
     Ok(Json(tokens.into_iter().map(Into::into).collect()))
 }
@@ -72,9 +72,9 @@ pub async fn create_personal_token(
     State(state): State<AppState>,
     user: TechUser,
     ApiJson(input): ApiJson<NewPersonalTokenInput>,
-) -> ApiResult<(StatusCode, Json<CreatedPersonalToken>)> {
+) -> Result<(StatusCode, Json<CreatedPersonalToken>)> {
     if user.via != AuthMethod::Cookie {
-        return Err(ApiError::forbidden(
+        return Err(Error::forbidden(
             "personal access tokens are created from a signed-in session (cookie)",
         ));
     }
@@ -95,7 +95,7 @@ pub async fn revoke_personal_token(
     State(state): State<AppState>,
     user: TechUser,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<PersonalTokenView>> {
+) -> Result<Json<PersonalTokenView>> {
     Ok(Json(
         credentials::revoke_personal_token(&state, &user.tenant, user.member_id, &id)
             .await?

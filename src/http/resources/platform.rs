@@ -13,7 +13,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{members::MemberView, tenant_settings::TenantView};
 use crate::{
     domain::TenantStatus,
-    error::{ApiError, ApiResult},
+    error::{Error, Result},
     http::{
         extract::{ApiJson, ApiPath},
         openapi::platform_security,
@@ -28,17 +28,17 @@ use crate::{
 pub struct PlatformOperator;
 
 impl FromRequestParts<AppState> for PlatformOperator {
-    type Rejection = ApiError;
+    type Rejection = Error;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         if !matches!(parts.extensions.get::<Site>(), Some(Site::Platform)) {
-            return Err(ApiError::not_found("resource"));
+            return Err(Error::not_found("resource"));
         }
         let Some(expected) = &state.config.platform_token else {
-            return Err(ApiError::unauthorized(
+            return Err(Error::unauthorized(
                 "the platform API is disabled; set DESKD_PLATFORM_TOKEN to enable it",
             ));
         };
@@ -53,7 +53,7 @@ impl FromRequestParts<AppState> for PlatformOperator {
             .map(str::trim)
             .unwrap_or("");
         if presented.is_empty() || !secrets::secrets_equal(presented, expected.expose()) {
-            return Err(ApiError::unauthorized("a valid platform token is required"));
+            return Err(Error::unauthorized("a valid platform token is required"));
         }
         Ok(PlatformOperator)
     }
@@ -91,7 +91,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub async fn list_tenants(
     State(state): State<AppState>,
     _op: PlatformOperator,
-) -> ApiResult<Json<Vec<TenantView>>> {
+) -> Result<Json<Vec<TenantView>>> {
     Ok(Json(
         tenants::list(&state)
             .await?
@@ -107,7 +107,7 @@ pub async fn create_tenant(
     State(state): State<AppState>,
     _op: PlatformOperator,
     ApiJson(input): ApiJson<NewTenant>,
-) -> ApiResult<(StatusCode, Json<ProvisionedTenant>)> {
+) -> Result<(StatusCode, Json<ProvisionedTenant>)> {
     let (tenant, admin) = tenants::provision(&state, input).await?;
     Ok((
         StatusCode::CREATED,
@@ -124,7 +124,7 @@ pub async fn get_tenant(
     State(state): State<AppState>,
     _op: PlatformOperator,
     ApiPath(slug): ApiPath<String>,
-) -> ApiResult<Json<TenantView>> {
+) -> Result<Json<TenantView>> {
     Ok(Json(tenants::get(&state, &slug).await?.into()))
 }
 
@@ -135,7 +135,7 @@ pub async fn update_tenant(
     _op: PlatformOperator,
     ApiPath(slug): ApiPath<String>,
     ApiJson(changes): ApiJson<TenantChanges>,
-) -> ApiResult<Json<TenantView>> {
+) -> Result<Json<TenantView>> {
     let current = tenants::get(&state, &slug).await?;
     Ok(Json(
         tenants::update(&state, &current.tenant, changes)
@@ -150,7 +150,7 @@ pub async fn suspend_tenant(
     State(state): State<AppState>,
     _op: PlatformOperator,
     ApiPath(slug): ApiPath<String>,
-) -> ApiResult<Json<TenantView>> {
+) -> Result<Json<TenantView>> {
     set_status(&state, &slug, TenantStatus::Suspended).await
 }
 
@@ -160,7 +160,7 @@ pub async fn resume_tenant(
     State(state): State<AppState>,
     _op: PlatformOperator,
     ApiPath(slug): ApiPath<String>,
-) -> ApiResult<Json<TenantView>> {
+) -> Result<Json<TenantView>> {
     set_status(&state, &slug, TenantStatus::Active).await
 }
 
@@ -168,7 +168,7 @@ async fn set_status(
     state: &AppState,
     slug: &str,
     status: TenantStatus,
-) -> ApiResult<Json<TenantView>> {
+) -> Result<Json<TenantView>> {
     let current = tenants::get(state, slug).await?;
     let changes = TenantChanges {
         status: Some(status),
@@ -186,7 +186,7 @@ async fn set_status(
 pub async fn rotate_signing_key(
     State(state): State<AppState>,
     _op: PlatformOperator,
-) -> ApiResult<Json<RotatedKey>> {
+) -> Result<Json<RotatedKey>> {
     Ok(Json(RotatedKey {
         kid: state.tokens.rotate(&state.pool).await?,
     }))

@@ -9,7 +9,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::queues::{ArchivedQuery, whole};
 use crate::{
     auth::extractors::{AdminCaller, SignedIn},
-    error::ApiResult,
+    error::Result,
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
         pagination::Page,
@@ -71,7 +71,7 @@ pub async fn list_priorities(
     State(state): State<AppState>,
     caller: SignedIn,
     ApiQuery(query): ApiQuery<ArchivedQuery>,
-) -> ApiResult<Json<Page<PriorityView>>> {
+) -> Result<Json<Page<PriorityView>>> {
     let priorities =
         configuration::list_priorities(&state, &caller.tenant, query.include()).await?;
     Ok(Json(whole(
@@ -85,7 +85,7 @@ pub async fn create_priority(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(input): ApiJson<PriorityInput>,
-) -> ApiResult<(StatusCode, Json<PriorityView>)> {
+) -> Result<(StatusCode, Json<PriorityView>)> {
     let priority = configuration::create_priority(&state, &caller.tenant, input).await?;
     Ok((StatusCode::CREATED, Json(priority.into())))
 }
@@ -96,7 +96,7 @@ pub async fn get_priority(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<PriorityView>> {
+) -> Result<Json<PriorityView>> {
     Ok(Json(
         configuration::get_priority(&state, &caller.tenant, id)
             .await?
@@ -111,7 +111,7 @@ pub async fn replace_priority(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<PriorityInput>,
-) -> ApiResult<Json<PriorityView>> {
+) -> Result<Json<PriorityView>> {
     Ok(Json(
         configuration::replace_priority(&state, &caller.tenant, id, input)
             .await?
@@ -126,7 +126,7 @@ pub async fn update_priority(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(patch): ApiJson<PriorityPatch>,
-) -> ApiResult<Json<PriorityView>> {
+) -> Result<Json<PriorityView>> {
     Ok(Json(
         configuration::patch_priority(&state, &caller.tenant, id, patch)
             .await?
@@ -140,7 +140,7 @@ pub async fn archive_priority(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<PriorityView>> {
+) -> Result<Json<PriorityView>> {
     Ok(Json(
         configuration::set_priority_archived(&state, &caller.tenant, id, true)
             .await?
@@ -154,7 +154,7 @@ pub async fn restore_priority(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<PriorityView>> {
+) -> Result<Json<PriorityView>> {
     Ok(Json(
         configuration::set_priority_archived(&state, &caller.tenant, id, false)
             .await?

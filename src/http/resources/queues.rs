@@ -8,7 +8,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     auth::extractors::{AdminCaller, SignedIn},
-    error::ApiResult,
+    error::Result,
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
         pagination::Page,
@@ -122,7 +122,7 @@ pub async fn list_queues(
     State(state): State<AppState>,
     caller: SignedIn,
     ApiQuery(query): ApiQuery<ArchivedQuery>,
-) -> ApiResult<Json<Page<QueueView>>> {
+) -> Result<Json<Page<QueueView>>> {
     let queues = configuration::list_queues(&state, &caller.tenant, query.include()).await?;
     Ok(Json(whole(queues.into_iter().map(Into::into).collect())))
 }
@@ -133,7 +133,7 @@ pub async fn create_queue(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(input): ApiJson<QueueInput>,
-) -> ApiResult<(StatusCode, Json<QueueView>)> {
+) -> Result<(StatusCode, Json<QueueView>)> {
     let queue = configuration::create_queue(&state, &caller.tenant, input).await?;
     Ok((StatusCode::CREATED, Json(queue.into())))
 }
@@ -144,7 +144,7 @@ pub async fn get_queue(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<QueueView>> {
+) -> Result<Json<QueueView>> {
     Ok(Json(
         configuration::get_queue(&state, &caller.tenant, id)
             .await?
@@ -159,7 +159,7 @@ pub async fn replace_queue(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<QueueInput>,
-) -> ApiResult<Json<QueueView>> {
+) -> Result<Json<QueueView>> {
     Ok(Json(
         configuration::replace_queue(&state, &caller.tenant, id, input)
             .await?
@@ -174,7 +174,7 @@ pub async fn update_queue(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(patch): ApiJson<QueuePatch>,
-) -> ApiResult<Json<QueueView>> {
+) -> Result<Json<QueueView>> {
     Ok(Json(
         configuration::patch_queue(&state, &caller.tenant, id, patch)
             .await?
@@ -188,7 +188,7 @@ pub async fn archive_queue(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<QueueView>> {
+) -> Result<Json<QueueView>> {
     Ok(Json(
         configuration::set_queue_archived(&state, &caller.tenant, id, true)
             .await?
@@ -202,7 +202,7 @@ pub async fn restore_queue(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<QueueView>> {
+) -> Result<Json<QueueView>> {
     Ok(Json(
         configuration::set_queue_archived(&state, &caller.tenant, id, false)
             .await?
@@ -217,7 +217,7 @@ pub async fn create_status(
     caller: AdminCaller,
     ApiPath(queue): ApiPath<i32>,
     ApiJson(input): ApiJson<StatusInput>,
-) -> ApiResult<(StatusCode, Json<StatusView>)> {
+) -> Result<(StatusCode, Json<StatusView>)> {
     let status = configuration::create_status(&state, &caller.tenant, queue, input).await?;
     Ok((StatusCode::CREATED, Json(status.into())))
 }
@@ -229,7 +229,7 @@ pub async fn replace_status(
     caller: AdminCaller,
     ApiPath((queue, id)): ApiPath<(i32, i32)>,
     ApiJson(input): ApiJson<StatusInput>,
-) -> ApiResult<Json<StatusView>> {
+) -> Result<Json<StatusView>> {
     Ok(Json(
         configuration::replace_status(&state, &caller.tenant, queue, id, input)
             .await?
@@ -244,7 +244,7 @@ pub async fn update_status(
     caller: AdminCaller,
     ApiPath((queue, id)): ApiPath<(i32, i32)>,
     ApiJson(patch): ApiJson<StatusPatch>,
-) -> ApiResult<Json<StatusView>> {
+) -> Result<Json<StatusView>> {
     Ok(Json(
         configuration::patch_status(&state, &caller.tenant, queue, id, patch)
             .await?
@@ -258,7 +258,7 @@ pub async fn archive_status(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath((queue, id)): ApiPath<(i32, i32)>,
-) -> ApiResult<Json<StatusView>> {
+) -> Result<Json<StatusView>> {
     Ok(Json(
         configuration::set_status_archived(&state, &caller.tenant, queue, id, true)
             .await?
@@ -272,7 +272,7 @@ pub async fn restore_status(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath((queue, id)): ApiPath<(i32, i32)>,
-) -> ApiResult<Json<StatusView>> {
+) -> Result<Json<StatusView>> {
     Ok(Json(
         configuration::set_status_archived(&state, &caller.tenant, queue, id, false)
             .await?

@@ -9,7 +9,7 @@ use super::platform::PlatformOperator;
 use crate::{
     auth::extractors::AdminCaller,
     domain::{RateLimitPlan, Tenant},
-    error::ApiResult,
+    error::Result,
     http::{
         extract::{ApiJson, ApiPath},
         rate_limit::{COSTS, Limits, WORD_SEARCH_COST},
@@ -101,7 +101,7 @@ pub async fn get_tenant_rate_limits(
     State(state): State<AppState>,
     _op: PlatformOperator,
     ApiPath(slug): ApiPath<String>,
-) -> ApiResult<Json<RateLimitsView>> {
+) -> Result<Json<RateLimitsView>> {
     let current = tenants::get(&state, &slug).await?;
     Ok(Json(RateLimitsView::new(&state, &current.tenant)))
 }
@@ -114,7 +114,7 @@ pub async fn set_tenant_rate_limits(
     _op: PlatformOperator,
     ApiPath(slug): ApiPath<String>,
     ApiJson(plan): ApiJson<RateLimitPlan>,
-) -> ApiResult<Json<RateLimitsView>> {
+) -> Result<Json<RateLimitsView>> {
     let current = tenants::get(&state, &slug).await?;
     let tenant = tenants::set_rate_limits(&state, &current.tenant, plan).await?;
     Ok(Json(RateLimitsView::new(&state, &tenant)))

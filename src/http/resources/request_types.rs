@@ -10,7 +10,7 @@ use super::queues::{ArchivedQuery, whole};
 use crate::{
     auth::extractors::{AdminCaller, SignedIn},
     domain::Reference,
-    error::ApiResult,
+    error::Result,
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
         pagination::Page,
@@ -85,7 +85,7 @@ pub async fn list_request_types(
     State(state): State<AppState>,
     caller: SignedIn,
     ApiQuery(query): ApiQuery<ArchivedQuery>,
-) -> ApiResult<Json<Page<RequestTypeView>>> {
+) -> Result<Json<Page<RequestTypeView>>> {
     let types = configuration::list_request_types(&state, &caller.tenant, query.include()).await?;
     Ok(Json(whole(types.into_iter().map(Into::into).collect())))
 }
@@ -96,7 +96,7 @@ pub async fn create_request_type(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(input): ApiJson<RequestTypeInput>,
-) -> ApiResult<(StatusCode, Json<RequestTypeView>)> {
+) -> Result<(StatusCode, Json<RequestTypeView>)> {
     let created = configuration::create_request_type(&state, &caller.tenant, input).await?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
@@ -107,7 +107,7 @@ pub async fn get_request_type(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<RequestTypeView>> {
+) -> Result<Json<RequestTypeView>> {
     Ok(Json(
         configuration::get_request_type(&state, &caller.tenant, id)
             .await?
@@ -122,7 +122,7 @@ pub async fn replace_request_type(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<RequestTypeInput>,
-) -> ApiResult<Json<RequestTypeView>> {
+) -> Result<Json<RequestTypeView>> {
     Ok(Json(
         configuration::replace_request_type(&state, &caller.tenant, id, input)
             .await?
@@ -137,7 +137,7 @@ pub async fn update_request_type(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(patch): ApiJson<RequestTypePatch>,
-) -> ApiResult<Json<RequestTypeView>> {
+) -> Result<Json<RequestTypeView>> {
     Ok(Json(
         configuration::patch_request_type(&state, &caller.tenant, id, patch)
             .await?
@@ -151,7 +151,7 @@ pub async fn archive_request_type(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<RequestTypeView>> {
+) -> Result<Json<RequestTypeView>> {
     Ok(Json(
         configuration::set_request_type_archived(&state, &caller.tenant, id, true)
             .await?
@@ -165,7 +165,7 @@ pub async fn restore_request_type(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<RequestTypeView>> {
+) -> Result<Json<RequestTypeView>> {
     Ok(Json(
         configuration::set_request_type_archived(&state, &caller.tenant, id, false)
             .await?

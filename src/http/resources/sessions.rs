@@ -22,7 +22,7 @@ use crate::{
         session,
     },
     domain::{Tenant, UserKind},
-    error::{ApiError, ApiResult},
+    error::{Error, Result},
     http::extract::ApiJson,
     service::sign_in,
     state::AppState,
@@ -94,7 +94,7 @@ pub async fn sign_in_contact(
     ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     ApiJson(input): ApiJson<LoginInput>,
-) -> ApiResult<Response> {
+) -> Result<Response> {
     sign_in_as(&state, &tenant, UserKind::Contact, client, &headers, input).await
 }
 
@@ -106,7 +106,7 @@ pub async fn sign_in_member(
     ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     ApiJson(input): ApiJson<LoginInput>,
-) -> ApiResult<Response> {
+) -> Result<Response> {
     sign_in_as(&state, &tenant, UserKind::Member, client, &headers, input).await
 }
 
@@ -117,7 +117,7 @@ async fn sign_in_as(
     client: std::net::IpAddr,
     headers: &HeaderMap,
     input: LoginInput,
-) -> ApiResult<Response> {
+) -> Result<Response> {
     // A browser posting from another site must not sign its user in here (login CSRF).
     if headers.contains_key(header::ORIGIN) && !same_site(headers, tenant) {
         return Err(session::origin_mismatch());
@@ -143,7 +143,7 @@ pub async fn sign_out_contact(
     State(state): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,
     headers: HeaderMap,
-) -> ApiResult<Response> {
+) -> Result<Response> {
     sign_out(&state, &tenant, &headers).await
 }
 
@@ -153,11 +153,11 @@ pub async fn sign_out_member(
     State(state): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,
     headers: HeaderMap,
-) -> ApiResult<Response> {
+) -> Result<Response> {
     sign_out(&state, &tenant, &headers).await
 }
 
-async fn sign_out(state: &AppState, tenant: &Tenant, headers: &HeaderMap) -> ApiResult<Response> {
+async fn sign_out(state: &AppState, tenant: &Tenant, headers: &HeaderMap) -> Result<Response> {
     if let Some(token) = session::read_cookie(headers, state.config.cookie_secure) {
         if !same_site(headers, tenant) {
             return Err(session::origin_mismatch());
@@ -173,7 +173,7 @@ async fn sign_out(state: &AppState, tenant: &Tenant, headers: &HeaderMap) -> Api
 pub async fn create_contact_token(
     State(state): State<AppState>,
     user: PortalUser,
-) -> ApiResult<Json<AccessTokenView>> {
+) -> Result<Json<AccessTokenView>> {
     session_only(user.via)?;
     let lifetime = state.config.access_token_ttl;
     let minted = sign_in::mint_access_token(
@@ -192,7 +192,7 @@ pub async fn create_contact_token(
 pub async fn create_member_token(
     State(state): State<AppState>,
     user: TechUser,
-) -> ApiResult<Json<AccessTokenView>> {
+) -> Result<Json<AccessTokenView>> {
     session_only(user.via)?;
     let lifetime = state.config.access_token_ttl;
     let minted = sign_in::mint_access_token(
@@ -207,9 +207,9 @@ pub async fn create_member_token(
 }
 
 /// An access token cannot mint its successor: that would make it live for ever.
-fn session_only(via: AuthMethod) -> ApiResult<()> {
+fn session_only(via: AuthMethod) -> Result<()> {
     match via {
-        AuthMethod::AccessToken => Err(ApiError::forbidden(
+        AuthMethod::AccessToken => Err(Error::forbidden(
             "an access token cannot be exchanged for another; sign in again",
         )),
         _ => Ok(()),

@@ -10,7 +10,7 @@ use super::queues::{ArchivedQuery, whole};
 use crate::{
     auth::extractors::{AdminCaller, SignedIn},
     domain::patch::Patch,
-    error::ApiResult,
+    error::Result,
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
         pagination::Page,
@@ -96,7 +96,7 @@ pub async fn list_sources(
     State(state): State<AppState>,
     caller: SignedIn,
     ApiQuery(query): ApiQuery<ArchivedQuery>,
-) -> ApiResult<Json<Page<SimpleItemView>>> {
+) -> Result<Json<Page<SimpleItemView>>> {
     let sources =
         configuration::list_named(&state, &caller.tenant, Table::Sources, query.include()).await?;
     Ok(Json(whole(sources.into_iter().map(Into::into).collect())))
@@ -108,7 +108,7 @@ pub async fn create_source(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(input): ApiJson<SimpleItemInput>,
-) -> ApiResult<(StatusCode, Json<SimpleItemView>)> {
+) -> Result<(StatusCode, Json<SimpleItemView>)> {
     let source =
         configuration::create_named(&state, &caller.tenant, Table::Sources, &input.name, None)
             .await?;
@@ -122,7 +122,7 @@ pub async fn replace_source(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<SimpleItemInput>,
-) -> ApiResult<Json<SimpleItemView>> {
+) -> Result<Json<SimpleItemView>> {
     let patch = NamedPatch {
         name: Patch::Value(input.name),
         description: Patch::Absent,
@@ -140,7 +140,7 @@ pub async fn archive_source(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<SimpleItemView>> {
+) -> Result<Json<SimpleItemView>> {
     Ok(Json(
         configuration::set_named_archived(&state, &caller.tenant, Table::Sources, id, true)
             .await?
@@ -154,7 +154,7 @@ pub async fn restore_source(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<SimpleItemView>> {
+) -> Result<Json<SimpleItemView>> {
     Ok(Json(
         configuration::set_named_archived(&state, &caller.tenant, Table::Sources, id, false)
             .await?
@@ -168,7 +168,7 @@ pub async fn list_service_groups(
     State(state): State<AppState>,
     caller: SignedIn,
     ApiQuery(query): ApiQuery<ArchivedQuery>,
-) -> ApiResult<Json<Page<DescribedItemView>>> {
+) -> Result<Json<Page<DescribedItemView>>> {
     let groups = configuration::list_named(
         &state,
         &caller.tenant,
@@ -185,7 +185,7 @@ pub async fn create_service_group(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(input): ApiJson<DescribedItemInput>,
-) -> ApiResult<(StatusCode, Json<DescribedItemView>)> {
+) -> Result<(StatusCode, Json<DescribedItemView>)> {
     let group = configuration::create_named(
         &state,
         &caller.tenant,
@@ -204,7 +204,7 @@ pub async fn replace_service_group(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<DescribedItemInput>,
-) -> ApiResult<Json<DescribedItemView>> {
+) -> Result<Json<DescribedItemView>> {
     let patch = NamedPatch {
         name: Patch::Value(input.name),
         description: Patch::Value(input.description.unwrap_or_default()),
@@ -223,7 +223,7 @@ pub async fn update_service_group(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(patch): ApiJson<NamedPatch>,
-) -> ApiResult<Json<DescribedItemView>> {
+) -> Result<Json<DescribedItemView>> {
     Ok(Json(
         configuration::patch_named(&state, &caller.tenant, Table::ServiceGroups, id, patch)
             .await?
@@ -237,7 +237,7 @@ pub async fn archive_service_group(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<DescribedItemView>> {
+) -> Result<Json<DescribedItemView>> {
     Ok(Json(
         configuration::set_named_archived(&state, &caller.tenant, Table::ServiceGroups, id, true)
             .await?
@@ -251,7 +251,7 @@ pub async fn restore_service_group(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<DescribedItemView>> {
+) -> Result<Json<DescribedItemView>> {
     Ok(Json(
         configuration::set_named_archived(&state, &caller.tenant, Table::ServiceGroups, id, false)
             .await?

@@ -20,7 +20,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     auth::extractors::{PortalUser, TechUser},
     domain::TenantId,
-    error::{ApiError, ApiResult},
+    error::{Error, Result},
     http::extract::ApiQuery,
     live::{self, Listener, LiveEvent},
     metrics::GaugeHeld,
@@ -59,7 +59,7 @@ pub async fn portal_stream(
     user: PortalUser,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<StreamQuery>,
-) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let start = resume_point(&headers, query)?;
     let mut conn = state.pool.acquire().await?;
     let (company_wide, managed) = contact_reach(&mut conn, user.tenant.id, user.contact_id).await?;
@@ -86,13 +86,13 @@ pub async fn tech_stream(
     user: TechUser,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<StreamQuery>,
-) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let start = resume_point(&headers, query)?;
     let listener = Listener::Member(user.member_id);
     open(state, user.tenant.id, listener, start).await
 }
 
-fn resume_point(headers: &HeaderMap, query: StreamQuery) -> ApiResult<Option<(i64, i64)>> {
+fn resume_point(headers: &HeaderMap, query: StreamQuery) -> Result<Option<(i64, i64)>> {
     let given = headers
         .get("last-event-id")
         .map(|v| v.to_str().unwrap_or("?").to_string())
@@ -101,7 +101,7 @@ fn resume_point(headers: &HeaderMap, query: StreamQuery) -> ApiResult<Option<(i6
     given
         .map(|id| {
             live::parse_cursor(&id).ok_or_else(|| {
-                ApiError::bad_request("Last-Event-ID", "not an event id this stream sent")
+                Error::bad_request("Last-Event-ID", "not an event id this stream sent")
             })
         })
         .transpose()
@@ -113,7 +113,7 @@ async fn open(
     tenant: TenantId,
     listener: Listener,
     start: Option<(i64, i64)>,
-) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     // Subscribing first means nothing falls between the catch-up read and the feed.
     let mut feed = state.live.subscribe(tenant, listener.clone()).await?;
     // A resume point whose event is no longer kept (older than the retention) cannot be resumed

@@ -12,7 +12,7 @@ use crate::{
         Principal,
         extractors::{AdminCaller, Staff},
     },
-    error::{ApiError, ApiResult},
+    error::{Error, Result},
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
         pagination::{ListQuery, Page},
@@ -140,15 +140,15 @@ pub fn staff_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(complete_ticket_task))
 }
 
-pub fn template_id(id: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(id).map_err(|_| ApiError::not_found("task template"))
+pub fn template_id(id: &str) -> Result<Uuid> {
+    Uuid::parse_str(id).map_err(|_| Error::not_found("task template"))
 }
 
 pub async fn page_of_templates(
     state: &AppState,
     tenant: &crate::domain::Tenant,
     query: &ListQuery,
-) -> ApiResult<Json<Page<TaskTemplateView>>> {
+) -> Result<Json<Page<TaskTemplateView>>> {
     let options = list_options(query)?;
     let slice = tasks::list_templates(state, tenant, &options).await?;
     Ok(Json(Page::new(
@@ -164,7 +164,7 @@ pub async fn list_task_templates(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> ApiResult<Json<Page<TaskTemplateView>>> {
+) -> Result<Json<Page<TaskTemplateView>>> {
     page_of_templates(&state, &caller.tenant, &query).await
 }
 
@@ -174,7 +174,7 @@ pub async fn create_task_template(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(input): ApiJson<TaskTemplateInput>,
-) -> ApiResult<(StatusCode, Json<TaskTemplateView>)> {
+) -> Result<(StatusCode, Json<TaskTemplateView>)> {
     let t = tasks::create_template(&state, &caller.tenant, &input.name, &input.tasks).await?;
     Ok((StatusCode::CREATED, Json(t.into())))
 }
@@ -184,7 +184,7 @@ pub async fn get_task_template(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<TaskTemplateView>> {
+) -> Result<Json<TaskTemplateView>> {
     let t = tasks::get_template(&state, &caller.tenant, template_id(&id)?).await?;
     Ok(Json(t.into()))
 }
@@ -196,7 +196,7 @@ pub async fn replace_task_template(
     caller: AdminCaller,
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<TaskTemplateInput>,
-) -> ApiResult<Json<TaskTemplateView>> {
+) -> Result<Json<TaskTemplateView>> {
     let id = template_id(&id)?;
     let t = tasks::replace_template(&state, &caller.tenant, id, &input.name, &input.tasks).await?;
     Ok(Json(t.into()))
@@ -208,7 +208,7 @@ pub async fn delete_task_template(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<StatusCode> {
+) -> Result<StatusCode> {
     tasks::delete_template(&state, &caller.tenant, template_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -217,7 +217,7 @@ pub async fn ticket_task_lists(
     state: &AppState,
     tenant: &crate::domain::Tenant,
     ticket: i32,
-) -> ApiResult<Json<TicketTaskLists>> {
+) -> Result<Json<TicketTaskLists>> {
     let lists = tasks::lists_of(state, tenant, ticket).await?;
     Ok(Json(TicketTaskLists {
         task_lists: lists.into_iter().map(Into::into).collect(),
@@ -230,12 +230,12 @@ pub async fn add_ticket_task_list(
     by: &Principal,
     ticket: i32,
     request: CreateTicketTasksRequest,
-) -> ApiResult<TicketTaskListView> {
+) -> Result<TicketTaskListView> {
     let template = match request.template_id.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(id) => Some(
             Uuid::parse_str(id)
-                .map_err(|_| ApiError::validation("templateId", "no such task template"))?,
+                .map_err(|_| Error::validation("templateId", "no such task template"))?,
         ),
     };
     let new = NewTaskList {
@@ -254,7 +254,7 @@ pub async fn list_ticket_tasks(
     State(state): State<AppState>,
     staff: Staff,
     ApiPath(ticket): ApiPath<i32>,
-) -> ApiResult<Json<TicketTaskLists>> {
+) -> Result<Json<TicketTaskLists>> {
     ticket_task_lists(&state, &staff.tenant, ticket).await
 }
 
@@ -265,7 +265,7 @@ pub async fn create_ticket_tasks(
     staff: Staff,
     ApiPath(ticket): ApiPath<i32>,
     ApiJson(request): ApiJson<CreateTicketTasksRequest>,
-) -> ApiResult<(StatusCode, Json<TicketTaskListView>)> {
+) -> Result<(StatusCode, Json<TicketTaskListView>)> {
     let list =
         add_ticket_task_list(&state, &staff.tenant, &staff.principal, ticket, request).await?;
     Ok((StatusCode::CREATED, Json(list)))
@@ -278,8 +278,8 @@ pub async fn complete_ticket_task(
     staff: Staff,
     ApiPath((ticket, task)): ApiPath<(i32, String)>,
     ApiJson(input): ApiJson<TaskCompletion>,
-) -> ApiResult<Json<TicketTaskLists>> {
-    let task = Uuid::parse_str(&task).map_err(|_| ApiError::not_found("task"))?;
+) -> Result<Json<TicketTaskLists>> {
+    let task = Uuid::parse_str(&task).map_err(|_| Error::not_found("task"))?;
     tasks::set_completed(
         &state,
         &staff.tenant,

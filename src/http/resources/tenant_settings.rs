@@ -9,7 +9,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     auth::extractors::AdminCaller,
     domain::TenantStatus,
-    error::ApiResult,
+    error::Result,
     http::extract::ApiJson,
     service::tenants::{self, TenantChanges, TenantDetails},
     state::AppState,
@@ -73,7 +73,7 @@ pub fn public_routes() -> OpenApiRouter<AppState> {
 pub async fn get_tenant_settings(
     State(state): State<AppState>,
     caller: AdminCaller,
-) -> ApiResult<Json<TenantView>> {
+) -> Result<Json<TenantView>> {
     Ok(Json(
         tenants::get(&state, &caller.tenant.slug).await?.into(),
     ))
@@ -85,7 +85,7 @@ pub async fn update_tenant_settings(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(patch): ApiJson<TenantSettingsPatch>,
-) -> ApiResult<Json<TenantView>> {
+) -> Result<Json<TenantView>> {
     let changes = TenantChanges {
         name: patch.name,
         cors_origins: patch.cors_origins,
@@ -100,7 +100,7 @@ pub async fn update_tenant_settings(
 
 /// Describe this helpdesk.
 #[utoipa::path(get, path = "/site", responses((status = 200, body = SiteView)))]
-pub async fn get_site(caller: AdminCaller) -> ApiResult<Json<SiteView>> {
+pub async fn get_site(caller: AdminCaller) -> Result<Json<SiteView>> {
     Ok(Json(SiteView {
         slug: caller.tenant.slug.clone(),
         name: caller.tenant.name.clone(),

@@ -18,7 +18,7 @@ use crate::{
         extractors::{PortalUser, Staff},
     },
     domain::{Reference, TextReference},
-    error::{ApiError, ApiResult},
+    error::{Error, Result},
     http::{
         extract::{ApiJson, ApiPath, ApiQuery, parse_json},
         multipart::{FormWithFiles, WithFiles},
@@ -355,7 +355,7 @@ pub fn precondition(headers: &HeaderMap) -> Precondition {
 }
 
 /// Comma-separated ids; a bad one is a 400 naming the parameter.
-pub fn ids(field: &str, value: &Option<String>) -> ApiResult<Vec<i32>> {
+pub fn ids(field: &str, value: &Option<String>) -> Result<Vec<i32>> {
     let Some(value) = value else {
         return Ok(vec![]);
     };
@@ -365,7 +365,7 @@ pub fn ids(field: &str, value: &Option<String>) -> ApiResult<Vec<i32>> {
         .filter(|v| !v.is_empty())
         .map(|v| {
             v.parse().map_err(|_| {
-                ApiError::bad_request(
+                Error::bad_request(
                     field,
                     format!("{field} takes comma-separated ids, not `{v}`"),
                 )
@@ -375,7 +375,7 @@ pub fn ids(field: &str, value: &Option<String>) -> ApiResult<Vec<i32>> {
 }
 
 impl TicketSearchQuery {
-    fn search(&self, caller: &Principal) -> ApiResult<tickets::Search> {
+    fn search(&self, caller: &Principal) -> Result<tickets::Search> {
         let (skip, take) = ListQuery {
             skip: self.skip,
             take: self.take,
@@ -390,7 +390,7 @@ impl TicketSearchQuery {
             Some("me") => match caller.actor {
                 Actor::Member { id, .. } => Assigned::Members(vec![id]),
                 _ => {
-                    return Err(ApiError::bad_request(
+                    return Err(Error::bad_request(
                         "assigned",
                         "`me` needs a member's credentials",
                     ));
@@ -406,7 +406,7 @@ impl TicketSearchQuery {
             "id" => (TicketOrder::Id, false),
             "-id" => (TicketOrder::Id, true),
             other => {
-                return Err(ApiError::bad_request(
+                return Err(Error::bad_request(
                     "sort",
                     format!("cannot sort by `{other}`; use updated, created or id"),
                 ));
@@ -530,7 +530,7 @@ pub async fn list_my_tickets(
     State(state): State<AppState>,
     user: PortalUser,
     ApiQuery(query): ApiQuery<PortalTicketQuery>,
-) -> ApiResult<Json<Page<TicketView>>> {
+) -> Result<Json<Page<TicketView>>> {
     let list = ListQuery {
         skip: query.skip,
         take: query.take,
@@ -573,7 +573,7 @@ pub async fn create_my_ticket(
     State(state): State<AppState>,
     user: PortalUser,
     WithFiles { body, files }: WithFiles<PortalTicketInput>,
-) -> ApiResult<(StatusCode, Json<TicketView>)> {
+) -> Result<(StatusCode, Json<TicketView>)> {
     let ticket =
         tickets::create_for_contact(&state, &user.tenant, user.contact_id, body, files).await?;
     Ok((StatusCode::CREATED, Json(TicketView::for_contact(ticket))))
@@ -585,7 +585,7 @@ pub async fn get_my_ticket(
     State(state): State<AppState>,
     user: PortalUser,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<TicketView>> {
+) -> Result<Json<TicketView>> {
     let viewer = Viewer::Contact {
         id: user.contact_id,
         company_id: user.company_id,
@@ -601,7 +601,7 @@ pub async fn find_tickets(
     State(state): State<AppState>,
     staff: Staff,
     ApiQuery(query): ApiQuery<TicketSearchQuery>,
-) -> ApiResult<Json<Page<TicketView>>> {
+) -> Result<Json<Page<TicketView>>> {
     page_of_tickets(&state, &staff, &query).await
 }
 
@@ -609,7 +609,7 @@ pub async fn page_of_tickets(
     state: &AppState,
     staff: &Staff,
     query: &TicketSearchQuery,
-) -> ApiResult<Json<Page<TicketView>>> {
+) -> Result<Json<Page<TicketView>>> {
     let search = query.search(&staff.principal)?;
     let (found, total) = tickets::find(state, &staff.tenant, &search).await?;
     Ok(Json(Page::new(
@@ -626,13 +626,13 @@ pub async fn find_tickets_by_body(
     State(state): State<AppState>,
     staff: Staff,
     ApiJson(body): ApiJson<serde_json::Map<String, Value>>,
-) -> ApiResult<Json<Page<TicketView>>> {
+) -> Result<Json<Page<TicketView>>> {
     page_of_tickets(&state, &staff, &TicketSearchQuery::from_body(body)?).await
 }
 
 impl TicketSearchQuery {
     /// The search from a JSON body, where lists of ids or tags may also be arrays.
-    pub fn from_body(mut body: serde_json::Map<String, Value>) -> ApiResult<Self> {
+    pub fn from_body(mut body: serde_json::Map<String, Value>) -> Result<Self> {
         // Lists become the query string's comma-separated form, so both share one reading.
         for value in body.values_mut() {
             let joined = match value {
@@ -668,7 +668,7 @@ pub async fn create_ticket(
     State(state): State<AppState>,
     staff: Staff,
     WithFiles { body, files }: WithFiles<TicketInput>,
-) -> ApiResult<(StatusCode, TaggedTicket)> {
+) -> Result<(StatusCode, TaggedTicket)> {
     let ticket = tickets::create(&state, &staff.tenant, &staff.principal, body, files).await?;
     Ok((StatusCode::CREATED, tagged(ticket)))
 }
@@ -679,7 +679,7 @@ pub async fn get_ticket(
     State(state): State<AppState>,
     staff: Staff,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<TaggedTicket> {
+) -> Result<TaggedTicket> {
     Ok(tagged(
         tickets::get(&state, &staff.tenant, Viewer::Staff, id).await?,
     ))
@@ -694,7 +694,7 @@ pub async fn replace_ticket(
     ApiPath(id): ApiPath<i32>,
     headers: HeaderMap,
     ApiJson(input): ApiJson<TicketInput>,
-) -> ApiResult<TaggedTicket> {
+) -> Result<TaggedTicket> {
     let precondition = precondition(&headers);
     Ok(tagged(
         tickets::replace(
@@ -718,7 +718,7 @@ pub async fn update_ticket(
     ApiPath(id): ApiPath<i32>,
     headers: HeaderMap,
     ApiJson(patch): ApiJson<TicketPatch>,
-) -> ApiResult<TaggedTicket> {
+) -> Result<TaggedTicket> {
     let precondition = precondition(&headers);
     Ok(tagged(
         tickets::patch(
@@ -739,7 +739,7 @@ pub async fn list_my_ticket_comments(
     State(state): State<AppState>,
     user: PortalUser,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<Vec<TicketNoteView>>> {
+) -> Result<Json<Vec<TicketNoteView>>> {
     let viewer = Viewer::Contact {
         id: user.contact_id,
         company_id: user.company_id,
@@ -756,7 +756,7 @@ pub async fn create_my_ticket_comment(
     user: PortalUser,
     ApiPath(id): ApiPath<i32>,
     WithFiles { body, files }: WithFiles<CommentInput>,
-) -> ApiResult<(StatusCode, Json<TicketNoteView>)> {
+) -> Result<(StatusCode, Json<TicketNoteView>)> {
     let note = tickets::add_comment(
         &state,
         &user.tenant,
@@ -776,7 +776,7 @@ pub async fn list_ticket_notes(
     State(state): State<AppState>,
     staff: Staff,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<Vec<TicketNoteView>>> {
+) -> Result<Json<Vec<TicketNoteView>>> {
     let notes = tickets::notes(&state, &staff.tenant, Viewer::Staff, id).await?;
     Ok(Json(notes.into_iter().map(Into::into).collect()))
 }
@@ -789,7 +789,7 @@ pub async fn create_ticket_note(
     staff: Staff,
     ApiPath(id): ApiPath<i32>,
     WithFiles { body, files }: WithFiles<NoteInput>,
-) -> ApiResult<(StatusCode, Json<TicketNoteView>)> {
+) -> Result<(StatusCode, Json<TicketNoteView>)> {
     let note = tickets::add_note(&state, &staff.tenant, &staff.principal, id, body, files).await?;
     Ok((StatusCode::CREATED, Json(note.into())))
 }
@@ -801,7 +801,7 @@ pub async fn close_my_ticket(
     user: PortalUser,
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<CloseInput>,
-) -> ApiResult<Json<TicketView>> {
+) -> Result<Json<TicketView>> {
     let ticket = tickets::close_for_contact(
         &state,
         &user.tenant,
@@ -820,7 +820,7 @@ pub async fn reopen_my_ticket(
     State(state): State<AppState>,
     user: PortalUser,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<TicketView>> {
+) -> Result<Json<TicketView>> {
     let ticket =
         tickets::reopen_for_contact(&state, &user.tenant, user.contact_id, user.company_id, id)
             .await?;
@@ -833,7 +833,7 @@ pub async fn archive_ticket(
     State(state): State<AppState>,
     staff: Staff,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<TicketView>> {
+) -> Result<Json<TicketView>> {
     Ok(Json(TicketView::for_staff(
         tickets::set_archived(&state, &staff.tenant, &staff.principal, id, true).await?,
     )))
@@ -845,7 +845,7 @@ pub async fn restore_ticket(
     State(state): State<AppState>,
     staff: Staff,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<TicketView>> {
+) -> Result<Json<TicketView>> {
     Ok(Json(TicketView::for_staff(
         tickets::set_archived(&state, &staff.tenant, &staff.principal, id, false).await?,
     )))
@@ -857,7 +857,7 @@ pub async fn assign_ticket(
     State(state): State<AppState>,
     staff: Staff,
     ApiPath((id, member)): ApiPath<(i32, i32)>,
-) -> ApiResult<Json<TicketView>> {
+) -> Result<Json<TicketView>> {
     Ok(Json(TicketView::for_staff(
         tickets::set_assigned(&state, &staff.tenant, &staff.principal, id, member, true).await?,
     )))
@@ -869,7 +869,7 @@ pub async fn unassign_ticket(
     State(state): State<AppState>,
     staff: Staff,
     ApiPath((id, member)): ApiPath<(i32, i32)>,
-) -> ApiResult<Json<TicketView>> {
+) -> Result<Json<TicketView>> {
     Ok(Json(TicketView::for_staff(
         tickets::set_assigned(&state, &staff.tenant, &staff.principal, id, member, false).await?,
     )))
@@ -880,7 +880,7 @@ pub async fn unassign_ticket(
 pub async fn list_my_approvals(
     State(state): State<AppState>,
     user: PortalUser,
-) -> ApiResult<Json<Vec<TicketView>>> {
+) -> Result<Json<Vec<TicketView>>> {
     let waiting =
         tickets::pending_approvals(&state, &user.tenant, user.contact_id, user.company_id).await?;
     Ok(Json(waiting.into_iter().map(TicketView::listed).collect()))
@@ -893,7 +893,7 @@ pub async fn approve_ticket(
     user: PortalUser,
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<ApprovalInput>,
-) -> ApiResult<Json<TicketView>> {
+) -> Result<Json<TicketView>> {
     let ticket = tickets::decide_approval(
         &state,
         &user.tenant,
@@ -914,7 +914,7 @@ pub async fn decline_ticket(
     user: PortalUser,
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<ApprovalInput>,
-) -> ApiResult<Json<TicketView>> {
+) -> Result<Json<TicketView>> {
     let ticket = tickets::decide_approval(
         &state,
         &user.tenant,
@@ -934,7 +934,7 @@ pub async fn bulk_update_tickets(
     State(state): State<AppState>,
     staff: Staff,
     ApiJson(input): ApiJson<BulkUpdateInput>,
-) -> ApiResult<Json<Vec<TicketView>>> {
+) -> Result<Json<Vec<TicketView>>> {
     let updated = tickets::bulk_patch(
         &state,
         &staff.tenant,
@@ -954,7 +954,7 @@ pub async fn merge_ticket(
     staff: Staff,
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<MergeInput>,
-) -> ApiResult<TaggedTicket> {
+) -> Result<TaggedTicket> {
     Ok(tagged(
         tickets::merge(
             &state,

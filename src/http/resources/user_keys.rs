@@ -11,7 +11,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     auth::extractors::{AdminCaller, PortalUser},
     domain::{Reference, UserKind},
-    error::{ApiError, ApiResult},
+    error::{Error, Result},
     http::extract::{ApiPath, ApiQuery},
     service::{people, sign_in},
     state::AppState,
@@ -71,7 +71,7 @@ pub async fn get_contact_user_key(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiQuery(query): ApiQuery<UserKeyQuery>,
-) -> ApiResult<Json<UserKey>> {
+) -> Result<Json<UserKey>> {
     user_key(&state, &caller, UserKind::Contact, id, query).await
 }
 
@@ -83,7 +83,7 @@ pub async fn get_member_user_key(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
     ApiQuery(query): ApiQuery<UserKeyQuery>,
-) -> ApiResult<Json<UserKey>> {
+) -> Result<Json<UserKey>> {
     user_key(&state, &caller, UserKind::Member, id, query).await
 }
 
@@ -93,10 +93,10 @@ async fn user_key(
     kind: UserKind,
     id: i32,
     query: UserKeyQuery,
-) -> ApiResult<Json<UserKey>> {
+) -> Result<Json<UserKey>> {
     let expires_in = query.expires_in.unwrap_or(MIN_EXPIRES_IN);
     if !(MIN_EXPIRES_IN..=MAX_EXPIRES_IN).contains(&expires_in) {
-        return Err(ApiError::bad_request(
+        return Err(Error::bad_request(
             "expiresIn",
             format!("expiresIn must be between {MIN_EXPIRES_IN} and {MAX_EXPIRES_IN} seconds"),
         ));
@@ -122,7 +122,7 @@ async fn user_key(
 pub async fn get_client(
     State(state): State<AppState>,
     user: PortalUser,
-) -> ApiResult<Json<ClientUser>> {
+) -> Result<Json<ClientUser>> {
     let contact = people::signed_in_contact(&state, &user.tenant, user.contact_id).await?;
     Ok(Json(ClientUser {
         entity_id: contact.id,

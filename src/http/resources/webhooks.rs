@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     auth::extractors::AdminCaller,
-    error::{ApiError, ApiResult},
+    error::{Error, Result},
     http::extract::{ApiJson, ApiPath},
     repo::webhooks::{DeliveryRow, WebhookRow},
     service::webhooks::{self, WebhookInput},
@@ -106,8 +106,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ping_webhook))
 }
 
-fn webhook_id(id: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(id).map_err(|_| ApiError::not_found("webhook"))
+fn webhook_id(id: &str) -> Result<Uuid> {
+    Uuid::parse_str(id).map_err(|_| Error::not_found("webhook"))
 }
 
 /// Subscribe a URL to events. The answer carries the signing secret, shown this once.
@@ -116,7 +116,7 @@ pub async fn create_webhook(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(input): ApiJson<WebhookInput>,
-) -> ApiResult<(StatusCode, Json<WebhookView>)> {
+) -> Result<(StatusCode, Json<WebhookView>)> {
     let (row, secret) = webhooks::create(&state, &caller.tenant, input).await?;
     Ok((
         StatusCode::CREATED,
@@ -128,7 +128,7 @@ pub async fn create_webhook(
 pub async fn list_webhooks(
     State(state): State<AppState>,
     caller: AdminCaller,
-) -> ApiResult<Json<Vec<WebhookView>>> {
+) -> Result<Json<Vec<WebhookView>>> {
     let rows = webhooks::list(&state, &caller.tenant).await?;
     Ok(Json(
         rows.into_iter()
@@ -142,7 +142,7 @@ pub async fn get_webhook(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<WebhookView>> {
+) -> Result<Json<WebhookView>> {
     let row = webhooks::get(&state, &caller.tenant, webhook_id(&id)?).await?;
     Ok(Json(WebhookView::new(row, None)))
 }
@@ -154,7 +154,7 @@ pub async fn replace_webhook(
     caller: AdminCaller,
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<WebhookInput>,
-) -> ApiResult<Json<WebhookView>> {
+) -> Result<Json<WebhookView>> {
     let row = webhooks::replace(&state, &caller.tenant, webhook_id(&id)?, input).await?;
     Ok(Json(WebhookView::new(row, None)))
 }
@@ -164,7 +164,7 @@ pub async fn delete_webhook(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<StatusCode> {
+) -> Result<StatusCode> {
     webhooks::delete(&state, &caller.tenant, webhook_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -175,7 +175,7 @@ pub async fn regenerate_webhook_secret(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<WebhookView>> {
+) -> Result<Json<WebhookView>> {
     let id = webhook_id(&id)?;
     let secret = webhooks::regenerate_secret(&state, &caller.tenant, id).await?;
     let row = webhooks::get(&state, &caller.tenant, id).await?;
@@ -188,7 +188,7 @@ pub async fn list_webhook_deliveries(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<Vec<DeliveryView>>> {
+) -> Result<Json<Vec<DeliveryView>>> {
     let rows = webhooks::deliveries(&state, &caller.tenant, webhook_id(&id)?).await?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
 }
@@ -199,7 +199,7 @@ pub async fn redeliver_webhook_delivery(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath((id, delivery)): ApiPath<(String, i64)>,
-) -> ApiResult<StatusCode> {
+) -> Result<StatusCode> {
     webhooks::redeliver(&state, &caller.tenant, webhook_id(&id)?, delivery).await?;
     Ok(StatusCode::ACCEPTED)
 }
@@ -210,7 +210,7 @@ pub async fn ping_webhook(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<StatusCode> {
+) -> Result<StatusCode> {
     webhooks::ping(&state, &caller.tenant, webhook_id(&id)?).await?;
     Ok(StatusCode::ACCEPTED)
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     auth::extractors::AdminCaller,
-    error::{ApiError, ApiResult},
+    error::{Error, Result},
     http::extract::{ApiJson, ApiPath, ApiQuery},
     repo::{webhooks::WebhookRow, workflows::WorkflowRow},
     service::flows::{self, WorkflowInput},
@@ -128,7 +128,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub async fn list_flows(
     State(state): State<AppState>,
     caller: AdminCaller,
-) -> ApiResult<Json<Vec<FlowView>>> {
+) -> Result<Json<Vec<FlowView>>> {
     let rows = flows::list_flows(&state, &caller.tenant).await?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
 }
@@ -139,13 +139,13 @@ pub async fn remove_flow(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<StatusCode> {
+) -> Result<StatusCode> {
     flows::remove_flow(&state, &caller.tenant, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn workflow_id(id: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(id).map_err(|_| ApiError::not_found("workflow"))
+fn workflow_id(id: &str) -> Result<Uuid> {
+    Uuid::parse_str(id).map_err(|_| Error::not_found("workflow"))
 }
 
 /// Workflows by name.
@@ -154,7 +154,7 @@ pub async fn list_workflows(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiQuery(query): ApiQuery<WorkflowSearch>,
-) -> ApiResult<Json<Vec<WorkflowView>>> {
+) -> Result<Json<Vec<WorkflowView>>> {
     let search = query
         .search
         .as_deref()
@@ -170,7 +170,7 @@ pub async fn create_workflow(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(input): ApiJson<WorkflowInput>,
-) -> ApiResult<(StatusCode, Json<WorkflowView>)> {
+) -> Result<(StatusCode, Json<WorkflowView>)> {
     let row = flows::create_workflow(&state, &caller.tenant, input).await?;
     Ok((StatusCode::CREATED, Json(row.into())))
 }
@@ -180,7 +180,7 @@ pub async fn get_workflow(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<WorkflowView>> {
+) -> Result<Json<WorkflowView>> {
     let row = flows::get_workflow(&state, &caller.tenant, workflow_id(&id)?).await?;
     Ok(Json(row.into()))
 }
@@ -192,7 +192,7 @@ pub async fn replace_workflow(
     caller: AdminCaller,
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<WorkflowInput>,
-) -> ApiResult<Json<WorkflowView>> {
+) -> Result<Json<WorkflowView>> {
     let row = flows::replace_workflow(&state, &caller.tenant, workflow_id(&id)?, input).await?;
     Ok(Json(row.into()))
 }
@@ -203,7 +203,7 @@ pub async fn delete_workflow(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<StatusCode> {
+) -> Result<StatusCode> {
     flows::delete_workflow(&state, &caller.tenant, workflow_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

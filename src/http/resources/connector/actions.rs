@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     auth::extractors::{ConnectorCaller, Staff},
-    error::{ApiError, ApiResult},
+    error::{Error, Result},
     http::{
         extract::{ApiJson, ApiPath, ApiQuery, parse_json},
         pagination::{ListQuery, Page},
@@ -36,7 +36,7 @@ pub async fn find_companies(
     State(state): State<AppState>,
     caller: ConnectorCaller,
     ApiJson(query): ApiJson<ListQuery>,
-) -> ApiResult<Json<Page<CompanyView>>> {
+) -> Result<Json<Page<CompanyView>>> {
     companies::page_of_companies(&state, &caller.tenant, query).await
 }
 
@@ -46,7 +46,7 @@ pub async fn get_company(
     State(state): State<AppState>,
     caller: ConnectorCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<CompanyView>> {
+) -> Result<Json<CompanyView>> {
     Ok(Json(
         people::get_company(&state, &caller.tenant, id)
             .await?
@@ -72,7 +72,7 @@ pub async fn find_user_groups(
     State(state): State<AppState>,
     caller: ConnectorCaller,
     ApiJson(request): ApiJson<FindUserGroupsRequest>,
-) -> ApiResult<Json<Page<ContactGroupView>>> {
+) -> Result<Json<Page<ContactGroupView>>> {
     let words = request.search.as_deref().map(str::trim).unwrap_or("");
     let groups = contact_groups::list(
         &state,
@@ -96,7 +96,7 @@ pub async fn create_contact(
     State(state): State<AppState>,
     caller: ConnectorCaller,
     ApiJson(input): ApiJson<ContactInput>,
-) -> ApiResult<Json<ContactView>> {
+) -> Result<Json<ContactView>> {
     let contact = people::create_contact(&state, &caller.tenant, input).await?;
     Ok(Json(contact.into()))
 }
@@ -107,7 +107,7 @@ pub async fn find_contacts(
     State(state): State<AppState>,
     caller: ConnectorCaller,
     ApiJson(filter): ApiJson<ContactFilter>,
-) -> ApiResult<Json<Page<ContactView>>> {
+) -> Result<Json<Page<ContactView>>> {
     contacts::page_of_contacts(&state, &caller.tenant, filter).await
 }
 
@@ -117,7 +117,7 @@ pub async fn get_contact(
     State(state): State<AppState>,
     caller: ConnectorCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<ContactView>> {
+) -> Result<Json<ContactView>> {
     Ok(Json(
         people::get_contact(&state, &caller.tenant, id)
             .await?
@@ -131,7 +131,7 @@ pub async fn find_members(
     State(state): State<AppState>,
     caller: ConnectorCaller,
     ApiJson(query): ApiJson<ListQuery>,
-) -> ApiResult<Json<Page<MemberView>>> {
+) -> Result<Json<Page<MemberView>>> {
     members::page_of_members(&state, &caller.tenant, query).await
 }
 
@@ -141,7 +141,7 @@ pub async fn get_member(
     State(state): State<AppState>,
     caller: ConnectorCaller,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<Json<MemberView>> {
+) -> Result<Json<MemberView>> {
     Ok(Json(
         people::get_member(&state, &caller.tenant, id).await?.into(),
     ))
@@ -156,11 +156,11 @@ pub struct RequestTypeChoice {
 }
 
 /// The request type chosen in the query, `None` for "something else".
-pub fn chosen_request_type(id: i32) -> ApiResult<Option<i32>> {
+pub fn chosen_request_type(id: i32) -> Result<Option<i32>> {
     match id {
         0 => Ok(None),
         id if id > 0 => Ok(Some(id)),
-        _ => Err(ApiError::bad_request(
+        _ => Err(Error::bad_request(
             "requestTypeId",
             "requestTypeId is a request type's id, or 0 for something else",
         )),
@@ -175,7 +175,7 @@ pub async fn create_ticket(
     staff: Staff,
     ApiQuery(choice): ApiQuery<RequestTypeChoice>,
     ApiJson(mut body): ApiJson<Map<String, Value>>,
-) -> ApiResult<TaggedTicket> {
+) -> Result<TaggedTicket> {
     let request_type = chosen_request_type(choice.request_type_id)?;
     body.insert("requestTypeId".into(), request_type.into());
     let input: TicketInput = parse_json(&serde_json::to_vec(&body).unwrap_or_default())?;
@@ -190,7 +190,7 @@ pub async fn find_tickets(
     State(state): State<AppState>,
     staff: Staff,
     ApiJson(body): ApiJson<Map<String, Value>>,
-) -> ApiResult<Json<Page<TicketView>>> {
+) -> Result<Json<Page<TicketView>>> {
     tickets::page_of_tickets(&state, &staff, &TicketSearchQuery::from_body(body)?).await
 }
 
@@ -200,7 +200,7 @@ pub async fn get_ticket(
     State(state): State<AppState>,
     staff: Staff,
     ApiPath(id): ApiPath<i32>,
-) -> ApiResult<TaggedTicket> {
+) -> Result<TaggedTicket> {
     let ticket =
         ticket_service::get(&state, &staff.tenant, ticket_service::Viewer::Staff, id).await?;
     Ok(tickets::tagged(ticket))
@@ -214,7 +214,7 @@ pub async fn update_ticket(
     ApiPath(id): ApiPath<i32>,
     headers: HeaderMap,
     ApiJson(patch): ApiJson<TicketPatch>,
-) -> ApiResult<TaggedTicket> {
+) -> Result<TaggedTicket> {
     let precondition = tickets::precondition(&headers);
     let ticket = ticket_service::patch(
         &state,
@@ -235,7 +235,7 @@ pub async fn notify_contact(
     caller: ConnectorCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<NotificationInput>,
-) -> ApiResult<Json<NotificationView>> {
+) -> Result<Json<NotificationView>> {
     let sender = caller.principal.label();
     let n = notifications::send(&state, &caller.tenant, contact_inbox(id), &sender, input).await?;
     Ok(Json(n.into()))
@@ -248,7 +248,7 @@ pub async fn notify_member(
     caller: ConnectorCaller,
     ApiPath(id): ApiPath<i32>,
     ApiJson(input): ApiJson<NotificationInput>,
-) -> ApiResult<Json<NotificationView>> {
+) -> Result<Json<NotificationView>> {
     let sender = caller.principal.label();
     let n = notifications::send(&state, &caller.tenant, member_inbox(id), &sender, input).await?;
     Ok(Json(n.into()))

@@ -14,7 +14,7 @@ use super::{
 use crate::{
     auth::extractors::ConnectorCaller,
     domain::TextReference,
-    error::ApiResult,
+    error::Result,
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
         json_schema,
@@ -39,7 +39,7 @@ pub async fn get_chat_session(
     State(state): State<AppState>,
     caller: ConnectorCaller,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<ChatSession>> {
+) -> Result<Json<ChatSession>> {
     let session = chats::get(&state, &caller.tenant, Participant::System, &id).await?;
     Ok(Json(session))
 }
@@ -51,7 +51,7 @@ pub async fn add_chat_system_message(
     caller: ConnectorCaller,
     ApiPath(id): ApiPath<String>,
     ApiJson(request): ApiJson<SystemMessageRequest>,
-) -> ApiResult<Json<ChatMessage>> {
+) -> Result<Json<ChatMessage>> {
     let message = chats::send(
         &state,
         &caller.tenant,
@@ -71,7 +71,7 @@ pub async fn invite_users_to_chat(
     caller: ConnectorCaller,
     ApiPath(id): ApiPath<String>,
     ApiJson(request): ApiJson<InviteRequest>,
-) -> ApiResult<Json<ChatSession>> {
+) -> Result<Json<ChatSession>> {
     let session = chats::invite(&state, &caller.tenant, Participant::System, &id, request).await?;
     Ok(Json(session))
 }
@@ -85,7 +85,7 @@ pub async fn subscribe_chat_flow(
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<TypeQuery>,
     ApiJson(request): ApiJson<ChatFlowRequest>,
-) -> ApiResult<Subscription> {
+) -> Result<Subscription> {
     let s = flows::subscribe_chat_flow(&state, &caller.tenant, &query.kind, request).await?;
     subscription(&state, &headers, format!("/chat-workflows/{}", s.id), s)
 }
@@ -97,7 +97,7 @@ pub async fn unsubscribe_chat_flow(
     caller: ConnectorCaller,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<TokenQuery>,
-) -> ApiResult<Json<Done>> {
+) -> Result<Json<Done>> {
     flows::unsubscribe(
         &state,
         &caller.tenant,
@@ -115,7 +115,7 @@ pub async fn unsubscribe_chat_flow(
 pub async fn chat_flow_parameters_schema(
     _caller: ConnectorCaller,
     ApiQuery(query): ApiQuery<TypeQuery>,
-) -> ApiResult<Json<Value>> {
+) -> Result<Json<Value>> {
     flows::check_chat_event(&query.kind)?;
     Ok(Json(json_schema::of::<ChatFlowParameters>()))
 }
@@ -125,7 +125,7 @@ pub async fn chat_flow_parameters_schema(
 pub async fn chat_trigger_schema(
     _caller: ConnectorCaller,
     ApiQuery(query): ApiQuery<TypeQuery>,
-) -> ApiResult<Json<Value>> {
+) -> Result<Json<Value>> {
     flows::check_chat_event(&query.kind)?;
     Ok(Json(chat_sessions_schema()))
 }

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::{
     auth::extractors::ConnectorCaller,
     domain::{Reference, TextReference},
-    error::ApiResult,
+    error::Result,
     http::{
         extract::{ApiPath, ApiQuery},
         pagination::ListQuery,
@@ -51,7 +51,7 @@ pub async fn list_members(
     State(state): State<AppState>,
     caller: ConnectorCaller,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> ApiResult<Json<DynamicList<Reference>>> {
+) -> Result<Json<DynamicList<Reference>>> {
     let options = list_options(&query)?;
     let slice = people::list_members(&state, &caller.tenant, &options).await?;
     Ok(Json(DynamicList {
@@ -70,7 +70,7 @@ pub async fn list_companies(
     State(state): State<AppState>,
     caller: ConnectorCaller,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> ApiResult<Json<DynamicList<Reference>>> {
+) -> Result<Json<DynamicList<Reference>>> {
     let options = list_options(&query)?;
     let slice = people::list_companies(&state, &caller.tenant, &options).await?;
     Ok(Json(DynamicList {
@@ -97,7 +97,7 @@ pub async fn list_company_teams(
     caller: ConnectorCaller,
     ApiPath(company): ApiPath<i32>,
     ApiQuery(query): ApiQuery<TeamsQuery>,
-) -> ApiResult<Json<DynamicList<TextReference>>> {
+) -> Result<Json<DynamicList<TextReference>>> {
     let (skip, take) = ListQuery {
         skip: query.skip,
         take: query.take,
@@ -125,7 +125,7 @@ pub async fn list_company_teams(
 pub async fn list_boards(
     State(state): State<AppState>,
     caller: ConnectorCaller,
-) -> ApiResult<Json<DynamicList<Reference>>> {
+) -> Result<Json<DynamicList<Reference>>> {
     let queues = configuration::list_queues(&state, &caller.tenant, false).await?;
     Ok(DynamicList::whole(
         queues
@@ -149,7 +149,7 @@ pub async fn list_statuses(
     State(state): State<AppState>,
     caller: ConnectorCaller,
     ApiQuery(query): ApiQuery<BoardQuery>,
-) -> ApiResult<Json<DynamicList<Reference>>> {
+) -> Result<Json<DynamicList<Reference>>> {
     let queue = configuration::get_queue(&state, &caller.tenant, query.board_id).await?;
     Ok(DynamicList::whole(
         queue
@@ -166,7 +166,7 @@ pub async fn list_statuses(
 pub async fn list_priorities(
     State(state): State<AppState>,
     caller: ConnectorCaller,
-) -> ApiResult<Json<DynamicList<Reference>>> {
+) -> Result<Json<DynamicList<Reference>>> {
     let priorities = configuration::list_priorities(&state, &caller.tenant, false).await?;
     Ok(DynamicList::whole(
         priorities
@@ -181,7 +181,7 @@ pub async fn list_priorities(
 pub async fn list_sources(
     State(state): State<AppState>,
     caller: ConnectorCaller,
-) -> ApiResult<Json<DynamicList<Reference>>> {
+) -> Result<Json<DynamicList<Reference>>> {
     let sources = configuration::list_named(&state, &caller.tenant, Table::Sources, false).await?;
     Ok(DynamicList::whole(
         sources
@@ -208,7 +208,7 @@ pub async fn list_request_types(
     State(state): State<AppState>,
     caller: ConnectorCaller,
     ApiQuery(query): ApiQuery<RequestTypesQuery>,
-) -> ApiResult<Json<DynamicList<Reference>>> {
+) -> Result<Json<DynamicList<Reference>>> {
     let types = configuration::list_request_types(&state, &caller.tenant, false).await?;
     let mut results: Vec<Reference> = types.into_iter().map(|t| reference(t.id, t.name)).collect();
     if query.with_something_else.unwrap_or(false) {
@@ -264,7 +264,7 @@ pub async fn list_workflows(
     State(state): State<AppState>,
     caller: ConnectorCaller,
     ApiQuery(query): ApiQuery<WorkflowsQuery>,
-) -> ApiResult<Json<DynamicList<TextReference>>> {
+) -> Result<Json<DynamicList<TextReference>>> {
     if let Some(kind) = query.kind.as_deref().filter(|k| !k.is_empty()) {
         flows::check_workflow_type(kind)?;
     }

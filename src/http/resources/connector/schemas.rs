@@ -1,7 +1,7 @@
 //! The schemas the flow designer asks for at design time. Each is generated from the Rust type the
 //! matching data endpoint serialises or parses (`http::json_schema`), so they cannot disagree.
 
-use axum::{Json, extract::State, http::StatusCode};
+use axum::{Json, extract::State};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use utoipa::IntoParams;
@@ -19,7 +19,7 @@ use super::{
 };
 use crate::{
     auth::extractors::ConnectorCaller,
-    error::{ApiError, ApiResult},
+    error::{Error, Kind, Result},
     http::{
         extract::{ApiPath, ApiQuery},
         json_schema,
@@ -178,12 +178,12 @@ pub fn dynamic_type_ids() -> impl Iterator<Item = &'static str> {
 pub async fn dynamic_schema(
     _caller: ConnectorCaller,
     ApiPath(type_id): ApiPath<String>,
-) -> ApiResult<Json<Value>> {
+) -> Result<Json<Value>> {
     match DYNAMIC_TYPES.iter().find(|(id, _)| *id == type_id) {
         Some((_, DynamicType::Schema(schema))) => Ok(Json(schema())),
         Some((_, DynamicType::NotBuilt(feature))) => Err(not_built(feature)),
-        None => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
+        None => Err(Error::new(
+            Kind::NotFound,
             "NotFound",
             format!(
                 "unknown typeId `{type_id}`; known: {}",
@@ -201,7 +201,7 @@ pub async fn create_ticket_schema(
     State(state): State<AppState>,
     caller: ConnectorCaller,
     ApiQuery(choice): ApiQuery<RequestTypeChoice>,
-) -> ApiResult<Json<Value>> {
+) -> Result<Json<Value>> {
     let request_type = match chosen_request_type(choice.request_type_id)? {
         Some(id) => Some(configuration::get_request_type(&state, &caller.tenant, id).await?),
         None => None,
@@ -253,7 +253,7 @@ pub async fn create_ticket_schema(
 pub async fn ticket_trigger_schema(
     _caller: ConnectorCaller,
     ApiQuery(query): ApiQuery<TypeQuery>,
-) -> ApiResult<Json<Value>> {
+) -> Result<Json<Value>> {
     flows::check_ticket_event(&query.kind)?;
     Ok(Json(json_schema::of::<FlowNotification>()))
 }
@@ -263,7 +263,7 @@ pub async fn ticket_trigger_schema(
 pub async fn ticket_trigger_filters_schema(
     _caller: ConnectorCaller,
     ApiQuery(query): ApiQuery<TypeQuery>,
-) -> ApiResult<Json<Value>> {
+) -> Result<Json<Value>> {
     flows::check_ticket_event(&query.kind)?;
     Ok(Json(request::<TicketFlowFilters>()))
 }
@@ -273,7 +273,7 @@ pub async fn ticket_trigger_filters_schema(
 pub async fn workflow_trigger_schema(
     _caller: ConnectorCaller,
     ApiQuery(query): ApiQuery<TypeQuery>,
-) -> ApiResult<Json<Value>> {
+) -> Result<Json<Value>> {
     flows::check_workflow_type(&query.kind)?;
     Ok(Json(json_schema::of::<FlowNotification>()))
 }
@@ -292,10 +292,9 @@ pub async fn workflow_parameters_schema(
     caller: ConnectorCaller,
     ApiPath(kind): ApiPath<String>,
     ApiQuery(query): ApiQuery<WorkflowQuery>,
-) -> ApiResult<Json<Value>> {
+) -> Result<Json<Value>> {
     flows::check_workflow_type(&kind)?;
-    let id =
-        uuid::Uuid::parse_str(&query.workflow_id).map_err(|_| ApiError::not_found("workflow"))?;
+    let id = uuid::Uuid::parse_str(&query.workflow_id).map_err(|_| Error::not_found("workflow"))?;
     flows::get_workflow(&state, &caller.tenant, id).await?;
     Ok(Json(json_schema::of::<WorkflowFlowParameters>()))
 }

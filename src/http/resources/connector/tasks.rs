@@ -11,7 +11,7 @@ pub use crate::http::resources::tasks::{
 use crate::{
     auth::extractors::ConnectorCaller,
     domain::TextReference,
-    error::ApiResult,
+    error::Result,
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
         pagination::{ListQuery, Page},
@@ -40,7 +40,7 @@ pub async fn find_task_templates(
     State(state): State<AppState>,
     caller: ConnectorCaller,
     ApiJson(request): ApiJson<FindTaskTemplatesRequest>,
-) -> ApiResult<Json<Page<TaskTemplateView>>> {
+) -> Result<Json<Page<TaskTemplateView>>> {
     let query = ListQuery {
         skip: request.skip,
         take: request.take,
@@ -56,7 +56,7 @@ pub async fn list_task_templates(
     State(state): State<AppState>,
     caller: ConnectorCaller,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> ApiResult<Json<DynamicList<TextReference>>> {
+) -> Result<Json<DynamicList<TextReference>>> {
     let Json(page) = page_of_templates(&state, &caller.tenant, &query).await?;
     Ok(Json(DynamicList {
         results: page
@@ -77,7 +77,7 @@ pub async fn get_ticket_tasks(
     State(state): State<AppState>,
     caller: ConnectorCaller,
     ApiPath(ticket): ApiPath<i32>,
-) -> ApiResult<Json<TicketTaskLists>> {
+) -> Result<Json<TicketTaskLists>> {
     ticket_task_lists(&state, &caller.tenant, ticket).await
 }
 
@@ -88,7 +88,7 @@ pub async fn create_ticket_tasks(
     caller: ConnectorCaller,
     ApiPath(ticket): ApiPath<i32>,
     ApiJson(request): ApiJson<CreateTicketTasksRequest>,
-) -> ApiResult<Json<TicketTaskListView>> {
+) -> Result<Json<TicketTaskListView>> {
     Ok(Json(
         add_ticket_task_list(&state, &caller.tenant, &caller.principal, ticket, request).await?,
     ))

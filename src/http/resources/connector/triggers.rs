@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     auth::extractors::ConnectorCaller,
-    error::{ApiError, ApiResult},
+    error::{Error, Result},
     http::extract::{ApiJson, ApiPath, ApiQuery},
     service::flows::{
         self, Subscribed, TICKET_FLOW, TicketFlowRequest, WORKFLOW_FLOW, WorkflowFlowRequest,
@@ -59,11 +59,11 @@ pub fn subscription(
     headers: &HeaderMap,
     path: String,
     s: Subscribed,
-) -> ApiResult<Subscription> {
+) -> Result<Subscription> {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .ok_or_else(|| ApiError::bad_request("Host", "the request has no Host header"))?;
+        .ok_or_else(|| Error::bad_request("Host", "the request has no Host header"))?;
     let scheme = if state.config.cookie_secure {
         "https"
     } else {
@@ -71,7 +71,7 @@ pub fn subscription(
     };
     let location = format!("{scheme}://{host}{PREFIX}{path}?token={}", s.token);
     let location = HeaderValue::from_str(&location)
-        .map_err(|_| ApiError::bad_request("Host", "the Host header is not a host name"))?;
+        .map_err(|_| Error::bad_request("Host", "the Host header is not a host name"))?;
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
@@ -90,7 +90,7 @@ pub async fn subscribe_ticket_flow(
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<TypeQuery>,
     ApiJson(request): ApiJson<TicketFlowRequest>,
-) -> ApiResult<Subscription> {
+) -> Result<Subscription> {
     let s = flows::subscribe_ticket_flow(&state, &caller.tenant, &query.kind, request).await?;
     subscription(&state, &headers, format!("/ticket-workflows/{}", s.id), s)
 }
@@ -102,7 +102,7 @@ pub async fn unsubscribe_ticket_flow(
     caller: ConnectorCaller,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<TokenQuery>,
-) -> ApiResult<Json<Done>> {
+) -> Result<Json<Done>> {
     flows::unsubscribe(
         &state,
         &caller.tenant,
@@ -124,8 +124,8 @@ pub async fn subscribe_workflow_flow(
     ApiPath(workflow): ApiPath<String>,
     ApiQuery(query): ApiQuery<TypeQuery>,
     ApiJson(request): ApiJson<WorkflowFlowRequest>,
-) -> ApiResult<Subscription> {
-    let workflow = uuid::Uuid::parse_str(&workflow).map_err(|_| ApiError::not_found("workflow"))?;
+) -> Result<Subscription> {
+    let workflow = uuid::Uuid::parse_str(&workflow).map_err(|_| Error::not_found("workflow"))?;
     let s = flows::subscribe_workflow_flow(&state, &caller.tenant, workflow, &query.kind, request)
         .await?;
     subscription(
@@ -143,7 +143,7 @@ pub async fn unsubscribe_workflow_flow(
     caller: ConnectorCaller,
     ApiPath((workflow, id)): ApiPath<(String, String)>,
     ApiQuery(query): ApiQuery<TokenQuery>,
-) -> ApiResult<Json<Done>> {
+) -> Result<Json<Done>> {
     flows::unsubscribe(
         &state,
         &caller.tenant,

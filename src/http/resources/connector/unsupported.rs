@@ -2,22 +2,23 @@
 //! yet (forms, email templates), and DeskDirector's advanced actions and
 //! events, which its own function service hosts (`functions.deskdirector.com`), not a tenant's site.
 
-use axum::http::StatusCode;
-
-use crate::{auth::extractors::ConnectorCaller, error::ApiError};
+use crate::{
+    auth::extractors::ConnectorCaller,
+    error::{Error, Kind},
+};
 
 /// The 501 for an operation of a feature deskd does not have yet.
-pub fn not_built(feature: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_IMPLEMENTED,
+pub fn not_built(feature: &str) -> Error {
+    Error::new(
+        Kind::NotImplemented,
         "NotImplemented",
         format!("{feature} are not available in deskd yet; this operation will work once they are"),
     )
 }
 
-fn hosted_elsewhere() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_IMPLEMENTED,
+fn hosted_elsewhere() -> Error {
+    Error::new(
+        Kind::NotImplemented,
         "NotImplemented",
         "advanced actions and events run on DeskDirector's function service, which deskd does not provide",
     )
@@ -26,8 +27,8 @@ fn hosted_elsewhere() -> ApiError {
 /// One documented handler per operation, all answering 501 once the key has been checked.
 macro_rules! unsupported {
     ($($name:ident: $method:ident $path:literal $operation:literal => $error:expr;)*) => {$(
-        #[utoipa::path($method, path = $path, operation_id = $operation, responses((status = 501, body = crate::error::ErrorBody)))]
-        pub async fn $name(_caller: ConnectorCaller) -> ApiError {
+        #[utoipa::path($method, path = $path, operation_id = $operation, responses((status = 501, body = crate::http::envelope::ErrorBody)))]
+        pub async fn $name(_caller: ConnectorCaller) -> Error {
             $error
         }
     )*};
