@@ -112,6 +112,14 @@ impl Error {
         Self::new(Kind::Conflict, code, message)
     }
 
+    /// The 409 for changing an archived object.
+    pub fn archived(what: &str) -> Self {
+        Self::state(
+            "Archived",
+            format!("this {what} is archived; restore it before changing it"),
+        )
+    }
+
     pub fn payload_too_large() -> Self {
         Self::new(
             Kind::TooLarge,

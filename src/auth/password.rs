@@ -76,3 +76,14 @@ fn dummy_hash() -> &'static str {
         hash_blocking("not a real password, only a timing stand-in").unwrap_or_default()
     })
 }
+
+/// A new password checked and hashed; `None` keeps none.
+pub async fn hash_new(password: Option<String>) -> Result<Option<String>> {
+    match password {
+        Some(p) => {
+            validate("password", &p)?;
+            Ok(Some(hash(p).await?))
+        }
+        None => Ok(None),
+    }
+}

@@ -1,5 +1,8 @@
 //! Plain types shared by every layer; no I/O here.
 
+pub mod companies;
+pub mod contacts;
+pub mod members;
 pub mod patch;
 
 use serde::{Deserialize, Serialize};

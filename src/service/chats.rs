@@ -14,7 +14,7 @@ use sqlx::PgConnection;
 use utoipa::ToSchema;
 
 use super::{
-    events, people,
+    companies, contacts, events, members,
     tickets::{self, TicketInput, Viewer},
     validate,
 };
@@ -548,8 +548,8 @@ pub async fn request(
             .await
             .map_err(|e| e.with_field("ticketId"))?;
     }
-    let who = people::signed_in_contact(state, tenant, contact).await?;
-    let company = people::get_company(state, tenant, who.company_id).await?;
+    let who = contacts::signed_in(state, tenant, contact).await?;
+    let company = companies::get(state, tenant, who.company_id).await?;
     let name = format!(
         "Chat Request from {} at {}",
         format!("{} {}", who.first_name, who.last_name).trim(),
@@ -625,7 +625,7 @@ pub async fn ask_callback(
                 .filter(|p| !p.is_empty());
             let phone = match given {
                 Some(p) => Some(validate::required_text("phone", p, 50)?),
-                None => people::get_contact(state, tenant, contact).await?.phone,
+                None => contacts::get(state, tenant, contact).await?.phone,
             };
             Some(phone.ok_or_else(|| {
                 Error::validation("phone", "a phone callback needs a phone number")
@@ -828,7 +828,7 @@ pub async fn invite(
         return Err(Error::validation("memberIds", "at most 50 at once"));
     }
     for &m in &input.member_ids {
-        let member = people::get_member(state, tenant, m)
+        let member = members::get(state, tenant, m)
             .await
             .map_err(|_| Error::validation("memberIds", format!("no member {m}")))?;
         if member.archived_at.is_some() {
@@ -836,7 +836,7 @@ pub async fn invite(
         }
     }
     for &c in &input.contact_ids {
-        let contact = people::get_contact(state, tenant, c)
+        let contact = contacts::get(state, tenant, c)
             .await
             .map_err(|_| Error::validation("contactIds", format!("no contact {c}")))?;
         if contact.archived_at.is_some() {
@@ -942,7 +942,7 @@ pub async fn push(
     input: PushChat,
 ) -> Result<ChatSession> {
     let first = input.message.as_deref().map(message_text).transpose()?;
-    let contact = people::get_contact(state, tenant, input.contact_id)
+    let contact = contacts::get(state, tenant, input.contact_id)
         .await
         .ok()
         .filter(|c| c.archived_at.is_none())
@@ -959,7 +959,7 @@ pub async fn push(
                 Error::validation("ticketId", "ticketId names no ticket of this contact's")
             })?;
     }
-    let me = people::signed_in_member(state, tenant, member).await?;
+    let me = members::signed_in(state, tenant, member).await?;
     let name = format!(
         "Chat from {} to {}",
         format!("{} {}", me.first_name, me.last_name).trim(),

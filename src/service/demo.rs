@@ -3,12 +3,13 @@
 use crate::{
     auth::{Actor, AuthMethod, Principal},
     domain::{KeyScope, MemberRole},
+    domain::{companies::CompanyInput, contacts::ContactInput, members::MemberInput},
     error::Result,
-    repo::{contacts, members, tenants},
+    repo::{self, tenants},
     service::{
-        configuration,
+        companies, configuration, contacts,
         credentials::{self, NewApiKeyInput},
-        people::{self, CompanyInput, ContactInput, MemberInput},
+        members,
         tenants::{self as tenant_service, NewTenant},
     },
     state::AppState,
@@ -65,13 +66,13 @@ pub async fn seed(state: &AppState) -> Result<DemoCredentials> {
         via: AuthMethod::ApiKey,
         credential: None,
     };
-    let everyone = people::ListOptions {
+    let everyone = crate::repo::ListOptions {
         search: None,
         include_archived: false,
         skip: 0,
         take: 1000,
     };
-    let existing = people::list_members(state, &tenant, &everyone).await?.rows;
+    let existing = members::list(state, &tenant, &everyone).await?.rows;
     for (email, password, first, role) in [
         (ADMIN_EMAIL, ADMIN_PASSWORD, "Ada", MemberRole::MasterAdmin),
         (TECH_EMAIL, TECH_PASSWORD, "Tom", MemberRole::Tech),
@@ -79,7 +80,7 @@ pub async fn seed(state: &AppState) -> Result<DemoCredentials> {
         match existing.iter().find(|m| m.email == email) {
             Some(m) => {
                 let hash = crate::auth::password::hash(password.into()).await?;
-                members::set_password(&state.pool, tenant.id, m.id, &hash).await?;
+                repo::members::set_password(&state.pool, tenant.id, m.id, &hash).await?;
             }
             None => {
                 let input = MemberInput {
@@ -89,11 +90,11 @@ pub async fn seed(state: &AppState) -> Result<DemoCredentials> {
                     role,
                     password: Some(password.into()),
                 };
-                people::create_member(state, &tenant, &system, input).await?;
+                members::create(state, &tenant, &system, input).await?;
             }
         }
     }
-    let company_id = match people::list_companies(state, &tenant, &everyone)
+    let company_id = match companies::list(state, &tenant, &everyone)
         .await?
         .rows
         .first()
@@ -104,16 +105,14 @@ pub async fn seed(state: &AppState) -> Result<DemoCredentials> {
                 name: "Example Customer Ltd".into(),
                 identifier: Some("ExampleCustomer".into()),
             };
-            people::create_company(state, &tenant, input).await?.id
+            companies::create(state, &tenant, input).await?.id
         }
     };
-    let contacts_now = people::list_contacts(state, &tenant, None, &everyone)
-        .await?
-        .rows;
+    let contacts_now = contacts::list(state, &tenant, None, &everyone).await?.rows;
     match contacts_now.iter().find(|c| c.email == CONTACT_EMAIL) {
         Some(c) => {
             let hash = crate::auth::password::hash(CONTACT_PASSWORD.into()).await?;
-            contacts::set_password(&state.pool, tenant.id, c.id, &hash).await?;
+            repo::contacts::set_password(&state.pool, tenant.id, c.id, &hash).await?;
         }
         None => {
             let input = ContactInput {
@@ -127,7 +126,7 @@ pub async fn seed(state: &AppState) -> Result<DemoCredentials> {
                 is_vip: false,
                 sees_company_tickets: false,
             };
-            people::create_contact(state, &tenant, input).await?;
+            contacts::create(state, &tenant, input).await?;
         }
     }
     for key in credentials::list_api_keys(state, &tenant).await? {

@@ -12,9 +12,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    chats, configuration,
+    chats, companies, configuration,
     events::TYPES,
-    people, validate,
+    validate,
     webhooks::{check_description, check_event_types, check_url, enabled_by_default, new_secret},
 };
 use crate::{
@@ -228,7 +228,7 @@ pub async fn subscribe_ticket_flow(
             .map_err(as_field("priorityId"))?;
     }
     if let Some(company) = filters.company_id {
-        people::get_company(state, tenant, company)
+        companies::get(state, tenant, company)
             .await
             .map_err(as_field("companyId"))?;
     }

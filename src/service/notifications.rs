@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{people, validate};
+use super::{contacts, members, validate};
 use crate::{
     domain::Tenant,
     error::{Error, Result},
@@ -49,11 +49,11 @@ pub async fn send(
     input: NotificationInput,
 ) -> Result<NotificationRow> {
     let live = match to.kind {
-        "contact" => people::get_contact(state, tenant, to.id)
+        "contact" => contacts::get(state, tenant, to.id)
             .await?
             .archived_at
             .is_none(),
-        _ => people::get_member(state, tenant, to.id)
+        _ => members::get(state, tenant, to.id)
             .await?
             .archived_at
             .is_none(),

@@ -243,7 +243,7 @@ impl Actor {
     pub async fn of(state: &AppState, tenant: &Tenant, principal: &Principal) -> Result<Self> {
         Ok(match &principal.actor {
             PrincipalActor::Member { id, .. } => {
-                let m = super::people::signed_in_member(state, tenant, *id).await?;
+                let m = super::members::signed_in(state, tenant, *id).await?;
                 Actor {
                     kind: "member",
                     id: id.to_string(),
@@ -253,7 +253,7 @@ impl Actor {
                 }
             }
             PrincipalActor::Contact { id, .. } => {
-                let c = super::people::signed_in_contact(state, tenant, *id).await?;
+                let c = super::contacts::signed_in(state, tenant, *id).await?;
                 Actor {
                     kind: "contact",
                     id: id.to_string(),
@@ -1510,7 +1510,7 @@ async fn check_members(
 }
 
 async fn contact_actor(state: &AppState, tenant: &Tenant, contact: i32) -> Result<Actor> {
-    let c = super::people::signed_in_contact(state, tenant, contact).await?;
+    let c = super::contacts::signed_in(state, tenant, contact).await?;
     Ok(Actor {
         kind: "contact",
         id: contact.to_string(),

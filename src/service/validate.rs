@@ -93,3 +93,15 @@ pub fn not_cleared<T>(patch: Patch<T>, current: T, field: &str) -> Result<T> {
         )),
     }
 }
+
+/// A unique violation of a person's email index as the 409 it is; any other error as it is.
+pub fn email_taken(error: sqlx::Error, index: &str) -> Error {
+    if crate::repo::is_unique_violation(&error, index) {
+        Error::conflict(
+            "email",
+            "another active person in this helpdesk has this email",
+        )
+    } else {
+        error.into()
+    }
+}

@@ -10,13 +10,14 @@ use super::members::list_options;
 use crate::{
     auth::extractors::AdminCaller,
     domain::Tenant,
+    domain::companies::{CompanyInput, CompanyPatch},
     error::Result,
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
         pagination::{ListQuery, Page},
     },
     repo::companies::Company,
-    service::people::{self, CompanyInput, CompanyPatch},
+    service::companies,
     state::AppState,
 };
 
@@ -85,7 +86,7 @@ pub async fn page_of_companies(
     query: ListQuery,
 ) -> Result<Json<Page<CompanyView>>> {
     let options = list_options(&query)?;
-    let slice = people::list_companies(state, tenant, &options).await?;
+    let slice = companies::list(state, tenant, &options).await?;
     Ok(Json(Page::new(
         slice.rows.into_iter().map(Into::into).collect(),
         slice.total,
@@ -100,7 +101,7 @@ pub async fn create_company(
     caller: AdminCaller,
     ApiJson(input): ApiJson<CompanyInput>,
 ) -> Result<(StatusCode, Json<CompanyView>)> {
-    let company = people::create_company(&state, &caller.tenant, input).await?;
+    let company = companies::create(&state, &caller.tenant, input).await?;
     Ok((StatusCode::CREATED, Json(company.into())))
 }
 
@@ -112,9 +113,7 @@ pub async fn get_company(
     ApiPath(id): ApiPath<i32>,
 ) -> Result<Json<CompanyView>> {
     Ok(Json(
-        people::get_company(&state, &caller.tenant, id)
-            .await?
-            .into(),
+        companies::get(&state, &caller.tenant, id).await?.into(),
     ))
 }
 
@@ -127,7 +126,7 @@ pub async fn replace_company(
     ApiJson(input): ApiJson<CompanyInput>,
 ) -> Result<Json<CompanyView>> {
     Ok(Json(
-        people::replace_company(&state, &caller.tenant, id, input)
+        companies::replace(&state, &caller.tenant, id, input)
             .await?
             .into(),
     ))
@@ -142,7 +141,7 @@ pub async fn update_company(
     ApiJson(patch): ApiJson<CompanyPatch>,
 ) -> Result<Json<CompanyView>> {
     Ok(Json(
-        people::patch_company(&state, &caller.tenant, id, patch)
+        companies::patch(&state, &caller.tenant, id, patch)
             .await?
             .into(),
     ))
@@ -156,7 +155,7 @@ pub async fn archive_company(
     ApiPath(id): ApiPath<i32>,
 ) -> Result<Json<CompanyView>> {
     Ok(Json(
-        people::set_company_archived(&state, &caller.tenant, id, true)
+        companies::set_archived(&state, &caller.tenant, id, true)
             .await?
             .into(),
     ))
@@ -170,7 +169,7 @@ pub async fn restore_company(
     ApiPath(id): ApiPath<i32>,
 ) -> Result<Json<CompanyView>> {
     Ok(Json(
-        people::set_company_archived(&state, &caller.tenant, id, false)
+        companies::set_archived(&state, &caller.tenant, id, false)
             .await?
             .into(),
     ))

@@ -9,6 +9,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::members::{full_name, list_options};
 use crate::{
     auth::extractors::AdminCaller,
+    domain::contacts::{ContactInput, ContactPatch},
     domain::{Reference, Tenant},
     error::Result,
     http::{
@@ -16,7 +17,7 @@ use crate::{
         pagination::{ListQuery, Page},
     },
     repo::contacts::Contact,
-    service::people::{self, ContactInput, ContactPatch},
+    service::contacts,
     state::AppState,
 };
 
@@ -135,7 +136,7 @@ pub async fn page_of_contacts(
     let company_id = filter.company_id;
     let query = filter.list();
     let options = list_options(&query)?;
-    let slice = people::list_contacts(state, tenant, company_id, &options).await?;
+    let slice = contacts::list(state, tenant, company_id, &options).await?;
     Ok(Json(Page::new(
         slice.rows.into_iter().map(Into::into).collect(),
         slice.total,
@@ -150,7 +151,7 @@ pub async fn create_contact(
     caller: AdminCaller,
     ApiJson(input): ApiJson<ContactInput>,
 ) -> Result<(StatusCode, Json<ContactView>)> {
-    let contact = people::create_contact(&state, &caller.tenant, input).await?;
+    let contact = contacts::create(&state, &caller.tenant, input).await?;
     Ok((StatusCode::CREATED, Json(contact.into())))
 }
 
@@ -162,9 +163,7 @@ pub async fn get_contact(
     ApiPath(id): ApiPath<i32>,
 ) -> Result<Json<ContactView>> {
     Ok(Json(
-        people::get_contact(&state, &caller.tenant, id)
-            .await?
-            .into(),
+        contacts::get(&state, &caller.tenant, id).await?.into(),
     ))
 }
 
@@ -177,7 +176,7 @@ pub async fn replace_contact(
     ApiJson(input): ApiJson<ContactInput>,
 ) -> Result<Json<ContactView>> {
     Ok(Json(
-        people::replace_contact(&state, &caller.tenant, id, input)
+        contacts::replace(&state, &caller.tenant, id, input)
             .await?
             .into(),
     ))
@@ -192,7 +191,7 @@ pub async fn update_contact(
     ApiJson(patch): ApiJson<ContactPatch>,
 ) -> Result<Json<ContactView>> {
     Ok(Json(
-        people::patch_contact(&state, &caller.tenant, id, patch)
+        contacts::patch(&state, &caller.tenant, id, patch)
             .await?
             .into(),
     ))
@@ -206,7 +205,7 @@ pub async fn archive_contact(
     ApiPath(id): ApiPath<i32>,
 ) -> Result<Json<ContactView>> {
     Ok(Json(
-        people::set_contact_archived(&state, &caller.tenant, id, true)
+        contacts::set_archived(&state, &caller.tenant, id, true)
             .await?
             .into(),
     ))
@@ -220,7 +219,7 @@ pub async fn restore_contact(
     ApiPath(id): ApiPath<i32>,
 ) -> Result<Json<ContactView>> {
     Ok(Json(
-        people::set_contact_archived(&state, &caller.tenant, id, false)
+        contacts::set_archived(&state, &caller.tenant, id, false)
             .await?
             .into(),
     ))

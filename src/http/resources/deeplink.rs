@@ -24,7 +24,10 @@ use crate::{
     domain::Tenant,
     error::{Error, Kind, Result},
     http::extract::{ApiJson, ApiPath, ApiQuery},
-    service::sign_in::{self, NewSession},
+    service::{
+        contacts,
+        sign_in::{self, NewSession},
+    },
     state::AppState,
 };
 
@@ -327,9 +330,7 @@ pub async fn create_login_code(
             "a read-only API key cannot mint login codes",
         ));
     }
-    let email = crate::service::people::get_contact(&state, &caller.tenant, contact)
-        .await?
-        .email;
+    let email = contacts::get(&state, &caller.tenant, contact).await?.email;
     let code = sign_in::issue_login_code(&state, &caller.tenant, contact)
         .await?
         .ok_or_else(|| {

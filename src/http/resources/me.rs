@@ -12,7 +12,7 @@ use crate::{
         extractors::{PortalUser, TechUser},
     },
     error::Result,
-    service::people,
+    service::{contacts, members},
     state::AppState,
 };
 
@@ -44,7 +44,7 @@ pub async fn get_portal_me(
     State(state): State<AppState>,
     user: PortalUser,
 ) -> Result<Json<PortalMe>> {
-    let contact = people::signed_in_contact(&state, &user.tenant, user.contact_id).await?;
+    let contact = contacts::signed_in(&state, &user.tenant, user.contact_id).await?;
     Ok(Json(PortalMe {
         contact: contact.into(),
         auth_method: user.via,
@@ -54,7 +54,7 @@ pub async fn get_portal_me(
 /// The signed-in member.
 #[utoipa::path(get, path = "/me", responses((status = 200, body = TechMe)))]
 pub async fn get_tech_me(State(state): State<AppState>, user: TechUser) -> Result<Json<TechMe>> {
-    let member = people::signed_in_member(&state, &user.tenant, user.member_id).await?;
+    let member = members::signed_in(&state, &user.tenant, user.member_id).await?;
     Ok(Json(TechMe {
         member: member.into(),
         auth_method: user.via,

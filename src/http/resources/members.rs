@@ -8,14 +8,16 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     auth::extractors::AdminCaller,
+    domain::members::{MemberInput, MemberPatch},
     domain::{MemberRole, Tenant},
     error::Result,
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
         pagination::{ListQuery, Page},
     },
+    repo::ListOptions,
     repo::members::Member,
-    service::people::{self, ListOptions, MemberInput, MemberPatch},
+    service::members,
     state::AppState,
 };
 
@@ -93,7 +95,7 @@ pub async fn page_of_members(
     query: ListQuery,
 ) -> Result<Json<Page<MemberView>>> {
     let options = list_options(&query)?;
-    let slice = people::list_members(state, tenant, &options).await?;
+    let slice = members::list(state, tenant, &options).await?;
     Ok(Json(Page::new(
         slice.rows.into_iter().map(Into::into).collect(),
         slice.total,
@@ -108,7 +110,7 @@ pub async fn create_member(
     caller: AdminCaller,
     ApiJson(input): ApiJson<MemberInput>,
 ) -> Result<(StatusCode, Json<MemberView>)> {
-    let member = people::create_member(&state, &caller.tenant, &caller.principal, input).await?;
+    let member = members::create(&state, &caller.tenant, &caller.principal, input).await?;
     Ok((StatusCode::CREATED, Json(member.into())))
 }
 
@@ -119,9 +121,7 @@ pub async fn get_member(
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
 ) -> Result<Json<MemberView>> {
-    Ok(Json(
-        people::get_member(&state, &caller.tenant, id).await?.into(),
-    ))
+    Ok(Json(members::get(&state, &caller.tenant, id).await?.into()))
 }
 
 /// Replace a member: absent optional fields are cleared.
@@ -133,7 +133,7 @@ pub async fn replace_member(
     ApiJson(input): ApiJson<MemberInput>,
 ) -> Result<Json<MemberView>> {
     Ok(Json(
-        people::replace_member(&state, &caller.tenant, &caller.principal, id, input)
+        members::replace(&state, &caller.tenant, &caller.principal, id, input)
             .await?
             .into(),
     ))
@@ -148,7 +148,7 @@ pub async fn update_member(
     ApiJson(patch): ApiJson<MemberPatch>,
 ) -> Result<Json<MemberView>> {
     Ok(Json(
-        people::patch_member(&state, &caller.tenant, &caller.principal, id, patch)
+        members::patch(&state, &caller.tenant, &caller.principal, id, patch)
             .await?
             .into(),
     ))
@@ -162,7 +162,7 @@ pub async fn archive_member(
     ApiPath(id): ApiPath<i32>,
 ) -> Result<Json<MemberView>> {
     Ok(Json(
-        people::set_member_archived(&state, &caller.tenant, &caller.principal, id, true)
+        members::set_archived(&state, &caller.tenant, &caller.principal, id, true)
             .await?
             .into(),
     ))
@@ -176,7 +176,7 @@ pub async fn restore_member(
     ApiPath(id): ApiPath<i32>,
 ) -> Result<Json<MemberView>> {
     Ok(Json(
-        people::set_member_archived(&state, &caller.tenant, &caller.principal, id, false)
+        members::set_archived(&state, &caller.tenant, &caller.principal, id, false)
             .await?
             .into(),
     ))

@@ -25,7 +25,7 @@ use crate::{
     live::{self, Listener, LiveEvent},
     metrics::GaugeHeld,
     repo::{live as repo, tickets::contact_reach},
-    service::people,
+    service::contacts,
     state::AppState,
 };
 
@@ -64,7 +64,7 @@ pub async fn portal_stream(
     let mut conn = state.pool.acquire().await?;
     let (company_wide, managed) = contact_reach(&mut conn, user.tenant.id, user.contact_id).await?;
     drop(conn);
-    let approver = people::get_contact(&state, &user.tenant, user.contact_id)
+    let approver = contacts::get(&state, &user.tenant, user.contact_id)
         .await?
         .is_approver;
     let listener = Listener::Contact {

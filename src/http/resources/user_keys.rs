@@ -13,7 +13,7 @@ use crate::{
     domain::{Reference, UserKind},
     error::{Error, Result},
     http::extract::{ApiPath, ApiQuery},
-    service::{people, sign_in},
+    service::{contacts, sign_in},
     state::AppState,
 };
 
@@ -123,7 +123,7 @@ pub async fn get_client(
     State(state): State<AppState>,
     user: PortalUser,
 ) -> Result<Json<ClientUser>> {
-    let contact = people::signed_in_contact(&state, &user.tenant, user.contact_id).await?;
+    let contact = contacts::signed_in(&state, &user.tenant, user.contact_id).await?;
     Ok(Json(ClientUser {
         entity_id: contact.id,
         user_name: contact.email.clone(),

@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     auth::extractors::{ConnectorCaller, Staff},
+    domain::contacts::ContactInput,
     error::{Error, Result},
     http::{
         extract::{ApiJson, ApiPath, ApiQuery, parse_json},
@@ -22,10 +23,9 @@ use crate::{
         },
     },
     service::{
-        contact_groups,
+        self, contact_groups,
         notifications::{self, NotificationInput, contact_inbox, member_inbox},
-        people::{self, ContactInput},
-        tickets::{self as ticket_service, TicketInput, TicketPatch},
+        tickets::{TicketInput, TicketPatch},
     },
     state::AppState,
 };
@@ -48,7 +48,7 @@ pub async fn get_company(
     ApiPath(id): ApiPath<i32>,
 ) -> Result<Json<CompanyView>> {
     Ok(Json(
-        people::get_company(&state, &caller.tenant, id)
+        service::companies::get(&state, &caller.tenant, id)
             .await?
             .into(),
     ))
@@ -97,7 +97,7 @@ pub async fn create_contact(
     caller: ConnectorCaller,
     ApiJson(input): ApiJson<ContactInput>,
 ) -> Result<Json<ContactView>> {
-    let contact = people::create_contact(&state, &caller.tenant, input).await?;
+    let contact = service::contacts::create(&state, &caller.tenant, input).await?;
     Ok(Json(contact.into()))
 }
 
@@ -119,7 +119,7 @@ pub async fn get_contact(
     ApiPath(id): ApiPath<i32>,
 ) -> Result<Json<ContactView>> {
     Ok(Json(
-        people::get_contact(&state, &caller.tenant, id)
+        service::contacts::get(&state, &caller.tenant, id)
             .await?
             .into(),
     ))
@@ -143,7 +143,9 @@ pub async fn get_member(
     ApiPath(id): ApiPath<i32>,
 ) -> Result<Json<MemberView>> {
     Ok(Json(
-        people::get_member(&state, &caller.tenant, id).await?.into(),
+        service::members::get(&state, &caller.tenant, id)
+            .await?
+            .into(),
     ))
 }
 
@@ -180,7 +182,7 @@ pub async fn create_ticket(
     body.insert("requestTypeId".into(), request_type.into());
     let input: TicketInput = parse_json(&serde_json::to_vec(&body).unwrap_or_default())?;
     let ticket =
-        ticket_service::create(&state, &staff.tenant, &staff.principal, input, vec![]).await?;
+        service::tickets::create(&state, &staff.tenant, &staff.principal, input, vec![]).await?;
     Ok(tickets::tagged(ticket))
 }
 
@@ -202,7 +204,7 @@ pub async fn get_ticket(
     ApiPath(id): ApiPath<i32>,
 ) -> Result<TaggedTicket> {
     let ticket =
-        ticket_service::get(&state, &staff.tenant, ticket_service::Viewer::Staff, id).await?;
+        service::tickets::get(&state, &staff.tenant, service::tickets::Viewer::Staff, id).await?;
     Ok(tickets::tagged(ticket))
 }
 
@@ -216,7 +218,7 @@ pub async fn update_ticket(
     ApiJson(patch): ApiJson<TicketPatch>,
 ) -> Result<TaggedTicket> {
     let precondition = tickets::precondition(&headers);
-    let ticket = ticket_service::patch(
+    let ticket = service::tickets::patch(
         &state,
         &staff.tenant,
         &staff.principal,

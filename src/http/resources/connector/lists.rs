@@ -16,7 +16,7 @@ use crate::{
         resources::members::{full_name, list_options},
     },
     repo::service_config::Table,
-    service::{configuration, contact_groups, events, flows, people},
+    service::{companies, configuration, contact_groups, events, flows, members},
     state::AppState,
 };
 
@@ -53,7 +53,7 @@ pub async fn list_members(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<DynamicList<Reference>>> {
     let options = list_options(&query)?;
-    let slice = people::list_members(&state, &caller.tenant, &options).await?;
+    let slice = members::list(&state, &caller.tenant, &options).await?;
     Ok(Json(DynamicList {
         results: slice
             .rows
@@ -72,7 +72,7 @@ pub async fn list_companies(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<DynamicList<Reference>>> {
     let options = list_options(&query)?;
-    let slice = people::list_companies(&state, &caller.tenant, &options).await?;
+    let slice = companies::list(&state, &caller.tenant, &options).await?;
     Ok(Json(DynamicList {
         results: slice
             .rows

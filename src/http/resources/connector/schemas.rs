@@ -38,7 +38,6 @@ use crate::{
         configuration, custom_values,
         flows::{self, FlowNotification, TicketFlowFilters, WorkflowFlowParameters},
         notifications::NotificationInput,
-        people::ContactInput,
         tickets::{TicketInput, TicketPatch},
     },
     state::AppState,
@@ -79,7 +78,7 @@ const DYNAMIC_TYPES: &[(&str, DynamicType)] = &[
     ),
     (
         "CreateContactRequest",
-        DynamicType::Schema(request::<ContactInput>),
+        DynamicType::Schema(request::<crate::domain::contacts::ContactInput>),
     ),
     (
         "ContactDetails",

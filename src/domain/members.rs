@@ -1,0 +1,41 @@
+//! What a member (technician) is created, replaced and patched with.
+
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{MemberRole, patch::Patch};
+
+/// A member as created (`POST`) or replaced (`PUT`). `password`, when given, sets the sign-in
+/// password; a `PUT` without it leaves the password as it was.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberInput {
+    pub email: String,
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    pub role: MemberRole,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// JSON merge patch of a member: absent = unchanged, `null` = cleared, value = set.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberPatch {
+    #[schema(value_type = Option<String>)]
+    #[serde(default)]
+    pub email: Patch<String>,
+    #[schema(value_type = Option<String>)]
+    #[serde(default)]
+    pub first_name: Patch<String>,
+    #[schema(value_type = Option<String>)]
+    #[serde(default)]
+    pub last_name: Patch<String>,
+    #[schema(value_type = Option<MemberRole>)]
+    #[serde(default)]
+    pub role: Patch<MemberRole>,
+    #[schema(value_type = Option<String>)]
+    #[serde(default)]
+    pub password: Patch<String>,
+}
