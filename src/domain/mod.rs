@@ -1,6 +1,7 @@
 //! Plain types shared by every layer; no I/O here.
 
 pub mod companies;
+pub mod configuration;
 pub mod contacts;
 pub mod members;
 pub mod patch;
@@ -9,6 +10,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub type TenantId = i64;
+
+/// A person's name as shown: first and last, without stray spaces when one is empty.
+pub fn full_name(first: &str, last: &str) -> String {
+    format!("{first} {last}").trim().to_string()
+}
 
 /// A technician's role. `admin` and `master_admin` may use the Admin and Public APIs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]

@@ -4,7 +4,10 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{Error, Result};
+use crate::{
+    error::{Error, Result},
+    repo::ListOptions,
+};
 
 pub const DEFAULT_TAKE: i64 = 50;
 pub const MAX_TAKE: i64 = 100;
@@ -39,6 +42,17 @@ impl ListQuery {
         Ok((skip, take))
     }
 
+    /// The list options this query asks for; a bad window is a 400 naming the parameter.
+    pub fn options(&self) -> Result<ListOptions<'_>> {
+        let (skip, take) = self.window()?;
+        Ok(ListOptions {
+            search: self.search(),
+            include_archived: self.include_archived.unwrap_or(false),
+            skip,
+            take,
+        })
+    }
+
     pub fn search(&self) -> Option<&str> {
         self.search
             .as_deref()
@@ -56,7 +70,28 @@ pub struct Page<T> {
     pub has_more: bool,
 }
 
+/// `includeArchived` for the configuration lists (they are short and answered whole).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ArchivedQuery {
+    /// Include archived items (default false).
+    #[serde(rename = "includeArchived")]
+    pub include_archived: Option<bool>,
+}
+
+impl ArchivedQuery {
+    pub fn include(&self) -> bool {
+        self.include_archived.unwrap_or(false)
+    }
+}
+
 impl<T> Page<T> {
+    /// The whole list as one page: for lists that are short by nature.
+    pub fn whole(items: Vec<T>) -> Self {
+        let total = items.len() as i64;
+        Self::new(items, total, 0)
+    }
+
     pub fn new(results: Vec<T>, total: i64, skip: i64) -> Self {
         let has_more = skip + (results.len() as i64) < total;
         Self {

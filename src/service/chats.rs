@@ -552,7 +552,7 @@ pub async fn request(
     let company = companies::get(state, tenant, who.company_id).await?;
     let name = format!(
         "Chat Request from {} at {}",
-        format!("{} {}", who.first_name, who.last_name).trim(),
+        crate::domain::full_name(&who.first_name, &who.last_name).as_str(),
         company.name
     );
     let new = NewSession {
@@ -962,8 +962,8 @@ pub async fn push(
     let me = members::signed_in(state, tenant, member).await?;
     let name = format!(
         "Chat from {} to {}",
-        format!("{} {}", me.first_name, me.last_name).trim(),
-        format!("{} {}", contact.first_name, contact.last_name).trim()
+        crate::domain::full_name(&me.first_name, &me.last_name).as_str(),
+        crate::domain::full_name(&contact.first_name, &contact.last_name).as_str()
     );
     let new = NewSession {
         name: &name,

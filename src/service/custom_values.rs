@@ -3,8 +3,9 @@
 use serde_json::{Map, Value, json};
 
 use crate::{
+    domain::configuration::FieldType,
     error::{Error, Result},
-    repo::service_config::{CustomField, FieldType},
+    repo::configuration::custom_fields::CustomField,
 };
 
 /// Checks `values` (by key) against the live `definitions` and answers what to store: `null`

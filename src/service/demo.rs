@@ -7,7 +7,9 @@ use crate::{
     error::Result,
     repo::{self, tenants},
     service::{
-        companies, configuration, contacts,
+        companies,
+        configuration::{self, Queues, Resource},
+        contacts,
         credentials::{self, NewApiKeyInput},
         members,
         tenants::{self as tenant_service, NewTenant},
@@ -50,12 +52,12 @@ pub async fn seed(state: &AppState) -> Result<DemoCredentials> {
         }
     };
     // A demo tenant made before service configuration existed gets the defaults now.
-    if configuration::list_queues(state, &tenant, true)
+    if <Queues as Resource>::list(state, &tenant, true)
         .await?
         .is_empty()
     {
         let mut conn = state.pool.acquire().await?;
-        configuration::seed_defaults(&mut conn, tenant.id).await?;
+        configuration::defaults::seed(&mut conn, tenant.id).await?;
     }
     let system = Principal {
         tenant_id: tenant.id,

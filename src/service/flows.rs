@@ -12,7 +12,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    chats, companies, configuration,
+    chats, companies,
+    configuration::{Priorities, Queues, Resource},
     events::TYPES,
     validate,
     webhooks::{check_description, check_event_types, check_url, enabled_by_default, new_secret},
@@ -204,7 +205,7 @@ pub async fn subscribe_ticket_flow(
     check_url(state, &request.url).await?;
     check_description(&request.description)?;
     if let Some(board) = request.board_id {
-        let queue = configuration::get_queue(state, tenant, board)
+        let queue = Queues::get(state, tenant, board)
             .await
             .map_err(as_field("boardId"))?;
         if let Some(status) = request.status_id
@@ -223,7 +224,7 @@ pub async fn subscribe_ticket_flow(
     }
     let filters = &request.advanced_filters;
     if let Some(priority) = filters.priority_id {
-        configuration::get_priority(state, tenant, priority)
+        Priorities::get(state, tenant, priority)
             .await
             .map_err(as_field("priorityId"))?;
     }

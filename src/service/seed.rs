@@ -5,7 +5,8 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use super::configuration::{self, QueueInput};
+use super::configuration::{Queues, Resource};
+use crate::domain::configuration::QueueInput;
 use crate::{domain::Tenant, repo::seed as repo, state::AppState};
 
 /// Queues a seeded helpdesk has besides the default one.
@@ -40,7 +41,7 @@ pub async fn seed(
     progress: impl Fn(String),
 ) -> anyhow::Result<()> {
     let started = Instant::now();
-    let queues = configuration::list_queues(state, tenant, false)
+    let queues = Queues::list(state, tenant, false)
         .await
         .map_err(|e| anyhow::anyhow!(e.message))?;
     for name in EXTRA_QUEUES {
@@ -52,7 +53,7 @@ pub async fn seed(
                 name: name.into(),
                 description: None,
             };
-            configuration::create_queue(state, tenant, input)
+            Queues::create(state, tenant, input)
                 .await
                 .map_err(|e| anyhow::anyhow!(e.message))?;
         }

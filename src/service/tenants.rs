@@ -86,7 +86,7 @@ pub async fn provision(
         Some(&hash),
     )
     .await?;
-    super::configuration::seed_defaults(&mut tx, tenant.id).await?;
+    super::configuration::defaults::seed(&mut tx, tenant.id).await?;
     tx.commit().await?;
     state.invalidate(Signal::Tenant(tenant.id)).await;
     Ok((

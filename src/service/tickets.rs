@@ -19,8 +19,11 @@ use crate::{
     files::StoredFile,
     repo::{
         attachments::{self as attachment_repo, AttachmentRow},
+        configuration::{
+            self as tables, NamedList, Table, custom_fields, named, priorities, request_types,
+            statuses,
+        },
         contact_groups, contacts, credentials, members,
-        service_config::{self as config, Table},
         tickets::{
             self as repo, ActivityRow, ContactScope, NewActivity, NewNote, NoteRow, TicketFields,
             TicketRow,
@@ -247,9 +250,7 @@ impl Actor {
                 Actor {
                     kind: "member",
                     id: id.to_string(),
-                    name: format!("{} {}", m.first_name, m.last_name)
-                        .trim()
-                        .to_string(),
+                    name: crate::domain::full_name(&m.first_name, &m.last_name),
                 }
             }
             PrincipalActor::Contact { id, .. } => {
@@ -257,9 +258,7 @@ impl Actor {
                 Actor {
                     kind: "contact",
                     id: id.to_string(),
-                    name: format!("{} {}", c.first_name, c.last_name)
-                        .trim()
-                        .to_string(),
+                    name: crate::domain::full_name(&c.first_name, &c.last_name),
                 }
             }
             PrincipalActor::ApiKey { id, .. } => {
@@ -289,11 +288,11 @@ pub async fn create_for_contact(
         files,
     };
     let mut tx = state.pool.begin().await?;
-    let request_type = config::get_request_type(&mut tx, tenant.id, input.request_type_id)
+    let request_type = request_types::get(&mut tx, tenant.id, input.request_type_id)
         .await?
         .filter(|r| r.archived_at.is_none())
         .ok_or_else(|| Error::validation("requestTypeId", "no such request type"))?;
-    let portal_source = config::list_named(&state.pool, Table::Sources, tenant.id, false)
+    let portal_source = named::list(&state.pool, NamedList::Sources, tenant.id, false)
         .await?
         .into_iter()
         .find(|s| s.name.eq_ignore_ascii_case("Portal"))
@@ -355,7 +354,7 @@ async fn insert(
     repo::set_assignees(conn, tenant, id, assignees).await?;
     record(conn, tenant, id, actor, "created", None, None, None).await?;
     if let Some(request_type) = fields.request_type_id
-        && config::get_request_type(conn, tenant, request_type)
+        && request_types::get(conn, tenant, request_type)
             .await?
             .is_some_and(|r| r.requires_approval)
     {
@@ -1193,11 +1192,9 @@ pub async fn close_for_contact(
     if let Some(note) = note.filter(|n| !n.trim().is_empty()) {
         write_note(&mut tx, tenant.id, ticket, &actor, &note, false, None).await?;
     }
-    let statuses =
-        config::list_statuses(&mut tx, tenant.id, Some(&[before.row.queue_id]), false).await?;
+    let statuses = statuses::list(&mut tx, tenant.id, Some(&[before.row.queue_id]), false).await?;
     // "Closed" when the queue has it, else its first closed status that no approval uses.
-    let closing =
-        |s: &&crate::repo::service_config::Status| s.is_closed && s.approval_role.is_none();
+    let closing = |s: &&statuses::Status| s.is_closed && s.approval_role.is_none();
     let closed = statuses
         .iter()
         .filter(closing)
@@ -1247,8 +1244,7 @@ pub async fn reopen_for_contact(
             "the ticket is open",
         ));
     }
-    let statuses =
-        config::list_statuses(&mut tx, tenant.id, Some(&[before.row.queue_id]), false).await?;
+    let statuses = statuses::list(&mut tx, tenant.id, Some(&[before.row.queue_id]), false).await?;
     let default = statuses
         .iter()
         .find(|s| s.is_default)
@@ -1339,7 +1335,7 @@ async fn draft_from_input(
     let mut queue_id = input.queue_id;
     let mut priority_id = input.priority_id;
     if creating && let Some(request_type) = input.request_type_id {
-        let r = config::get_request_type(conn, tenant, request_type)
+        let r = request_types::get(conn, tenant, request_type)
             .await?
             .filter(|r| r.archived_at.is_none())
             .ok_or_else(|| Error::validation("requestTypeId", "no such request type"))?;
@@ -1374,17 +1370,17 @@ async fn settle(conn: &mut PgConnection, tenant: TenantId, d: Draft) -> Result<T
         ));
     }
     if let Some(id) = d.request_type_id
-        && !config::is_live(conn, Table::RequestTypes, tenant, id).await?
+        && !tables::is_live(conn, Table::RequestTypes, tenant, id).await?
     {
         return Err(Error::validation("requestTypeId", "no such request type"));
     }
     let queue_id = d.queue_id.ok_or_else(|| {
         Error::validation("queueId", "queueId is required without a request type")
     })?;
-    if !config::is_live(conn, Table::Queues, tenant, queue_id).await? {
+    if !tables::is_live(conn, Table::Queues, tenant, queue_id).await? {
         return Err(Error::validation("queueId", "no such queue"));
     }
-    let statuses = config::list_statuses(conn, tenant, Some(&[queue_id]), false).await?;
+    let statuses = statuses::list(conn, tenant, Some(&[queue_id]), false).await?;
     let status = match d.status_id {
         Some(id) => statuses
             .iter()
@@ -1397,20 +1393,18 @@ async fn settle(conn: &mut PgConnection, tenant: TenantId, d: Draft) -> Result<T
     };
     let priority_id = match d.priority_id {
         Some(id) => id,
-        None => config::default_priority(conn, tenant)
-            .await?
-            .ok_or_else(|| {
-                Error::validation(
-                    "priorityId",
-                    "priorityId is required: there is no default priority",
-                )
-            })?,
+        None => priorities::default_id(conn, tenant).await?.ok_or_else(|| {
+            Error::validation(
+                "priorityId",
+                "priorityId is required: there is no default priority",
+            )
+        })?,
     };
-    if !config::is_live(conn, Table::Priorities, tenant, priority_id).await? {
+    if !tables::is_live(conn, Table::Priorities, tenant, priority_id).await? {
         return Err(Error::validation("priorityId", "no such priority"));
     }
     if let Some(id) = d.source_id
-        && !config::is_live(conn, Table::Sources, tenant, id).await?
+        && !tables::is_live(conn, Table::Named(NamedList::Sources), tenant, id).await?
     {
         return Err(Error::validation("sourceId", "no such source"));
     }
@@ -1418,7 +1412,7 @@ async fn settle(conn: &mut PgConnection, tenant: TenantId, d: Draft) -> Result<T
     category_ids.sort_unstable();
     category_ids.dedup();
     for id in &category_ids {
-        if !config::is_live(conn, Table::Categories, tenant, *id).await? {
+        if !tables::is_live(conn, Table::Named(NamedList::Categories), tenant, *id).await? {
             return Err(Error::validation(
                 "categoryIds",
                 format!("no such category: {id}"),
@@ -1426,7 +1420,7 @@ async fn settle(conn: &mut PgConnection, tenant: TenantId, d: Draft) -> Result<T
         }
     }
     let tags = canonical_tags(conn, tenant, d.tags).await?;
-    let definitions = config::list_custom_fields(&mut *conn, tenant, false).await?;
+    let definitions = custom_fields::list(&mut *conn, tenant, false).await?;
     let custom_fields = custom_values::check(&definitions, d.custom_fields)?;
     let company_id = contacts::get(&mut *conn, tenant, d.contact_id)
         .await?
@@ -1468,7 +1462,7 @@ async fn canonical_tags(
     if tags.is_empty() {
         return Ok(tags);
     }
-    let known = config::live_tag_names(conn, tenant).await?;
+    let known = named::live_tag_names(conn, tenant).await?;
     let mut out: Vec<String> = Vec::with_capacity(tags.len());
     for tag in tags {
         let name = known
@@ -1514,9 +1508,7 @@ async fn contact_actor(state: &AppState, tenant: &Tenant, contact: i32) -> Resul
     Ok(Actor {
         kind: "contact",
         id: contact.to_string(),
-        name: format!("{} {}", c.first_name, c.last_name)
-            .trim()
-            .to_string(),
+        name: crate::domain::full_name(&c.first_name, &c.last_name),
     })
 }
 
@@ -1664,12 +1656,12 @@ pub async fn decide_approval(
     let (outcome, role) = if grant {
         (
             "granted",
-            crate::repo::service_config::ApprovalRole::Granted,
+            crate::domain::configuration::ApprovalRole::Granted,
         )
     } else {
         (
             "declined",
-            crate::repo::service_config::ApprovalRole::Declined,
+            crate::domain::configuration::ApprovalRole::Declined,
         )
     };
     repo::set_approval(&mut tx, tenant.id, ticket, outcome).await?;
@@ -1684,8 +1676,7 @@ pub async fn decide_approval(
         None,
     )
     .await?;
-    let statuses =
-        config::list_statuses(&mut tx, tenant.id, Some(&[before.row.queue_id]), false).await?;
+    let statuses = statuses::list(&mut tx, tenant.id, Some(&[before.row.queue_id]), false).await?;
     if let Some(status) = statuses.iter().find(|s| s.approval_role == Some(role)) {
         let before = load(&mut tx, tenant.id, ticket).await?;
         let mut fields = TicketFields::of(&before.row);
@@ -1768,7 +1759,7 @@ pub async fn merge(
     .await?;
     if !from.row.is_closed {
         let statuses =
-            config::list_statuses(&mut tx, tenant.id, Some(&[from.row.queue_id]), false).await?;
+            statuses::list(&mut tx, tenant.id, Some(&[from.row.queue_id]), false).await?;
         if let Some(closed) = statuses
             .iter()
             .find(|s| s.is_closed && s.approval_role.is_none())

@@ -14,6 +14,7 @@ mod notifications;
 mod openapi;
 mod people;
 mod sessions;
+mod sql;
 mod support;
 mod tenancy;
 mod tickets;

@@ -6,7 +6,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::members::list_options;
 use crate::{
     auth::extractors::AdminCaller,
     domain::Tenant,
@@ -85,7 +84,7 @@ pub async fn page_of_companies(
     tenant: &Tenant,
     query: ListQuery,
 ) -> Result<Json<Page<CompanyView>>> {
-    let options = list_options(&query)?;
+    let options = query.options()?;
     let slice = companies::list(state, tenant, &options).await?;
     Ok(Json(Page::new(
         slice.rows.into_iter().map(Into::into).collect(),

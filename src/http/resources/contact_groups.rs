@@ -6,17 +6,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{
-    members::full_name,
-    queues::{ArchivedQuery, whole},
-};
 use crate::{
     auth::extractors::{AdminCaller, TechUser},
     domain::Reference,
     error::Result,
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
-        pagination::Page,
+        pagination::{ArchivedQuery, Page},
     },
     repo::contact_groups::{GroupMember, GroupRole},
     service::contact_groups::{self, GroupDetails, GroupInput, MembershipInput},
@@ -36,7 +32,7 @@ impl From<GroupMember> for GroupMemberView {
         Self {
             contact: Reference {
                 id: m.contact_id,
-                name: full_name(&m.first_name, &m.last_name),
+                name: crate::domain::full_name(&m.first_name, &m.last_name),
             },
             email: m.email,
             role: m.role,
@@ -100,7 +96,9 @@ pub async fn list_contact_groups(
     ApiQuery(query): ApiQuery<ArchivedQuery>,
 ) -> Result<Json<Page<ContactGroupView>>> {
     let groups = contact_groups::list(&state, &caller.tenant, company, query.include()).await?;
-    Ok(Json(whole(groups.into_iter().map(Into::into).collect())))
+    Ok(Json(Page::whole(
+        groups.into_iter().map(Into::into).collect(),
+    )))
 }
 
 /// Create a contact group in a company.

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::members::{full_name, list_options};
+use crate::domain::full_name;
 use crate::{
     auth::extractors::AdminCaller,
     domain::contacts::{ContactInput, ContactPatch},
@@ -135,7 +135,7 @@ pub async fn page_of_contacts(
 ) -> Result<Json<Page<ContactView>>> {
     let company_id = filter.company_id;
     let query = filter.list();
-    let options = list_options(&query)?;
+    let options = query.options()?;
     let slice = contacts::list(state, tenant, company_id, &options).await?;
     Ok(Json(Page::new(
         slice.rows.into_iter().map(Into::into).collect(),

@@ -15,7 +15,6 @@ use crate::{
         extract::{ApiJson, ApiPath, ApiQuery},
         pagination::{ListQuery, Page},
     },
-    repo::ListOptions,
     repo::members::Member,
     service::members,
     state::AppState,
@@ -40,7 +39,7 @@ impl From<Member> for MemberView {
     fn from(m: Member) -> Self {
         Self {
             id: m.id,
-            name: full_name(&m.first_name, &m.last_name),
+            name: crate::domain::full_name(&m.first_name, &m.last_name),
             first_name: m.first_name,
             last_name: m.last_name,
             email: m.email,
@@ -51,20 +50,6 @@ impl From<Member> for MemberView {
             archived_on: m.archived_at,
         }
     }
-}
-
-pub fn full_name(first: &str, last: &str) -> String {
-    format!("{first} {last}").trim().to_string()
-}
-
-pub fn list_options(query: &ListQuery) -> Result<ListOptions<'_>> {
-    let (skip, take) = query.window()?;
-    Ok(ListOptions {
-        search: query.search(),
-        include_archived: query.include_archived.unwrap_or(false),
-        skip,
-        take,
-    })
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -94,7 +79,7 @@ pub async fn page_of_members(
     tenant: &Tenant,
     query: ListQuery,
 ) -> Result<Json<Page<MemberView>>> {
-    let options = list_options(&query)?;
+    let options = query.options()?;
     let slice = members::list(state, tenant, &options).await?;
     Ok(Json(Page::new(
         slice.rows.into_iter().map(Into::into).collect(),

@@ -16,7 +16,6 @@ use crate::{
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
         pagination::{ListQuery, Page},
-        resources::members::list_options,
     },
     repo::tasks::{TaskListRow, TemplateRow},
     service::tasks::{self, NewTaskList},
@@ -149,7 +148,7 @@ pub async fn page_of_templates(
     tenant: &crate::domain::Tenant,
     query: &ListQuery,
 ) -> Result<Json<Page<TaskTemplateView>>> {
-    let options = list_options(query)?;
+    let options = query.options()?;
     let slice = tasks::list_templates(state, tenant, &options).await?;
     Ok(Json(Page::new(
         slice.rows.into_iter().map(Into::into).collect(),

@@ -127,7 +127,7 @@ pub async fn get_client(
     Ok(Json(ClientUser {
         entity_id: contact.id,
         user_name: contact.email.clone(),
-        name: super::members::full_name(&contact.first_name, &contact.last_name),
+        name: crate::domain::full_name(&contact.first_name, &contact.last_name),
         first_name: contact.first_name,
         last_name: contact.last_name,
         email: contact.email,

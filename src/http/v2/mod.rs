@@ -8,10 +8,9 @@ use crate::{
     http::{
         openapi::{family, open},
         resources::{
-            broadcasts, chats, companies, configuration_read_routes, connections, connector,
-            contacts, copilot, custom_fields, deeplink, me, notifications, people_routes,
-            personal_tokens, request_types, sessions, streams, tasks, tenant_settings, tickets,
-            user_keys,
+            broadcasts, chats, companies, configuration, connections, connector, contacts, copilot,
+            deeplink, me, notifications, people_routes, personal_tokens, sessions, streams, tasks,
+            tenant_settings, tickets, user_keys,
         },
     },
     state::AppState,
@@ -23,8 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         "Portal",
         me::portal_routes()
             .merge(sessions::portal_routes())
-            .merge(request_types::read_routes())
-            .merge(custom_fields::read_routes())
+            .merge(configuration::portal_routes())
             .merge(tickets::portal_routes())
             .merge(notifications::portal_routes())
             .merge(broadcasts::portal_routes())
@@ -41,7 +39,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         me::tech_routes()
             .merge(sessions::tech_routes())
             .merge(personal_tokens::routes())
-            .merge(configuration_read_routes())
+            .merge(configuration::tech_routes())
             .merge(tickets::staff_routes())
             .merge(tasks::staff_routes())
             .merge(notifications::tech_routes())

@@ -9,9 +9,9 @@ use crate::{
     http::{
         openapi::family,
         resources::{
-            api_keys, broadcasts, chats, configuration_routes, contact_groups, events,
-            group_routes, me, notifications, people_routes, personal_tokens, platform, rate_limits,
-            tasks, tenant_settings, tickets, webhooks, workflows,
+            api_keys, broadcasts, chats, configuration, contact_groups, events, group_routes, me,
+            notifications, people_routes, personal_tokens, platform, rate_limits, tasks,
+            tenant_settings, tickets, webhooks, workflows,
         },
     },
     state::AppState,
@@ -21,7 +21,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     let admin = people_routes()
         .merge(group_routes())
         .merge(tickets::staff_routes())
-        .merge(configuration_routes())
+        .merge(configuration::admin_routes())
         .merge(api_keys::routes())
         .merge(tenant_settings::admin_routes())
         .merge(events::routes())

@@ -13,10 +13,12 @@ use crate::{
     http::{
         extract::{ApiPath, ApiQuery},
         pagination::ListQuery,
-        resources::members::{full_name, list_options},
     },
-    repo::service_config::Table,
-    service::{companies, configuration, contact_groups, events, flows, members},
+    service::{
+        companies,
+        configuration::{Listed, Priorities, Queues, RequestTypes, Resource, Sources},
+        contact_groups, events, flows, members,
+    },
     state::AppState,
 };
 
@@ -52,13 +54,13 @@ pub async fn list_members(
     caller: ConnectorCaller,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<DynamicList<Reference>>> {
-    let options = list_options(&query)?;
+    let options = query.options()?;
     let slice = members::list(&state, &caller.tenant, &options).await?;
     Ok(Json(DynamicList {
         results: slice
             .rows
             .into_iter()
-            .map(|m| reference(m.id, full_name(&m.first_name, &m.last_name)))
+            .map(|m| reference(m.id, crate::domain::full_name(&m.first_name, &m.last_name)))
             .collect(),
         total_results: slice.total,
     }))
@@ -71,7 +73,7 @@ pub async fn list_companies(
     caller: ConnectorCaller,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<DynamicList<Reference>>> {
-    let options = list_options(&query)?;
+    let options = query.options()?;
     let slice = companies::list(&state, &caller.tenant, &options).await?;
     Ok(Json(DynamicList {
         results: slice
@@ -126,7 +128,7 @@ pub async fn list_boards(
     State(state): State<AppState>,
     caller: ConnectorCaller,
 ) -> Result<Json<DynamicList<Reference>>> {
-    let queues = configuration::list_queues(&state, &caller.tenant, false).await?;
+    let queues = Queues::list(&state, &caller.tenant, false).await?;
     Ok(DynamicList::whole(
         queues
             .into_iter()
@@ -150,7 +152,7 @@ pub async fn list_statuses(
     caller: ConnectorCaller,
     ApiQuery(query): ApiQuery<BoardQuery>,
 ) -> Result<Json<DynamicList<Reference>>> {
-    let queue = configuration::get_queue(&state, &caller.tenant, query.board_id).await?;
+    let queue = Queues::get(&state, &caller.tenant, query.board_id).await?;
     Ok(DynamicList::whole(
         queue
             .statuses
@@ -167,7 +169,7 @@ pub async fn list_priorities(
     State(state): State<AppState>,
     caller: ConnectorCaller,
 ) -> Result<Json<DynamicList<Reference>>> {
-    let priorities = configuration::list_priorities(&state, &caller.tenant, false).await?;
+    let priorities = Priorities::list(&state, &caller.tenant, false).await?;
     Ok(DynamicList::whole(
         priorities
             .into_iter()
@@ -182,7 +184,7 @@ pub async fn list_sources(
     State(state): State<AppState>,
     caller: ConnectorCaller,
 ) -> Result<Json<DynamicList<Reference>>> {
-    let sources = configuration::list_named(&state, &caller.tenant, Table::Sources, false).await?;
+    let sources = Listed::<Sources>::list(&state, &caller.tenant, false).await?;
     Ok(DynamicList::whole(
         sources
             .into_iter()
@@ -209,7 +211,7 @@ pub async fn list_request_types(
     caller: ConnectorCaller,
     ApiQuery(query): ApiQuery<RequestTypesQuery>,
 ) -> Result<Json<DynamicList<Reference>>> {
-    let types = configuration::list_request_types(&state, &caller.tenant, false).await?;
+    let types = RequestTypes::list(&state, &caller.tenant, false).await?;
     let mut results: Vec<Reference> = types.into_iter().map(|t| reference(t.id, t.name)).collect();
     if query.with_something_else.unwrap_or(false) {
         results.push(reference(0, SOMETHING_ELSE));

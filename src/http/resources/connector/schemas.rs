@@ -35,7 +35,8 @@ use crate::{
     },
     service::{
         chats::{ChatSession, InviteRequest},
-        configuration, custom_values,
+        configuration::{CustomFields, RequestTypes, Resource},
+        custom_values,
         flows::{self, FlowNotification, TicketFlowFilters, WorkflowFlowParameters},
         notifications::NotificationInput,
         tickets::{TicketInput, TicketPatch},
@@ -202,10 +203,10 @@ pub async fn create_ticket_schema(
     ApiQuery(choice): ApiQuery<RequestTypeChoice>,
 ) -> Result<Json<Value>> {
     let request_type = match chosen_request_type(choice.request_type_id)? {
-        Some(id) => Some(configuration::get_request_type(&state, &caller.tenant, id).await?),
+        Some(id) => Some(RequestTypes::get(&state, &caller.tenant, id).await?),
         None => None,
     };
-    let fields = configuration::list_custom_fields(&state, &caller.tenant, false).await?;
+    let fields = CustomFields::list(&state, &caller.tenant, false).await?;
     let mut schema = request::<TicketInput>();
     let properties = schema["properties"]
         .as_object_mut()
