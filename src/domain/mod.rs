@@ -5,6 +5,7 @@ pub mod configuration;
 pub mod contacts;
 pub mod members;
 pub mod patch;
+pub mod tickets;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -15,11 +15,12 @@ use utoipa::ToSchema;
 
 use super::{
     companies, contacts, events, members,
-    tickets::{self, TicketInput, Viewer},
+    tickets::{self, Viewer},
     validate,
 };
 use crate::{
     auth::{Principal, principal::Actor as PrincipalActor},
+    domain::tickets::TicketInput,
     domain::{Tenant, TenantId},
     error::{Error, Result},
     repo::{

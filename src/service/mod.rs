@@ -8,7 +8,7 @@ pub mod configuration;
 pub mod contact_groups;
 pub mod contacts;
 pub mod credentials;
-pub mod custom_values;
+
 pub mod demo;
 pub mod events;
 pub mod flows;

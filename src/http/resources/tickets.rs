@@ -17,6 +17,9 @@ use crate::{
         Actor, Principal,
         extractors::{PortalUser, Staff},
     },
+    domain::tickets::{
+        CommentInput, NoteInput, PortalTicketInput, Scope, TicketInput, TicketPatch,
+    },
     domain::{Reference, TextReference},
     error::{Error, Result},
     http::{
@@ -26,10 +29,7 @@ use crate::{
         resources::attachments::{self, AttachmentView},
     },
     repo::tickets::{ActivityRow, Assigned, NoteRow, TicketFilter, TicketOrder},
-    service::tickets::{
-        self, CommentInput, ContactListing, NoteInput, PortalTicketInput, Precondition, Scope,
-        TicketDetails, TicketInput, TicketPatch, Viewer,
-    },
+    service::tickets::{self, ContactListing, Precondition, TicketDetails, Viewer},
     state::AppState,
 };
 

@@ -8,7 +8,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     auth::extractors::{ConnectorCaller, Staff},
-    domain::contacts::ContactInput,
+    domain::{
+        contacts::ContactInput,
+        tickets::{TicketInput, TicketPatch},
+    },
     error::{Error, Result},
     http::{
         extract::{ApiJson, ApiPath, ApiQuery, parse_json},
@@ -25,7 +28,6 @@ use crate::{
     service::{
         self, contact_groups,
         notifications::{self, NotificationInput, contact_inbox, member_inbox},
-        tickets::{TicketInput, TicketPatch},
     },
     state::AppState,
 };

@@ -19,6 +19,7 @@ use super::{
 };
 use crate::{
     auth::extractors::ConnectorCaller,
+    domain::tickets::{TicketInput, TicketPatch},
     error::{Error, Kind, Result},
     http::{
         extract::{ApiPath, ApiQuery},
@@ -36,10 +37,9 @@ use crate::{
     service::{
         chats::{ChatSession, InviteRequest},
         configuration::{CustomFields, RequestTypes, Resource},
-        custom_values,
         flows::{self, FlowNotification, TicketFlowFilters, WorkflowFlowParameters},
         notifications::NotificationInput,
-        tickets::{TicketInput, TicketPatch},
+        tickets::custom_values,
     },
     state::AppState,
 };

@@ -1,0 +1,249 @@
+//! The staff ticket search: every filter, any order, words in summaries, descriptions and notes.
+//! Its statement depends on the filters given, so it is built with `QueryBuilder`.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, Postgres, QueryBuilder};
+
+use super::TicketRow;
+use crate::{domain::TenantId, sql};
+
+/// Whom a ticket must be assigned to.
+#[derive(Clone, Debug, Default)]
+pub enum Assigned {
+    #[default]
+    Any,
+    Unassigned,
+    /// Assigned to someone.
+    Anyone,
+    /// Assigned to one of these members.
+    Members(Vec<i32>),
+}
+
+/// Every filter of the staff ticket search; empty lists and `None` filter nothing.
+#[derive(Clone, Debug, Default)]
+pub struct TicketFilter {
+    pub closed: Option<bool>,
+    pub status_ids: Vec<i32>,
+    pub queue_ids: Vec<i32>,
+    pub priority_ids: Vec<i32>,
+    pub request_type_ids: Vec<i32>,
+    pub source_ids: Vec<i32>,
+    pub category_ids: Vec<i32>,
+    pub tags: Vec<String>,
+    pub assigned: Assigned,
+    pub contact_ids: Vec<i32>,
+    pub company_ids: Vec<i32>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+    pub updated_after: Option<DateTime<Utc>>,
+    pub updated_before: Option<DateTime<Utc>>,
+    /// Words to find in the summary, the description or any note.
+    pub text: Option<String>,
+    /// Only tickets whose latest public note is the contact's (they wait for an answer).
+    pub last_message_from_contact: Option<bool>,
+    pub include_archived: bool,
+}
+
+impl TicketFilter {
+    /// Live tickets filtered by nothing but open/closed, queues and statuses: what `ticket_counts`
+    /// can total.
+    fn is_queue_view(&self) -> bool {
+        let TicketFilter {
+            closed: _,
+            status_ids: _,
+            queue_ids: _,
+            priority_ids,
+            request_type_ids,
+            source_ids,
+            category_ids,
+            tags,
+            assigned,
+            contact_ids,
+            company_ids,
+            created_after,
+            created_before,
+            updated_after,
+            updated_before,
+            text,
+            last_message_from_contact,
+            include_archived,
+        } = self;
+        priority_ids.is_empty()
+            && request_type_ids.is_empty()
+            && source_ids.is_empty()
+            && category_ids.is_empty()
+            && tags.is_empty()
+            && matches!(assigned, Assigned::Any)
+            && contact_ids.is_empty()
+            && company_ids.is_empty()
+            && created_after.is_none()
+            && created_before.is_none()
+            && updated_after.is_none()
+            && updated_before.is_none()
+            && text.is_none()
+            && last_message_from_contact.is_none()
+            && !include_archived
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TicketOrder {
+    Updated,
+    Created,
+    Id,
+}
+
+/// The tickets matching `filter`, in `order`, and how many match in all. The page's ids are found
+/// on `tickets` alone (by index), and only those rows are joined to the names they show.
+pub async fn find(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    filter: &TicketFilter,
+    order: TicketOrder,
+    descending: bool,
+    skip: i64,
+    take: i64,
+) -> Result<(Vec<TicketRow>, i64), sqlx::Error> {
+    let column = match order {
+        TicketOrder::Updated => "updated_at",
+        TicketOrder::Created => "created_at",
+        TicketOrder::Id => "id",
+    };
+    let direction = if descending { "DESC" } else { "ASC" };
+    // A word search counts its matches in the same pass that pages them; other filters page by
+    // index and count separately (queue views from the kept counts).
+    let mut page = QueryBuilder::new("SELECT m.id, ");
+    page.push(if filter.text.is_some() {
+        "count(*) OVER ()"
+    } else {
+        "NULL::bigint"
+    });
+    page.push(" FROM (");
+    push_matches(&mut page, tenant, filter);
+    page.push(format!(
+        ") m ORDER BY m.{column} {direction}, m.id {direction} OFFSET "
+    ));
+    page.push_bind(skip);
+    page.push(" LIMIT ");
+    page.push_bind(take);
+    let found: Vec<(i32, Option<i64>)> = page.build_query_as().fetch_all(&mut *conn).await?;
+    let ids: Vec<i32> = found.iter().map(|(id, _)| *id).collect();
+    let mut rows = super::read::rows(&mut *conn, tenant, &ids).await?;
+    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+    let total = match found.first().and_then(|(_, total)| *total) {
+        Some(total) => total,
+        None if filter.is_queue_view() => {
+            sqlx::query_scalar(sql!(
+                "SELECT coalesce(sum(live), 0)::bigint FROM ticket_counts
+                 WHERE tenant_id = $1 AND ($2::boolean IS NULL OR is_closed = $2)
+                   AND (cardinality($3::int[]) = 0 OR queue_id = ANY($3))
+                   AND (cardinality($4::int[]) = 0 OR status_id = ANY($4))"
+            ))
+            .bind(tenant)
+            .bind(filter.closed)
+            .bind(&filter.queue_ids)
+            .bind(&filter.status_ids)
+            .fetch_one(conn)
+            .await?
+        }
+        None => {
+            let mut count = QueryBuilder::new("SELECT count(*) FROM (");
+            push_matches(&mut count, tenant, filter);
+            count.push(") m");
+            count.build_query_scalar().fetch_one(conn).await?
+        }
+    };
+    Ok((rows, total))
+}
+
+/// `SELECT id, updated_at, created_at` of every matching ticket. Words are looked for with two
+/// index searches joined by UNION (tickets, then notes), each under the other filters: an OR
+/// across the two tables would visit every ticket of the tenant.
+fn push_matches(q: &mut QueryBuilder<Postgres>, tenant: TenantId, f: &TicketFilter) {
+    q.push("SELECT t.id, t.updated_at, t.created_at FROM tickets t");
+    push_filter(q, tenant, f);
+    if let Some(text) = &f.text {
+        q.push(" AND t.search @@ websearch_to_tsquery('english', ")
+            .push_bind(text.clone())
+            .push(") UNION SELECT t.id, t.updated_at, t.created_at FROM ticket_notes n")
+            .push(" JOIN tickets t ON t.tenant_id = n.tenant_id AND t.id = n.ticket_id");
+        push_filter(q, tenant, f);
+        q.push(" AND n.tenant_id = ")
+            .push_bind(tenant)
+            .push(" AND n.search @@ websearch_to_tsquery('english', ")
+            .push_bind(text.clone())
+            .push(")");
+    }
+}
+
+fn push_filter(q: &mut QueryBuilder<Postgres>, tenant: TenantId, f: &TicketFilter) {
+    q.push(" WHERE t.tenant_id = ").push_bind(tenant);
+    if !f.include_archived {
+        q.push(" AND t.archived_at IS NULL");
+    }
+    if let Some(closed) = f.closed {
+        q.push(" AND t.is_closed = ").push_bind(closed);
+    }
+    for (column, ids) in [
+        ("t.status_id", &f.status_ids),
+        ("t.queue_id", &f.queue_ids),
+        ("t.priority_id", &f.priority_ids),
+        ("t.request_type_id", &f.request_type_ids),
+        ("t.source_id", &f.source_ids),
+        ("t.contact_id", &f.contact_ids),
+        ("t.company_id", &f.company_ids),
+    ] {
+        // One id as `=`, so an index on the column can also give the order.
+        match ids.as_slice() {
+            [] => {}
+            [id] => {
+                q.push(format!(" AND {column} = ")).push_bind(*id);
+            }
+            _ => {
+                q.push(format!(" AND {column} = ANY("))
+                    .push_bind(ids.clone())
+                    .push(")");
+            }
+        }
+    }
+    if !f.category_ids.is_empty() {
+        q.push(" AND t.category_ids && ")
+            .push_bind(f.category_ids.clone());
+    }
+    if !f.tags.is_empty() {
+        q.push(" AND t.tags && ").push_bind(f.tags.clone());
+    }
+    let assignees = " EXISTS (SELECT 1 FROM ticket_assignees a WHERE a.tenant_id = t.tenant_id AND a.ticket_id = t.id";
+    match &f.assigned {
+        Assigned::Any => {}
+        Assigned::Unassigned => {
+            q.push(format!(" AND NOT{assignees})"));
+        }
+        Assigned::Anyone => {
+            q.push(format!(" AND{assignees})"));
+        }
+        Assigned::Members(members) => {
+            q.push(format!(" AND{assignees} AND a.member_id = ANY("))
+                .push_bind(members.clone())
+                .push("))");
+        }
+    }
+    for (column, op, at) in [
+        ("t.created_at", ">=", f.created_after),
+        ("t.created_at", "<", f.created_before),
+        ("t.updated_at", ">=", f.updated_after),
+        ("t.updated_at", "<", f.updated_before),
+    ] {
+        if let Some(at) = at {
+            q.push(format!(" AND {column} {op} ")).push_bind(at);
+        }
+    }
+    if let Some(from_contact) = f.last_message_from_contact {
+        q.push(
+            " AND (SELECT n.author_kind = 'contact' FROM ticket_notes n
+                   WHERE n.tenant_id = t.tenant_id AND n.ticket_id = t.id AND NOT n.is_internal
+                   ORDER BY n.id DESC LIMIT 1) IS ",
+        )
+        .push(if from_contact { "TRUE" } else { "NOT TRUE" });
+    }
+}

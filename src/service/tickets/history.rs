@@ -1,0 +1,76 @@
+//! The history: every change is an activity and, in the same transaction, a domain event.
+
+use serde_json::{Value, json};
+use sqlx::PgConnection;
+
+use super::types::Actor;
+use crate::{domain::TenantId, error::Result, repo, repo::tickets::NewActivity, service::events};
+
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn record(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ticket: i32,
+    actor: &Actor,
+    kind: &str,
+    field: Option<&str>,
+    old_value: Option<Value>,
+    new_value: Option<Value>,
+) -> Result<()> {
+    let event_types = events::ticket_event_types(kind, field);
+    let payload = (!event_types.is_empty()).then(|| {
+        json!({
+            "ticketId": ticket,
+            "change": {"type": kind, "field": field, "from": old_value, "to": new_value},
+            "by": {"userType": actor.kind, "id": actor.id, "name": actor.name},
+        })
+    });
+    let activity = NewActivity {
+        kind,
+        field,
+        old_value,
+        new_value,
+        actor_kind: actor.kind,
+        actor_id: &actor.id,
+        actor_name: &actor.name,
+    };
+    repo::tickets::insert_activity(conn, tenant, ticket, &activity).await?;
+    // Every entry of the history is also a domain event, in the same transaction.
+    for event_type in event_types {
+        let payload = payload.clone().unwrap_or_default();
+        events::record(
+            conn,
+            tenant,
+            event_type,
+            "ticket",
+            ticket.to_string(),
+            payload,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Records a change to something a ticket holds (its task lists): a new version, and a history
+/// entry for `field` (so a `ticket.updated` event), in the caller's transaction.
+pub async fn record_change(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ticket: i32,
+    actor: &Actor,
+    field: &str,
+    new_value: Value,
+) -> Result<()> {
+    repo::tickets::touch(&mut *conn, tenant, ticket).await?;
+    record(
+        conn,
+        tenant,
+        ticket,
+        actor,
+        "field_changed",
+        Some(field),
+        None,
+        Some(new_value),
+    )
+    .await
+}

@@ -1,0 +1,108 @@
+//! Merging a ticket into another: the conversation, files and task lists move to the survivor.
+
+use serde_json::json;
+
+use super::{
+    change::{apply, live_ticket},
+    history::record,
+    read::load,
+    types::{Actor, TicketDetails},
+};
+use crate::{
+    auth::Principal,
+    domain::Tenant,
+    error::{Error, Kind, Result},
+    repo,
+    repo::tickets::TicketFields,
+    state::AppState,
+};
+
+/// Merges `source` into `target`: the notes move to the target, the source closes (in its queue's
+/// first closed status) and points to the survivor; both histories say so.
+pub async fn merge(
+    state: &AppState,
+    tenant: &Tenant,
+    principal: &Principal,
+    source: i32,
+    target: i32,
+) -> Result<TicketDetails> {
+    if source == target {
+        return Err(Error::validation(
+            "intoTicketId",
+            "a ticket cannot be merged into itself",
+        ));
+    }
+    let actor = Actor::of(state, tenant, principal).await?;
+    let mut tx = state.pool.begin().await?;
+    // Locked in id order, so two merges of the same pair cannot deadlock.
+    let (first, second) = (source.min(target), source.max(target));
+    let a = live_ticket(&mut tx, tenant.id, first).await;
+    let b = live_ticket(&mut tx, tenant.id, second).await;
+    let (from, into) = if first == source { (a?, b) } else { (b?, a) };
+    let into = into.map_err(|e| {
+        if e.is(Kind::NotFound) {
+            Error::validation("intoTicketId", "no such ticket")
+        } else {
+            e
+        }
+    })?;
+    if from.row.merged_into.is_some() {
+        return Err(Error::new(
+            Kind::Conflict,
+            "AlreadyMerged",
+            "this ticket was already merged",
+        ));
+    }
+    if into.row.merged_into.is_some() {
+        return Err(Error::validation(
+            "intoTicketId",
+            "that ticket was itself merged into another",
+        ));
+    }
+    repo::tickets::merge(&mut tx, tenant.id, source, target).await?;
+    repo::attachments::move_to_ticket(&mut tx, tenant.id, source, target).await?;
+    record(
+        &mut tx,
+        tenant.id,
+        source,
+        &actor,
+        "merged_into",
+        None,
+        None,
+        Some(json!({"id": target, "name": into.row.summary})),
+    )
+    .await?;
+    record(
+        &mut tx,
+        tenant.id,
+        target,
+        &actor,
+        "merged_from",
+        None,
+        None,
+        Some(json!({"id": source, "name": from.row.summary})),
+    )
+    .await?;
+    if !from.row.is_closed {
+        let statuses = repo::configuration::statuses::list(
+            &mut tx,
+            tenant.id,
+            Some(&[from.row.queue_id]),
+            false,
+        )
+        .await?;
+        if let Some(closed) = statuses
+            .iter()
+            .find(|s| s.is_closed && s.approval_role.is_none())
+        {
+            let before = load(&mut tx, tenant.id, source).await?;
+            let mut fields = TicketFields::of(&before.row);
+            fields.status_id = closed.id;
+            fields.is_closed = true;
+            apply(&mut tx, tenant.id, &before, fields, None, &actor).await?;
+        }
+    }
+    let survivor = load(&mut tx, tenant.id, target).await?;
+    tx.commit().await?;
+    Ok(survivor)
+}

@@ -1,0 +1,235 @@
+//! Checking what a ticket is written with: every reference live and of this tenant, defaults
+//! filled, values fitting their definitions. The first problem is a 422 naming its field.
+
+use serde_json::{Map, Value};
+use sqlx::PgConnection;
+
+use super::{
+    custom_values,
+    types::{Actor, MAX_ASSIGNEES, MAX_DESCRIPTION, MAX_SUMMARY},
+};
+use crate::{
+    domain::{Tenant, TenantId, tickets::TicketInput},
+    error::{Error, Result},
+    repo,
+    repo::configuration::{NamedList, Table},
+    repo::tickets::TicketFields,
+    service::validate,
+    state::AppState,
+};
+
+/// A ticket's fields before they are checked: references may be missing or wrong.
+pub(super) struct Draft {
+    pub(super) summary: String,
+    pub(super) description: String,
+    pub(super) request_type_id: Option<i32>,
+    pub(super) queue_id: Option<i32>,
+    pub(super) status_id: Option<i32>,
+    pub(super) priority_id: Option<i32>,
+    pub(super) source_id: Option<i32>,
+    pub(super) category_ids: Vec<i32>,
+    pub(super) tags: Vec<String>,
+    pub(super) custom_fields: Map<String, Value>,
+    pub(super) contact_id: i32,
+    pub(super) contact_group_id: Option<i32>,
+}
+
+/// A staff input as a draft; on create, absent queue and priority come from the request type.
+pub(super) async fn draft_from_input(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    input: TicketInput,
+    creating: bool,
+) -> Result<(Vec<i32>, Draft)> {
+    let mut queue_id = input.queue_id;
+    let mut priority_id = input.priority_id;
+    if creating && let Some(request_type) = input.request_type_id {
+        let r = repo::configuration::request_types::get(conn, tenant, request_type)
+            .await?
+            .filter(|r| r.archived_at.is_none())
+            .ok_or_else(|| Error::validation("requestTypeId", "no such request type"))?;
+        queue_id = queue_id.or(Some(r.default_queue_id));
+        priority_id = priority_id.or(Some(r.default_priority_id));
+    }
+    let draft = Draft {
+        summary: input.summary,
+        description: input.description.unwrap_or_default(),
+        request_type_id: input.request_type_id,
+        queue_id,
+        status_id: input.status_id,
+        priority_id,
+        source_id: input.source_id,
+        category_ids: input.category_ids,
+        tags: input.tags,
+        custom_fields: input.custom_fields,
+        contact_id: input.contact_id,
+        contact_group_id: input.contact_group_id,
+    };
+    Ok((input.assigned_member_ids, draft))
+}
+
+/// Checks every field and reference of a draft (all live, all of this tenant), fills the defaults,
+/// and answers the fields to store. The first problem found is a 422 naming its field.
+pub(super) async fn settle(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    d: Draft,
+) -> Result<TicketFields> {
+    let summary = validate::required_text("summary", &d.summary, MAX_SUMMARY)?;
+    if d.description.chars().count() > MAX_DESCRIPTION {
+        return Err(Error::validation(
+            "description",
+            format!("description must be at most {MAX_DESCRIPTION} characters"),
+        ));
+    }
+    if let Some(id) = d.request_type_id
+        && !repo::configuration::is_live(conn, Table::RequestTypes, tenant, id).await?
+    {
+        return Err(Error::validation("requestTypeId", "no such request type"));
+    }
+    let queue_id = d.queue_id.ok_or_else(|| {
+        Error::validation("queueId", "queueId is required without a request type")
+    })?;
+    if !repo::configuration::is_live(conn, Table::Queues, tenant, queue_id).await? {
+        return Err(Error::validation("queueId", "no such queue"));
+    }
+    let statuses =
+        repo::configuration::statuses::list(conn, tenant, Some(&[queue_id]), false).await?;
+    let status = match d.status_id {
+        Some(id) => statuses
+            .iter()
+            .find(|s| s.id == id)
+            .ok_or_else(|| Error::validation("statusId", "no such status in the ticket's queue"))?,
+        None => statuses
+            .iter()
+            .find(|s| s.is_default)
+            .ok_or_else(|| Error::validation("queueId", "the queue has no default status"))?,
+    };
+    let priority_id = match d.priority_id {
+        Some(id) => id,
+        None => repo::configuration::priorities::default_id(conn, tenant)
+            .await?
+            .ok_or_else(|| {
+                Error::validation(
+                    "priorityId",
+                    "priorityId is required: there is no default priority",
+                )
+            })?,
+    };
+    if !repo::configuration::is_live(conn, Table::Priorities, tenant, priority_id).await? {
+        return Err(Error::validation("priorityId", "no such priority"));
+    }
+    if let Some(id) = d.source_id
+        && !repo::configuration::is_live(conn, Table::Named(NamedList::Sources), tenant, id).await?
+    {
+        return Err(Error::validation("sourceId", "no such source"));
+    }
+    let mut category_ids = d.category_ids;
+    category_ids.sort_unstable();
+    category_ids.dedup();
+    for id in &category_ids {
+        if !repo::configuration::is_live(conn, Table::Named(NamedList::Categories), tenant, *id)
+            .await?
+        {
+            return Err(Error::validation(
+                "categoryIds",
+                format!("no such category: {id}"),
+            ));
+        }
+    }
+    let tags = canonical_tags(conn, tenant, d.tags).await?;
+    let definitions = repo::configuration::custom_fields::list(&mut *conn, tenant, false).await?;
+    let custom_fields = custom_values::check(&definitions, d.custom_fields)?;
+    let company_id = repo::contacts::get(&mut *conn, tenant, d.contact_id)
+        .await?
+        .filter(|c| c.archived_at.is_none())
+        .map(|c| c.company_id)
+        .ok_or_else(|| Error::validation("contactId", "no such contact"))?;
+    if let Some(group) = d.contact_group_id
+        && !repo::contact_groups::is_member(conn, tenant, group, d.contact_id).await?
+    {
+        return Err(Error::validation(
+            "contactGroupId",
+            "the contact is not in this group",
+        ));
+    }
+    Ok(TicketFields {
+        summary,
+        description: d.description,
+        request_type_id: d.request_type_id,
+        queue_id,
+        status_id: status.id,
+        priority_id,
+        source_id: d.source_id,
+        category_ids,
+        tags,
+        custom_fields,
+        contact_id: d.contact_id,
+        company_id,
+        contact_group_id: d.contact_group_id,
+        is_closed: status.is_closed,
+    })
+}
+
+/// Tags must be configured ones; answers their configured spelling, once each.
+pub(super) async fn canonical_tags(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    tags: Vec<String>,
+) -> Result<Vec<String>> {
+    if tags.is_empty() {
+        return Ok(tags);
+    }
+    let known = repo::configuration::named::live_tag_names(conn, tenant).await?;
+    let mut out: Vec<String> = Vec::with_capacity(tags.len());
+    for tag in tags {
+        let name = known
+            .iter()
+            .find(|k| k.eq_ignore_ascii_case(tag.trim()))
+            .ok_or_else(|| Error::validation("tags", format!("no such tag: {tag}")))?;
+        if !out.contains(name) {
+            out.push(name.clone());
+        }
+    }
+    Ok(out)
+}
+
+pub(super) async fn check_members(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    mut ids: Vec<i32>,
+) -> Result<Vec<i32>> {
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() > MAX_ASSIGNEES {
+        return Err(Error::validation(
+            "assignedMemberIds",
+            format!("at most {MAX_ASSIGNEES} assignees"),
+        ));
+    }
+    for id in &ids {
+        if repo::members::active_role(&mut *conn, tenant, *id)
+            .await?
+            .is_none()
+        {
+            return Err(Error::validation(
+                "assignedMemberIds",
+                format!("no such member: {id}"),
+            ));
+        }
+    }
+    Ok(ids)
+}
+
+pub(super) async fn contact_actor(
+    state: &AppState,
+    tenant: &Tenant,
+    contact: i32,
+) -> Result<Actor> {
+    let c = crate::service::contacts::signed_in(state, tenant, contact).await?;
+    Ok(Actor {
+        kind: "contact",
+        id: contact.to_string(),
+        name: crate::domain::full_name(&c.first_name, &c.last_name),
+    })
+}
