@@ -229,13 +229,7 @@ impl AccessTokens {
     /// Creates a key under an advisory lock, so instances starting together make only one.
     async fn create_key_unless_fresh(&self, pool: &PgPool) -> Result<()> {
         let mut tx = pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock(727170001)")
-            .execute(&mut *tx)
-            .await?;
-        let newest: Option<DateTime<Utc>> =
-            sqlx::query_scalar("SELECT max(created_at) FROM signing_keys")
-                .fetch_one(&mut *tx)
-                .await?;
+        let newest = signing_keys::newest_locked(&mut tx).await?;
         let fresh_after =
             Utc::now() - chrono::Duration::from_std(self.rotation).map_err(Error::internal)?;
         if newest.is_none_or(|t| t <= fresh_after) {

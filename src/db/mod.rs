@@ -2,6 +2,7 @@
 
 pub mod managed;
 pub mod notify;
+pub mod sql;
 
 use std::time::Duration;
 
@@ -82,6 +83,12 @@ pub fn pool_options(max_connections: u32) -> PgPoolOptions {
         })
 }
 
+/// True when the database answers: what `/ready` reports.
+pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query(crate::sql!("SELECT 1")).execute(pool).await?;
+    Ok(())
+}
+
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     MIGRATOR.run(pool).await.context("applying migrations")?;
     Ok(())
@@ -94,11 +101,12 @@ pub async fn ensure_database(admin: &PgConnectOptions, name: &str) -> anyhow::Re
         .connect()
         .await
         .context("connecting to the maintenance database")?;
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(name)
-            .fetch_one(&mut conn)
-            .await?;
+    let exists: bool = sqlx::query_scalar(crate::sql!(
+        "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)"
+    ))
+    .bind(name)
+    .fetch_one(&mut conn)
+    .await?;
     if !exists {
         let sql = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
         if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(sql))

@@ -35,7 +35,7 @@ impl Signal {
 }
 
 pub async fn publish(pool: &PgPool, signal: Signal) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT pg_notify($1, $2)")
+    sqlx::query(crate::sql!("SELECT pg_notify($1, $2)"))
         .bind(CHANNEL)
         .bind(signal.encode())
         .execute(pool)

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::domain::TenantId;
+use crate::{domain::TenantId, sql};
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct AttachmentRow {
@@ -33,11 +33,15 @@ pub struct NewAttachment<'a> {
     pub note_id: Option<i32>,
 }
 
-const SELECT: &str = "SELECT a.id, a.sha256, a.file_name, a.content_type, a.size_bytes,
+macro_rules! select {
+    () => {
+        "SELECT a.id, a.sha256, a.file_name, a.content_type, a.size_bytes,
         a.uploader_kind, a.uploader_id, a.ticket_id, a.note_id,
         coalesce(n.is_internal, false) AS is_internal, a.created_at
     FROM attachments a
-    LEFT JOIN ticket_notes n ON n.tenant_id = a.tenant_id AND n.id = a.note_id";
+    LEFT JOIN ticket_notes n ON n.tenant_id = a.tenant_id AND n.id = a.note_id"
+    };
+}
 
 /// Records a file and answers it. `is_internal` comes back false: only pending uploads use the
 /// answer, and they belong to no note.
@@ -46,13 +50,13 @@ pub async fn insert(
     tenant: TenantId,
     new: &NewAttachment<'_>,
 ) -> Result<AttachmentRow, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as(sql!(
         "INSERT INTO attachments (tenant_id, id, sha256, file_name, content_type, size_bytes,
              uploader_kind, uploader_id, ticket_id, note_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          RETURNING id, sha256, file_name, content_type, size_bytes, uploader_kind, uploader_id,
-                   ticket_id, note_id, false AS is_internal, created_at",
-    )
+                   ticket_id, note_id, false AS is_internal, created_at"
+    ))
     .bind(tenant)
     .bind(Uuid::now_v7())
     .bind(new.sha256)
@@ -72,13 +76,11 @@ pub async fn get(
     tenant: TenantId,
     id: Uuid,
 ) -> Result<Option<AttachmentRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE a.tenant_id = $1 AND a.id = $2"
-    )))
-    .bind(tenant)
-    .bind(id)
-    .fetch_optional(conn)
-    .await
+    sqlx::query_as(sql!(select!(), " WHERE a.tenant_id = $1 AND a.id = $2"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(conn)
+        .await
 }
 
 /// A ticket's attachments, oldest first; `internal_too` false leaves out internal notes' files.
@@ -88,11 +90,12 @@ pub async fn of_ticket(
     ticket: i32,
     internal_too: bool,
 ) -> Result<Vec<AttachmentRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE a.tenant_id = $1 AND a.ticket_id = $2
+    sqlx::query_as(sql!(
+        select!(),
+        " WHERE a.tenant_id = $1 AND a.ticket_id = $2
              AND ($3 OR NOT coalesce(n.is_internal, false))
          ORDER BY a.created_at, a.id"
-    )))
+    ))
     .bind(tenant)
     .bind(ticket)
     .bind(internal_too)
@@ -110,11 +113,11 @@ pub async fn link_pending(
     ticket: i32,
     note: Option<i32>,
 ) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query(
+    let done = sqlx::query(sql!(
         "UPDATE attachments SET ticket_id = $5, note_id = $6
          WHERE tenant_id = $1 AND id = ANY($2) AND ticket_id IS NULL
-           AND uploader_kind = $3 AND uploader_id = $4",
-    )
+           AND uploader_kind = $3 AND uploader_id = $4"
+    ))
     .bind(tenant)
     .bind(ids)
     .bind(uploader.0)
@@ -133,12 +136,14 @@ pub async fn move_to_ticket(
     from: i32,
     into: i32,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE attachments SET ticket_id = $3 WHERE tenant_id = $1 AND ticket_id = $2")
-        .bind(tenant)
-        .bind(from)
-        .bind(into)
-        .execute(conn)
-        .await?;
+    sqlx::query(sql!(
+        "UPDATE attachments SET ticket_id = $3 WHERE tenant_id = $1 AND ticket_id = $2"
+    ))
+    .bind(tenant)
+    .bind(from)
+    .bind(into)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -148,13 +153,13 @@ pub async fn sweep_pending(
     conn: &mut PgConnection,
     older_than: std::time::Duration,
 ) -> Result<Vec<(TenantId, String)>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as(sql!(
         "WITH gone AS (
              DELETE FROM attachments
              WHERE ticket_id IS NULL AND created_at < now() - make_interval(secs => $1)
              RETURNING tenant_id, sha256)
-         SELECT DISTINCT tenant_id, sha256 FROM gone",
-    )
+         SELECT DISTINCT tenant_id, sha256 FROM gone"
+    ))
     .bind(older_than.as_secs_f64())
     .fetch_all(conn)
     .await
@@ -166,9 +171,9 @@ pub async fn is_used(
     tenant: TenantId,
     sha256: &str,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM attachments WHERE tenant_id = $1 AND sha256 = $2)",
-    )
+    sqlx::query_scalar(sql!(
+        "SELECT EXISTS (SELECT 1 FROM attachments WHERE tenant_id = $1 AND sha256 = $2)"
+    ))
     .bind(tenant)
     .bind(sha256)
     .fetch_one(conn)

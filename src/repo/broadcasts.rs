@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use crate::domain::TenantId;
+use crate::{domain::TenantId, sql};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct BroadcastRow {
@@ -27,17 +27,19 @@ pub struct NewBroadcast<'a> {
     pub sent_by: &'a str,
 }
 
-const COLUMNS: &str = "id, title, body, audience, company_ids, group_ids, expires_at, created_at";
+macro_rules! columns {
+    () => {
+        "id, title, body, audience, company_ids, group_ids, expires_at, created_at"
+    };
+}
 
 pub async fn insert(
     pool: &PgPool,
     tenant: TenantId,
     b: &NewBroadcast<'_>,
 ) -> Result<BroadcastRow, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO broadcasts (tenant_id, title, body, audience, company_ids, group_ids, expires_at, sent_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
-    )))
+    sqlx::query_as(sql!("INSERT INTO broadcasts (tenant_id, title, body, audience, company_ids, group_ids, expires_at, sent_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ", columns!()))
     .bind(tenant)
     .bind(b.title)
     .bind(b.body)
@@ -52,20 +54,24 @@ pub async fn insert(
 
 /// Every broadcast of the tenant, newest first (for admins).
 pub async fn list(pool: &PgPool, tenant: TenantId) -> Result<Vec<BroadcastRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM broadcasts WHERE tenant_id = $1 ORDER BY id DESC"
-    )))
+    sqlx::query_as(sql!(
+        "SELECT ",
+        columns!(),
+        " FROM broadcasts WHERE tenant_id = $1 ORDER BY id DESC"
+    ))
     .bind(tenant)
     .fetch_all(pool)
     .await
 }
 
 pub async fn delete(pool: &PgPool, tenant: TenantId, id: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM broadcasts WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(id)
-        .execute(pool)
-        .await?;
+    let done = sqlx::query(sql!(
+        "DELETE FROM broadcasts WHERE tenant_id = $1 AND id = $2"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .execute(pool)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -78,8 +84,10 @@ pub async fn for_contact(
     company: i32,
     only: Option<i64>,
 ) -> Result<Vec<BroadcastRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM broadcasts b
+    sqlx::query_as(sql!(
+        "SELECT ",
+        columns!(),
+        " FROM broadcasts b
          WHERE b.tenant_id = $1 AND ($4::bigint IS NULL OR b.id = $4)
            AND (b.expires_at IS NULL OR b.expires_at > now())
            AND (b.audience = 'everyone'
@@ -92,7 +100,7 @@ pub async fn for_contact(
                            WHERE d.tenant_id = b.tenant_id AND d.broadcast_id = b.id
                              AND d.contact_id = $2)
          ORDER BY b.id DESC"
-    )))
+    ))
     .bind(tenant)
     .bind(contact)
     .bind(company)
@@ -107,10 +115,10 @@ pub async fn dismiss(
     broadcast: i64,
     contact: i32,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query(sql!(
         "INSERT INTO broadcast_dismissals (tenant_id, broadcast_id, contact_id) VALUES ($1, $2, $3)
-         ON CONFLICT DO NOTHING",
-    )
+         ON CONFLICT DO NOTHING"
+    ))
     .bind(tenant)
     .bind(broadcast)
     .bind(contact)
@@ -125,9 +133,7 @@ pub async fn live_companies(
     tenant: TenantId,
     ids: &[i32],
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM companies WHERE tenant_id = $1 AND id = ANY ($2) AND archived_at IS NULL",
-    )
+    sqlx::query_scalar(sql!("SELECT count(*) FROM companies WHERE tenant_id = $1 AND id = ANY ($2) AND archived_at IS NULL"))
     .bind(tenant)
     .bind(ids)
     .fetch_one(pool)
@@ -136,9 +142,7 @@ pub async fn live_companies(
 
 /// How many of `ids` are live contact groups of the tenant.
 pub async fn live_groups(pool: &PgPool, tenant: TenantId, ids: &[i32]) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM contact_groups WHERE tenant_id = $1 AND id = ANY ($2) AND archived_at IS NULL",
-    )
+    sqlx::query_scalar(sql!("SELECT count(*) FROM contact_groups WHERE tenant_id = $1 AND id = ANY ($2) AND archived_at IS NULL"))
     .bind(tenant)
     .bind(ids)
     .fetch_one(pool)

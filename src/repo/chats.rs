@@ -5,7 +5,7 @@ use serde_json::Value;
 use sqlx::{PgConnection, PgPool, types::Json};
 
 use super::Slice;
-use crate::domain::TenantId;
+use crate::{domain::TenantId, sql};
 
 /// Waiting this long for a member makes a chat request missed, unless the tenant says otherwise.
 pub const DEFAULT_MISSED_AFTER_SECS: i32 = 300;
@@ -31,9 +31,13 @@ pub struct SessionRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const SESSION_COLUMNS: &str = "id, name, type AS kind, status, past_status, creator_kind, creator_id, \
+macro_rules! session_columns {
+    () => {
+        "id, name, type AS kind, status, past_status, creator_kind, creator_id, \
      ticket_id, callback, handled_at, closed_at, closed_by_kind, closed_by_id, close_note, \
-     last_message_id, created_at, updated_at";
+     last_message_id, created_at, updated_at"
+    };
+}
 
 /// Someone in a chat, with what the `User` shape shows of them.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -52,13 +56,17 @@ pub struct ChatUserRow {
 
 /// The name and company of the contact or member `u` (`tenant_id`, `user_kind`, `user_id`), as chat
 /// users show them: a lateral subquery.
-const PERSON_OF_U: &str = "
+macro_rules! person_of_u {
+    () => {
+        "
     SELECT coalesce(trim(c.first_name || ' ' || c.last_name), trim(m.first_name || ' ' || m.last_name), '') AS name,
            co.id AS company_id, co.name AS company_name, co.identifier AS company_identifier
     FROM (SELECT 1) one
     LEFT JOIN contacts c ON u.user_kind = 'contact' AND c.tenant_id = u.tenant_id AND c.id = u.user_id
     LEFT JOIN companies co ON co.tenant_id = u.tenant_id AND co.id = c.company_id
-    LEFT JOIN members m ON u.user_kind = 'member' AND m.tenant_id = u.tenant_id AND m.id = u.user_id";
+    LEFT JOIN members m ON u.user_kind = 'member' AND m.tenant_id = u.tenant_id AND m.id = u.user_id"
+    };
+}
 
 pub struct NewSession<'a> {
     pub name: &'a str,
@@ -77,11 +85,9 @@ pub async fn insert_session(
     id: &str,
     s: &NewSession<'_>,
 ) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
-        "INSERT INTO chat_sessions (tenant_id, id, name, type, status, creator_kind, creator_id, ticket_id, handled_at)
+    let inserted = sqlx::query(sql!("INSERT INTO chat_sessions (tenant_id, id, name, type, status, creator_kind, creator_id, ticket_id, handled_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $9 THEN now() END)
-         ON CONFLICT DO NOTHING",
-    )
+         ON CONFLICT DO NOTHING"))
     .bind(tenant)
     .bind(id)
     .bind(s.name)
@@ -104,14 +110,24 @@ pub async fn get_session(
     id: &str,
     lock: bool,
 ) -> Result<Option<SessionRow>, sqlx::Error> {
-    let lock = if lock { "FOR UPDATE" } else { "" };
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {SESSION_COLUMNS} FROM chat_sessions WHERE tenant_id = $1 AND id = $2 {lock}"
-    )))
-    .bind(tenant)
-    .bind(id)
-    .fetch_optional(conn)
-    .await
+    let statement = if lock {
+        sql!(
+            "SELECT ",
+            session_columns!(),
+            " FROM chat_sessions WHERE tenant_id = $1 AND id = $2 FOR UPDATE"
+        )
+    } else {
+        sql!(
+            "SELECT ",
+            session_columns!(),
+            " FROM chat_sessions WHERE tenant_id = $1 AND id = $2"
+        )
+    };
+    sqlx::query_as(statement)
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(conn)
+        .await
 }
 
 /// Moves a session to `status`, remembering the one it leaves (unless that was `created`).
@@ -121,14 +137,12 @@ pub async fn set_status(
     id: &str,
     status: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE chat_sessions
+    sqlx::query(sql!("UPDATE chat_sessions
          SET past_status = CASE WHEN status = 'created' THEN past_status ELSE past_status || status END,
              status = $3,
              handled_at = CASE WHEN $3 = 'handled' THEN coalesce(handled_at, now()) ELSE handled_at END,
              updated_at = now()
-         WHERE tenant_id = $1 AND id = $2",
-    )
+         WHERE tenant_id = $1 AND id = $2"))
     .bind(tenant)
     .bind(id)
     .bind(status)
@@ -144,12 +158,14 @@ pub async fn set_callback(
     callback: &Value,
 ) -> Result<(), sqlx::Error> {
     set_status(conn, tenant, id, "callback").await?;
-    sqlx::query("UPDATE chat_sessions SET callback = $3 WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(id)
-        .bind(Json(callback))
-        .execute(conn)
-        .await?;
+    sqlx::query(sql!(
+        "UPDATE chat_sessions SET callback = $3 WHERE tenant_id = $1 AND id = $2"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .bind(Json(callback))
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -162,10 +178,8 @@ pub async fn close(
     note: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     set_status(conn, tenant, id, "completed").await?;
-    sqlx::query(
-        "UPDATE chat_sessions SET closed_at = now(), closed_by_kind = $3, closed_by_id = $4, close_note = $5
-         WHERE tenant_id = $1 AND id = $2",
-    )
+    sqlx::query(sql!("UPDATE chat_sessions SET closed_at = now(), closed_by_kind = $3, closed_by_id = $4, close_note = $5
+         WHERE tenant_id = $1 AND id = $2"))
     .bind(tenant)
     .bind(id)
     .bind(by.0)
@@ -183,10 +197,10 @@ pub async fn set_ticket(
     id: &str,
     ticket: i32,
 ) -> Result<bool, sqlx::Error> {
-    let updated = sqlx::query(
+    let updated = sqlx::query(sql!(
         "UPDATE chat_sessions SET ticket_id = $3, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2 AND ticket_id IS NULL",
-    )
+         WHERE tenant_id = $1 AND id = $2 AND ticket_id IS NULL"
+    ))
     .bind(tenant)
     .bind(id)
     .bind(ticket)
@@ -197,11 +211,13 @@ pub async fn set_ticket(
 }
 
 pub async fn touch(conn: &mut PgConnection, tenant: TenantId, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE chat_sessions SET updated_at = now() WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    sqlx::query(sql!(
+        "UPDATE chat_sessions SET updated_at = now() WHERE tenant_id = $1 AND id = $2"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -214,15 +230,13 @@ pub async fn set_user(
     who: (&str, i32),
     state: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO chat_users (tenant_id, session_id, user_kind, user_id, state, joined_at)
+    sqlx::query(sql!("INSERT INTO chat_users (tenant_id, session_id, user_kind, user_id, state, joined_at)
          VALUES ($1, $2, $3, $4, $5, CASE WHEN $5 = 'active' THEN now() END)
          ON CONFLICT (tenant_id, session_id, user_kind, user_id) DO UPDATE
          SET state = CASE WHEN $5 = 'invited' AND chat_users.state = 'active' THEN 'active' ELSE $5 END,
              joined_at = CASE WHEN $5 = 'active' THEN coalesce(chat_users.joined_at, now())
                               ELSE chat_users.joined_at END,
-             left_at = CASE WHEN $5 = 'left' THEN now() END",
-    )
+             left_at = CASE WHEN $5 = 'left' THEN now() END"))
     .bind(tenant)
     .bind(session)
     .bind(who.0)
@@ -239,12 +253,14 @@ pub async fn users(
     tenant: TenantId,
     session: &str,
 ) -> Result<Vec<ChatUserRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    sqlx::query_as(sql!(
         "SELECT u.user_kind, u.user_id, u.state, u.joined_at, u.left_at, p.*
-         FROM chat_users u CROSS JOIN LATERAL ({PERSON_OF_U}) p
+         FROM chat_users u CROSS JOIN LATERAL (",
+        person_of_u!(),
+        ") p
          WHERE u.tenant_id = $1 AND u.session_id = $2
          ORDER BY u.added_at, u.user_kind, u.user_id"
-    )))
+    ))
     .bind(tenant)
     .bind(session)
     .fetch_all(conn)
@@ -257,12 +273,14 @@ pub async fn person(
     tenant: TenantId,
     who: (&str, i32),
 ) -> Result<ChatUserRow, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    sqlx::query_as(sql!(
         "SELECT u.user_kind, u.user_id, 'creator' AS state,
                 NULL::timestamptz AS joined_at, NULL::timestamptz AS left_at, p.*
          FROM (SELECT $1::bigint AS tenant_id, $2::text AS user_kind, $3::int AS user_id) u
-         CROSS JOIN LATERAL ({PERSON_OF_U}) p"
-    )))
+         CROSS JOIN LATERAL (",
+        person_of_u!(),
+        ") p"
+    ))
     .bind(tenant)
     .bind(who.0)
     .bind(who.1)
@@ -282,7 +300,11 @@ pub struct MessageRow {
     pub created_at: DateTime<Utc>,
 }
 
-const MESSAGE_COLUMNS: &str = "seq, id, session_id, kind, author_kind, author_id, body, created_at";
+macro_rules! message_columns {
+    () => {
+        "seq, id, session_id, kind, author_kind, author_id, body, created_at"
+    };
+}
 
 pub struct NewMessage<'a> {
     pub kind: &'a str,
@@ -299,16 +321,14 @@ pub async fn insert_message(
     session: &str,
     m: &NewMessage<'_>,
 ) -> Result<MessageRow, sqlx::Error> {
-    let row: MessageRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "WITH n AS (SELECT nextval(pg_get_serial_sequence('chat_messages', 'seq')) AS seq, now() AS at)
+    let row: MessageRow = sqlx::query_as(sql!("WITH n AS (SELECT nextval(pg_get_serial_sequence('chat_messages', 'seq')) AS seq, now() AS at)
          INSERT INTO chat_messages (tenant_id, session_id, seq, id, kind, author_kind, author_id, body, created_at)
          OVERRIDING SYSTEM VALUE
          SELECT $1, $2, n.seq,
                 (floor(extract(epoch FROM n.at) * 1000))::bigint || '-' || upper(to_hex(n.seq)) || '-' || $3,
                 $4, $5, $6, $7, n.at
          FROM n
-         RETURNING {MESSAGE_COLUMNS}"
-    )))
+         RETURNING ", message_columns!()))
     .bind(tenant)
     .bind(session)
     .bind(m.author_label)
@@ -318,9 +338,7 @@ pub async fn insert_message(
     .bind(m.body)
     .fetch_one(&mut *conn)
     .await?;
-    sqlx::query(
-        "UPDATE chat_sessions SET last_message_id = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2",
-    )
+    sqlx::query(sql!("UPDATE chat_sessions SET last_message_id = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2"))
     .bind(tenant)
     .bind(session)
     .bind(&row.id)
@@ -338,12 +356,14 @@ pub async fn messages(
     until: Option<DateTime<Utc>>,
     take: i64,
 ) -> Result<Vec<MessageRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {MESSAGE_COLUMNS} FROM chat_messages
+    sqlx::query_as(sql!(
+        "SELECT ",
+        message_columns!(),
+        " FROM chat_messages
          WHERE tenant_id = $1 AND session_id = $2 AND seq > $3
            AND ($4::timestamptz IS NULL OR created_at <= $4)
          ORDER BY seq LIMIT $5"
-    )))
+    ))
     .bind(tenant)
     .bind(session)
     .bind(after)
@@ -359,10 +379,12 @@ pub async fn all_messages(
     tenant: TenantId,
     session: &str,
 ) -> Result<Vec<MessageRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {MESSAGE_COLUMNS} FROM chat_messages
+    sqlx::query_as(sql!(
+        "SELECT ",
+        message_columns!(),
+        " FROM chat_messages
          WHERE tenant_id = $1 AND session_id = $2 ORDER BY seq"
-    )))
+    ))
     .bind(tenant)
     .bind(session)
     .fetch_all(conn)
@@ -389,17 +411,22 @@ pub async fn list_sessions(
     skip: i64,
     take: i64,
 ) -> Result<Slice<SessionRow>, sqlx::Error> {
-    let filter = "tenant_id = $1
+    macro_rules! filter {
+        () => {
+            "tenant_id = $1
         AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR type = $3)
         AND ($4::text IS NULL
              OR (creator_kind = $4 AND creator_id = $5)
              OR EXISTS (SELECT 1 FROM chat_users u WHERE u.tenant_id = s.tenant_id AND u.session_id = s.id
                         AND u.user_kind = $4 AND u.user_id = $5))
         AND ($6::int IS NULL OR ticket_id = $6)
-        AND ($7::timestamptz IS NULL OR created_at >= $7) AND ($8::timestamptz IS NULL OR created_at < $8)";
-    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT count(*) FROM chat_sessions s WHERE {filter}"
-    )))
+        AND ($7::timestamptz IS NULL OR created_at >= $7) AND ($8::timestamptz IS NULL OR created_at < $8)"
+        };
+    }
+    let total: i64 = sqlx::query_scalar(sql!(
+        "SELECT count(*) FROM chat_sessions s WHERE ",
+        filter!()
+    ))
     .bind(tenant)
     .bind(f.status)
     .bind(f.kind)
@@ -410,10 +437,14 @@ pub async fn list_sessions(
     .bind(f.created_to)
     .fetch_one(pool)
     .await?;
-    let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {SESSION_COLUMNS} FROM chat_sessions s WHERE {filter}
+    let rows = sqlx::query_as(sql!(
+        "SELECT ",
+        session_columns!(),
+        " FROM chat_sessions s WHERE ",
+        filter!(),
+        "
          ORDER BY created_at DESC, id DESC OFFSET $9 LIMIT $10"
-    )))
+    ))
     .bind(tenant)
     .bind(f.status)
     .bind(f.kind)
@@ -434,8 +465,7 @@ pub async fn list_sessions(
 pub async fn claim_missed(
     conn: &mut PgConnection,
 ) -> Result<Option<(TenantId, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "UPDATE chat_sessions s
+    sqlx::query_as(sql!("UPDATE chat_sessions s
          SET status = 'missed', updated_at = now()
          FROM (SELECT w.tenant_id, w.id FROM chat_sessions w
                LEFT JOIN chat_settings cs ON cs.tenant_id = w.tenant_id
@@ -443,21 +473,20 @@ pub async fn claim_missed(
                  AND w.created_at < now() - make_interval(secs => coalesce(cs.missed_after_secs, $1))
                LIMIT 1 FOR UPDATE OF w SKIP LOCKED) due
          WHERE s.tenant_id = due.tenant_id AND s.id = due.id
-         RETURNING s.tenant_id, s.id",
-    )
+         RETURNING s.tenant_id, s.id"))
     .bind(DEFAULT_MISSED_AFTER_SECS)
     .fetch_optional(conn)
     .await
 }
 
 pub async fn missed_after(pool: &PgPool, tenant: TenantId) -> Result<i32, sqlx::Error> {
-    Ok(
-        sqlx::query_scalar("SELECT missed_after_secs FROM chat_settings WHERE tenant_id = $1")
-            .bind(tenant)
-            .fetch_optional(pool)
-            .await?
-            .unwrap_or(DEFAULT_MISSED_AFTER_SECS),
-    )
+    Ok(sqlx::query_scalar(sql!(
+        "SELECT missed_after_secs FROM chat_settings WHERE tenant_id = $1"
+    ))
+    .bind(tenant)
+    .fetch_optional(pool)
+    .await?
+    .unwrap_or(DEFAULT_MISSED_AFTER_SECS))
 }
 
 pub async fn set_missed_after(
@@ -465,10 +494,10 @@ pub async fn set_missed_after(
     tenant: TenantId,
     secs: i32,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query(sql!(
         "INSERT INTO chat_settings (tenant_id, missed_after_secs) VALUES ($1, $2)
-         ON CONFLICT (tenant_id) DO UPDATE SET missed_after_secs = $2",
-    )
+         ON CONFLICT (tenant_id) DO UPDATE SET missed_after_secs = $2"
+    ))
     .bind(tenant)
     .bind(secs)
     .execute(pool)
@@ -492,10 +521,10 @@ pub async fn set_presence(
     member: i32,
     status: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query(sql!(
         "INSERT INTO member_presence (tenant_id, member_id, status) VALUES ($1, $2, $3)
-         ON CONFLICT (tenant_id, member_id) DO UPDATE SET status = $3, updated_at = now()",
-    )
+         ON CONFLICT (tenant_id, member_id) DO UPDATE SET status = $3, updated_at = now()"
+    ))
     .bind(tenant)
     .bind(member)
     .bind(status)
@@ -506,14 +535,14 @@ pub async fn set_presence(
 
 /// Every live member with their presence (`offline` when they never set one).
 pub async fn presence(pool: &PgPool, tenant: TenantId) -> Result<Vec<PresenceRow>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as(sql!(
         "SELECT m.id AS member_id, trim(m.first_name || ' ' || m.last_name) AS name,
                 coalesce(p.status, 'offline') AS status, p.updated_at
          FROM members m
          LEFT JOIN member_presence p ON p.tenant_id = m.tenant_id AND p.member_id = m.id
          WHERE m.tenant_id = $1 AND m.archived_at IS NULL
-         ORDER BY m.id",
-    )
+         ORDER BY m.id"
+    ))
     .bind(tenant)
     .fetch_all(pool)
     .await

@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
 use super::{ListOptions, Slice, ids};
-use crate::domain::TenantId;
+use crate::{domain::TenantId, sql};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Company {
@@ -14,7 +14,11 @@ pub struct Company {
     pub archived_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str = "id, name, identifier, created_at, updated_at, archived_at";
+macro_rules! columns {
+    () => {
+        "id, name, identifier, created_at, updated_at, archived_at"
+    };
+}
 
 pub async fn insert(
     conn: &mut PgConnection,
@@ -23,9 +27,7 @@ pub async fn insert(
     identifier: &str,
 ) -> Result<Company, sqlx::Error> {
     let id = ids::next_id(conn, tenant, "company").await?;
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO companies (tenant_id, id, name, identifier) VALUES ($1, $2, $3, $4) RETURNING {COLUMNS}"
-    )))
+    sqlx::query_as(sql!("INSERT INTO companies (tenant_id, id, name, identifier) VALUES ($1, $2, $3, $4) RETURNING ", columns!()))
     .bind(tenant)
     .bind(id)
     .bind(name)
@@ -35,9 +37,11 @@ pub async fn insert(
 }
 
 pub async fn get(pool: &PgPool, tenant: TenantId, id: i32) -> Result<Option<Company>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM companies WHERE tenant_id = $1 AND id = $2"
-    )))
+    sqlx::query_as(sql!(
+        "SELECT ",
+        columns!(),
+        " FROM companies WHERE tenant_id = $1 AND id = $2"
+    ))
     .bind(tenant)
     .bind(id)
     .fetch_optional(pool)
@@ -49,12 +53,20 @@ pub async fn list(
     tenant: TenantId,
     options: &ListOptions<'_>,
 ) -> Result<Slice<Company>, sqlx::Error> {
-    let filter = "tenant_id = $1 AND ($2 OR archived_at IS NULL)
-        AND ($3::text IS NULL OR (name || ' ' || identifier) ILIKE $3)";
+    macro_rules! filter {
+        () => {
+            "tenant_id = $1 AND ($2 OR archived_at IS NULL)
+        AND ($3::text IS NULL OR (name || ' ' || identifier) ILIKE $3)"
+        };
+    }
     let pattern = options.pattern();
-    let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM companies WHERE {filter} ORDER BY id OFFSET $4 LIMIT $5"
-    )))
+    let rows = sqlx::query_as(sql!(
+        "SELECT ",
+        columns!(),
+        " FROM companies WHERE ",
+        filter!(),
+        " ORDER BY id OFFSET $4 LIMIT $5"
+    ))
     .bind(tenant)
     .bind(options.include_archived)
     .bind(&pattern)
@@ -62,14 +74,12 @@ pub async fn list(
     .bind(options.take)
     .fetch_all(pool)
     .await?;
-    let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT count(*) FROM companies WHERE {filter}"
-    )))
-    .bind(tenant)
-    .bind(options.include_archived)
-    .bind(&pattern)
-    .fetch_one(pool)
-    .await?;
+    let total = sqlx::query_scalar(sql!("SELECT count(*) FROM companies WHERE ", filter!()))
+        .bind(tenant)
+        .bind(options.include_archived)
+        .bind(&pattern)
+        .fetch_one(pool)
+        .await?;
     Ok(Slice { rows, total })
 }
 
@@ -80,10 +90,11 @@ pub async fn update(
     name: &str,
     identifier: &str,
 ) -> Result<Option<Company>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    sqlx::query_as(sql!(
         "UPDATE companies SET name = $3, identifier = $4, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL RETURNING {COLUMNS}"
-    )))
+         WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL RETURNING ",
+        columns!()
+    ))
     .bind(tenant)
     .bind(id)
     .bind(name)
@@ -98,10 +109,8 @@ pub async fn set_archived(
     id: i32,
     archived: bool,
 ) -> Result<Option<Company>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "UPDATE companies SET archived_at = CASE WHEN $3 THEN coalesce(archived_at, now()) END, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}"
-    )))
+    sqlx::query_as(sql!("UPDATE companies SET archived_at = CASE WHEN $3 THEN coalesce(archived_at, now()) END, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 RETURNING ", columns!()))
     .bind(tenant)
     .bind(id)
     .bind(archived)
@@ -111,7 +120,7 @@ pub async fn set_archived(
 
 /// True when a live company with this id exists in the tenant.
 pub async fn exists(pool: &PgPool, tenant: TenantId, id: i32) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM companies WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL)")
+    sqlx::query_scalar(sql!("SELECT EXISTS (SELECT 1 FROM companies WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL)"))
         .bind(tenant)
         .bind(id)
         .fetch_one(pool)

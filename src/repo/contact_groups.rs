@@ -6,7 +6,7 @@ use sqlx::{PgConnection, PgPool};
 use utoipa::ToSchema;
 
 use super::ids;
-use crate::domain::TenantId;
+use crate::{domain::TenantId, sql};
 
 /// A contact's role in a group. DeskDirector's `guest` is taken as `member`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
@@ -40,8 +40,12 @@ pub struct GroupMember {
     pub role: GroupRole,
 }
 
-const GROUP: &str = "SELECT g.id, g.company_id, c.name AS company_name, g.name, g.created_at, g.updated_at, g.archived_at
-    FROM contact_groups g JOIN companies c ON c.tenant_id = g.tenant_id AND c.id = g.company_id";
+macro_rules! group {
+    () => {
+        "SELECT g.id, g.company_id, c.name AS company_name, g.name, g.created_at, g.updated_at, g.archived_at
+    FROM contact_groups g JOIN companies c ON c.tenant_id = g.tenant_id AND c.id = g.company_id"
+    };
+}
 
 pub async fn insert(
     conn: &mut PgConnection,
@@ -50,9 +54,9 @@ pub async fn insert(
     name: &str,
 ) -> Result<ContactGroup, sqlx::Error> {
     let id = ids::next_id(conn, tenant, "contact_group").await?;
-    sqlx::query(
-        "INSERT INTO contact_groups (tenant_id, id, company_id, name) VALUES ($1, $2, $3, $4)",
-    )
+    sqlx::query(sql!(
+        "INSERT INTO contact_groups (tenant_id, id, company_id, name) VALUES ($1, $2, $3, $4)"
+    ))
     .bind(tenant)
     .bind(id)
     .bind(company)
@@ -69,13 +73,11 @@ pub async fn get(
     tenant: TenantId,
     id: i32,
 ) -> Result<Option<ContactGroup>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{GROUP} WHERE g.tenant_id = $1 AND g.id = $2"
-    )))
-    .bind(tenant)
-    .bind(id)
-    .fetch_optional(conn)
-    .await
+    sqlx::query_as(sql!(group!(), " WHERE g.tenant_id = $1 AND g.id = $2"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(conn)
+        .await
 }
 
 pub async fn list(
@@ -84,9 +86,7 @@ pub async fn list(
     company: i32,
     include_archived: bool,
 ) -> Result<Vec<ContactGroup>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{GROUP} WHERE g.tenant_id = $1 AND g.company_id = $2 AND ($3 OR g.archived_at IS NULL) ORDER BY g.id"
-    )))
+    sqlx::query_as(sql!(group!(), " WHERE g.tenant_id = $1 AND g.company_id = $2 AND ($3 OR g.archived_at IS NULL) ORDER BY g.id"))
     .bind(tenant)
     .bind(company)
     .bind(include_archived)
@@ -100,9 +100,9 @@ pub async fn rename(
     id: i32,
     name: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE contact_groups SET name = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2",
-    )
+    sqlx::query(sql!(
+        "UPDATE contact_groups SET name = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2"
+    ))
     .bind(tenant)
     .bind(id)
     .bind(name)
@@ -117,10 +117,8 @@ pub async fn set_archived(
     id: i32,
     archived: bool,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE contact_groups SET archived_at = CASE WHEN $3 THEN coalesce(archived_at, now()) END, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2",
-    )
+    sqlx::query(sql!("UPDATE contact_groups SET archived_at = CASE WHEN $3 THEN coalesce(archived_at, now()) END, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2"))
     .bind(tenant)
     .bind(id)
     .bind(archived)
@@ -135,12 +133,10 @@ pub async fn members(
     tenant: TenantId,
     groups: &[i32],
 ) -> Result<Vec<GroupMember>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT m.group_id, m.contact_id, c.first_name, c.last_name, c.email, m.role
+    sqlx::query_as(sql!("SELECT m.group_id, m.contact_id, c.first_name, c.last_name, c.email, m.role
          FROM contact_group_members m JOIN contacts c ON c.tenant_id = m.tenant_id AND c.id = m.contact_id
          WHERE m.tenant_id = $1 AND m.group_id = ANY($2)
-         ORDER BY m.group_id, c.first_name, c.last_name, c.id",
-    )
+         ORDER BY m.group_id, c.first_name, c.last_name, c.id"))
     .bind(tenant)
     .bind(groups)
     .fetch_all(conn)
@@ -155,10 +151,8 @@ pub async fn set_member(
     contact: i32,
     role: GroupRole,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO contact_group_members (tenant_id, group_id, contact_id, role) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (tenant_id, group_id, contact_id) DO UPDATE SET role = EXCLUDED.role",
-    )
+    sqlx::query(sql!("INSERT INTO contact_group_members (tenant_id, group_id, contact_id, role) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant_id, group_id, contact_id) DO UPDATE SET role = EXCLUDED.role"))
     .bind(tenant)
     .bind(group)
     .bind(contact)
@@ -175,7 +169,7 @@ pub async fn remove_member(
     group: i32,
     contact: i32,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM contact_group_members WHERE tenant_id = $1 AND group_id = $2 AND contact_id = $3")
+    let done = sqlx::query(sql!("DELETE FROM contact_group_members WHERE tenant_id = $1 AND group_id = $2 AND contact_id = $3"))
         .bind(tenant)
         .bind(group)
         .bind(contact)
@@ -190,9 +184,9 @@ pub async fn group_count(
     tenant: TenantId,
     contact: i32,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM contact_group_members WHERE tenant_id = $1 AND contact_id = $2",
-    )
+    sqlx::query_scalar(sql!(
+        "SELECT count(*) FROM contact_group_members WHERE tenant_id = $1 AND contact_id = $2"
+    ))
     .bind(tenant)
     .bind(contact)
     .fetch_one(conn)
@@ -206,11 +200,9 @@ pub async fn is_member(
     group: i32,
     contact: i32,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM contact_group_members m
+    sqlx::query_scalar(sql!("SELECT EXISTS (SELECT 1 FROM contact_group_members m
              JOIN contact_groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id AND g.archived_at IS NULL
-             WHERE m.tenant_id = $1 AND m.group_id = $2 AND m.contact_id = $3)",
-    )
+             WHERE m.tenant_id = $1 AND m.group_id = $2 AND m.contact_id = $3)"))
     .bind(tenant)
     .bind(group)
     .bind(contact)

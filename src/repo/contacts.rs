@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor, PgPool};
 
 use super::{ListOptions, Slice, ids};
-use crate::domain::TenantId;
+use crate::{domain::TenantId, sql};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Contact {
@@ -33,10 +33,13 @@ pub struct ContactFields<'a> {
 }
 
 /// Contacts are always read with their company's name, for the `company` reference.
-const SELECT: &str =
-    "SELECT c.id, c.company_id, co.name AS company_name, c.email, c.first_name, c.last_name,
+macro_rules! select {
+    () => {
+        "SELECT c.id, c.company_id, co.name AS company_name, c.email, c.first_name, c.last_name,
         c.phone, c.is_approver, c.is_vip, c.sees_company_tickets, c.created_at, c.updated_at, c.archived_at
-    FROM contacts c JOIN companies co ON co.tenant_id = c.tenant_id AND co.id = c.company_id";
+    FROM contacts c JOIN companies co ON co.tenant_id = c.tenant_id AND co.id = c.company_id"
+    };
+}
 
 pub async fn insert(
     conn: &mut PgConnection,
@@ -45,11 +48,9 @@ pub async fn insert(
     password_hash: Option<&str>,
 ) -> Result<Contact, sqlx::Error> {
     let id = ids::next_id(conn, tenant, "contact").await?;
-    sqlx::query(
-        "INSERT INTO contacts (tenant_id, id, company_id, email, first_name, last_name, phone, password_hash,
+    sqlx::query(sql!("INSERT INTO contacts (tenant_id, id, company_id, email, first_name, last_name, phone, password_hash,
              is_approver, is_vip, sees_company_tickets)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
     .bind(tenant)
     .bind(id)
     .bind(fields.company_id)
@@ -63,13 +64,11 @@ pub async fn insert(
     .bind(fields.sees_company_tickets)
     .execute(&mut *conn)
     .await?;
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE c.tenant_id = $1 AND c.id = $2"
-    )))
-    .bind(tenant)
-    .bind(id)
-    .fetch_one(conn)
-    .await
+    sqlx::query_as(sql!(select!(), " WHERE c.tenant_id = $1 AND c.id = $2"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_one(conn)
+        .await
 }
 
 pub async fn get(
@@ -77,13 +76,11 @@ pub async fn get(
     tenant: TenantId,
     id: i32,
 ) -> Result<Option<Contact>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE c.tenant_id = $1 AND c.id = $2"
-    )))
-    .bind(tenant)
-    .bind(id)
-    .fetch_optional(db)
-    .await
+    sqlx::query_as(sql!(select!(), " WHERE c.tenant_id = $1 AND c.id = $2"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(db)
+        .await
 }
 
 pub async fn list(
@@ -92,13 +89,20 @@ pub async fn list(
     company_id: Option<i32>,
     options: &ListOptions<'_>,
 ) -> Result<Slice<Contact>, sqlx::Error> {
-    let filter = "c.tenant_id = $1 AND ($2 OR c.archived_at IS NULL)
+    macro_rules! filter {
+        () => {
+            "c.tenant_id = $1 AND ($2 OR c.archived_at IS NULL)
         AND ($3::text IS NULL OR (c.first_name || ' ' || c.last_name || ' ' || c.email) ILIKE $3)
-        AND ($4::int IS NULL OR c.company_id = $4)";
+        AND ($4::int IS NULL OR c.company_id = $4)"
+        };
+    }
     let pattern = options.pattern();
-    let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE {filter} ORDER BY c.id OFFSET $5 LIMIT $6"
-    )))
+    let rows = sqlx::query_as(sql!(
+        select!(),
+        " WHERE ",
+        filter!(),
+        " ORDER BY c.id OFFSET $5 LIMIT $6"
+    ))
     .bind(tenant)
     .bind(options.include_archived)
     .bind(&pattern)
@@ -107,15 +111,13 @@ pub async fn list(
     .bind(options.take)
     .fetch_all(pool)
     .await?;
-    let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT count(*) FROM contacts c WHERE {filter}"
-    )))
-    .bind(tenant)
-    .bind(options.include_archived)
-    .bind(&pattern)
-    .bind(company_id)
-    .fetch_one(pool)
-    .await?;
+    let total = sqlx::query_scalar(sql!("SELECT count(*) FROM contacts c WHERE ", filter!()))
+        .bind(tenant)
+        .bind(options.include_archived)
+        .bind(&pattern)
+        .bind(company_id)
+        .fetch_one(pool)
+        .await?;
     Ok(Slice { rows, total })
 }
 
@@ -125,11 +127,9 @@ pub async fn update(
     id: i32,
     fields: &ContactFields<'_>,
 ) -> Result<Option<Contact>, sqlx::Error> {
-    let updated = sqlx::query(
-        "UPDATE contacts SET company_id = $3, email = $4, first_name = $5, last_name = $6, phone = $7,
+    let updated = sqlx::query(sql!("UPDATE contacts SET company_id = $3, email = $4, first_name = $5, last_name = $6, phone = $7,
              is_approver = $8, is_vip = $9, sees_company_tickets = $10, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL",
-    )
+         WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL"))
     .bind(tenant)
     .bind(id)
     .bind(fields.company_id)
@@ -154,7 +154,7 @@ pub async fn set_password(
     id: i32,
     hash: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE contacts SET password_hash = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2")
+    sqlx::query(sql!("UPDATE contacts SET password_hash = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2"))
         .bind(tenant)
         .bind(id)
         .bind(hash)
@@ -169,10 +169,8 @@ pub async fn set_archived(
     id: i32,
     archived: bool,
 ) -> Result<Option<Contact>, sqlx::Error> {
-    let updated = sqlx::query(
-        "UPDATE contacts SET archived_at = CASE WHEN $3 THEN coalesce(archived_at, now()) END, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2",
-    )
+    let updated = sqlx::query(sql!("UPDATE contacts SET archived_at = CASE WHEN $3 THEN coalesce(archived_at, now()) END, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2"))
     .bind(tenant)
     .bind(id)
     .bind(archived)
@@ -189,9 +187,7 @@ pub async fn find_for_login(
     tenant: TenantId,
     email: &str,
 ) -> Result<Option<(i32, Option<String>)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, password_hash FROM contacts WHERE tenant_id = $1 AND lower(email) = lower($2) AND archived_at IS NULL",
-    )
+    sqlx::query_as(sql!("SELECT id, password_hash FROM contacts WHERE tenant_id = $1 AND lower(email) = lower($2) AND archived_at IS NULL"))
     .bind(tenant)
     .bind(email)
     .fetch_optional(pool)
@@ -204,9 +200,9 @@ pub async fn active_company(
     tenant: TenantId,
     id: i32,
 ) -> Result<Option<i32>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT company_id FROM contacts WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL",
-    )
+    sqlx::query_scalar(sql!(
+        "SELECT company_id FROM contacts WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL"
+    ))
     .bind(tenant)
     .bind(id)
     .fetch_optional(pool)

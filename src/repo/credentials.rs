@@ -3,7 +3,10 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use crate::domain::{KeyScope, MemberRole, TenantId, UserKind};
+use crate::{
+    domain::{KeyScope, MemberRole, TenantId, UserKind},
+    sql,
+};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ApiKey {
@@ -18,8 +21,11 @@ pub struct ApiKey {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-const API_KEY_COLUMNS: &str =
-    "id, name, key_prefix, scope, created_by, created_at, last_used_at, expires_at, revoked_at";
+macro_rules! api_key_columns {
+    () => {
+        "id, name, key_prefix, scope, created_by, created_at, last_used_at, expires_at, revoked_at"
+    };
+}
 
 pub struct NewApiKey<'a> {
     pub id: &'a str,
@@ -36,10 +42,8 @@ pub async fn insert_api_key(
     tenant: TenantId,
     key: &NewApiKey<'_>,
 ) -> Result<ApiKey, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO api_keys (tenant_id, id, name, key_hash, key_prefix, scope, created_by, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {API_KEY_COLUMNS}"
-    )))
+    sqlx::query_as(sql!("INSERT INTO api_keys (tenant_id, id, name, key_hash, key_prefix, scope, created_by, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ", api_key_columns!()))
     .bind(tenant)
     .bind(key.id)
     .bind(key.name)
@@ -53,9 +57,11 @@ pub async fn insert_api_key(
 }
 
 pub async fn list_api_keys(pool: &PgPool, tenant: TenantId) -> Result<Vec<ApiKey>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {API_KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id"
-    )))
+    sqlx::query_as(sql!(
+        "SELECT ",
+        api_key_columns!(),
+        " FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id"
+    ))
     .bind(tenant)
     .fetch_all(pool)
     .await
@@ -66,9 +72,11 @@ pub async fn get_api_key(
     tenant: TenantId,
     id: &str,
 ) -> Result<Option<ApiKey>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {API_KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 AND id = $2"
-    )))
+    sqlx::query_as(sql!(
+        "SELECT ",
+        api_key_columns!(),
+        " FROM api_keys WHERE tenant_id = $1 AND id = $2"
+    ))
     .bind(tenant)
     .bind(id)
     .fetch_optional(pool)
@@ -80,10 +88,8 @@ pub async fn revoke_api_key(
     tenant: TenantId,
     id: &str,
 ) -> Result<Option<ApiKey>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE tenant_id = $1 AND id = $2
-         RETURNING {API_KEY_COLUMNS}"
-    )))
+    sqlx::query_as(sql!("UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE tenant_id = $1 AND id = $2
+         RETURNING ", api_key_columns!()))
     .bind(tenant)
     .bind(id)
     .fetch_optional(pool)
@@ -96,10 +102,10 @@ pub async fn find_api_key(
     tenant: TenantId,
     hash: &[u8],
 ) -> Result<Option<(String, KeyScope, Option<DateTime<Utc>>)>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as(sql!(
         "SELECT id, scope, expires_at FROM api_keys WHERE tenant_id = $1 AND key_hash = $2
-           AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())",
-    )
+           AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())"
+    ))
     .bind(tenant)
     .bind(hash)
     .fetch_optional(pool)
@@ -107,11 +113,13 @@ pub async fn find_api_key(
 }
 
 pub async fn touch_api_key(pool: &PgPool, tenant: TenantId, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE api_keys SET last_used_at = now() WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(id)
-        .execute(pool)
-        .await?;
+    sqlx::query(sql!(
+        "UPDATE api_keys SET last_used_at = now() WHERE tenant_id = $1 AND id = $2"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -127,8 +135,11 @@ pub struct PersonalToken {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-const TOKEN_COLUMNS: &str =
-    "id, member_id, name, token_prefix, created_at, last_used_at, expires_at, revoked_at";
+macro_rules! token_columns {
+    () => {
+        "id, member_id, name, token_prefix, created_at, last_used_at, expires_at, revoked_at"
+    };
+}
 
 pub struct NewPersonalToken<'a> {
     pub id: &'a str,
@@ -144,10 +155,8 @@ pub async fn insert_personal_token(
     tenant: TenantId,
     token: &NewPersonalToken<'_>,
 ) -> Result<PersonalToken, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO personal_access_tokens (tenant_id, id, member_id, name, token_hash, token_prefix, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {TOKEN_COLUMNS}"
-    )))
+    sqlx::query_as(sql!("INSERT INTO personal_access_tokens (tenant_id, id, member_id, name, token_hash, token_prefix, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ", token_columns!()))
     .bind(tenant)
     .bind(token.id)
     .bind(token.member_id)
@@ -164,9 +173,7 @@ pub async fn list_personal_tokens(
     tenant: TenantId,
     member_id: i32,
 ) -> Result<Vec<PersonalToken>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {TOKEN_COLUMNS} FROM personal_access_tokens WHERE tenant_id = $1 AND member_id = $2 ORDER BY created_at, id"
-    )))
+    sqlx::query_as(sql!("SELECT ", token_columns!(), " FROM personal_access_tokens WHERE tenant_id = $1 AND member_id = $2 ORDER BY created_at, id"))
     .bind(tenant)
     .bind(member_id)
     .fetch_all(pool)
@@ -179,10 +186,11 @@ pub async fn revoke_personal_token(
     member_id: i32,
     id: &str,
 ) -> Result<Option<PersonalToken>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    sqlx::query_as(sql!(
         "UPDATE personal_access_tokens SET revoked_at = coalesce(revoked_at, now())
-         WHERE tenant_id = $1 AND member_id = $2 AND id = $3 RETURNING {TOKEN_COLUMNS}"
-    )))
+         WHERE tenant_id = $1 AND member_id = $2 AND id = $3 RETURNING ",
+        token_columns!()
+    ))
     .bind(tenant)
     .bind(member_id)
     .bind(id)
@@ -196,12 +204,10 @@ pub async fn find_personal_token(
     tenant: TenantId,
     hash: &[u8],
 ) -> Result<Option<(String, i32, MemberRole, Option<DateTime<Utc>>)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT t.id, t.member_id, m.role, t.expires_at FROM personal_access_tokens t
+    sqlx::query_as(sql!("SELECT t.id, t.member_id, m.role, t.expires_at FROM personal_access_tokens t
          JOIN members m ON m.tenant_id = t.tenant_id AND m.id = t.member_id AND m.archived_at IS NULL
          WHERE t.tenant_id = $1 AND t.token_hash = $2 AND t.revoked_at IS NULL
-           AND (t.expires_at IS NULL OR t.expires_at > now())",
-    )
+           AND (t.expires_at IS NULL OR t.expires_at > now())"))
     .bind(tenant)
     .bind(hash)
     .fetch_optional(pool)
@@ -213,9 +219,9 @@ pub async fn touch_personal_token(
     tenant: TenantId,
     id: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE personal_access_tokens SET last_used_at = now() WHERE tenant_id = $1 AND id = $2",
-    )
+    sqlx::query(sql!(
+        "UPDATE personal_access_tokens SET last_used_at = now() WHERE tenant_id = $1 AND id = $2"
+    ))
     .bind(tenant)
     .bind(id)
     .execute(pool)
@@ -231,7 +237,7 @@ pub async fn insert_session(
     user_id: i32,
     expires_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO sessions (tenant_id, id_hash, user_kind, user_id, expires_at) VALUES ($1, $2, $3, $4, $5)")
+    sqlx::query(sql!("INSERT INTO sessions (tenant_id, id_hash, user_kind, user_id, expires_at) VALUES ($1, $2, $3, $4, $5)"))
         .bind(tenant)
         .bind(hash)
         .bind(kind)
@@ -257,12 +263,10 @@ pub async fn find_session(
     tenant: TenantId,
     hash: &[u8],
 ) -> Result<Option<SessionUser>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT s.user_kind, s.user_id, m.role, c.company_id, s.expires_at FROM sessions s
+    sqlx::query_as(sql!("SELECT s.user_kind, s.user_id, m.role, c.company_id, s.expires_at FROM sessions s
          LEFT JOIN members m ON s.user_kind = 'member' AND m.tenant_id = s.tenant_id AND m.id = s.user_id AND m.archived_at IS NULL
          LEFT JOIN contacts c ON s.user_kind = 'contact' AND c.tenant_id = s.tenant_id AND c.id = s.user_id AND c.archived_at IS NULL
-         WHERE s.tenant_id = $1 AND s.id_hash = $2 AND s.revoked_at IS NULL AND s.expires_at > now()",
-    )
+         WHERE s.tenant_id = $1 AND s.id_hash = $2 AND s.revoked_at IS NULL AND s.expires_at > now()"))
     .bind(tenant)
     .bind(hash)
     .fetch_optional(pool)
@@ -275,9 +279,7 @@ pub async fn revoke_session(
     tenant: TenantId,
     hash: &[u8],
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE sessions SET revoked_at = now() WHERE tenant_id = $1 AND id_hash = $2 AND revoked_at IS NULL",
-    )
+    let done = sqlx::query(sql!("UPDATE sessions SET revoked_at = now() WHERE tenant_id = $1 AND id_hash = $2 AND revoked_at IS NULL"))
     .bind(tenant)
     .bind(hash)
     .execute(pool)
@@ -292,10 +294,10 @@ pub async fn revoke_sessions_of(
     kind: UserKind,
     user_id: i32,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query(sql!(
         "UPDATE sessions SET revoked_at = now()
-         WHERE tenant_id = $1 AND user_kind = $2 AND user_id = $3 AND revoked_at IS NULL",
-    )
+         WHERE tenant_id = $1 AND user_kind = $2 AND user_id = $3 AND revoked_at IS NULL"
+    ))
     .bind(tenant)
     .bind(kind)
     .bind(user_id)

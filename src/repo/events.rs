@@ -5,7 +5,7 @@ use serde_json::Value;
 use sqlx::{PgConnection, PgPool, types::Json};
 use uuid::Uuid;
 
-use crate::domain::TenantId;
+use crate::{domain::TenantId, sql};
 
 pub struct NewEvent<'a> {
     pub kind: &'a str,
@@ -32,10 +32,10 @@ pub async fn insert(
     tenant: TenantId,
     event: &NewEvent<'_>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query(sql!(
         "INSERT INTO events (tenant_id, id, type, entity_type, entity_id, payload)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
+         VALUES ($1, $2, $3, $4, $5, $6)"
+    ))
     .bind(tenant)
     .bind(Uuid::now_v7())
     .bind(event.kind)
@@ -55,14 +55,12 @@ pub async fn after(
     after: (i64, i64),
     limit: i64,
 ) -> Result<(Vec<EventRow>, bool), sqlx::Error> {
-    let mut rows: Vec<EventRow> = sqlx::query_as(
-        "SELECT xid::text::bigint AS xid, seq, id, type AS kind, entity_type, entity_id, payload, created_at
+    let mut rows: Vec<EventRow> = sqlx::query_as(sql!("SELECT xid::text::bigint AS xid, seq, id, type AS kind, entity_type, entity_id, payload, created_at
          FROM events
          WHERE tenant_id = $1 AND (xid, seq) > ($2::text::xid8, $3)
            AND xid < pg_snapshot_xmin(pg_current_snapshot())
          ORDER BY xid, seq
-         LIMIT $4",
-    )
+         LIMIT $4"))
     .bind(tenant)
     .bind(after.0.to_string())
     .bind(after.1)

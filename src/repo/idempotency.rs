@@ -2,7 +2,7 @@
 
 use sqlx::PgPool;
 
-use crate::domain::TenantId;
+use crate::{domain::TenantId, sql};
 
 /// What a key already holds.
 pub enum Claim {
@@ -16,7 +16,12 @@ pub enum Claim {
     Done(i32, Option<String>, Vec<u8>),
 }
 
-pub const RETENTION: &str = "24 hours";
+/// How long a key's first answer is kept (and replayed).
+macro_rules! retention {
+    () => {
+        "24 hours"
+    };
+}
 
 /// Claims `key` for this request, unless it is in use (answers what it holds).
 pub async fn claim(
@@ -26,16 +31,16 @@ pub async fn claim(
     key: &str,
     hash: &[u8],
 ) -> Result<Claim, sqlx::Error> {
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DELETE FROM idempotency_keys WHERE tenant_id = $1 AND created_at < now() - interval '{RETENTION}'"
-    )))
+    sqlx::query(sql!(
+        "DELETE FROM idempotency_keys WHERE tenant_id = $1 AND created_at < now() - interval '",
+        retention!(),
+        "'"
+    ))
     .bind(tenant)
     .execute(pool)
     .await?;
-    let inserted = sqlx::query(
-        "INSERT INTO idempotency_keys (tenant_id, caller, key, request_hash) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (tenant_id, caller, key) DO NOTHING",
-    )
+    let inserted = sqlx::query(sql!("INSERT INTO idempotency_keys (tenant_id, caller, key, request_hash) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant_id, caller, key) DO NOTHING"))
     .bind(tenant)
     .bind(caller)
     .bind(key)
@@ -45,9 +50,7 @@ pub async fn claim(
     if inserted.rows_affected() == 1 {
         return Ok(Claim::Fresh);
     }
-    let (stored_hash, status, content_type, body): (Vec<u8>, Option<i32>, Option<String>, Option<Vec<u8>>) = sqlx::query_as(
-        "SELECT request_hash, status, content_type, body FROM idempotency_keys WHERE tenant_id = $1 AND caller = $2 AND key = $3",
-    )
+    let (stored_hash, status, content_type, body): (Vec<u8>, Option<i32>, Option<String>, Option<Vec<u8>>) = sqlx::query_as(sql!("SELECT request_hash, status, content_type, body FROM idempotency_keys WHERE tenant_id = $1 AND caller = $2 AND key = $3"))
     .bind(tenant)
     .bind(caller)
     .bind(key)
@@ -72,10 +75,10 @@ pub async fn complete(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query(sql!(
         "UPDATE idempotency_keys SET status = $4, content_type = $5, body = $6
-         WHERE tenant_id = $1 AND caller = $2 AND key = $3",
-    )
+         WHERE tenant_id = $1 AND caller = $2 AND key = $3"
+    ))
     .bind(tenant)
     .bind(caller)
     .bind(key)
@@ -94,7 +97,7 @@ pub async fn release(
     caller: &str,
     key: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM idempotency_keys WHERE tenant_id = $1 AND caller = $2 AND key = $3 AND status IS NULL")
+    sqlx::query(sql!("DELETE FROM idempotency_keys WHERE tenant_id = $1 AND caller = $2 AND key = $3 AND status IS NULL"))
         .bind(tenant)
         .bind(caller)
         .bind(key)

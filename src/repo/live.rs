@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool, types::Json};
 
-use crate::domain::TenantId;
+use crate::{domain::TenantId, sql};
 
 /// Who receives a live event.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -21,10 +21,10 @@ pub async fn insert(
     payload: &Value,
     to: &Audience,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query(sql!(
         "INSERT INTO live_events (tenant_id, type, payload, all_members, member_ids, contact_ids)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
+         VALUES ($1, $2, $3, $4, $5, $6)"
+    ))
     .bind(tenant)
     .bind(kind)
     .bind(Json(payload))
@@ -61,15 +61,15 @@ pub async fn after(
     cursor: (i64, i64),
     limit: i64,
 ) -> Result<Vec<LiveRow>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as(sql!(
         "SELECT xid::text::bigint AS xid, seq, type AS kind, payload, all_members, member_ids,
                 contact_ids, company_id, contact_group_id, approval,
                 xid < pg_snapshot_xmin(pg_current_snapshot()) AS stable, created_at
          FROM live_events
          WHERE tenant_id = $1 AND (xid, seq) > ($2::text::xid8, $3)
          ORDER BY xid, seq
-         LIMIT $4",
-    )
+         LIMIT $4"
+    ))
     .bind(tenant)
     .bind(cursor.0.to_string())
     .bind(cursor.1)
@@ -80,11 +80,11 @@ pub async fn after(
 
 /// The position just after the last stable event: where a stream that asks for nothing old starts.
 pub async fn tail(pool: &PgPool, tenant: TenantId) -> Result<(i64, i64), sqlx::Error> {
-    let row: Option<(i64, i64)> = sqlx::query_as(
+    let row: Option<(i64, i64)> = sqlx::query_as(sql!(
         "SELECT xid::text::bigint, seq FROM live_events
          WHERE tenant_id = $1 AND xid < pg_snapshot_xmin(pg_current_snapshot())
-         ORDER BY xid DESC, seq DESC LIMIT 1",
-    )
+         ORDER BY xid DESC, seq DESC LIMIT 1"
+    ))
     .bind(tenant)
     .fetch_optional(pool)
     .await?;
@@ -97,10 +97,10 @@ pub async fn exists(
     tenant: TenantId,
     cursor: (i64, i64),
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar(sql!(
         "SELECT EXISTS (SELECT 1 FROM live_events
-                        WHERE tenant_id = $1 AND seq = $2 AND xid = $3::text::xid8)",
-    )
+                        WHERE tenant_id = $1 AND seq = $2 AND xid = $3::text::xid8)"
+    ))
     .bind(tenant)
     .bind(cursor.1)
     .bind(cursor.0.to_string())
@@ -111,14 +111,14 @@ pub async fn exists(
 /// Forgets events older than `keep_secs`, in stream order: every transaction's events before the
 /// first kept one go, so an event that is still kept has every later one kept too.
 pub async fn prune(pool: &PgPool, keep_secs: i64) -> Result<u64, sqlx::Error> {
-    let deleted = sqlx::query(
+    let deleted = sqlx::query(sql!(
         "DELETE FROM live_events
          WHERE created_at < now() - make_interval(secs => $1)
            AND xid < coalesce(
                  (SELECT min(xid) FROM live_events
                   WHERE created_at >= now() - make_interval(secs => $1)),
-                 pg_snapshot_xmin(pg_current_snapshot()))",
-    )
+                 pg_snapshot_xmin(pg_current_snapshot()))"
+    ))
     .bind(keep_secs as f64)
     .execute(pool)
     .await?;

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use crate::domain::TenantId;
+use crate::{domain::TenantId, sql};
 
 /// Wrong guesses after which a code stops working.
 pub const MAX_FAILURES: i32 = 5;
@@ -15,9 +15,7 @@ pub async fn insert(
     code_hash: &[u8],
     expires_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO login_codes (tenant_id, contact_id, code_hash, expires_at) VALUES ($1, $2, $3, $4)",
-    )
+    sqlx::query(sql!("INSERT INTO login_codes (tenant_id, contact_id, code_hash, expires_at) VALUES ($1, $2, $3, $4)"))
     .bind(tenant)
     .bind(contact)
     .bind(code_hash)
@@ -34,9 +32,7 @@ pub async fn issued_since(
     contact: i32,
     since: DateTime<Utc>,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM login_codes WHERE tenant_id = $1 AND contact_id = $2 AND created_at > $3",
-    )
+    sqlx::query_scalar(sql!("SELECT count(*) FROM login_codes WHERE tenant_id = $1 AND contact_id = $2 AND created_at > $3"))
     .bind(tenant)
     .bind(contact)
     .bind(since)
@@ -52,11 +48,11 @@ pub async fn redeem(
     contact: i32,
     code_hash: &[u8],
 ) -> Result<bool, sqlx::Error> {
-    let used = sqlx::query(
+    let used = sqlx::query(sql!(
         "UPDATE login_codes SET used_at = now()
          WHERE tenant_id = $1 AND contact_id = $2 AND code_hash = $3
-           AND used_at IS NULL AND expires_at > now() AND failed_attempts < $4",
-    )
+           AND used_at IS NULL AND expires_at > now() AND failed_attempts < $4"
+    ))
     .bind(tenant)
     .bind(contact)
     .bind(code_hash)
@@ -66,10 +62,10 @@ pub async fn redeem(
     .rows_affected()
         > 0;
     if !used {
-        sqlx::query(
+        sqlx::query(sql!(
             "UPDATE login_codes SET failed_attempts = failed_attempts + 1
-             WHERE tenant_id = $1 AND contact_id = $2 AND used_at IS NULL AND expires_at > now()",
-        )
+             WHERE tenant_id = $1 AND contact_id = $2 AND used_at IS NULL AND expires_at > now()"
+        ))
         .bind(tenant)
         .bind(contact)
         .execute(pool)

@@ -2,7 +2,10 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor, PgPool};
 
 use super::{ListOptions, Slice, ids};
-use crate::domain::{MemberRole, TenantId};
+use crate::{
+    domain::{MemberRole, TenantId},
+    sql,
+};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Member {
@@ -23,7 +26,11 @@ pub struct MemberFields<'a> {
     pub role: MemberRole,
 }
 
-const COLUMNS: &str = "id, email, first_name, last_name, role, created_at, updated_at, archived_at";
+macro_rules! columns {
+    () => {
+        "id, email, first_name, last_name, role, created_at, updated_at, archived_at"
+    };
+}
 
 pub async fn insert(
     conn: &mut PgConnection,
@@ -32,10 +39,11 @@ pub async fn insert(
     password_hash: Option<&str>,
 ) -> Result<Member, sqlx::Error> {
     let id = ids::next_id(conn, tenant, "member").await?;
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    sqlx::query_as(sql!(
         "INSERT INTO members (tenant_id, id, email, first_name, last_name, role, password_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
-    )))
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ",
+        columns!()
+    ))
     .bind(tenant)
     .bind(id)
     .bind(fields.email)
@@ -48,9 +56,11 @@ pub async fn insert(
 }
 
 pub async fn get(pool: &PgPool, tenant: TenantId, id: i32) -> Result<Option<Member>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM members WHERE tenant_id = $1 AND id = $2"
-    )))
+    sqlx::query_as(sql!(
+        "SELECT ",
+        columns!(),
+        " FROM members WHERE tenant_id = $1 AND id = $2"
+    ))
     .bind(tenant)
     .bind(id)
     .fetch_optional(pool)
@@ -62,12 +72,20 @@ pub async fn list(
     tenant: TenantId,
     options: &ListOptions<'_>,
 ) -> Result<Slice<Member>, sqlx::Error> {
-    let filter = "tenant_id = $1 AND ($2 OR archived_at IS NULL)
-        AND ($3::text IS NULL OR (first_name || ' ' || last_name || ' ' || email) ILIKE $3)";
+    macro_rules! filter {
+        () => {
+            "tenant_id = $1 AND ($2 OR archived_at IS NULL)
+        AND ($3::text IS NULL OR (first_name || ' ' || last_name || ' ' || email) ILIKE $3)"
+        };
+    }
     let pattern = options.pattern();
-    let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM members WHERE {filter} ORDER BY id OFFSET $4 LIMIT $5"
-    )))
+    let rows = sqlx::query_as(sql!(
+        "SELECT ",
+        columns!(),
+        " FROM members WHERE ",
+        filter!(),
+        " ORDER BY id OFFSET $4 LIMIT $5"
+    ))
     .bind(tenant)
     .bind(options.include_archived)
     .bind(&pattern)
@@ -75,14 +93,12 @@ pub async fn list(
     .bind(options.take)
     .fetch_all(pool)
     .await?;
-    let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT count(*) FROM members WHERE {filter}"
-    )))
-    .bind(tenant)
-    .bind(options.include_archived)
-    .bind(&pattern)
-    .fetch_one(pool)
-    .await?;
+    let total = sqlx::query_scalar(sql!("SELECT count(*) FROM members WHERE ", filter!()))
+        .bind(tenant)
+        .bind(options.include_archived)
+        .bind(&pattern)
+        .fetch_one(pool)
+        .await?;
     Ok(Slice { rows, total })
 }
 
@@ -93,10 +109,8 @@ pub async fn update(
     id: i32,
     fields: &MemberFields<'_>,
 ) -> Result<Option<Member>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "UPDATE members SET email = $3, first_name = $4, last_name = $5, role = $6, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL RETURNING {COLUMNS}"
-    )))
+    sqlx::query_as(sql!("UPDATE members SET email = $3, first_name = $4, last_name = $5, role = $6, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL RETURNING ", columns!()))
     .bind(tenant)
     .bind(id)
     .bind(fields.email)
@@ -113,12 +127,14 @@ pub async fn set_password(
     id: i32,
     hash: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE members SET password_hash = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(id)
-        .bind(hash)
-        .execute(pool)
-        .await?;
+    sqlx::query(sql!(
+        "UPDATE members SET password_hash = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .bind(hash)
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -128,10 +144,8 @@ pub async fn set_archived(
     id: i32,
     archived: bool,
 ) -> Result<Option<Member>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "UPDATE members SET archived_at = CASE WHEN $3 THEN coalesce(archived_at, now()) END, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}"
-    )))
+    sqlx::query_as(sql!("UPDATE members SET archived_at = CASE WHEN $3 THEN coalesce(archived_at, now()) END, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 RETURNING ", columns!()))
     .bind(tenant)
     .bind(id)
     .bind(archived)
@@ -145,9 +159,7 @@ pub async fn find_for_login(
     tenant: TenantId,
     email: &str,
 ) -> Result<Option<(i32, Option<String>)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, password_hash FROM members WHERE tenant_id = $1 AND lower(email) = lower($2) AND archived_at IS NULL",
-    )
+    sqlx::query_as(sql!("SELECT id, password_hash FROM members WHERE tenant_id = $1 AND lower(email) = lower($2) AND archived_at IS NULL"))
     .bind(tenant)
     .bind(email)
     .fetch_optional(pool)
@@ -160,9 +172,9 @@ pub async fn active_role(
     tenant: TenantId,
     id: i32,
 ) -> Result<Option<MemberRole>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT role FROM members WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL",
-    )
+    sqlx::query_scalar(sql!(
+        "SELECT role FROM members WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL"
+    ))
     .bind(tenant)
     .bind(id)
     .fetch_optional(db)

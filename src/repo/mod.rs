@@ -18,7 +18,7 @@ pub mod members;
 pub mod notifications;
 pub mod seed;
 pub mod signing_keys;
-pub mod sql;
+
 pub mod tasks;
 pub mod tenants;
 pub mod tickets;

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::Slice;
-use crate::domain::TenantId;
+use crate::{domain::TenantId, sql};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct NotificationRow {
@@ -30,7 +30,11 @@ pub struct NewNotification<'a> {
     pub sent_by: &'a str,
 }
 
-const COLUMNS: &str = "id, title, body, link, created_at, read_at";
+macro_rules! columns {
+    () => {
+        "id, title, body, link, created_at, read_at"
+    };
+}
 
 pub async fn insert(
     pool: &PgPool,
@@ -38,10 +42,8 @@ pub async fn insert(
     to: Inbox,
     n: &NewNotification<'_>,
 ) -> Result<NotificationRow, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO notifications (tenant_id, recipient_kind, recipient_id, title, body, link, sent_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
-    )))
+    sqlx::query_as(sql!("INSERT INTO notifications (tenant_id, recipient_kind, recipient_id, title, body, link, sent_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ", columns!()))
     .bind(tenant)
     .bind(to.kind)
     .bind(to.id)
@@ -62,12 +64,14 @@ pub async fn list(
     skip: i64,
     take: i64,
 ) -> Result<Slice<NotificationRow>, sqlx::Error> {
-    let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM notifications
+    let rows = sqlx::query_as(sql!(
+        "SELECT ",
+        columns!(),
+        " FROM notifications
          WHERE tenant_id = $1 AND recipient_kind = $2 AND recipient_id = $3
            AND (NOT $4 OR read_at IS NULL)
          ORDER BY id DESC OFFSET $5 LIMIT $6"
-    )))
+    ))
     .bind(tenant)
     .bind(inbox.kind)
     .bind(inbox.id)
@@ -76,11 +80,11 @@ pub async fn list(
     .bind(take)
     .fetch_all(pool)
     .await?;
-    let total = sqlx::query_scalar(
+    let total = sqlx::query_scalar(sql!(
         "SELECT count(*) FROM notifications
          WHERE tenant_id = $1 AND recipient_kind = $2 AND recipient_id = $3
-           AND (NOT $4 OR read_at IS NULL)",
-    )
+           AND (NOT $4 OR read_at IS NULL)"
+    ))
     .bind(tenant)
     .bind(inbox.kind)
     .bind(inbox.id)
@@ -91,10 +95,10 @@ pub async fn list(
 }
 
 pub async fn unread(pool: &PgPool, tenant: TenantId, inbox: Inbox) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar(sql!(
         "SELECT count(*) FROM notifications
-         WHERE tenant_id = $1 AND recipient_kind = $2 AND recipient_id = $3 AND read_at IS NULL",
-    )
+         WHERE tenant_id = $1 AND recipient_kind = $2 AND recipient_id = $3 AND read_at IS NULL"
+    ))
     .bind(tenant)
     .bind(inbox.kind)
     .bind(inbox.id)
@@ -109,11 +113,11 @@ pub async fn mark_read(
     inbox: Inbox,
     id: Option<i64>,
 ) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query(
+    let done = sqlx::query(sql!(
         "UPDATE notifications SET read_at = coalesce(read_at, now())
          WHERE tenant_id = $1 AND recipient_kind = $2 AND recipient_id = $3
-           AND ($4::bigint IS NULL OR id = $4)",
-    )
+           AND ($4::bigint IS NULL OR id = $4)"
+    ))
     .bind(tenant)
     .bind(inbox.kind)
     .bind(inbox.id)

@@ -4,7 +4,7 @@
 
 use sqlx::PgConnection;
 
-use crate::domain::TenantId;
+use crate::{domain::TenantId, sql};
 
 /// Reserves `count` ids of `entity` and answers the last id used before them.
 pub async fn reserve_ids(
@@ -13,11 +13,11 @@ pub async fn reserve_ids(
     entity: &str,
     count: i64,
 ) -> Result<i32, sqlx::Error> {
-    let last: i32 = sqlx::query_scalar(
+    let last: i32 = sqlx::query_scalar(sql!(
         "INSERT INTO id_counters (tenant_id, entity, last_value) VALUES ($1, $2, $3)
          ON CONFLICT (tenant_id, entity) DO UPDATE SET last_value = id_counters.last_value + $3
-         RETURNING last_value",
-    )
+         RETURNING last_value"
+    ))
     .bind(tenant)
     .bind(entity)
     .bind(count as i32)
@@ -27,11 +27,15 @@ pub async fn reserve_ids(
 }
 
 /// `hash(n, salt)`: a well-spread non-negative number for row `n`.
-const HASH: &str = "CREATE OR REPLACE FUNCTION pg_temp.h(n bigint, salt int) RETURNS bigint
-    LANGUAGE sql IMMUTABLE AS $$ SELECT abs(hashint8(n * 31 + salt))::bigint $$";
+macro_rules! hash {
+    () => {
+        "CREATE OR REPLACE FUNCTION pg_temp.h(n bigint, salt int) RETURNS bigint
+    LANGUAGE sql IMMUTABLE AS $$ SELECT abs(hashint8(n * 31 + salt))::bigint $$"
+    };
+}
 
 async fn hash_function(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-    sqlx::query(HASH).execute(conn).await?;
+    sqlx::query(sql!(hash!())).execute(conn).await?;
     Ok(())
 }
 
@@ -42,8 +46,7 @@ pub async fn companies(
     count: i64,
 ) -> Result<u64, sqlx::Error> {
     hash_function(conn).await?;
-    let done = sqlx::query(
-        "INSERT INTO companies (tenant_id, id, name, identifier)
+    let done = sqlx::query(sql!("INSERT INTO companies (tenant_id, id, name, identifier)
          SELECT $1, $2 + g,
                 (ARRAY['Northwind','Contoso','Fabrikam','Tailspin','Wingtip','Adventure','Litware',
                        'Proseware','Lucerne','Margie','Coho','Alpine','Blue Yonder','Trey','Woodgrove',
@@ -54,8 +57,7 @@ pub async fn companies(
                     [1 + pg_temp.h(g, 2) % 12]
                 || ' ' || ($2 + g),
                 'SEED-' || ($2 + g)
-         FROM generate_series(1, $3::bigint) g",
-    )
+         FROM generate_series(1, $3::bigint) g"))
     .bind(tenant)
     .bind(first_id)
     .bind(count)
@@ -73,8 +75,7 @@ pub async fn contacts(
     count: i64,
 ) -> Result<u64, sqlx::Error> {
     hash_function(conn).await?;
-    let done = sqlx::query(
-        "WITH co AS (
+    let done = sqlx::query(sql!("WITH co AS (
              SELECT id, row_number() OVER (ORDER BY id) AS rn, count(*) OVER () AS n
              FROM companies WHERE tenant_id = $1 AND archived_at IS NULL),
          g AS (
@@ -90,8 +91,7 @@ pub async fn contacts(
          SELECT $1, $2 + g.g, co.id,
                 lower(g.first || '.' || g.last || '.' || ($2 + g.g)) || '@customer' || co.id || '.example',
                 g.first, g.last, g.g % 20 = 0, g.g % 50 = 0
-         FROM g JOIN co ON co.rn = 1 + pg_temp.h(g.g, 5) % co.n",
-    )
+         FROM g JOIN co ON co.rn = 1 + pg_temp.h(g.g, 5) % co.n"))
     .bind(tenant)
     .bind(first_id)
     .bind(count)
@@ -107,11 +107,11 @@ pub async fn members(
     first_id: i32,
     count: i64,
 ) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query(
+    let done = sqlx::query(sql!(
         "INSERT INTO members (tenant_id, id, email, first_name, last_name, role)
          SELECT $1, $2 + g, 'tech' || ($2 + g) || '@seed.example', 'Tech', ($2 + g)::text, 'tech'
-         FROM generate_series(1, $3::bigint) g",
-    )
+         FROM generate_series(1, $3::bigint) g"
+    ))
     .bind(tenant)
     .bind(first_id)
     .bind(count)
@@ -152,10 +152,10 @@ pub async fn ticket_sources(
         };
         query.execute(&mut *conn).await?;
     }
-    let contacts: i64 = sqlx::query_scalar("SELECT count(*) FROM seed_contacts")
+    let contacts: i64 = sqlx::query_scalar(sql!("SELECT count(*) FROM seed_contacts"))
         .fetch_one(&mut *conn)
         .await?;
-    let queues: i64 = sqlx::query_scalar("SELECT count(*) FROM seed_queues")
+    let queues: i64 = sqlx::query_scalar(sql!("SELECT count(*) FROM seed_queues"))
         .fetch_one(&mut *conn)
         .await?;
     Ok((contacts, queues))
@@ -180,11 +180,10 @@ pub async fn tickets(
     sources: (i64, i64),
 ) -> Result<u64, sqlx::Error> {
     hash_function(conn).await?;
-    sqlx::query("DROP TABLE IF EXISTS pg_temp.seed_tickets")
+    sqlx::query(sql!("DROP TABLE IF EXISTS pg_temp.seed_tickets"))
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
-        "CREATE TEMP TABLE seed_tickets AS
+    sqlx::query(sql!("CREATE TEMP TABLE seed_tickets AS
          WITH p AS (SELECT array_agg(id ORDER BY sort_order) AS ids FROM priorities WHERE tenant_id = $1 AND archived_at IS NULL),
          so AS (SELECT array_agg(id ORDER BY id) AS ids FROM sources WHERE tenant_id = $1 AND archived_at IS NULL),
          m AS (SELECT array_agg(id ORDER BY id) AS ids FROM members WHERE tenant_id = $1 AND archived_at IS NULL AND role = 'tech'),
@@ -229,8 +228,7 @@ pub async fn tickets(
          FROM g
          JOIN seed_queues q ON q.rn = g.queue_rn
          JOIN seed_contacts c ON c.rn = g.contact_rn
-         CROSS JOIN p CROSS JOIN so CROSS JOIN m",
-    )
+         CROSS JOIN p CROSS JOIN so CROSS JOIN m"))
     .bind(tenant)
     .bind(first_id)
     .bind(count)
@@ -241,34 +239,29 @@ pub async fn tickets(
     .bind(sources.0)
     .execute(&mut *conn)
     .await?;
-    let done = sqlx::query(
-        "INSERT INTO tickets (tenant_id, id, summary, description, queue_id, status_id, priority_id,
+    let done = sqlx::query(sql!("INSERT INTO tickets (tenant_id, id, summary, description, queue_id, status_id, priority_id,
                               source_id, contact_id, company_id, is_closed, created_at, updated_at, closed_at)
          SELECT $1, id, summary, description, queue_id, status_id, priority_id, source_id,
                 contact_id, company_id, closed, created, updated, CASE WHEN closed THEN updated END
-         FROM seed_tickets ORDER BY id",
-    )
+         FROM seed_tickets ORDER BY id"))
     .bind(tenant)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
+    sqlx::query(sql!(
         "INSERT INTO ticket_assignees (tenant_id, ticket_id, member_id, assigned_at)
-         SELECT $1, id, member_id, created FROM seed_tickets WHERE member_id IS NOT NULL",
-    )
+         SELECT $1, id, member_id, created FROM seed_tickets WHERE member_id IS NOT NULL"
+    ))
     .bind(tenant)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
-        "INSERT INTO ticket_activities (tenant_id, ticket_id, kind, actor_kind, actor_id, actor_name, created_at)
+    sqlx::query(sql!("INSERT INTO ticket_activities (tenant_id, ticket_id, kind, actor_kind, actor_id, actor_name, created_at)
          SELECT $1, t.id, 'created', 'contact', t.contact_id::text, 'Contact ' || t.contact_id, t.created
-         FROM seed_tickets t ORDER BY t.id",
-    )
+         FROM seed_tickets t ORDER BY t.id"))
     .bind(tenant)
     .execute(&mut *conn)
     .await?;
     // Between 0 and 2 × `comments` notes per ticket; their ids continue from `first_note_id`.
-    sqlx::query(
-        "INSERT INTO ticket_notes (tenant_id, id, ticket_id, body, is_internal, author_kind,
+    sqlx::query(sql!("INSERT INTO ticket_notes (tenant_id, id, ticket_id, body, is_internal, author_kind,
                                    author_id, author_name, created_at, updated_at)
          SELECT $1, $2 + row_number() OVER (ORDER BY t.id, k)::int, t.id,
                 (ARRAY['Thanks, I will try that now.','Still happening after the restart.',
@@ -285,8 +278,7 @@ pub async fn tickets(
          FROM seed_tickets t
          CROSS JOIN LATERAL generate_series(1, (pg_temp.h(t.g, 20) % (2 * $3 + 1))::int) k
          CROSS JOIN LATERAL (SELECT pg_temp.h(t.g * 16 + k, 21) % 5 = 0 AS internal,
-                                    k % 2 = 0 OR pg_temp.h(t.g * 16 + k, 21) % 5 = 0 AS by_member) a",
-    )
+                                    k % 2 = 0 OR pg_temp.h(t.g * 16 + k, 21) % 5 = 0 AS by_member) a"))
     .bind(tenant)
     .bind(first_note_id)
     .bind(comments)
@@ -303,13 +295,31 @@ pub async fn note_count(
     comments: i64,
 ) -> Result<i64, sqlx::Error> {
     hash_function(conn).await?;
-    sqlx::query_scalar(
+    sqlx::query_scalar(sql!(
         "SELECT coalesce(sum(pg_temp.h(g, 20) % (2 * $3 + 1)), 0)::bigint
-         FROM generate_series($1::bigint, $2::bigint) g",
-    )
+         FROM generate_series($1::bigint, $2::bigint) g"
+    ))
     .bind(first_g)
     .bind(first_g + count - 1)
     .bind(comments)
     .fetch_one(conn)
     .await
+}
+
+/// Fresh statistics for the people tables, so the ticket statements plan well.
+pub async fn analyze_people(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query(sql!("ANALYZE companies, contacts, members"))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Vacuumed, not just analysed: index-only scans (list counts) need the visibility map.
+pub async fn vacuum(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query(sql!(
+        "VACUUM (ANALYZE) companies, contacts, members, tickets, ticket_notes, ticket_assignees"
+    ))
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -5,7 +5,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::{ListOptions, Slice};
-use crate::domain::TenantId;
+use crate::{domain::TenantId, sql};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct TemplateRow {
@@ -16,7 +16,11 @@ pub struct TemplateRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const TEMPLATE: &str = "SELECT id, name, tasks, created_at, updated_at FROM task_templates";
+macro_rules! template {
+    () => {
+        "SELECT id, name, tasks, created_at, updated_at FROM task_templates"
+    };
+}
 
 pub async fn insert_template(
     pool: &PgPool,
@@ -24,10 +28,10 @@ pub async fn insert_template(
     name: &str,
     tasks: &[String],
 ) -> Result<TemplateRow, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as(sql!(
         "INSERT INTO task_templates (tenant_id, id, name, tasks) VALUES ($1, $2, $3, $4)
-         RETURNING id, name, tasks, created_at, updated_at",
-    )
+         RETURNING id, name, tasks, created_at, updated_at"
+    ))
     .bind(tenant)
     .bind(Uuid::now_v7())
     .bind(name)
@@ -43,10 +47,10 @@ pub async fn update_template(
     name: &str,
     tasks: &[String],
 ) -> Result<Option<TemplateRow>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as(sql!(
         "UPDATE task_templates SET name = $3, tasks = $4, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2 RETURNING id, name, tasks, created_at, updated_at",
-    )
+         WHERE tenant_id = $1 AND id = $2 RETURNING id, name, tasks, created_at, updated_at"
+    ))
     .bind(tenant)
     .bind(id)
     .bind(name)
@@ -60,13 +64,11 @@ pub async fn get_template(
     tenant: TenantId,
     id: Uuid,
 ) -> Result<Option<TemplateRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{TEMPLATE} WHERE tenant_id = $1 AND id = $2"
-    )))
-    .bind(tenant)
-    .bind(id)
-    .fetch_optional(pool)
-    .await
+    sqlx::query_as(sql!(template!(), " WHERE tenant_id = $1 AND id = $2"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(pool)
+        .await
 }
 
 /// By name, narrowed by `search`, with the total that matches.
@@ -76,19 +78,18 @@ pub async fn list_templates(
     options: &ListOptions<'_>,
 ) -> Result<Slice<TemplateRow>, sqlx::Error> {
     let pattern = options.pattern();
-    let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{TEMPLATE} WHERE tenant_id = $1 AND ($2::text IS NULL OR name ILIKE $2)
+    let rows = sqlx::query_as(sql!(
+        template!(),
+        " WHERE tenant_id = $1 AND ($2::text IS NULL OR name ILIKE $2)
          ORDER BY lower(name), id OFFSET $3 LIMIT $4"
-    )))
+    ))
     .bind(tenant)
     .bind(&pattern)
     .bind(options.skip)
     .bind(options.take)
     .fetch_all(pool)
     .await?;
-    let total = sqlx::query_scalar(
-        "SELECT count(*) FROM task_templates WHERE tenant_id = $1 AND ($2::text IS NULL OR name ILIKE $2)",
-    )
+    let total = sqlx::query_scalar(sql!("SELECT count(*) FROM task_templates WHERE tenant_id = $1 AND ($2::text IS NULL OR name ILIKE $2)"))
     .bind(tenant)
     .bind(&pattern)
     .fetch_one(pool)
@@ -101,11 +102,13 @@ pub async fn delete_template(
     tenant: TenantId,
     id: Uuid,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM task_templates WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(id)
-        .execute(pool)
-        .await?;
+    let done = sqlx::query(sql!(
+        "DELETE FROM task_templates WHERE tenant_id = $1 AND id = $2"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .execute(pool)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -133,7 +136,7 @@ pub async fn lists_of(
     tenant: TenantId,
     ticket: i32,
 ) -> Result<Vec<TaskListRow>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as(sql!(
         "SELECT l.id, l.ticket_id, l.name, l.template_id, l.created_at,
                 coalesce((SELECT jsonb_agg(jsonb_build_object('id', t.id, 'text', t.text,
                                                               'completed_at', t.completed_at)
@@ -142,8 +145,8 @@ pub async fn lists_of(
                           WHERE t.tenant_id = l.tenant_id AND t.list_id = l.id), '[]') AS tasks
          FROM ticket_task_lists l
          WHERE l.tenant_id = $1 AND l.ticket_id = $2
-         ORDER BY l.created_at, l.id",
-    )
+         ORDER BY l.created_at, l.id"
+    ))
     .bind(tenant)
     .bind(ticket)
     .fetch_all(conn)
@@ -159,10 +162,10 @@ pub async fn insert_list(
     tasks: &[String],
 ) -> Result<Uuid, sqlx::Error> {
     let id = Uuid::now_v7();
-    sqlx::query(
+    sqlx::query(sql!(
         "INSERT INTO ticket_task_lists (tenant_id, id, ticket_id, name, template_id)
-         VALUES ($1, $2, $3, $4, $5)",
-    )
+         VALUES ($1, $2, $3, $4, $5)"
+    ))
     .bind(tenant)
     .bind(id)
     .bind(ticket)
@@ -170,11 +173,11 @@ pub async fn insert_list(
     .bind(template)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
+    sqlx::query(sql!(
         "INSERT INTO ticket_tasks (tenant_id, id, list_id, position, text)
          SELECT $1, gen_random_uuid(), $2, position::int, text
-         FROM unnest($3::text[]) WITH ORDINALITY AS t (text, position)",
-    )
+         FROM unnest($3::text[]) WITH ORDINALITY AS t (text, position)"
+    ))
     .bind(tenant)
     .bind(id)
     .bind(tasks)
@@ -192,14 +195,14 @@ pub async fn set_completed(
     task: Uuid,
     completed: bool,
 ) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar(sql!(
         "UPDATE ticket_tasks t
          SET completed_at = CASE WHEN $4 THEN coalesce(t.completed_at, now()) END
          FROM ticket_task_lists l
          WHERE t.tenant_id = $1 AND t.id = $3
            AND l.tenant_id = t.tenant_id AND l.id = t.list_id AND l.ticket_id = $2
-         RETURNING t.text",
-    )
+         RETURNING t.text"
+    ))
     .bind(tenant)
     .bind(ticket)
     .bind(task)

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use crate::domain::TenantId;
+use crate::{domain::TenantId, sql};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct WebhookRow {
@@ -37,9 +37,13 @@ pub struct WebhookFields<'a> {
     pub enabled: bool,
 }
 
-const COLUMNS: &str = "id, kind, description, url, event_types, queue_ids, status_ids, enabled,
+macro_rules! columns {
+    () => {
+        "id, kind, description, url, event_types, queue_ids, status_ids, enabled,
     consecutive_failures, paused_until, disabled_reason, workflow_id, priority_ids, company_ids,
-    created_at, updated_at";
+    created_at, updated_at"
+    };
+}
 
 pub async fn insert(
     pool: &PgPool,
@@ -47,10 +51,8 @@ pub async fn insert(
     f: &WebhookFields<'_>,
     secret_sealed: &[u8],
 ) -> Result<WebhookRow, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO webhooks (tenant_id, id, description, url, event_types, queue_ids, status_ids, enabled, secret_sealed)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
-    )))
+    sqlx::query_as(sql!("INSERT INTO webhooks (tenant_id, id, description, url, event_types, queue_ids, status_ids, enabled, secret_sealed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ", columns!()))
     .bind(tenant)
     .bind(Uuid::now_v7())
     .bind(f.description)
@@ -85,11 +87,12 @@ pub async fn insert_flow(
     token_hash: &[u8],
     secret_sealed: &[u8],
 ) -> Result<WebhookRow, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    sqlx::query_as(sql!(
         "INSERT INTO webhooks (tenant_id, id, kind, description, url, event_types, queue_ids,
              status_ids, priority_ids, company_ids, workflow_id, token_hash, secret_sealed)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {COLUMNS}"
-    )))
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ",
+        columns!()
+    ))
     .bind(tenant)
     .bind(Uuid::now_v7())
     .bind(f.kind)
@@ -116,10 +119,10 @@ pub async fn delete_flow(
     workflow: Option<Uuid>,
     token_hash: &[u8],
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let done = sqlx::query(sql!(
         "DELETE FROM webhooks WHERE tenant_id = $1 AND kind = $2 AND id = $3
-             AND workflow_id IS NOT DISTINCT FROM $4 AND token_hash = $5",
-    )
+             AND workflow_id IS NOT DISTINCT FROM $4 AND token_hash = $5"
+    ))
     .bind(tenant)
     .bind(kind)
     .bind(id)
@@ -137,14 +140,12 @@ pub async fn update(
     id: Uuid,
     f: &WebhookFields<'_>,
 ) -> Result<Option<WebhookRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "UPDATE webhooks SET description = $3, url = $4, event_types = $5, queue_ids = $6,
+    sqlx::query_as(sql!("UPDATE webhooks SET description = $3, url = $4, event_types = $5, queue_ids = $6,
              status_ids = $7, enabled = $8, updated_at = now(),
              consecutive_failures = CASE WHEN $8 AND NOT enabled THEN 0 ELSE consecutive_failures END,
              paused_until = CASE WHEN $8 AND NOT enabled THEN NULL ELSE paused_until END,
              disabled_reason = CASE WHEN $8 THEN NULL ELSE disabled_reason END
-         WHERE tenant_id = $1 AND id = $2 AND kind = 'webhook' RETURNING {COLUMNS}"
-    )))
+         WHERE tenant_id = $1 AND id = $2 AND kind = 'webhook' RETURNING ", columns!()))
     .bind(tenant)
     .bind(id)
     .bind(f.description)
@@ -163,10 +164,10 @@ pub async fn set_secret(
     id: Uuid,
     secret_sealed: &[u8],
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let done = sqlx::query(sql!(
         "UPDATE webhooks SET secret_sealed = $3, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2 AND kind = 'webhook'",
-    )
+         WHERE tenant_id = $1 AND id = $2 AND kind = 'webhook'"
+    ))
     .bind(tenant)
     .bind(id)
     .bind(secret_sealed)
@@ -180,9 +181,11 @@ pub async fn get(
     tenant: TenantId,
     id: Uuid,
 ) -> Result<Option<WebhookRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM webhooks WHERE tenant_id = $1 AND id = $2 AND kind = 'webhook'"
-    )))
+    sqlx::query_as(sql!(
+        "SELECT ",
+        columns!(),
+        " FROM webhooks WHERE tenant_id = $1 AND id = $2 AND kind = 'webhook'"
+    ))
     .bind(tenant)
     .bind(id)
     .fetch_optional(pool)
@@ -195,9 +198,11 @@ pub async fn list(
     tenant: TenantId,
     kinds: &[&str],
 ) -> Result<Vec<WebhookRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM webhooks WHERE tenant_id = $1 AND kind = ANY($2) ORDER BY created_at, id"
-    )))
+    sqlx::query_as(sql!(
+        "SELECT ",
+        columns!(),
+        " FROM webhooks WHERE tenant_id = $1 AND kind = ANY($2) ORDER BY created_at, id"
+    ))
     .bind(tenant)
     .bind(kinds)
     .fetch_all(pool)
@@ -210,13 +215,14 @@ pub async fn delete(
     id: Uuid,
     kinds: &[&str],
 ) -> Result<bool, sqlx::Error> {
-    let done =
-        sqlx::query("DELETE FROM webhooks WHERE tenant_id = $1 AND id = $2 AND kind = ANY($3)")
-            .bind(tenant)
-            .bind(id)
-            .bind(kinds)
-            .execute(pool)
-            .await?;
+    let done = sqlx::query(sql!(
+        "DELETE FROM webhooks WHERE tenant_id = $1 AND id = $2 AND kind = ANY($3)"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .bind(kinds)
+    .execute(pool)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -244,7 +250,7 @@ pub async fn claim(
     skip: &[Uuid],
     lease_secs: f64,
 ) -> Result<Vec<Due>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as(sql!(
         "WITH candidates AS (
              SELECT d.id, d.webhook_id, d.next_attempt_at FROM webhook_deliveries d
              JOIN webhooks w ON w.tenant_id = d.tenant_id AND w.id = d.webhook_id
@@ -267,8 +273,8 @@ pub async fn claim(
          FROM due, webhooks w
          WHERE d.id = due.id AND w.tenant_id = d.tenant_id AND w.id = d.webhook_id
          RETURNING d.id AS delivery_id, d.tenant_id, d.webhook_id, d.event_id, d.body, d.attempts,
-                   w.url, w.secret_sealed",
-    )
+                   w.url, w.secret_sealed"
+    ))
     .bind(batch)
     .bind(lease_secs)
     .bind(per_webhook)
@@ -279,10 +285,10 @@ pub async fn claim(
 
 /// Hands back a claimed delivery unsent, due at once, as if never claimed.
 pub async fn release(pool: &PgPool, due: &Due) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query(sql!(
         "UPDATE webhook_deliveries SET attempts = attempts - 1, next_attempt_at = now()
-         WHERE id = $1 AND attempts = $2 AND state = 'pending'",
-    )
+         WHERE id = $1 AND attempts = $2 AND state = 'pending'"
+    ))
     .bind(due.delivery_id)
     .bind(due.attempts)
     .execute(pool)
@@ -305,18 +311,18 @@ pub async fn finish_attempt(
     attempt: &Attempt<'_>,
     outcome: Outcome,
 ) -> Result<(), sqlx::Error> {
-    let still_ours: bool = sqlx::query_scalar(
+    let still_ours: bool = sqlx::query_scalar(sql!(
         "SELECT EXISTS (SELECT 1 FROM webhook_deliveries
-                        WHERE id = $1 AND attempts = $2 AND state = 'pending' FOR UPDATE)",
-    )
+                        WHERE id = $1 AND attempts = $2 AND state = 'pending' FOR UPDATE)"
+    ))
     .bind(due.delivery_id)
     .bind(due.attempts)
     .fetch_one(&mut *conn)
     .await?;
-    sqlx::query(
+    sqlx::query(sql!(
         "INSERT INTO webhook_attempts (delivery_id, status_code, latency_ms, error, response_head)
-         VALUES ($1, $2, $3, $4, $5)",
-    )
+         VALUES ($1, $2, $3, $4, $5)"
+    ))
     .bind(due.delivery_id)
     .bind(attempt.status_code)
     .bind(attempt.latency_ms)
@@ -329,14 +335,16 @@ pub async fn finish_attempt(
     }
     match outcome {
         Outcome::Delivered => {
-            sqlx::query("UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now() WHERE id = $1")
+            sqlx::query(sql!("UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now() WHERE id = $1"))
                 .bind(due.delivery_id)
                 .execute(&mut *conn)
                 .await?;
-            sqlx::query("UPDATE webhooks SET consecutive_failures = 0 WHERE id = $1")
-                .bind(due.webhook_id)
-                .execute(conn)
-                .await?;
+            sqlx::query(sql!(
+                "UPDATE webhooks SET consecutive_failures = 0 WHERE id = $1"
+            ))
+            .bind(due.webhook_id)
+            .execute(conn)
+            .await?;
         }
         Outcome::RetryIn {
             secs,
@@ -349,23 +357,21 @@ pub async fn finish_attempt(
             secs,
         } => {
             let give_up = matches!(outcome, Outcome::GiveUp { .. });
-            sqlx::query(
+            sqlx::query(sql!(
                 "UPDATE webhook_deliveries
                  SET state = CASE WHEN $3 THEN 'failed' ELSE 'pending' END,
                      next_attempt_at = now() + make_interval(secs => $2)
-                 WHERE id = $1",
-            )
+                 WHERE id = $1"
+            ))
             .bind(due.delivery_id)
             .bind(secs)
             .bind(give_up)
             .execute(&mut *conn)
             .await?;
-            sqlx::query(
-                "UPDATE webhooks SET consecutive_failures = consecutive_failures + 1,
+            sqlx::query(sql!("UPDATE webhooks SET consecutive_failures = consecutive_failures + 1,
                      paused_until = CASE WHEN consecutive_failures + 1 >= $2
                                          THEN now() + make_interval(secs => $3) ELSE paused_until END
-                 WHERE id = $1",
-            )
+                 WHERE id = $1"))
             .bind(due.webhook_id)
             .bind(pause_after)
             .bind(pause_secs)
@@ -373,14 +379,16 @@ pub async fn finish_attempt(
             .await?;
         }
         Outcome::Gone => {
-            sqlx::query("UPDATE webhook_deliveries SET state = 'failed' WHERE id = $1")
-                .bind(due.delivery_id)
-                .execute(&mut *conn)
-                .await?;
-            sqlx::query(
+            sqlx::query(sql!(
+                "UPDATE webhook_deliveries SET state = 'failed' WHERE id = $1"
+            ))
+            .bind(due.delivery_id)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query(sql!(
                 "UPDATE webhooks SET enabled = false, updated_at = now(),
-                     disabled_reason = 'the receiver answered 410 Gone' WHERE id = $1",
-            )
+                     disabled_reason = 'the receiver answered 410 Gone' WHERE id = $1"
+            ))
             .bind(due.webhook_id)
             .execute(conn)
             .await?;
@@ -430,16 +438,14 @@ pub async fn deliveries(
     webhook: Uuid,
     limit: i64,
 ) -> Result<Vec<DeliveryRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT d.id, d.event_id, d.state, d.attempts, d.next_attempt_at, d.created_at, d.delivered_at,
+    sqlx::query_as(sql!("SELECT d.id, d.event_id, d.state, d.attempts, d.next_attempt_at, d.created_at, d.delivered_at,
                 a.status_code AS last_status_code, a.latency_ms AS last_latency_ms,
                 a.error AS last_error, a.response_head AS last_response_head
          FROM webhook_deliveries d
          LEFT JOIN LATERAL (SELECT * FROM webhook_attempts WHERE delivery_id = d.id
                             ORDER BY attempted_at DESC LIMIT 1) a ON true
          WHERE d.tenant_id = $1 AND d.webhook_id = $2
-         ORDER BY d.id DESC LIMIT $3",
-    )
+         ORDER BY d.id DESC LIMIT $3"))
     .bind(tenant)
     .bind(webhook)
     .bind(limit)
@@ -455,13 +461,13 @@ pub async fn redeliver(
     webhook: Uuid,
     delivery: i64,
 ) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar(sql!(
         "WITH d AS (SELECT id, state FROM webhook_deliveries
                     WHERE tenant_id = $1 AND webhook_id = $2 AND id = $3 FOR UPDATE),
               again AS (UPDATE webhook_deliveries w SET state = 'pending', next_attempt_at = now()
                         FROM d WHERE w.id = d.id AND d.state <> 'pending')
-         SELECT state FROM d",
-    )
+         SELECT state FROM d"
+    ))
     .bind(tenant)
     .bind(webhook)
     .bind(delivery)
@@ -477,9 +483,7 @@ pub async fn ping(
     body: &str,
     event_id: Uuid,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO webhook_deliveries (tenant_id, webhook_id, event_id, body) VALUES ($1, $2, $3, $4) RETURNING id",
-    )
+    sqlx::query_scalar(sql!("INSERT INTO webhook_deliveries (tenant_id, webhook_id, event_id, body) VALUES ($1, $2, $3, $4) RETURNING id"))
     .bind(tenant)
     .bind(webhook)
     .bind(event_id)
@@ -490,7 +494,9 @@ pub async fn ping(
 
 /// Deliveries waiting to be sent, across tenants (for the metrics).
 pub async fn queue_depth(pool: &PgPool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT count(*) FROM webhook_deliveries WHERE state = 'pending'")
-        .fetch_one(pool)
-        .await
+    sqlx::query_scalar(sql!(
+        "SELECT count(*) FROM webhook_deliveries WHERE state = 'pending'"
+    ))
+    .fetch_one(pool)
+    .await
 }

@@ -5,7 +5,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::like_pattern;
-use crate::domain::TenantId;
+use crate::{domain::TenantId, sql};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct WorkflowRow {
@@ -31,21 +31,23 @@ pub struct WorkflowFields<'a> {
     pub enabled: bool,
 }
 
-const COLUMNS: &str = "f.id, f.name, f.description, f.event_types, f.queue_ids, f.status_ids,
+macro_rules! columns {
+    () => {
+        "f.id, f.name, f.description, f.event_types, f.queue_ids, f.status_ids,
     f.enabled, f.created_at, f.updated_at,
-    (SELECT count(*) FROM webhooks w WHERE w.tenant_id = f.tenant_id AND w.workflow_id = f.id) AS flows";
+    (SELECT count(*) FROM webhooks w WHERE w.tenant_id = f.tenant_id AND w.workflow_id = f.id) AS flows"
+    };
+}
 
 pub async fn insert(
     pool: &PgPool,
     tenant: TenantId,
     w: &WorkflowFields<'_>,
 ) -> Result<WorkflowRow, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "WITH f AS (
+    sqlx::query_as(sql!("WITH f AS (
              INSERT INTO workflows (tenant_id, id, name, description, event_types, queue_ids, status_ids, enabled)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *)
-         SELECT {COLUMNS} FROM f"
-    )))
+         SELECT ", columns!(), " FROM f"))
     .bind(tenant)
     .bind(Uuid::now_v7())
     .bind(&w.name)
@@ -64,13 +66,15 @@ pub async fn update(
     id: Uuid,
     w: &WorkflowFields<'_>,
 ) -> Result<Option<WorkflowRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    sqlx::query_as(sql!(
         "WITH f AS (
              UPDATE workflows SET name = $3, description = $4, event_types = $5, queue_ids = $6,
                  status_ids = $7, enabled = $8, updated_at = now()
              WHERE tenant_id = $1 AND id = $2 RETURNING *)
-         SELECT {COLUMNS} FROM f"
-    )))
+         SELECT ",
+        columns!(),
+        " FROM f"
+    ))
     .bind(tenant)
     .bind(id)
     .bind(&w.name)
@@ -88,9 +92,11 @@ pub async fn get(
     tenant: TenantId,
     id: Uuid,
 ) -> Result<Option<WorkflowRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM workflows f WHERE f.tenant_id = $1 AND f.id = $2"
-    )))
+    sqlx::query_as(sql!(
+        "SELECT ",
+        columns!(),
+        " FROM workflows f WHERE f.tenant_id = $1 AND f.id = $2"
+    ))
     .bind(tenant)
     .bind(id)
     .fetch_optional(pool)
@@ -103,11 +109,13 @@ pub async fn list(
     tenant: TenantId,
     search: Option<&str>,
 ) -> Result<Vec<WorkflowRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM workflows f
+    sqlx::query_as(sql!(
+        "SELECT ",
+        columns!(),
+        " FROM workflows f
          WHERE f.tenant_id = $1 AND ($2::text IS NULL OR f.name ILIKE $2)
          ORDER BY lower(f.name), f.id"
-    )))
+    ))
     .bind(tenant)
     .bind(search.map(like_pattern))
     .fetch_all(pool)
@@ -115,10 +123,12 @@ pub async fn list(
 }
 
 pub async fn delete(pool: &PgPool, tenant: TenantId, id: Uuid) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM workflows WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(id)
-        .execute(pool)
-        .await?;
+    let done = sqlx::query(sql!(
+        "DELETE FROM workflows WHERE tenant_id = $1 AND id = $2"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .execute(pool)
+    .await?;
     Ok(done.rows_affected() == 1)
 }

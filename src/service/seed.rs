@@ -7,7 +7,7 @@ use anyhow::Context;
 
 use super::configuration::{Queues, Resource};
 use crate::domain::configuration::QueueInput;
-use crate::{domain::Tenant, repo::seed as repo, state::AppState};
+use crate::{domain::Tenant, repo, state::AppState};
 
 /// Queues a seeded helpdesk has besides the default one.
 const EXTRA_QUEUES: [&str; 3] = ["Projects", "Onboarding", "Billing"];
@@ -68,11 +68,11 @@ pub async fn seed(
             continue;
         }
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        let first = repo::reserve_ids(&mut tx, tenant.id, entity, count).await?;
+        let first = repo::seed::reserve_ids(&mut tx, tenant.id, entity, count).await?;
         let written = match insert {
-            Entity::Companies => repo::companies(&mut tx, tenant.id, first, count).await?,
-            Entity::Contacts => repo::contacts(&mut tx, tenant.id, first, count).await?,
-            Entity::Members => repo::members(&mut tx, tenant.id, first, count).await?,
+            Entity::Companies => repo::seed::companies(&mut tx, tenant.id, first, count).await?,
+            Entity::Contacts => repo::seed::contacts(&mut tx, tenant.id, first, count).await?,
+            Entity::Members => repo::seed::members(&mut tx, tenant.id, first, count).await?,
         };
         anyhow::ensure!(
             written == count as u64,
@@ -81,10 +81,8 @@ pub async fn seed(
         tx.commit().await?;
         progress(format!("{count} {entity} rows"));
     }
-    sqlx::query("ANALYZE companies, contacts, members")
-        .execute(&mut *conn)
-        .await?;
-    let sources = repo::ticket_sources(&mut conn, tenant.id).await?;
+    repo::seed::analyze_people(&mut conn).await?;
+    let sources = repo::seed::ticket_sources(&mut conn, tenant.id).await?;
     anyhow::ensure!(
         plan.tickets == 0 || (sources.0 > 0 && sources.1 > 0),
         "tickets need contacts, and a queue with open and closed statuses"
@@ -93,10 +91,11 @@ pub async fn seed(
     while done < plan.tickets {
         let count = plan.batch.max(1).min(plan.tickets - done);
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        let first = repo::reserve_ids(&mut tx, tenant.id, "ticket", count).await?;
-        let notes = repo::note_count(&mut tx, done + 1, count, plan.comments_per_ticket).await?;
-        let first_note = repo::reserve_ids(&mut tx, tenant.id, "ticket_note", notes).await?;
-        let written = repo::tickets(
+        let first = repo::seed::reserve_ids(&mut tx, tenant.id, "ticket", count).await?;
+        let notes =
+            repo::seed::note_count(&mut tx, done + 1, count, plan.comments_per_ticket).await?;
+        let first_note = repo::seed::reserve_ids(&mut tx, tenant.id, "ticket_note", notes).await?;
+        let written = repo::seed::tickets(
             &mut tx,
             tenant.id,
             first,
@@ -121,12 +120,7 @@ pub async fn seed(
             started.elapsed().as_secs_f64()
         ));
     }
-    // Vacuumed, not just analysed: index-only scans (list counts) need the visibility map.
-    sqlx::query(
-        "VACUUM (ANALYZE) companies, contacts, members, tickets, ticket_notes, ticket_assignees",
-    )
-    .execute(&mut *conn)
-    .await?;
+    repo::seed::vacuum(&mut conn).await?;
     Ok(())
 }
 

@@ -3,15 +3,54 @@
 
 use std::path::Path;
 
-use sqlx::{Executor, SqlSafeStr};
+use deskd::{
+    secrets::ServerKey,
+    service::{
+        seed::{SeedPlan, seed},
+        tenants::{NewTenant, provision},
+    },
+    state::AppState,
+};
+use sqlx::{Executor, SqlSafeStr, postgres::PgPoolOptions};
 
-use crate::support::fresh_database;
+use crate::support::{PASSWORD, fresh_database, test_config};
 
 #[tokio::test]
 async fn every_static_statement_prepares_against_the_migrated_schema() {
-    let (pool, _, _) = fresh_database().await;
+    let (_, options, _) = fresh_database().await;
+    // One connection: the temporary table and function a seed makes stay for the checks below,
+    // so the seed's own statements prepare too.
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .unwrap();
+    let state = AppState::new(
+        test_config(),
+        pool.clone(),
+        ServerKey::from_bytes(&[7u8; 32]),
+    );
+    let tenant = NewTenant {
+        slug: "seeded".into(),
+        name: "Seeded IT".into(),
+        admin_email: "admin@seeded.test".into(),
+        admin_password: PASSWORD.into(),
+        admin_first_name: None,
+        custom_domains: vec![],
+    };
+    let (details, _) = provision(&state, tenant).await.unwrap();
+    let plan = SeedPlan {
+        companies: 2,
+        contacts: 4,
+        technicians: 2,
+        tickets: 5,
+        comments_per_ticket: 1,
+        days: 30,
+        batch: 5,
+    };
+    seed(&state, &details.tenant, &plan, |_| {}).await.unwrap();
     let mut conn = pool.acquire().await.unwrap();
-    let statements = deskd::repo::sql::STATEMENTS;
+    let statements = deskd::db::sql::STATEMENTS;
     let mut failures = Vec::new();
     for statement in statements.iter() {
         if let Err(e) = conn.prepare(statement.into_sql_str()).await {
@@ -38,9 +77,9 @@ fn every_sql_macro_in_the_source_is_recorded() {
     );
     assert!(written > 0);
     assert!(
-        deskd::repo::sql::STATEMENTS.len() >= written,
+        deskd::db::sql::STATEMENTS.len() >= written,
         "{} statements recorded, {written} `sql!(` written",
-        deskd::repo::sql::STATEMENTS.len()
+        deskd::db::sql::STATEMENTS.len()
     );
 }
 
@@ -49,7 +88,7 @@ fn count_in(dir: &Path, written: &mut usize) {
         let path = entry.unwrap().path();
         if path.is_dir() {
             count_in(&path, written);
-        } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("repo/sql.rs") {
+        } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("db/sql.rs") {
             let text = std::fs::read_to_string(&path).unwrap();
             *written += text.matches("sql!(").count() - text.matches("sql_by!(").count();
         }

@@ -40,7 +40,7 @@ pub async fn get_health() -> Json<Health> {
 /// The database is reachable; 503 when it is not.
 #[utoipa::path(get, path = "/ready", responses((status = 200, body = Health)))]
 pub async fn get_readiness(State(state): State<AppState>) -> Result<Json<Health>> {
-    match sqlx::query("SELECT 1").execute(&state.pool).await {
+    match crate::db::ping(&state.pool).await {
         Ok(_) => Ok(Json(Health { status: "ready" })),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");

@@ -13,7 +13,7 @@ pub static STATEMENTS: [&'static str];
 macro_rules! sql {
     ($($part:expr),+ $(,)?) => {{
         const TEXT: &str = concat!($($part),+);
-        #[linkme::distributed_slice($crate::repo::sql::STATEMENTS)]
+        #[linkme::distributed_slice($crate::db::sql::STATEMENTS)]
         static STATEMENT: &str = TEXT;
         TEXT
     }};
