@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     domain::TenantId,
-    repo::live::{self as repo, LiveRow},
+    repo::{self, live::LiveRow},
 };
 
 const CHANNEL: &str = "deskd_live";
@@ -253,7 +253,7 @@ impl LiveHub {
             }
             if pending.is_some() {
                 // A new feed starts at the stable tail, read without holding the lock.
-                tail = Some(repo::tail(&self.0.pool, tenant).await?);
+                tail = Some(repo::live::tail(&self.0.pool, tenant).await?);
             }
         }
         Ok(Subscription {
@@ -358,7 +358,7 @@ async fn pump(hub: Arc<Hub>) {
 /// Forgets old events, away from the pump so streams never wait on it.
 async fn prune(pool: PgPool) {
     loop {
-        if let Err(e) = repo::prune(&pool, RETENTION_SECS).await {
+        if let Err(e) = repo::live::prune(&pool, RETENTION_SECS).await {
             tracing::warn!(error = %e, "live events: pruning failed");
         }
         tokio::time::sleep(PRUNE_EVERY).await;
@@ -372,7 +372,7 @@ async fn pump_tenant(hub: &Hub, tenant: TenantId) -> Result<bool, sqlx::Error> {
         return Ok(false);
     };
     loop {
-        let rows = repo::after(&hub.pool, tenant, cursor, BATCH).await?;
+        let rows = repo::live::after(&hub.pool, tenant, cursor, BATCH).await?;
         let full = rows.len() as i64 == BATCH;
         let unstable = rows.iter().any(|r| !r.stable);
         // Shaped before taking the lock, which every tenant's streams share.
@@ -405,7 +405,7 @@ pub async fn read_after(
     tenant: TenantId,
     cursor: (i64, i64),
 ) -> Result<Vec<LiveEvent>, sqlx::Error> {
-    let rows = repo::after(pool, tenant, cursor, BATCH).await?;
+    let rows = repo::live::after(pool, tenant, cursor, BATCH).await?;
     Ok(rows
         .into_iter()
         .take_while(|r| r.stable)

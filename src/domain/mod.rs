@@ -1,5 +1,6 @@
 //! Plain types shared by every layer; no I/O here.
 
+pub mod chats;
 pub mod companies;
 pub mod configuration;
 pub mod contacts;

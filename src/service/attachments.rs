@@ -13,7 +13,10 @@ use crate::{
     domain::{Tenant, TenantId},
     error::{Error, Result},
     files::StoredFile,
-    repo::attachments::{self as repo, AttachmentRow, NewAttachment},
+    repo::{
+        self,
+        attachments::{AttachmentRow, NewAttachment},
+    },
     state::AppState,
 };
 
@@ -58,7 +61,9 @@ pub async fn upload(
     let mut tx = state.pool.begin().await?;
     let mut rows = Vec::with_capacity(files.len());
     for file in files {
-        rows.push(repo::insert(&mut tx, tenant.id, &new(file, uploader, None, None)).await?);
+        rows.push(
+            repo::attachments::insert(&mut tx, tenant.id, &new(file, uploader, None, None)).await?,
+        );
     }
     tx.commit().await?;
     Ok(rows)
@@ -79,7 +84,8 @@ pub async fn attach(
         let mut ids = enclosures.ids.clone();
         ids.sort_unstable();
         ids.dedup();
-        let linked = repo::link_pending(conn, tenant, &ids, uploader, ticket, note).await?;
+        let linked =
+            repo::attachments::link_pending(conn, tenant, &ids, uploader, ticket, note).await?;
         if linked != ids.len() as u64 {
             return Err(Error::validation(
                 "attachmentIds",
@@ -88,7 +94,7 @@ pub async fn attach(
         }
     }
     for file in &enclosures.files {
-        repo::insert(conn, tenant, &new(file, uploader, Some(ticket), note)).await?;
+        repo::attachments::insert(conn, tenant, &new(file, uploader, Some(ticket), note)).await?;
     }
     Ok(())
 }
@@ -115,7 +121,7 @@ pub async fn download(
     let not_found = || Error::not_found("attachment");
     let id = Uuid::parse_str(id).map_err(|_| not_found())?;
     let mut conn = state.pool.acquire().await?;
-    let row = repo::get(&mut conn, tenant.id, id)
+    let row = repo::attachments::get(&mut conn, tenant.id, id)
         .await?
         .ok_or_else(not_found)?;
     drop(conn);
@@ -157,10 +163,10 @@ pub fn spawn_sweeper(state: AppState) {
 /// Forgets uploads nobody attached within a day, and their files when nothing else uses them.
 pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
     let mut conn = state.pool.acquire().await?;
-    let swept = repo::sweep_pending(&mut conn, PENDING_FOR).await?;
+    let swept = repo::attachments::sweep_pending(&mut conn, PENDING_FOR).await?;
     let mut removed = 0;
     for (tenant, sha256) in &swept {
-        if !repo::is_used(&mut conn, *tenant, sha256).await? {
+        if !repo::attachments::is_used(&mut conn, *tenant, sha256).await? {
             let _ = tokio::fs::remove_file(state.files.path(*tenant, sha256)).await;
             removed += 1;
         }

@@ -9,7 +9,10 @@ use super::validate;
 use crate::{
     domain::Tenant,
     error::{Error, Result},
-    repo::broadcasts::{self as repo, BroadcastRow, NewBroadcast},
+    repo::{
+        self,
+        broadcasts::{BroadcastRow, NewBroadcast},
+    },
     state::AppState,
 };
 
@@ -70,7 +73,9 @@ pub async fn create(
         Audience::Everyone => (vec![], vec![]),
         Audience::Companies => {
             let ids = distinct("companyIds", &input.company_ids)?;
-            if repo::live_companies(&state.pool, tenant.id, &ids).await? != ids.len() as i64 {
+            if repo::broadcasts::live_companies(&state.pool, tenant.id, &ids).await?
+                != ids.len() as i64
+            {
                 return Err(Error::validation(
                     "companyIds",
                     "companyIds names a company that does not exist here",
@@ -80,7 +85,9 @@ pub async fn create(
         }
         Audience::Groups => {
             let ids = distinct("groupIds", &input.group_ids)?;
-            if repo::live_groups(&state.pool, tenant.id, &ids).await? != ids.len() as i64 {
+            if repo::broadcasts::live_groups(&state.pool, tenant.id, &ids).await?
+                != ids.len() as i64
+            {
                 return Err(Error::validation(
                     "groupIds",
                     "groupIds names a contact group that does not exist here",
@@ -98,7 +105,7 @@ pub async fn create(
         expires_at: input.expires_on,
         sent_by: sender,
     };
-    Ok(repo::insert(&state.pool, tenant.id, &new).await?)
+    Ok(repo::broadcasts::insert(&state.pool, tenant.id, &new).await?)
 }
 
 /// 1 to 100 ids, each once.
@@ -116,11 +123,11 @@ fn distinct(field: &str, ids: &[i32]) -> Result<Vec<i32>> {
 }
 
 pub async fn list(state: &AppState, tenant: &Tenant) -> Result<Vec<BroadcastRow>> {
-    Ok(repo::list(&state.pool, tenant.id).await?)
+    Ok(repo::broadcasts::list(&state.pool, tenant.id).await?)
 }
 
 pub async fn delete(state: &AppState, tenant: &Tenant, id: i64) -> Result<()> {
-    if !repo::delete(&state.pool, tenant.id, id).await? {
+    if !repo::broadcasts::delete(&state.pool, tenant.id, id).await? {
         return Err(Error::not_found("broadcast"));
     }
     Ok(())
@@ -132,7 +139,7 @@ pub async fn for_contact(
     contact: i32,
     company: i32,
 ) -> Result<Vec<BroadcastRow>> {
-    Ok(repo::for_contact(&state.pool, tenant.id, contact, company, None).await?)
+    Ok(repo::broadcasts::for_contact(&state.pool, tenant.id, contact, company, None).await?)
 }
 
 /// A contact dismisses a broadcast meant for them; one that is not (or no longer) theirs is a 404.
@@ -143,11 +150,11 @@ pub async fn dismiss(
     company: i32,
     id: i64,
 ) -> Result<()> {
-    if repo::for_contact(&state.pool, tenant.id, contact, company, Some(id))
+    if repo::broadcasts::for_contact(&state.pool, tenant.id, contact, company, Some(id))
         .await?
         .is_empty()
     {
         return Err(Error::not_found("broadcast"));
     }
-    Ok(repo::dismiss(&state.pool, tenant.id, id, contact).await?)
+    Ok(repo::broadcasts::dismiss(&state.pool, tenant.id, id, contact).await?)
 }

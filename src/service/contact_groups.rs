@@ -11,7 +11,7 @@ use crate::{
     error::{Error, Kind, Result},
     repo::{
         self,
-        contact_groups::{self as groups, ContactGroup, GroupMember, GroupRole},
+        contact_groups::{ContactGroup, GroupMember, GroupRole},
         contacts,
     },
     state::AppState,
@@ -45,10 +45,11 @@ pub async fn list(
     include_archived: bool,
 ) -> Result<Vec<GroupDetails>> {
     live_company(state, tenant.id, company).await?;
-    let found = groups::list(&state.pool, tenant.id, company, include_archived).await?;
+    let found =
+        repo::contact_groups::list(&state.pool, tenant.id, company, include_archived).await?;
     let ids: Vec<i32> = found.iter().map(|g| g.id).collect();
     let mut conn = state.pool.acquire().await?;
-    let mut members = groups::members(&mut conn, tenant.id, &ids).await?;
+    let mut members = repo::contact_groups::members(&mut conn, tenant.id, &ids).await?;
     Ok(found
         .into_iter()
         .map(|group| {
@@ -77,7 +78,7 @@ pub async fn create(
     live_company(state, tenant.id, company).await?;
     let name = validate::required_text("name", &input.name, 100)?;
     let mut tx = state.pool.begin().await?;
-    let group = groups::insert(&mut tx, tenant.id, company, &name)
+    let group = repo::contact_groups::insert(&mut tx, tenant.id, company, &name)
         .await
         .map_err(name_conflict)?;
     tx.commit().await?;
@@ -100,7 +101,7 @@ pub async fn rename(
     if current.group.archived_at.is_some() {
         return Err(archived());
     }
-    groups::rename(&mut tx, tenant.id, id, &name)
+    repo::contact_groups::rename(&mut tx, tenant.id, id, &name)
         .await
         .map_err(name_conflict)?;
     let updated = details(&mut tx, tenant.id, company, id).await?;
@@ -117,7 +118,7 @@ pub async fn set_archived(
 ) -> Result<GroupDetails> {
     let mut tx = state.pool.begin().await?;
     details(&mut tx, tenant.id, company, id).await?;
-    groups::set_archived(&mut tx, tenant.id, id, archived)
+    repo::contact_groups::set_archived(&mut tx, tenant.id, id, archived)
         .await
         .map_err(name_conflict)?;
     let updated = details(&mut tx, tenant.id, company, id).await?;
@@ -151,14 +152,16 @@ pub async fn set_member(
         ));
     }
     let already = current.members.iter().any(|m| m.contact_id == contact);
-    if !already && groups::group_count(&mut tx, tenant.id, contact).await? >= MAX_GROUPS_PER_CONTACT
+    if !already
+        && repo::contact_groups::group_count(&mut tx, tenant.id, contact).await?
+            >= MAX_GROUPS_PER_CONTACT
     {
         return Err(Error::validation(
             "contactId",
             format!("a contact can belong to at most {MAX_GROUPS_PER_CONTACT} groups"),
         ));
     }
-    groups::set_member(&mut tx, tenant.id, group, contact, role).await?;
+    repo::contact_groups::set_member(&mut tx, tenant.id, group, contact, role).await?;
     let updated = details(&mut tx, tenant.id, company, group).await?;
     tx.commit().await?;
     state.invalidate(Signal::Credentials(tenant.id)).await;
@@ -174,7 +177,7 @@ pub async fn remove_member(
 ) -> Result<GroupDetails> {
     let mut tx = state.pool.begin().await?;
     details(&mut tx, tenant.id, company, group).await?;
-    if !groups::remove_member(&mut tx, tenant.id, group, contact).await? {
+    if !repo::contact_groups::remove_member(&mut tx, tenant.id, group, contact).await? {
         return Err(Error::not_found("group member"));
     }
     let updated = details(&mut tx, tenant.id, company, group).await?;
@@ -190,11 +193,11 @@ async fn details(
     company: i32,
     id: i32,
 ) -> Result<GroupDetails> {
-    let group = groups::get(conn, tenant, id)
+    let group = repo::contact_groups::get(conn, tenant, id)
         .await?
         .filter(|g| g.company_id == company)
         .ok_or_else(|| Error::not_found("contact group"))?;
-    let members = groups::members(conn, tenant, &[id]).await?;
+    let members = repo::contact_groups::members(conn, tenant, &[id]).await?;
     Ok(GroupDetails { group, members })
 }
 

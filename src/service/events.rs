@@ -8,9 +8,10 @@ use crate::{
     domain::{Tenant, TenantId},
     error::{Error, Result},
     repo::{
+        self,
         companies::Company,
         contacts::Contact,
-        events::{self as repo, EventRow, NewEvent},
+        events::{EventRow, NewEvent},
     },
     state::AppState,
 };
@@ -93,7 +94,7 @@ pub async fn record(
         entity_id,
         payload,
     };
-    Ok(repo::insert(conn, tenant, &event).await?)
+    Ok(repo::events::insert(conn, tenant, &event).await?)
 }
 
 pub async fn contact_changed(
@@ -151,5 +152,5 @@ pub async fn feed(
             format!("limit must be between 1 and {MAX_PAGE}"),
         ));
     }
-    Ok(repo::after(&state.pool, tenant.id, after, limit).await?)
+    Ok(repo::events::after(&state.pool, tenant.id, after, limit).await?)
 }

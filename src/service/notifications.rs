@@ -9,8 +9,8 @@ use crate::{
     domain::Tenant,
     error::{Error, Result},
     repo::{
-        Slice,
-        notifications::{self as repo, Inbox, NewNotification, NotificationRow},
+        self, Slice,
+        notifications::{Inbox, NewNotification, NotificationRow},
     },
     state::AppState,
 };
@@ -90,7 +90,7 @@ pub async fn send(
         link: link.as_deref(),
         sent_by: sender,
     };
-    Ok(repo::insert(&state.pool, tenant.id, to, &new).await?)
+    Ok(repo::notifications::insert(&state.pool, tenant.id, to, &new).await?)
 }
 
 pub async fn list(
@@ -101,21 +101,21 @@ pub async fn list(
     skip: i64,
     take: i64,
 ) -> Result<Slice<NotificationRow>> {
-    Ok(repo::list(&state.pool, tenant.id, inbox, unread_only, skip, take).await?)
+    Ok(repo::notifications::list(&state.pool, tenant.id, inbox, unread_only, skip, take).await?)
 }
 
 pub async fn unread(state: &AppState, tenant: &Tenant, inbox: Inbox) -> Result<i64> {
-    Ok(repo::unread(&state.pool, tenant.id, inbox).await?)
+    Ok(repo::notifications::unread(&state.pool, tenant.id, inbox).await?)
 }
 
 /// Marks one notification read; another inbox's is not found.
 pub async fn mark_read(state: &AppState, tenant: &Tenant, inbox: Inbox, id: i64) -> Result<()> {
-    if repo::mark_read(&state.pool, tenant.id, inbox, Some(id)).await? == 0 {
+    if repo::notifications::mark_read(&state.pool, tenant.id, inbox, Some(id)).await? == 0 {
         return Err(Error::not_found("notification"));
     }
     Ok(())
 }
 
 pub async fn mark_all_read(state: &AppState, tenant: &Tenant, inbox: Inbox) -> Result<u64> {
-    Ok(repo::mark_read(&state.pool, tenant.id, inbox, None).await?)
+    Ok(repo::notifications::mark_read(&state.pool, tenant.id, inbox, None).await?)
 }

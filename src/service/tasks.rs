@@ -12,8 +12,8 @@ use crate::{
     domain::Tenant,
     error::{Error, Kind, Result},
     repo::{
-        ListOptions, Slice,
-        tasks::{self as repo, TaskListRow, TemplateRow},
+        self, ListOptions, Slice,
+        tasks::{TaskListRow, TemplateRow},
     },
     state::AppState,
 };
@@ -62,7 +62,7 @@ pub async fn create_template(
 ) -> Result<TemplateRow> {
     let name = validate::required_text("name", name, 100)?;
     let tasks = template_tasks(tasks)?;
-    repo::insert_template(&state.pool, tenant.id, &name, &tasks)
+    repo::tasks::insert_template(&state.pool, tenant.id, &name, &tasks)
         .await
         .map_err(name_conflict)
 }
@@ -76,14 +76,14 @@ pub async fn replace_template(
 ) -> Result<TemplateRow> {
     let name = validate::required_text("name", name, 100)?;
     let tasks = template_tasks(tasks)?;
-    repo::update_template(&state.pool, tenant.id, id, &name, &tasks)
+    repo::tasks::update_template(&state.pool, tenant.id, id, &name, &tasks)
         .await
         .map_err(name_conflict)?
         .ok_or_else(|| Error::not_found("task template"))
 }
 
 pub async fn get_template(state: &AppState, tenant: &Tenant, id: Uuid) -> Result<TemplateRow> {
-    repo::get_template(&state.pool, tenant.id, id)
+    repo::tasks::get_template(&state.pool, tenant.id, id)
         .await?
         .ok_or_else(|| Error::not_found("task template"))
 }
@@ -93,11 +93,11 @@ pub async fn list_templates(
     tenant: &Tenant,
     options: &ListOptions<'_>,
 ) -> Result<Slice<TemplateRow>> {
-    Ok(repo::list_templates(&state.pool, tenant.id, options).await?)
+    Ok(repo::tasks::list_templates(&state.pool, tenant.id, options).await?)
 }
 
 pub async fn delete_template(state: &AppState, tenant: &Tenant, id: Uuid) -> Result<()> {
-    if !repo::delete_template(&state.pool, tenant.id, id).await? {
+    if !repo::tasks::delete_template(&state.pool, tenant.id, id).await? {
         return Err(Error::not_found("task template"));
     }
     Ok(())
@@ -107,7 +107,7 @@ pub async fn delete_template(state: &AppState, tenant: &Tenant, id: Uuid) -> Res
 pub async fn lists_of(state: &AppState, tenant: &Tenant, ticket: i32) -> Result<Vec<TaskListRow>> {
     tickets::get(state, tenant, tickets::Viewer::Staff, ticket).await?;
     let mut conn = state.pool.acquire().await?;
-    Ok(repo::lists_of(&mut conn, tenant.id, ticket).await?)
+    Ok(repo::tasks::lists_of(&mut conn, tenant.id, ticket).await?)
 }
 
 /// What a new task list is made of: a template's tasks, tasks written out, or both (template first).
@@ -161,7 +161,7 @@ pub async fn add_list(
         (None, Some(t)) => t.name.clone(),
         (None, None) => "Tasks".to_string(),
     };
-    let id = repo::insert_list(
+    let id = repo::tasks::insert_list(
         &mut tx,
         tenant.id,
         ticket,
@@ -172,7 +172,7 @@ pub async fn add_list(
     .await?;
     let change = json!({"taskList": name, "added": tasks.len()});
     tickets::record_change(&mut tx, tenant.id, ticket, &actor, "tasks", change).await?;
-    let list = repo::lists_of(&mut tx, tenant.id, ticket)
+    let list = repo::tasks::lists_of(&mut tx, tenant.id, ticket)
         .await?
         .into_iter()
         .find(|l| l.id == id)
@@ -193,7 +193,9 @@ pub async fn set_completed(
     let actor = Actor::of(state, tenant, by).await?;
     let mut tx = state.pool.begin().await?;
     tickets::live_ticket(&mut tx, tenant.id, ticket).await?;
-    let Some(text) = repo::set_completed(&mut tx, tenant.id, ticket, task, completed).await? else {
+    let Some(text) =
+        repo::tasks::set_completed(&mut tx, tenant.id, ticket, task, completed).await?
+    else {
         return Err(Error::not_found("task"));
     };
     let change = json!({"task": text, "isCompleted": completed});

@@ -15,16 +15,17 @@ use crate::{
         principal::Actor,
     },
     domain::Tenant,
+    domain::chats::{
+        CallbackRequest, ChatMessage, ChatSession, ChatToTicket, InviteRequest, Presence, PushChat,
+        StartChat,
+    },
     error::{Error, Result},
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
         pagination::{ListQuery, Page},
     },
     repo::chats::SessionFilter,
-    service::chats::{
-        self, CallbackRequest, ChatMessage, ChatSession, ChatToTicket, InviteRequest, Participant,
-        Presence, PushChat, StartChat,
-    },
+    service::chats::{self, Participant},
     state::AppState,
 };
 

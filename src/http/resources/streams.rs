@@ -24,7 +24,7 @@ use crate::{
     http::extract::ApiQuery,
     live::{self, Listener, LiveEvent},
     metrics::GaugeHeld,
-    repo::{live as repo, tickets::contact_reach},
+    repo::{self, tickets::contact_reach},
     service::contacts,
     state::AppState,
 };
@@ -119,12 +119,12 @@ async fn open(
     // A resume point whose event is no longer kept (older than the retention) cannot be resumed
     // without a gap: the client is told to reload (`reset`) and the stream starts from now.
     let resumable = match start {
-        Some(c) => repo::exists(&state.pool, tenant, c).await?,
+        Some(c) => repo::live::exists(&state.pool, tenant, c).await?,
         None => false,
     };
     let cursor = match start {
         Some(c) if resumable => c,
-        _ => repo::tail(&state.pool, tenant).await?,
+        _ => repo::live::tail(&state.pool, tenant).await?,
     };
     let (out, stream) = mpsc::channel::<Event>(CLIENT_BUFFER);
     if start.is_some() && !resumable {

@@ -12,7 +12,7 @@ use crate::{
     repo::{
         self,
         configuration::{
-            self as tables, Table,
+            Table,
             custom_fields::{self, CustomField, CustomFieldRules},
         },
     },
@@ -148,9 +148,15 @@ impl Resource for CustomFields {
         archived: bool,
     ) -> Result<CustomField> {
         let mut conn = state.pool.acquire().await?;
-        if !tables::set_archived(&mut conn, Table::CustomFields, tenant.id, id, archived)
-            .await
-            .map_err(key_conflict)?
+        if !repo::configuration::set_archived(
+            &mut conn,
+            Table::CustomFields,
+            tenant.id,
+            id,
+            archived,
+        )
+        .await
+        .map_err(key_conflict)?
         {
             return Err(Error::not_found("custom field"));
         }

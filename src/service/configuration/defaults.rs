@@ -5,8 +5,8 @@ use sqlx::PgConnection;
 use crate::{
     domain::{TenantId, configuration::ApprovalRole},
     repo::configuration::{
-        NamedList, named, priorities,
-        priorities::PriorityFields,
+        NamedList, named,
+        priorities::{self, PriorityFields},
         queues,
         request_types::{self, RequestTypeFields},
         statuses::{self, StatusFields},

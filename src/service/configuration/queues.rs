@@ -14,8 +14,8 @@ use crate::{
     },
     error::{Error, Result},
     repo::configuration::{
-        Table, queues,
-        queues::Queue,
+        Table,
+        queues::{self, Queue},
         statuses::{self, Status},
     },
     service::validate,

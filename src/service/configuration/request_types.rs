@@ -14,9 +14,12 @@ use crate::{
         patch::Patch,
     },
     error::{Error, Result},
-    repo::configuration::{
-        self as tables, NamedList, Table,
-        request_types::{self, RequestType, RequestTypeFields},
+    repo::{
+        self,
+        configuration::{
+            NamedList, Table,
+            request_types::{self, RequestType, RequestTypeFields},
+        },
     },
     service::validate,
     state::AppState,
@@ -183,7 +186,7 @@ async fn check_references(
     ];
     for (table, id, field) in checks {
         if let Some(id) = id
-            && !tables::is_live(conn, table, tenant, id).await?
+            && !repo::configuration::is_live(conn, table, tenant, id).await?
         {
             return Err(Error::validation(field, format!("no such {}", what(table))));
         }

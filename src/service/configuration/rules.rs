@@ -8,7 +8,7 @@ use crate::{
     error::{Error, Result},
     repo::{
         self,
-        configuration::{self as tables, NamedList, Table},
+        configuration::{NamedList, Table},
     },
     state::AppState,
 };
@@ -68,7 +68,7 @@ pub async fn set_archived(
 ) -> Result<()> {
     let mut tx = state.pool.begin().await?;
     if archived {
-        let users = tables::request_types_using(&mut tx, tenant.id, table, id).await?;
+        let users = repo::configuration::request_types_using(&mut tx, tenant.id, table, id).await?;
         if users > 0 {
             return Err(in_use(&format!(
                 "{users} request type(s) use this {}; point them elsewhere first",
@@ -76,7 +76,7 @@ pub async fn set_archived(
             )));
         }
     }
-    let found = tables::set_archived(&mut tx, table, tenant.id, id, archived)
+    let found = repo::configuration::set_archived(&mut tx, table, tenant.id, id, archived)
         .await
         .map_err(|e| name_conflict(e, table))?;
     if !found {

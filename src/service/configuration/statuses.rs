@@ -11,9 +11,12 @@ use crate::{
         patch::Patch,
     },
     error::{Error, Result},
-    repo::configuration::{
-        self as tables, Table, queues,
-        statuses::{self, Status, StatusFields},
+    repo::{
+        self,
+        configuration::{
+            Table, queues,
+            statuses::{self, Status, StatusFields},
+        },
     },
     service::validate,
     state::AppState,
@@ -129,7 +132,7 @@ pub async fn set_archived(
             "the queue's default status cannot be archived; make another status the default first",
         ));
     }
-    tables::set_archived(&mut tx, Table::Statuses, tenant.id, id, archived)
+    repo::configuration::set_archived(&mut tx, Table::Statuses, tenant.id, id, archived)
         .await
         .map_err(|e| name_conflict(e, Table::Statuses))?;
     let status = of_queue(&mut tx, tenant.id, queue, id).await?;

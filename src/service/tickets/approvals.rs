@@ -13,8 +13,7 @@ use super::{
 use crate::{
     domain::{Tenant, TenantId},
     error::{Error, Kind, Result},
-    repo,
-    repo::tickets::TicketFields,
+    repo::{self, tickets::TicketFields},
     state::AppState,
 };
 

@@ -18,8 +18,7 @@ use crate::{
         tickets::{TicketInput, TicketPatch},
     },
     error::{Error, Kind, Result},
-    repo,
-    repo::tickets::TicketFields,
+    repo::{self, tickets::TicketFields},
     service::validate,
     state::AppState,
 };

@@ -20,8 +20,10 @@ use crate::{
     },
     error::{Error, Result},
     files::StoredFile,
-    repo,
-    repo::tickets::{NewNote, NoteRow},
+    repo::{
+        self,
+        tickets::{NewNote, NoteRow},
+    },
     service::{
         attachments::{self, Enclosures},
         validate,

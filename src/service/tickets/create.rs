@@ -16,9 +16,7 @@ use crate::{
     },
     error::{Error, Result},
     files::StoredFile,
-    repo,
-    repo::configuration::NamedList,
-    repo::tickets::TicketFields,
+    repo::{self, configuration::NamedList, tickets::TicketFields},
     service::attachments::{self, Enclosures},
     state::AppState,
 };

@@ -4,7 +4,12 @@ use serde_json::{Value, json};
 use sqlx::PgConnection;
 
 use super::types::Actor;
-use crate::{domain::TenantId, error::Result, repo, repo::tickets::NewActivity, service::events};
+use crate::{
+    domain::TenantId,
+    error::Result,
+    repo::{self, tickets::NewActivity},
+    service::events,
+};
 
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn record(

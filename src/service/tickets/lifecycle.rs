@@ -12,8 +12,7 @@ use crate::{
     auth::Principal,
     domain::Tenant,
     error::{Error, Kind, Result},
-    repo,
-    repo::tickets::TicketFields,
+    repo::{self, tickets::TicketFields},
     state::AppState,
 };
 

@@ -11,9 +11,11 @@ use super::{
 use crate::{
     domain::{Reference, Tenant, TenantId, TextReference, tickets::Scope},
     error::{Error, Result},
-    repo,
-    repo::attachments::AttachmentRow,
-    repo::tickets::{ContactScope, NoteRow, TicketRow},
+    repo::{
+        self,
+        attachments::AttachmentRow,
+        tickets::{ContactScope, NoteRow, TicketRow},
+    },
     state::AppState,
 };
 

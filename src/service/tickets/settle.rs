@@ -11,9 +11,11 @@ use super::{
 use crate::{
     domain::{Tenant, TenantId, tickets::TicketInput},
     error::{Error, Result},
-    repo,
-    repo::configuration::{NamedList, Table},
-    repo::tickets::TicketFields,
+    repo::{
+        self,
+        configuration::{NamedList, Table},
+        tickets::TicketFields,
+    },
     service::validate,
     state::AppState,
 };

@@ -5,9 +5,11 @@ use crate::{
     auth::{Actor as PrincipalActor, Principal},
     domain::{Reference, Tenant, tickets::Scope},
     error::Result,
-    repo,
-    repo::attachments::AttachmentRow,
-    repo::tickets::{ActivityRow, NoteRow, TicketRow},
+    repo::{
+        self,
+        attachments::AttachmentRow,
+        tickets::{ActivityRow, NoteRow, TicketRow},
+    },
     state::AppState,
 };
 

@@ -14,13 +14,14 @@ use super::{
 use crate::{
     auth::extractors::ConnectorCaller,
     domain::TextReference,
+    domain::chats::{ChatMessage, ChatSession, InviteRequest},
     error::Result,
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
         json_schema,
     },
     service::{
-        chats::{self, ChatMessage, ChatSession, InviteRequest, Participant},
+        chats::{self, Participant},
         flows::{self, CHAT_FLOW, ChatFlowParameters, ChatFlowRequest},
     },
     state::AppState,

@@ -19,7 +19,10 @@ use super::{
 };
 use crate::{
     auth::extractors::ConnectorCaller,
-    domain::tickets::{TicketInput, TicketPatch},
+    domain::{
+        chats::{ChatSession, InviteRequest},
+        tickets::{TicketInput, TicketPatch},
+    },
     error::{Error, Kind, Result},
     http::{
         extract::{ApiPath, ApiQuery},
@@ -35,7 +38,6 @@ use crate::{
         },
     },
     service::{
-        chats::{ChatSession, InviteRequest},
         configuration::{CustomFields, RequestTypes, Resource},
         flows::{self, FlowNotification, TicketFlowFilters, WorkflowFlowParameters},
         notifications::NotificationInput,
