@@ -4,9 +4,12 @@ pub mod chats;
 pub mod companies;
 pub mod configuration;
 pub mod contacts;
+pub mod flows;
 pub mod members;
 pub mod patch;
 pub mod tickets;
+pub mod webhooks;
+pub mod workflows;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

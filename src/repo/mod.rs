@@ -9,6 +9,7 @@ pub mod contact_groups;
 pub mod contacts;
 pub mod credentials;
 pub mod events;
+pub mod flows;
 pub mod idempotency;
 pub mod ids;
 pub mod live;

@@ -1,35 +1,33 @@
 //! Power Automate flows: the connector's trigger subscriptions ("When a ticket is created or
-//! updated", "When a workflow is triggered") and the workflows admins define for them. A flow's
-//! subscription is a webhook row of its own kind, so it shares the durable, retried, logged
+//! updated", "When a workflow is triggered", the chat triggers), and admins' view of them. A
+//! flow's subscription is a webhook row of its own kind, so it shares the durable, retried, logged
 //! delivery of webhooks; it is removed by the token given when it was made.
 
 use base64::Engine;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
     chats, companies,
     configuration::{Priorities, Queues, Resource},
     events::TYPES,
-    validate,
-    webhooks::{check_description, check_event_types, check_url, enabled_by_default, new_secret},
+    webhooks::{check_description, check_event_types, check_url, new_secret},
+    workflows,
 };
 use crate::{
-    domain::{Reference, Tenant, TextReference},
-    error::{Error, Kind, Result},
-    repo::{
-        webhooks::{self as hooks, FlowFields, WebhookRow},
-        workflows::{self as repo, WorkflowFields, WorkflowRow},
+    domain::{
+        Tenant,
+        flows::{ChatFlowRequest, TicketFlowRequest, WorkflowFlowRequest},
     },
+    error::{Error, Kind, Result},
+    repo::{self, flows::FlowFields, webhooks::WebhookRow},
     state::AppState,
 };
 
 pub const TICKET_FLOW: &str = "ticket_flow";
+
 pub const WORKFLOW_FLOW: &str = "workflow_flow";
+
 pub const CHAT_FLOW: &str = "chat_flow";
 
 /// The workflow types flows can attach to; chats come with the chat feature.
@@ -43,124 +41,6 @@ pub fn ticket_event_types() -> Vec<&'static str> {
         .filter(|t| t.starts_with("ticket."))
         .collect()
 }
-
-// ---- what a flow receives ----
-
-/// What a flow receives for each ticket event, one object per POST. The database builds it when
-/// the event commits (`fan_out_event`); this type describes it to the designer.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct FlowNotification {
-    /// The same on every retry of this delivery.
-    pub event_id: Uuid,
-    /// `ticket.created`, `ticket.status_changed`, …
-    pub event_type: String,
-    pub occurred_on: DateTime<Utc>,
-    pub ticket_id: i32,
-    pub change: TicketChange,
-    pub by: ChangeAuthor,
-    /// The ticket as the change left it.
-    pub ticket: TicketSnapshot,
-    /// The workflow that matched, for "When a workflow is triggered"; null otherwise.
-    pub workflow: Option<TextReference>,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TicketChange {
-    /// `created`, `field_changed`, `closed`, `reopened`, `assigned`, `note_added`, …
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// The changed field, for `field_changed`.
-    pub field: Option<String>,
-    pub from: Option<Value>,
-    pub to: Option<Value>,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ChangeAuthor {
-    /// `member`, `contact`, `api_key` or `system`.
-    pub user_type: String,
-    pub id: String,
-    pub name: String,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TicketSnapshot {
-    pub id: i32,
-    pub summary: String,
-    pub queue: Reference,
-    pub status: Reference,
-    pub priority: Reference,
-    /// The contact's company.
-    pub account: Reference,
-    pub contact: Reference,
-    pub is_closed: bool,
-    pub created_on: DateTime<Utc>,
-    pub modified_on: DateTime<Utc>,
-}
-
-// ---- subscribing ----
-
-/// "When a ticket is created or updated": the flow's name, filters and callback.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TicketFlowRequest {
-    /// A name for this flow's subscription.
-    pub description: String,
-    /// Only tickets on this board (queue).
-    #[serde(default)]
-    pub board_id: Option<i32>,
-    /// Only tickets in this status (of the board).
-    #[serde(default)]
-    pub status_id: Option<i32>,
-    #[serde(default)]
-    pub advanced_filters: TicketFlowFilters,
-    /// Where to POST each event (Power Automate's callback).
-    pub url: String,
-}
-
-/// Further filters of a ticket flow.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TicketFlowFilters {
-    /// Only tickets of this priority.
-    #[serde(default)]
-    pub priority_id: Option<i32>,
-    /// Only tickets of this company's contacts.
-    #[serde(default)]
-    pub company_id: Option<i32>,
-}
-
-/// "When a workflow is triggered": the callback; the workflow holds the events and filters.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct WorkflowFlowRequest {
-    /// Where to POST each event (Power Automate's callback).
-    pub url: String,
-    #[serde(default)]
-    pub parameters: WorkflowFlowParameters,
-}
-
-/// A workflow's flow takes no parameters: the workflow says what it listens to.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct WorkflowFlowParameters {}
-
-/// "When a chat session is created or updated": the callback; the event type is in the query.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ChatFlowRequest {
-    /// Where to POST each event: an array of `ChatSession`s (Power Automate's callback).
-    pub url: String,
-    #[serde(default)]
-    pub parameters: ChatFlowParameters,
-}
-
-/// A chat flow takes no parameters: it receives every chat of the event type.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct ChatFlowParameters {}
 
 /// A new subscription: its id, and the token that removes it (shown this once).
 pub struct Subscribed {
@@ -256,7 +136,7 @@ async fn store(
     let (token, hash) = new_token();
     let (_, key) = new_secret();
     let sealed = state.server_key.seal(&key);
-    let row = hooks::insert_flow(&state.pool, tenant.id, fields, &hash, &sealed).await?;
+    let row = repo::flows::insert(&state.pool, tenant.id, fields, &hash, &sealed).await?;
     Ok(Subscribed { id: row.id, token })
 }
 
@@ -310,7 +190,7 @@ pub async fn subscribe_workflow_flow(
     request: WorkflowFlowRequest,
 ) -> Result<Subscribed> {
     check_workflow_type(kind)?;
-    let workflow = get_workflow(state, tenant, workflow).await?;
+    let workflow = workflows::get(state, tenant, workflow).await?;
     check_url(state, &request.url).await?;
     let fields = FlowFields {
         kind: WORKFLOW_FLOW,
@@ -346,7 +226,7 @@ pub async fn unsubscribe(
         None => None,
     };
     let token = token.filter(|t| !t.is_empty()).ok_or_else(gone)?;
-    let removed = hooks::delete_flow(
+    let removed = repo::flows::delete_by_token(
         &state.pool,
         tenant.id,
         kind,
@@ -358,107 +238,20 @@ pub async fn unsubscribe(
     if removed { Ok(()) } else { Err(gone()) }
 }
 
-// ---- flows (Admin API) ----
-
 const FLOW_KINDS: &[&str] = &[TICKET_FLOW, WORKFLOW_FLOW, CHAT_FLOW];
 
 /// Every flow subscribed through the connector, oldest first.
-pub async fn list_flows(state: &AppState, tenant: &Tenant) -> Result<Vec<WebhookRow>> {
-    Ok(hooks::list(&state.pool, tenant.id, FLOW_KINDS).await?)
+pub async fn list(state: &AppState, tenant: &Tenant) -> Result<Vec<WebhookRow>> {
+    Ok(repo::webhooks::list(&state.pool, tenant.id, FLOW_KINDS).await?)
 }
 
 /// An admin removes a flow's subscription (the flow stops receiving events).
-pub async fn remove_flow(state: &AppState, tenant: &Tenant, id: &str) -> Result<()> {
+pub async fn remove(state: &AppState, tenant: &Tenant, id: &str) -> Result<()> {
     let gone = || Error::not_found("flow subscription");
     let id = Uuid::parse_str(id).map_err(|_| gone())?;
-    if hooks::delete(&state.pool, tenant.id, id, FLOW_KINDS).await? {
+    if repo::webhooks::delete(&state.pool, tenant.id, id, FLOW_KINDS).await? {
         Ok(())
     } else {
         Err(gone())
     }
-}
-
-// ---- workflows (Admin API) ----
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct WorkflowInput {
-    pub name: String,
-    #[serde(default)]
-    pub description: String,
-    /// `ticket` (the default; the only type so far).
-    #[serde(default = "ticket_type")]
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Ticket events that trigger it.
-    pub event_types: Vec<String>,
-    /// Only tickets in these queues (none: any).
-    #[serde(default)]
-    pub queue_ids: Vec<i32>,
-    /// Only tickets in these statuses (none: any).
-    #[serde(default)]
-    pub status_ids: Vec<i32>,
-    #[serde(default = "enabled_by_default")]
-    pub enabled: bool,
-}
-
-fn ticket_type() -> String {
-    "ticket".into()
-}
-
-fn workflow_fields(input: &WorkflowInput) -> Result<WorkflowFields<'_>> {
-    check_workflow_type(&input.kind)?;
-    check_event_types(&input.event_types, &ticket_event_types())?;
-    check_description(&input.description)?;
-    Ok(WorkflowFields {
-        name: validate::required_text("name", &input.name, 100)?,
-        description: input.description.trim(),
-        event_types: &input.event_types,
-        queue_ids: &input.queue_ids,
-        status_ids: &input.status_ids,
-        enabled: input.enabled,
-    })
-}
-
-pub async fn create_workflow(
-    state: &AppState,
-    tenant: &Tenant,
-    input: WorkflowInput,
-) -> Result<WorkflowRow> {
-    let fields = workflow_fields(&input)?;
-    Ok(repo::insert(&state.pool, tenant.id, &fields).await?)
-}
-
-pub async fn replace_workflow(
-    state: &AppState,
-    tenant: &Tenant,
-    id: Uuid,
-    input: WorkflowInput,
-) -> Result<WorkflowRow> {
-    let fields = workflow_fields(&input)?;
-    repo::update(&state.pool, tenant.id, id, &fields)
-        .await?
-        .ok_or_else(|| Error::not_found("workflow"))
-}
-
-pub async fn get_workflow(state: &AppState, tenant: &Tenant, id: Uuid) -> Result<WorkflowRow> {
-    repo::get(&state.pool, tenant.id, id)
-        .await?
-        .ok_or_else(|| Error::not_found("workflow"))
-}
-
-pub async fn list_workflows(
-    state: &AppState,
-    tenant: &Tenant,
-    search: Option<&str>,
-) -> Result<Vec<WorkflowRow>> {
-    Ok(repo::list(&state.pool, tenant.id, search).await?)
-}
-
-/// Deleting a workflow removes the flows attached to it.
-pub async fn delete_workflow(state: &AppState, tenant: &Tenant, id: Uuid) -> Result<()> {
-    if !repo::delete(&state.pool, tenant.id, id).await? {
-        return Err(Error::not_found("workflow"));
-    }
-    Ok(())
 }

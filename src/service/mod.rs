@@ -22,3 +22,4 @@ pub mod tickets;
 pub mod validate;
 pub mod webhooks;
 pub mod workers;
+pub mod workflows;

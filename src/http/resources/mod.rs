@@ -14,6 +14,7 @@ pub mod contacts;
 pub mod copilot;
 pub mod deeplink;
 pub mod events;
+pub mod flows;
 pub mod me;
 pub mod members;
 pub mod notifications;

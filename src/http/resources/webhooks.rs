@@ -10,10 +10,11 @@ use uuid::Uuid;
 
 use crate::{
     auth::extractors::AdminCaller,
+    domain::webhooks::WebhookInput,
     error::{Error, Result},
     http::extract::{ApiJson, ApiPath},
     repo::webhooks::{DeliveryRow, WebhookRow},
-    service::webhooks::{self, WebhookInput},
+    service::webhooks,
     state::AppState,
 };
 

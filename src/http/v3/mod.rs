@@ -9,9 +9,9 @@ use crate::{
     http::{
         openapi::family,
         resources::{
-            api_keys, broadcasts, chats, configuration, contact_groups, events, group_routes, me,
-            notifications, people_routes, personal_tokens, platform, rate_limits, tasks,
-            tenant_settings, tickets, webhooks, workflows,
+            api_keys, broadcasts, chats, configuration, contact_groups, events, flows,
+            group_routes, me, notifications, people_routes, personal_tokens, platform, rate_limits,
+            tasks, tenant_settings, tickets, webhooks, workflows,
         },
     },
     state::AppState,
@@ -27,6 +27,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(events::routes())
         .merge(webhooks::routes())
         .merge(workflows::routes())
+        .merge(flows::routes())
         .merge(tasks::admin_routes())
         .merge(tasks::staff_routes())
         .merge(rate_limits::admin_routes())

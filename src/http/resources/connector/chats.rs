@@ -13,8 +13,11 @@ use super::{
 };
 use crate::{
     auth::extractors::ConnectorCaller,
-    domain::TextReference,
-    domain::chats::{ChatMessage, ChatSession, InviteRequest},
+    domain::{
+        TextReference,
+        chats::{ChatMessage, ChatSession, InviteRequest},
+        flows::{ChatFlowParameters, ChatFlowRequest},
+    },
     error::Result,
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
@@ -22,7 +25,7 @@ use crate::{
     },
     service::{
         chats::{self, Participant},
-        flows::{self, CHAT_FLOW, ChatFlowParameters, ChatFlowRequest},
+        flows::{self, CHAT_FLOW},
     },
     state::AppState,
 };

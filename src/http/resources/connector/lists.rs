@@ -17,7 +17,7 @@ use crate::{
     service::{
         companies,
         configuration::{Listed, Priorities, Queues, RequestTypes, Resource, Sources},
-        contact_groups, events, flows, members,
+        contact_groups, events, flows, members, workflows,
     },
     state::AppState,
 };
@@ -277,7 +277,7 @@ pub async fn list_workflows(
         include_archived: None,
     };
     let (skip, take) = list.window()?;
-    let workflows = flows::list_workflows(&state, &caller.tenant, list.search()).await?;
+    let workflows = workflows::list(&state, &caller.tenant, list.search()).await?;
     let total_results = workflows.len() as i64;
     Ok(Json(DynamicList {
         results: workflows

@@ -21,6 +21,7 @@ use crate::{
     auth::extractors::ConnectorCaller,
     domain::{
         chats::{ChatSession, InviteRequest},
+        flows::{FlowNotification, TicketFlowFilters, WorkflowFlowParameters},
         tickets::{TicketInput, TicketPatch},
     },
     error::{Error, Kind, Result},
@@ -39,9 +40,10 @@ use crate::{
     },
     service::{
         configuration::{CustomFields, RequestTypes, Resource},
-        flows::{self, FlowNotification, TicketFlowFilters, WorkflowFlowParameters},
+        flows,
         notifications::NotificationInput,
         tickets::custom_values,
+        workflows,
     },
     state::AppState,
 };
@@ -297,7 +299,7 @@ pub async fn workflow_parameters_schema(
 ) -> Result<Json<Value>> {
     flows::check_workflow_type(&kind)?;
     let id = uuid::Uuid::parse_str(&query.workflow_id).map_err(|_| Error::not_found("workflow"))?;
-    flows::get_workflow(&state, &caller.tenant, id).await?;
+    workflows::get(&state, &caller.tenant, id).await?;
     Ok(Json(json_schema::of::<WorkflowFlowParameters>()))
 }
 

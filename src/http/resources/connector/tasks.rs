@@ -1,13 +1,14 @@
 //! The connector's ticket task actions and task template lookups.
 
+pub use crate::http::resources::tasks::{
+    CreateTicketTasksRequest, TaskTemplateView, TicketTaskListView, TicketTaskLists,
+};
+
 use axum::{Json, extract::State};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::lists::DynamicList;
-pub use crate::http::resources::tasks::{
-    CreateTicketTasksRequest, TaskTemplateView, TicketTaskListView, TicketTaskLists,
-};
 use crate::{
     auth::extractors::ConnectorCaller,
     domain::TextReference,

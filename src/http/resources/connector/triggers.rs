@@ -11,11 +11,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     auth::extractors::ConnectorCaller,
+    domain::flows::{TicketFlowRequest, WorkflowFlowRequest},
     error::{Error, Result},
     http::extract::{ApiJson, ApiPath, ApiQuery},
-    service::flows::{
-        self, Subscribed, TICKET_FLOW, TicketFlowRequest, WORKFLOW_FLOW, WorkflowFlowRequest,
-    },
+    service::flows::{self, Subscribed, TICKET_FLOW, WORKFLOW_FLOW},
     state::AppState,
 };
 

@@ -1,217 +1,42 @@
-//! Webhooks: subscriptions (admin API), and the worker that delivers their events — signed with
-//! DeskDirector's `x-dd-signature` and the Standard Webhooks headers, retried with back-off and
-//! jitter for about a day, paused after repeated failures, disabled by 410, never sent to private
-//! addresses unless configuration allows it.
+//! The delivery worker: claims due deliveries (any number of workers share them), keeps up to 32
+//! sends in flight with at most 8 per subscription, signs each with DeskDirector's
+//! `x-dd-signature` and the Standard Webhooks headers, and records the outcome: delivered,
+//! retried with back-off and jitter for about a day, paused after repeated failures, or disabled.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use serde::Deserialize;
 use sha2::Sha256;
 use tokio::sync::{Notify, Semaphore};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::events::TYPES;
 use crate::{
-    domain::Tenant,
-    error::{Error, Kind, Result},
     metrics::OutcomeLabels,
     outbound,
-    repo::webhooks::{self as repo, Attempt, Due, Outcome, WebhookFields, WebhookRow},
+    repo::{
+        self,
+        webhooks::{Attempt, Due, Outcome},
+    },
     state::AppState,
 };
 
-/// The kind of subscription the Admin webhooks API manages (flows have their own, see `flows`).
-pub const WEBHOOK: &str = "webhook";
 /// Failures in a row after which a subscription rests.
 pub const PAUSE_AFTER: i32 = 5;
+
 pub const PAUSE_FOR: Duration = Duration::from_secs(30 * 60);
+
 /// How long a claimed delivery is leased to its worker.
 const LEASE: Duration = Duration::from_secs(120);
+
 /// Seconds before each retry (about a day in all); jitter is added.
 const BACKOFF: [f64; 9] = [
     10.0, 60.0, 300.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 43200.0,
 ];
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct WebhookInput {
-    #[serde(default)]
-    pub description: String,
-    /// `http` or `https`; private and loopback addresses are refused.
-    pub url: String,
-    /// Which events to send (see the change feed for the list).
-    pub event_types: Vec<String>,
-    /// Only tickets in these queues (none: any).
-    #[serde(default)]
-    pub queue_ids: Vec<i32>,
-    /// Only tickets in these statuses (none: any).
-    #[serde(default)]
-    pub status_ids: Vec<i32>,
-    #[serde(default = "enabled_by_default")]
-    pub enabled: bool,
-}
-
-/// Subscriptions and workflows start enabled unless the request says otherwise.
-pub fn enabled_by_default() -> bool {
-    true
-}
-
-/// A new secret, as shown once: `whsec_` and the base64 of 32 random bytes.
-pub fn new_secret() -> (String, Vec<u8>) {
-    let key: [u8; 32] = rand::random();
-    let shown = format!(
-        "whsec_{}",
-        base64::engine::general_purpose::STANDARD.encode(key)
-    );
-    (shown, key.to_vec())
-}
-
-async fn check(state: &AppState, input: &WebhookInput) -> Result<()> {
-    check_url(state, &input.url).await?;
-    check_event_types(&input.event_types, TYPES)?;
-    check_description(&input.description)
-}
-
-/// An http(s) URL without credentials whose host is public (unless configuration allows private).
-pub async fn check_url(state: &AppState, url: &str) -> Result<()> {
-    outbound::check_url(url, state.config.webhooks_allow_private).await
-}
-
-/// At least one event type, each one of `allowed`.
-pub fn check_event_types(types: &[String], allowed: &[&str]) -> Result<()> {
-    if types.is_empty() {
-        return Err(Error::validation(
-            "eventTypes",
-            "name at least one event type",
-        ));
-    }
-    if let Some(bad) = types.iter().find(|t| !allowed.contains(&t.as_str())) {
-        return Err(Error::bad_request(
-            "eventTypes",
-            format!("unknown event type `{bad}`; known: {}", allowed.join(", ")),
-        ));
-    }
-    Ok(())
-}
-
-pub fn check_description(description: &str) -> Result<()> {
-    if description.len() > 500 {
-        return Err(Error::validation("description", "at most 500 characters"));
-    }
-    Ok(())
-}
-
-fn fields(input: &WebhookInput) -> WebhookFields<'_> {
-    WebhookFields {
-        description: input.description.trim(),
-        url: &input.url,
-        event_types: &input.event_types,
-        queue_ids: &input.queue_ids,
-        status_ids: &input.status_ids,
-        enabled: input.enabled,
-    }
-}
-
-/// Creates a subscription; the secret is answered this once.
-pub async fn create(
-    state: &AppState,
-    tenant: &Tenant,
-    input: WebhookInput,
-) -> Result<(WebhookRow, String)> {
-    check(state, &input).await?;
-    let (shown, key) = new_secret();
-    let row = repo::insert(
-        &state.pool,
-        tenant.id,
-        &fields(&input),
-        &state.server_key.seal(&key),
-    )
-    .await?;
-    Ok((row, shown))
-}
-
-pub async fn replace(
-    state: &AppState,
-    tenant: &Tenant,
-    id: Uuid,
-    input: WebhookInput,
-) -> Result<WebhookRow> {
-    check(state, &input).await?;
-    repo::update(&state.pool, tenant.id, id, &fields(&input))
-        .await?
-        .ok_or_else(|| Error::not_found("webhook"))
-}
-
-/// A new secret replaces the old at once; answered this once.
-pub async fn regenerate_secret(state: &AppState, tenant: &Tenant, id: Uuid) -> Result<String> {
-    let (shown, key) = new_secret();
-    if !repo::set_secret(&state.pool, tenant.id, id, &state.server_key.seal(&key)).await? {
-        return Err(Error::not_found("webhook"));
-    }
-    Ok(shown)
-}
-
-pub async fn get(state: &AppState, tenant: &Tenant, id: Uuid) -> Result<WebhookRow> {
-    repo::get(&state.pool, tenant.id, id)
-        .await?
-        .ok_or_else(|| Error::not_found("webhook"))
-}
-
-pub async fn list(state: &AppState, tenant: &Tenant) -> Result<Vec<WebhookRow>> {
-    Ok(repo::list(&state.pool, tenant.id, &[WEBHOOK]).await?)
-}
-
-pub async fn delete(state: &AppState, tenant: &Tenant, id: Uuid) -> Result<()> {
-    if !repo::delete(&state.pool, tenant.id, id, &[WEBHOOK]).await? {
-        return Err(Error::not_found("webhook"));
-    }
-    Ok(())
-}
-
-pub async fn deliveries(
-    state: &AppState,
-    tenant: &Tenant,
-    id: Uuid,
-) -> Result<Vec<repo::DeliveryRow>> {
-    get(state, tenant, id).await?;
-    Ok(repo::deliveries(&state.pool, tenant.id, id, 100).await?)
-}
-
-pub async fn redeliver(state: &AppState, tenant: &Tenant, id: Uuid, delivery: i64) -> Result<()> {
-    match repo::redeliver(&state.pool, tenant.id, id, delivery)
-        .await?
-        .as_deref()
-    {
-        None => Err(Error::not_found("delivery")),
-        Some("pending") => Err(Error::new(
-            Kind::Conflict,
-            "DeliveryPending",
-            "this delivery is still being tried",
-        )),
-        Some(_) => Ok(()),
-    }
-}
-
-/// Queues a `webhook.ping` event for this subscription alone.
-pub async fn ping(state: &AppState, tenant: &Tenant, id: Uuid) -> Result<i64> {
-    get(state, tenant, id).await?;
-    let event = Uuid::now_v7();
-    let body = serde_json::json!([{
-        "id": event, "type": "webhook.ping",
-        "entity": {"type": "webhook", "id": id},
-        "payload": {}, "createdOn": chrono::Utc::now(),
-    }])
-    .to_string();
-    Ok(repo::ping(&state.pool, tenant.id, id, &body, event).await?)
-}
-
-// ---- delivery ----
-
 /// Sends one worker keeps in flight at once.
 const IN_FLIGHT: usize = 32;
+
 /// Sends one subscription may hold of those, so a slow receiver cannot take them all.
 const IN_FLIGHT_PER_WEBHOOK: usize = 8;
 
@@ -220,7 +45,7 @@ const IN_FLIGHT_PER_WEBHOOK: usize = 8;
 pub async fn deliver_due(state: &AppState) -> anyhow::Result<usize> {
     let mut attempts = 0;
     loop {
-        let due = repo::claim(
+        let due = repo::webhooks::claim(
             &state.pool,
             IN_FLIGHT as i64,
             IN_FLIGHT_PER_WEBHOOK as i64,
@@ -297,7 +122,7 @@ pub fn spawn_worker(state: AppState) {
                     .expect("the semaphore is never closed"),
             );
             let room = slots.available_permits();
-            let claimed = repo::claim(
+            let claimed = repo::webhooks::claim(
                 &state.pool,
                 room as i64,
                 IN_FLIGHT_PER_WEBHOOK as i64,
@@ -322,7 +147,7 @@ pub fn spawn_worker(state: AppState) {
             for d in due {
                 let webhook = d.webhook_id;
                 if !busy.enter(webhook) {
-                    if let Err(e) = repo::release(&state.pool, &d).await {
+                    if let Err(e) = repo::webhooks::release(&state.pool, &d).await {
                         tracing::warn!(error = %e, "releasing a webhook delivery failed");
                     }
                     continue;
@@ -394,7 +219,7 @@ async fn deliver(state: &AppState, due: Due) -> anyhow::Result<()> {
         response_head: head,
     };
     let mut tx = state.pool.begin().await?;
-    repo::finish_attempt(&mut tx, &due, &attempt, outcome).await?;
+    repo::webhooks::finish_attempt(&mut tx, &due, &attempt, outcome).await?;
     tx.commit().await?;
     Ok(())
 }

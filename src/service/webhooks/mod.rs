@@ -1,0 +1,8 @@
+//! Webhooks: subscriptions (the Admin API) and the worker that delivers their events, never to
+//! private addresses unless configuration allows it.
+
+pub mod delivery;
+pub mod subscriptions;
+
+pub use delivery::{PAUSE_AFTER, PAUSE_FOR, deliver_due, spawn_worker};
+pub use subscriptions::*;
