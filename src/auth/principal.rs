@@ -25,6 +25,14 @@ pub enum Actor {
 }
 
 impl Principal {
+    /// The member acting, if a member is.
+    pub fn member_id(&self) -> Option<i32> {
+        match self.actor {
+            Actor::Member { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+
     /// The rate-limit policy that applies and the bucket this caller's requests count against:
     /// each API key and personal access token alone, a person across their sessions and tokens.
     pub fn limit_bucket(&self) -> (LimitPolicy, String) {

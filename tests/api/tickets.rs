@@ -1008,6 +1008,14 @@ async fn the_copilot_endpoints_answer_as_the_tech_connector_defines_them() {
             .json),
         [2]
     );
+    // The staff search takes the same filter, shared with the connector.
+    for (waiting, expected) in [("true", 2), ("false", 1)] {
+        let path = format!("/tickets?lastContactMessage={waiting}");
+        let r = d.admin(Method::GET, &path, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.json["results"].as_array().unwrap().len(), 1, "{path}");
+        assert_eq!(r.json["results"][0]["id"], expected, "{path}");
+    }
     assert_eq!(ids(&copilot("/tickets?search=boot".into()).await.json), [1]);
     assert_eq!(
         copilot("/tickets?taskProgress=incomplete".into())

@@ -7,14 +7,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::tickets::{OpenState, TicketNoteUser, TicketNoteView};
+use super::tickets::{OpenState, TicketNoteUser, TicketNoteView, TicketSearchQuery};
 use crate::{
     auth::extractors::TechUser,
     domain::{Reference, TextReference},
     error::Result,
     http::extract::{ApiPath, ApiQuery},
-    repo::tickets::{ActivityRow, Assigned, NoteRow, TicketFilter, TicketOrder},
-    service::tickets::{self, Search, TicketDetails, Viewer},
+    repo::tickets::{ActivityRow, NoteRow},
+    service::tickets::{self, TicketDetails, Viewer},
     state::AppState,
 };
 
@@ -256,6 +256,35 @@ pub struct TimeEntriesQuery {
     pub period: Option<Period>,
 }
 
+impl CopilotTicketQuery {
+    /// The staff search this asks for: the same filters under the connector's names, newest
+    /// change first, one page of at most 50.
+    fn as_search(&self) -> TicketSearchQuery {
+        TicketSearchQuery {
+            status: self.status,
+            assigned: self.assigned.map(|a| a.as_str().to_string()),
+            tag: self.tag.clone(),
+            q: self.search.clone(),
+            created_after: self.start_time,
+            created_before: self.end_time,
+            last_contact_message: self.last_contact_message,
+            take: Some(COPILOT_PAGE),
+            ..TicketSearchQuery::default()
+        }
+    }
+}
+
+impl CopilotAssigned {
+    fn as_str(self) -> &'static str {
+        match self {
+            CopilotAssigned::Me => "me",
+            CopilotAssigned::Assigned => "assigned",
+            CopilotAssigned::Unassigned => "unassigned",
+            CopilotAssigned::Any => "any",
+        }
+    }
+}
+
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(find_copilot_tickets))
@@ -277,42 +306,7 @@ pub async fn find_copilot_tickets(
             results: vec![],
         }));
     }
-    let filter = TicketFilter {
-        closed: match q.status.unwrap_or(OpenState::Any) {
-            OpenState::Open => Some(false),
-            OpenState::Closed => Some(true),
-            OpenState::Any => None,
-        },
-        assigned: match q.assigned.unwrap_or(CopilotAssigned::Any) {
-            CopilotAssigned::Me => Assigned::Members(vec![user.member_id]),
-            CopilotAssigned::Assigned => Assigned::Anyone,
-            CopilotAssigned::Unassigned => Assigned::Unassigned,
-            CopilotAssigned::Any => Assigned::Any,
-        },
-        tags: q
-            .tag
-            .iter()
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-            .collect(),
-        created_after: q.start_time,
-        created_before: q.end_time,
-        text: q
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string),
-        last_message_from_contact: q.last_contact_message,
-        ..TicketFilter::default()
-    };
-    let search = Search {
-        filter,
-        order: TicketOrder::Updated,
-        descending: true,
-        skip: 0,
-        take: COPILOT_PAGE,
-    };
+    let search = q.as_search().search(Some(user.member_id))?;
     let (found, total) = tickets::find(&state, &user.tenant, &search).await?;
     let ids: Vec<i32> = found.iter().map(|d| d.row.id).collect();
     let latest = tickets::latest_notes(&state, &user.tenant, &ids).await?;

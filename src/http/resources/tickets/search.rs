@@ -1,0 +1,191 @@
+//! The staff ticket search as a query string or a JSON body (DeskDirector's `…/find`), read into
+//! one `tickets::Search`.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::{
+    error::{Error, Result},
+    http::{extract::parse_json, pagination::ListQuery},
+    repo::tickets::{Assigned, TicketFilter, TicketOrder},
+    service::tickets,
+};
+
+/// Open, closed or any.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OpenState {
+    Open,
+    Closed,
+    Any,
+}
+
+/// The staff search. Lists of ids are comma-separated (`queueId=1,2`).
+#[derive(Debug, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketSearchQuery {
+    /// `open`, `closed` or `any` (default).
+    pub status: Option<OpenState>,
+    /// Specific statuses.
+    pub status_id: Option<String>,
+    pub queue_id: Option<String>,
+    pub priority_id: Option<String>,
+    pub request_type_id: Option<String>,
+    pub source_id: Option<String>,
+    pub category_id: Option<String>,
+    /// Comma-separated tag names.
+    pub tag: Option<String>,
+    /// `me`, `unassigned`, `assigned` (to anyone), `any` (default), or member ids.
+    pub assigned: Option<String>,
+    pub contact_id: Option<String>,
+    pub company_id: Option<String>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+    pub updated_after: Option<DateTime<Utc>>,
+    pub updated_before: Option<DateTime<Utc>>,
+    /// Same as `updatedAfter`, for syncing.
+    pub updated_since: Option<DateTime<Utc>>,
+    /// Words to find in summaries, descriptions and notes (web-search syntax: `"exact phrase"`, `-not`, `or`).
+    pub q: Option<String>,
+    /// `updated`, `created` or `id`; prefix `-` for descending (default `-updated`).
+    pub sort: Option<String>,
+    /// Only tickets whose latest public message is (`true`) or is not (`false`) the contact's.
+    pub last_contact_message: Option<bool>,
+    /// Include archived tickets (default false).
+    pub include_archived: Option<bool>,
+    pub skip: Option<i64>,
+    /// 1 to 100 (default 50).
+    pub take: Option<i64>,
+}
+
+impl TicketSearchQuery {
+    /// The search this query asks for; `me` is the calling member (`assigned=me`).
+    pub fn search(&self, me: Option<i32>) -> Result<tickets::Search> {
+        let (skip, take) = ListQuery {
+            skip: self.skip,
+            take: self.take,
+            search: None,
+            include_archived: None,
+        }
+        .window()?;
+        let assigned = match self.assigned.as_deref().map(str::trim) {
+            None | Some("any") => Assigned::Any,
+            Some("unassigned") => Assigned::Unassigned,
+            Some("assigned") => Assigned::Anyone,
+            Some("me") => Assigned::Members(vec![me.ok_or_else(|| {
+                Error::bad_request("assigned", "`me` needs a member's credentials")
+            })?]),
+            Some(_) => Assigned::Members(ids("assigned", &self.assigned)?),
+        };
+        let (order, descending) = match self.sort.as_deref().unwrap_or("-updated") {
+            "updated" => (TicketOrder::Updated, false),
+            "-updated" => (TicketOrder::Updated, true),
+            "created" => (TicketOrder::Created, false),
+            "-created" => (TicketOrder::Created, true),
+            "id" => (TicketOrder::Id, false),
+            "-id" => (TicketOrder::Id, true),
+            other => {
+                return Err(Error::bad_request(
+                    "sort",
+                    format!("cannot sort by `{other}`; use updated, created or id"),
+                ));
+            }
+        };
+        let filter = TicketFilter {
+            closed: match self.status.unwrap_or(OpenState::Any) {
+                OpenState::Open => Some(false),
+                OpenState::Closed => Some(true),
+                OpenState::Any => None,
+            },
+            status_ids: ids("statusId", &self.status_id)?,
+            queue_ids: ids("queueId", &self.queue_id)?,
+            priority_ids: ids("priorityId", &self.priority_id)?,
+            request_type_ids: ids("requestTypeId", &self.request_type_id)?,
+            source_ids: ids("sourceId", &self.source_id)?,
+            category_ids: ids("categoryId", &self.category_id)?,
+            tags: self
+                .tag
+                .iter()
+                .flat_map(|t| t.split(','))
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect(),
+            assigned,
+            contact_ids: ids("contactId", &self.contact_id)?,
+            company_ids: ids("companyId", &self.company_id)?,
+            created_after: self.created_after,
+            created_before: self.created_before,
+            updated_after: self.updated_after.max(self.updated_since),
+            updated_before: self.updated_before,
+            text: self
+                .q
+                .as_deref()
+                .map(str::trim)
+                .filter(|q| !q.is_empty())
+                .map(str::to_string),
+            last_message_from_contact: self.last_contact_message,
+            include_archived: self.include_archived.unwrap_or(false),
+        };
+        Ok(tickets::Search {
+            filter,
+            order,
+            descending,
+            skip,
+            take,
+        })
+    }
+}
+
+impl TicketSearchQuery {
+    /// The search from a JSON body, where lists of ids or tags may also be arrays.
+    pub fn from_body(mut body: serde_json::Map<String, Value>) -> Result<Self> {
+        // Lists become the query string's comma-separated form, so both share one reading.
+        for value in body.values_mut() {
+            let joined = match value {
+                Value::Array(items) => Some(
+                    items
+                        .iter()
+                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                ),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            };
+            if let Some(joined) = joined {
+                *value = Value::String(joined);
+            }
+        }
+        for number in ["skip", "take"] {
+            if let Some(Value::String(v)) = body.get(number)
+                && let Ok(n) = v.parse::<i64>()
+            {
+                body.insert(number.to_string(), Value::from(n));
+            }
+        }
+        parse_json(&serde_json::to_vec(&body).unwrap_or_default())
+    }
+}
+
+/// Comma-separated ids; a bad one is a 400 naming the parameter.
+pub fn ids(field: &str, value: &Option<String>) -> Result<Vec<i32>> {
+    let Some(value) = value else {
+        return Ok(vec![]);
+    };
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse().map_err(|_| {
+                Error::bad_request(
+                    field,
+                    format!("{field} takes comma-separated ids, not `{v}`"),
+                )
+            })
+        })
+        .collect()
+}
