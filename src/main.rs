@@ -6,13 +6,9 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use deskd::{
     config::{Config, Secret},
-    domain::KeyScope,
+    domain::{KeyScope, credentials::NewApiKeyInput, tenants::NewTenant},
     secrets,
-    service::{
-        credentials::{self, NewApiKeyInput},
-        demo,
-        tenants::{self, NewTenant},
-    },
+    service::{credentials, demo, tenants},
 };
 
 // The request path allocates many small, short-lived objects; mimalloc handles them better than glibc's malloc.

@@ -16,7 +16,7 @@ use crate::{
     metrics::Metrics,
     rate_limit::RateLimiter,
     secrets::ServerKey,
-    tenancy::TenantDirectory,
+    tenancy::directory::TenantDirectory,
 };
 
 #[derive(Clone)]

@@ -1,6 +1,9 @@
 //! Handler arguments that state who may call: the required role is visible in the signature.
 
-use std::{net::IpAddr, net::SocketAddr, sync::Arc};
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+};
 
 use axum::{
     extract::{ConnectInfo, FromRequestParts},
@@ -9,7 +12,7 @@ use axum::{
 
 use super::{Actor, AuthMethod, Authentication, Family, Principal};
 use crate::{
-    domain::{MemberRole, Tenant},
+    domain::{MemberRole, Tenant, UserKind},
     error::Error,
     state::AppState,
     tenancy::Site,
@@ -208,6 +211,33 @@ impl FromRequestParts<AppState> for SignedIn {
             Some(Authentication::Rejected(error)) => Err(error.clone()),
             _ => Err(Error::unauthorized("this API needs credentials")),
         }
+    }
+}
+
+/// A signed-in person, contact or member (never an API key): for what each person has of their
+/// own in whichever portal they use, such as their notifications.
+pub struct Person {
+    pub tenant: Arc<Tenant>,
+    pub kind: UserKind,
+    pub id: i32,
+}
+
+impl FromRequestParts<AppState> for Person {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let SignedIn { tenant, principal } = SignedIn::from_request_parts(parts, state).await?;
+        let (kind, id) = match principal.actor {
+            Actor::Contact { id, .. } => (UserKind::Contact, id),
+            Actor::Member { id, .. } => (UserKind::Member, id),
+            Actor::ApiKey { .. } => {
+                return Err(Error::forbidden("this is for people, not API keys"));
+            }
+        };
+        Ok(Self { tenant, kind, id })
     }
 }
 

@@ -1,12 +1,17 @@
 //! Plain types shared by every layer; no I/O here.
 
+pub mod broadcasts;
 pub mod chats;
 pub mod companies;
 pub mod configuration;
+pub mod contact_groups;
 pub mod contacts;
+pub mod credentials;
 pub mod flows;
 pub mod members;
+pub mod notifications;
 pub mod patch;
+pub mod tenants;
 pub mod tickets;
 pub mod webhooks;
 pub mod workflows;

@@ -1,23 +1,13 @@
 //! Contact groups ("teams") inside a company, and their members.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
-use utoipa::ToSchema;
 
 use super::ids;
-use crate::{domain::TenantId, sql};
-
-/// A contact's role in a group. DeskDirector's `guest` is taken as `member`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
-#[serde(rename_all = "snake_case")]
-#[sqlx(type_name = "text", rename_all = "snake_case")]
-pub enum GroupRole {
-    /// Sees and acts on the group's tickets.
-    Manager,
-    #[serde(alias = "guest")]
-    Member,
-}
+use crate::{
+    domain::{TenantId, contact_groups::GroupRole},
+    sql,
+};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ContactGroup {

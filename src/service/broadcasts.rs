@@ -1,13 +1,14 @@
 //! Broadcasts: admins write to every contact, to chosen companies or to contact groups, with an
 //! optional expiry; contacts see the live ones meant for them and dismiss them.
 
-use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use utoipa::ToSchema;
+use chrono::Utc;
 
 use super::validate;
 use crate::{
-    domain::Tenant,
+    domain::{
+        Tenant,
+        broadcasts::{Audience, BroadcastInput},
+    },
     error::{Error, Result},
     repo::{
         self,
@@ -15,15 +16,6 @@ use crate::{
     },
     state::AppState,
 };
-
-/// Who a broadcast is for.
-#[derive(Clone, Copy, Debug, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Audience {
-    Everyone,
-    Companies,
-    Groups,
-}
 
 impl Audience {
     fn as_str(self) -> &'static str {
@@ -33,26 +25,6 @@ impl Audience {
             Audience::Groups => "groups",
         }
     }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct BroadcastInput {
-    /// 1 to 200 characters.
-    pub title: String,
-    /// Markdown, up to 4000 characters.
-    #[serde(default)]
-    pub body: String,
-    pub audience: Audience,
-    /// The companies, for `companies`.
-    #[serde(default)]
-    pub company_ids: Vec<i32>,
-    /// The contact groups, for `groups`.
-    #[serde(default)]
-    pub group_ids: Vec<i32>,
-    /// When it stops showing; never, when absent.
-    #[serde(default)]
-    pub expires_on: Option<DateTime<Utc>>,
 }
 
 pub async fn create(

@@ -1,17 +1,18 @@
 //! Contact groups ("teams") inside a company: managers see and act on the group's tickets.
 
-use serde::Deserialize;
 use sqlx::PgConnection;
-use utoipa::ToSchema;
 
 use super::validate;
 use crate::{
     db::notify::Signal,
-    domain::{Tenant, TenantId},
+    domain::{
+        Tenant, TenantId,
+        contact_groups::{GroupInput, GroupRole},
+    },
     error::{Error, Kind, Result},
     repo::{
         self,
-        contact_groups::{ContactGroup, GroupMember, GroupRole},
+        contact_groups::{ContactGroup, GroupMember},
         contacts,
     },
     state::AppState,
@@ -19,19 +20,6 @@ use crate::{
 
 /// DeskDirector's limit on how many groups one contact may belong to.
 pub const MAX_GROUPS_PER_CONTACT: i64 = 50;
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct GroupInput {
-    pub name: String,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct MembershipInput {
-    /// `manager` or `member` (DeskDirector's `guest` means `member`).
-    pub role: GroupRole,
-}
 
 pub struct GroupDetails {
     pub group: ContactGroup,

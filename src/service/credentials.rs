@@ -1,38 +1,19 @@
 //! API keys (tenant-wide, made by admins) and personal access tokens (a member's own).
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use utoipa::ToSchema;
 
 use super::validate;
 use crate::{
     db::notify::Signal,
-    domain::{KeyScope, Tenant},
+    domain::{
+        Tenant,
+        credentials::{NewApiKeyInput, NewPersonalTokenInput},
+    },
     error::{Error, Result},
     repo::credentials::{self, ApiKey, NewApiKey, NewPersonalToken, PersonalToken},
     secrets::{self, API_KEY_PREFIX, PERSONAL_TOKEN_PREFIX},
     state::AppState,
 };
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct NewApiKeyInput {
-    pub name: String,
-    /// `read` keys are refused on unsafe methods; defaults to `read_write`.
-    #[serde(default)]
-    pub scope: KeyScope,
-    /// When the key stops working; never when absent.
-    #[serde(default)]
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct NewPersonalTokenInput {
-    pub name: String,
-    #[serde(default)]
-    pub expires_at: Option<DateTime<Utc>>,
-}
 
 /// A freshly made credential: the only time its secret is seen.
 pub struct Created<T> {

@@ -2,17 +2,16 @@
 
 use crate::{
     auth::{Actor, AuthMethod, Principal},
-    domain::{KeyScope, MemberRole},
-    domain::{companies::CompanyInput, contacts::ContactInput, members::MemberInput},
+    domain::{
+        KeyScope, MemberRole, companies::CompanyInput, contacts::ContactInput,
+        credentials::NewApiKeyInput, members::MemberInput, tenants::NewTenant,
+    },
     error::Result,
-    repo::{self, tenants},
+    repo,
     service::{
         companies,
         configuration::{self, Queues, Resource},
-        contacts,
-        credentials::{self, NewApiKeyInput},
-        members,
-        tenants::{self as tenant_service, NewTenant},
+        contacts, credentials, members, tenants,
     },
     state::AppState,
 };
@@ -32,10 +31,10 @@ pub struct DemoCredentials {
 /// Creates what is missing of the demo tenant (idempotent), resets the demo passwords, and makes a
 /// new API key (revoking the previous demo keys).
 pub async fn seed(state: &AppState) -> Result<DemoCredentials> {
-    let tenant = match tenants::find_by_slug(&state.pool, SLUG).await? {
+    let tenant = match repo::tenants::find_by_slug(&state.pool, SLUG).await? {
         Some(t) => t,
         None => {
-            tenant_service::provision(
+            tenants::provision(
                 state,
                 NewTenant {
                     slug: SLUG.into(),

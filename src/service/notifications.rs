@@ -1,12 +1,9 @@
 //! Notifications: sent to one contact or one member (by admins, API keys and flows), read in their
 //! portal's inbox.
 
-use serde::Deserialize;
-use utoipa::ToSchema;
-
 use super::{contacts, members, validate};
 use crate::{
-    domain::Tenant,
+    domain::{Tenant, UserKind, notifications::NotificationInput},
     error::{Error, Result},
     repo::{
         self, Slice,
@@ -14,20 +11,6 @@ use crate::{
     },
     state::AppState,
 };
-
-/// A notification to send.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct NotificationInput {
-    /// 1 to 200 characters.
-    pub title: String,
-    /// Markdown, up to 4000 characters.
-    #[serde(default)]
-    pub body: String,
-    /// Where the notification leads: an `http(s)` URL or a path of the portal.
-    #[serde(default)]
-    pub link: Option<String>,
-}
 
 pub fn contact_inbox(id: i32) -> Inbox {
     Inbox {
@@ -38,6 +21,14 @@ pub fn contact_inbox(id: i32) -> Inbox {
 
 pub fn member_inbox(id: i32) -> Inbox {
     Inbox { kind: "member", id }
+}
+
+/// A person's own inbox.
+pub fn inbox_of(kind: UserKind, id: i32) -> Inbox {
+    match kind {
+        UserKind::Contact => contact_inbox(id),
+        UserKind::Member => member_inbox(id),
+    }
 }
 
 /// Sends a notification to a live contact or member of the tenant; `sender` names who sent it.

@@ -1,13 +1,13 @@
 //! Provisioning: creating, changing and suspending tenants.
 
-use serde::Deserialize;
-use utoipa::ToSchema;
-
 use super::validate;
 use crate::{
     auth::password,
     db::notify::Signal,
-    domain::{MemberRole, RateLimitPlan, Tenant, TenantStatus},
+    domain::{
+        MemberRole, RateLimitPlan, Tenant,
+        tenants::{NewTenant, TenantChanges},
+    },
     error::{Error, Result},
     repo::{self, members::MemberFields, tenants},
     state::AppState,
@@ -15,32 +15,6 @@ use crate::{
 
 /// Host labels that cannot be tenant slugs.
 const RESERVED_SLUGS: &[&str] = &["www", "api", "admin", "platform", "status", "mail"];
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct NewTenant {
-    /// Subdomain: lowercase letters, digits and hyphens, e.g. `acme` for `acme.{base domain}`.
-    pub slug: String,
-    pub name: String,
-    /// The first master admin's sign-in email.
-    pub admin_email: String,
-    pub admin_password: String,
-    #[serde(default)]
-    pub admin_first_name: Option<String>,
-    #[serde(default)]
-    pub custom_domains: Vec<String>,
-}
-
-/// A tenant's settings change; absent fields stay as they are.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TenantChanges {
-    pub name: Option<String>,
-    pub status: Option<TenantStatus>,
-    /// Origins (e.g. `https://tools.example.com`) whose pages may call this tenant's API from a browser.
-    pub cors_origins: Option<Vec<String>>,
-    pub custom_domains: Option<Vec<String>>,
-}
 
 pub struct TenantDetails {
     pub tenant: Tenant,

@@ -4,10 +4,11 @@
 use std::path::Path;
 
 use deskd::{
+    domain::tenants::NewTenant,
     secrets::ServerKey,
     service::{
         seed::{SeedPlan, seed},
-        tenants::{NewTenant, provision},
+        tenants::provision,
     },
     state::AppState,
 };

@@ -17,8 +17,9 @@ use axum::{
 use deskd::{
     config::{Config, Secret},
     db::{Durability, ManagedPostgres},
+    domain::tenants::NewTenant,
     secrets::ServerKey,
-    service::tenants::{NewTenant, provision},
+    service::tenants::provision,
     state::AppState,
 };
 use http_body_util::BodyExt;

@@ -8,11 +8,11 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     auth::extractors::AdminCaller,
-    domain::KeyScope,
+    domain::{KeyScope, credentials::NewApiKeyInput},
     error::Result,
     http::extract::{ApiJson, ApiPath},
     repo::credentials::ApiKey,
-    service::credentials::{self, NewApiKeyInput},
+    service::credentials,
     state::AppState,
 };
 

@@ -8,10 +8,11 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     auth::extractors::{AdminCaller, PortalUser},
+    domain::broadcasts::BroadcastInput,
     error::Result,
     http::extract::{ApiJson, ApiPath},
     repo::broadcasts::BroadcastRow,
-    service::broadcasts::{self, BroadcastInput},
+    service::broadcasts,
     state::AppState,
 };
 

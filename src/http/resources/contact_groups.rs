@@ -8,14 +8,18 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     auth::extractors::{AdminCaller, TechUser},
-    domain::Reference,
+    domain::contact_groups::GroupRole,
+    domain::{
+        Reference,
+        contact_groups::{GroupInput, MembershipInput},
+    },
     error::Result,
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
         pagination::{ArchivedQuery, Page},
     },
-    repo::contact_groups::{GroupMember, GroupRole},
-    service::contact_groups::{self, GroupDetails, GroupInput, MembershipInput},
+    repo::contact_groups::GroupMember,
+    service::contact_groups::{self, GroupDetails},
     state::AppState,
 };
 

@@ -8,15 +8,15 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    auth::extractors::{AdminCaller, PortalUser, TechUser},
-    domain::Tenant,
+    auth::extractors::{AdminCaller, Person},
+    domain::notifications::NotificationInput,
     error::Result,
     http::{
         extract::{ApiJson, ApiPath, ApiQuery},
         pagination::{ListQuery, Page},
     },
-    repo::notifications::{Inbox, NotificationRow},
-    service::notifications::{self, NotificationInput, contact_inbox, member_inbox},
+    repo::notifications::NotificationRow,
+    service::notifications::{self, contact_inbox, inbox_of, member_inbox},
     state::AppState,
 };
 
@@ -63,20 +63,13 @@ pub struct InboxQuery {
     pub take: Option<i64>,
 }
 
-pub fn portal_routes() -> OpenApiRouter<AppState> {
+/// A person's own inbox, in the portal (contacts) and tech (members) families alike.
+pub fn inbox_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_my_notifications))
         .routes(routes!(count_my_unread))
         .routes(routes!(read_my_notification))
         .routes(routes!(read_all_my_notifications))
-}
-
-pub fn tech_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_member_notifications))
-        .routes(routes!(count_member_unread))
-        .routes(routes!(read_member_notification))
-        .routes(routes!(read_all_member_notifications))
 }
 
 pub fn admin_routes() -> OpenApiRouter<AppState> {
@@ -85,11 +78,12 @@ pub fn admin_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(notify_member))
 }
 
-async fn inbox_page(
-    state: &AppState,
-    tenant: &Tenant,
-    inbox: Inbox,
-    query: InboxQuery,
+/// My notifications, newest first.
+#[utoipa::path(get, path = "/notifications", params(InboxQuery), responses((status = 200, body = Page<NotificationView>)))]
+pub async fn list_my_notifications(
+    State(state): State<AppState>,
+    me: Person,
+    ApiQuery(query): ApiQuery<InboxQuery>,
 ) -> Result<Json<Page<NotificationView>>> {
     let (skip, take) = ListQuery {
         skip: query.skip,
@@ -98,7 +92,8 @@ async fn inbox_page(
     }
     .window()?;
     let unread_only = query.unread_only.unwrap_or(false);
-    let slice = notifications::list(state, tenant, inbox, unread_only, skip, take).await?;
+    let inbox = inbox_of(me.kind, me.id);
+    let slice = notifications::list(&state, &me.tenant, inbox, unread_only, skip, take).await?;
     Ok(Json(Page::new(
         slice.rows.into_iter().map(Into::into).collect(),
         slice.total,
@@ -106,23 +101,13 @@ async fn inbox_page(
     )))
 }
 
-/// My notifications, newest first.
-#[utoipa::path(get, path = "/notifications", params(InboxQuery), responses((status = 200, body = Page<NotificationView>)))]
-pub async fn list_my_notifications(
-    State(state): State<AppState>,
-    user: PortalUser,
-    ApiQuery(query): ApiQuery<InboxQuery>,
-) -> Result<Json<Page<NotificationView>>> {
-    inbox_page(&state, &user.tenant, contact_inbox(user.contact_id), query).await
-}
-
 /// How many of my notifications are unread.
 #[utoipa::path(get, path = "/notifications/unread-count", responses((status = 200, body = UnreadCount)))]
 pub async fn count_my_unread(
     State(state): State<AppState>,
-    user: PortalUser,
+    me: Person,
 ) -> Result<Json<UnreadCount>> {
-    let count = notifications::unread(&state, &user.tenant, contact_inbox(user.contact_id)).await?;
+    let count = notifications::unread(&state, &me.tenant, inbox_of(me.kind, me.id)).await?;
     Ok(Json(UnreadCount { count }))
 }
 
@@ -130,10 +115,10 @@ pub async fn count_my_unread(
 #[utoipa::path(post, path = "/notifications/{notificationId}/read", params(("notificationId" = i64, Path)), responses((status = 204)))]
 pub async fn read_my_notification(
     State(state): State<AppState>,
-    user: PortalUser,
+    me: Person,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode> {
-    notifications::mark_read(&state, &user.tenant, contact_inbox(user.contact_id), id).await?;
+    notifications::mark_read(&state, &me.tenant, inbox_of(me.kind, me.id), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -141,50 +126,9 @@ pub async fn read_my_notification(
 #[utoipa::path(post, path = "/notifications/read-all", responses((status = 204)))]
 pub async fn read_all_my_notifications(
     State(state): State<AppState>,
-    user: PortalUser,
+    me: Person,
 ) -> Result<StatusCode> {
-    notifications::mark_all_read(&state, &user.tenant, contact_inbox(user.contact_id)).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// My notifications, newest first.
-#[utoipa::path(get, path = "/notifications", params(InboxQuery), responses((status = 200, body = Page<NotificationView>)))]
-pub async fn list_member_notifications(
-    State(state): State<AppState>,
-    user: TechUser,
-    ApiQuery(query): ApiQuery<InboxQuery>,
-) -> Result<Json<Page<NotificationView>>> {
-    inbox_page(&state, &user.tenant, member_inbox(user.member_id), query).await
-}
-
-/// How many of my notifications are unread.
-#[utoipa::path(get, path = "/notifications/unread-count", responses((status = 200, body = UnreadCount)))]
-pub async fn count_member_unread(
-    State(state): State<AppState>,
-    user: TechUser,
-) -> Result<Json<UnreadCount>> {
-    let count = notifications::unread(&state, &user.tenant, member_inbox(user.member_id)).await?;
-    Ok(Json(UnreadCount { count }))
-}
-
-/// Mark one of my notifications read.
-#[utoipa::path(post, path = "/notifications/{notificationId}/read", params(("notificationId" = i64, Path)), responses((status = 204)))]
-pub async fn read_member_notification(
-    State(state): State<AppState>,
-    user: TechUser,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<StatusCode> {
-    notifications::mark_read(&state, &user.tenant, member_inbox(user.member_id), id).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Mark all my notifications read.
-#[utoipa::path(post, path = "/notifications/read-all", responses((status = 204)))]
-pub async fn read_all_member_notifications(
-    State(state): State<AppState>,
-    user: TechUser,
-) -> Result<StatusCode> {
-    notifications::mark_all_read(&state, &user.tenant, member_inbox(user.member_id)).await?;
+    notifications::mark_all_read(&state, &me.tenant, inbox_of(me.kind, me.id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -8,10 +8,11 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     auth::{AuthMethod, extractors::TechUser},
+    domain::credentials::NewPersonalTokenInput,
     error::{Error, Result},
     http::extract::{ApiJson, ApiPath},
     repo::credentials::PersonalToken,
-    service::credentials::{self, NewPersonalTokenInput},
+    service::credentials,
     state::AppState,
 };
 

@@ -12,14 +12,17 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{members::MemberView, tenant_settings::TenantView};
 use crate::{
-    domain::TenantStatus,
+    domain::{
+        TenantStatus,
+        tenants::{NewTenant, TenantChanges},
+    },
     error::{Error, Result},
     http::{
         extract::{ApiJson, ApiPath},
         openapi::platform_security,
     },
     secrets,
-    service::tenants::{self, NewTenant, TenantChanges},
+    service::tenants,
     state::AppState,
     tenancy::Site,
 };

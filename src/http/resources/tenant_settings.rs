@@ -8,10 +8,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     auth::extractors::AdminCaller,
-    domain::TenantStatus,
+    domain::{TenantStatus, tenants::TenantChanges},
     error::Result,
     http::extract::ApiJson,
-    service::tenants::{self, TenantChanges, TenantDetails},
+    service::tenants::{self, TenantDetails},
     state::AppState,
 };
 

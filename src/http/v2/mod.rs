@@ -24,7 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
             .merge(sessions::portal_routes())
             .merge(configuration::portal_routes())
             .merge(tickets::portal_routes())
-            .merge(notifications::portal_routes())
+            .merge(notifications::inbox_routes())
             .merge(broadcasts::portal_routes())
             .merge(chats::portal_routes())
             .merge(streams::portal_routes()),
@@ -42,7 +42,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
             .merge(configuration::tech_routes())
             .merge(tickets::staff_routes())
             .merge(tasks::staff_routes())
-            .merge(notifications::tech_routes())
+            .merge(notifications::inbox_routes())
             .merge(chats::tech_routes())
             .merge(streams::tech_routes()),
     )

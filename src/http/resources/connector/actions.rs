@@ -10,6 +10,7 @@ use crate::{
     auth::extractors::{ConnectorCaller, Staff},
     domain::{
         contacts::ContactInput,
+        notifications::NotificationInput,
         tickets::{TicketInput, TicketPatch},
     },
     error::{Error, Result},
@@ -27,7 +28,7 @@ use crate::{
     },
     service::{
         self, contact_groups,
-        notifications::{self, NotificationInput, contact_inbox, member_inbox},
+        notifications::{self, contact_inbox, member_inbox},
     },
     state::AppState,
 };

@@ -22,6 +22,7 @@ use crate::{
     domain::{
         chats::{ChatSession, InviteRequest},
         flows::{FlowNotification, TicketFlowFilters, WorkflowFlowParameters},
+        notifications::NotificationInput,
         tickets::{TicketInput, TicketPatch},
     },
     error::{Error, Kind, Result},
@@ -41,7 +42,6 @@ use crate::{
     service::{
         configuration::{CustomFields, RequestTypes, Resource},
         flows,
-        notifications::NotificationInput,
         tickets::custom_values,
         workflows,
     },
