@@ -39,7 +39,7 @@ pub fn api() -> Api {
         .split_for_parts();
     let (v2, doc2) = OpenApiRouter::new()
         .nest("/api/v2", v2::routes())
-        .merge(openapi::open("Portal", resources::deeplink::routes()))
+        .merge(openapi::open("Portal", resources::deeplinks::routes()))
         .split_for_parts();
     let (v3, doc3) = OpenApiRouter::new()
         .merge(resources::ops::routes())

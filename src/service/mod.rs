@@ -8,14 +8,13 @@ pub mod configuration;
 pub mod contact_groups;
 pub mod contacts;
 pub mod credentials;
-
 pub mod demo;
 pub mod events;
 pub mod flows;
 pub mod members;
 pub mod notifications;
 pub mod seed;
-pub mod sign_in;
+pub mod sessions;
 pub mod tasks;
 pub mod tenants;
 pub mod tickets;

@@ -561,3 +561,31 @@ impl EventStream {
         }
     }
 }
+
+/// An API key's calls to one tenant (the Admin API and any other path).
+pub struct Admin<'a> {
+    pub app: &'a TestApp,
+    pub host: String,
+    pub auth: String,
+}
+
+impl Admin<'_> {
+    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> TestResponse {
+        let mut call = self.app.call(method, &self.host, path).auth(&self.auth);
+        if let Some(body) = body {
+            call = call.json(body);
+        }
+        call.send().await
+    }
+}
+
+/// A new tenant `slug` and a read-write API key of it.
+pub async fn admin<'a>(app: &'a TestApp, slug: &str) -> Admin<'a> {
+    let t = app.tenant(slug).await;
+    let key = app.api_key(&t, "read_write").await;
+    Admin {
+        app,
+        host: t.host,
+        auth: format!("DdApi {key}"),
+    }
+}

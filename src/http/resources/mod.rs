@@ -1,7 +1,6 @@
 //! Handlers, one module per resource, each owning its routes (paths relative to their family).
 //! The versioned routers mount them; the same handler serves every version that carries it.
 
-pub mod api_keys;
 pub mod attachments;
 pub mod broadcasts;
 pub mod chats;
@@ -12,22 +11,19 @@ pub mod connector;
 pub mod contact_groups;
 pub mod contacts;
 pub mod copilot;
-pub mod deeplink;
+pub mod credentials;
+pub mod deeplinks;
 pub mod events;
 pub mod flows;
+pub mod live;
 pub mod me;
 pub mod members;
 pub mod notifications;
 pub mod ops;
-pub mod personal_tokens;
-pub mod platform;
-pub mod rate_limits;
 pub mod sessions;
-pub mod streams;
 pub mod tasks;
-pub mod tenant_settings;
+pub mod tenants;
 pub mod tickets;
-pub mod user_keys;
 pub mod webhooks;
 pub mod workflows;
 

@@ -24,7 +24,7 @@ use crate::{
     domain::{Tenant, UserKind},
     error::{Error, Result},
     http::extract::ApiJson,
-    service::sign_in,
+    service::sessions,
     state::AppState,
 };
 
@@ -123,7 +123,7 @@ async fn sign_in_as(
         return Err(session::origin_mismatch());
     }
     let session =
-        sign_in::sign_in(state, tenant, kind, &input.email, input.password, client).await?;
+        sessions::sign_in(state, tenant, kind, &input.email, input.password, client).await?;
     let cookie = session::set_cookie(
         &session.token,
         state.config.session_ttl.as_secs(),
@@ -162,7 +162,7 @@ async fn sign_out(state: &AppState, tenant: &Tenant, headers: &HeaderMap) -> Res
         if !same_site(headers, tenant) {
             return Err(session::origin_mismatch());
         }
-        sign_in::sign_out(state, tenant, token).await?;
+        sessions::sign_out(state, tenant, token).await?;
     }
     let clear: HeaderValue = session::clear_cookie(state.config.cookie_secure);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
@@ -176,7 +176,7 @@ pub async fn create_contact_token(
 ) -> Result<Json<AccessTokenView>> {
     session_only(user.via)?;
     let lifetime = state.config.access_token_ttl;
-    let minted = sign_in::mint_access_token(
+    let minted = sessions::mint_access_token(
         &state,
         &user.tenant,
         UserKind::Contact,
@@ -195,7 +195,7 @@ pub async fn create_member_token(
 ) -> Result<Json<AccessTokenView>> {
     session_only(user.via)?;
     let lifetime = state.config.access_token_ttl;
-    let minted = sign_in::mint_access_token(
+    let minted = sessions::mint_access_token(
         &state,
         &user.tenant,
         UserKind::Member,

@@ -6,7 +6,7 @@ use crate::{
     auth::Family,
     http::{
         openapi::family,
-        resources::{me, people_routes, tenant_settings},
+        resources::{me, people_routes, tenants},
     },
     state::AppState,
 };
@@ -15,7 +15,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .nest(
             "/public",
-            family(Family::Public, "Public", tenant_settings::public_routes()),
+            family(Family::Public, "Public", tenants::settings::public_routes()),
         )
         .nest("/admin", family(Family::Admin, "Admin", people_routes()))
         .nest(

@@ -9,8 +9,8 @@ use crate::{
         openapi::{family, open},
         resources::{
             broadcasts, chats, companies, configuration, connections, connector, contacts, copilot,
-            deeplink, me, notifications, people_routes, personal_tokens, sessions, streams, tasks,
-            tenant_settings, tickets, user_keys,
+            credentials, deeplinks, live, me, notifications, people_routes, sessions, tasks,
+            tenants, tickets,
         },
     },
     state::AppState,
@@ -27,39 +27,43 @@ pub fn routes() -> OpenApiRouter<AppState> {
             .merge(notifications::inbox_routes())
             .merge(broadcasts::portal_routes())
             .merge(chats::portal_routes())
-            .merge(streams::portal_routes()),
+            .merge(live::portal_routes()),
     )
     .merge(open(
         "Portal",
-        sessions::portal_open_routes().merge(deeplink::portal_open_routes()),
+        sessions::portal_open_routes().merge(deeplinks::portal_open_routes()),
     ));
     let tech = family(
         Family::Tech,
         "Tech",
         me::tech_routes()
             .merge(sessions::tech_routes())
-            .merge(personal_tokens::routes())
+            .merge(credentials::personal_tokens::routes())
             .merge(configuration::tech_routes())
             .merge(tickets::staff_routes())
             .merge(tasks::staff_routes())
             .merge(notifications::inbox_routes())
             .merge(chats::tech_routes())
-            .merge(streams::tech_routes()),
+            .merge(live::tech_routes()),
     )
     .merge(open("Tech", sessions::tech_open_routes()));
     let user = family(
         Family::Admin,
         "User",
-        user_keys::admin_routes().merge(deeplink::admin_routes()),
+        credentials::user_keys::admin_routes().merge(deeplinks::admin_routes()),
     )
-    .merge(family(Family::Portal, "User", user_keys::portal_routes()));
+    .merge(family(
+        Family::Portal,
+        "User",
+        credentials::user_keys::portal_routes(),
+    ));
     OpenApiRouter::new()
         .nest(
             "/public",
             family(
                 Family::Public,
                 "Public",
-                tenant_settings::public_routes()
+                tenants::settings::public_routes()
                     .merge(tickets::staff_routes())
                     .merge(companies::routes())
                     .merge(contacts::routes()),

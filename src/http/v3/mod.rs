@@ -9,9 +9,9 @@ use crate::{
     http::{
         openapi::family,
         resources::{
-            api_keys, broadcasts, chats, configuration, contact_groups, events, flows,
-            group_routes, me, notifications, people_routes, personal_tokens, platform, rate_limits,
-            tasks, tenant_settings, tickets, webhooks, workflows,
+            broadcasts, chats, configuration, contact_groups, credentials, events, flows,
+            group_routes, me, notifications, people_routes, tasks, tenants, tickets, webhooks,
+            workflows,
         },
     },
     state::AppState,
@@ -22,22 +22,22 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(group_routes())
         .merge(tickets::staff_routes())
         .merge(configuration::admin_routes())
-        .merge(api_keys::routes())
-        .merge(tenant_settings::admin_routes())
+        .merge(credentials::api_keys::routes())
+        .merge(tenants::settings::admin_routes())
         .merge(events::routes())
         .merge(webhooks::routes())
         .merge(workflows::routes())
         .merge(flows::routes())
         .merge(tasks::admin_routes())
         .merge(tasks::staff_routes())
-        .merge(rate_limits::admin_routes())
+        .merge(tenants::rate_limits::admin_routes())
         .merge(notifications::admin_routes())
         .merge(broadcasts::admin_routes())
         .merge(chats::admin_routes());
     OpenApiRouter::new()
         .nest(
             "/public",
-            family(Family::Public, "Public", tenant_settings::public_routes()),
+            family(Family::Public, "Public", tenants::settings::public_routes()),
         )
         .nest("/admin", family(Family::Admin, "Admin", admin))
         .nest(
@@ -50,9 +50,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
                 Family::Tech,
                 "Tech",
                 me::tech_routes()
-                    .merge(personal_tokens::routes())
+                    .merge(credentials::personal_tokens::routes())
                     .merge(contact_groups::tech_routes()),
             ),
         )
-        .nest("/platform", platform::routes())
+        .nest("/platform", tenants::platform_routes())
 }

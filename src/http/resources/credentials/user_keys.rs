@@ -13,7 +13,7 @@ use crate::{
     domain::{Reference, UserKind},
     error::{Error, Result},
     http::extract::{ApiPath, ApiQuery},
-    service::{contacts, sign_in},
+    service::{contacts, sessions},
     state::AppState,
 };
 
@@ -101,7 +101,7 @@ async fn user_key(
             format!("expiresIn must be between {MIN_EXPIRES_IN} and {MAX_EXPIRES_IN} seconds"),
         ));
     }
-    let minted = sign_in::mint_on_behalf(
+    let minted = sessions::mint_on_behalf(
         state,
         &caller.tenant,
         &caller.principal,

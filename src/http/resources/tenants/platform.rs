@@ -1,66 +1,26 @@
 //! The platform (provisioning) API, on the base domain only, for the operator who hosts deskd.
 //! Guarded by `Authorization: Bearer <DESKD_PLATFORM_TOKEN>`; disabled when that is unset.
 
-use axum::{
-    Json,
-    extract::{FromRequestParts, State},
-    http::{StatusCode, header, request::Parts},
-};
+use axum::{Json, extract::State, http::StatusCode};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{members::MemberView, tenant_settings::TenantView};
+use super::settings::TenantView;
 use crate::{
+    auth::extractors::PlatformOperator,
     domain::{
         TenantStatus,
         tenants::{NewTenant, TenantChanges},
     },
-    error::{Error, Result},
+    error::Result,
     http::{
         extract::{ApiJson, ApiPath},
-        openapi::platform_security,
+        resources::members::MemberView,
     },
-    secrets,
     service::tenants,
     state::AppState,
-    tenancy::Site,
 };
-
-/// The platform operator, proven by the platform token.
-pub struct PlatformOperator;
-
-impl FromRequestParts<AppState> for PlatformOperator {
-    type Rejection = Error;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        if !matches!(parts.extensions.get::<Site>(), Some(Site::Platform)) {
-            return Err(Error::not_found("resource"));
-        }
-        let Some(expected) = &state.config.platform_token else {
-            return Err(Error::unauthorized(
-                "the platform API is disabled; set DESKD_PLATFORM_TOKEN to enable it",
-            ));
-        };
-        let presented = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .unwrap_or("");
-        if presented.is_empty() || !secrets::secrets_equal(presented, expected.expose()) {
-            return Err(Error::unauthorized("a valid platform token is required"));
-        }
-        Ok(PlatformOperator)
-    }
-}
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -78,15 +38,12 @@ pub struct RotatedKey {
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    let mut routes = OpenApiRouter::new()
+    OpenApiRouter::new()
         .routes(routes!(list_tenants, create_tenant))
         .routes(routes!(get_tenant, update_tenant))
         .routes(routes!(suspend_tenant))
         .routes(routes!(resume_tenant))
         .routes(routes!(rotate_signing_key))
-        .merge(super::rate_limits::platform_routes());
-    platform_security(routes.get_openapi_mut());
-    routes
 }
 
 /// List every tenant.

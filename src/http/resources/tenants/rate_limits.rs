@@ -5,9 +5,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::platform::PlatformOperator;
 use crate::{
-    auth::extractors::AdminCaller,
+    auth::extractors::{AdminCaller, PlatformOperator},
     domain::{RateLimitPlan, Tenant},
     error::Result,
     http::{

@@ -26,7 +26,7 @@ use crate::{
     http::extract::{ApiJson, ApiPath, ApiQuery},
     service::{
         contacts,
-        sign_in::{self, NewSession},
+        sessions::{self, NewSession},
     },
     state::AppState,
 };
@@ -202,9 +202,9 @@ async fn sign_in_from_link(
         get("auth_password"),
         get("auth_token"),
     ) {
-        (Some(token), ..) => sign_in::sign_in_with_access_token(state, tenant, token).await,
+        (Some(token), ..) => sessions::sign_in_with_access_token(state, tenant, token).await,
         (None, Some(email), Some(password), _) => {
-            sign_in::sign_in(
+            sessions::sign_in(
                 state,
                 tenant,
                 crate::domain::UserKind::Contact,
@@ -215,7 +215,7 @@ async fn sign_in_from_link(
             .await
         }
         (None, Some(email), None, Some(code)) => {
-            sign_in::sign_in_with_code(state, tenant, email, code, client).await
+            sessions::sign_in_with_code(state, tenant, email, code, client).await
         }
         (None, Some(_), None, None) => return Some(Err("missing_credentials")),
         (None, None, ..) => return None,
@@ -303,7 +303,7 @@ pub async fn request_login_code(
     ClientAddr(client): ClientAddr,
     ApiJson(input): ApiJson<LoginCodeRequest>,
 ) -> Result<(StatusCode, Json<LoginCodeAccepted>)> {
-    sign_in::request_login_code(&state, &tenant, &input.email, client).await?;
+    sessions::request_login_code(&state, &tenant, &input.email, client).await?;
     Ok((StatusCode::ACCEPTED, Json(LoginCodeAccepted {})))
 }
 
@@ -331,7 +331,7 @@ pub async fn create_login_code(
         ));
     }
     let email = contacts::get(&state, &caller.tenant, contact).await?.email;
-    let code = sign_in::issue_login_code(&state, &caller.tenant, contact)
+    let code = sessions::issue_login_code(&state, &caller.tenant, contact)
         .await?
         .ok_or_else(|| {
             Error::new(
@@ -339,7 +339,7 @@ pub async fn create_login_code(
                 "too_many_requests",
                 "this contact already holds five login codes from the last 15 minutes",
             )
-            .with_retry_after(sign_in::LOGIN_CODE_TTL.as_secs())
+            .with_retry_after(sessions::LOGIN_CODE_TTL.as_secs())
         })?;
     let mut link =
         reqwest::Url::parse("http://portal.invalid/portal/deeplink").expect("a fixed URL");
