@@ -130,125 +130,152 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The configuration the environment gives; unset or blank variables keep their defaults.
     pub fn from_env() -> anyhow::Result<Self> {
         let mut c = Self::default();
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        c.database_url = var("DATABASE_URL").map(Secret::new);
+        c.read_server()?;
+        c.read_security()?;
+        c.read_limits()?;
+        c.read_observability()?;
+        Ok(c)
+    }
+
+    fn read_server(&mut self) -> anyhow::Result<()> {
+        self.database_url = var("DATABASE_URL").map(Secret::new);
         if let Some(v) = var("DESKD_DATA_DIR") {
-            c.data_dir = PathBuf::from(v);
+            self.data_dir = PathBuf::from(v);
         }
-        if let Some(v) = var("DESKD_BIND") {
-            c.bind = parse("DESKD_BIND", &v)?;
-        }
+        set(&mut self.bind, "DESKD_BIND")?;
         if let Some(v) = var("DESKD_BASE_DOMAIN") {
-            c.base_domain = v.trim().trim_end_matches('.').to_ascii_lowercase();
+            self.base_domain = v.trim().trim_end_matches('.').to_ascii_lowercase();
         }
-        c.platform_token = var("DESKD_PLATFORM_TOKEN").map(Secret::new);
-        c.secret_key = var("DESKD_SECRET_KEY").map(Secret::new);
+        if let Some(secs) = parsed::<u64>("DESKD_REQUEST_TIMEOUT_SECS")? {
+            self.request_timeout = Duration::from_secs(secs);
+        }
+        set(&mut self.max_body_bytes, "DESKD_MAX_BODY_BYTES")?;
+        set(&mut self.max_attachment_bytes, "DESKD_MAX_ATTACHMENT_BYTES")?;
+        set(&mut self.db_max_connections, "DESKD_DB_MAX_CONNECTIONS")?;
+        if let Some(secs) = parsed::<u64>("DESKD_STREAM_HEARTBEAT_SECS")? {
+            anyhow::ensure!(secs >= 1, "DESKD_STREAM_HEARTBEAT_SECS must be at least 1");
+            self.stream_heartbeat = Duration::from_secs(secs);
+        }
+        if let Some(secs) = parsed::<u64>("DESKD_STREAM_LIFETIME_SECS")? {
+            anyhow::ensure!(secs >= 10, "DESKD_STREAM_LIFETIME_SECS must be at least 10");
+            self.stream_lifetime = Duration::from_secs(secs);
+        }
+        Ok(())
+    }
+
+    fn read_security(&mut self) -> anyhow::Result<()> {
+        self.platform_token = var("DESKD_PLATFORM_TOKEN").map(Secret::new);
+        self.secret_key = var("DESKD_SECRET_KEY").map(Secret::new);
+        if let Some(secs) = parsed::<u64>("DESKD_ACCESS_TOKEN_TTL_SECS")? {
+            self.access_token_ttl = Duration::from_secs(secs);
+        }
+        if let Some(days) = parsed::<u64>("DESKD_SIGNING_KEY_ROTATION_DAYS")? {
+            self.signing_key_rotation = Duration::from_secs(days * 24 * 3600);
+        }
+        if let Some(hours) = parsed::<u64>("DESKD_SESSION_TTL_HOURS")? {
+            self.session_ttl = Duration::from_secs(hours * 3600);
+        }
+        set(&mut self.cookie_secure, "DESKD_COOKIE_SECURE")?;
+        set(
+            &mut self.webhooks_allow_private,
+            "DESKD_WEBHOOKS_ALLOW_PRIVATE",
+        )?;
+        if let Some(v) = var("DESKD_TRUSTED_PROXIES") {
+            self.trusted_proxies = list(&v)
+                .map(|s| parse("DESKD_TRUSTED_PROXIES", &s))
+                .collect::<anyhow::Result<_>>()?;
+        }
+        Ok(())
+    }
+
+    fn read_limits(&mut self) -> anyhow::Result<()> {
+        let limits = &mut self.rate_limits;
+        if let Some(on) = switch("DESKD_RATE_LIMITS")? {
+            limits.enabled = on;
+        }
+        set(&mut limits.per_key, "DESKD_RATE_LIMIT_PER_KEY")?;
+        set(&mut limits.per_user, "DESKD_RATE_LIMIT_PER_USER")?;
+        set(&mut limits.per_address, "DESKD_RATE_LIMIT_PER_ADDRESS")?;
+        set(&mut limits.per_tenant, "DESKD_RATE_LIMIT_PER_TENANT")?;
+        set(&mut limits.window_secs, "DESKD_RATE_LIMIT_WINDOW_SECS")?;
+        anyhow::ensure!(
+            (1..=86_400).contains(&limits.window_secs),
+            "DESKD_RATE_LIMIT_WINDOW_SECS must be 1 to 86400"
+        );
+        self.redis_url = var("DESKD_REDIS_URL").map(Secret::new);
+        if let Some(url) = &self.redis_url {
+            redis::Client::open(url.expose())
+                .map_err(|e| anyhow::anyhow!("DESKD_REDIS_URL is not a Redis URL: {e}"))?;
+        }
+        if let Some(v) = var("DESKD_REDIS_PREFIX") {
+            self.redis_prefix = v.trim().to_string();
+        }
+        Ok(())
+    }
+
+    fn read_observability(&mut self) -> anyhow::Result<()> {
         if let Some(v) = var("DESKD_LOG_FORMAT") {
-            c.log_format = match v.as_str() {
+            self.log_format = match v.as_str() {
                 "text" => LogFormat::Text,
                 "json" => LogFormat::Json,
                 other => anyhow::bail!("DESKD_LOG_FORMAT must be `text` or `json`, not `{other}`"),
             };
         }
-        if let Some(v) = var("DESKD_REQUEST_TIMEOUT_SECS") {
-            c.request_timeout = Duration::from_secs(parse("DESKD_REQUEST_TIMEOUT_SECS", &v)?);
+        if let Some(on) = switch("DESKD_METRICS")? {
+            self.metrics_enabled = on;
         }
-        if let Some(v) = var("DESKD_STREAM_HEARTBEAT_SECS") {
-            let secs: u64 = parse("DESKD_STREAM_HEARTBEAT_SECS", &v)?;
-            anyhow::ensure!(secs >= 1, "DESKD_STREAM_HEARTBEAT_SECS must be at least 1");
-            c.stream_heartbeat = Duration::from_secs(secs);
-        }
-        if let Some(v) = var("DESKD_STREAM_LIFETIME_SECS") {
-            let secs: u64 = parse("DESKD_STREAM_LIFETIME_SECS", &v)?;
-            anyhow::ensure!(secs >= 10, "DESKD_STREAM_LIFETIME_SECS must be at least 10");
-            c.stream_lifetime = Duration::from_secs(secs);
-        }
-        if let Some(v) = var("DESKD_MAX_BODY_BYTES") {
-            c.max_body_bytes = parse("DESKD_MAX_BODY_BYTES", &v)?;
-        }
-        if let Some(v) = var("DESKD_MAX_ATTACHMENT_BYTES") {
-            c.max_attachment_bytes = parse("DESKD_MAX_ATTACHMENT_BYTES", &v)?;
-        }
-        if let Some(v) = var("DESKD_ACCESS_TOKEN_TTL_SECS") {
-            c.access_token_ttl = Duration::from_secs(parse("DESKD_ACCESS_TOKEN_TTL_SECS", &v)?);
-        }
-        if let Some(v) = var("DESKD_SIGNING_KEY_ROTATION_DAYS") {
-            let days: u64 = parse("DESKD_SIGNING_KEY_ROTATION_DAYS", &v)?;
-            c.signing_key_rotation = Duration::from_secs(days * 24 * 3600);
-        }
-        if let Some(v) = var("DESKD_SESSION_TTL_HOURS") {
-            let hours: u64 = parse("DESKD_SESSION_TTL_HOURS", &v)?;
-            c.session_ttl = Duration::from_secs(hours * 3600);
-        }
-        if let Some(v) = var("DESKD_COOKIE_SECURE") {
-            c.cookie_secure = parse("DESKD_COOKIE_SECURE", &v)?;
-        }
-        if let Some(v) = var("DESKD_DB_MAX_CONNECTIONS") {
-            c.db_max_connections = parse("DESKD_DB_MAX_CONNECTIONS", &v)?;
-        }
-        if let Some(v) = var("DESKD_WEBHOOKS_ALLOW_PRIVATE") {
-            c.webhooks_allow_private = parse("DESKD_WEBHOOKS_ALLOW_PRIVATE", &v)?;
-        }
-        let limits = &mut c.rate_limits;
-        if let Some(v) = var("DESKD_RATE_LIMITS") {
-            limits.enabled = match v.trim() {
-                "on" | "true" => true,
-                "off" | "false" => false,
-                other => anyhow::bail!("DESKD_RATE_LIMITS must be `on` or `off`, not `{other}`"),
-            };
-        }
-        for (name, field) in [
-            ("DESKD_RATE_LIMIT_PER_KEY", &mut limits.per_key),
-            ("DESKD_RATE_LIMIT_PER_USER", &mut limits.per_user),
-            ("DESKD_RATE_LIMIT_PER_ADDRESS", &mut limits.per_address),
-            ("DESKD_RATE_LIMIT_PER_TENANT", &mut limits.per_tenant),
-        ] {
-            if let Some(v) = var(name) {
-                *field = parse(name, &v)?;
-            }
-        }
-        if let Some(v) = var("DESKD_RATE_LIMIT_WINDOW_SECS") {
-            limits.window_secs = parse("DESKD_RATE_LIMIT_WINDOW_SECS", &v)?;
-            anyhow::ensure!(
-                (1..=86_400).contains(&limits.window_secs),
-                "DESKD_RATE_LIMIT_WINDOW_SECS must be 1 to 86400"
-            );
-        }
-        c.redis_url = var("DESKD_REDIS_URL").map(Secret::new);
-        if let Some(url) = &c.redis_url {
-            redis::Client::open(url.expose())
-                .map_err(|e| anyhow::anyhow!("DESKD_REDIS_URL is not a Redis URL: {e}"))?;
-        }
-        if let Some(v) = var("DESKD_REDIS_PREFIX") {
-            c.redis_prefix = v.trim().to_string();
-        }
-        if let Some(v) = var("DESKD_METRICS") {
-            c.metrics_enabled = match v.trim() {
-                "on" | "true" => true,
-                "off" | "false" => false,
-                other => anyhow::bail!("DESKD_METRICS must be `on` or `off`, not `{other}`"),
-            };
-        }
-        c.metrics_token = var("DESKD_METRICS_TOKEN").map(Secret::new);
+        self.metrics_token = var("DESKD_METRICS_TOKEN").map(Secret::new);
         if let Some(v) = var("DESKD_METRICS_TENANTS") {
-            c.metrics_tenants = v
-                .split(',')
-                .map(|s| s.trim().to_ascii_lowercase())
-                .filter(|s| !s.is_empty())
-                .collect();
+            self.metrics_tenants = list(&v).map(|s| s.to_ascii_lowercase()).collect();
         }
-        if let Some(v) = var("DESKD_TRUSTED_PROXIES") {
-            c.trusted_proxies = v
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| parse("DESKD_TRUSTED_PROXIES", s))
-                .collect::<anyhow::Result<_>>()?;
-        }
-        Ok(c)
+        Ok(())
     }
+}
+
+/// A variable's value; unset and blank are the same.
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// A variable parsed as `T`, if set.
+fn parsed<T: std::str::FromStr>(name: &str) -> anyhow::Result<Option<T>>
+where
+    T::Err: fmt::Display,
+{
+    var(name).map(|v| parse(name, &v)).transpose()
+}
+
+/// Overwrites `field` with the variable, if set.
+fn set<T: std::str::FromStr>(field: &mut T, name: &str) -> anyhow::Result<()>
+where
+    T::Err: fmt::Display,
+{
+    if let Some(value) = parsed(name)? {
+        *field = value;
+    }
+    Ok(())
+}
+
+/// `on`/`true` or `off`/`false`, if set.
+fn switch(name: &str) -> anyhow::Result<Option<bool>> {
+    match var(name).as_deref().map(str::trim) {
+        None => Ok(None),
+        Some("on" | "true") => Ok(Some(true)),
+        Some("off" | "false") => Ok(Some(false)),
+        Some(other) => anyhow::bail!("{name} must be `on` or `off`, not `{other}`"),
+    }
+}
+
+/// The non-empty items of a comma-separated list, trimmed.
+fn list(value: &str) -> impl Iterator<Item = String> + '_ {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 fn parse<T: std::str::FromStr>(name: &str, value: &str) -> anyhow::Result<T>

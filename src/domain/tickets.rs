@@ -32,7 +32,7 @@ pub struct PortalTicketInput {
 
 /// A ticket as staff create (`POST`) or replace (`PUT`) it. Absent optional fields take the request
 /// type's defaults on create and are cleared on replace; `statusId` defaults to the queue's default.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TicketInput {
     pub summary: String,

@@ -161,24 +161,43 @@ pub async fn ticket_sources(
     Ok((contacts, queues))
 }
 
+/// One batch of generated tickets: where its ids and rows start, and what they are drawn from.
+pub struct TicketBatch {
+    pub first_id: i32,
+    pub count: i64,
+    /// How many tickets earlier batches wrote (rows are numbered across batches).
+    pub position: i64,
+    /// The tickets of all batches, which spread over `days`.
+    pub total: i64,
+    pub days: i64,
+    /// The average number of notes per ticket.
+    pub comments: i64,
+    pub first_note_id: i32,
+    /// (open statuses, closed statuses) available, from `ticket_sources`.
+    pub sources: (i64, i64),
+}
+
 /// One batch of tickets `first_id + 1 ..= first_id + count`, the rows `position + 1 ..` of `total`
-/// spread over the `days` before now
-/// (ids grow with time). Four in five are closed; seven in ten are assigned to a technician. Each
+/// spread over the `days` before now (ids grow with time). Four in five are closed; seven in ten are assigned to a technician. Each
 /// gets its `created` activity and about `comments` notes (a fifth of them internal). One word of
 /// a hundred objects appears in each summary, so any such word is in about 1% of tickets.
-#[allow(clippy::too_many_arguments)]
 pub async fn tickets(
     conn: &mut PgConnection,
     tenant: TenantId,
-    first_id: i32,
-    count: i64,
-    position: i64,
-    total: i64,
-    days: i64,
-    comments: i64,
-    first_note_id: i32,
-    sources: (i64, i64),
+    batch: &TicketBatch,
 ) -> Result<u64, sqlx::Error> {
+    draw_tickets(conn, tenant, batch).await?;
+    let written = write_tickets(conn, tenant).await?;
+    write_notes(conn, tenant, batch).await?;
+    Ok(written)
+}
+
+/// The batch's rows, drawn into the session's `seed_tickets` table.
+async fn draw_tickets(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    batch: &TicketBatch,
+) -> Result<(), sqlx::Error> {
     hash_function(conn).await?;
     sqlx::query(sql!("DROP TABLE IF EXISTS pg_temp.seed_tickets"))
         .execute(&mut *conn)
@@ -230,15 +249,20 @@ pub async fn tickets(
          JOIN seed_contacts c ON c.rn = g.contact_rn
          CROSS JOIN p CROSS JOIN so CROSS JOIN m"))
     .bind(tenant)
-    .bind(first_id)
-    .bind(count)
-    .bind(position)
-    .bind(total.max(1))
-    .bind(days)
-    .bind(sources.1)
-    .bind(sources.0)
+    .bind(batch.first_id)
+    .bind(batch.count)
+    .bind(batch.position)
+    .bind(batch.total.max(1))
+    .bind(batch.days)
+    .bind(batch.sources.1)
+    .bind(batch.sources.0)
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// The drawn tickets, their assignees and their `created` activities; answers how many tickets.
+async fn write_tickets(conn: &mut PgConnection, tenant: TenantId) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(sql!("INSERT INTO tickets (tenant_id, id, summary, description, queue_id, status_id, priority_id,
                               source_id, contact_id, company_id, is_closed, created_at, updated_at, closed_at)
          SELECT $1, id, summary, description, queue_id, status_id, priority_id, source_id,
@@ -260,7 +284,15 @@ pub async fn tickets(
     .bind(tenant)
     .execute(&mut *conn)
     .await?;
-    // Between 0 and 2 × `comments` notes per ticket; their ids continue from `first_note_id`.
+    Ok(done.rows_affected())
+}
+
+/// Between 0 and 2 × `comments` notes per ticket; their ids continue from `first_note_id`.
+async fn write_notes(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    batch: &TicketBatch,
+) -> Result<(), sqlx::Error> {
     sqlx::query(sql!("INSERT INTO ticket_notes (tenant_id, id, ticket_id, body, is_internal, author_kind,
                                    author_id, author_name, created_at, updated_at)
          SELECT $1, $2 + row_number() OVER (ORDER BY t.id, k)::int, t.id,
@@ -280,11 +312,11 @@ pub async fn tickets(
          CROSS JOIN LATERAL (SELECT pg_temp.h(t.g * 16 + k, 21) % 5 = 0 AS internal,
                                     k % 2 = 0 OR pg_temp.h(t.g * 16 + k, 21) % 5 = 0 AS by_member) a"))
     .bind(tenant)
-    .bind(first_note_id)
-    .bind(comments)
+    .bind(batch.first_note_id)
+    .bind(batch.comments)
     .execute(&mut *conn)
     .await?;
-    Ok(done.rows_affected())
+    Ok(())
 }
 
 /// How many notes the next batch will write, so their ids can be reserved first.

@@ -1,13 +1,13 @@
 //! `deskd serve --demo`: a `demo` tenant with one of each kind of person, and a fresh API key.
 
 use crate::{
-    auth::{Actor, AuthMethod, Principal},
+    auth::{Actor, AuthMethod, Principal, password},
     domain::{
-        KeyScope, MemberRole, companies::CompanyInput, contacts::ContactInput,
+        KeyScope, MemberRole, Tenant, companies::CompanyInput, contacts::ContactInput,
         credentials::NewApiKeyInput, members::MemberInput, tenants::NewTenant,
     },
     error::Result,
-    repo,
+    repo::{self, ListOptions},
     service::{
         companies,
         configuration::{self, Queues, Resource},
@@ -31,33 +31,48 @@ pub struct DemoCredentials {
 /// Creates what is missing of the demo tenant (idempotent), resets the demo passwords, and makes a
 /// new API key (revoking the previous demo keys).
 pub async fn seed(state: &AppState) -> Result<DemoCredentials> {
+    let tenant = demo_tenant(state).await?;
+    demo_members(state, &tenant).await?;
+    let company = demo_company(state, &tenant).await?;
+    demo_contact(state, &tenant, company).await?;
+    let api_key = demo_key(state, &tenant).await?;
+    Ok(DemoCredentials { api_key })
+}
+
+/// Enough of every list for a demo tenant's handful of people.
+const EVERYONE: ListOptions<'static> = ListOptions {
+    search: None,
+    include_archived: false,
+    skip: 0,
+    take: 1000,
+};
+
+/// The demo tenant, provisioned when missing, with the default configuration.
+async fn demo_tenant(state: &AppState) -> Result<Tenant> {
     let tenant = match repo::tenants::find_by_slug(&state.pool, SLUG).await? {
         Some(t) => t,
         None => {
-            tenants::provision(
-                state,
-                NewTenant {
-                    slug: SLUG.into(),
-                    name: "Demo Helpdesk".into(),
-                    admin_email: ADMIN_EMAIL.into(),
-                    admin_password: ADMIN_PASSWORD.into(),
-                    admin_first_name: Some("Ada".into()),
-                    custom_domains: vec![],
-                },
-            )
-            .await?
-            .0
-            .tenant
+            let new = NewTenant {
+                slug: SLUG.into(),
+                name: "Demo Helpdesk".into(),
+                admin_email: ADMIN_EMAIL.into(),
+                admin_password: ADMIN_PASSWORD.into(),
+                admin_first_name: Some("Ada".into()),
+                custom_domains: vec![],
+            };
+            tenants::provision(state, new).await?.0.tenant
         }
     };
     // A demo tenant made before service configuration existed gets the defaults now.
-    if <Queues as Resource>::list(state, &tenant, true)
-        .await?
-        .is_empty()
-    {
+    if Queues::list(state, &tenant, true).await?.is_empty() {
         let mut conn = state.pool.acquire().await?;
         configuration::defaults::seed(&mut conn, tenant.id).await?;
     }
+    Ok(tenant)
+}
+
+/// The demo admin and technician, with their demo passwords.
+async fn demo_members(state: &AppState, tenant: &Tenant) -> Result<()> {
     let system = Principal {
         tenant_id: tenant.id,
         actor: Actor::Member {
@@ -67,20 +82,14 @@ pub async fn seed(state: &AppState) -> Result<DemoCredentials> {
         via: AuthMethod::ApiKey,
         credential: None,
     };
-    let everyone = crate::repo::ListOptions {
-        search: None,
-        include_archived: false,
-        skip: 0,
-        take: 1000,
-    };
-    let existing = members::list(state, &tenant, &everyone).await?.rows;
+    let existing = members::list(state, tenant, &EVERYONE).await?.rows;
     for (email, password, first, role) in [
         (ADMIN_EMAIL, ADMIN_PASSWORD, "Ada", MemberRole::MasterAdmin),
         (TECH_EMAIL, TECH_PASSWORD, "Tom", MemberRole::Tech),
     ] {
         match existing.iter().find(|m| m.email == email) {
             Some(m) => {
-                let hash = crate::auth::password::hash(password.into()).await?;
+                let hash = password::hash(password.into()).await?;
                 repo::members::set_password(&state.pool, tenant.id, m.id, &hash).await?;
             }
             None => {
@@ -91,62 +100,65 @@ pub async fn seed(state: &AppState) -> Result<DemoCredentials> {
                     role,
                     password: Some(password.into()),
                 };
-                members::create(state, &tenant, &system, input).await?;
+                members::create(state, tenant, &system, input).await?;
             }
         }
     }
-    let company_id = match companies::list(state, &tenant, &everyone)
+    Ok(())
+}
+
+/// The demo customer company's id.
+async fn demo_company(state: &AppState, tenant: &Tenant) -> Result<i32> {
+    if let Some(c) = companies::list(state, tenant, &EVERYONE)
         .await?
         .rows
         .first()
     {
-        Some(c) => c.id,
-        None => {
-            let input = CompanyInput {
-                name: "Example Customer Ltd".into(),
-                identifier: Some("ExampleCustomer".into()),
-            };
-            companies::create(state, &tenant, input).await?.id
-        }
+        return Ok(c.id);
+    }
+    let input = CompanyInput {
+        name: "Example Customer Ltd".into(),
+        identifier: Some("ExampleCustomer".into()),
     };
-    let contacts_now = contacts::list(state, &tenant, None, &everyone).await?.rows;
-    match contacts_now.iter().find(|c| c.email == CONTACT_EMAIL) {
-        Some(c) => {
-            let hash = crate::auth::password::hash(CONTACT_PASSWORD.into()).await?;
-            repo::contacts::set_password(&state.pool, tenant.id, c.id, &hash).await?;
-        }
-        None => {
-            let input = ContactInput {
-                company_id,
-                email: CONTACT_EMAIL.into(),
-                first_name: "Casey".into(),
-                last_name: Some("Customer".into()),
-                phone: None,
-                password: Some(CONTACT_PASSWORD.into()),
-                is_approver: true,
-                is_vip: false,
-                sees_company_tickets: false,
-            };
-            contacts::create(state, &tenant, input).await?;
-        }
+    Ok(companies::create(state, tenant, input).await?.id)
+}
+
+/// The demo contact (an approver of their company), with the demo password.
+async fn demo_contact(state: &AppState, tenant: &Tenant, company_id: i32) -> Result<()> {
+    let existing = contacts::list(state, tenant, None, &EVERYONE).await?.rows;
+    if let Some(c) = existing.iter().find(|c| c.email == CONTACT_EMAIL) {
+        let hash = password::hash(CONTACT_PASSWORD.into()).await?;
+        repo::contacts::set_password(&state.pool, tenant.id, c.id, &hash).await?;
+        return Ok(());
     }
-    for key in credentials::list_api_keys(state, &tenant).await? {
+    let input = ContactInput {
+        company_id,
+        email: CONTACT_EMAIL.into(),
+        first_name: "Casey".into(),
+        last_name: Some("Customer".into()),
+        phone: None,
+        password: Some(CONTACT_PASSWORD.into()),
+        is_approver: true,
+        is_vip: false,
+        sees_company_tickets: false,
+    };
+    contacts::create(state, tenant, input).await?;
+    Ok(())
+}
+
+/// A new demo API key; the previous demo keys are revoked.
+async fn demo_key(state: &AppState, tenant: &Tenant) -> Result<String> {
+    for key in credentials::list_api_keys(state, tenant).await? {
         if key.created_by == "demo" && key.revoked_at.is_none() {
-            credentials::revoke_api_key(state, &tenant, &key.id).await?;
+            credentials::revoke_api_key(state, tenant, &key.id).await?;
         }
     }
-    let key = credentials::create_api_key(
-        state,
-        &tenant,
-        NewApiKeyInput {
-            name: "demo".into(),
-            scope: KeyScope::ReadWrite,
-            expires_at: None,
-        },
-        "demo",
-    )
-    .await?;
-    Ok(DemoCredentials {
-        api_key: key.secret,
-    })
+    let input = NewApiKeyInput {
+        name: "demo".into(),
+        scope: KeyScope::ReadWrite,
+        expires_at: None,
+    };
+    Ok(credentials::create_api_key(state, tenant, input, "demo")
+        .await?
+        .secret)
 }

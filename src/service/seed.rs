@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use anyhow::Context;
+use sqlx::PgConnection;
 
 use super::configuration::{Queues, Resource};
 use crate::domain::configuration::QueueInput;
@@ -40,7 +41,17 @@ pub async fn seed(
     plan: &SeedPlan,
     progress: impl Fn(String),
 ) -> anyhow::Result<()> {
-    let started = Instant::now();
+    extra_queues(state, tenant).await?;
+    let mut conn = state.pool.acquire().await?;
+    people(&mut conn, tenant, plan, &progress).await?;
+    repo::seed::analyze_people(&mut conn).await?;
+    tickets(&mut conn, tenant, plan, &progress).await?;
+    repo::seed::vacuum(&mut conn).await?;
+    Ok(())
+}
+
+/// The queues a seeded helpdesk has besides the default one, unless it has them already.
+async fn extra_queues(state: &AppState, tenant: &Tenant) -> anyhow::Result<()> {
     let queues = Queues::list(state, tenant, false)
         .await
         .map_err(|e| anyhow::anyhow!(e.message))?;
@@ -58,7 +69,16 @@ pub async fn seed(
                 .map_err(|e| anyhow::anyhow!(e.message))?;
         }
     }
-    let mut conn = state.pool.acquire().await?;
+    Ok(())
+}
+
+/// Companies, contacts and technicians, each kind in one transaction.
+async fn people(
+    conn: &mut PgConnection,
+    tenant: &Tenant,
+    plan: &SeedPlan,
+    progress: &impl Fn(String),
+) -> anyhow::Result<()> {
     for (entity, count, insert) in [
         ("company", plan.companies, Entity::Companies),
         ("contact", plan.contacts, Entity::Contacts),
@@ -81,8 +101,18 @@ pub async fn seed(
         tx.commit().await?;
         progress(format!("{count} {entity} rows"));
     }
-    repo::seed::analyze_people(&mut conn).await?;
-    let sources = repo::seed::ticket_sources(&mut conn, tenant.id).await?;
+    Ok(())
+}
+
+/// Tickets in batches of `plan.batch`, one transaction each.
+async fn tickets(
+    conn: &mut PgConnection,
+    tenant: &Tenant,
+    plan: &SeedPlan,
+    progress: &impl Fn(String),
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let sources = repo::seed::ticket_sources(&mut *conn, tenant.id).await?;
     anyhow::ensure!(
         plan.tickets == 0 || (sources.0 > 0 && sources.1 > 0),
         "tickets need contacts, and a queue with open and closed statuses"
@@ -95,20 +125,19 @@ pub async fn seed(
         let notes =
             repo::seed::note_count(&mut tx, done + 1, count, plan.comments_per_ticket).await?;
         let first_note = repo::seed::reserve_ids(&mut tx, tenant.id, "ticket_note", notes).await?;
-        let written = repo::seed::tickets(
-            &mut tx,
-            tenant.id,
-            first,
+        let batch = repo::seed::TicketBatch {
+            first_id: first,
             count,
-            done,
-            plan.tickets,
-            plan.days,
-            plan.comments_per_ticket,
-            first_note,
+            position: done,
+            total: plan.tickets,
+            days: plan.days,
+            comments: plan.comments_per_ticket,
+            first_note_id: first_note,
             sources,
-        )
-        .await
-        .context("writing tickets (the tenant needs contacts, and queues with statuses)")?;
+        };
+        let written = repo::seed::tickets(&mut tx, tenant.id, &batch)
+            .await
+            .context("writing tickets (the tenant needs contacts, and queues with statuses)")?;
         anyhow::ensure!(
             written == count as u64,
             "wrote {written} tickets of {count}: does the tenant have contacts?"
@@ -120,7 +149,6 @@ pub async fn seed(
             started.elapsed().as_secs_f64()
         ));
     }
-    repo::seed::vacuum(&mut conn).await?;
     Ok(())
 }
 

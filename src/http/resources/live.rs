@@ -22,7 +22,7 @@ use crate::{
     domain::TenantId,
     error::{Error, Result},
     http::extract::ApiQuery,
-    live::{self, Listener, LiveEvent},
+    live::{self, Listener, LiveEvent, Subscription},
     metrics::GaugeHeld,
     repo::{self, tickets::contact_reach},
     service::contacts,
@@ -115,100 +115,74 @@ async fn open(
     start: Option<(i64, i64)>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     // Subscribing first means nothing falls between the catch-up read and the feed.
-    let mut feed = state.live.subscribe(tenant, listener.clone()).await?;
-    // A resume point whose event is no longer kept (older than the retention) cannot be resumed
-    // without a gap: the client is told to reload (`reset`) and the stream starts from now.
-    let resumable = match start {
-        Some(c) => repo::live::exists(&state.pool, tenant, c).await?,
-        None => false,
-    };
-    let cursor = match start {
-        Some(c) if resumable => c,
-        _ => repo::live::tail(&state.pool, tenant).await?,
-    };
+    let feed = state.live.subscribe(tenant, listener.clone()).await?;
+    let (cursor, reset) = starting_point(&state.pool, tenant, start).await?;
     let (out, stream) = mpsc::channel::<Event>(CLIENT_BUFFER);
-    if start.is_some() && !resumable {
-        let mut reset = Event::default();
-        // A tenant without any event yet has no position to give.
-        if cursor != (0, 0) {
-            reset = reset.id(live::format_cursor(cursor));
-        }
-        let reset = reset.event("reset").data(
-            r#"{"reason":"the last event id is no longer kept; reload and go on from here"}"#,
-        );
+    if let Some(reset) = reset {
         // The channel is new and empty: this cannot fail.
         let _ = out.try_send(reset);
     }
-    let pool = state.pool.clone();
-    let closing = state.live.closing();
-    let subscribers = state.metrics.live_subscribers.clone();
-    let progress_every = state.config.stream_heartbeat;
-    // Every stream ends after its lifetime (give or take a tenth, so streams opened together do
-    // not all come back at once): the client reconnects, its credentials and reach are checked
-    // again, and it resumes from its last event id.
-    let lifetime = state
-        .config
-        .stream_lifetime
-        .mul_f64(0.9 + rand::random::<f64>() * 0.2);
-    tokio::spawn(async move {
-        let _counted = GaugeHeld::enter(subscribers);
-        let mut follower = Follower {
-            listener,
-            out,
-            cursor,
-            told: cursor,
-        };
-        let forward = async {
-            let mut progress = tokio::time::interval(progress_every);
-            progress.reset();
-            if follower.catch_up(&pool, tenant).await.is_err() {
-                return;
-            }
-            // Then follow the feed, skipping what the catch-up already sent.
-            loop {
-                tokio::select! {
-                    received = feed.events.recv() => match received {
-                        Some(event) => {
-                            if follower.offer(&event).await.is_err() {
-                                return;
-                            }
-                        }
-                        // Too slow: its queue filled and the feed dropped it. It resumes from
-                        // its last event id, read back from the table.
-                        None => return,
-                    },
-                    _ = progress.tick() => {
-                        // Position first, then the queue: if the queue is empty, everything up
-                        // to that position that this client may see has been sent.
-                        if let Some(handed_out) = feed.handed_out()
-                            && feed.events.is_empty()
-                        {
-                            follower.cursor = follower.cursor.max(handed_out);
-                        }
-                        if follower.tell_progress().await.is_err() {
-                            return;
-                        }
-                    }
-                    () = follower.out.closed() => return,
-                }
-            }
-        };
-        tokio::select! {
-            () = forward => {}
-            () = tokio::time::sleep(lifetime) => {}
-            () = closing.cancelled() => {}
-        }
-    });
+    let follower = Follower {
+        listener,
+        out,
+        cursor,
+        told: cursor,
+    };
+    let heartbeat = state.config.stream_heartbeat;
+    tokio::spawn(run(follower, feed, state, tenant));
     let hello = Event::default().retry(RETRY).comment("connected");
     let events = futures_util::stream::once(async move { Ok(hello) }).chain(
         futures_util::stream::unfold(stream, |mut stream| async move {
             stream.recv().await.map(|e| (Ok(e), stream))
         }),
     );
-    let heartbeat = KeepAlive::new()
-        .interval(state.config.stream_heartbeat)
-        .text("heartbeat");
-    Ok(Sse::new(events).keep_alive(heartbeat))
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(heartbeat).text("heartbeat")))
+}
+
+/// Where a stream starts: after `start` while that event is kept; otherwise from now, with a
+/// `reset` event when `start` was given (it cannot be resumed without a gap: the client reloads).
+async fn starting_point(
+    pool: &PgPool,
+    tenant: TenantId,
+    start: Option<(i64, i64)>,
+) -> Result<((i64, i64), Option<Event>)> {
+    if let Some(c) = start
+        && repo::live::exists(pool, tenant, c).await?
+    {
+        return Ok((c, None));
+    }
+    let now = repo::live::tail(pool, tenant).await?;
+    let reset = start.map(|_| {
+        let reset = Event::default().event("reset").data(
+            r#"{"reason":"the last event id is no longer kept; reload and go on from here"}"#,
+        );
+        // A tenant without any event yet has no position to give.
+        if now == (0, 0) {
+            reset
+        } else {
+            reset.id(live::format_cursor(now))
+        }
+    });
+    Ok((now, reset))
+}
+
+/// Feeds one stream until its client goes, its lifetime ends or the server stops. Every stream
+/// ends after its lifetime (give or take a tenth, so streams opened together do not all come
+/// back at once): the client reconnects, its credentials and reach are checked again, and it
+/// resumes from its last event id.
+async fn run(mut follower: Follower, mut feed: Subscription, state: AppState, tenant: TenantId) {
+    let _counted = GaugeHeld::enter(state.metrics.live_subscribers.clone());
+    let lifetime = state
+        .config
+        .stream_lifetime
+        .mul_f64(0.9 + rand::random::<f64>() * 0.2);
+    let progress_every = state.config.stream_heartbeat;
+    let closing = state.live.closing();
+    tokio::select! {
+        () = follower.follow(&mut feed, &state.pool, tenant, progress_every) => {}
+        () = tokio::time::sleep(lifetime) => {}
+        () = closing.cancelled() => {}
+    }
 }
 
 fn sse_event(e: &LiveEvent) -> Event {
@@ -227,6 +201,49 @@ struct Follower {
 struct Gone;
 
 impl Follower {
+    /// Catches up from the table, then follows the feed (skipping what the catch-up sent), and
+    /// tells an idle client its position; returns when the client is gone or too slow.
+    async fn follow(
+        &mut self,
+        feed: &mut Subscription,
+        pool: &PgPool,
+        tenant: TenantId,
+        progress_every: Duration,
+    ) {
+        let mut progress = tokio::time::interval(progress_every);
+        progress.reset();
+        if self.catch_up(pool, tenant).await.is_err() {
+            return;
+        }
+        loop {
+            tokio::select! {
+                received = feed.events.recv() => match received {
+                    Some(event) => {
+                        if self.offer(&event).await.is_err() {
+                            return;
+                        }
+                    }
+                    // Too slow: its queue filled and the feed dropped it. It resumes from its
+                    // last event id, read back from the table.
+                    None => return,
+                },
+                _ = progress.tick() => {
+                    // Position first, then the queue: if the queue is empty, everything up to
+                    // that position that this client may see has been sent.
+                    if let Some(handed_out) = feed.handed_out()
+                        && feed.events.is_empty()
+                    {
+                        self.cursor = self.cursor.max(handed_out);
+                    }
+                    if self.tell_progress().await.is_err() {
+                        return;
+                    }
+                }
+                () = self.out.closed() => return,
+            }
+        }
+    }
+
     /// Sends the client what it may see of the stable events after its position in the table.
     async fn catch_up(&mut self, pool: &PgPool, tenant: TenantId) -> Result<(), Gone> {
         loop {

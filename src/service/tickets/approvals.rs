@@ -3,17 +3,17 @@
 use sqlx::PgConnection;
 
 use super::{
-    change::apply,
+    change::{move_to_status, queue_statuses},
     conversation::write_note,
-    history::record,
+    history::{Entry, record},
     read::{load, visible, with_references},
     settle::contact_actor,
     types::{TicketDetails, Viewer},
 };
 use crate::{
-    domain::{Tenant, TenantId},
-    error::{Error, Kind, Result},
-    repo::{self, tickets::TicketFields},
+    domain::{Tenant, TenantId, configuration::ApprovalRole},
+    error::{Error, Result},
+    repo::{self},
     state::AppState,
 };
 
@@ -65,79 +65,59 @@ pub async fn decide_approval(
     }
     let actor = contact_actor(state, tenant, contact).await?;
     let mut tx = state.pool.begin().await?;
-    repo::tickets::lock(&mut tx, tenant.id, ticket)
+    let before = awaiting_decision(&mut tx, tenant.id, contact, company_id, ticket).await?;
+    if let Some(reason) = &reason {
+        write_note(&mut tx, tenant.id, ticket, &actor, reason, false, None).await?;
+    }
+    let (outcome, role) = if grant {
+        ("granted", ApprovalRole::Granted)
+    } else {
+        ("declined", ApprovalRole::Declined)
+    };
+    repo::tickets::set_approval(&mut tx, tenant.id, ticket, outcome).await?;
+    let kind = format!("approval_{outcome}");
+    record(&mut tx, tenant.id, ticket, &actor, Entry::of(&kind)).await?;
+    let statuses = queue_statuses(&mut tx, tenant.id, before.row.queue_id).await?;
+    if let Some(status) = statuses.iter().find(|s| s.approval_role == Some(role)) {
+        move_to_status(&mut tx, tenant.id, ticket, status, &actor).await?;
+    }
+    let details = load(&mut tx, tenant.id, ticket).await?;
+    tx.commit().await?;
+    Ok(details)
+}
+
+/// The ticket, locked, when this contact may decide on it now: it awaits approval, and they are an
+/// approver of its company (and, for a group's ticket, manage that group).
+async fn awaiting_decision(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    contact: i32,
+    company_id: i32,
+    ticket: i32,
+) -> Result<TicketDetails> {
+    repo::tickets::lock(conn, tenant, ticket)
         .await?
         .ok_or_else(|| Error::not_found("ticket"))?;
-    let before = visible(
-        &mut tx,
-        tenant.id,
-        Viewer::Contact {
-            id: contact,
-            company_id,
-        },
-        ticket,
-    )
-    .await?;
-    let (_, managed) = repo::tickets::contact_reach(&mut tx, tenant.id, contact).await?;
-    let may_decide = before.row.company_id == company_id
-        && before
-            .row
-            .contact_group_id
-            .is_none_or(|g| managed.contains(&g))
-        && is_approver(&mut tx, tenant.id, contact).await?;
+    let viewer = Viewer::Contact {
+        id: contact,
+        company_id,
+    };
+    let before = visible(conn, tenant, viewer, ticket).await?;
+    let (_, managed) = repo::tickets::contact_reach(conn, tenant, contact).await?;
+    let row = &before.row;
+    let may_decide = row.company_id == company_id
+        && row.contact_group_id.is_none_or(|g| managed.contains(&g))
+        && is_approver(conn, tenant, contact).await?;
     if !may_decide {
         return Err(Error::forbidden(
             "only an approver of this ticket's company (or group) may decide on it",
         ));
     }
-    if before.row.approval.as_deref() != Some("pending") {
-        return Err(Error::new(
-            Kind::Conflict,
+    if row.approval.as_deref() != Some("pending") {
+        return Err(Error::state(
             "NotAwaitingApproval",
             "this ticket is not awaiting approval",
         ));
     }
-    if let Some(reason) = &reason {
-        write_note(&mut tx, tenant.id, ticket, &actor, reason, false, None).await?;
-    }
-    let (outcome, role) = if grant {
-        (
-            "granted",
-            crate::domain::configuration::ApprovalRole::Granted,
-        )
-    } else {
-        (
-            "declined",
-            crate::domain::configuration::ApprovalRole::Declined,
-        )
-    };
-    repo::tickets::set_approval(&mut tx, tenant.id, ticket, outcome).await?;
-    record(
-        &mut tx,
-        tenant.id,
-        ticket,
-        &actor,
-        &format!("approval_{outcome}"),
-        None,
-        None,
-        None,
-    )
-    .await?;
-    let statuses = repo::configuration::statuses::list(
-        &mut tx,
-        tenant.id,
-        Some(&[before.row.queue_id]),
-        false,
-    )
-    .await?;
-    if let Some(status) = statuses.iter().find(|s| s.approval_role == Some(role)) {
-        let before = load(&mut tx, tenant.id, ticket).await?;
-        let mut fields = TicketFields::of(&before.row);
-        fields.status_id = status.id;
-        fields.is_closed = status.is_closed;
-        apply(&mut tx, tenant.id, &before, fields, None, &actor).await?;
-    }
-    let details = load(&mut tx, tenant.id, ticket).await?;
-    tx.commit().await?;
-    Ok(details)
+    Ok(before)
 }

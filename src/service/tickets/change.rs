@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use sqlx::PgConnection;
 
 use super::{
-    history::record,
+    history::{Entry, record},
     read::load,
     settle::{Draft, check_members, draft_from_input, settle},
     types::{Actor, MAX_BULK, Precondition, TicketDetails},
@@ -18,7 +18,7 @@ use crate::{
         tickets::{TicketInput, TicketPatch},
     },
     error::{Error, Kind, Result},
-    repo::{self, tickets::TicketFields},
+    repo::{self, configuration::statuses::Status, tickets::TicketFields},
     service::validate,
     state::AppState,
 };
@@ -92,9 +92,20 @@ pub(super) async fn patch_locked(
     before: &TicketDetails,
     patch: TicketPatch,
 ) -> Result<()> {
-    let current = TicketFields::of(&before.row);
+    let assignees = patch.assigned_member_ids.clone();
+    let draft = patched(TicketFields::of(&before.row), patch)?;
+    let fields = settle(conn, tenant, draft).await?;
+    let assignees = match assignees {
+        Patch::Absent => None,
+        p => Some(check_members(conn, tenant, p.apply(None).unwrap_or_default()).await?),
+    };
+    apply(conn, tenant, before, fields, assignees, actor).await
+}
+
+/// The current fields with the patch applied, to be checked. Required fields cannot be cleared;
+/// a new queue without a status starts at that queue's default; custom fields merge by key.
+fn patched(current: TicketFields, patch: TicketPatch) -> Result<Draft> {
     let queue_id = validate::not_cleared(patch.queue_id, current.queue_id, "queueId")?;
-    // A new queue without a status starts at that queue's default status.
     let status_id = match patch.status_id {
         Patch::Value(s) => Some(s),
         Patch::Null => {
@@ -109,15 +120,12 @@ pub(super) async fn patch_locked(
         .cloned()
         .unwrap_or_default();
     match patch.custom_fields {
-        Patch::Value(changes) => {
-            for (key, value) in changes {
-                custom_fields.insert(key, value);
-            }
-        }
+        Patch::Value(changes) => custom_fields.extend(changes),
         Patch::Null => custom_fields.clear(),
         Patch::Absent => {}
     }
-    let draft = Draft {
+    let priority = validate::not_cleared(patch.priority_id, current.priority_id, "priorityId")?;
+    Ok(Draft {
         summary: validate::not_cleared(patch.summary, current.summary, "summary")?,
         description: patch
             .description
@@ -126,11 +134,7 @@ pub(super) async fn patch_locked(
         request_type_id: patch.request_type_id.apply(current.request_type_id),
         queue_id: Some(queue_id),
         status_id,
-        priority_id: Some(validate::not_cleared(
-            patch.priority_id,
-            current.priority_id,
-            "priorityId",
-        )?),
+        priority_id: Some(priority),
         source_id: patch.source_id.apply(current.source_id),
         category_ids: patch
             .category_ids
@@ -140,13 +144,7 @@ pub(super) async fn patch_locked(
         custom_fields,
         contact_id: validate::not_cleared(patch.contact_id, current.contact_id, "contactId")?,
         contact_group_id: patch.contact_group_id.apply(current.contact_group_id),
-    };
-    let fields = settle(conn, tenant, draft).await?;
-    let assignees = match patch.assigned_member_ids {
-        Patch::Absent => None,
-        p => Some(check_members(conn, tenant, p.apply(None).unwrap_or_default()).await?),
-    };
-    apply(conn, tenant, before, fields, assignees, actor).await
+    })
 }
 
 /// Changes up to 100 tickets with one merge patch, all or none: the first ticket that cannot take
@@ -225,9 +223,8 @@ pub(super) async fn apply(
     actor: &Actor,
 ) -> Result<()> {
     let id = before.row.id;
-    let old_fields = TicketFields::of(&before.row);
     let old_assignees: Vec<i32> = before.assignees.iter().map(|a| a.id).collect();
-    if fields == old_fields
+    if fields == TicketFields::of(&before.row)
         && assignees
             .as_ref()
             .is_none_or(|a| same_set(a, &old_assignees))
@@ -239,128 +236,75 @@ pub(super) async fn apply(
         repo::tickets::set_assignees(conn, tenant, id, assignees).await?;
     }
     let after = load(conn, tenant, id).await?;
-    for (field, old, new) in changes(before, &after) {
-        record(
-            conn,
-            tenant,
-            id,
-            actor,
-            "field_changed",
-            Some(field),
-            Some(old),
-            Some(new),
-        )
-        .await?;
-    }
-    if before.row.is_closed != after.row.is_closed {
-        let kind = if after.row.is_closed {
-            "closed"
-        } else {
-            "reopened"
-        };
-        record(conn, tenant, id, actor, kind, None, None, None).await?;
-    }
-    for added in after
-        .assignees
-        .iter()
-        .filter(|a| !old_assignees.contains(&a.id))
-    {
-        record(
-            conn,
-            tenant,
-            id,
-            actor,
-            "assigned",
-            Some("assignedAgents"),
-            None,
-            Some(json!(added)),
-        )
-        .await?;
-    }
-    for removed in before
-        .assignees
-        .iter()
-        .filter(|a| !after.assignees.iter().any(|b| b.id == a.id))
-    {
-        record(
-            conn,
-            tenant,
-            id,
-            actor,
-            "unassigned",
-            Some("assignedAgents"),
-            Some(json!(removed)),
-            None,
-        )
-        .await?;
+    for entry in entries(before, &after) {
+        record(conn, tenant, id, actor, entry).await?;
     }
     Ok(())
 }
 
-/// The fields that differ between two states of a ticket, as API names and shown values.
-pub(super) fn changes(
-    before: &TicketDetails,
-    after: &TicketDetails,
-) -> Vec<(&'static str, Value, Value)> {
-    let (b, a) = (&before.row, &after.row);
-    let reference = |id: Option<i32>, name: &Option<String>| match (id, name) {
+/// The history entries between two states of a ticket: each changed field, closing or reopening,
+/// and each member assigned or unassigned.
+fn entries(before: &TicketDetails, after: &TicketDetails) -> Vec<Entry<'static>> {
+    let mut entries: Vec<Entry> = shown_fields(before)
+        .into_iter()
+        .zip(shown_fields(after))
+        .filter(|((_, old), (_, new))| old != new)
+        .map(|((field, old), (_, new))| {
+            Entry::new("field_changed", Some(field), Some(old), Some(new))
+        })
+        .collect();
+    if before.row.is_closed != after.row.is_closed {
+        entries.push(Entry::of(if after.row.is_closed {
+            "closed"
+        } else {
+            "reopened"
+        }));
+    }
+    let has = |t: &TicketDetails, id: i32| t.assignees.iter().any(|a| a.id == id);
+    for added in after.assignees.iter().filter(|a| !has(before, a.id)) {
+        let to = Some(json!(added));
+        entries.push(Entry::new("assigned", Some("assignedAgents"), None, to));
+    }
+    for removed in before.assignees.iter().filter(|a| !has(after, a.id)) {
+        let from = Some(json!(removed));
+        entries.push(Entry::new("unassigned", Some("assignedAgents"), from, None));
+    }
+    entries
+}
+
+/// The fields a ticket's history shows, by their API names, with references as `{id, name}`.
+fn shown_fields(t: &TicketDetails) -> [(&'static str, Value); 12] {
+    let r = &t.row;
+    let named = |id: Option<i32>, name: &Option<String>| match (id, name) {
         (Some(id), Some(name)) => json!({"id": id, "name": name}),
         _ => Value::Null,
     };
-    let candidates = [
-        ("summary", json!(b.summary), json!(a.summary)),
-        ("description", json!(b.description), json!(a.description)),
+    [
+        ("summary", json!(r.summary)),
+        ("description", json!(r.description)),
         (
             "requestType",
-            reference(b.request_type_id, &b.request_type_name),
-            reference(a.request_type_id, &a.request_type_name),
+            named(r.request_type_id, &r.request_type_name),
         ),
-        (
-            "queue",
-            json!({"id": b.queue_id, "name": b.queue_name}),
-            json!({"id": a.queue_id, "name": a.queue_name}),
-        ),
-        (
-            "status",
-            json!({"id": b.status_id, "name": b.status_name}),
-            json!({"id": a.status_id, "name": a.status_name}),
-        ),
+        ("queue", json!({"id": r.queue_id, "name": r.queue_name})),
+        ("status", json!({"id": r.status_id, "name": r.status_name})),
         (
             "priority",
-            json!({"id": b.priority_id, "name": b.priority_name}),
-            json!({"id": a.priority_id, "name": a.priority_name}),
+            json!({"id": r.priority_id, "name": r.priority_name}),
         ),
-        (
-            "source",
-            reference(b.source_id, &b.source_name),
-            reference(a.source_id, &a.source_name),
-        ),
-        (
-            "categories",
-            json!(before.categories),
-            json!(after.categories),
-        ),
-        ("tags", json!(b.tags), json!(a.tags)),
-        (
-            "customFields",
-            b.custom_fields.0.clone(),
-            a.custom_fields.0.clone(),
-        ),
+        ("source", named(r.source_id, &r.source_name)),
+        ("categories", json!(t.categories)),
+        ("tags", json!(r.tags)),
+        ("customFields", r.custom_fields.0.clone()),
         (
             "contact",
-            json!({"id": b.contact_id, "name": b.contact_name}),
-            json!({"id": a.contact_id, "name": a.contact_name}),
+            json!({"id": r.contact_id, "name": r.contact_name}),
         ),
         (
             "contactGroup",
-            reference(b.contact_group_id, &b.contact_group_name),
-            reference(a.contact_group_id, &a.contact_group_name),
+            named(r.contact_group_id, &r.contact_group_name),
         ),
-    ];
-    candidates
-        .into_iter()
-        .filter(|(_, old, new)| old != new)
-        .collect()
+    ]
 }
 
 pub(super) fn same_set(a: &[i32], b: &[i32]) -> bool {
@@ -396,4 +340,39 @@ pub async fn set_assigned(
     let details = load(&mut tx, tenant.id, ticket).await?;
     tx.commit().await?;
     Ok(details)
+}
+
+/// The live statuses of a queue, in order.
+pub(super) async fn queue_statuses(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    queue: i32,
+) -> Result<Vec<Status>> {
+    Ok(repo::configuration::statuses::list(conn, tenant, Some(&[queue]), false).await?)
+}
+
+/// Moves the (locked) ticket to `status` and records the change.
+pub(super) async fn move_to_status(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ticket: i32,
+    status: &Status,
+    actor: &Actor,
+) -> Result<()> {
+    let before = load(conn, tenant, ticket).await?;
+    let mut fields = TicketFields::of(&before.row);
+    fields.status_id = status.id;
+    fields.is_closed = status.is_closed;
+    apply(conn, tenant, &before, fields, None, actor).await
+}
+
+/// Where a ticket goes when it closes: the queue's `Closed` status if it has one, else its first
+/// closed status that no approval uses.
+pub(super) fn closing_status(statuses: &[Status]) -> Option<&Status> {
+    let closing = |s: &&Status| s.is_closed && s.approval_role.is_none();
+    statuses
+        .iter()
+        .filter(closing)
+        .find(|s| s.name.eq_ignore_ascii_case("Closed"))
+        .or_else(|| statuses.iter().find(closing))
 }

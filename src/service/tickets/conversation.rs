@@ -7,7 +7,7 @@ use sqlx::PgConnection;
 
 use super::{
     change::live_ticket,
-    history::record,
+    history::{Entry, record},
     read::{note_files, visible},
     settle::contact_actor,
     types::{Actor, MAX_HOURS, MAX_NOTE, Viewer},
@@ -171,10 +171,7 @@ pub(super) async fn write_note(
         tenant,
         ticket,
         actor,
-        "note_added",
-        None,
-        None,
-        Some(added),
+        Entry::new("note_added", None, None, Some(added)),
     )
     .await?;
     Ok(note)

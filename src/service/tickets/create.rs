@@ -3,7 +3,7 @@
 use sqlx::PgConnection;
 
 use super::{
-    history::record,
+    history::{Entry, record},
     read::load,
     settle::{Draft, check_members, contact_actor, draft_from_input, settle},
     types::{Actor, TicketDetails},
@@ -99,24 +99,14 @@ pub(super) async fn insert(
 ) -> Result<i32> {
     let id = repo::tickets::insert(conn, tenant, fields).await?;
     repo::tickets::set_assignees(conn, tenant, id, assignees).await?;
-    record(conn, tenant, id, actor, "created", None, None, None).await?;
+    record(conn, tenant, id, actor, Entry::of("created")).await?;
     if let Some(request_type) = fields.request_type_id
         && repo::configuration::request_types::get(conn, tenant, request_type)
             .await?
             .is_some_and(|r| r.requires_approval)
     {
         repo::tickets::set_approval(conn, tenant, id, "pending").await?;
-        record(
-            conn,
-            tenant,
-            id,
-            actor,
-            "approval_requested",
-            None,
-            None,
-            None,
-        )
-        .await?;
+        record(conn, tenant, id, actor, Entry::of("approval_requested")).await?;
     }
     Ok(id)
 }

@@ -11,17 +11,49 @@ use crate::{
     service::events,
 };
 
-#[allow(clippy::too_many_arguments)]
+/// One entry of a ticket's history: the kind of change and, for a field, from what to what.
+pub(super) struct Entry<'a> {
+    kind: &'a str,
+    field: Option<&'a str>,
+    from: Option<Value>,
+    to: Option<Value>,
+}
+
+impl<'a> Entry<'a> {
+    /// A change of the ticket as a whole: `created`, `closed`, `archived`, …
+    pub(super) fn of(kind: &'a str) -> Self {
+        Self::new(kind, None, None, None)
+    }
+
+    pub(super) fn new(
+        kind: &'a str,
+        field: Option<&'a str>,
+        from: Option<Value>,
+        to: Option<Value>,
+    ) -> Self {
+        Self {
+            kind,
+            field,
+            from,
+            to,
+        }
+    }
+}
+
+/// Writes the entry to the ticket's history and, in the same transaction, as domain events.
 pub(super) async fn record(
     conn: &mut PgConnection,
     tenant: TenantId,
     ticket: i32,
     actor: &Actor,
-    kind: &str,
-    field: Option<&str>,
-    old_value: Option<Value>,
-    new_value: Option<Value>,
+    entry: Entry<'_>,
 ) -> Result<()> {
+    let Entry {
+        kind,
+        field,
+        from: old_value,
+        to: new_value,
+    } = entry;
     let event_types = events::ticket_event_types(kind, field);
     let payload = (!event_types.is_empty()).then(|| {
         json!({
@@ -72,10 +104,7 @@ pub async fn record_change(
         tenant,
         ticket,
         actor,
-        "field_changed",
-        Some(field),
-        None,
-        Some(new_value),
+        Entry::new("field_changed", Some(field), None, Some(new_value)),
     )
     .await
 }

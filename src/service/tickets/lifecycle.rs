@@ -1,9 +1,9 @@
 //! Closing and reopening (contacts, in the portal), archiving and restoring (staff).
 
 use super::{
-    change::apply,
+    change::{closing_status, move_to_status, queue_statuses},
     conversation::write_note,
-    history::record,
+    history::{Entry, record},
     read::{load, visible},
     settle::contact_actor,
     types::{Actor, TicketDetails, Viewer},
@@ -11,8 +11,8 @@ use super::{
 use crate::{
     auth::Principal,
     domain::Tenant,
-    error::{Error, Kind, Result},
-    repo::{self, tickets::TicketFields},
+    error::{Error, Result},
+    repo::{self},
     state::AppState,
 };
 
@@ -39,8 +39,7 @@ pub async fn close_for_contact(
     )
     .await?;
     if before.row.is_closed {
-        return Err(Error::new(
-            Kind::Conflict,
+        return Err(Error::state(
             "AlreadyClosed",
             "the ticket is already closed",
         ));
@@ -48,33 +47,10 @@ pub async fn close_for_contact(
     if let Some(note) = note.filter(|n| !n.trim().is_empty()) {
         write_note(&mut tx, tenant.id, ticket, &actor, &note, false, None).await?;
     }
-    let statuses = repo::configuration::statuses::list(
-        &mut tx,
-        tenant.id,
-        Some(&[before.row.queue_id]),
-        false,
-    )
-    .await?;
-    // "Closed" when the queue has it, else its first closed status that no approval uses.
-    let closing =
-        |s: &&repo::configuration::statuses::Status| s.is_closed && s.approval_role.is_none();
-    let closed = statuses
-        .iter()
-        .filter(closing)
-        .find(|s| s.name.eq_ignore_ascii_case("Closed"))
-        .or_else(|| statuses.iter().find(closing))
-        .ok_or_else(|| {
-            Error::new(
-                Kind::Conflict,
-                "NoClosedStatus",
-                "the ticket's queue has no closed status",
-            )
-        })?;
-    let before = load(&mut tx, tenant.id, ticket).await?;
-    let mut fields = TicketFields::of(&before.row);
-    fields.status_id = closed.id;
-    fields.is_closed = true;
-    apply(&mut tx, tenant.id, &before, fields, None, &actor).await?;
+    let statuses = queue_statuses(&mut tx, tenant.id, before.row.queue_id).await?;
+    let closed = closing_status(&statuses)
+        .ok_or_else(|| Error::state("NoClosedStatus", "the ticket's queue has no closed status"))?;
+    move_to_status(&mut tx, tenant.id, ticket, closed, &actor).await?;
     let details = load(&mut tx, tenant.id, ticket).await?;
     tx.commit().await?;
     Ok(details)
@@ -101,27 +77,14 @@ pub async fn reopen_for_contact(
     )
     .await?;
     if !before.row.is_closed {
-        return Err(Error::new(
-            Kind::Conflict,
-            "NotClosed",
-            "the ticket is open",
-        ));
+        return Err(Error::state("NotClosed", "the ticket is open"));
     }
-    let statuses = repo::configuration::statuses::list(
-        &mut tx,
-        tenant.id,
-        Some(&[before.row.queue_id]),
-        false,
-    )
-    .await?;
+    let statuses = queue_statuses(&mut tx, tenant.id, before.row.queue_id).await?;
     let default = statuses
         .iter()
         .find(|s| s.is_default)
         .ok_or_else(|| Error::validation("queueId", "the queue has no default status"))?;
-    let mut fields = TicketFields::of(&before.row);
-    fields.status_id = default.id;
-    fields.is_closed = false;
-    apply(&mut tx, tenant.id, &before, fields, None, &actor).await?;
+    move_to_status(&mut tx, tenant.id, ticket, default, &actor).await?;
     let details = load(&mut tx, tenant.id, ticket).await?;
     tx.commit().await?;
     Ok(details)
@@ -141,7 +104,7 @@ pub async fn set_archived(
     if before.row.archived_at.is_some() != archived {
         repo::tickets::set_archived(&mut tx, tenant.id, ticket, archived).await?;
         let kind = if archived { "archived" } else { "restored" };
-        record(&mut tx, tenant.id, ticket, &actor, kind, None, None, None).await?;
+        record(&mut tx, tenant.id, ticket, &actor, Entry::of(kind)).await?;
     }
     let details = load(&mut tx, tenant.id, ticket).await?;
     tx.commit().await?;

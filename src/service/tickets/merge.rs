@@ -3,8 +3,8 @@
 use serde_json::json;
 
 use super::{
-    change::{apply, live_ticket},
-    history::record,
+    change::{closing_status, live_ticket, move_to_status, queue_statuses},
+    history::{Entry, record},
     read::load,
     types::{Actor, TicketDetails},
 };
@@ -12,7 +12,7 @@ use crate::{
     auth::Principal,
     domain::Tenant,
     error::{Error, Kind, Result},
-    repo::{self, tickets::TicketFields},
+    repo::{self},
     state::AppState,
 };
 
@@ -46,8 +46,7 @@ pub async fn merge(
         }
     })?;
     if from.row.merged_into.is_some() {
-        return Err(Error::new(
-            Kind::Conflict,
+        return Err(Error::state(
             "AlreadyMerged",
             "this ticket was already merged",
         ));
@@ -65,10 +64,12 @@ pub async fn merge(
         tenant.id,
         source,
         &actor,
-        "merged_into",
-        None,
-        None,
-        Some(json!({"id": target, "name": into.row.summary})),
+        Entry::new(
+            "merged_into",
+            None,
+            None,
+            Some(json!({"id": target, "name": into.row.summary})),
+        ),
     )
     .await?;
     record(
@@ -76,29 +77,18 @@ pub async fn merge(
         tenant.id,
         target,
         &actor,
-        "merged_from",
-        None,
-        None,
-        Some(json!({"id": source, "name": from.row.summary})),
+        Entry::new(
+            "merged_from",
+            None,
+            None,
+            Some(json!({"id": source, "name": from.row.summary})),
+        ),
     )
     .await?;
     if !from.row.is_closed {
-        let statuses = repo::configuration::statuses::list(
-            &mut tx,
-            tenant.id,
-            Some(&[from.row.queue_id]),
-            false,
-        )
-        .await?;
-        if let Some(closed) = statuses
-            .iter()
-            .find(|s| s.is_closed && s.approval_role.is_none())
-        {
-            let before = load(&mut tx, tenant.id, source).await?;
-            let mut fields = TicketFields::of(&before.row);
-            fields.status_id = closed.id;
-            fields.is_closed = true;
-            apply(&mut tx, tenant.id, &before, fields, None, &actor).await?;
+        let statuses = queue_statuses(&mut tx, tenant.id, from.row.queue_id).await?;
+        if let Some(closed) = closing_status(&statuses) {
+            move_to_status(&mut tx, tenant.id, source, closed, &actor).await?;
         }
     }
     let survivor = load(&mut tx, tenant.id, target).await?;

@@ -13,7 +13,7 @@ use crate::{
     error::{Error, Result},
     repo::{
         self,
-        configuration::{NamedList, Table},
+        configuration::{NamedList, Table, statuses::Status},
         tickets::TicketFields,
     },
     service::validate,
@@ -84,77 +84,34 @@ pub(super) async fn settle(
             format!("description must be at most {MAX_DESCRIPTION} characters"),
         ));
     }
-    if let Some(id) = d.request_type_id
-        && !repo::configuration::is_live(conn, Table::RequestTypes, tenant, id).await?
-    {
-        return Err(Error::validation("requestTypeId", "no such request type"));
+    if let Some(id) = d.request_type_id {
+        require_live(
+            conn,
+            tenant,
+            Table::RequestTypes,
+            id,
+            "requestTypeId",
+            "request type",
+        )
+        .await?;
     }
-    let queue_id = d.queue_id.ok_or_else(|| {
-        Error::validation("queueId", "queueId is required without a request type")
-    })?;
-    if !repo::configuration::is_live(conn, Table::Queues, tenant, queue_id).await? {
-        return Err(Error::validation("queueId", "no such queue"));
-    }
-    let statuses =
-        repo::configuration::statuses::list(conn, tenant, Some(&[queue_id]), false).await?;
-    let status = match d.status_id {
-        Some(id) => statuses
-            .iter()
-            .find(|s| s.id == id)
-            .ok_or_else(|| Error::validation("statusId", "no such status in the ticket's queue"))?,
-        None => statuses
-            .iter()
-            .find(|s| s.is_default)
-            .ok_or_else(|| Error::validation("queueId", "the queue has no default status"))?,
-    };
-    let priority_id = match d.priority_id {
-        Some(id) => id,
-        None => repo::configuration::priorities::default_id(conn, tenant)
-            .await?
-            .ok_or_else(|| {
-                Error::validation(
-                    "priorityId",
-                    "priorityId is required: there is no default priority",
-                )
-            })?,
-    };
-    if !repo::configuration::is_live(conn, Table::Priorities, tenant, priority_id).await? {
-        return Err(Error::validation("priorityId", "no such priority"));
-    }
-    if let Some(id) = d.source_id
-        && !repo::configuration::is_live(conn, Table::Named(NamedList::Sources), tenant, id).await?
-    {
-        return Err(Error::validation("sourceId", "no such source"));
+    let (queue_id, status) = queue_and_status(conn, tenant, d.queue_id, d.status_id).await?;
+    let priority_id = priority(conn, tenant, d.priority_id).await?;
+    if let Some(id) = d.source_id {
+        let sources = Table::Named(NamedList::Sources);
+        require_live(conn, tenant, sources, id, "sourceId", "source").await?;
     }
     let mut category_ids = d.category_ids;
     category_ids.sort_unstable();
     category_ids.dedup();
     for id in &category_ids {
-        if !repo::configuration::is_live(conn, Table::Named(NamedList::Categories), tenant, *id)
-            .await?
-        {
-            return Err(Error::validation(
-                "categoryIds",
-                format!("no such category: {id}"),
-            ));
-        }
+        let categories = Table::Named(NamedList::Categories);
+        require_live(conn, tenant, categories, *id, "categoryIds", "category").await?;
     }
     let tags = canonical_tags(conn, tenant, d.tags).await?;
     let definitions = repo::configuration::custom_fields::list(&mut *conn, tenant, false).await?;
     let custom_fields = custom_values::check(&definitions, d.custom_fields)?;
-    let company_id = repo::contacts::get(&mut *conn, tenant, d.contact_id)
-        .await?
-        .filter(|c| c.archived_at.is_none())
-        .map(|c| c.company_id)
-        .ok_or_else(|| Error::validation("contactId", "no such contact"))?;
-    if let Some(group) = d.contact_group_id
-        && !repo::contact_groups::is_member(conn, tenant, group, d.contact_id).await?
-    {
-        return Err(Error::validation(
-            "contactGroupId",
-            "the contact is not in this group",
-        ));
-    }
+    let company_id = company_of(conn, tenant, d.contact_id, d.contact_group_id).await?;
     Ok(TicketFields {
         summary,
         description: d.description,
@@ -171,6 +128,96 @@ pub(super) async fn settle(
         contact_group_id: d.contact_group_id,
         is_closed: status.is_closed,
     })
+}
+
+/// A 422 on `field` unless the row is live and of this tenant.
+async fn require_live(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    table: Table,
+    id: i32,
+    field: &str,
+    what: &str,
+) -> Result<()> {
+    if repo::configuration::is_live(conn, table, tenant, id).await? {
+        Ok(())
+    } else {
+        Err(Error::validation(field, format!("no such {what}: {id}")))
+    }
+}
+
+/// The queue (required without a request type) and the status: the one given, which must be of
+/// that queue, or the queue's default.
+async fn queue_and_status(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    queue: Option<i32>,
+    status: Option<i32>,
+) -> Result<(i32, Status)> {
+    let queue = queue.ok_or_else(|| {
+        Error::validation("queueId", "queueId is required without a request type")
+    })?;
+    require_live(conn, tenant, Table::Queues, queue, "queueId", "queue").await?;
+    let statuses = repo::configuration::statuses::list(conn, tenant, Some(&[queue]), false).await?;
+    let status = match status {
+        Some(id) => statuses
+            .into_iter()
+            .find(|s| s.id == id)
+            .ok_or_else(|| Error::validation("statusId", "no such status in the ticket's queue"))?,
+        None => statuses
+            .into_iter()
+            .find(|s| s.is_default)
+            .ok_or_else(|| Error::validation("queueId", "the queue has no default status"))?,
+    };
+    Ok((queue, status))
+}
+
+/// The priority given, or the tenant's default one.
+async fn priority(conn: &mut PgConnection, tenant: TenantId, given: Option<i32>) -> Result<i32> {
+    let id = match given {
+        Some(id) => id,
+        None => repo::configuration::priorities::default_id(conn, tenant)
+            .await?
+            .ok_or_else(|| {
+                Error::validation(
+                    "priorityId",
+                    "priorityId is required: there is no default priority",
+                )
+            })?,
+    };
+    require_live(
+        conn,
+        tenant,
+        Table::Priorities,
+        id,
+        "priorityId",
+        "priority",
+    )
+    .await?;
+    Ok(id)
+}
+
+/// The live contact's company; a group, when given, must be one the contact is in.
+async fn company_of(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    contact: i32,
+    group: Option<i32>,
+) -> Result<i32> {
+    let company = repo::contacts::get(&mut *conn, tenant, contact)
+        .await?
+        .filter(|c| c.archived_at.is_none())
+        .map(|c| c.company_id)
+        .ok_or_else(|| Error::validation("contactId", "no such contact"))?;
+    if let Some(group) = group
+        && !repo::contact_groups::is_member(conn, tenant, group, contact).await?
+    {
+        return Err(Error::validation(
+            "contactGroupId",
+            "the contact is not in this group",
+        ));
+    }
+    Ok(company)
 }
 
 /// Tags must be configured ones; answers their configured spelling, once each.
