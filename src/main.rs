@@ -6,9 +6,10 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use deskd::{
     config::{Config, Secret},
-    domain::{KeyScope, credentials::NewApiKeyInput, tenants::NewTenant},
+    domain::{KeyScope, Tenant, credentials::NewApiKeyInput, tenants::NewTenant},
     secrets,
     service::{credentials, demo, tenants},
+    state::AppState,
 };
 
 // The request path allocates many small, short-lived objects; mimalloc handles them better than glibc's malloc.
@@ -276,15 +277,6 @@ async fn tenant_command(config: Config, command: TenantCommand) -> anyhow::Resul
 
 async fn api_key_command(config: Config, command: ApiKeyCommand) -> anyhow::Result<()> {
     let (_db, state) = deskd::start(config).await?;
-    let tenant_of = |slug: String| {
-        let state = state.clone();
-        async move {
-            tenants::get(&state, &slug)
-                .await
-                .map(|d| d.tenant)
-                .map_err(service_error)
-        }
-    };
     match command {
         ApiKeyCommand::Create {
             tenant,
@@ -292,7 +284,7 @@ async fn api_key_command(config: Config, command: ApiKeyCommand) -> anyhow::Resu
             scope,
             expires_in_days,
         } => {
-            let tenant = tenant_of(tenant).await?;
+            let tenant = tenant_named(&state, &tenant).await?;
             let scope = KeyScope::parse(&scope)
                 .ok_or_else(|| anyhow::anyhow!("--scope must be `read` or `read_write`"))?;
             let input = NewApiKeyInput {
@@ -311,28 +303,23 @@ async fn api_key_command(config: Config, command: ApiKeyCommand) -> anyhow::Resu
             println!("{}", created.secret);
         }
         ApiKeyCommand::List { tenant } => {
-            let tenant = tenant_of(tenant).await?;
-            for key in credentials::list_api_keys(&state, &tenant)
+            let tenant = tenant_named(&state, &tenant).await?;
+            let keys = credentials::list_api_keys(&state, &tenant)
                 .await
-                .map_err(service_error)?
-            {
+                .map_err(service_error)?;
+            for key in keys {
                 let status = if key.revoked_at.is_some() {
                     "revoked"
                 } else {
                     "active"
                 };
-                println!(
-                    "{}\t{}\t{}\t{}\t{}…",
-                    key.id,
-                    key.name,
-                    key.scope.as_str(),
-                    status,
-                    key.key_prefix
-                );
+                let (id, name, scope, prefix) =
+                    (key.id, key.name, key.scope.as_str(), key.key_prefix);
+                println!("{id}\t{name}\t{scope}\t{status}\t{prefix}…");
             }
         }
         ApiKeyCommand::Revoke { tenant, id } => {
-            let tenant = tenant_of(tenant).await?;
+            let tenant = tenant_named(&state, &tenant).await?;
             let key = credentials::revoke_api_key(&state, &tenant, &id)
                 .await
                 .map_err(service_error)?;
@@ -340,6 +327,13 @@ async fn api_key_command(config: Config, command: ApiKeyCommand) -> anyhow::Resu
         }
     }
     Ok(())
+}
+
+async fn tenant_named(state: &AppState, slug: &str) -> anyhow::Result<Tenant> {
+    tenants::get(state, slug)
+        .await
+        .map(|d| d.tenant)
+        .map_err(service_error)
 }
 
 async fn seed_command(

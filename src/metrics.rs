@@ -58,88 +58,99 @@ pub struct Metrics {
     pub db_acquire: Histogram,
 }
 
+/// Registers `metric` under `name` and answers it, to be kept and updated.
+fn registered<M: prometheus_client::registry::Metric + Clone>(
+    registry: &mut Registry,
+    name: &str,
+    help: &str,
+    metric: M,
+) -> M {
+    registry.register(name, help, metric.clone());
+    metric
+}
+
 impl Default for Metrics {
     fn default() -> Self {
         let mut registry = Registry::with_prefix("deskd");
-        let requests = Family::<RequestLabels, Counter>::default();
-        registry.register(
+        let requests = registered(
+            &mut registry,
             "http_requests",
             "Requests answered, by route template, method, status class and tenant",
-            requests.clone(),
+            Family::<RequestLabels, Counter>::default(),
         );
-        let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
-            Histogram::new(exponential_buckets(0.0005, 2.0, 16))
-        });
-        registry.register(
+        let latency = registered(
+            &mut registry,
             "http_request_duration_seconds",
             "Time to answer, by route template and method",
-            latency.clone(),
+            Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+                Histogram::new(exponential_buckets(0.0005, 2.0, 16))
+            }),
         );
-        let in_flight = Gauge::default();
-        registry.register(
+        let in_flight = registered(
+            &mut registry,
             "http_requests_in_flight",
             "Requests being handled now",
-            in_flight.clone(),
+            Gauge::default(),
         );
-        let rate_limited = Family::<ReasonLabels, Counter>::default();
-        registry.register(
+        let rate_limited = registered(
+            &mut registry,
             "rate_limit_rejections",
             "Requests refused with 429, by the limit that refused them (key, user, address, tenant)",
-            rate_limited.clone(),
+            Family::<ReasonLabels, Counter>::default(),
         );
-        let rate_limit_fallbacks = Counter::default();
-        registry.register(
+        let rate_limit_fallbacks = registered(
+            &mut registry,
             "rate_limit_redis_fallbacks",
             "Times Redis could not be reached and this process counted alone",
-            rate_limit_fallbacks.clone(),
+            Counter::default(),
         );
-        let rate_limit_shared = Gauge::default();
-        registry.register(
+        let rate_limit_shared = registered(
+            &mut registry,
             "rate_limit_shared",
             "1 while rate limits are shared through Redis, 0 while counted in this process",
-            rate_limit_shared.clone(),
+            Gauge::default(),
         );
-        let webhook_attempts = Family::<OutcomeLabels, Counter>::default();
-        registry.register(
+        let webhook_attempts = registered(
+            &mut registry,
             "webhook_attempts",
             "Webhook and flow delivery attempts, by outcome (delivered, failed)",
-            webhook_attempts.clone(),
+            Family::<OutcomeLabels, Counter>::default(),
         );
-        let webhook_queue = Gauge::default();
-        registry.register(
+        let webhook_queue = registered(
+            &mut registry,
             "webhook_queue_depth",
             "Deliveries waiting to be sent (all tenants)",
-            webhook_queue.clone(),
+            Gauge::default(),
         );
-        let live_subscribers = Gauge::default();
-        registry.register(
+        let live_subscribers = registered(
+            &mut registry,
             "live_stream_subscribers",
             "Clients connected to a live event stream",
-            live_subscribers.clone(),
+            Gauge::default(),
         );
-        let db_connections = Gauge::default();
-        registry.register(
+        let db_connections = registered(
+            &mut registry,
             "db_pool_connections",
             "Database connections open in the pool",
-            db_connections.clone(),
+            Gauge::default(),
         );
-        let db_idle = Gauge::default();
-        registry.register(
+        let db_idle = registered(
+            &mut registry,
             "db_pool_idle_connections",
             "Open database connections not in use",
-            db_idle.clone(),
+            Gauge::default(),
         );
-        let db_max = Gauge::default();
-        registry.register(
+        let db_max = registered(
+            &mut registry,
             "db_pool_max_connections",
             "The most connections the pool opens",
-            db_max.clone(),
+            Gauge::default(),
         );
-        let db_acquire = Histogram::new(exponential_buckets(0.0001, 2.0, 16));
-        registry.register(
+        let db_acquire = registered(
+            &mut registry,
             "db_pool_acquire_seconds",
             "Time to get a connection from the pool, sampled every few seconds",
-            db_acquire.clone(),
+            Histogram::new(exponential_buckets(0.0001, 2.0, 16)),
         );
         Self {
             registry,

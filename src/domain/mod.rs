@@ -146,6 +146,17 @@ pub struct Reference {
     pub name: String,
 }
 
+impl Reference {
+    pub fn new(id: i32, name: String) -> Self {
+        Self { id, name }
+    }
+
+    /// A reference when both parts are there (optional reference fields).
+    pub fn maybe(id: Option<i32>, name: Option<String>) -> Option<Self> {
+        id.zip(name).map(|(id, name)| Self { id, name })
+    }
+}
+
 /// A tenant: an IT service provider with its own host name(s).
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Tenant {
@@ -179,4 +190,13 @@ pub struct RateLimitPlan {
 pub struct TextReference {
     pub id: String,
     pub name: String,
+}
+
+impl TextReference {
+    pub fn new(id: impl ToString, name: String) -> Self {
+        Self {
+            id: id.to_string(),
+            name,
+        }
+    }
 }

@@ -25,17 +25,7 @@ pub async fn request_context(
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let id = request
-        .headers()
-        .get(REQUEST_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| {
-            (1..=64).contains(&v.len())
-                && v.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        })
-        .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
+    let id = request_id(&request);
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -60,25 +50,19 @@ pub async fn request_context(
         .await;
     let status = response.status().as_u16();
     let elapsed = started.elapsed().as_secs_f64();
-    let latency_ms = elapsed * 1000.0;
     if counted {
-        metrics
-            .requests
-            .get_or_create(&RequestLabels {
-                route: route.clone(),
-                method: method_label(&method),
-                status: status_class(status),
-                tenant,
-            })
-            .inc();
-        metrics
-            .latency
-            .get_or_create(&RouteLabels {
-                route: route.clone(),
-                method: method_label(&method),
-            })
-            .observe(elapsed);
+        let method = method_label(&method);
+        let labels = RequestLabels {
+            route: route.clone(),
+            method,
+            status: status_class(status),
+            tenant,
+        };
+        metrics.requests.get_or_create(&labels).inc();
+        let labels = RouteLabels { route, method };
+        metrics.latency.get_or_create(&labels).observe(elapsed);
     }
+    let latency_ms = elapsed * 1000.0;
     span.in_scope(|| {
         if status >= 500 {
             tracing::warn!(status, latency_ms, "request finished");
@@ -90,6 +74,22 @@ pub async fn request_context(
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     response
+}
+
+/// The caller's `X-Request-Id` when it is a plausible id (1–64 letters, digits, `-_.`), else a
+/// new one.
+fn request_id(request: &Request) -> String {
+    request
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            (1..=64).contains(&v.len())
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string())
 }
 
 /// The tenant label: the slug, for tenants configuration names (`DESKD_METRICS_TENANTS`); `other`

@@ -14,7 +14,8 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     auth::{Actor, Authentication},
-    error::{Error, Kind},
+    domain::TenantId,
+    error::Error,
     repo::idempotency::{self, Claim},
     state::AppState,
     tenancy::Site,
@@ -34,18 +35,20 @@ pub async fn idempotent(State(state): State<AppState>, request: Request, next: N
         // Anonymous requests (sign-in) are not idempotent: let the handler answer as usual.
         return next.run(request).await;
     };
-    let tenant = tenant.id;
-    let caller = match &principal.actor {
-        Actor::ApiKey { id, .. } => format!("api_key:{id}"),
-        Actor::Member { id, .. } => format!("member:{id}"),
-        Actor::Contact { id, .. } => format!("contact:{id}"),
+    let claim = Key {
+        tenant: tenant.id,
+        caller: match &principal.actor {
+            Actor::ApiKey { id, .. } => format!("api_key:{id}"),
+            Actor::Member { id, .. } => format!("member:{id}"),
+            Actor::Contact { id, .. } => format!("contact:{id}"),
+        },
+        key: request.headers()[HEADER]
+            .to_str()
+            .unwrap_or("")
+            .trim()
+            .to_string(),
     };
-    let key = request.headers()[HEADER]
-        .to_str()
-        .unwrap_or("")
-        .trim()
-        .to_string();
-    if key.is_empty() || key.len() > 255 {
+    if claim.key.is_empty() || claim.key.len() > 255 {
         return Error::bad_request(
             "Idempotency-Key",
             "Idempotency-Key must be 1 to 255 visible characters",
@@ -56,63 +59,83 @@ pub async fn idempotent(State(state): State<AppState>, request: Request, next: N
     let Ok(bytes) = to_bytes(body, usize::MAX).await else {
         return Error::payload_too_large().into_response();
     };
-    let mut hasher = Sha256::new();
-    hasher.update(parts.uri.path().as_bytes());
-    hasher.update([0]);
-    hasher.update(&bytes);
-    let hash = hasher.finalize().to_vec();
-    match idempotency::claim(&state.pool, tenant, &caller, &key, &hash).await {
-        Err(e) => return Error::internal(e).into_response(),
-        Ok(Claim::Mismatch) => {
-            return Error::validation(
-                "Idempotency-Key",
-                "this Idempotency-Key was used for a different request",
-            )
-            .into_response();
-        }
-        Ok(Claim::InProgress) => {
-            return Error::new(
-                Kind::Conflict,
-                "IdempotencyKeyInUse",
-                "a request with this Idempotency-Key is still running",
-            )
-            .with_retry_after(1)
-            .into_response();
-        }
-        Ok(Claim::Done(status, content_type, body)) => return replay(status, content_type, body),
-        Ok(Claim::Fresh) => {}
+    if let Some(answer) = claim.take(&state, parts.uri.path(), &bytes).await {
+        return answer;
     }
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
-    if response.status().is_server_error() {
-        if let Err(e) = idempotency::release(&state.pool, tenant, &caller, &key).await {
-            tracing::warn!(error = %e, "could not release an idempotency key");
+    claim.keep(&state, response).await
+}
+
+/// One caller's use of one key, in one tenant.
+struct Key {
+    tenant: TenantId,
+    caller: String,
+    key: String,
+}
+
+impl Key {
+    /// Claims the key for this request; answers instead when it cannot run: the first answer
+    /// again, a 422 for another request under the same key, or a 409 while the first still runs.
+    async fn take(&self, state: &AppState, path: &str, body: &[u8]) -> Option<Response> {
+        let mut hasher = Sha256::new();
+        hasher.update(path.as_bytes());
+        hasher.update([0]);
+        hasher.update(body);
+        let hash = hasher.finalize().to_vec();
+        let claim = idempotency::claim(&state.pool, self.tenant, &self.caller, &self.key, &hash);
+        let error = match claim.await {
+            Err(e) => Error::internal(e),
+            Ok(Claim::Mismatch) => Error::validation(
+                "Idempotency-Key",
+                "this Idempotency-Key was used for a different request",
+            ),
+            Ok(Claim::InProgress) => Error::state(
+                "IdempotencyKeyInUse",
+                "a request with this Idempotency-Key is still running",
+            )
+            .with_retry_after(1),
+            Ok(Claim::Done(status, content_type, body)) => {
+                return Some(replay(status, content_type, body));
+            }
+            Ok(Claim::Fresh) => return None,
+        };
+        Some(error.into_response())
+    }
+
+    /// Keeps the handler's answer for replay (a 5xx frees the key instead), and answers it.
+    async fn keep(&self, state: &AppState, response: Response) -> Response {
+        let (tenant, caller, key) = (self.tenant, &self.caller, &self.key);
+        if response.status().is_server_error() {
+            if let Err(e) = idempotency::release(&state.pool, tenant, caller, key).await {
+                tracing::warn!(error = %e, "could not release an idempotency key");
+            }
+            return response;
         }
-        return response;
+        let (parts, body) = response.into_parts();
+        let Ok(bytes) = to_bytes(body, usize::MAX).await else {
+            return Error::internal("could not read a response to keep for replay").into_response();
+        };
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        let status = i32::from(parts.status.as_u16());
+        let kept = idempotency::complete(
+            &state.pool,
+            tenant,
+            caller,
+            key,
+            status,
+            content_type,
+            &bytes,
+        );
+        if let Err(e) = kept.await {
+            tracing::warn!(error = %e, "could not keep an answer for idempotent replay");
+        }
+        Response::from_parts(parts, Body::from(bytes))
     }
-    let (parts, body) = response.into_parts();
-    let Ok(bytes) = to_bytes(body, usize::MAX).await else {
-        return Error::internal("could not read a response to keep for replay").into_response();
-    };
-    let content_type = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    if let Err(e) = idempotency::complete(
-        &state.pool,
-        tenant,
-        &caller,
-        &key,
-        i32::from(parts.status.as_u16()),
-        content_type,
-        &bytes,
-    )
-    .await
-    {
-        tracing::warn!(error = %e, "could not keep an answer for idempotent replay");
-    }
-    Response::from_parts(parts, Body::from(bytes))
 }
 
 fn replay(status: i32, content_type: Option<String>, body: Vec<u8>) -> Response {

@@ -117,6 +117,36 @@ pub fn finalize(version: u8, mut doc: OpenApi) -> Value {
     components
         .schemas
         .insert("ErrorBody".into(), ErrorBody::schema());
+    add_security_schemes(components, version);
+    let error_response = ResponseBuilder::new()
+        .description("Any failure: the standard error body.")
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(RefOr::Ref(openapi::Ref::from_schema_name(
+                    "ErrorBody",
+                ))))
+                .build(),
+        )
+        .build();
+    for_each_operation(&mut doc, |operation| {
+        operation
+            .responses
+            .responses
+            .insert("default".into(), RefOr::T(error_response.clone()));
+    });
+    document_costs(&mut doc);
+    unique_operation_ids(&mut doc);
+    let mut value = serde_json::to_value(&doc).expect("an OpenAPI document serialises");
+    if version == 1 {
+        convert_schema_properties(&mut value, Case::Pascal);
+    }
+    value
+}
+
+/// The credential schemes operations refer to: `DdApi`, `DdAccessToken`, `Basic` and `cookie`, and
+/// in v3 the platform token.
+fn add_security_schemes(components: &mut openapi::Components, version: u8) {
     let header = |description: &str| {
         SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
             "Authorization",
@@ -160,30 +190,6 @@ pub fn finalize(version: u8, mut doc: OpenApi) -> Value {
             ),
         );
     }
-    let error_response = ResponseBuilder::new()
-        .description("Any failure: the standard error body.")
-        .content(
-            "application/json",
-            ContentBuilder::new()
-                .schema(Some(RefOr::Ref(openapi::Ref::from_schema_name(
-                    "ErrorBody",
-                ))))
-                .build(),
-        )
-        .build();
-    for_each_operation(&mut doc, |operation| {
-        operation
-            .responses
-            .responses
-            .insert("default".into(), RefOr::T(error_response.clone()));
-    });
-    document_costs(&mut doc);
-    unique_operation_ids(&mut doc);
-    let mut value = serde_json::to_value(&doc).expect("an OpenAPI document serialises");
-    if version == 1 {
-        convert_schema_properties(&mut value, Case::Pascal);
-    }
-    value
 }
 
 /// Operations that cost more than one rate-limit unit say so, from the table the limiter uses.

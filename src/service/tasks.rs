@@ -139,11 +139,29 @@ pub async fn add_list(
         })?),
         None => None,
     };
-    let mut tasks = template
-        .as_ref()
-        .map(|t| t.tasks.clone())
-        .unwrap_or_default();
-    tasks.extend(task_texts("tasks", new.tasks)?);
+    let (name, tasks) = list_contents(template.as_ref(), new.name, new.tasks)?;
+    let template = template.map(|t| t.id);
+    let id = repo::tasks::insert_list(&mut tx, tenant.id, ticket, &name, template, &tasks).await?;
+    let change = json!({"taskList": name, "added": tasks.len()});
+    tickets::record_change(&mut tx, tenant.id, ticket, &actor, "tasks", change).await?;
+    let list = repo::tasks::lists_of(&mut tx, tenant.id, ticket)
+        .await?
+        .into_iter()
+        .find(|l| l.id == id)
+        .ok_or_else(|| Error::internal("a task list vanished in its own transaction"))?;
+    tx.commit().await?;
+    Ok(list)
+}
+
+/// A new list's name and tasks: the template's tasks then those given (1 to 100 in all); the
+/// name given, else the template's, else `Tasks`.
+fn list_contents(
+    template: Option<&TemplateRow>,
+    name: Option<&str>,
+    given: &[String],
+) -> Result<(String, Vec<String>)> {
+    let mut tasks = template.map(|t| t.tasks.clone()).unwrap_or_default();
+    tasks.extend(task_texts("tasks", given)?);
     if tasks.is_empty() {
         return Err(Error::validation(
             "tasks",
@@ -156,29 +174,12 @@ pub async fn add_list(
             format!("at most {MAX_TASKS} tasks"),
         ));
     }
-    let name = match (new.name.map(str::trim).filter(|n| !n.is_empty()), &template) {
+    let name = match (name.map(str::trim).filter(|n| !n.is_empty()), template) {
         (Some(name), _) => validate::required_text("name", name, 100)?,
         (None, Some(t)) => t.name.clone(),
         (None, None) => "Tasks".to_string(),
     };
-    let id = repo::tasks::insert_list(
-        &mut tx,
-        tenant.id,
-        ticket,
-        &name,
-        template.map(|t| t.id),
-        &tasks,
-    )
-    .await?;
-    let change = json!({"taskList": name, "added": tasks.len()});
-    tickets::record_change(&mut tx, tenant.id, ticket, &actor, "tasks", change).await?;
-    let list = repo::tasks::lists_of(&mut tx, tenant.id, ticket)
-        .await?
-        .into_iter()
-        .find(|l| l.id == id)
-        .ok_or_else(|| Error::internal("a task list vanished in its own transaction"))?;
-    tx.commit().await?;
-    Ok(list)
+    Ok((name, tasks))
 }
 
 /// Ticks a task of a ticket, or unticks it, as a change to the ticket by `by`.

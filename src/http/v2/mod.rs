@@ -17,83 +17,75 @@ use crate::{
 };
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    let portal = family(
-        Family::Portal,
-        "Portal",
-        me::portal_routes()
-            .merge(sessions::portal_routes())
-            .merge(configuration::portal_routes())
-            .merge(tickets::portal_routes())
-            .merge(notifications::inbox_routes())
-            .merge(broadcasts::portal_routes())
-            .merge(chats::portal_routes())
-            .merge(live::portal_routes()),
-    )
-    .merge(open(
-        "Portal",
-        sessions::portal_open_routes().merge(deeplinks::portal_open_routes()),
-    ));
-    let tech = family(
-        Family::Tech,
-        "Tech",
-        me::tech_routes()
-            .merge(sessions::tech_routes())
-            .merge(credentials::personal_tokens::routes())
-            .merge(configuration::tech_routes())
-            .merge(tickets::staff_routes())
-            .merge(tasks::staff_routes())
-            .merge(notifications::inbox_routes())
-            .merge(chats::tech_routes())
-            .merge(live::tech_routes()),
-    )
-    .merge(open("Tech", sessions::tech_open_routes()));
-    let user = family(
-        Family::Admin,
-        "User",
-        credentials::user_keys::admin_routes().merge(deeplinks::admin_routes()),
-    )
-    .merge(family(
+    OpenApiRouter::new()
+        .nest("/public", public())
+        .nest("/admin", admin())
+        .nest("/portal", portal())
+        .nest("/tech", tech())
+        .nest("/user", user())
+        .nest("/copilot", copilot())
+        .nest("/automate/connector", connector())
+}
+
+fn public() -> OpenApiRouter<AppState> {
+    let routes = tenants::settings::public_routes()
+        .merge(tickets::staff_routes())
+        .merge(companies::routes())
+        .merge(contacts::routes());
+    family(Family::Public, "Public", routes)
+}
+
+fn admin() -> OpenApiRouter<AppState> {
+    let routes = people_routes().merge(tickets::staff_routes());
+    family(Family::Admin, "Admin", routes)
+}
+
+/// The client portal: a contact's own things, and signing in.
+fn portal() -> OpenApiRouter<AppState> {
+    let routes = me::portal_routes()
+        .merge(sessions::portal_routes())
+        .merge(configuration::portal_routes())
+        .merge(tickets::portal_routes())
+        .merge(notifications::inbox_routes())
+        .merge(broadcasts::portal_routes())
+        .merge(chats::portal_routes())
+        .merge(live::portal_routes());
+    let open_routes = sessions::portal_open_routes().merge(deeplinks::portal_open_routes());
+    family(Family::Portal, "Portal", routes).merge(open("Portal", open_routes))
+}
+
+/// The tech portal: members at work, and signing in.
+fn tech() -> OpenApiRouter<AppState> {
+    let routes = me::tech_routes()
+        .merge(sessions::tech_routes())
+        .merge(credentials::personal_tokens::routes())
+        .merge(configuration::tech_routes())
+        .merge(tickets::staff_routes())
+        .merge(tasks::staff_routes())
+        .merge(notifications::inbox_routes())
+        .merge(chats::tech_routes())
+        .merge(live::tech_routes());
+    family(Family::Tech, "Tech", routes).merge(open("Tech", sessions::tech_open_routes()))
+}
+
+/// DeskDirector's `user` group: access tokens and login codes minted for a person.
+fn user() -> OpenApiRouter<AppState> {
+    let minted = credentials::user_keys::admin_routes().merge(deeplinks::admin_routes());
+    family(Family::Admin, "User", minted).merge(family(
         Family::Portal,
         "User",
         credentials::user_keys::portal_routes(),
-    ));
-    OpenApiRouter::new()
-        .nest(
-            "/public",
-            family(
-                Family::Public,
-                "Public",
-                tenants::settings::public_routes()
-                    .merge(tickets::staff_routes())
-                    .merge(companies::routes())
-                    .merge(contacts::routes()),
-            ),
-        )
-        .nest(
-            "/admin",
-            family(
-                Family::Admin,
-                "Admin",
-                people_routes().merge(tickets::staff_routes()),
-            ),
-        )
-        .nest("/portal", portal)
-        .nest("/tech", tech)
-        .nest("/user", user)
-        .nest(
-            "/copilot",
-            family(
-                Family::Tech,
-                "Copilot",
-                connections::copilot_routes().merge(copilot::routes()),
-            ),
-        )
-        .nest(
-            "/automate/connector",
-            family(
-                Family::Connector,
-                "Automate connector",
-                connections::connector_routes().merge(connector::routes()),
-            ),
-        )
+    ))
+}
+
+/// DeskDirector's Tech connector (Copilot), for members' personal access tokens.
+fn copilot() -> OpenApiRouter<AppState> {
+    let routes = connections::copilot_routes().merge(copilot::routes());
+    family(Family::Tech, "Copilot", routes)
+}
+
+/// DeskDirector's Power Automate connector, for API keys.
+fn connector() -> OpenApiRouter<AppState> {
+    let routes = connections::connector_routes().merge(connector::routes());
+    family(Family::Connector, "Automate connector", routes)
 }

@@ -184,28 +184,7 @@ fn push_filter(q: &mut QueryBuilder<Postgres>, tenant: TenantId, f: &TicketFilte
     if let Some(closed) = f.closed {
         q.push(" AND t.is_closed = ").push_bind(closed);
     }
-    for (column, ids) in [
-        ("t.status_id", &f.status_ids),
-        ("t.queue_id", &f.queue_ids),
-        ("t.priority_id", &f.priority_ids),
-        ("t.request_type_id", &f.request_type_ids),
-        ("t.source_id", &f.source_ids),
-        ("t.contact_id", &f.contact_ids),
-        ("t.company_id", &f.company_ids),
-    ] {
-        // One id as `=`, so an index on the column can also give the order.
-        match ids.as_slice() {
-            [] => {}
-            [id] => {
-                q.push(format!(" AND {column} = ")).push_bind(*id);
-            }
-            _ => {
-                q.push(format!(" AND {column} = ANY("))
-                    .push_bind(ids.clone())
-                    .push(")");
-            }
-        }
-    }
+    push_ids(q, f);
     if !f.category_ids.is_empty() {
         q.push(" AND t.category_ids && ")
             .push_bind(f.category_ids.clone());
@@ -213,21 +192,7 @@ fn push_filter(q: &mut QueryBuilder<Postgres>, tenant: TenantId, f: &TicketFilte
     if !f.tags.is_empty() {
         q.push(" AND t.tags && ").push_bind(f.tags.clone());
     }
-    let assignees = " EXISTS (SELECT 1 FROM ticket_assignees a WHERE a.tenant_id = t.tenant_id AND a.ticket_id = t.id";
-    match &f.assigned {
-        Assigned::Any => {}
-        Assigned::Unassigned => {
-            q.push(format!(" AND NOT{assignees})"));
-        }
-        Assigned::Anyone => {
-            q.push(format!(" AND{assignees})"));
-        }
-        Assigned::Members(members) => {
-            q.push(format!(" AND{assignees} AND a.member_id = ANY("))
-                .push_bind(members.clone())
-                .push("))");
-        }
-    }
+    push_assigned(q, &f.assigned);
     for (column, op, at) in [
         ("t.created_at", ">=", f.created_after),
         ("t.created_at", "<", f.created_before),
@@ -245,5 +210,48 @@ fn push_filter(q: &mut QueryBuilder<Postgres>, tenant: TenantId, f: &TicketFilte
                    ORDER BY n.id DESC LIMIT 1) IS ",
         )
         .push(if from_contact { "TRUE" } else { "NOT TRUE" });
+    }
+}
+
+/// The id filters; one id as `=`, so an index on the column can also give the order.
+fn push_ids(q: &mut QueryBuilder<Postgres>, f: &TicketFilter) {
+    for (column, ids) in [
+        ("t.status_id", &f.status_ids),
+        ("t.queue_id", &f.queue_ids),
+        ("t.priority_id", &f.priority_ids),
+        ("t.request_type_id", &f.request_type_ids),
+        ("t.source_id", &f.source_ids),
+        ("t.contact_id", &f.contact_ids),
+        ("t.company_id", &f.company_ids),
+    ] {
+        match ids.as_slice() {
+            [] => {}
+            [id] => {
+                q.push(format!(" AND {column} = ")).push_bind(*id);
+            }
+            _ => {
+                q.push(format!(" AND {column} = ANY("))
+                    .push_bind(ids.clone())
+                    .push(")");
+            }
+        }
+    }
+}
+
+fn push_assigned(q: &mut QueryBuilder<Postgres>, assigned: &Assigned) {
+    let assignees = " EXISTS (SELECT 1 FROM ticket_assignees a WHERE a.tenant_id = t.tenant_id AND a.ticket_id = t.id";
+    match assigned {
+        Assigned::Any => {}
+        Assigned::Unassigned => {
+            q.push(format!(" AND NOT{assignees})"));
+        }
+        Assigned::Anyone => {
+            q.push(format!(" AND{assignees})"));
+        }
+        Assigned::Members(members) => {
+            q.push(format!(" AND{assignees} AND a.member_id = ANY("))
+                .push_bind(members.clone())
+                .push("))");
+        }
     }
 }

@@ -115,66 +115,88 @@ pub async fn finish_attempt(
         return Ok(());
     }
     match outcome {
-        Outcome::Delivered => {
-            sqlx::query(sql!("UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now() WHERE id = $1"))
-                .bind(due.delivery_id)
-                .execute(&mut *conn)
-                .await?;
-            sqlx::query(sql!(
-                "UPDATE webhooks SET consecutive_failures = 0 WHERE id = $1"
-            ))
-            .bind(due.webhook_id)
-            .execute(conn)
-            .await?;
-        }
+        Outcome::Delivered => delivered(conn, due).await,
         Outcome::RetryIn {
             secs,
             pause_after,
             pause_secs,
-        }
-        | Outcome::GiveUp {
+        } => failed(conn, due, secs, false, pause_after, pause_secs).await,
+        Outcome::GiveUp {
+            secs,
             pause_after,
             pause_secs,
-            secs,
-        } => {
-            let give_up = matches!(outcome, Outcome::GiveUp { .. });
-            sqlx::query(sql!(
-                "UPDATE webhook_deliveries
-                 SET state = CASE WHEN $3 THEN 'failed' ELSE 'pending' END,
-                     next_attempt_at = now() + make_interval(secs => $2)
-                 WHERE id = $1"
-            ))
-            .bind(due.delivery_id)
-            .bind(secs)
-            .bind(give_up)
-            .execute(&mut *conn)
-            .await?;
-            sqlx::query(sql!("UPDATE webhooks SET consecutive_failures = consecutive_failures + 1,
-                     paused_until = CASE WHEN consecutive_failures + 1 >= $2
-                                         THEN now() + make_interval(secs => $3) ELSE paused_until END
-                 WHERE id = $1"))
-            .bind(due.webhook_id)
-            .bind(pause_after)
-            .bind(pause_secs)
-            .execute(conn)
-            .await?;
-        }
-        Outcome::Gone => {
-            sqlx::query(sql!(
-                "UPDATE webhook_deliveries SET state = 'failed' WHERE id = $1"
-            ))
-            .bind(due.delivery_id)
-            .execute(&mut *conn)
-            .await?;
-            sqlx::query(sql!(
-                "UPDATE webhooks SET enabled = false, updated_at = now(),
-                     disabled_reason = 'the receiver answered 410 Gone' WHERE id = $1"
-            ))
-            .bind(due.webhook_id)
-            .execute(conn)
-            .await?;
-        }
+        } => failed(conn, due, secs, true, pause_after, pause_secs).await,
+        Outcome::Gone => gone(conn, due).await,
     }
+}
+
+/// The delivery is done; its subscription's failures in a row start again from none.
+async fn delivered(conn: &mut PgConnection, due: &Due) -> Result<(), sqlx::Error> {
+    sqlx::query(sql!(
+        "UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now() WHERE id = $1"
+    ))
+    .bind(due.delivery_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(sql!(
+        "UPDATE webhooks SET consecutive_failures = 0 WHERE id = $1"
+    ))
+    .bind(due.webhook_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The attempt failed: the delivery is tried again after `secs`, unless `give_up`; the
+/// subscription rests for `pause_secs` once it has failed `pause_after` times in a row.
+async fn failed(
+    conn: &mut PgConnection,
+    due: &Due,
+    secs: f64,
+    give_up: bool,
+    pause_after: i32,
+    pause_secs: f64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(sql!(
+        "UPDATE webhook_deliveries
+         SET state = CASE WHEN $3 THEN 'failed' ELSE 'pending' END,
+             next_attempt_at = now() + make_interval(secs => $2)
+         WHERE id = $1"
+    ))
+    .bind(due.delivery_id)
+    .bind(secs)
+    .bind(give_up)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(sql!(
+        "UPDATE webhooks SET consecutive_failures = consecutive_failures + 1,
+             paused_until = CASE WHEN consecutive_failures + 1 >= $2
+                                 THEN now() + make_interval(secs => $3) ELSE paused_until END
+         WHERE id = $1"
+    ))
+    .bind(due.webhook_id)
+    .bind(pause_after)
+    .bind(pause_secs)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The receiver answered 410 Gone: the delivery fails and the subscription is disabled.
+async fn gone(conn: &mut PgConnection, due: &Due) -> Result<(), sqlx::Error> {
+    sqlx::query(sql!(
+        "UPDATE webhook_deliveries SET state = 'failed' WHERE id = $1"
+    ))
+    .bind(due.delivery_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(sql!(
+        "UPDATE webhooks SET enabled = false, updated_at = now(),
+             disabled_reason = 'the receiver answered 410 Gone' WHERE id = $1"
+    ))
+    .bind(due.webhook_id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

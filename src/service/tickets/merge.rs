@@ -1,6 +1,7 @@
 //! Merging a ticket into another: the conversation, files and task lists move to the survivor.
 
 use serde_json::json;
+use sqlx::PgConnection;
 
 use super::{
     change::{closing_status, live_ticket, move_to_status, queue_statuses},
@@ -10,7 +11,7 @@ use super::{
 };
 use crate::{
     auth::Principal,
-    domain::Tenant,
+    domain::{Tenant, TenantId},
     error::{Error, Kind, Result},
     repo::{self},
     state::AppState,
@@ -33,10 +34,37 @@ pub async fn merge(
     }
     let actor = Actor::of(state, tenant, principal).await?;
     let mut tx = state.pool.begin().await?;
-    // Locked in id order, so two merges of the same pair cannot deadlock.
+    let (from, into) = pair(&mut tx, tenant.id, source, target).await?;
+    repo::tickets::merge(&mut tx, tenant.id, source, target).await?;
+    repo::attachments::move_to_ticket(&mut tx, tenant.id, source, target).await?;
+    let into_entry = json!({"id": target, "name": into.row.summary});
+    let into_entry = Entry::new("merged_into", None, None, Some(into_entry));
+    record(&mut tx, tenant.id, source, &actor, into_entry).await?;
+    let from_entry = json!({"id": source, "name": from.row.summary});
+    let from_entry = Entry::new("merged_from", None, None, Some(from_entry));
+    record(&mut tx, tenant.id, target, &actor, from_entry).await?;
+    if !from.row.is_closed {
+        let statuses = queue_statuses(&mut tx, tenant.id, from.row.queue_id).await?;
+        if let Some(closed) = closing_status(&statuses) {
+            move_to_status(&mut tx, tenant.id, source, closed, &actor).await?;
+        }
+    }
+    let survivor = load(&mut tx, tenant.id, target).await?;
+    tx.commit().await?;
+    Ok(survivor)
+}
+
+/// Both tickets, locked in id order (so two merges of the same pair cannot deadlock), when the
+/// source may be merged into the target: neither was merged already.
+async fn pair(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    source: i32,
+    target: i32,
+) -> Result<(TicketDetails, TicketDetails)> {
     let (first, second) = (source.min(target), source.max(target));
-    let a = live_ticket(&mut tx, tenant.id, first).await;
-    let b = live_ticket(&mut tx, tenant.id, second).await;
+    let a = live_ticket(conn, tenant, first).await;
+    let b = live_ticket(conn, tenant, second).await;
     let (from, into) = if first == source { (a?, b) } else { (b?, a) };
     let into = into.map_err(|e| {
         if e.is(Kind::NotFound) {
@@ -57,41 +85,5 @@ pub async fn merge(
             "that ticket was itself merged into another",
         ));
     }
-    repo::tickets::merge(&mut tx, tenant.id, source, target).await?;
-    repo::attachments::move_to_ticket(&mut tx, tenant.id, source, target).await?;
-    record(
-        &mut tx,
-        tenant.id,
-        source,
-        &actor,
-        Entry::new(
-            "merged_into",
-            None,
-            None,
-            Some(json!({"id": target, "name": into.row.summary})),
-        ),
-    )
-    .await?;
-    record(
-        &mut tx,
-        tenant.id,
-        target,
-        &actor,
-        Entry::new(
-            "merged_from",
-            None,
-            None,
-            Some(json!({"id": source, "name": from.row.summary})),
-        ),
-    )
-    .await?;
-    if !from.row.is_closed {
-        let statuses = queue_statuses(&mut tx, tenant.id, from.row.queue_id).await?;
-        if let Some(closed) = closing_status(&statuses) {
-            move_to_status(&mut tx, tenant.id, source, closed, &actor).await?;
-        }
-    }
-    let survivor = load(&mut tx, tenant.id, target).await?;
-    tx.commit().await?;
-    Ok(survivor)
+    Ok((from, into))
 }

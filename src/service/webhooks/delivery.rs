@@ -145,28 +145,40 @@ pub fn spawn_worker(state: AppState) {
                 continue;
             }
             for d in due {
-                let webhook = d.webhook_id;
-                if !busy.enter(webhook) {
-                    if let Err(e) = repo::webhooks::release(&state.pool, &d).await {
-                        tracing::warn!(error = %e, "releasing a webhook delivery failed");
-                    }
-                    continue;
-                }
-                let permit = Arc::clone(&slots)
-                    .acquire_owned()
-                    .await
-                    .expect("the semaphore is never closed");
-                let (state, busy, ended) = (state.clone(), Arc::clone(&busy), Arc::clone(&ended));
-                tokio::spawn(async move {
-                    if let Err(e) = deliver(&state, d).await {
-                        tracing::warn!(error = %e, "recording a webhook attempt failed");
-                    }
-                    busy.leave(webhook);
-                    drop(permit);
-                    ended.notify_one();
-                });
+                start_send(&state, d, &slots, &busy, &ended).await;
             }
         }
+    });
+}
+
+/// Sends one claimed delivery in a task of its own, holding a slot and a place in its
+/// subscription's share until it ends; a delivery whose subscription has no room goes back.
+async fn start_send(
+    state: &AppState,
+    due: Due,
+    slots: &Arc<Semaphore>,
+    busy: &Arc<Busy>,
+    ended: &Arc<Notify>,
+) {
+    let webhook = due.webhook_id;
+    if !busy.enter(webhook) {
+        if let Err(e) = repo::webhooks::release(&state.pool, &due).await {
+            tracing::warn!(error = %e, "releasing a webhook delivery failed");
+        }
+        return;
+    }
+    let permit = Arc::clone(slots)
+        .acquire_owned()
+        .await
+        .expect("the semaphore is never closed");
+    let (state, busy, ended) = (state.clone(), Arc::clone(busy), Arc::clone(ended));
+    tokio::spawn(async move {
+        if let Err(e) = deliver(&state, due).await {
+            tracing::warn!(error = %e, "recording a webhook attempt failed");
+        }
+        busy.leave(webhook);
+        drop(permit);
+        ended.notify_one();
     });
 }
 
@@ -234,34 +246,14 @@ async fn send(state: &AppState, due: &Due) -> Result<(u16, Option<f64>, String),
     if !state.config.webhooks_allow_private && outbound::names_private_address(&url) {
         return Err("the URL points at a private address".into());
     }
-    let id = due.event_id.to_string();
-    let timestamp = chrono::Utc::now().timestamp().to_string();
-    let response = state
+    let mut request = state
         .webhook_client
         .post(url)
-        .header("content-type", "application/json")
-        .header(
-            "x-dd-signature",
-            format!("sha256={}", hex::encode(mac(&key, &[due.body.as_bytes()]))),
-        )
-        .header("webhook-id", &id)
-        .header("webhook-timestamp", &timestamp)
-        .header(
-            "webhook-signature",
-            format!(
-                "v1,{}",
-                base64::engine::general_purpose::STANDARD.encode(mac(
-                    &key,
-                    &[
-                        id.as_bytes(),
-                        b".",
-                        timestamp.as_bytes(),
-                        b".",
-                        due.body.as_bytes()
-                    ]
-                ))
-            ),
-        )
+        .header("content-type", "application/json");
+    for (name, value) in signatures(&key, &due.event_id.to_string(), &due.body) {
+        request = request.header(name, value);
+    }
+    let mut response = request
         .body(due.body.clone())
         .send()
         .await
@@ -275,7 +267,6 @@ async fn send(state: &AppState, due: &Due) -> Result<(u16, Option<f64>, String),
         .and_then(|v| v.trim().parse::<f64>().ok())
         .filter(|s| (0.0..=86_400.0).contains(s));
     // Only the first bytes are kept, and only they are read.
-    let mut response = response;
     let mut head = Vec::new();
     while head.len() < 512 {
         match response.chunk().await {
@@ -285,11 +276,30 @@ async fn send(state: &AppState, due: &Due) -> Result<(u16, Option<f64>, String),
             _ => break,
         }
     }
-    Ok((
-        status,
-        retry_after,
-        String::from_utf8_lossy(&head).into_owned(),
-    ))
+    let head = String::from_utf8_lossy(&head).into_owned();
+    Ok((status, retry_after, head))
+}
+
+/// The signature headers of one attempt: DeskDirector's `x-dd-signature` over the body, and the
+/// Standard Webhooks `webhook-id`, `webhook-timestamp` and `webhook-signature` over
+/// `{id}.{timestamp}.{body}`.
+fn signatures(key: &[u8], id: &str, body: &str) -> [(&'static str, String); 4] {
+    let timestamp = chrono::Utc::now().timestamp().to_string();
+    let dd = hex::encode(mac(key, &[body.as_bytes()]));
+    let signed = [
+        id.as_bytes(),
+        b".",
+        timestamp.as_bytes(),
+        b".",
+        body.as_bytes(),
+    ];
+    let standard = base64::engine::general_purpose::STANDARD.encode(mac(key, &signed));
+    [
+        ("x-dd-signature", format!("sha256={dd}")),
+        ("webhook-id", id.to_string()),
+        ("webhook-timestamp", timestamp),
+        ("webhook-signature", format!("v1,{standard}")),
+    ]
 }
 
 fn mac(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {

@@ -143,75 +143,100 @@ async fn restore<R: Exposed>(
 
 /// Every operation of the resource, for admins.
 pub fn admin_routes<R: Exposed>() -> OpenApiRouter<AppState> {
-    let api = &R::API;
-    let s = &api.summaries;
-    let item = format!("{}/{{{}}}", api.path, api.id);
-    let view = Body::of::<R::View>();
-    let page = Body::page_of::<R::View>();
-    let input = Body::of::<R::Input>();
-    let patch = Body::of::<R::Patch>();
-    let collection = PathItemBuilder::new()
-        .operation(
-            HttpMethod::Get,
-            operation("list", api.many, s.list)
-                .query::<ArchivedQuery>()
-                .answers("200", &page),
-        )
-        .operation(
-            HttpMethod::Post,
-            operation("create", api.one, s.create)
-                .body(&input)
-                .answers("201", &view),
-        )
-        .build();
-    let one = |verb: &str, summary: &str| operation(verb, api.one, summary).path_id(api.id);
-    let member = PathItemBuilder::new()
-        .operation(HttpMethod::Get, one("get", s.get).answers("200", &view))
-        .operation(
-            HttpMethod::Put,
-            one("replace", s.replace).body(&input).answers("200", &view),
-        )
-        .operation(
-            HttpMethod::Patch,
-            one("update", s.update).body(&patch).answers("200", &view),
-        )
-        .operation(
-            HttpMethod::Delete,
-            one("archive", s.archive).answers("200", &view),
-        )
-        .build();
-    let restoring = PathItemBuilder::new()
-        .operation(
-            HttpMethod::Post,
-            one("restore", s.restore).answers("200", &view),
-        )
-        .build();
-    let schemas = [view, page, input, patch]
-        .into_iter()
-        .flat_map(|b| b.schemas)
-        .collect::<Vec<_>>();
+    let docs = Docs::of::<R>();
+    let item = format!("{}/{{{}}}", R::API.path, R::API.id);
+    let handlers = get(read::<R>)
+        .put(replace::<R>)
+        .patch(update::<R>)
+        .delete(archive::<R>);
     OpenApiRouter::new()
         .routes(documented(
-            &schemas,
-            api.path,
-            collection,
+            &docs.schemas(),
+            R::API.path,
+            docs.collection(),
             get(list::<R>).post(create::<R>),
         ))
-        .routes(documented(
-            &[],
-            &item,
-            member,
-            get(read::<R>)
-                .put(replace::<R>)
-                .patch(update::<R>)
-                .delete(archive::<R>),
-        ))
+        .routes(documented(&[], &item, docs.item(), handlers))
         .routes(documented(
             &[],
             &format!("{item}/restore"),
-            restoring,
+            docs.restoring(),
             post(restore::<R>),
         ))
+}
+
+/// A resource's operations as OpenAPI describes them.
+struct Docs {
+    api: &'static Api,
+    view: Body,
+    page: Body,
+    input: Body,
+    patch: Body,
+}
+
+impl Docs {
+    fn of<R: Exposed>() -> Self {
+        Self {
+            api: &R::API,
+            view: Body::of::<R::View>(),
+            page: Body::page_of::<R::View>(),
+            input: Body::of::<R::Input>(),
+            patch: Body::of::<R::Patch>(),
+        }
+    }
+
+    fn schemas(&self) -> Vec<(String, RefOr<Schema>)> {
+        [&self.view, &self.page, &self.input, &self.patch]
+            .into_iter()
+            .flat_map(|b| b.schemas.iter().cloned())
+            .collect()
+    }
+
+    /// `GET` (list) and `POST` (create) on the collection.
+    fn collection(&self) -> PathItem {
+        let (api, s) = (self.api, &self.api.summaries);
+        let list = operation("list", api.many, s.list).query::<ArchivedQuery>();
+        let create = operation("create", api.one, s.create).body(&self.input);
+        PathItemBuilder::new()
+            .operation(HttpMethod::Get, list.answers("200", &self.page))
+            .operation(HttpMethod::Post, create.answers("201", &self.view))
+            .build()
+    }
+
+    /// `GET`, `PUT`, `PATCH` and `DELETE` (archive) on one item.
+    fn item(&self) -> PathItem {
+        let s = &self.api.summaries;
+        let view = &self.view;
+        PathItemBuilder::new()
+            .operation(HttpMethod::Get, self.one("get", s.get).answers("200", view))
+            .operation(
+                HttpMethod::Put,
+                self.one("replace", s.replace)
+                    .body(&self.input)
+                    .answers("200", view),
+            )
+            .operation(
+                HttpMethod::Patch,
+                self.one("update", s.update)
+                    .body(&self.patch)
+                    .answers("200", view),
+            )
+            .operation(
+                HttpMethod::Delete,
+                self.one("archive", s.archive).answers("200", view),
+            )
+            .build()
+    }
+
+    /// `POST …/restore`.
+    fn restoring(&self) -> PathItem {
+        let restore = self.one("restore", self.api.summaries.restore);
+        PathItem::new(HttpMethod::Post, restore.answers("200", &self.view))
+    }
+
+    fn one(&self, verb: &str, summary: &str) -> OperationBuilder {
+        operation(verb, self.api.one, summary).path_id(self.api.id)
+    }
 }
 
 /// Only the list, for those who file and triage tickets.

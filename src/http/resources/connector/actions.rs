@@ -6,6 +6,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
+use utoipa_axum::{router::OpenApiRouter, routes};
+
 use crate::{
     auth::extractors::{ConnectorCaller, Staff},
     domain::{
@@ -257,4 +259,22 @@ pub async fn notify_member(
     let sender = caller.principal.label();
     let n = notifications::send(&state, &caller.tenant, member_inbox(id), &sender, input).await?;
     Ok(Json(n.into()))
+}
+
+/// The connector's actions.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(find_companies))
+        .routes(routes!(get_company))
+        .routes(routes!(find_user_groups))
+        .routes(routes!(create_contact))
+        .routes(routes!(find_contacts))
+        .routes(routes!(get_contact))
+        .routes(routes!(find_members))
+        .routes(routes!(get_member))
+        .routes(routes!(create_ticket))
+        .routes(routes!(find_tickets))
+        .routes(routes!(get_ticket, update_ticket))
+        .routes(routes!(notify_contact))
+        .routes(routes!(notify_member))
 }

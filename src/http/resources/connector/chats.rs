@@ -11,6 +11,8 @@ use super::{
     lists::DynamicList,
     triggers::{Done, Subscription, TokenQuery, TypeQuery, subscription},
 };
+use utoipa_axum::{router::OpenApiRouter, routes};
+
 use crate::{
     auth::extractors::ConnectorCaller,
     domain::{
@@ -150,4 +152,17 @@ pub async fn list_chat_events(_caller: ConnectorCaller) -> Json<DynamicList<Text
             })
             .collect(),
     )
+}
+
+/// The chat operations and trigger.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_chat_session))
+        .routes(routes!(add_chat_system_message))
+        .routes(routes!(invite_users_to_chat))
+        .routes(routes!(subscribe_chat_flow))
+        .routes(routes!(unsubscribe_chat_flow))
+        .routes(routes!(chat_flow_parameters_schema))
+        .routes(routes!(chat_trigger_schema))
+        .routes(routes!(list_chat_events))
 }

@@ -6,6 +6,8 @@ use axum::{Json, extract::State};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use utoipa_axum::{router::OpenApiRouter, routes};
+
 use crate::{
     auth::extractors::ConnectorCaller,
     domain::{Reference, TextReference},
@@ -291,4 +293,20 @@ pub async fn list_workflows(
             .collect(),
         total_results,
     }))
+}
+
+/// The designer's pickers.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_members))
+        .routes(routes!(list_companies))
+        .routes(routes!(list_company_teams))
+        .routes(routes!(list_boards))
+        .routes(routes!(list_statuses))
+        .routes(routes!(list_priorities))
+        .routes(routes!(list_sources))
+        .routes(routes!(list_request_types))
+        .routes(routes!(list_ticket_events))
+        .routes(routes!(list_workflow_types))
+        .routes(routes!(list_workflows))
 }

@@ -17,6 +17,8 @@ use super::{
     triggers::TypeQuery,
     unsupported::not_built,
 };
+use utoipa_axum::{router::OpenApiRouter, routes};
+
 use crate::{
     auth::extractors::ConnectorCaller,
     domain::{
@@ -345,4 +347,15 @@ fn with_pickers(mut schema: Value) -> Value {
         target["x-ms-dynamic-values"] = picker;
     }
     schema
+}
+
+/// The designer's schemas.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(dynamic_schema))
+        .routes(routes!(create_ticket_schema))
+        .routes(routes!(ticket_trigger_schema))
+        .routes(routes!(ticket_trigger_filters_schema))
+        .routes(routes!(workflow_trigger_schema))
+        .routes(routes!(workflow_parameters_schema))
 }

@@ -9,6 +9,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::lists::DynamicList;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
 use crate::{
     auth::extractors::ConnectorCaller,
     domain::TextReference,
@@ -93,4 +95,12 @@ pub async fn create_ticket_tasks(
     Ok(Json(
         add_ticket_task_list(&state, &caller.tenant, &caller.principal, ticket, request).await?,
     ))
+}
+
+/// Ticket task lists and their templates, and the template picker.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(find_task_templates))
+        .routes(routes!(get_ticket_tasks, create_ticket_tasks))
+        .routes(routes!(list_task_templates))
 }

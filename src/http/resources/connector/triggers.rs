@@ -9,6 +9,8 @@ use axum::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use utoipa_axum::{router::OpenApiRouter, routes};
+
 use crate::{
     auth::extractors::ConnectorCaller,
     domain::flows::{TicketFlowRequest, WorkflowFlowRequest},
@@ -153,4 +155,13 @@ pub async fn unsubscribe_workflow_flow(
     )
     .await?;
     Ok(Json(Done {}))
+}
+
+/// The ticket and workflow triggers.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(subscribe_ticket_flow))
+        .routes(routes!(unsubscribe_ticket_flow))
+        .routes(routes!(subscribe_workflow_flow))
+        .routes(routes!(unsubscribe_workflow_flow))
 }

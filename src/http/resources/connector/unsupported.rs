@@ -2,9 +2,12 @@
 //! yet (forms, email templates), and DeskDirector's advanced actions and
 //! events, which its own function service hosts (`functions.deskdirector.com`), not a tenant's site.
 
+use utoipa_axum::{router::OpenApiRouter, routes};
+
 use crate::{
     auth::extractors::ConnectorCaller,
     error::{Error, Kind},
+    state::AppState,
 };
 
 /// The 501 for an operation of a feature deskd does not have yet.
@@ -58,4 +61,32 @@ unsupported! {
     advanced_event_respond_schema: get "/events/{eventType}/$respond-request" "AdvancedEventResponseHandleRequestSchema" => hosted_elsewhere();
     list_advanced_event_categories: get "/events/categories" "AdvancedEventCategoriesList" => hosted_elsewhere();
     list_advanced_event_types: get "/events/types" "AdvancedEventTypesList" => hosted_elsewhere();
+}
+
+/// The operations answered with 501.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(render_email_template))
+        .routes(routes!(list_email_templates))
+        .routes(routes!(email_template_schema))
+        .routes(routes!(get_form_result))
+        .routes(routes!(get_form_result_v2))
+        .routes(routes!(list_forms))
+        .routes(routes!(list_form_field_choices))
+        .routes(routes!(form_result_schema))
+        .routes(routes!(form_result_schema_v2))
+        .routes(routes!(call_advanced_action))
+        .routes(routes!(list_advanced_action_options))
+        .routes(routes!(advanced_action_request_schema))
+        .routes(routes!(advanced_action_response_schema))
+        .routes(routes!(list_advanced_actions))
+        .routes(routes!(list_advanced_action_categories))
+        .routes(routes!(subscribe_advanced_event))
+        .routes(routes!(unsubscribe_advanced_event))
+        .routes(routes!(respond_to_advanced_event))
+        .routes(routes!(advanced_event_trigger_schema))
+        .routes(routes!(advanced_event_subscribe_schema))
+        .routes(routes!(advanced_event_respond_schema))
+        .routes(routes!(list_advanced_event_categories))
+        .routes(routes!(list_advanced_event_types))
 }

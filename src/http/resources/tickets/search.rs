@@ -71,22 +71,27 @@ impl TicketSearchQuery {
             include_archived: None,
         }
         .window()?;
-        let assigned = match self.assigned.as_deref().map(str::trim) {
-            None | Some("any") => Assigned::Any,
-            Some("unassigned") => Assigned::Unassigned,
-            Some("assigned") => Assigned::Anyone,
-            Some("me") => Assigned::Members(vec![me.ok_or_else(|| {
-                Error::bad_request("assigned", "`me` needs a member's credentials")
-            })?]),
-            Some(_) => Assigned::Members(ids("assigned", &self.assigned)?),
+        let (order, descending) = self.order()?;
+        Ok(tickets::Search {
+            filter: self.filter(me)?,
+            order,
+            descending,
+            skip,
+            take,
+        })
+    }
+
+    /// `sort`: a field, `-` first for descending (default `-updated`).
+    fn order(&self) -> Result<(TicketOrder, bool)> {
+        let sort = self.sort.as_deref().unwrap_or("-updated");
+        let (field, descending) = match sort.strip_prefix('-') {
+            Some(field) => (field, true),
+            None => (sort, false),
         };
-        let (order, descending) = match self.sort.as_deref().unwrap_or("-updated") {
-            "updated" => (TicketOrder::Updated, false),
-            "-updated" => (TicketOrder::Updated, true),
-            "created" => (TicketOrder::Created, false),
-            "-created" => (TicketOrder::Created, true),
-            "id" => (TicketOrder::Id, false),
-            "-id" => (TicketOrder::Id, true),
+        let order = match field {
+            "updated" => TicketOrder::Updated,
+            "created" => TicketOrder::Created,
+            "id" => TicketOrder::Id,
             other => {
                 return Err(Error::bad_request(
                     "sort",
@@ -94,7 +99,24 @@ impl TicketSearchQuery {
                 ));
             }
         };
-        let filter = TicketFilter {
+        Ok((order, descending))
+    }
+
+    /// `assigned`: `any`, `unassigned`, `assigned` (to anyone), `me`, or member ids.
+    fn assigned(&self, me: Option<i32>) -> Result<Assigned> {
+        Ok(match self.assigned.as_deref().map(str::trim) {
+            None | Some("any") => Assigned::Any,
+            Some("unassigned") => Assigned::Unassigned,
+            Some("assigned") => Assigned::Anyone,
+            Some("me") => Assigned::Members(vec![me.ok_or_else(|| {
+                Error::bad_request("assigned", "`me` needs a member's credentials")
+            })?]),
+            Some(_) => Assigned::Members(ids("assigned", &self.assigned)?),
+        })
+    }
+
+    fn filter(&self, me: Option<i32>) -> Result<TicketFilter> {
+        Ok(TicketFilter {
             closed: match self.status.unwrap_or(OpenState::Any) {
                 OpenState::Open => Some(false),
                 OpenState::Closed => Some(true),
@@ -113,7 +135,7 @@ impl TicketSearchQuery {
                 .map(|t| t.trim().to_string())
                 .filter(|t| !t.is_empty())
                 .collect(),
-            assigned,
+            assigned: self.assigned(me)?,
             contact_ids: ids("contactId", &self.contact_id)?,
             company_ids: ids("companyId", &self.company_id)?,
             created_after: self.created_after,
@@ -128,13 +150,6 @@ impl TicketSearchQuery {
                 .map(str::to_string),
             last_message_from_contact: self.last_contact_message,
             include_archived: self.include_archived.unwrap_or(false),
-        };
-        Ok(tickets::Search {
-            filter,
-            order,
-            descending,
-            skip,
-            take,
         })
     }
 }

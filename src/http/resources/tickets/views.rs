@@ -170,50 +170,24 @@ impl TicketView {
     pub fn new(d: TicketDetails, staff: bool) -> Self {
         let d = if staff { d } else { d.for_contact() };
         let r = d.row;
-        let reference = |id: Option<i32>, name: Option<String>| {
-            id.zip(name).map(|(id, name)| Reference { id, name })
-        };
         Self {
             id: r.id,
             summary: r.summary,
             description: r.description,
-            request_type: reference(r.request_type_id, r.request_type_name),
-            account: Reference {
-                id: r.company_id,
-                name: r.company_name,
-            },
-            contact: Reference {
-                id: r.contact_id,
-                name: r.contact_name,
-            },
-            contact_group: r
-                .contact_group_id
-                .zip(r.contact_group_name)
-                .map(|(id, name)| TextReference {
-                    id: id.to_string(),
-                    name,
-                }),
+            request_type: Reference::maybe(r.request_type_id, r.request_type_name),
+            account: Reference::new(r.company_id, r.company_name),
+            contact: Reference::new(r.contact_id, r.contact_name),
+            contact_group: Reference::maybe(r.contact_group_id, r.contact_group_name)
+                .map(|g| TextReference::new(g.id, g.name)),
             categories: d
                 .categories
                 .into_iter()
-                .map(|c| TextReference {
-                    id: c.id.to_string(),
-                    name: c.name,
-                })
+                .map(|c| TextReference::new(c.id, c.name))
                 .collect(),
-            source: reference(r.source_id, r.source_name),
-            queue: Reference {
-                id: r.queue_id,
-                name: r.queue_name,
-            },
-            status: Reference {
-                id: r.status_id,
-                name: r.status_name,
-            },
-            priority: Reference {
-                id: r.priority_id,
-                name: r.priority_name,
-            },
+            source: Reference::maybe(r.source_id, r.source_name),
+            queue: Reference::new(r.queue_id, r.queue_name),
+            status: Reference::new(r.status_id, r.status_name),
+            priority: Reference::new(r.priority_id, r.priority_name),
             assigned_agents: d.assignees,
             tags: r.tags,
             custom_fields: r.custom_fields.0,
