@@ -265,6 +265,41 @@ impl FromRequestParts<AppState> for Staff {
     }
 }
 
+/// The platform operator, proven by the platform token.
+pub struct PlatformOperator;
+
+impl FromRequestParts<AppState> for PlatformOperator {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if !matches!(parts.extensions.get::<Site>(), Some(Site::Platform)) {
+            return Err(Error::not_found("resource"));
+        }
+        let Some(expected) = &state.config.platform_token else {
+            return Err(Error::unauthorized(
+                "the platform API is disabled; set DESKD_PLATFORM_TOKEN to enable it",
+            ));
+        };
+        let presented = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .unwrap_or("");
+        if presented.is_empty() || !crate::secrets::secrets_equal(presented, expected.expose()) {
+            return Err(Error::unauthorized("a valid platform token is required"));
+        }
+        Ok(PlatformOperator)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use axum::http::{Extensions, HeaderMap, HeaderValue};
@@ -304,40 +339,5 @@ mod tests {
             ip("203.0.113.5")
         );
         assert_eq!(from("::ffff:198.51.100.4", None), ip("198.51.100.4"));
-    }
-}
-
-/// The platform operator, proven by the platform token.
-pub struct PlatformOperator;
-
-impl FromRequestParts<AppState> for PlatformOperator {
-    type Rejection = Error;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        if !matches!(parts.extensions.get::<Site>(), Some(Site::Platform)) {
-            return Err(Error::not_found("resource"));
-        }
-        let Some(expected) = &state.config.platform_token else {
-            return Err(Error::unauthorized(
-                "the platform API is disabled; set DESKD_PLATFORM_TOKEN to enable it",
-            ));
-        };
-        let presented = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .unwrap_or("");
-        if presented.is_empty() || !crate::secrets::secrets_equal(presented, expected.expose()) {
-            return Err(Error::unauthorized("a valid platform token is required"));
-        }
-        Ok(PlatformOperator)
     }
 }

@@ -1,3 +1,6 @@
+//! Who a request acts as: its tenant, its actor (a contact, a member with a role, an API key with a scope),
+//! how it authenticated, and the families it may call.
+
 use axum::http::Method;
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -1,3 +1,5 @@
+//! Companies (accounts): the customers whose contacts raise tickets.
+
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 

@@ -1,3 +1,5 @@
+//! Contacts of customer companies, with their roles and password hashes.
+
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor, PgPool};
 

@@ -1,3 +1,5 @@
+//! Per-tenant integer ids, as DeskDirector numbers its entities.
+
 use sqlx::PgConnection;
 
 use crate::{domain::TenantId, sql};

@@ -1,3 +1,5 @@
+//! Failed sign-ins, counted per account and per address for throttling.
+
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 

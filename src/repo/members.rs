@@ -1,3 +1,5 @@
+//! Members (technicians and admins), with their roles and password hashes.
+
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor, PgPool};
 

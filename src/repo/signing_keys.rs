@@ -1,3 +1,5 @@
+//! The keys that sign access tokens, sealed at rest, with their retirement times.
+
 use crate::sql;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor, PgPool};

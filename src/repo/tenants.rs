@@ -1,3 +1,5 @@
+//! Tenants, their custom domains and their rate-limit plans.
+
 use sqlx::{PgConnection, PgPool};
 
 use crate::{

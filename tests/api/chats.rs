@@ -18,7 +18,6 @@ const SEED_SCHEMA: &str = include_str!("../fixtures/deskdirector-chat-session.sc
 const SEED_EXAMPLE: &str = include_str!("../fixtures/deskdirector-chat-session.example.json");
 
 /// Fails unless `sessions` (an array) has DeskDirector's `ChatSession` shape.
-
 pub(crate) fn assert_seed_shape(sessions: &Value) {
     let schema: Value = serde_json::from_str(SEED_SCHEMA).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("a JSON Schema");
@@ -37,7 +36,6 @@ fn the_transcribed_schema_accepts_the_seeds_own_example() {
 
 /// A helpdesk with contacts Ann and Bob (same company, neither sees the other's tickets), the
 /// master admin and a technician Tom signed in.
-
 pub(crate) struct Helpdesk<'a> {
     pub(crate) d: Desk<'a>,
     pub(crate) ann: String,

@@ -11,6 +11,7 @@ mod credentials;
 mod deeplinks;
 mod errors;
 mod events;
+mod layout;
 mod limits;
 mod live;
 mod members;

@@ -1069,6 +1069,36 @@ async fn the_copilot_endpoints_answer_as_the_tech_connector_defines_them() {
     assert_eq!(ticket.json["notes"][0]["timeEntry"]["actualHours"], 1.25);
     assert_eq!(ticket.json["taskProgress"], json!({"done": 0, "total": 0}));
 
+    // Task lists count: a ticket with a task not done is incomplete, one without tasks complete.
+    let list = d
+        .admin(
+            Method::POST,
+            "/tickets/1/tasks",
+            Some(json!({"name": "Rebuild", "tasks": ["Back up", "Reimage", "Restore"]})),
+        )
+        .await;
+    assert_eq!(list.status, StatusCode::CREATED, "{}", list.text);
+    let first_task = list.json["tasks"][0]["id"].as_str().unwrap().to_string();
+    d.admin(
+        Method::PATCH,
+        &format!("/tickets/1/tasks/{first_task}"),
+        Some(json!({"isCompleted": true})),
+    )
+    .await;
+    let ticket = copilot("/tickets/1".into()).await;
+    assert_eq!(ticket.json["taskProgress"], json!({"done": 1, "total": 3}));
+    assert_eq!(ticket.json["taskLists"][0]["name"], "Rebuild");
+    assert_eq!(
+        ids(&copilot("/tickets?taskProgress=incomplete".into())
+            .await
+            .json),
+        [1]
+    );
+    assert_eq!(
+        ids(&copilot("/tickets?taskProgress=completed".into()).await.json),
+        [2]
+    );
+
     let entries = copilot("/time-entries?period=today".into()).await;
     assert_eq!(entries.json["total"], 1, "{}", entries.text);
     let entry = &entries.json["results"][0];

@@ -7,14 +7,19 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::tickets::{OpenState, TicketNoteUser, TicketNoteView, TicketSearchQuery};
+use super::tickets::{
+    OpenState, TaskProgressFilter, TicketNoteUser, TicketNoteView, TicketSearchQuery,
+};
 use crate::{
     auth::extractors::TechUser,
     domain::{Reference, TextReference},
     error::Result,
     http::extract::{ApiPath, ApiQuery},
     repo::tickets::{ActivityRow, NoteRow},
-    service::tickets::{self, TicketDetails, Viewer},
+    service::{
+        tasks,
+        tickets::{self, TicketDetails, Viewer},
+    },
     state::AppState,
 };
 
@@ -149,7 +154,7 @@ pub struct CopilotTicket {
     pub notes: Vec<TicketNoteView>,
     pub activities: Vec<CopilotActivity>,
     pub task_progress: TaskProgress,
-    /// Task lists are not kept yet: always empty.
+    /// The ticket's task lists, oldest first.
     pub task_lists: Vec<TextReference>,
 }
 
@@ -212,14 +217,6 @@ pub enum CopilotAssigned {
 
 #[derive(Clone, Copy, Debug, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
-pub enum TaskProgressFilter {
-    Completed,
-    Incomplete,
-    Any,
-}
-
-#[derive(Clone, Copy, Debug, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
 pub enum Period {
     Today,
     ThisWeek,
@@ -238,7 +235,7 @@ pub struct CopilotTicketQuery {
     pub status: Option<OpenState>,
     /// `me`, `assigned`, `unassigned` or `any` (default).
     pub assigned: Option<CopilotAssigned>,
-    /// `completed`, `incomplete` or `any` (default). Without task lists every ticket is complete.
+    /// `completed`, `incomplete` or `any` (default). A ticket without tasks is complete.
     pub task_progress: Option<TaskProgressFilter>,
     /// Only tickets whose last message is (or is not) the contact's.
     pub last_contact_message: Option<bool>,
@@ -268,6 +265,7 @@ impl CopilotTicketQuery {
             created_after: self.start_time,
             created_before: self.end_time,
             last_contact_message: self.last_contact_message,
+            task_progress: self.task_progress,
             take: Some(COPILOT_PAGE),
             ..TicketSearchQuery::default()
         }
@@ -299,13 +297,6 @@ pub async fn find_copilot_tickets(
     user: TechUser,
     ApiQuery(q): ApiQuery<CopilotTicketQuery>,
 ) -> Result<Json<FindTicketsResponse>> {
-    if q.task_progress == Some(TaskProgressFilter::Incomplete) {
-        return Ok(Json(FindTicketsResponse {
-            total: 0,
-            results_count: 0,
-            results: vec![],
-        }));
-    }
     let search = q.as_search().search(Some(user.member_id))?;
     let (found, total) = tickets::find(&state, &user.tenant, &search).await?;
     let ids: Vec<i32> = found.iter().map(|d| d.row.id).collect();
@@ -336,14 +327,26 @@ pub async fn get_copilot_ticket(
     ApiPath(id): ApiPath<i32>,
 ) -> Result<Json<CopilotTicket>> {
     let d = tickets::get(&state, &user.tenant, Viewer::Staff, id).await?;
+    let lists = tasks::lists_of(&state, &user.tenant, id).await?;
+    let every_task = lists.iter().flat_map(|l| l.tasks.0.iter());
+    let task_progress = TaskProgress {
+        done: every_task
+            .clone()
+            .filter(|t| t.completed_at.is_some())
+            .count() as i32,
+        total: every_task.count() as i32,
+    };
     let head = CopilotTicketHead::of(&d);
     Ok(Json(CopilotTicket {
         head,
         description: d.row.description,
         notes: d.notes.into_iter().map(Into::into).collect(),
         activities: d.activities.into_iter().map(Into::into).collect(),
-        task_progress: TaskProgress { done: 0, total: 0 },
-        task_lists: vec![],
+        task_progress,
+        task_lists: lists
+            .into_iter()
+            .map(|l| TextReference::new(l.id, l.name))
+            .collect(),
     }))
 }
 

@@ -41,6 +41,8 @@ pub struct TicketFilter {
     pub text: Option<String>,
     /// Only tickets whose latest public note is the contact's (they wait for an answer).
     pub last_message_from_contact: Option<bool>,
+    /// Only tickets with (`true`) or without (`false`) a task not yet done.
+    pub tasks_open: Option<bool>,
     pub include_archived: bool,
 }
 
@@ -66,6 +68,7 @@ impl TicketFilter {
             updated_before,
             text,
             last_message_from_contact,
+            tasks_open,
             include_archived,
         } = self;
         priority_ids.is_empty()
@@ -82,6 +85,7 @@ impl TicketFilter {
             && updated_before.is_none()
             && text.is_none()
             && last_message_from_contact.is_none()
+            && tasks_open.is_none()
             && !include_archived
     }
 }
@@ -210,6 +214,13 @@ fn push_filter(q: &mut QueryBuilder<Postgres>, tenant: TenantId, f: &TicketFilte
                    ORDER BY n.id DESC LIMIT 1) IS ",
         )
         .push(if from_contact { "TRUE" } else { "NOT TRUE" });
+    }
+    if let Some(open) = f.tasks_open {
+        q.push(if open { " AND" } else { " AND NOT" }).push(
+            " EXISTS (SELECT 1 FROM ticket_task_lists l JOIN ticket_tasks k
+                ON k.tenant_id = l.tenant_id AND k.list_id = l.id
+              WHERE l.tenant_id = t.tenant_id AND l.ticket_id = t.id AND k.completed_at IS NULL)",
+        );
     }
 }
 

@@ -8,6 +8,6 @@ pub mod staff;
 pub mod views;
 
 pub use portal::portal_routes;
-pub use search::{OpenState, TicketSearchQuery, ids};
+pub use search::{OpenState, TaskProgressFilter, TicketSearchQuery, ids};
 pub use staff::{page_of_tickets, precondition, staff_routes};
 pub use views::{TaggedTicket, TicketNoteUser, TicketNoteView, TicketView, tagged};

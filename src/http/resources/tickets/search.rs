@@ -23,6 +23,15 @@ pub enum OpenState {
 }
 
 /// The staff search. Lists of ids are comma-separated (`queueId=1,2`).
+/// Which tickets by the state of their task lists.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskProgressFilter {
+    Completed,
+    Incomplete,
+    Any,
+}
+
 #[derive(Debug, Default, Deserialize, IntoParams, ToSchema)]
 #[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
@@ -54,6 +63,9 @@ pub struct TicketSearchQuery {
     pub sort: Option<String>,
     /// Only tickets whose latest public message is (`true`) or is not (`false`) the contact's.
     pub last_contact_message: Option<bool>,
+    /// `completed` (every task of every task list done; tickets without tasks count), `incomplete`
+    /// (some task not done) or `any` (default).
+    pub task_progress: Option<TaskProgressFilter>,
     /// Include archived tickets (default false).
     pub include_archived: Option<bool>,
     pub skip: Option<i64>,
@@ -149,6 +161,11 @@ impl TicketSearchQuery {
                 .filter(|q| !q.is_empty())
                 .map(str::to_string),
             last_message_from_contact: self.last_contact_message,
+            tasks_open: match self.task_progress {
+                Some(TaskProgressFilter::Completed) => Some(false),
+                Some(TaskProgressFilter::Incomplete) => Some(true),
+                Some(TaskProgressFilter::Any) | None => None,
+            },
             include_archived: self.include_archived.unwrap_or(false),
         })
     }
