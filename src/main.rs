@@ -31,8 +31,9 @@ struct Cli {
 enum Command {
     /// Run the HTTP server (applies pending migrations first).
     Serve {
-        /// Create (or refresh) a `demo` tenant with an admin, a technician, a company and a contact, and print their credentials.
-        #[arg(long)]
+        /// Create (or refresh) a `demo` tenant with an admin, a technician, a company and a contact,
+        /// print their credentials, and write them to `DESKD_DATA_DIR/demo.env`.
+        #[arg(long, env = "DESKD_DEMO")]
         demo: bool,
         /// Listen address (overrides DESKD_BIND).
         #[arg(long)]
@@ -146,14 +147,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(bind) = bind {
                 config.bind = bind;
             }
-            let generated_platform_token = if demo && config.platform_token.is_none() {
-                let token = secrets::generate_token("ddpl_");
+            // The demo keeps its platform token (and API key) across restarts, in demo.env.
+            let previous = std::fs::read_to_string(config.data_dir.join("demo.env")).ok();
+            let demo_platform_token = if demo && config.platform_token.is_none() {
+                let token = previous
+                    .as_deref()
+                    .and_then(|text| demo::env_value(text, "PLATFORM"))
+                    .unwrap_or_else(|| secrets::generate_token("ddpl_"));
                 config.platform_token = Some(Secret::new(token.clone()));
                 Some(token)
             } else {
                 None
             };
-            serve(config, demo, generated_platform_token).await
+            let demo = demo.then(|| Demo {
+                previous_key: previous.and_then(|text| demo::env_value(&text, "KEY")),
+                platform_token: demo_platform_token,
+            });
+            serve(config, demo).await
         }
         Command::Migrate => {
             let (_db, _) = deskd::start(config).await?;
@@ -165,27 +175,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn serve(
-    config: Config,
-    demo: bool,
-    generated_platform_token: Option<String>,
-) -> anyhow::Result<()> {
+/// What `serve --demo` carries over from the previous run.
+struct Demo {
+    previous_key: Option<String>,
+    /// The platform token made for the demo, when none is configured.
+    platform_token: Option<String>,
+}
+
+async fn serve(config: Config, demo: Option<Demo>) -> anyhow::Result<()> {
     let bind = config.bind;
     let base_domain = config.base_domain.clone();
+    let data_dir = config.data_dir.clone();
     let (database, state) = deskd::start(config).await?;
     state.listen_for_signals();
     deskd::service::workers::spawn(&state);
     deskd::metrics::spawn_pool_sampler(state.pool.clone(), state.metrics.clone());
-    if demo {
-        let seeded = demo::seed(&state)
+    if let Some(demo) = demo {
+        let seeded = demo::seed(&state, demo.previous_key.as_deref())
             .await
             .map_err(|e| anyhow::anyhow!("seeding the demo tenant: {}", e.message))?;
-        print_demo(
+        let site = Site {
             bind,
-            &base_domain,
-            &seeded.api_key,
-            generated_platform_token.as_deref(),
-        );
+            base_domain: &base_domain,
+        };
+        site.write_demo_env(&data_dir, &seeded.api_key, demo.platform_token.as_deref())?;
+        site.print_demo(&seeded, demo.platform_token.as_deref());
     }
     let listener = tokio::net::TcpListener::bind(bind)
         .await
@@ -207,30 +221,95 @@ async fn serve(
     Ok(())
 }
 
-fn print_demo(bind: SocketAddr, base_domain: &str, api_key: &str, platform_token: Option<&str>) {
-    let host = format!("{}.{base_domain}", demo::SLUG);
-    println!();
-    println!(
-        "Demo helpdesk ready: http://{host}:{} (or call http://{bind} with `Host: {host}`)",
-        bind.port()
-    );
-    println!(
-        "  admin    {} / {}",
-        demo::ADMIN_EMAIL,
-        demo::ADMIN_PASSWORD
-    );
-    println!("  tech     {} / {}", demo::TECH_EMAIL, demo::TECH_PASSWORD);
-    println!(
-        "  contact  {} / {}",
-        demo::CONTACT_EMAIL,
-        demo::CONTACT_PASSWORD
-    );
-    println!("  API key  {api_key}");
-    if let Some(token) = platform_token {
-        println!("  platform token (this run only)  {token}");
+/// Where the demo is reached.
+struct Site<'a> {
+    bind: SocketAddr,
+    base_domain: &'a str,
+}
+
+impl Site<'_> {
+    fn demo_host(&self) -> String {
+        format!("{}.{}", demo::SLUG, self.base_domain)
     }
-    println!("  Swagger  http://{host}:{}/swagger", bind.port());
-    println!();
+
+    /// The address a local client calls: the listen address, or loopback when it listens on all.
+    fn base_url(&self) -> String {
+        let ip = if self.bind.ip().is_unspecified() {
+            "127.0.0.1".to_string()
+        } else {
+            self.bind.ip().to_string()
+        };
+        let ip = if self.bind.is_ipv6() && !self.bind.ip().is_unspecified() {
+            format!("[{ip}]")
+        } else {
+            ip
+        };
+        format!("http://{ip}:{}", self.bind.port())
+    }
+
+    /// `demo.env` in the data directory, readable by its owner only: it holds the demo's secrets.
+    fn write_demo_env(
+        &self,
+        data_dir: &std::path::Path,
+        key: &str,
+        platform: Option<&str>,
+    ) -> anyhow::Result<()> {
+        use std::{io::Write, os::unix::fs::OpenOptionsExt};
+        let text = demo::env_file(
+            &self.base_url(),
+            &self.demo_host(),
+            self.base_domain,
+            key,
+            platform.unwrap_or(""),
+        );
+        // Written aside and renamed, so a reader never sees half a file.
+        let path = data_dir.join("demo.env");
+        let draft = data_dir.join("demo.env.new");
+        std::fs::create_dir_all(data_dir)?;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&draft)
+            .with_context(|| format!("cannot write {}", draft.display()))?;
+        file.write_all(text.as_bytes())?;
+        std::fs::rename(&draft, &path)?;
+        Ok(())
+    }
+
+    fn print_demo(&self, seeded: &demo::DemoCredentials, platform: Option<&str>) {
+        let host = self.demo_host();
+        let port = self.bind.port();
+        println!();
+        println!(
+            "Demo helpdesk ready: http://{host}:{port} (or call {} with `Host: {host}`)",
+            self.base_url()
+        );
+        println!(
+            "  admin    {} / {}",
+            demo::ADMIN_EMAIL,
+            demo::ADMIN_PASSWORD
+        );
+        println!("  tech     {} / {}", demo::TECH_EMAIL, demo::TECH_PASSWORD);
+        println!(
+            "  contact  {} / {}",
+            demo::CONTACT_EMAIL,
+            demo::CONTACT_PASSWORD
+        );
+        let note = if seeded.kept {
+            "the same as last run"
+        } else {
+            "new; earlier demo keys are revoked"
+        };
+        println!("  API key  {} ({note})", seeded.api_key);
+        if let Some(token) = platform {
+            println!("  platform token  {token}");
+        }
+        println!("  Swagger  http://{host}:{port}/swagger");
+        println!("  These are in .deskd/demo.env (under DESKD_DATA_DIR): `. .deskd/demo.env`");
+        println!();
+    }
 }
 
 async fn tenant_command(config: Config, command: TenantCommand) -> anyhow::Result<()> {

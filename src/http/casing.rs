@@ -4,14 +4,14 @@
 
 use axum::{
     body::{Body, to_bytes},
-    extract::Request,
+    extract::{Request, State},
     http::header,
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use serde_json::Value;
 
-use crate::error::Error;
+use crate::{error::Error, state::AppState};
 
 #[derive(Clone, Copy)]
 pub enum Case {
@@ -84,11 +84,16 @@ fn is_json(headers: &axum::http::HeaderMap) -> bool {
         .is_some_and(|v| v.to_ascii_lowercase().contains("json"))
 }
 
-/// The v1 middleware: PascalCase in → camelCase for the handlers → PascalCase out.
-pub async fn pascal_case(request: Request, next: Next) -> Response {
+/// The v1 middleware: PascalCase in → camelCase for the handlers → PascalCase out, for every
+/// answer under `/api/v1` (errors from any layer included); other paths pass untouched.
+pub async fn pascal_case(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if path != "/api/v1" && !path.starts_with("/api/v1/") {
+        return next.run(request).await;
+    }
     let request = if is_json(request.headers()) {
         let (mut parts, body) = request.into_parts();
-        let Ok(bytes) = to_bytes(body, usize::MAX).await else {
+        let Ok(bytes) = to_bytes(body, state.config.max_body_bytes).await else {
             return Error::payload_too_large().into_response();
         };
         let body = match serde_json::from_slice::<Value>(&bytes) {

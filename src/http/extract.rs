@@ -9,17 +9,27 @@ use serde::de::DeserializeOwned;
 
 use crate::{
     error::{Error, Kind},
-    http::envelope::rejected,
+    http::{envelope::rejected, strict_json::Strict},
 };
 
 /// A JSON body. Malformed JSON is a 400; a well-formed body with a missing or mistyped field is a
-/// 422 naming the field; an oversized body is a 413.
+/// 422 naming the field; an oversized body is a 413. No body at all reads as `{}`, so operations
+/// whose fields are all optional take an empty request.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = Error;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let headers = request.headers();
+        let has_body = headers.contains_key(header::CONTENT_TYPE)
+            || headers.contains_key(header::TRANSFER_ENCODING)
+            || headers
+                .get(header::CONTENT_LENGTH)
+                .is_some_and(|v| v.as_bytes() != b"0");
+        if !has_body {
+            return parse_json(b"{}").map(ApiJson);
+        }
         let is_json = request
             .headers()
             .get(header::CONTENT_TYPE)
@@ -57,7 +67,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     if let Some(field) = nul_in(&value, "") {
         return Err(nul_refused(&field));
     }
-    serde_path_to_error::deserialize(value).map_err(|error| {
+    serde_path_to_error::deserialize(Strict(value)).map_err(|error| {
         let path = error.path().to_string();
         let message = error.into_inner().to_string();
         // serde reports a missing field at the parent's path, with the name in the message.

@@ -14,16 +14,23 @@ pub mod openapi;
 pub mod pagination;
 pub mod rate_limit;
 pub mod resources;
+pub mod strict_json;
 pub mod v1;
 pub mod v2;
 pub mod v3;
 
-use axum::{Router, extract::DefaultBodyLimit, http::StatusCode, middleware};
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, Request},
+    http::StatusCode,
+    middleware::{self, Next},
+    response::{IntoResponse, Redirect, Response},
+};
 use serde_json::Value;
 use tower::Layer;
 use tower_http::{catch_panic::CatchPanicLayer, timeout::TimeoutLayer};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_swagger_ui::{SwaggerUi, Url};
+use utoipa_swagger_ui::{Config, SwaggerUi, Url};
 
 use crate::{auth, state::AppState, tenancy};
 
@@ -42,13 +49,10 @@ pub fn api() -> Api {
         .merge(openapi::open("Portal", resources::deeplinks::routes()))
         .split_for_parts();
     let (v3, doc3) = OpenApiRouter::new()
-        .merge(resources::ops::routes())
+        .merge(openapi::open("Operations", resources::ops::routes()))
         .nest("/api/v3", v3::routes())
         .split_for_parts();
-    let router = Router::new()
-        .merge(v1.layer(middleware::from_fn(casing::pascal_case)))
-        .merge(v2)
-        .merge(v3);
+    let router = Router::new().merge(v1).merge(v2).merge(v3);
     Api {
         router,
         documents: vec![
@@ -62,22 +66,24 @@ pub fn api() -> Api {
 /// The whole application: routes, Swagger UI, and the layers every request passes through.
 pub fn router(state: AppState) -> Router {
     let Api { router, documents } = api();
-    let swagger = SwaggerUi::new("/swagger").external_urls_from_iter_unchecked(
-        documents.into_iter().map(|(v, doc)| {
+    // Swagger UI's online validator would send the document's address to an outside service.
+    let swagger = SwaggerUi::new("/swagger")
+        .config(Config::default().validator_url("none"))
+        .external_urls_from_iter_unchecked(documents.into_iter().map(|(v, doc)| {
             let url = match v {
                 1 => Url::new("v1", "/swagger/v1/swagger.json"),
                 2 => Url::new("v2", "/swagger/v2/swagger.json"),
                 _ => Url::new("v3", "/swagger/v3/swagger.json"),
             };
             (url, doc)
-        }),
-    );
+        }));
     let config = &state.config;
-    // Layers run outside-in from the last added: context (and metrics) → envelope → panic →
+    // Layers run outside-in from the last added: context (and metrics) → v1 casing → envelope → panic →
     // timeout → body limits → tenancy → CORS → credentials → rate limits → idempotency → handler.
     let app = router
         .merge(swagger)
         .fallback(envelope::unknown_route)
+        .layer(middleware::from_fn(swagger_version))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             idempotency::idempotent,
@@ -108,9 +114,29 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(envelope::envelope))
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            casing::pascal_case,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             context::request_context,
         ))
         .with_state(state);
     // Routing happens inside `app`; older resource names are rewritten before it.
     Router::new().fallback_service(tower::util::MapRequestLayer::new(aliases::rewrite).layer(app))
+}
+
+/// `/swagger/v2` (or `/swagger/v2/`) opens Swagger UI on that version's document. (Swagger UI
+/// owns every path under `/swagger`, so this is a layer in front of it, not a route.)
+async fn swagger_version(request: Request, next: Next) -> Response {
+    let version = request
+        .uri()
+        .path()
+        .strip_prefix("/swagger/")
+        .map(|v| v.trim_end_matches('/'));
+    match version {
+        Some(v @ ("v1" | "v2" | "v3")) => {
+            Redirect::temporary(&format!("/swagger/?urls.primaryName={v}")).into_response()
+        }
+        _ => next.run(request).await,
+    }
 }

@@ -26,17 +26,66 @@ pub const CONTACT_PASSWORD: &str = "demo-contact-password";
 
 pub struct DemoCredentials {
     pub api_key: String,
+    /// True when `api_key` is the key the previous run made (still active), not a new one.
+    pub kept: bool,
 }
 
-/// Creates what is missing of the demo tenant (idempotent), resets the demo passwords, and makes a
-/// new API key (revoking the previous demo keys).
-pub async fn seed(state: &AppState) -> Result<DemoCredentials> {
+/// Creates what is missing of the demo tenant (idempotent) and resets the demo passwords. The
+/// previous run's API key is kept while it is still an active demo key; otherwise a new one is
+/// made and the older demo keys are revoked.
+pub async fn seed(state: &AppState, previous_key: Option<&str>) -> Result<DemoCredentials> {
     let tenant = demo_tenant(state).await?;
     demo_members(state, &tenant).await?;
     let company = demo_company(state, &tenant).await?;
     demo_contact(state, &tenant, company).await?;
+    if let Some(key) = previous_key
+        && is_active_demo_key(state, &tenant, key).await?
+    {
+        return Ok(DemoCredentials {
+            api_key: key.to_string(),
+            kept: true,
+        });
+    }
     let api_key = demo_key(state, &tenant).await?;
-    Ok(DemoCredentials { api_key })
+    Ok(DemoCredentials {
+        api_key,
+        kept: false,
+    })
+}
+
+async fn is_active_demo_key(state: &AppState, tenant: &Tenant, key: &str) -> Result<bool> {
+    let hash = crate::secrets::sha256(key);
+    let Some((id, _, _)) = repo::credentials::find_api_key(&state.pool, tenant.id, &hash).await?
+    else {
+        return Ok(false);
+    };
+    Ok(credentials::get_api_key(state, tenant, &id)
+        .await?
+        .created_by
+        == "demo")
+}
+
+/// What `demo.env` holds: the variables the README's examples use, for `. .deskd/demo.env`.
+pub fn env_file(
+    base: &str,
+    tenant_host: &str,
+    platform_host: &str,
+    key: &str,
+    platform: &str,
+) -> String {
+    format!(
+        "# Written by `deskd serve --demo`: `. .deskd/demo.env` sets what the README's examples use.\n\
+         B={base}\nH='Host: {tenant_host}'\nPH='Host: {platform_host}'\nKEY={key}\nPLATFORM={platform}\n"
+    )
+}
+
+/// A variable of a `demo.env` file, if the file and the variable are there.
+pub fn env_value(text: &str, name: &str) -> Option<String> {
+    text.lines()
+        .filter_map(|line| line.split_once('='))
+        .find(|(k, _)| k.trim() == name)
+        .map(|(_, v)| v.trim().trim_matches('\'').to_string())
+        .filter(|v| !v.is_empty())
 }
 
 /// Enough of every list for a demo tenant's handful of people.

@@ -93,7 +93,7 @@ async fn files_sent_with_a_ticket_are_typed_from_their_bytes_and_download_safely
     );
     // Staff see the same files on the ticket and can fetch them.
     let staff = d.admin(Method::GET, "/tickets/1/attachments", None).await;
-    assert_eq!(staff.json.as_array().unwrap().len(), 2);
+    assert_eq!(staff.json["results"].as_array().unwrap().len(), 2);
     let r = d
         .app
         .get(&d.t.host, &format!("/api/v3/admin/attachments/{id}"))
@@ -203,7 +203,7 @@ async fn downloads_go_to_exactly_those_who_may_see_the_ticket_and_never_internal
         }
     }
     let listed = d.portal_get(&ann, "/tickets/1/attachments").await;
-    assert_eq!(listed.json.as_array().unwrap().len(), 1);
+    assert_eq!(listed.json["results"].as_array().unwrap().len(), 1);
     // A contact who may not see the ticket gets nothing, not even a hint.
     for id in [&public_id, &internal_id] {
         d.portal_get(&bob, &format!("/attachments/{id}"))

@@ -836,8 +836,7 @@ async fn presence_is_shared_with_members() {
     );
     assert_eq!(got.data["status"], "away");
     let all = h.tech(&h.admin, Method::GET, "/presence", None).await;
-    let statuses: Vec<(i64, &str)> = all
-        .json
+    let statuses: Vec<(i64, &str)> = all.json["results"]
         .as_array()
         .unwrap()
         .iter()

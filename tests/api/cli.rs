@@ -485,3 +485,121 @@ async fn two_server_processes_on_one_database_deliver_live_events_to_subscribers
         assert!(wait(server, Duration::from_secs(20)).success());
     }
 }
+
+/// `deskd serve --demo` on `data`, until it has written its demo.env; answers the process, its
+/// address and the file's text.
+// The child is handed to the caller, who stops and waits for it (see `stop`).
+#[allow(clippy::zombie_processes)]
+fn serve_demo(app: &TestApp, data: &std::path::Path) -> (std::process::Child, SocketAddr, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    // The previous run's file stays (it carries the key over); wait for the one this run writes.
+    let before = std::fs::metadata(data.join("demo.env"))
+        .and_then(|m| m.modified())
+        .ok();
+    let server = deskd(app, data)
+        .args(["serve", "--demo", "--bind", &addr.to_string()])
+        .env_remove("DESKD_PLATFORM_TOKEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        let written = std::fs::metadata(data.join("demo.env"))
+            .and_then(|m| m.modified())
+            .ok();
+        if written.is_some()
+            && written != before
+            && let Ok(text) = std::fs::read_to_string(data.join("demo.env"))
+            && TcpStream::connect(addr).is_ok()
+        {
+            return (server, addr, text);
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "no demo");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn env_value(text: &str, name: &str) -> String {
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("{name} in {text}"))
+        .trim_matches('\'')
+        .to_string()
+}
+
+/// Stops a server with SIGTERM; answers what it wrote to stdout and stderr.
+fn stop(mut server: std::process::Child) -> (String, String) {
+    unsafe { libc::kill(server.id() as i32, libc::SIGTERM) };
+    let status = server.wait().unwrap();
+    assert!(
+        status.success(),
+        "the server did not stop cleanly: {status}"
+    );
+    let (mut out, mut err) = (String::new(), String::new());
+    server
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    server
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (out, err)
+}
+
+#[tokio::test]
+async fn the_demo_keeps_its_api_key_across_restarts_writes_it_for_the_readme_and_stops_quietly() {
+    let app = TestApp::new().await;
+    let data = tempdir();
+    let (server, addr, first) = serve_demo(&app, &data);
+    let key = env_value(&first, "KEY");
+    assert!(key.starts_with("ddk_"), "{first}");
+    assert_eq!(env_value(&first, "H"), "Host: demo.localhost");
+    assert_eq!(env_value(&first, "B"), format!("http://{addr}"));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(data.join("demo.env"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o077, 0, "demo.env is the owner's alone");
+    let members = |addr: SocketAddr, key: String| async move {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let head = format!(
+            "GET /api/v3/admin/members HTTP/1.1\r\nHost: demo.localhost\r\nAuthorization: DdApi {key}\r\nConnection: close\r\n\r\n"
+        );
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        answer
+    };
+    assert!(members(addr, key.clone()).await.starts_with("HTTP/1.1 200"));
+    let (out, err) = stop(server);
+    assert!(out.contains(&key) && out.contains("new"), "{out}");
+    assert!(!err.to_lowercase().contains("broken pipe"), "{err}");
+
+    let (server, addr, second) = serve_demo(&app, &data);
+    assert_eq!(
+        env_value(&second, "KEY"),
+        key,
+        "the same key after a restart"
+    );
+    assert_eq!(
+        env_value(&second, "PLATFORM"),
+        env_value(&first, "PLATFORM")
+    );
+    assert!(members(addr, key.clone()).await.starts_with("HTTP/1.1 200"));
+    let (out, err) = stop(server);
+    assert!(out.contains("the same as last run"), "{out}");
+    assert!(!err.to_lowercase().contains("broken pipe"), "{err}");
+}

@@ -344,7 +344,7 @@ async fn a_revoked_api_key_stops_working_at_once() {
         .send()
         .await;
     assert_eq!(keys.status, StatusCode::OK);
-    let listed = keys.json.as_array().unwrap();
+    let listed = keys.json["results"].as_array().unwrap();
     assert!(
         listed
             .iter()
@@ -492,7 +492,7 @@ async fn personal_access_tokens_act_as_their_member_until_revoked() {
         .cookie(&cookie)
         .send()
         .await;
-    let id = list.json[0]["id"].as_str().unwrap().to_string();
+    let id = list.json["results"][0]["id"].as_str().unwrap().to_string();
     assert!(!list.text.contains(&token), "the secret is never listed");
     let revoked = app
         .call(
@@ -522,7 +522,7 @@ async fn a_member_cannot_revoke_another_members_token() {
         .cookie(&c.admin_cookie)
         .send()
         .await;
-    let id = admin_tokens.json[0]["id"].as_str().unwrap();
+    let id = admin_tokens.json["results"][0]["id"].as_str().unwrap();
     app.call(
         axum::http::Method::DELETE,
         &t.host,

@@ -190,3 +190,75 @@ async fn error_bodies_carry_rfc_9457_fields_and_the_request_id() {
     assert_eq!(r.json["type"], "about:blank");
     assert_eq!(r.json["detail"], r.json["message"]);
 }
+
+#[tokio::test]
+async fn an_array_where_an_object_belongs_is_a_422_and_changes_nothing() {
+    let app = TestApp::new().await;
+    let (host, auth) = admin(&app).await;
+    let before = app
+        .get(&host, "/api/v3/admin/tenant")
+        .auth(&auth)
+        .send()
+        .await;
+    for body in [json!([null, null]), json!(["Renamed", null])] {
+        let r = app
+            .call(Method::PATCH, &host, "/api/v3/admin/tenant")
+            .auth(&auth)
+            .json(body)
+            .send()
+            .await;
+        r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
+    }
+    let r = app
+        .post(&host, "/api/v3/admin/companies")
+        .auth(&auth)
+        .json(json!(["Initech"]))
+        .send()
+        .await;
+    r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
+    let after = app
+        .get(&host, "/api/v3/admin/tenant")
+        .auth(&auth)
+        .send()
+        .await;
+    assert_eq!(before.json, after.json);
+    let companies = app
+        .get(&host, "/api/v3/admin/companies")
+        .auth(&auth)
+        .send()
+        .await;
+    assert_eq!(companies.json["totalResults"], 0);
+}
+
+#[tokio::test]
+async fn a_request_without_a_body_reads_as_an_empty_object() {
+    let app = TestApp::new().await;
+    let (host, auth) = admin(&app).await;
+    let before = app
+        .get(&host, "/api/v3/admin/tenant")
+        .auth(&auth)
+        .send()
+        .await;
+    let r = app
+        .call(Method::PATCH, &host, "/api/v3/admin/tenant")
+        .auth(&auth)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        (&r.json["name"], &r.json["slug"], &r.json["customDomains"]),
+        (
+            &before.json["name"],
+            &before.json["slug"],
+            &before.json["customDomains"]
+        )
+    );
+    // A body that is required still is: no name, no company.
+    let r = app
+        .post(&host, "/api/v3/admin/companies")
+        .auth(&auth)
+        .send()
+        .await;
+    r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
+    assert_eq!(r.json["field"], "name");
+}

@@ -221,6 +221,18 @@ async fn v1_speaks_pascal_case_both_ways_over_the_same_handlers() {
         .send()
         .await;
     assert_eq!(me.json["ErrorCode"], "Forbidden");
+    // Errors from the layers before any handler speak v1's casing too.
+    let unknown = a
+        .send(Method::GET, "/api/v1/admin/no-such-thing", None)
+        .await;
+    assert_eq!(unknown.json["ErrorCode"], "NotFound", "{}", unknown.text);
+    let anonymous = app.get(&a.host, "/api/v1/admin/companies").send().await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        anonymous.json.get("ErrorCode").is_some(),
+        "{}",
+        anonymous.text
+    );
 }
 
 #[tokio::test]

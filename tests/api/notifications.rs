@@ -189,7 +189,7 @@ async fn broadcasts_reach_their_audience_until_they_expire_or_are_dismissed() {
         .await
         .unwrap();
     let titles = |r: &crate::support::TestResponse| -> Vec<String> {
-        r.json
+        r.json["results"]
             .as_array()
             .unwrap()
             .iter()
@@ -218,7 +218,7 @@ async fn broadcasts_reach_their_audience_until_they_expire_or_are_dismissed() {
         ["Office closed Friday"]
     );
     // Bob dismisses one; Cat cannot dismiss what is not hers.
-    let finance = bobs.json[0]["id"].as_i64().unwrap();
+    let finance = bobs.json["results"][0]["id"].as_i64().unwrap();
     let r = d
         .portal(
             &cat,
@@ -256,7 +256,7 @@ async fn broadcasts_reach_their_audience_until_they_expire_or_are_dismissed() {
     }
     let other = desk(&app, "globex").await;
     let r = other.admin(Method::GET, "/broadcasts", None).await;
-    assert_eq!(r.json, json!([]));
+    assert_eq!(r.json["results"], json!([]));
     let r = other
         .admin(Method::DELETE, &format!("/broadcasts/{finance}"), None)
         .await;

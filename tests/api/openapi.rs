@@ -70,7 +70,19 @@ async fn swagger_serves_each_version_with_its_security_schemes() {
             initializer.contains(&format!("/swagger/v{v}/swagger.json")),
             "{initializer}"
         );
+        // `/swagger/v2` opens the page on that version.
+        let r = app.get(&t.host, &format!("/swagger/v{v}")).send().await;
+        assert_eq!(r.status, StatusCode::TEMPORARY_REDIRECT);
+        assert_eq!(
+            r.headers["location"],
+            format!("/swagger/?urls.primaryName=v{v}").as_str()
+        );
     }
+    // The page never sends the document's address to the online validator.
+    assert!(
+        initializer.contains("\"validatorUrl\": \"none\""),
+        "{initializer}"
+    );
 
     let v2 = &documents[&2];
     assert_eq!(

@@ -257,7 +257,7 @@ async fn cookie_authenticated_changes_must_pass_the_origin_check() {
         .cookie(&cookie)
         .send()
         .await;
-    assert_eq!(list.json.as_array().unwrap().len(), 2);
+    assert_eq!(list.json["results"].as_array().unwrap().len(), 2);
     // Header credentials are not cookies: no Origin needed.
     let key = app.api_key(&t, "read_write").await;
     let r = app

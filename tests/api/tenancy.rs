@@ -173,7 +173,7 @@ async fn the_platform_api_provisions_tenants_that_work_at_once() {
         .auth(&platform())
         .send()
         .await;
-    assert_eq!(list.json.as_array().unwrap().len(), 1);
+    assert_eq!(list.json["results"].as_array().unwrap().len(), 1);
 
     let duplicate = app
         .post("localhost", "/api/v3/platform/tenants")
@@ -205,7 +205,7 @@ async fn the_platform_api_provisions_tenants_that_work_at_once() {
             .auth(&platform())
             .send()
             .await
-            .json
+            .json["results"]
             .as_array()
             .unwrap()
             .len(),

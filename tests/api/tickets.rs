@@ -619,7 +619,7 @@ async fn internal_notes_never_reach_a_contact_by_any_path() {
         let comments = d
             .portal(cookie, Method::GET, "/tickets/1/comments", None)
             .await;
-        assert_eq!(comments.json.as_array().unwrap().len(), 2);
+        assert_eq!(comments.json["results"].as_array().unwrap().len(), 2);
     }
     let ticket = d.portal(&ann, Method::GET, "/tickets/1", None).await;
     assert_eq!(ticket.json["notes"].as_array().unwrap().len(), 2);
@@ -690,6 +690,8 @@ async fn notes_record_time_worked_with_minute_precision() {
         (json!({"timeStart": future}), "timeEntry.timeStart"),
         (json!({}), "timeEntry.actualHours"),
         (json!({"actualHours": 30}), "timeEntry.actualHours"),
+        // An array is not a time entry, even one that lines up with its fields.
+        (json!([null, null, 1.5]), "timeEntry"),
     ] {
         let r = d
             .admin(
@@ -709,9 +711,7 @@ async fn notes_record_time_worked_with_minute_precision() {
     .await
     .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
     assert_eq!(
-        d.admin(Method::GET, "/tickets/1/notes", None)
-            .await
-            .json
+        d.admin(Method::GET, "/tickets/1/notes", None).await.json["results"]
             .as_array()
             .unwrap()
             .len(),
@@ -1226,9 +1226,7 @@ async fn a_retry_with_the_same_idempotency_key_replays_the_first_answer() {
         "true"
     );
     assert_eq!(
-        d.admin(Method::GET, "/tickets/1/notes", None)
-            .await
-            .json
+        d.admin(Method::GET, "/tickets/1/notes", None).await.json["results"]
             .as_array()
             .unwrap()
             .len(),
@@ -1280,7 +1278,7 @@ async fn approvers_grant_or_decline_tickets_that_need_approval() {
     let ivy = d.sign_in("portal", "ivy@customer.test").await;
     let oz = d.sign_in("portal", "oz@other.test").await;
     assert_eq!(
-        ids(&json!({"results": d.portal(&boss, Method::GET, "/approvals", None).await.json})),
+        ids(&d.portal(&boss, Method::GET, "/approvals", None).await.json),
         [1]
     );
     assert_eq!(
@@ -1364,9 +1362,7 @@ async fn approvers_grant_or_decline_tickets_that_need_approval() {
         (Some("granted"), Some("Approval Granted"), Some(false))
     );
     assert!(
-        d.portal(&boss, Method::GET, "/approvals", None)
-            .await
-            .json
+        d.portal(&boss, Method::GET, "/approvals", None).await.json["results"]
             .as_array()
             .unwrap()
             .is_empty()

@@ -171,9 +171,9 @@ async fn events_arrive_as_signed_json_arrays() {
     let log = d
         .admin(Method::GET, &format!("/webhooks/{id}/deliveries"), None)
         .await;
-    assert_eq!(log.json[0]["state"], "delivered");
-    assert_eq!(log.json[0]["lastStatusCode"], 200);
-    assert_eq!(log.json[0]["lastResponse"], "thanks");
+    assert_eq!(log.json["results"][0]["state"], "delivered");
+    assert_eq!(log.json["results"][0]["lastStatusCode"], 200);
+    assert_eq!(log.json["results"][0]["lastResponse"], "thanks");
     // A ping reaches the receiver too, and a regenerated secret signs from then on.
     let r = d
         .admin(Method::POST, &format!("/webhooks/{id}/secret"), None)
@@ -215,10 +215,10 @@ async fn failures_are_retried_with_the_same_id_then_pause_and_410_disables() {
     let log = d
         .admin(Method::GET, &format!("/webhooks/{id}/deliveries"), None)
         .await;
-    assert_eq!(log.json[0]["state"], "delivered");
-    assert_eq!(log.json[0]["attempts"], 3);
+    assert_eq!(log.json["results"][0]["state"], "delivered");
+    assert_eq!(log.json["results"][0]["attempts"], 3);
     // A finished delivery can be sent again by hand, with the same id and body.
-    let delivery = log.json[0]["id"].as_i64().unwrap();
+    let delivery = log.json["results"][0]["id"].as_i64().unwrap();
     let again = d
         .admin(
             Method::POST,

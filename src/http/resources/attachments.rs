@@ -17,6 +17,7 @@ use crate::{
     auth::extractors::{PortalUser, Staff},
     error::{Error, Result},
     files::content_disposition,
+    http::pagination::Page,
     http::{
         extract::ApiPath,
         multipart::{FilesForm, Uploads},
@@ -141,26 +142,30 @@ pub async fn download_attachment(
 }
 
 /// The files of one of my tickets (not those of internal notes), oldest first.
-#[utoipa::path(get, path = "/tickets/{ticketId}/attachments", params(("ticketId" = i32, Path)), responses((status = 200, body = Vec<AttachmentView>)))]
+#[utoipa::path(get, path = "/tickets/{ticketId}/attachments", params(("ticketId" = i32, Path)), responses((status = 200, body = Page<AttachmentView>)))]
 pub async fn list_my_ticket_attachments(
     State(state): State<AppState>,
     user: PortalUser,
     ApiPath(ticket): ApiPath<i32>,
-) -> Result<Json<Vec<AttachmentView>>> {
+) -> Result<Json<Page<AttachmentView>>> {
     let (viewer, _) = contact(&user);
     let rows = attachments::of_ticket(&state, &user.tenant, viewer, ticket).await?;
-    Ok(Json(rows.into_iter().map(Into::into).collect()))
+    Ok(Json(Page::whole(
+        rows.into_iter().map(Into::into).collect(),
+    )))
 }
 
 /// A ticket's files, oldest first.
-#[utoipa::path(get, path = "/tickets/{ticketId}/attachments", params(("ticketId" = i32, Path)), responses((status = 200, body = Vec<AttachmentView>)))]
+#[utoipa::path(get, path = "/tickets/{ticketId}/attachments", params(("ticketId" = i32, Path)), responses((status = 200, body = Page<AttachmentView>)))]
 pub async fn list_ticket_attachments(
     State(state): State<AppState>,
     staff: Staff,
     ApiPath(ticket): ApiPath<i32>,
-) -> Result<Json<Vec<AttachmentView>>> {
+) -> Result<Json<Page<AttachmentView>>> {
     let rows = attachments::of_ticket(&state, &staff.tenant, Viewer::Staff, ticket).await?;
-    Ok(Json(rows.into_iter().map(Into::into).collect()))
+    Ok(Json(Page::whole(
+        rows.into_iter().map(Into::into).collect(),
+    )))
 }
 
 /// Streams the file as a download that browsers will neither render nor sniff.

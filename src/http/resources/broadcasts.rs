@@ -11,6 +11,7 @@ use crate::{
     domain::broadcasts::BroadcastInput,
     error::Result,
     http::extract::{ApiJson, ApiPath},
+    http::pagination::Page,
     repo::broadcasts::BroadcastRow,
     service::broadcasts,
     state::AppState,
@@ -59,13 +60,15 @@ pub fn portal_routes() -> OpenApiRouter<AppState> {
 }
 
 /// Every broadcast, newest first.
-#[utoipa::path(get, path = "/broadcasts", responses((status = 200, body = Vec<BroadcastView>)))]
+#[utoipa::path(get, path = "/broadcasts", responses((status = 200, body = Page<BroadcastView>)))]
 pub async fn list_broadcasts(
     State(state): State<AppState>,
     caller: AdminCaller,
-) -> Result<Json<Vec<BroadcastView>>> {
+) -> Result<Json<Page<BroadcastView>>> {
     let rows = broadcasts::list(&state, &caller.tenant).await?;
-    Ok(Json(rows.into_iter().map(Into::into).collect()))
+    Ok(Json(Page::whole(
+        rows.into_iter().map(Into::into).collect(),
+    )))
 }
 
 /// Write a broadcast to everyone, to companies (`companyIds`) or to contact groups (`groupIds`).
@@ -91,14 +94,16 @@ pub async fn delete_broadcast(
 }
 
 /// The live broadcasts meant for me that I have not dismissed, newest first.
-#[utoipa::path(get, path = "/broadcasts", responses((status = 200, body = Vec<BroadcastView>)))]
+#[utoipa::path(get, path = "/broadcasts", responses((status = 200, body = Page<BroadcastView>)))]
 pub async fn list_my_broadcasts(
     State(state): State<AppState>,
     user: PortalUser,
-) -> Result<Json<Vec<BroadcastView>>> {
+) -> Result<Json<Page<BroadcastView>>> {
     let rows =
         broadcasts::for_contact(&state, &user.tenant, user.contact_id, user.company_id).await?;
-    Ok(Json(rows.into_iter().map(Into::into).collect()))
+    Ok(Json(Page::whole(
+        rows.into_iter().map(Into::into).collect(),
+    )))
 }
 
 /// Dismiss a broadcast: it no longer shows for me.

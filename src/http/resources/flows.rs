@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    auth::extractors::AdminCaller, error::Result, http::extract::ApiPath,
+    auth::extractors::AdminCaller, error::Result, http::extract::ApiPath, http::pagination::Page,
     repo::webhooks::WebhookRow, service::flows, state::AppState,
 };
 
@@ -73,13 +73,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// The Power Automate flows subscribed to this tenant's events.
-#[utoipa::path(get, path = "/flows", responses((status = 200, body = Vec<FlowView>)))]
+#[utoipa::path(get, path = "/flows", responses((status = 200, body = Page<FlowView>)))]
 pub async fn list_flows(
     State(state): State<AppState>,
     caller: AdminCaller,
-) -> Result<Json<Vec<FlowView>>> {
+) -> Result<Json<Page<FlowView>>> {
     let rows = flows::list(&state, &caller.tenant).await?;
-    Ok(Json(rows.into_iter().map(Into::into).collect()))
+    Ok(Json(Page::whole(
+        rows.into_iter().map(Into::into).collect(),
+    )))
 }
 
 /// Remove a flow's subscription: the flow receives no more events.

@@ -13,6 +13,7 @@ use crate::{
     domain::webhooks::WebhookInput,
     error::{Error, Result},
     http::extract::{ApiJson, ApiPath},
+    http::pagination::Page,
     repo::webhooks::{DeliveryRow, WebhookRow},
     service::webhooks,
     state::AppState,
@@ -125,17 +126,17 @@ pub async fn create_webhook(
     ))
 }
 
-#[utoipa::path(get, path = "/webhooks", responses((status = 200, body = Vec<WebhookView>)))]
+#[utoipa::path(get, path = "/webhooks", responses((status = 200, body = Page<WebhookView>)))]
 pub async fn list_webhooks(
     State(state): State<AppState>,
     caller: AdminCaller,
-) -> Result<Json<Vec<WebhookView>>> {
+) -> Result<Json<Page<WebhookView>>> {
     let rows = webhooks::list(&state, &caller.tenant).await?;
-    Ok(Json(
+    Ok(Json(Page::whole(
         rows.into_iter()
             .map(|w| WebhookView::new(w, None))
             .collect(),
-    ))
+    )))
 }
 
 #[utoipa::path(get, path = "/webhooks/{webhookId}", params(("webhookId" = String, Path)), responses((status = 200, body = WebhookView)))]
@@ -184,14 +185,16 @@ pub async fn regenerate_webhook_secret(
 }
 
 /// The latest 100 deliveries, newest first, with their last attempt.
-#[utoipa::path(get, path = "/webhooks/{webhookId}/deliveries", params(("webhookId" = String, Path)), responses((status = 200, body = Vec<DeliveryView>)))]
+#[utoipa::path(get, path = "/webhooks/{webhookId}/deliveries", params(("webhookId" = String, Path)), responses((status = 200, body = Page<DeliveryView>)))]
 pub async fn list_webhook_deliveries(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Vec<DeliveryView>>> {
+) -> Result<Json<Page<DeliveryView>>> {
     let rows = webhooks::deliveries(&state, &caller.tenant, webhook_id(&id)?).await?;
-    Ok(Json(rows.into_iter().map(Into::into).collect()))
+    Ok(Json(Page::whole(
+        rows.into_iter().map(Into::into).collect(),
+    )))
 }
 
 /// Send a delivery again now, with the same id and body.

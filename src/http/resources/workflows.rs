@@ -13,6 +13,7 @@ use crate::{
     domain::workflows::WorkflowInput,
     error::{Error, Result},
     http::extract::{ApiJson, ApiPath, ApiQuery},
+    http::pagination::Page,
     repo::workflows::WorkflowRow,
     service::workflows,
     state::AppState,
@@ -73,19 +74,21 @@ fn workflow_id(id: &str) -> Result<Uuid> {
 }
 
 /// Workflows by name.
-#[utoipa::path(get, path = "/workflows", params(WorkflowSearch), responses((status = 200, body = Vec<WorkflowView>)))]
+#[utoipa::path(get, path = "/workflows", params(WorkflowSearch), responses((status = 200, body = Page<WorkflowView>)))]
 pub async fn list_workflows(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiQuery(query): ApiQuery<WorkflowSearch>,
-) -> Result<Json<Vec<WorkflowView>>> {
+) -> Result<Json<Page<WorkflowView>>> {
     let search = query
         .search
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty());
     let rows = workflows::list(&state, &caller.tenant, search).await?;
-    Ok(Json(rows.into_iter().map(Into::into).collect()))
+    Ok(Json(Page::whole(
+        rows.into_iter().map(Into::into).collect(),
+    )))
 }
 
 /// Create a workflow.

@@ -190,12 +190,14 @@ pub async fn chat_to_ticket(
 }
 
 /// Every member's presence.
-#[utoipa::path(get, path = "/presence", responses((status = 200, body = Vec<Presence>)))]
+#[utoipa::path(get, path = "/presence", responses((status = 200, body = Page<Presence>)))]
 pub async fn list_presence(
     State(state): State<AppState>,
     user: TechUser,
-) -> Result<Json<Vec<Presence>>> {
-    Ok(Json(chats::presence(&state, &user.tenant).await?))
+) -> Result<Json<Page<Presence>>> {
+    Ok(Json(Page::whole(
+        chats::presence(&state, &user.tenant).await?,
+    )))
 }
 
 /// Set my presence; other members see it (and their streams get a `presence` event).

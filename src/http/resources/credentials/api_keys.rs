@@ -11,6 +11,7 @@ use crate::{
     domain::{KeyScope, credentials::NewApiKeyInput},
     error::Result,
     http::extract::{ApiJson, ApiPath},
+    http::pagination::Page,
     repo::credentials::ApiKey,
     service::credentials,
     state::AppState,
@@ -64,13 +65,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// List the tenant's API keys (without their secrets).
-#[utoipa::path(get, path = "/api-keys", responses((status = 200, body = Vec<ApiKeyView>)))]
+#[utoipa::path(get, path = "/api-keys", responses((status = 200, body = Page<ApiKeyView>)))]
 pub async fn list_api_keys(
     State(state): State<AppState>,
     caller: AdminCaller,
-) -> Result<Json<Vec<ApiKeyView>>> {
+) -> Result<Json<Page<ApiKeyView>>> {
     let keys = credentials::list_api_keys(&state, &caller.tenant).await?;
-    Ok(Json(keys.into_iter().map(Into::into).collect()))
+    Ok(Json(Page::whole(
+        keys.into_iter().map(Into::into).collect(),
+    )))
 }
 
 /// Create an API key. The answer holds the key; it is stored only as a hash.

@@ -11,6 +11,7 @@ use crate::{
     domain::credentials::NewPersonalTokenInput,
     error::{Error, Result},
     http::extract::{ApiJson, ApiPath},
+    http::pagination::Page,
     repo::credentials::PersonalToken,
     service::credentials,
     state::AppState,
@@ -57,13 +58,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// List my personal access tokens.
-#[utoipa::path(get, path = "/personal-access-tokens", responses((status = 200, body = Vec<PersonalTokenView>)))]
+#[utoipa::path(get, path = "/personal-access-tokens", responses((status = 200, body = Page<PersonalTokenView>)))]
 pub async fn list_personal_tokens(
     State(state): State<AppState>,
     user: TechUser,
-) -> Result<Json<Vec<PersonalTokenView>>> {
+) -> Result<Json<Page<PersonalTokenView>>> {
     let tokens = credentials::list_personal_tokens(&state, &user.tenant, user.member_id).await?;
-    Ok(Json(tokens.into_iter().map(Into::into).collect()))
+    Ok(Json(Page::whole(
+        tokens.into_iter().map(Into::into).collect(),
+    )))
 }
 
 /// Create a personal access token that acts as me. Only from a signed-in session: a token must

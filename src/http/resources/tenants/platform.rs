@@ -14,6 +14,7 @@ use crate::{
         tenants::{NewTenant, TenantChanges},
     },
     error::Result,
+    http::pagination::Page,
     http::{
         extract::{ApiJson, ApiPath},
         resources::members::MemberView,
@@ -47,18 +48,18 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// List every tenant.
-#[utoipa::path(get, path = "/tenants", responses((status = 200, body = Vec<TenantView>)))]
+#[utoipa::path(get, path = "/tenants", responses((status = 200, body = Page<TenantView>)))]
 pub async fn list_tenants(
     State(state): State<AppState>,
     _op: PlatformOperator,
-) -> Result<Json<Vec<TenantView>>> {
-    Ok(Json(
+) -> Result<Json<Page<TenantView>>> {
+    Ok(Json(Page::whole(
         tenants::list(&state)
             .await?
             .into_iter()
             .map(Into::into)
             .collect(),
-    ))
+    )))
 }
 
 /// Create a tenant with its first master admin.

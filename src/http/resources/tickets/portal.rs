@@ -146,18 +146,20 @@ pub async fn get_my_ticket(
 }
 
 /// The public comments of one of my tickets, oldest first.
-#[utoipa::path(get, path = "/tickets/{ticketId}/comments", params(("ticketId" = i32, Path)), responses((status = 200, body = Vec<TicketNoteView>)))]
+#[utoipa::path(get, path = "/tickets/{ticketId}/comments", params(("ticketId" = i32, Path)), responses((status = 200, body = Page<TicketNoteView>)))]
 pub async fn list_my_ticket_comments(
     State(state): State<AppState>,
     user: PortalUser,
     ApiPath(id): ApiPath<i32>,
-) -> Result<Json<Vec<TicketNoteView>>> {
+) -> Result<Json<Page<TicketNoteView>>> {
     let viewer = Viewer::Contact {
         id: user.contact_id,
         company_id: user.company_id,
     };
     let notes = tickets::notes(&state, &user.tenant, viewer, id).await?;
-    Ok(Json(notes.into_iter().map(Into::into).collect()))
+    Ok(Json(Page::whole(
+        notes.into_iter().map(Into::into).collect(),
+    )))
 }
 
 /// Comment on one of the tickets I may see. Files may come along as `multipart/form-data` (JSON
@@ -216,14 +218,16 @@ pub async fn reopen_my_ticket(
 }
 
 /// Tickets waiting for my approval (I am an approver of my company; group tickets only when I manage the group).
-#[utoipa::path(get, path = "/approvals", responses((status = 200, body = Vec<TicketView>)))]
+#[utoipa::path(get, path = "/approvals", responses((status = 200, body = Page<TicketView>)))]
 pub async fn list_my_approvals(
     State(state): State<AppState>,
     user: PortalUser,
-) -> Result<Json<Vec<TicketView>>> {
+) -> Result<Json<Page<TicketView>>> {
     let waiting =
         tickets::pending_approvals(&state, &user.tenant, user.contact_id, user.company_id).await?;
-    Ok(Json(waiting.into_iter().map(TicketView::listed).collect()))
+    Ok(Json(Page::whole(
+        waiting.into_iter().map(TicketView::listed).collect(),
+    )))
 }
 
 /// Approve a ticket awaiting approval; it moves to its queue's "approval granted" status.

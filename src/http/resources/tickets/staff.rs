@@ -186,14 +186,16 @@ pub async fn update_ticket(
 }
 
 /// All notes of a ticket, public and internal, oldest first.
-#[utoipa::path(get, path = "/tickets/{ticketId}/notes", params(("ticketId" = i32, Path)), responses((status = 200, body = Vec<TicketNoteView>)))]
+#[utoipa::path(get, path = "/tickets/{ticketId}/notes", params(("ticketId" = i32, Path)), responses((status = 200, body = Page<TicketNoteView>)))]
 pub async fn list_ticket_notes(
     State(state): State<AppState>,
     staff: Staff,
     ApiPath(id): ApiPath<i32>,
-) -> Result<Json<Vec<TicketNoteView>>> {
+) -> Result<Json<Page<TicketNoteView>>> {
     let notes = tickets::notes(&state, &staff.tenant, Viewer::Staff, id).await?;
-    Ok(Json(notes.into_iter().map(Into::into).collect()))
+    Ok(Json(Page::whole(
+        notes.into_iter().map(Into::into).collect(),
+    )))
 }
 
 /// Add a public comment or an internal note, optionally with time worked. Files may come along as
