@@ -136,6 +136,7 @@ pub fn finalize(version: u8, mut doc: OpenApi) -> Value {
             .insert("default".into(), RefOr::T(error_response.clone()));
     });
     document_costs(&mut doc);
+    describe_responses(&mut doc);
     unique_operation_ids(&mut doc);
     let mut value = serde_json::to_value(&doc).expect("an OpenAPI document serialises");
     if version == 1 {
@@ -228,6 +229,27 @@ fn document_costs(doc: &mut OpenApi) {
                 .insert("x-rate-limit-cost".into(), serde_json::json!(cost));
         }
     }
+}
+
+/// OpenAPI requires a description on every response; those the annotations leave without one get
+/// their status's reason phrase ("OK", "Created", "No Content" …).
+fn describe_responses(doc: &mut OpenApi) {
+    for_each_operation(doc, |operation| {
+        for (status, response) in operation.responses.responses.iter_mut() {
+            let RefOr::T(response) = response else {
+                continue;
+            };
+            if response.description.is_empty() {
+                response.description = status
+                    .parse::<u16>()
+                    .ok()
+                    .and_then(|code| axum::http::StatusCode::from_u16(code).ok())
+                    .and_then(|code| code.canonical_reason())
+                    .unwrap_or("The answer.")
+                    .to_string();
+            }
+        }
+    });
 }
 
 /// A handler mounted in two families of one version (a shared read-only list) would repeat its

@@ -1350,7 +1350,7 @@ async fn approvers_grant_or_decline_tickets_that_need_approval() {
             &boss,
             Method::POST,
             &format!("/tickets/{id}/approve"),
-            Some(json!({})),
+            None, // no body at all: the note is optional
         )
         .await;
     assert_eq!(

@@ -116,7 +116,7 @@ pub async fn upload_attachments(
 }
 
 /// Download a file of a ticket I may see (never an internal note's), or one I uploaded.
-#[utoipa::path(get, path = "/attachments/{attachmentId}", params(("attachmentId" = String, Path)), responses((status = 200, description = "the file's bytes", content_type = "application/octet-stream")))]
+#[utoipa::path(get, path = "/attachments/{attachmentId}", params(("attachmentId" = String, Path)), responses((status = 200, description = "The file's bytes, typed from their content (`image/png`, `application/pdf` …; `application/octet-stream` when unknown).", content_type = "*/*")))]
 pub async fn download_my_attachment(
     State(state): State<AppState>,
     user: PortalUser,
@@ -129,7 +129,7 @@ pub async fn download_my_attachment(
 }
 
 /// Download a ticket's file, or one I uploaded.
-#[utoipa::path(get, path = "/attachments/{attachmentId}", params(("attachmentId" = String, Path)), responses((status = 200, description = "the file's bytes", content_type = "application/octet-stream")))]
+#[utoipa::path(get, path = "/attachments/{attachmentId}", params(("attachmentId" = String, Path)), responses((status = 200, description = "The file's bytes, typed from their content (`image/png`, `application/pdf` …; `application/octet-stream` when unknown).", content_type = "*/*")))]
 pub async fn download_attachment(
     State(state): State<AppState>,
     staff: Staff,

@@ -234,6 +234,7 @@ pub struct CopilotTicketQuery {
     /// `open`, `closed` or `any` (default).
     pub status: Option<OpenState>,
     /// `me`, `assigned`, `unassigned` or `any` (default).
+    #[param(inline)]
     pub assigned: Option<CopilotAssigned>,
     /// `completed`, `incomplete` or `any` (default). A ticket without tasks is complete.
     pub task_progress: Option<TaskProgressFilter>,
@@ -250,6 +251,7 @@ pub struct CopilotTicketQuery {
 #[into_params(parameter_in = Query)]
 pub struct TimeEntriesQuery {
     /// `today`, `this_week` (default), `last_week`, `this_month` or `last_month` (UTC).
+    #[param(inline)]
     pub period: Option<Period>,
 }
 

@@ -58,8 +58,10 @@ pub struct UnreadCount {
 pub struct InboxQuery {
     /// Only unread notifications (default false).
     pub unread_only: Option<bool>,
+    #[param(minimum = 0)]
     pub skip: Option<i64>,
     /// 1 to 100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
     pub take: Option<i64>,
 }
 

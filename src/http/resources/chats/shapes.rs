@@ -35,6 +35,7 @@ pub struct MessagesQuery {
     /// The `next` of the previous page (0 or absent: from the first message).
     pub after: Option<i64>,
     /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub take: Option<i64>,
 }
 
@@ -53,7 +54,9 @@ pub struct MessagePage {
 pub struct MyChatsQuery {
     /// Only chats in this status.
     pub status: Option<String>,
+    #[param(minimum = 0)]
     pub skip: Option<i64>,
+    #[param(minimum = 1, maximum = 100)]
     pub take: Option<i64>,
 }
 
@@ -76,7 +79,9 @@ pub struct ChatsQuery {
     pub from: Option<DateTime<Utc>>,
     /// Created before.
     pub to: Option<DateTime<Utc>>,
+    #[param(minimum = 0)]
     pub skip: Option<i64>,
+    #[param(minimum = 1, maximum = 100)]
     pub take: Option<i64>,
 }
 

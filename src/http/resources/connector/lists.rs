@@ -90,7 +90,9 @@ pub async fn list_companies(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TeamsQuery {
+    #[param(minimum = 0)]
     pub skip: Option<i64>,
+    #[param(minimum = 1, maximum = 100)]
     pub take: Option<i64>,
 }
 
@@ -258,7 +260,9 @@ pub struct WorkflowsQuery {
     pub kind: Option<String>,
     /// Case-insensitive text to look for in names.
     pub search: Option<String>,
+    #[param(minimum = 0)]
     pub skip: Option<i64>,
+    #[param(minimum = 1, maximum = 100)]
     pub take: Option<i64>,
 }
 

@@ -31,9 +31,11 @@ pub struct FindTaskTemplatesRequest {
     #[serde(default)]
     pub search: Option<String>,
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub skip: Option<i64>,
     /// 1 to 100 (default 50).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 100)]
     pub take: Option<i64>,
 }
 

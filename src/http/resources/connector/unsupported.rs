@@ -29,8 +29,8 @@ fn hosted_elsewhere() -> Error {
 
 /// One documented handler per operation, all answering 501 once the key has been checked.
 macro_rules! unsupported {
-    ($($name:ident: $method:ident $path:literal $operation:literal => $error:expr;)*) => {$(
-        #[utoipa::path($method, path = $path, operation_id = $operation, responses((status = 501, body = crate::http::envelope::ErrorBody)))]
+    ($($name:ident: $method:ident $path:literal [$($param:literal),*] $operation:literal => $error:expr;)*) => {$(
+        #[utoipa::path($method, path = $path, operation_id = $operation, params($(($param = String, Path)),*), responses((status = 501, body = crate::http::envelope::ErrorBody)))]
         pub async fn $name(_caller: ConnectorCaller) -> Error {
             $error
         }
@@ -38,29 +38,29 @@ macro_rules! unsupported {
 }
 
 unsupported! {
-    render_email_template: post "/email-templates/{emailTemplateId}/render" "GenerateEmailFromTemplate" => not_built("email templates");
-    list_email_templates: get "/email-templates" "ListEmailTemplates" => not_built("email templates");
-    email_template_schema: get "/schema/email-templates/{emailTemplateId}/$render-request" "GetEmailTemplateProperties" => not_built("email templates");
-    get_form_result: get "/forms/{formId}/results/{resultId}" "GetFormResult" => not_built("forms");
-    get_form_result_v2: get "/v2/forms/{formId}/results/{resultId}" "GetFormResult_V2" => not_built("forms");
-    list_forms: get "/forms" "ListForms" => not_built("forms");
-    list_form_field_choices: get "/forms/{formId}/fields/{fieldId}/choices" "ListFormFiledChoices" => not_built("forms");
-    form_result_schema: get "/schema/form/{formId}/$result-response" "GetFormResultSchema" => not_built("forms");
-    form_result_schema_v2: get "/schema/v2/form/{formId}/$result-response" "GetFormResultSchemaV2" => not_built("forms");
-    call_advanced_action: post "/functions/{function}" "CallAdvancedAction" => hosted_elsewhere();
-    list_advanced_action_options: get "/functions/{function}/options" "ListAdvancedActionOptions" => hosted_elsewhere();
-    advanced_action_request_schema: get "/functions/{function}/$request" "GetCallAdvancedActionRequestSchema" => hosted_elsewhere();
-    advanced_action_response_schema: get "/functions/{function}/$response" "GetCallAdvancedActionResponseSchema" => hosted_elsewhere();
-    list_advanced_actions: get "/functions/listAdvancedActions" "ListAdvancedActions" => hosted_elsewhere();
-    list_advanced_action_categories: get "/functions/listAdvancedActionCategories" "ListAdvancedActionCategories" => hosted_elsewhere();
-    subscribe_advanced_event: post "/events/{eventType}/subscriptions" "AdvancedEventSubscribe" => hosted_elsewhere();
-    unsubscribe_advanced_event: delete "/events/{eventType}/subscriptions/{subscriptionId}" "AdvancedEventUnsubscribe" => hosted_elsewhere();
-    respond_to_advanced_event: post "/events/{eventType}/{eventId}/response" "AdvancedEventResponseHandle" => hosted_elsewhere();
-    advanced_event_trigger_schema: get "/events/{eventType}/$trigger" "AdvancedEventSubscribeTriggerSchema" => hosted_elsewhere();
-    advanced_event_subscribe_schema: get "/events/{eventType}/$subscribe-request" "AdvancedEventSubscribeRequestSchema" => hosted_elsewhere();
-    advanced_event_respond_schema: get "/events/{eventType}/$respond-request" "AdvancedEventResponseHandleRequestSchema" => hosted_elsewhere();
-    list_advanced_event_categories: get "/events/categories" "AdvancedEventCategoriesList" => hosted_elsewhere();
-    list_advanced_event_types: get "/events/types" "AdvancedEventTypesList" => hosted_elsewhere();
+    render_email_template: post "/email-templates/{emailTemplateId}/render" ["emailTemplateId"] "GenerateEmailFromTemplate" => not_built("email templates");
+    list_email_templates: get "/email-templates" [] "ListEmailTemplates" => not_built("email templates");
+    email_template_schema: get "/schema/email-templates/{emailTemplateId}/$render-request" ["emailTemplateId"] "GetEmailTemplateProperties" => not_built("email templates");
+    get_form_result: get "/forms/{formId}/results/{resultId}" ["formId", "resultId"] "GetFormResult" => not_built("forms");
+    get_form_result_v2: get "/v2/forms/{formId}/results/{resultId}" ["formId", "resultId"] "GetFormResult_V2" => not_built("forms");
+    list_forms: get "/forms" [] "ListForms" => not_built("forms");
+    list_form_field_choices: get "/forms/{formId}/fields/{fieldId}/choices" ["formId", "fieldId"] "ListFormFiledChoices" => not_built("forms");
+    form_result_schema: get "/schema/form/{formId}/$result-response" ["formId"] "GetFormResultSchema" => not_built("forms");
+    form_result_schema_v2: get "/schema/v2/form/{formId}/$result-response" ["formId"] "GetFormResultSchemaV2" => not_built("forms");
+    call_advanced_action: post "/functions/{function}" ["function"] "CallAdvancedAction" => hosted_elsewhere();
+    list_advanced_action_options: get "/functions/{function}/options" ["function"] "ListAdvancedActionOptions" => hosted_elsewhere();
+    advanced_action_request_schema: get "/functions/{function}/$request" ["function"] "GetCallAdvancedActionRequestSchema" => hosted_elsewhere();
+    advanced_action_response_schema: get "/functions/{function}/$response" ["function"] "GetCallAdvancedActionResponseSchema" => hosted_elsewhere();
+    list_advanced_actions: get "/functions/listAdvancedActions" [] "ListAdvancedActions" => hosted_elsewhere();
+    list_advanced_action_categories: get "/functions/listAdvancedActionCategories" [] "ListAdvancedActionCategories" => hosted_elsewhere();
+    subscribe_advanced_event: post "/events/{eventType}/subscriptions" ["eventType"] "AdvancedEventSubscribe" => hosted_elsewhere();
+    unsubscribe_advanced_event: delete "/events/{eventType}/subscriptions/{subscriptionId}" ["eventType", "subscriptionId"] "AdvancedEventUnsubscribe" => hosted_elsewhere();
+    respond_to_advanced_event: post "/events/{eventType}/{eventId}/response" ["eventType", "eventId"] "AdvancedEventResponseHandle" => hosted_elsewhere();
+    advanced_event_trigger_schema: get "/events/{eventType}/$trigger" ["eventType"] "AdvancedEventSubscribeTriggerSchema" => hosted_elsewhere();
+    advanced_event_subscribe_schema: get "/events/{eventType}/$subscribe-request" ["eventType"] "AdvancedEventSubscribeRequestSchema" => hosted_elsewhere();
+    advanced_event_respond_schema: get "/events/{eventType}/$respond-request" ["eventType"] "AdvancedEventResponseHandleRequestSchema" => hosted_elsewhere();
+    list_advanced_event_categories: get "/events/categories" [] "AdvancedEventCategoriesList" => hosted_elsewhere();
+    list_advanced_event_types: get "/events/types" [] "AdvancedEventTypesList" => hosted_elsewhere();
 }
 
 /// The operations answered with 501.

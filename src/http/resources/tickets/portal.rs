@@ -53,11 +53,15 @@ pub struct CloseInput {
 #[into_params(parameter_in = Query)]
 pub struct PortalTicketQuery {
     /// `personal` (default), `group` (groups I manage) or `company` (when I may see my company's tickets).
+    #[param(inline)]
     pub scope: Option<Scope>,
     /// `open` (default), `closed`, `awaiting_approval` or `any`.
+    #[param(inline)]
     pub status: Option<PortalState>,
+    #[param(minimum = 0)]
     pub skip: Option<i64>,
     /// 1 to 100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
     pub take: Option<i64>,
 }
 

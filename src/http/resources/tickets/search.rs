@@ -68,8 +68,10 @@ pub struct TicketSearchQuery {
     pub task_progress: Option<TaskProgressFilter>,
     /// Include archived tickets (default false).
     pub include_archived: Option<bool>,
+    #[param(minimum = 0)]
     pub skip: Option<i64>,
     /// 1 to 100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
     pub take: Option<i64>,
 }
 
