@@ -51,7 +51,7 @@ def main():
     env = dict(os.environ)
     env.pop("DESKD_PLATFORM_TOKEN", None)
     env.update(
-        DESKD_DATA_DIR=os.path.join(work, "data"),
+        DESKD_DATA_DIR=os.path.join(work, ".deskd"),
         DESKD_BIND=f"127.0.0.1:{port}",
         DESKD_BASE_DOMAIN="localhost",
         DESKD_COOKIE_SECURE="false",
@@ -63,7 +63,7 @@ def main():
         for _ in range(600):
             try:
                 urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/ready", headers={"Host": "localhost"}))
-                if os.path.exists(os.path.join(work, "data", "demo.env")):
+                if os.path.exists(os.path.join(work, ".deskd", "demo.env")):
                     break
             except OSError:
                 pass

@@ -197,8 +197,9 @@ async fn serve(config: Config, demo: Option<Demo>) -> anyhow::Result<()> {
         let site = Site {
             bind,
             base_domain: &base_domain,
+            data_dir: &data_dir,
         };
-        site.write_demo_env(&data_dir, &seeded.api_key, demo.platform_token.as_deref())?;
+        site.write_demo_env(&seeded.api_key, demo.platform_token.as_deref())?;
         site.print_demo(&seeded, demo.platform_token.as_deref());
     }
     let listener = tokio::net::TcpListener::bind(bind)
@@ -225,6 +226,7 @@ async fn serve(config: Config, demo: Option<Demo>) -> anyhow::Result<()> {
 struct Site<'a> {
     bind: SocketAddr,
     base_domain: &'a str,
+    data_dir: &'a std::path::Path,
 }
 
 impl Site<'_> {
@@ -248,12 +250,8 @@ impl Site<'_> {
     }
 
     /// `demo.env` in the data directory, readable by its owner only: it holds the demo's secrets.
-    fn write_demo_env(
-        &self,
-        data_dir: &std::path::Path,
-        key: &str,
-        platform: Option<&str>,
-    ) -> anyhow::Result<()> {
+    fn write_demo_env(&self, key: &str, platform: Option<&str>) -> anyhow::Result<()> {
+        let data_dir = self.data_dir;
         use std::{io::Write, os::unix::fs::OpenOptionsExt};
         let text = demo::env_file(
             &self.base_url(),
@@ -307,7 +305,8 @@ impl Site<'_> {
             println!("  platform token  {token}");
         }
         println!("  Swagger  http://{host}:{port}/swagger");
-        println!("  These are in .deskd/demo.env (under DESKD_DATA_DIR): `. .deskd/demo.env`");
+        let env = self.data_dir.join("demo.env");
+        println!("  These are in {}: `. {}`", env.display(), env.display());
         println!();
     }
 }
