@@ -19,7 +19,7 @@ cargo build --release --quiet
 BIN=$PWD/target/release/deskd
 rm -rf "$DATA" && mkdir -p "$DATA"
 export DESKD_DATA_DIR=$DATA DESKD_BIND=127.0.0.1:$PORT DESKD_BASE_DOMAIN=localhost RUST_LOG=warn \
-  DESKD_DB_MAX_CONNECTIONS=32 DESKD_WEBHOOKS_ALLOW_PRIVATE=true
+  DESKD_DB_MAX_CONNECTIONS=32 DESKD_WEBHOOKS_ALLOW_PRIVATE=true DESKD_RATE_LIMITS=off
 "$BIN" serve >"$DATA/server.log" 2>&1 &
 SERVER=$!
 python3 bench/webhook_receiver.py "$RECEIVER_PORT" "$DATA/received.log" &

@@ -18,6 +18,7 @@ pub enum Audience {
 #[serde(rename_all = "camelCase")]
 pub struct BroadcastInput {
     /// 1 to 200 characters.
+    #[schema(min_length = 1, pattern = r"\S")]
     pub title: String,
     /// Markdown, up to 4000 characters.
     #[serde(default)]

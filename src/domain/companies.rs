@@ -8,6 +8,7 @@ use super::patch::Patch;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CompanyInput {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub name: String,
     /// Short unique code, e.g. `AcmeLtd`; made from the name when absent.
     #[serde(default)]
@@ -17,7 +18,7 @@ pub struct CompanyInput {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CompanyPatch {
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 1, pattern = r"\S")]
     #[serde(default)]
     pub name: Patch<String>,
     #[schema(value_type = Option<String>)]

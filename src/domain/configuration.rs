@@ -36,6 +36,7 @@ impl FieldType {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct QueueInput {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
@@ -45,7 +46,7 @@ pub struct QueueInput {
 #[serde(rename_all = "camelCase")]
 pub struct QueuePatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 1, pattern = r"\S")]
     pub name: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
@@ -57,6 +58,7 @@ pub struct QueuePatch {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusInput {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub name: String,
     /// Closed statuses close the ticket (default false).
     #[serde(default)]
@@ -76,25 +78,26 @@ pub struct StatusInput {
 #[serde(rename_all = "camelCase")]
 pub struct StatusPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 1, pattern = r"\S")]
     pub name: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub is_closed: Patch<bool>,
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub is_default: Patch<bool>,
     #[serde(default)]
     #[schema(value_type = Option<ApprovalRole>)]
     pub approval_role: Patch<ApprovalRole>,
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = i32)]
     pub order: Patch<i32>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PriorityInput {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub name: String,
     /// Position in lists, lowest first (default 0).
     #[serde(default)]
@@ -110,16 +113,16 @@ pub struct PriorityInput {
 #[serde(rename_all = "camelCase")]
 pub struct PriorityPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 1, pattern = r"\S")]
     pub name: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = i32)]
     pub order: Patch<i32>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub colour: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub is_default: Patch<bool>,
 }
 
@@ -127,6 +130,7 @@ pub struct PriorityPatch {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SimpleItemInput {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub name: String,
 }
 
@@ -134,6 +138,7 @@ pub struct SimpleItemInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DescribedItemInput {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
@@ -144,7 +149,7 @@ pub struct DescribedItemInput {
 #[serde(rename_all = "camelCase")]
 pub struct NamedPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 1, pattern = r"\S")]
     pub name: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
@@ -156,13 +161,14 @@ pub struct NamedPatch {
 #[serde(rename_all = "camelCase")]
 pub struct SimpleItemPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 1, pattern = r"\S")]
     pub name: Patch<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestTypeInput {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
@@ -180,7 +186,7 @@ pub struct RequestTypeInput {
 #[serde(rename_all = "camelCase")]
 pub struct RequestTypePatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 1, pattern = r"\S")]
     pub name: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
@@ -189,13 +195,13 @@ pub struct RequestTypePatch {
     #[schema(value_type = Option<i32>)]
     pub service_group_id: Patch<i32>,
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = i32)]
     pub default_queue_id: Patch<i32>,
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = i32)]
     pub default_priority_id: Patch<i32>,
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub requires_approval: Patch<bool>,
 }
 
@@ -206,6 +212,7 @@ pub struct RequestTypePatch {
 pub struct CustomFieldInput {
     /// Where the value lives on a ticket: lowercase letters, digits and `_`, starting with a letter.
     pub key: String,
+    #[schema(min_length = 1, pattern = r"\S")]
     pub label: String,
     #[serde(rename = "type")]
     pub field_type: FieldType,
@@ -231,10 +238,10 @@ pub struct CustomFieldInput {
 #[serde(rename_all = "camelCase")]
 pub struct CustomFieldPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 1, pattern = r"\S")]
     pub label: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub required: Patch<bool>,
     #[serde(default)]
     #[schema(value_type = Option<Vec<String>>)]
@@ -249,6 +256,6 @@ pub struct CustomFieldPatch {
     #[schema(value_type = Option<i32>)]
     pub max_length: Patch<i32>,
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = i32)]
     pub order: Patch<i32>,
 }

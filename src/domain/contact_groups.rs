@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GroupInput {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub name: String,
 }
 

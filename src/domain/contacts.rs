@@ -10,7 +10,9 @@ use super::patch::Patch;
 #[serde(rename_all = "camelCase")]
 pub struct ContactInput {
     pub company_id: i32,
+    #[schema(pattern = r"^[^@\s]+@[^@\s.][^@\s]*\.[^@\s]*[^@\s.]$")]
     pub email: String,
+    #[schema(min_length = 1, pattern = r"\S")]
     pub first_name: String,
     #[serde(default)]
     pub last_name: Option<String>,
@@ -31,13 +33,13 @@ pub struct ContactInput {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactPatch {
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = i32)]
     #[serde(default)]
     pub company_id: Patch<i32>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, pattern = r"^[^@\s]+@[^@\s.][^@\s]*\.[^@\s]*[^@\s.]$")]
     #[serde(default)]
     pub email: Patch<String>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 1, pattern = r"\S")]
     #[serde(default)]
     pub first_name: Patch<String>,
     #[schema(value_type = Option<String>)]
@@ -46,16 +48,16 @@ pub struct ContactPatch {
     #[schema(value_type = Option<String>)]
     #[serde(default)]
     pub phone: Patch<String>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     #[serde(default)]
     pub password: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub is_approver: Patch<bool>,
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub is_vip: Patch<bool>,
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub sees_company_tickets: Patch<bool>,
 }

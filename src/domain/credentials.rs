@@ -9,6 +9,7 @@ use crate::domain::KeyScope;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewApiKeyInput {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub name: String,
     /// `read` keys are refused on unsafe methods; defaults to `read_write`.
     #[serde(default)]
@@ -21,6 +22,7 @@ pub struct NewApiKeyInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewPersonalTokenInput {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub name: String,
     #[serde(default)]
     pub expires_at: Option<DateTime<Utc>>,

@@ -10,7 +10,9 @@ use super::{MemberRole, patch::Patch};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MemberInput {
+    #[schema(pattern = r"^[^@\s]+@[^@\s.][^@\s]*\.[^@\s]*[^@\s.]$")]
     pub email: String,
+    #[schema(min_length = 1, pattern = r"\S")]
     pub first_name: String,
     #[serde(default)]
     pub last_name: Option<String>,
@@ -23,19 +25,19 @@ pub struct MemberInput {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MemberPatch {
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, pattern = r"^[^@\s]+@[^@\s.][^@\s]*\.[^@\s]*[^@\s.]$")]
     #[serde(default)]
     pub email: Patch<String>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 1, pattern = r"\S")]
     #[serde(default)]
     pub first_name: Patch<String>,
     #[schema(value_type = Option<String>)]
     #[serde(default)]
     pub last_name: Patch<String>,
-    #[schema(value_type = Option<MemberRole>)]
+    #[schema(value_type = MemberRole)]
     #[serde(default)]
     pub role: Patch<MemberRole>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     #[serde(default)]
     pub password: Patch<String>,
 }

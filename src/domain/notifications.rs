@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 #[serde(rename_all = "camelCase")]
 pub struct NotificationInput {
     /// 1 to 200 characters.
+    #[schema(min_length = 1, pattern = r"\S")]
     pub title: String,
     /// Markdown, up to 4000 characters.
     #[serde(default)]

@@ -10,6 +10,7 @@ use crate::domain::TenantStatus;
 pub struct NewTenant {
     /// Subdomain: lowercase letters, digits and hyphens, e.g. `acme` for `acme.{base domain}`.
     pub slug: String,
+    #[schema(min_length = 1, pattern = r"\S")]
     pub name: String,
     /// The first master admin's sign-in email.
     pub admin_email: String,

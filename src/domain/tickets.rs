@@ -15,6 +15,7 @@ use super::patch::Patch;
 pub struct PortalTicketInput {
     /// What is being asked for; it decides the queue and priority.
     pub request_type_id: i32,
+    #[schema(min_length = 1, pattern = r"\S")]
     pub summary: String,
     /// Markdown.
     #[serde(default)]
@@ -35,6 +36,7 @@ pub struct PortalTicketInput {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TicketInput {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub summary: String,
     #[serde(default)]
     pub description: Option<String>,
@@ -71,26 +73,26 @@ pub struct TicketInput {
 #[serde(rename_all = "camelCase")]
 pub struct TicketPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 1, pattern = r"\S")]
     pub summary: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub description: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = i32)]
     pub contact_id: Patch<i32>,
     #[serde(default)]
     #[schema(value_type = Option<i32>)]
     pub request_type_id: Patch<i32>,
     /// Moving to another queue without a `statusId` puts the ticket in that queue's default status.
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = i32)]
     pub queue_id: Patch<i32>,
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = i32)]
     pub status_id: Patch<i32>,
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = i32)]
     pub priority_id: Patch<i32>,
     #[serde(default)]
     #[schema(value_type = Option<i32>)]
@@ -117,6 +119,7 @@ pub struct TicketPatch {
 #[serde(rename_all = "camelCase")]
 pub struct CommentInput {
     /// Markdown.
+    #[schema(min_length = 1, pattern = r"\S")]
     pub note: String,
     /// Earlier uploads (`POST …/attachments`) to attach.
     #[serde(default)]
@@ -128,6 +131,7 @@ pub struct CommentInput {
 #[serde(rename_all = "camelCase")]
 pub struct NoteInput {
     /// Markdown.
+    #[schema(min_length = 1, pattern = r"\S")]
     pub note: String,
     /// Internal notes never reach contacts (default false).
     #[serde(default)]

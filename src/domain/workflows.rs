@@ -8,6 +8,7 @@ use super::webhooks::{EventFilter, enabled_by_default};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkflowInput {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub name: String,
     #[serde(default)]
     pub description: String,

@@ -17,9 +17,11 @@ pub const MAX_TAKE: i64 = 100;
 pub struct ListQuery {
     /// How many matching items to skip (default 0).
     #[param(minimum = 0)]
+    #[schema(minimum = 0)]
     pub skip: Option<i64>,
     /// How many items to return: 1 to 100 (default 50).
     #[param(minimum = 1, maximum = 100)]
+    #[schema(minimum = 1, maximum = 100)]
     pub take: Option<i64>,
     /// Case-insensitive text to look for in names and emails.
     pub search: Option<String>,

@@ -14,6 +14,16 @@ pub struct Strict(pub Value);
 
 type Error = serde_json::Error;
 
+/// Integer fields take a whole number written with a fraction (`5.0`): JSON Schema's `integer`
+/// includes it, so a client obeying the documents may send it.
+macro_rules! whole_numbers {
+    ($($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            whole(self.0).$method(visitor)
+        }
+    )*};
+}
+
 impl<'de> Deserializer<'de> for Strict {
     type Error = Error;
 
@@ -72,9 +82,24 @@ impl<'de> Deserializer<'de> for Strict {
         visitor.visit_unit()
     }
 
+    whole_numbers! {
+        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
+    }
+
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        bool i128 u128 f32 f64 char str string bytes byte_buf
         unit unit_struct seq tuple tuple_struct identifier
+    }
+}
+
+/// `5.0` as `5`; anything else as it is. (Beyond 2^53 a float is no longer exact, so it stays a
+/// float and an integer field refuses it.)
+fn whole(value: Value) -> Value {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    match value.as_f64() {
+        Some(f) if value.is_f64() && f.fract() == 0.0 && f.abs() <= EXACT => Value::from(f as i64),
+        _ => value,
     }
 }
 
@@ -178,5 +203,27 @@ mod tests {
         assert!(read(json!({"list": [[1]]})).is_err());
         let ok = read(json!({"a": "x", "inner": {"b": 1}, "list": [{"b": 2}]})).unwrap();
         assert_eq!(ok.list.unwrap()[0].b, Some(2));
+    }
+
+    #[test]
+    fn whole_numbers_with_a_fraction_are_integers_and_others_are_not() {
+        assert_eq!(
+            read(json!({"inner": {"b": 5.0}})).unwrap().inner.unwrap().b,
+            Some(5)
+        );
+        assert_eq!(
+            read(json!({"inner": {"b": -634.0}}))
+                .unwrap()
+                .inner
+                .unwrap()
+                .b,
+            Some(-634)
+        );
+        assert!(read(json!({"inner": {"b": 5.5}})).is_err());
+        assert!(
+            read(json!({"inner": {"b": 3e10}})).is_err(),
+            "out of i32's range"
+        );
+        assert!(read(json!({"inner": {"b": "5"}})).is_err());
     }
 }

@@ -603,3 +603,49 @@ async fn the_demo_keeps_its_api_key_across_restarts_writes_it_for_the_readme_and
     assert!(out.contains("the same as last run"), "{out}");
     assert!(!err.to_lowercase().contains("broken pipe"), "{err}");
 }
+
+/// What the Dockerfile and docker-compose.yml run: `deskd serve`, configured by environment
+/// variables only, listening on all addresses; the image's HEALTHCHECK asks for `/ready` on the
+/// loopback address, with that address as its host name.
+#[tokio::test]
+async fn the_container_command_runs_from_the_environment_alone_and_passes_its_health_check() {
+    let app = TestApp::new().await;
+    let data = tempdir();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = deskd(&app, &data)
+        .arg("serve")
+        .env("DESKD_BIND", format!("0.0.0.0:{port}"))
+        .env("DESKD_DEMO", "true")
+        .env("DESKD_COOKIE_SECURE", "false")
+        .env_remove("DESKD_PLATFORM_TOKEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let started = Instant::now();
+    while !(TcpStream::connect(addr).is_ok() && data.join("demo.env").exists()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "deskd did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head =
+        format!("GET /ready HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // demo.env points local clients at loopback, not at 0.0.0.0.
+    let env = std::fs::read_to_string(data.join("demo.env")).unwrap();
+    assert_eq!(env_value(&env, "B"), format!("http://127.0.0.1:{port}"));
+    let (out, _) = stop(server);
+    assert!(out.contains("Demo helpdesk ready"), "{out}");
+}

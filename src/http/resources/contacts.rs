@@ -75,9 +75,11 @@ pub struct ContactFilter {
     pub company_id: Option<i32>,
     /// How many matching items to skip (default 0).
     #[param(minimum = 0)]
+    #[schema(minimum = 0)]
     pub skip: Option<i64>,
     /// How many items to return: 1 to 100 (default 50).
     #[param(minimum = 1, maximum = 100)]
+    #[schema(minimum = 1, maximum = 100)]
     pub take: Option<i64>,
     /// Case-insensitive text to look for in names and emails.
     pub search: Option<String>,

@@ -22,6 +22,7 @@ pub struct FeedQuery {
     /// The `cursor` of the previous page (or of the last event handled); absent for the start.
     pub after: Option<String>,
     /// 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 

@@ -39,17 +39,33 @@ pub struct TicketSearchQuery {
     /// `open`, `closed` or `any` (default).
     pub status: Option<OpenState>,
     /// Specific statuses.
+    #[param(pattern = r"^\s*(\d{1,9}\s*)?(,\s*(\d{1,9}\s*)?)*$")]
+    #[schema(pattern = r"^\s*(\d{1,9}\s*)?(,\s*(\d{1,9}\s*)?)*$")]
     pub status_id: Option<String>,
+    #[param(pattern = r"^\s*(\d{1,9}\s*)?(,\s*(\d{1,9}\s*)?)*$")]
+    #[schema(pattern = r"^\s*(\d{1,9}\s*)?(,\s*(\d{1,9}\s*)?)*$")]
     pub queue_id: Option<String>,
+    #[param(pattern = r"^\s*(\d{1,9}\s*)?(,\s*(\d{1,9}\s*)?)*$")]
+    #[schema(pattern = r"^\s*(\d{1,9}\s*)?(,\s*(\d{1,9}\s*)?)*$")]
     pub priority_id: Option<String>,
+    #[param(pattern = r"^\s*(\d{1,9}\s*)?(,\s*(\d{1,9}\s*)?)*$")]
+    #[schema(pattern = r"^\s*(\d{1,9}\s*)?(,\s*(\d{1,9}\s*)?)*$")]
     pub request_type_id: Option<String>,
+    #[param(pattern = r"^\s*(\d{1,9}\s*)?(,\s*(\d{1,9}\s*)?)*$")]
+    #[schema(pattern = r"^\s*(\d{1,9}\s*)?(,\s*(\d{1,9}\s*)?)*$")]
     pub source_id: Option<String>,
+    #[param(pattern = r"^\s*(\d{1,9}\s*)?(,\s*(\d{1,9}\s*)?)*$")]
+    #[schema(pattern = r"^\s*(\d{1,9}\s*)?(,\s*(\d{1,9}\s*)?)*$")]
     pub category_id: Option<String>,
     /// Comma-separated tag names.
     pub tag: Option<String>,
     /// `me`, `unassigned`, `assigned` (to anyone), `any` (default), or member ids.
     pub assigned: Option<String>,
+    #[param(pattern = r"^\s*(\d{1,9}\s*)?(,\s*(\d{1,9}\s*)?)*$")]
+    #[schema(pattern = r"^\s*(\d{1,9}\s*)?(,\s*(\d{1,9}\s*)?)*$")]
     pub contact_id: Option<String>,
+    #[param(pattern = r"^\s*(\d{1,9}\s*)?(,\s*(\d{1,9}\s*)?)*$")]
+    #[schema(pattern = r"^\s*(\d{1,9}\s*)?(,\s*(\d{1,9}\s*)?)*$")]
     pub company_id: Option<String>,
     pub created_after: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
@@ -60,6 +76,8 @@ pub struct TicketSearchQuery {
     /// Words to find in summaries, descriptions and notes (web-search syntax: `"exact phrase"`, `-not`, `or`).
     pub q: Option<String>,
     /// `updated`, `created` or `id`; prefix `-` for descending (default `-updated`).
+    #[param(pattern = r"^-?(updated|created|id)$")]
+    #[schema(pattern = r"^-?(updated|created|id)$")]
     pub sort: Option<String>,
     /// Only tickets whose latest public message is (`true`) or is not (`false`) the contact's.
     pub last_contact_message: Option<bool>,
@@ -69,9 +87,11 @@ pub struct TicketSearchQuery {
     /// Include archived tickets (default false).
     pub include_archived: Option<bool>,
     #[param(minimum = 0)]
+    #[schema(minimum = 0)]
     pub skip: Option<i64>,
     /// 1 to 100 (default 50).
     #[param(minimum = 1, maximum = 100)]
+    #[schema(minimum = 1, maximum = 100)]
     pub take: Option<i64>,
 }
 
