@@ -4,7 +4,9 @@
 #   2. each OpenAPI document validated;
 #   3. a TypeScript client generated from each, compiled with `tsc --strict`, and a typed smoke program;
 #   4. Swagger UI in headless Chromium, authorising with every scheme;
-#   5. schemathesis over every operation, bounded in time (last: it fills the demo with random data).
+#   5. schemathesis over every operation, bounded in time: no 5xx, answers as documented, and (v1 so
+#      far) data the documents allow is accepted (schemathesis.toml); last, as it fills the demo with
+#      random data.
 # Usage: e2e/run.sh [path/to/deskd]   (default target/debug/deskd, which `cargo test` builds)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -73,10 +75,16 @@ section "schemathesis"
 # Not here: the platform API (another host and credential), and the connector operations documented
 # as 501 (features not built yet, or hosted by DeskDirector's function service).
 not_here='^(/api/v3/platform|/api/v2/automate/connector/(email-templates|events|forms|functions|v2/forms|schema/(email-templates|form|v2/form)/))'
-for v in 1 2 3; do
-  echo "-- v$v"
+conformance=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance
+for v in 1 3 2; do
+  # Only v1 declares all it checks yet. v3 and v2 still refuse some schema-valid data: event and
+  # workflow type names (free strings in the documents), a multipart `payload` that is not JSON, and
+  # odd part names; they run the other checks until their documents say so.
+  checks=$conformance
+  [ "$v" = 1 ] && checks=$conformance,positive_data_acceptance
+  echo "-- v$v: $checks"
   "$venv/bin/schemathesis" run "$root/openapi/v$v.json" --url "$B" -H "$H" -H "Authorization: DdApi $KEY" \
-    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
+    --checks "$checks" \
     --mode positive --phases examples,coverage,fuzzing --max-examples 5 --generation-allow-x00 false \
     --max-time "${SCHEMATHESIS_SECONDS:-60}" --workers 2 --exclude-path-regex "$not_here" \
     --suppress-health-check all --warnings off --no-color

@@ -103,6 +103,7 @@ pub struct PriorityInput {
     #[serde(default)]
     pub order: Option<i32>,
     /// `#rrggbb`.
+    #[schema(pattern = r"^\s*#[0-9A-Fa-f]{6}\s*$")]
     pub colour: String,
     /// New tickets without a priority get the default one (default false).
     #[serde(default)]
@@ -119,7 +120,7 @@ pub struct PriorityPatch {
     #[schema(value_type = i32)]
     pub order: Patch<i32>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = r"^\s*#[0-9A-Fa-f]{6}\s*$")]
     pub colour: Patch<String>,
     #[serde(default)]
     #[schema(value_type = bool)]
@@ -211,6 +212,7 @@ pub struct RequestTypePatch {
 #[serde(rename_all = "camelCase")]
 pub struct CustomFieldInput {
     /// Where the value lives on a ticket: lowercase letters, digits and `_`, starting with a letter.
+    #[schema(pattern = r"^[a-z][a-z0-9_]{0,49}$")]
     pub key: String,
     #[schema(min_length = 1, pattern = r"\S")]
     pub label: String,

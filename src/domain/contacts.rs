@@ -19,6 +19,7 @@ pub struct ContactInput {
     #[serde(default)]
     pub phone: Option<String>,
     #[serde(default)]
+    #[schema(min_length = 8, max_length = 256)]
     pub password: Option<String>,
     /// May approve tickets that need approval (default false).
     #[serde(default)]
@@ -48,7 +49,7 @@ pub struct ContactPatch {
     #[schema(value_type = Option<String>)]
     #[serde(default)]
     pub phone: Patch<String>,
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 8, max_length = 256)]
     #[serde(default)]
     pub password: Patch<String>,
     #[serde(default)]

@@ -18,6 +18,7 @@ pub struct MemberInput {
     pub last_name: Option<String>,
     pub role: MemberRole,
     #[serde(default)]
+    #[schema(min_length = 8, max_length = 256)]
     pub password: Option<String>,
 }
 
@@ -37,7 +38,7 @@ pub struct MemberPatch {
     #[schema(value_type = MemberRole)]
     #[serde(default)]
     pub role: Patch<MemberRole>,
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 8, max_length = 256)]
     #[serde(default)]
     pub password: Patch<String>,
 }

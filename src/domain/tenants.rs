@@ -14,6 +14,7 @@ pub struct NewTenant {
     pub name: String,
     /// The first master admin's sign-in email.
     pub admin_email: String,
+    #[schema(min_length = 8, max_length = 256)]
     pub admin_password: String,
     #[serde(default)]
     pub admin_first_name: Option<String>,

@@ -13,8 +13,8 @@ use crate::{
 };
 
 /// A JSON body. Malformed JSON is a 400; a well-formed body with a missing or mistyped field is a
-/// 422 naming the field; an oversized body is a 413. No body at all reads as `{}`, so operations
-/// whose fields are all optional take an empty request.
+/// 422 naming the field; an oversized body is a 413. No body, or an empty one, reads as `{}`, so
+/// operations whose fields are all optional take an empty request.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
@@ -50,6 +50,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(body_error)?;
+        if bytes.is_empty() {
+            return parse_json(b"{}").map(ApiJson);
+        }
         parse_json(&bytes).map(ApiJson)
     }
 }

@@ -49,8 +49,14 @@ impl<T: DeserializeOwned> FromRequest<AppState> for WithFiles<T> {
                 "send the JSON body as a form part named `payload`",
             )
         })?;
+        // An empty payload is an empty object, as an empty JSON body is.
+        let payload = if payload.is_empty() {
+            &b"{}"[..]
+        } else {
+            &payload[..]
+        };
         Ok(Self {
-            body: parse_json(&payload)?,
+            body: parse_json(payload)?,
             files,
         })
     }

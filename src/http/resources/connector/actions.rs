@@ -159,6 +159,7 @@ pub async fn get_member(
 #[serde(rename_all = "camelCase")]
 pub struct RequestTypeChoice {
     /// The request type; 0 is "something else" (no request type: `queueId` is then required).
+    #[param(minimum = 0)]
     pub request_type_id: i32,
 }
 

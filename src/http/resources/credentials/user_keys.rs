@@ -25,6 +25,7 @@ pub const MAX_EXPIRES_IN: u64 = 86_400;
 pub struct UserKeyQuery {
     /// Lifetime in seconds, 3600 to 86400 (default 3600).
     #[serde(rename = "expiresIn")]
+    #[param(minimum = 3600, maximum = 86400)]
     pub expires_in: Option<u64>,
 }
 

@@ -60,6 +60,8 @@ pub struct TicketSearchQuery {
     /// Comma-separated tag names.
     pub tag: Option<String>,
     /// `me`, `unassigned`, `assigned` (to anyone), `any` (default), or member ids.
+    #[param(pattern = r"^(me|unassigned|assigned|any|\s*(\d{1,9}\s*)?(,\s*(\d{1,9}\s*)?)*)$")]
+    #[schema(pattern = r"^(me|unassigned|assigned|any|\s*(\d{1,9}\s*)?(,\s*(\d{1,9}\s*)?)*)$")]
     pub assigned: Option<String>,
     #[param(pattern = r"^\s*(\d{1,9}\s*)?(,\s*(\d{1,9}\s*)?)*$")]
     #[schema(pattern = r"^\s*(\d{1,9}\s*)?(,\s*(\d{1,9}\s*)?)*$")]
@@ -142,8 +144,9 @@ impl TicketSearchQuery {
             None | Some("any") => Assigned::Any,
             Some("unassigned") => Assigned::Unassigned,
             Some("assigned") => Assigned::Anyone,
+            // Well-formed, but without a member there is no `me`: a 422, not a malformed query.
             Some("me") => Assigned::Members(vec![me.ok_or_else(|| {
-                Error::bad_request("assigned", "`me` needs a member's credentials")
+                Error::validation("assigned", "`me` needs a member's credentials")
             })?]),
             Some(_) => Assigned::Members(ids("assigned", &self.assigned)?),
         })

@@ -50,6 +50,7 @@ pub fn precondition(headers: &HeaderMap) -> Precondition {
 #[serde(rename_all = "camelCase")]
 pub struct BulkUpdateInput {
     /// 1 to 100 ticket ids.
+    #[schema(min_items = 1, max_items = 100)]
     pub ticket_ids: Vec<i32>,
     pub changes: TicketPatch,
 }
