@@ -15,6 +15,10 @@ deskd=$(realpath "${1:-$root/target/debug/deskd}")
 [ -x "$deskd" ] || { echo "no deskd binary at $deskd: run cargo build first" >&2; exit 1; }
 
 section() { printf '\n== %s\n' "$*"; }
+# The README's examples use curl and jq.
+for tool in curl jq; do
+  command -v "$tool" >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool" >/dev/null; }
+done
 
 section "README examples"
 python3 "$root/.ci/readme.py" "$deskd"
