@@ -9,9 +9,9 @@
 #      random data.
 # Usage: e2e/run.sh [path/to/deskd]   (default target/debug/deskd, which `cargo test` builds)
 set -euo pipefail
-cd "$(dirname "$0")"
-root=$(cd .. && pwd)
-deskd=$(realpath "${1:-$root/target/debug/deskd}")
+root=$(cd "$(dirname "$0")/.." && pwd)
+deskd=$(realpath "${1:-$root/target/debug/deskd}")   # relative to where it was called from
+cd "$root/e2e"
 [ -x "$deskd" ] || { echo "no deskd binary at $deskd: run cargo build first" >&2; exit 1; }
 
 section() { printf '\n== %s\n' "$*"; }
