@@ -55,3 +55,13 @@ export async function localFetch(input: Request | string | URL, init?: RequestIn
   });
   return answer as unknown as Response;
 }
+
+/** An assertion that fails the program with what was expected, and prints each success. */
+export type Check = (condition: unknown, what: string, detail?: string) => asserts condition;
+
+export function checker(program: string): Check {
+  return (condition, what, detail = "") => {
+    if (!condition) throw new Error(`${program}: ${what}${detail ? `: ${detail}` : ""}`);
+    console.log(`ok  ${what}`);
+  };
+}

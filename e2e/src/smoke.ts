@@ -9,7 +9,7 @@ import createClient, { type Client } from "openapi-fetch";
 import type { paths as V1 } from "../generated/v1.js";
 import type { paths as V2 } from "../generated/v2.js";
 import type { paths as V3 } from "../generated/v3.js";
-import { demoSite, localFetch } from "./site.js";
+import { type Check, checker, demoSite, localFetch } from "./site.js";
 
 const site = demoSite();
 
@@ -17,10 +17,7 @@ function client<Paths extends {}>(headers: Record<string, string>): Client<Paths
   return createClient<Paths>({ baseUrl: site.origin, fetch: localFetch, headers });
 }
 
-function check(condition: unknown, what: string): asserts condition {
-  if (!condition) throw new Error(`smoke: ${what}`);
-  console.log(`ok  ${what}`);
-}
+const check: Check = checker("smoke");
 
 /** Signs in with a password and trades the session for an access token, as a front-end would. */
 async function accessToken(family: "portal" | "tech", email: string, password: string): Promise<string> {

@@ -3,14 +3,11 @@
 // the caller it expects. The cookie scheme is a sign-in through the page itself.
 import { chromium, type Page } from "playwright-core";
 
-import { demoSite, localFetch } from "./site.js";
+import { type Check, checker, demoSite, localFetch } from "./site.js";
 
 const site = demoSite();
 
-function check(condition: unknown, what: string, detail = ""): asserts condition {
-  if (!condition) throw new Error(`swagger: ${what}${detail ? `: ${detail}` : ""}`);
-  console.log(`ok  ${what}`);
-}
+const check: Check = checker("swagger");
 
 /** Opens `/swagger/v{n}`, the version's own address. */
 async function open(page: Page, version: number): Promise<void> {
