@@ -177,7 +177,8 @@ fn form_error(e: MultipartError) -> Error {
 /// The multipart form of a request that may carry files (as OpenAPI shows it).
 #[derive(utoipa::ToSchema)]
 pub struct FormWithFiles {
-    /// The JSON body, as text.
+    /// The JSON body, as a part of type `application/json`.
+    #[schema(value_type = Object)]
     pub payload: String,
     /// Files to attach: every part with a file name.
     #[schema(value_type = Vec<String>, format = Binary)]

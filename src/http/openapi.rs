@@ -139,6 +139,7 @@ pub fn finalize(version: u8, mut doc: OpenApi) -> Value {
     describe_responses(&mut doc);
     unique_operation_ids(&mut doc);
     let mut value = serde_json::to_value(&doc).expect("an OpenAPI document serialises");
+    close_forms(&mut value);
     if version == 1 {
         convert_schema_properties(&mut value, Case::Pascal);
     }
@@ -227,6 +228,33 @@ fn document_costs(doc: &mut OpenApi) {
                 .extensions
                 .get_or_insert_with(Default::default)
                 .insert("x-rate-limit-cost".into(), serde_json::json!(cost));
+        }
+    }
+}
+
+/// The multipart forms as the server reads them: `payload` is JSON, and no part beyond `payload` and
+/// the files is taken (utoipa has no attribute for either).
+fn close_forms(document: &mut Value) {
+    if let Some(schemas) = document.pointer_mut("/components/schemas") {
+        for form in ["FormWithFiles", "FilesForm"] {
+            if let Some(Value::Object(schema)) = schemas.get_mut(form) {
+                schema.insert("additionalProperties".into(), Value::Bool(false));
+            }
+        }
+    }
+    let Some(Value::Object(paths)) = document.get_mut("paths") else {
+        return;
+    };
+    for operation in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+    {
+        if let Some(form) = operation.pointer_mut("/requestBody/content/multipart~1form-data")
+            && form.pointer("/schema/$ref").and_then(Value::as_str)
+                == Some("#/components/schemas/FormWithFiles")
+        {
+            form["encoding"] = serde_json::json!({"payload": {"contentType": "application/json"}});
         }
     }
 }

@@ -70,9 +70,10 @@ fn as_field(field: &'static str) -> impl Fn(Error) -> Error {
     }
 }
 
+/// The `type` query parameter of a ticket flow: a 400 when it names no ticket event.
 pub fn check_ticket_event(event_type: &str) -> Result<()> {
     check_event_types(&[event_type.to_string()], &ticket_event_types())
-        .map_err(|e| e.with_field("type"))
+        .map_err(|e| Error::bad_request("type", e.message))
 }
 
 pub async fn subscribe_ticket_flow(
@@ -140,9 +141,10 @@ async fn store(
     Ok(Subscribed { id: row.id, token })
 }
 
+/// The `type` query parameter of a chat flow: a 400 when it names no chat event.
 pub fn check_chat_event(event_type: &str) -> Result<()> {
     check_event_types(&[event_type.to_string()], chats::EVENT_TYPES)
-        .map_err(|e| e.with_field("type"))
+        .map_err(|e| Error::bad_request("type", e.message))
 }
 
 pub async fn subscribe_chat_flow(

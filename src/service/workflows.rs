@@ -19,7 +19,8 @@ use crate::{
 };
 
 fn workflow_fields(input: &WorkflowInput) -> Result<WorkflowFields<'_>> {
-    check_workflow_type(&input.kind)?;
+    // In a body, an unknown type is a field to fix (422); in a query it stays a 400.
+    check_workflow_type(&input.kind).map_err(|e| Error::validation("type", e.message))?;
     check_event_types(&input.events.event_types, &ticket_event_types())?;
     check_description(&input.description)?;
     Ok(WorkflowFields {

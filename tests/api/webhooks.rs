@@ -342,7 +342,8 @@ async fn rolled_back_changes_send_nothing_and_bad_subscriptions_are_refused() {
             Some(json!({"url": "https://93.184.216.34/hook", "eventTypes": ["ticket.exploded"]})),
         )
         .await;
-    r.assert_error(StatusCode::BAD_REQUEST, "BadRequest");
+    r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
+    assert_eq!(r.json["field"], "eventTypes");
     assert!(
         r.json["message"]
             .as_str()

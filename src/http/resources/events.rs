@@ -20,6 +20,7 @@ use crate::{
 #[into_params(parameter_in = Query)]
 pub struct FeedQuery {
     /// The `cursor` of the previous page (or of the last event handled); absent for the start.
+    #[param(pattern = r"^\s*(\d{1,18}-\d{1,18})?\s*$")]
     pub after: Option<String>,
     /// 1 to 1000 (default 100).
     #[param(minimum = 1, maximum = 1000)]

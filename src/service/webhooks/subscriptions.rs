@@ -40,7 +40,7 @@ pub async fn check_url(state: &AppState, url: &str) -> Result<()> {
     outbound::check_url(url, state.config.webhooks_allow_private).await
 }
 
-/// At least one event type, each one of `allowed`.
+/// At least one event type, each one of `allowed`: a body field, so a 422 naming it.
 pub fn check_event_types(types: &[String], allowed: &[&str]) -> Result<()> {
     if types.is_empty() {
         return Err(Error::validation(
@@ -49,7 +49,7 @@ pub fn check_event_types(types: &[String], allowed: &[&str]) -> Result<()> {
         ));
     }
     if let Some(bad) = types.iter().find(|t| !allowed.contains(&t.as_str())) {
-        return Err(Error::bad_request(
+        return Err(Error::validation(
             "eventTypes",
             format!("unknown event type `{bad}`; known: {}", allowed.join(", ")),
         ));
