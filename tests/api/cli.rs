@@ -217,6 +217,15 @@ fn wait(child: &mut std::process::Child, limit: Duration) -> std::process::ExitS
     }
 }
 
+/// A loopback port nothing listens on now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 fn tempdir() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("deskd-cli-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -321,11 +330,7 @@ async fn seed_fills_a_tenant_with_consistent_realistic_tickets_in_batches() {
 /// A free port on loopback, and a `deskd serve` on it (sharing the test's database and key), with
 /// `env` set too.
 fn spawn_server(app: &TestApp, env: &[(&str, &str)]) -> (std::process::Child, SocketAddr) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let server = deskd(app, &tempdir())
         .args(["serve", "--bind", &addr.to_string()])
@@ -491,11 +496,7 @@ async fn two_server_processes_on_one_database_deliver_live_events_to_subscribers
 // The child is handed to the caller, who stops and waits for it (see `stop`).
 #[allow(clippy::zombie_processes)]
 fn serve_demo(app: &TestApp, data: &std::path::Path) -> (std::process::Child, SocketAddr, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     // The previous run's file stays (it carries the key over); wait for the one this run writes.
     let before = std::fs::metadata(data.join("demo.env"))
@@ -611,11 +612,7 @@ async fn the_demo_keeps_its_api_key_across_restarts_writes_it_for_the_readme_and
 async fn the_container_command_runs_from_the_environment_alone_and_passes_its_health_check() {
     let app = TestApp::new().await;
     let data = tempdir();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let server = deskd(&app, &data)
         .arg("serve")
         .env("DESKD_BIND", format!("0.0.0.0:{port}"))
