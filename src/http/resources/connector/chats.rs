@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::{
     lists::DynamicList,
-    triggers::{Done, Subscription, TokenQuery, TypeQuery, subscription},
+    triggers::{ChatEventQuery, Done, Subscription, TokenQuery, subscription},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -84,12 +84,12 @@ pub async fn invite_users_to_chat(
 
 /// When a chat session is created or updated: POSTs an array of `ChatSession`s to `url` for each
 /// event of the type chosen.
-#[utoipa::path(post, path = "/chat-workflows", operation_id = "CreateChatWebhook", params(TypeQuery), request_body = ChatFlowRequest, responses((status = 201, body = super::triggers::FlowSubscription, headers(("Location" = String, description = "Where to DELETE the subscription")))))]
+#[utoipa::path(post, path = "/chat-workflows", operation_id = "CreateChatWebhook", params(ChatEventQuery), request_body = ChatFlowRequest, responses((status = 201, body = super::triggers::FlowSubscription, headers(("Location" = String, description = "Where to DELETE the subscription")))))]
 pub async fn subscribe_chat_flow(
     State(state): State<AppState>,
     caller: ConnectorCaller,
     headers: HeaderMap,
-    ApiQuery(query): ApiQuery<TypeQuery>,
+    ApiQuery(query): ApiQuery<ChatEventQuery>,
     ApiJson(request): ApiJson<ChatFlowRequest>,
 ) -> Result<Subscription> {
     let s = flows::subscribe_chat_flow(&state, &caller.tenant, &query.kind, request).await?;
@@ -117,20 +117,20 @@ pub async fn unsubscribe_chat_flow(
 }
 
 /// The `parameters` of a chat flow (none).
-#[utoipa::path(get, path = "/schema/chat-workflow-webhook/$parameters", operation_id = "GetChatWorkflowRequestParameterSchema", params(TypeQuery), responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/schema/chat-workflow-webhook/$parameters", operation_id = "GetChatWorkflowRequestParameterSchema", params(ChatEventQuery), responses((status = 200, body = Object)))]
 pub async fn chat_flow_parameters_schema(
     _caller: ConnectorCaller,
-    ApiQuery(query): ApiQuery<TypeQuery>,
+    ApiQuery(query): ApiQuery<ChatEventQuery>,
 ) -> Result<Json<Value>> {
     flows::check_chat_event(&query.kind)?;
     Ok(Json(json_schema::of::<ChatFlowParameters>()))
 }
 
 /// What a chat flow receives: an array of `ChatSession`s.
-#[utoipa::path(get, path = "/schema/chat-workflow-webhook/$request", operation_id = "GetChatWebhookTriggerSchema", params(TypeQuery), responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/schema/chat-workflow-webhook/$request", operation_id = "GetChatWebhookTriggerSchema", params(ChatEventQuery), responses((status = 200, body = Object)))]
 pub async fn chat_trigger_schema(
     _caller: ConnectorCaller,
-    ApiQuery(query): ApiQuery<TypeQuery>,
+    ApiQuery(query): ApiQuery<ChatEventQuery>,
 ) -> Result<Json<Value>> {
     flows::check_chat_event(&query.kind)?;
     Ok(Json(chat_sessions_schema()))

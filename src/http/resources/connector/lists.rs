@@ -257,6 +257,7 @@ pub async fn list_workflow_types(_caller: ConnectorCaller) -> Json<DynamicList<T
 pub struct WorkflowsQuery {
     /// Only workflows of this type.
     #[serde(rename = "type")]
+    #[param(schema_with = super::triggers::workflow_type_names, required = false)]
     pub kind: Option<String>,
     /// Case-insensitive text to look for in names.
     pub search: Option<String>,

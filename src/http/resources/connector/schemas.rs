@@ -4,7 +4,10 @@
 use axum::{Json, extract::State};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use utoipa::IntoParams;
+use utoipa::{
+    IntoParams,
+    openapi::path::{Parameter, ParameterIn},
+};
 
 use super::{
     actions::{FindUserGroupsRequest, RequestTypeChoice, chosen_request_type},
@@ -14,7 +17,7 @@ use super::{
         CreateTicketTasksRequest, FindTaskTemplatesRequest, TaskTemplateView, TicketTaskListView,
         TicketTaskLists,
     },
-    triggers::TypeQuery,
+    triggers::{TicketEventQuery, WorkflowTypeQuery, type_param, workflow_type_names},
     unsupported::not_built,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -255,48 +258,61 @@ pub async fn create_ticket_schema(
 }
 
 /// What a "When a ticket is created or updated" flow receives.
-#[utoipa::path(get, path = "/schema/ticket-workflow-webhook/$request", operation_id = "GetTicketWorkflowTriggerSchema", params(TypeQuery), responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/schema/ticket-workflow-webhook/$request", operation_id = "GetTicketWorkflowTriggerSchema", params(TicketEventQuery), responses((status = 200, body = Object)))]
 pub async fn ticket_trigger_schema(
     _caller: ConnectorCaller,
-    ApiQuery(query): ApiQuery<TypeQuery>,
+    ApiQuery(query): ApiQuery<TicketEventQuery>,
 ) -> Result<Json<Value>> {
     flows::check_ticket_event(&query.kind)?;
     Ok(Json(json_schema::of::<FlowNotification>()))
 }
 
 /// The advanced filters of a ticket flow.
-#[utoipa::path(get, path = "/schema/ticket-workflow-webhook/$advanced-filters", operation_id = "GetTicketTriggerAdvancedFilterSchema", params(TypeQuery), responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/schema/ticket-workflow-webhook/$advanced-filters", operation_id = "GetTicketTriggerAdvancedFilterSchema", params(TicketEventQuery), responses((status = 200, body = Object)))]
 pub async fn ticket_trigger_filters_schema(
     _caller: ConnectorCaller,
-    ApiQuery(query): ApiQuery<TypeQuery>,
+    ApiQuery(query): ApiQuery<TicketEventQuery>,
 ) -> Result<Json<Value>> {
     flows::check_ticket_event(&query.kind)?;
     Ok(Json(request::<TicketFlowFilters>()))
 }
 
 /// What a "When a workflow is triggered" flow receives.
-#[utoipa::path(get, path = "/schema/workflow-webhook/$request", operation_id = "GetWorkflowTriggerSchema", params(TypeQuery), responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/schema/workflow-webhook/$request", operation_id = "GetWorkflowTriggerSchema", params(WorkflowTypeQuery), responses((status = 200, body = Object)))]
 pub async fn workflow_trigger_schema(
     _caller: ConnectorCaller,
-    ApiQuery(query): ApiQuery<TypeQuery>,
+    ApiQuery(query): ApiQuery<WorkflowTypeQuery>,
 ) -> Result<Json<Value>> {
     flows::check_workflow_type(&query.kind)?;
     Ok(Json(json_schema::of::<FlowNotification>()))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WorkflowTypePath {
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+impl IntoParams for WorkflowTypePath {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        type_param(ParameterIn::Path, workflow_type_names())
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkflowQuery {
+    #[param(format = Uuid)]
     pub workflow_id: String,
 }
 
 /// The parameters a workflow's flow takes (none: the workflow holds its events and filters).
-#[utoipa::path(get, path = "/schema/workflow-types/{type}/$parameters", operation_id = "GetWorkflowRequestParameterSchema", params(("type" = String, Path), WorkflowQuery), responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/schema/workflow-types/{type}/$parameters", operation_id = "GetWorkflowRequestParameterSchema", params(WorkflowTypePath, WorkflowQuery), responses((status = 200, body = Object)))]
 pub async fn workflow_parameters_schema(
     State(state): State<AppState>,
     caller: ConnectorCaller,
-    ApiPath(kind): ApiPath<String>,
+    ApiPath(WorkflowTypePath { kind }): ApiPath<WorkflowTypePath>,
     ApiQuery(query): ApiQuery<WorkflowQuery>,
 ) -> Result<Json<Value>> {
     flows::check_workflow_type(&kind)?;

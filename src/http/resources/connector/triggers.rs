@@ -7,7 +7,14 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
 };
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{
+    IntoParams, ToSchema,
+    openapi::{
+        Required,
+        path::{Parameter, ParameterBuilder, ParameterIn},
+        schema::{Object, ObjectBuilder, Type},
+    },
+};
 
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -16,18 +23,89 @@ use crate::{
     domain::flows::{TicketFlowRequest, WorkflowFlowRequest},
     error::{Error, Result},
     http::extract::{ApiJson, ApiPath, ApiQuery},
-    service::flows::{self, Subscribed, TICKET_FLOW, WORKFLOW_FLOW},
+    service::{
+        chats,
+        flows::{self, Subscribed, TICKET_FLOW, WORKFLOW_FLOW},
+    },
     state::AppState,
 };
 
 const PREFIX: &str = "/api/v2/automate/connector";
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TypeQuery {
-    /// The event type (ticket flows) or workflow type (workflow flows).
+/// A ticket flow's `type`: one of the ticket event types.
+#[derive(Debug, Deserialize)]
+pub struct TicketEventQuery {
     #[serde(rename = "type")]
     pub kind: String,
+}
+
+/// A chat flow's `type`: one of the chat event types.
+#[derive(Debug, Deserialize)]
+pub struct ChatEventQuery {
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// A workflow flow's `type`: one of the workflow types.
+#[derive(Debug, Deserialize)]
+pub struct WorkflowTypeQuery {
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// The required `type` parameter, documented with the names it takes (the derive cannot mark a
+/// `schema_with` parameter required).
+pub fn type_param(location: ParameterIn, schema: Object) -> Vec<Parameter> {
+    vec![
+        ParameterBuilder::new()
+            .name("type")
+            .parameter_in(location)
+            .required(Required::True)
+            .schema(Some(schema))
+            .build(),
+    ]
+}
+
+impl IntoParams for TicketEventQuery {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        type_param(ParameterIn::Query, ticket_event_names())
+    }
+}
+
+impl IntoParams for ChatEventQuery {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        type_param(ParameterIn::Query, chat_event_names())
+    }
+}
+
+impl IntoParams for WorkflowTypeQuery {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        type_param(ParameterIn::Query, workflow_type_names())
+    }
+}
+
+/// A string that must be one of `names`, so a client never sends one the server refuses.
+fn one_of<'a>(description: &str, names: impl IntoIterator<Item = &'a str>) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .enum_values(Some(names))
+        .build()
+}
+
+pub fn ticket_event_names() -> Object {
+    one_of("The ticket event type.", flows::ticket_event_types())
+}
+
+pub fn chat_event_names() -> Object {
+    one_of("The chat event type.", chats::EVENT_TYPES.iter().copied())
+}
+
+pub fn workflow_type_names() -> Object {
+    one_of(
+        "The workflow type.",
+        flows::WORKFLOW_TYPES.iter().map(|(id, _)| *id),
+    )
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -84,12 +162,12 @@ pub fn subscription(
 
 /// When a ticket is created or updated: POSTs each matching ticket event to `url`, shaped as
 /// `schema/ticket-workflow-webhook/$request` describes.
-#[utoipa::path(post, path = "/ticket-workflows", operation_id = "CreateTicketWorkflow", params(TypeQuery), request_body = TicketFlowRequest, responses((status = 201, body = FlowSubscription, headers(("Location" = String, description = "Where to DELETE the subscription")))))]
+#[utoipa::path(post, path = "/ticket-workflows", operation_id = "CreateTicketWorkflow", params(TicketEventQuery), request_body = TicketFlowRequest, responses((status = 201, body = FlowSubscription, headers(("Location" = String, description = "Where to DELETE the subscription")))))]
 pub async fn subscribe_ticket_flow(
     State(state): State<AppState>,
     caller: ConnectorCaller,
     headers: HeaderMap,
-    ApiQuery(query): ApiQuery<TypeQuery>,
+    ApiQuery(query): ApiQuery<TicketEventQuery>,
     ApiJson(request): ApiJson<TicketFlowRequest>,
 ) -> Result<Subscription> {
     let s = flows::subscribe_ticket_flow(&state, &caller.tenant, &query.kind, request).await?;
@@ -117,13 +195,13 @@ pub async fn unsubscribe_ticket_flow(
 }
 
 /// When a workflow is triggered: POSTs each ticket event the workflow matches to `url`.
-#[utoipa::path(post, path = "/workflows/{workflowId}/actions", operation_id = "SubscribeToWorkflow", params(("workflowId" = String, Path), TypeQuery), request_body = WorkflowFlowRequest, responses((status = 201, body = FlowSubscription, headers(("Location" = String, description = "Where to DELETE the subscription")))))]
+#[utoipa::path(post, path = "/workflows/{workflowId}/actions", operation_id = "SubscribeToWorkflow", params(("workflowId" = String, Path), WorkflowTypeQuery), request_body = WorkflowFlowRequest, responses((status = 201, body = FlowSubscription, headers(("Location" = String, description = "Where to DELETE the subscription")))))]
 pub async fn subscribe_workflow_flow(
     State(state): State<AppState>,
     caller: ConnectorCaller,
     headers: HeaderMap,
     ApiPath(workflow): ApiPath<String>,
-    ApiQuery(query): ApiQuery<TypeQuery>,
+    ApiQuery(query): ApiQuery<WorkflowTypeQuery>,
     ApiJson(request): ApiJson<WorkflowFlowRequest>,
 ) -> Result<Subscription> {
     let workflow = uuid::Uuid::parse_str(&workflow).map_err(|_| Error::not_found("workflow"))?;
