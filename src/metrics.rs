@@ -51,6 +51,8 @@ pub struct Metrics {
     pub rate_limit_shared: Gauge,
     pub webhook_attempts: Family<OutcomeLabels, Counter>,
     pub webhook_queue: Gauge,
+    pub email_sends: Family<OutcomeLabels, Counter>,
+    pub email_queue: Gauge,
     pub live_subscribers: Gauge,
     pub db_connections: Gauge,
     pub db_idle: Gauge,
@@ -122,6 +124,18 @@ impl Default for Metrics {
             "Deliveries waiting to be sent (all tenants)",
             Gauge::default(),
         );
+        let email_sends = registered(
+            &mut registry,
+            "email_sends",
+            "Mail send attempts, by outcome (sent, retried, failed)",
+            Family::<OutcomeLabels, Counter>::default(),
+        );
+        let email_queue = registered(
+            &mut registry,
+            "email_queue_depth",
+            "Messages waiting to be sent (all tenants)",
+            Gauge::default(),
+        );
         let live_subscribers = registered(
             &mut registry,
             "live_stream_subscribers",
@@ -162,6 +176,8 @@ impl Default for Metrics {
             rate_limit_shared,
             webhook_attempts,
             webhook_queue,
+            email_sends,
+            email_queue,
             live_subscribers,
             db_connections,
             db_idle,

@@ -1,4 +1,4 @@
-//! Outbound HTTP (webhooks, flows): one client with short timeouts, no redirects and no proxies,
+//! Outbound HTTP (webhooks, flows) and mail servers: one client with short timeouts, no redirects and no proxies,
 //! that never reaches private, loopback or link-local addresses unless configuration allows them.
 //! Literal addresses are checked before sending; names, by the client's resolver as it connects,
 //! so DNS cannot point a public name at a private address between the check and the call.
@@ -87,6 +87,28 @@ impl reqwest::dns::Resolve for PublicOnly {
             Ok(Box::new(usable.into_iter()) as reqwest::dns::Addrs)
         })
     }
+}
+
+/// The address to reach a mail server (SMTP, IMAP) at: the first of `host`'s addresses that is
+/// public (or any, with `allow_private`). Connecting to this address, not the name, keeps DNS from
+/// pointing the name elsewhere between the check and the connection.
+pub async fn server_address(
+    host: &str,
+    port: u16,
+    allow_private: bool,
+) -> Result<std::net::SocketAddr, String> {
+    let found: Vec<std::net::SocketAddr> =
+        tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::lookup_host((host, port)))
+            .await
+            .map_err(|_| format!("cannot resolve `{host}` in time"))?
+            .map_err(|_| format!("cannot resolve `{host}`"))?
+            .collect();
+    found
+        .into_iter()
+        .find(|a| allow_private || !is_private(a.ip()))
+        .ok_or_else(|| {
+            format!("`{host}` resolves to no public address (private addresses are not allowed)")
+        })
 }
 
 async fn resolve(url: &reqwest::Url) -> Result<Vec<IpAddr>, String> {

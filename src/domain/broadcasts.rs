@@ -33,4 +33,7 @@ pub struct BroadcastInput {
     /// When it stops showing; never, when absent.
     #[serde(default)]
     pub expires_on: Option<DateTime<Utc>>,
+    /// Also mail it to each contact it is for (when the tenant sends mail; contacts can refuse).
+    #[serde(default)]
+    pub also_email: bool,
 }

@@ -7,6 +7,7 @@ pub mod configuration;
 pub mod contact_groups;
 pub mod contacts;
 pub mod credentials;
+pub mod email;
 pub mod flows;
 pub mod members;
 pub mod notifications;

@@ -1,7 +1,7 @@
 //! Broadcasts and who dismissed them.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use crate::{domain::TenantId, sql};
 
@@ -14,6 +14,7 @@ pub struct BroadcastRow {
     pub company_ids: Vec<i32>,
     pub group_ids: Vec<i32>,
     pub expires_at: Option<DateTime<Utc>>,
+    pub also_email: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -25,21 +26,22 @@ pub struct NewBroadcast<'a> {
     pub group_ids: &'a [i32],
     pub expires_at: Option<DateTime<Utc>>,
     pub sent_by: &'a str,
+    pub also_email: bool,
 }
 
 macro_rules! columns {
     () => {
-        "id, title, body, audience, company_ids, group_ids, expires_at, created_at"
+        "id, title, body, audience, company_ids, group_ids, expires_at, also_email, created_at"
     };
 }
 
 pub async fn insert(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant: TenantId,
     b: &NewBroadcast<'_>,
 ) -> Result<BroadcastRow, sqlx::Error> {
-    sqlx::query_as(sql!("INSERT INTO broadcasts (tenant_id, title, body, audience, company_ids, group_ids, expires_at, sent_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ", columns!()))
+    sqlx::query_as(sql!("INSERT INTO broadcasts (tenant_id, title, body, audience, company_ids, group_ids, expires_at, sent_by, also_email)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ", columns!()))
     .bind(tenant)
     .bind(b.title)
     .bind(b.body)
@@ -48,7 +50,8 @@ pub async fn insert(
     .bind(b.group_ids)
     .bind(b.expires_at)
     .bind(b.sent_by)
-    .fetch_one(pool)
+    .bind(b.also_email)
+    .fetch_one(conn)
     .await
 }
 

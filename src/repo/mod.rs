@@ -8,6 +8,7 @@ pub mod configuration;
 pub mod contact_groups;
 pub mod contacts;
 pub mod credentials;
+pub mod email;
 pub mod events;
 pub mod flows;
 pub mod idempotency;

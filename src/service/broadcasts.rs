@@ -76,8 +76,16 @@ pub async fn create(
         group_ids: &group_ids,
         expires_at: input.expires_on,
         sent_by: sender,
+        also_email: input.also_email,
     };
-    Ok(repo::broadcasts::insert(&state.pool, tenant.id, &new).await?)
+    // Mail, when asked for, is planned by the mail worker from a job written with the broadcast.
+    let mut tx = state.pool.begin().await?;
+    let row = repo::broadcasts::insert(&mut tx, tenant.id, &new).await?;
+    if row.also_email {
+        repo::email::add_job(&mut tx, tenant.id, &format!("broadcast:{}", row.id)).await?;
+    }
+    tx.commit().await?;
+    Ok(row)
 }
 
 /// 1 to 100 ids, each once.

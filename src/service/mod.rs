@@ -9,6 +9,7 @@ pub mod contact_groups;
 pub mod contacts;
 pub mod credentials;
 pub mod demo;
+pub mod email;
 pub mod events;
 pub mod flows;
 pub mod members;

@@ -14,9 +14,9 @@ use crate::{
     db::notify::Signal,
     domain::{MemberRole, Tenant, UserKind},
     error::{Error, Result},
-    repo::{contacts, credentials, login_codes, members},
+    repo::{contacts, credentials, email::Person, login_codes, members},
     secrets::{self, SESSION_PREFIX},
-    service::events,
+    service::{email::planner, events},
     state::AppState,
 };
 
@@ -147,8 +147,8 @@ pub async fn issue_login_code(
 }
 
 /// A contact asks for a code by email. The answer never says whether the email is known; the
-/// code goes out as a `contact.login_code_requested` event, for the tenant's webhook or flow to
-/// deliver (deskd sends no mail itself).
+/// code goes out as a `contact.login_code_requested` event (for a webhook or flow) and, when the
+/// tenant sends mail, by mail.
 pub async fn request_login_code(
     state: &AppState,
     tenant: &Tenant,
@@ -171,19 +171,32 @@ pub async fn request_login_code(
     let Some(code) = issue_login_code(state, tenant, contact).await? else {
         return Ok(());
     };
-    let mut conn = state.pool.acquire().await?;
+    let mut tx = state.pool.begin().await?;
     let payload = serde_json::json!({
         "contactId": contact, "email": email.trim(), "code": code.code, "expiresOn": code.expires_at,
     });
     events::record(
-        &mut conn,
+        &mut tx,
         tenant.id,
         "contact.login_code_requested",
         "contact",
         contact.to_string(),
         payload,
     )
-    .await
+    .await?;
+    // And by mail, when the tenant sends mail.
+    if let Some(c) = contacts::get(&mut *tx, tenant.id, contact).await? {
+        let to = Person {
+            id: c.id,
+            first_name: c.first_name,
+            last_name: c.last_name,
+            email: c.email,
+        };
+        let minutes = (code.expires_at - chrono::Utc::now()).num_minutes().max(1);
+        planner::queue_login_code(state, &mut tx, tenant, to, &code.code, minutes).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Signs a contact in with a one-time code. Throttled like passwords; every failure is the same.

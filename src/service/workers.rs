@@ -1,12 +1,13 @@
 //! The background work every `deskd serve` and `deskd worker` process does. Each job claims its
 //! rows with `FOR UPDATE SKIP LOCKED`, so any number of processes share it without doing it twice.
 
-use super::{attachments, chats, webhooks};
+use super::{attachments, chats, email, webhooks};
 use crate::state::AppState;
 
-/// Starts delivering webhooks, marking missed chats and forgetting unattached uploads.
+/// Starts delivering webhooks and mail, marking missed chats and forgetting unattached uploads.
 pub fn spawn(state: &AppState) {
     webhooks::spawn_worker(state.clone());
+    email::spawn_worker(state.clone());
     chats::spawn_missed_sweeper(state.clone());
     attachments::spawn_sweeper(state.clone());
 }

@@ -9,6 +9,7 @@ mod connector;
 mod contacts;
 mod credentials;
 mod deeplinks;
+mod email;
 mod errors;
 mod events;
 mod layout;

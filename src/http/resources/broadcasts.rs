@@ -29,6 +29,8 @@ pub struct BroadcastView {
     pub company_ids: Vec<i32>,
     pub group_ids: Vec<i32>,
     pub expires_on: Option<DateTime<Utc>>,
+    /// Also mailed to its contacts.
+    pub also_email: bool,
     pub created_on: DateTime<Utc>,
 }
 
@@ -42,6 +44,7 @@ impl From<BroadcastRow> for BroadcastView {
             company_ids: b.company_ids,
             group_ids: b.group_ids,
             expires_on: b.expires_at,
+            also_email: b.also_email,
             created_on: b.created_at,
         }
     }

@@ -13,6 +13,7 @@ pub mod contacts;
 pub mod copilot;
 pub mod credentials;
 pub mod deeplinks;
+pub mod email;
 pub mod events;
 pub mod flows;
 pub mod live;

@@ -80,7 +80,7 @@ pub async fn get_metrics(
             return Err(Error::unauthorized("a valid metrics token is required"));
         }
     }
-    // Read at scrape time: the pool, the delivery queue, where rate limits are counted.
+    // Read at scrape time: the pool, the delivery and mail queues, where rate limits are counted.
     let m = &state.metrics;
     m.db_connections.set(i64::from(state.pool.size()));
     m.db_idle.set(state.pool.num_idle() as i64);
@@ -88,6 +88,9 @@ pub async fn get_metrics(
         .set(i64::from(state.pool.options().get_max_connections()));
     if let Ok(depth) = repo::webhooks::queue_depth(&state.pool).await {
         m.webhook_queue.set(depth);
+    }
+    if let Ok(depth) = repo::email::pending_count(&state.pool).await {
+        m.email_queue.set(depth);
     }
     m.rate_limit_shared
         .set(i64::from(state.limiter.shared_now()));

@@ -9,7 +9,7 @@ use crate::{
         openapi::{family, open},
         resources::{
             broadcasts, chats, companies, configuration, connections, connector, contacts, copilot,
-            credentials, deeplinks, live, me, notifications, people_routes, sessions, tasks,
+            credentials, deeplinks, email, live, me, notifications, people_routes, sessions, tasks,
             tenants, tickets,
         },
     },
@@ -32,7 +32,7 @@ fn public() -> OpenApiRouter<AppState> {
         .merge(tickets::staff_routes())
         .merge(companies::routes())
         .merge(contacts::routes());
-    family(Family::Public, "Public", routes)
+    family(Family::Public, "Public", routes).merge(open("Public", email::unsubscribe_routes()))
 }
 
 fn admin() -> OpenApiRouter<AppState> {
@@ -49,7 +49,8 @@ fn portal() -> OpenApiRouter<AppState> {
         .merge(notifications::inbox_routes())
         .merge(broadcasts::portal_routes())
         .merge(chats::portal_routes())
-        .merge(live::portal_routes());
+        .merge(live::portal_routes())
+        .merge(email::preference_routes());
     let open_routes = sessions::portal_open_routes().merge(deeplinks::portal_open_routes());
     family(Family::Portal, "Portal", routes).merge(open("Portal", open_routes))
 }
@@ -64,7 +65,8 @@ fn tech() -> OpenApiRouter<AppState> {
         .merge(tasks::staff_routes())
         .merge(notifications::inbox_routes())
         .merge(chats::tech_routes())
-        .merge(live::tech_routes());
+        .merge(live::tech_routes())
+        .merge(email::preference_routes());
     family(Family::Tech, "Tech", routes).merge(open("Tech", sessions::tech_open_routes()))
 }
 

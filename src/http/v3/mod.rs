@@ -9,7 +9,7 @@ use crate::{
     http::{
         openapi::family,
         resources::{
-            broadcasts, chats, configuration, contact_groups, credentials, events, flows,
+            broadcasts, chats, configuration, contact_groups, credentials, email, events, flows,
             group_routes, me, notifications, people_routes, tasks, tenants, tickets, webhooks,
             workflows,
         },
@@ -33,7 +33,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(tenants::rate_limits::admin_routes())
         .merge(notifications::admin_routes())
         .merge(broadcasts::admin_routes())
-        .merge(chats::admin_routes());
+        .merge(chats::admin_routes())
+        .merge(email::admin_routes());
     OpenApiRouter::new()
         .nest(
             "/public",

@@ -1,0 +1,501 @@
+//! The email template engine: Liquid templates per kind, each with a documented set of variables,
+//! shipped defaults, and checks that name the line of a mistake. HTML bodies see every variable
+//! HTML-escaped; subjects and text bodies see them as written, and subjects lose line breaks.
+
+use std::sync::LazyLock;
+
+use serde_json::{Map, Value, json};
+
+use crate::error::{Error, Result};
+
+/// One kind of mail, its default template and what it can use.
+pub struct TemplateKind {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub subject: &'static str,
+    pub html: &'static str,
+    /// Sample values for every variable the kind offers; the variables' documentation.
+    sample: fn() -> Value,
+}
+
+impl TemplateKind {
+    pub fn sample(&self) -> Value {
+        (self.sample)()
+    }
+
+    /// The variables, as dotted paths (`ticket.summary`), in the sample's order.
+    pub fn variables(&self) -> Vec<String> {
+        let mut out = vec![];
+        flatten("", &self.sample(), &mut out);
+        out
+    }
+}
+
+fn flatten(prefix: &str, value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                flatten(&path, inner, out);
+            }
+        }
+        _ => out.push(prefix.to_string()),
+    }
+}
+
+fn common(extra: Value) -> Value {
+    let mut base = json!({
+        "tenant": {"name": "Acme IT"},
+        "recipient": {"name": "Ann Archer", "email": "ann@customer.example"},
+    });
+    merge(&mut base, extra);
+    base
+}
+
+fn merge(base: &mut Value, extra: Value) {
+    if let (Value::Object(base), Value::Object(extra)) = (base, extra) {
+        base.extend(extra);
+    }
+}
+
+fn sample_ticket() -> Value {
+    json!({
+        "ticket": {
+            "id": 1234, "summary": "Printer on floor 2 is offline",
+            "description": "It shows error 0x51 since this morning.",
+            "status": "New", "priority": "Normal", "queue": "Service Desk",
+            "createdOn": "2026-12-01T09:30:00Z",
+            "url": "https://acme.example.com/portal/deeplink?name=ticket&ticket_id=1234",
+        },
+        "contact": {"id": 7, "firstName": "Ann", "lastName": "Archer", "name": "Ann Archer",
+                    "email": "ann@customer.example"},
+        "company": {"id": 3, "name": "Customer Ltd"},
+        "actor": {"name": "Sam Tech"},
+    })
+}
+
+fn ticket_sample_with(extra: Value) -> Value {
+    let mut v = sample_ticket();
+    merge(&mut v, extra);
+    common(v)
+}
+
+fn unsubscribe() -> Value {
+    json!({"unsubscribeUrl": "https://acme.example.com/api/v2/public/email/unsubscribe?token=…"})
+}
+
+fn note() -> Value {
+    json!({"note": {"id": 55, "body": "We have ordered a new fuser; it arrives tomorrow.",
+                    "authorName": "Sam Tech"}})
+}
+
+fn with_all(parts: Vec<Value>) -> Value {
+    let mut out = Value::Object(Map::new());
+    for part in parts {
+        merge(&mut out, part);
+    }
+    out
+}
+
+const TICKET_HTML: &str = "<p>Hello {{ recipient.name }},</p>\n";
+const TICKET_FOOTER: &str = "<p><a href=\"{{ ticket.url }}\">View ticket #{{ ticket.id }}</a></p>\n<p>{{ tenant.name }}</p>\n";
+
+pub static KINDS: LazyLock<Vec<TemplateKind>> = LazyLock::new(|| {
+    vec![
+        TemplateKind {
+            name: "ticket_created",
+            description: "To the contact: their ticket was received.",
+            subject: "[#{{ ticket.id }}] We received your request: {{ ticket.summary }}",
+            html: concat_html(&[
+                TICKET_HTML,
+                "<p>We have received your request <strong>{{ ticket.summary }}</strong> and will be in touch.</p>\n",
+                TICKET_FOOTER,
+            ]),
+            sample: || with_all(vec![ticket_sample_with(json!({})), unsubscribe()]),
+        },
+        TemplateKind {
+            name: "public_note",
+            description: "To the contact: a public reply on their ticket.",
+            subject: "[#{{ ticket.id }}] {{ ticket.summary }}",
+            html: concat_html(&[
+                TICKET_HTML,
+                "<p>{{ note.authorName }} wrote:</p>\n<blockquote>{{ note.body | newline_to_br }}</blockquote>\n",
+                TICKET_FOOTER,
+            ]),
+            sample: || with_all(vec![ticket_sample_with(note()), unsubscribe()]),
+        },
+        TemplateKind {
+            name: "status_changed",
+            description: "To the contact: their ticket moved to a status the tenant chose.",
+            subject: "[#{{ ticket.id }}] Now {{ ticket.status }}: {{ ticket.summary }}",
+            html: concat_html(&[
+                TICKET_HTML,
+                "<p>Your ticket <strong>{{ ticket.summary }}</strong> is now <strong>{{ ticket.status }}</strong>.</p>\n",
+                TICKET_FOOTER,
+            ]),
+            sample: || with_all(vec![ticket_sample_with(json!({})), unsubscribe()]),
+        },
+        TemplateKind {
+            name: "ticket_closed",
+            description: "To the contact: their ticket was closed.",
+            subject: "[#{{ ticket.id }}] Closed: {{ ticket.summary }}",
+            html: concat_html(&[
+                TICKET_HTML,
+                "<p>Your ticket <strong>{{ ticket.summary }}</strong> has been closed. Reply to this message if you need more help.</p>\n",
+                TICKET_FOOTER,
+            ]),
+            sample: || with_all(vec![ticket_sample_with(json!({})), unsubscribe()]),
+        },
+        TemplateKind {
+            name: "approval_requested",
+            description: "To each approver of the ticket's company: a ticket waits for approval.",
+            subject: "[#{{ ticket.id }}] Approval needed: {{ ticket.summary }}",
+            html: concat_html(&[
+                TICKET_HTML,
+                "<p>{{ contact.name }} asked for <strong>{{ ticket.summary }}</strong>, which needs your approval.</p>\n",
+                TICKET_FOOTER,
+            ]),
+            sample: || ticket_sample_with(json!({})),
+        },
+        TemplateKind {
+            name: "ticket_assigned",
+            description: "To a member: a ticket was assigned to them.",
+            subject: "[#{{ ticket.id }}] Assigned to you: {{ ticket.summary }}",
+            html: concat_html(&[
+                TICKET_HTML,
+                "<p>{{ actor.name }} assigned you <strong>{{ ticket.summary }}</strong> ({{ company.name }}, {{ ticket.priority }}).</p>\n",
+                TICKET_FOOTER,
+            ]),
+            sample: || with_all(vec![ticket_sample_with(json!({})), unsubscribe()]),
+        },
+        TemplateKind {
+            name: "contact_replied",
+            description: "To the ticket's members: the contact replied.",
+            subject: "[#{{ ticket.id }}] {{ contact.name }} replied: {{ ticket.summary }}",
+            html: concat_html(&[
+                TICKET_HTML,
+                "<p>{{ note.authorName }} wrote:</p>\n<blockquote>{{ note.body | newline_to_br }}</blockquote>\n",
+                TICKET_FOOTER,
+            ]),
+            sample: || with_all(vec![ticket_sample_with(note()), unsubscribe()]),
+        },
+        TemplateKind {
+            name: "member_mentioned",
+            description: "To a member mentioned in a note (`@` and their email address).",
+            subject: "[#{{ ticket.id }}] {{ note.authorName }} mentioned you: {{ ticket.summary }}",
+            html: concat_html(&[
+                TICKET_HTML,
+                "<p>{{ note.authorName }} mentioned you:</p>\n<blockquote>{{ note.body | newline_to_br }}</blockquote>\n",
+                TICKET_FOOTER,
+            ]),
+            sample: || with_all(vec![ticket_sample_with(note()), unsubscribe()]),
+        },
+        TemplateKind {
+            name: "login_code",
+            description: "To a contact who asked to sign in with a code.",
+            subject: "Your sign-in code for {{ tenant.name }}",
+            html: "<p>Hello {{ recipient.name }},</p>\n<p>Your sign-in code is <strong>{{ code }}</strong>. It expires in {{ expiresInMinutes }} minutes.</p>\n<p>If you did not ask for it, ignore this message.</p>\n",
+            sample: || common(json!({"code": "493817", "expiresInMinutes": 15})),
+        },
+        TemplateKind {
+            name: "broadcast",
+            description: "To the contacts a broadcast is for, when it is sent also by email.",
+            subject: "{{ broadcast.title }}",
+            html: "<p>Hello {{ recipient.name }},</p>\n<p>{{ broadcast.body | newline_to_br }}</p>\n<p>{{ tenant.name }}</p>\n",
+            sample: || {
+                with_all(vec![
+                    common(json!({"broadcast": {"title": "Planned maintenance",
+                                                 "body": "Email will be unavailable on Saturday 06:00–08:00."}})),
+                    unsubscribe(),
+                ])
+            },
+        },
+        TemplateKind {
+            name: "test",
+            description: "The message the test-send endpoint sends.",
+            subject: "Test message from {{ tenant.name }}",
+            html: "<p>This is a test message from {{ tenant.name }}'s helpdesk. Mail is working.</p>\n",
+            sample: || common(json!({})),
+        },
+    ]
+});
+
+/// The default bodies are joined once; leaked, as they live as long as the process.
+fn concat_html(parts: &[&str]) -> &'static str {
+    Box::leak(parts.concat().into_boxed_str())
+}
+
+pub fn kind(name: &str) -> Result<&'static TemplateKind> {
+    KINDS
+        .iter()
+        .find(|k| k.name == name)
+        .ok_or_else(|| Error::not_found("email template"))
+}
+
+/// A template's three parts; `text` `None` is generated from the HTML.
+#[derive(Clone, Debug)]
+pub struct Template {
+    pub subject: String,
+    pub html: String,
+    pub text: Option<String>,
+}
+
+impl Template {
+    pub fn default_of(kind: &TemplateKind) -> Self {
+        Self {
+            subject: kind.subject.into(),
+            html: kind.html.into(),
+            text: None,
+        }
+    }
+}
+
+/// A rendered message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rendered {
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}
+
+static PARSER: LazyLock<liquid::Parser> = LazyLock::new(|| {
+    liquid::ParserBuilder::with_stdlib()
+        .build()
+        .expect("the standard library builds")
+});
+
+/// Checks that every part parses and uses only the kind's variables; the error names the part
+/// and the line.
+pub fn check(kind: &TemplateKind, template: &Template) -> Result<()> {
+    render(template, &kind.sample()).map(|_| ())
+}
+
+/// Renders with `values` (the kind's variables). Every failure is a 422 naming part and line.
+pub fn render(template: &Template, values: &Value) -> Result<Rendered> {
+    let plain = liquid::to_object(values).map_err(Error::internal)?;
+    let escaped = liquid::to_object(&escape_all(values)).map_err(Error::internal)?;
+    let subject = render_part("subject", &template.subject, &plain)?;
+    let html = render_part("html", &template.html, &escaped)?;
+    let text = match &template.text {
+        Some(text) => render_part("text", text, &plain)?,
+        None => html_to_text(&html),
+    };
+    Ok(Rendered {
+        // A subject is one header line, whatever a variable holds.
+        subject: subject
+            .split(['\r', '\n'])
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+        html,
+        text,
+    })
+}
+
+fn render_part(part: &str, source: &str, values: &liquid::Object) -> Result<String> {
+    let template = PARSER
+        .parse(source)
+        .map_err(|e| template_error(part, source, &e))?;
+    template
+        .render(values)
+        .map_err(|e| template_error(part, source, &e))
+}
+
+fn template_error(part: &str, source: &str, error: &liquid::Error) -> Error {
+    let message = error.to_string();
+    let line = line_of(source, &message);
+    let first = message
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches("liquid: ");
+    let detail = unknown_name(&message)
+        .map(|name| format!("unknown variable `{name}`"))
+        .unwrap_or_else(|| first.to_string());
+    Error::validation(part, format!("{part}, line {line}: {detail}"))
+}
+
+/// The variable an "Unknown variable" or "Unknown index" error names.
+fn unknown_name(message: &str) -> Option<String> {
+    if !message.contains("Unknown") {
+        return None;
+    }
+    message.lines().find_map(|l| {
+        let l = l.trim();
+        l.strip_prefix("requested variable=")
+            .or_else(|| l.strip_prefix("requested index="))
+            .map(str::to_string)
+    })
+}
+
+/// The line a Liquid error points at: its `--> line:column`, or the first line that uses the
+/// unknown name, or 1.
+fn line_of(source: &str, message: &str) -> usize {
+    if let Some(pos) = message.find("--> ") {
+        let rest = &message[pos + 4..];
+        if let Some(line) = rest
+            .split(':')
+            .next()
+            .and_then(|n| n.trim().parse::<usize>().ok())
+        {
+            return line;
+        }
+    }
+    if let Some(name) = unknown_name(message) {
+        let needle = name.trim_matches('"');
+        if let Some(i) = source.lines().position(|l| l.contains(needle)) {
+            return i + 1;
+        }
+    }
+    1
+}
+
+/// The same values with every string HTML-escaped, for the HTML body.
+fn escape_all(value: &Value) -> Value {
+    match value {
+        Value::String(s) => Value::String(escape_html(s)),
+        Value::Array(items) => Value::Array(items.iter().map(escape_all).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), escape_all(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A plain-text part from the HTML one: block ends become line breaks, links keep their address,
+/// tags go, entities are decoded.
+pub fn html_to_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    let mut href: Option<String> = None;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&decode_entities(&rest[..start]));
+        let Some(end) = rest[start..].find('>') else {
+            rest = &rest[start..];
+            break;
+        };
+        let tag = &rest[start + 1..start + end];
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let closing = tag.starts_with('/');
+        match name.as_str() {
+            "br" => out.push('\n'),
+            "p" | "div" | "blockquote" | "h1" | "h2" | "h3" | "h4" | "tr" | "li" | "table"
+                if closing =>
+            {
+                out.push('\n')
+            }
+            "li" => out.push_str("- "),
+            "a" if !closing => href = attribute(tag, "href"),
+            "a" => {
+                if let Some(link) = href.take() {
+                    out.push_str(&format!(" <{}>", decode_entities(&link)));
+                }
+            }
+            _ => {}
+        }
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(&decode_entities(rest));
+    // No run of more than one blank line, no trailing spaces.
+    let mut lines: Vec<&str> = vec![];
+    for line in out.lines().map(str::trim_end) {
+        if line.is_empty() && lines.last().is_none_or(|l| l.is_empty()) {
+            continue;
+        }
+        lines.push(line);
+    }
+    lines.join("\n").trim().to_string() + "\n"
+}
+
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let pos = tag.find(&format!("{name}="))?;
+    let rest = &tag[pos + name.len() + 1..];
+    let quote = rest.chars().next()?;
+    if quote == '"' || quote == '\'' {
+        rest[1..].split(quote).next().map(str::to_string)
+    } else {
+        rest.split_whitespace().next().map(str::to_string)
+    }
+}
+
+fn decode_entities(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_default_renders_with_its_sample() {
+        for kind in KINDS.iter() {
+            let rendered = render(&Template::default_of(kind), &kind.sample()).unwrap();
+            assert!(!rendered.subject.is_empty(), "{}", kind.name);
+            assert!(rendered.text.ends_with('\n'), "{}", kind.name);
+        }
+    }
+
+    #[test]
+    fn variables_are_escaped_in_html_only() {
+        let t = Template {
+            subject: "{{ x }}".into(),
+            html: "<p>{{ x }}</p>".into(),
+            text: None,
+        };
+        let r = render(&t, &json!({"x": "<b>a & b</b>\r\nBcc: evil@example.com"})).unwrap();
+        assert_eq!(r.subject, "<b>a & b</b> Bcc: evil@example.com");
+        assert!(r.html.contains("&lt;b&gt;a &amp; b&lt;/b&gt;"));
+        assert!(r.text.contains("<b>a & b</b>"));
+    }
+
+    #[test]
+    fn an_unknown_variable_names_its_line() {
+        let kind = kind("ticket_created").unwrap();
+        let t = Template {
+            subject: "ok".into(),
+            html: "<p>fine</p>\n<p>{{ ticket.nope }}</p>".into(),
+            text: None,
+        };
+        let e = check(kind, &t).unwrap_err();
+        assert!(e.message.contains("html, line 2"), "{}", e.message);
+        assert!(e.message.contains("nope"), "{}", e.message);
+    }
+
+    #[test]
+    fn html_becomes_text_with_links() {
+        let text = html_to_text("<p>Hi &amp; bye</p><p><a href=\"https://x.test/1\">View</a></p>");
+        assert_eq!(text, "Hi & bye\nView <https://x.test/1>\n");
+    }
+}
