@@ -20,9 +20,6 @@ const PREFIX: &str = "/api/v2/automate/connector";
 /// Operations that answer 501 until their feature exists, or because DeskDirector hosts them
 /// on its function service.
 const NOT_AVAILABLE: &[&str] = &[
-    "GenerateEmailFromTemplate",
-    "ListEmailTemplates",
-    "GetEmailTemplateProperties",
     "GetFormResult",
     "GetFormResult_V2",
     "ListForms",
@@ -251,6 +248,7 @@ impl World<'_> {
             "workflowId" if op == "SubscribeToWorkflow" => self.workflow.clone(),
             "workflowId" | "actionId" => uuid::Uuid::now_v7().to_string(),
             "formId" | "resultId" => "1".into(),
+            "emailTemplateId" => "public_note".into(),
             _ => "x".into(),
         }
     }
@@ -295,6 +293,9 @@ impl World<'_> {
             "InviteUsersToChat" => json!({"memberIds": [self.member]}),
             "CreateContactNotification" | "CreateMemberNotification" => {
                 json!({"title": "Your laptop is ready", "body": "Pick it up at **reception**.", "link": "/portal/tickets/1"})
+            }
+            "GenerateEmailFromTemplate" => {
+                json!({"ticketId": self.ticket, "note": {"body": "Done.", "authorName": "A flow"}})
             }
             _ => json!({}),
         }
@@ -342,6 +343,10 @@ async fn every_operation_of_the_definition_is_routed_and_its_data_matches_the_se
             let schema = match (dynamic_type(&body_schema), op.id.as_str()) {
                 (Some(type_id), _) => Some(
                     w.d.schema(&format!("/schema/dynamic-types/{type_id}"))
+                        .await,
+                ),
+                (None, "GenerateEmailFromTemplate") => Some(
+                    w.d.schema("/schema/email-templates/public_note/$render-request")
                         .await,
                 ),
                 (None, "CreateTicket") => Some(
@@ -406,7 +411,7 @@ async fn every_operation_of_the_definition_is_routed_and_its_data_matches_the_se
         }
     }
     // Lists against the definition's own `DynamicListResponse`, the rest against served schemas.
-    assert_eq!(validated.len(), 31, "{validated:?}");
+    assert_eq!(validated.len(), 33, "{validated:?}");
     // Every typeId the definition names is known: a schema, or a 501 for a feature to come.
     let mut named: Vec<String> = vec![];
     collect_type_ids(&definition, &mut named);

@@ -933,3 +933,83 @@ async fn header_injection_through_names_and_summaries_is_impossible() {
         "[#1] We received your request: Hi Bcc: evil@attacker.example body"
     );
 }
+
+#[tokio::test]
+async fn the_connector_renders_a_template_with_a_ticket_and_given_values() {
+    let app = mail_app().await;
+    let d = desk(&app, "acme").await;
+    d.contact(1, "ann@customer.test", json!({})).await;
+    let t = d
+        .admin(
+            Method::POST,
+            "/tickets",
+            Some(json!({"summary": "VPN <down>", "queueId": 1, "contactId": 1})),
+        )
+        .await;
+    let id = t.json["id"].as_i64().unwrap();
+    let connector = |method: Method, path: &str| {
+        app.call(
+            method,
+            &d.t.host,
+            &format!("/api/v2/automate/connector{path}"),
+        )
+        .auth(&format!("DdApi {}", d.key))
+    };
+    let list = connector(Method::GET, "/email-templates?take=2")
+        .send()
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    assert_eq!(
+        list.json["results"][0],
+        json!({"id": "ticket_created", "name": "Ticket created"})
+    );
+    assert_eq!(list.json["results"].as_array().unwrap().len(), 2);
+    let schema = connector(
+        Method::GET,
+        "/schema/email-templates/public_note/$render-request",
+    )
+    .send()
+    .await;
+    assert_eq!(schema.json["properties"]["ticketId"]["type"], "integer");
+    assert_eq!(
+        schema.json["properties"]["note"]["properties"]["body"]["type"],
+        "string"
+    );
+    let r = connector(Method::POST, "/email-templates/public_note/render")
+        .json(json!({"ticketId": id, "note": {"body": "Fixed <now>", "authorName": "Flow"}}))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["subject"], format!("[#{id}] VPN <down>"));
+    assert!(
+        r.json["html"]
+            .as_str()
+            .unwrap()
+            .contains("Fixed &lt;now&gt;"),
+        "{}",
+        r.json
+    );
+    assert!(
+        r.json["text"].as_str().unwrap().contains("Flow wrote:"),
+        "{}",
+        r.json
+    );
+    // Another tenant's ticket is not there; an unknown template is a 404.
+    let other = desk(&app, "globex").await;
+    let foreign = app
+        .call(
+            Method::POST,
+            &other.t.host,
+            "/api/v2/automate/connector/email-templates/public_note/render",
+        )
+        .auth(&format!("DdApi {}", other.key))
+        .json(json!({"ticketId": id}))
+        .send()
+        .await;
+    foreign.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
+    let unknown = connector(Method::POST, "/email-templates/nope/render")
+        .json(json!({}))
+        .send()
+        .await;
+    unknown.assert_error(StatusCode::NOT_FOUND, "NotFound");
+}

@@ -107,13 +107,13 @@ impl From<TenantTemplate> for EmailTemplateView {
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct EmailPreviewView {
+pub struct RenderedEmail {
     pub subject: String,
     pub html: String,
     pub text: String,
 }
 
-impl From<Rendered> for EmailPreviewView {
+impl From<Rendered> for RenderedEmail {
     fn from(r: Rendered) -> Self {
         Self {
             subject: r.subject,
@@ -346,13 +346,13 @@ pub async fn reset_email_template(
 }
 
 /// Render a draft (or the saved template) with one of the tenant's tickets, or sample values.
-#[utoipa::path(post, path = "/email/templates/{kind}/preview", params(("kind" = String, Path)), request_body = EmailPreviewRequest, responses((status = 200, body = EmailPreviewView)))]
+#[utoipa::path(post, path = "/email/templates/{kind}/preview", params(("kind" = String, Path)), request_body = EmailPreviewRequest, responses((status = 200, body = RenderedEmail)))]
 pub async fn preview_email_template(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(kind): ApiPath<String>,
     ApiJson(request): ApiJson<EmailPreviewRequest>,
-) -> Result<Json<EmailPreviewView>> {
+) -> Result<Json<RenderedEmail>> {
     Ok(Json(
         email::preview(&state, &caller.tenant, &kind, request)
             .await?

@@ -148,6 +148,42 @@ pub async fn preview(
     templates::render(&template, &values)
 }
 
+/// Renders the tenant's template of `kind` with `values` (the connector's "create an email from
+/// template"): `ticketId` fills the ticket's variables from one of the tenant's tickets, the other
+/// properties set variables by name, and anything not given renders empty.
+pub async fn render_with(
+    state: &AppState,
+    tenant: &Tenant,
+    kind: &str,
+    values: &Value,
+) -> Result<Rendered> {
+    let kind = templates::kind(kind)?;
+    let Value::Object(given) = values else {
+        return Err(Error::validation("body", "the body is a JSON object"));
+    };
+    let mut all = templates::blank(&kind.sample());
+    let mut conn = state.pool.acquire().await?;
+    if let Some(ticket) = given.get("ticketId").filter(|t| !t.is_null()) {
+        let id = ticket
+            .as_i64()
+            .and_then(|t| i32::try_from(t).ok())
+            .ok_or_else(|| Error::validation("ticketId", "ticketId is a ticket's id"))?;
+        let facts = repo::email::ticket_facts(&mut conn, tenant.id, id)
+            .await?
+            .ok_or_else(|| Error::validation("ticketId", "ticketId names no ticket"))?;
+        templates::overlay(&mut all, &planner::ticket_values(state, tenant, &facts));
+    }
+    let mut given = given.clone();
+    given.remove("ticketId");
+    templates::overlay(&mut all, &Value::Object(given));
+    templates::overlay(
+        &mut all,
+        &serde_json::json!({"tenant": {"name": tenant.name}}),
+    );
+    let template = planner::template_of(&mut conn, tenant.id, kind).await?;
+    templates::render(&template, &all)
+}
+
 /// What a test send did.
 pub struct TestOutcome {
     pub sent: bool,

@@ -69,11 +69,7 @@ pub async fn save(
         .as_deref()
         .map(|d| validate::host_name("dkimDomain", d))
         .transpose()?;
-    let dkim_selector = input
-        .dkim_selector
-        .as_deref()
-        .map(selector)
-        .transpose()?;
+    let dkim_selector = input.dkim_selector.as_deref().map(selector).transpose()?;
     let dkim_parts = [
         dkim_domain.is_some(),
         dkim_selector.is_some(),

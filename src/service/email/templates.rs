@@ -355,6 +355,46 @@ fn line_of(source: &str, message: &str) -> usize {
     1
 }
 
+/// The sample's shape with every value empty (`null` renders as nothing).
+pub fn blank(sample: &Value) -> Value {
+    match sample {
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), blank(v))).collect())
+        }
+        _ => Value::Null,
+    }
+}
+
+/// Sets in `base` the values `given` names that `base` has (nested objects merge); others are
+/// ignored, so a caller cannot add variables a template could not have been checked against.
+pub fn overlay(base: &mut Value, given: &Value) {
+    let (Value::Object(base), Value::Object(given)) = (base, given) else {
+        return;
+    };
+    for (key, value) in given {
+        match base.get_mut(key) {
+            Some(inner @ Value::Object(_)) => overlay(inner, value),
+            Some(slot) if !value.is_object() && !value.is_array() => *slot = value.clone(),
+            _ => {}
+        }
+    }
+}
+
+/// A JSON Schema for the variables of a kind (for the connector's designer): the sample's shape,
+/// each leaf typed as its sample value.
+pub fn variables_schema(sample: &Value) -> Value {
+    match sample {
+        Value::Object(map) => json!({
+            "type": "object",
+            "properties": map.iter().map(|(k, v)| (k.clone(), variables_schema(v))).collect::<Map<String, Value>>(),
+        }),
+        Value::Number(n) if n.is_i64() => json!({"type": "integer"}),
+        Value::Number(_) => json!({"type": "number"}),
+        Value::Bool(_) => json!({"type": "boolean"}),
+        _ => json!({"type": "string"}),
+    }
+}
+
 /// The same values with every string HTML-escaped, for the HTML body.
 fn escape_all(value: &Value) -> Value {
     match value {

@@ -4,6 +4,7 @@
 
 mod actions;
 mod chats;
+mod email_templates;
 mod lists;
 mod schemas;
 mod tasks;
@@ -23,5 +24,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(schemas::routes())
         .merge(triggers::routes())
         .merge(chats::routes())
+        .merge(email_templates::routes())
         .merge(unsupported::routes())
 }

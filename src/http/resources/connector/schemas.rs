@@ -18,7 +18,6 @@ use super::{
         TicketTaskLists,
     },
     triggers::{TicketEventQuery, WorkflowTypeQuery, type_param, workflow_type_names},
-    unsupported::not_built,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -53,10 +52,9 @@ use crate::{
     state::AppState,
 };
 
-/// What a typeId stands for: a schema, or a feature deskd does not have yet.
+/// What a typeId stands for: a schema.
 enum DynamicType {
     Schema(fn() -> Value),
-    NotBuilt(&'static str),
 }
 
 /// Requests carry pickers (`x-ms-dynamic-values`) for the ids they take.
@@ -152,7 +150,7 @@ const DYNAMIC_TYPES: &[(&str, DynamicType)] = &[
     ),
     (
         "CreateEmailFromTemplateResponse",
-        DynamicType::NotBuilt("email templates"),
+        DynamicType::Schema(json_schema::of::<crate::http::resources::email::RenderedEmail>),
     ),
     (
         "CreateContactNotificationRequest",
@@ -190,7 +188,6 @@ pub async fn dynamic_schema(
 ) -> Result<Json<Value>> {
     match DYNAMIC_TYPES.iter().find(|(id, _)| *id == type_id) {
         Some((_, DynamicType::Schema(schema))) => Ok(Json(schema())),
-        Some((_, DynamicType::NotBuilt(feature))) => Err(not_built(feature)),
         None => Err(Error::new(
             Kind::NotFound,
             "NotFound",

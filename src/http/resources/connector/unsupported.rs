@@ -1,5 +1,5 @@
 //! Connector operations deskd answers with 501 and a clear error: those whose feature is not built
-//! yet (forms, email templates), and DeskDirector's advanced actions and
+//! yet (forms), and DeskDirector's advanced actions and
 //! events, which its own function service hosts (`functions.deskdirector.com`), not a tenant's site.
 
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -38,9 +38,6 @@ macro_rules! unsupported {
 }
 
 unsupported! {
-    render_email_template: post "/email-templates/{emailTemplateId}/render" ["emailTemplateId"] "GenerateEmailFromTemplate" => not_built("email templates");
-    list_email_templates: get "/email-templates" [] "ListEmailTemplates" => not_built("email templates");
-    email_template_schema: get "/schema/email-templates/{emailTemplateId}/$render-request" ["emailTemplateId"] "GetEmailTemplateProperties" => not_built("email templates");
     get_form_result: get "/forms/{formId}/results/{resultId}" ["formId", "resultId"] "GetFormResult" => not_built("forms");
     get_form_result_v2: get "/v2/forms/{formId}/results/{resultId}" ["formId", "resultId"] "GetFormResult_V2" => not_built("forms");
     list_forms: get "/forms" [] "ListForms" => not_built("forms");
@@ -66,9 +63,6 @@ unsupported! {
 /// The operations answered with 501.
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(render_email_template))
-        .routes(routes!(list_email_templates))
-        .routes(routes!(email_template_schema))
         .routes(routes!(get_form_result))
         .routes(routes!(get_form_result_v2))
         .routes(routes!(list_forms))
