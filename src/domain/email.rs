@@ -139,3 +139,73 @@ pub struct EmailPreferenceInput {
     pub rule: String,
     pub enabled: bool,
 }
+
+/// What a tenant does with mail from an address that is no contact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UnknownSenders {
+    /// Make them a contact of the company whose contacts share their domain (or the mailbox's
+    /// default company), and open the ticket.
+    Create,
+    /// Refuse the message (it is logged with the reason).
+    Reject,
+}
+
+impl UnknownSenders {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnknownSenders::Create => "create",
+            UnknownSenders::Reject => "reject",
+        }
+    }
+}
+
+/// A mailbox customers write to. `imapHost` absent: mail arrives only through the inbound
+/// endpoint. `imapPassword` is write-only: absent keeps the stored one, `null` removes it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MailboxInput {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    pub name: String,
+    /// The address customers write to (mail from it is ignored as deskd's own).
+    #[schema(
+        min_length = 3,
+        max_length = 254,
+        pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+    )]
+    pub address: String,
+    /// Where new tickets go.
+    pub queue_id: i32,
+    #[serde(default = "reject_unknown")]
+    pub unknown_senders: UnknownSenders,
+    #[serde(default)]
+    pub default_company_id: Option<i32>,
+    #[serde(default)]
+    #[schema(max_length = 253)]
+    pub imap_host: Option<String>,
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 65535)]
+    pub imap_port: Option<i32>,
+    #[serde(default)]
+    pub imap_tls: Option<SmtpTls>,
+    #[serde(default)]
+    #[schema(max_length = 254)]
+    pub imap_user: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 1024)]
+    pub imap_password: Patch<String>,
+    /// The folder polled (default `INBOX`).
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub imap_folder: Option<String>,
+    /// Processed messages move here; absent: they are marked read and stay.
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub processed_folder: Option<String>,
+    #[serde(default = "super::webhooks::enabled_by_default")]
+    pub enabled: bool,
+}
+
+fn reject_unknown() -> UnknownSenders {
+    UnknownSenders::Reject
+}

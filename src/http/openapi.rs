@@ -181,6 +181,17 @@ fn add_security_schemes(components: &mut openapi::Components, version: u8) {
     );
     if version == 3 {
         components.add_security_scheme(
+            "MailboxSecret",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "`Authorization: Bearer <mailbox secret>` (or Basic with the secret as the password), for a mailbox's inbound endpoint only.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
             "PlatformToken",
             SecurityScheme::Http(
                 HttpBuilder::new()

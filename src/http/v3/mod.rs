@@ -7,7 +7,7 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::{
     auth::Family,
     http::{
-        openapi::family,
+        openapi::{family, open},
         resources::{
             broadcasts, chats, configuration, contact_groups, credentials, email, events, flows,
             group_routes, me, notifications, people_routes, tasks, tenants, tickets, webhooks,
@@ -40,7 +40,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
             "/public",
             family(Family::Public, "Public", tenants::settings::public_routes()),
         )
-        .nest("/admin", family(Family::Admin, "Admin", admin))
+        .nest(
+            "/admin",
+            family(Family::Admin, "Admin", admin)
+                .merge(open("Admin", email::mailboxes::inbound_routes())),
+        )
         .nest(
             "/portal",
             family(Family::Portal, "Portal", me::portal_routes()),

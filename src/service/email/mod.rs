@@ -2,6 +2,8 @@
 //! and sends mail (`planner`, `sender`, run by every worker), and the send log.
 
 pub mod compose;
+pub mod inbound;
+pub mod mailboxes;
 pub mod planner;
 pub mod rules;
 pub mod sender;

@@ -8,6 +8,7 @@ pub mod create;
 pub mod custom_values;
 pub mod history;
 pub mod lifecycle;
+pub mod mail;
 pub mod merge;
 pub mod read;
 pub mod settle;

@@ -1,6 +1,8 @@
 //! Email (Admin API v3): the tenant's sender, templates (list, read, replace, preview, reset),
-//! notification rules, a test send and the send log; a person's email preferences (portal and
+//! notification rules, a test send and the send log; mailboxes (`mailboxes`); a person's email preferences (portal and
 //! tech); and the one-click unsubscribe link every optional notification carries.
+
+pub mod mailboxes;
 
 use axum::{Json, extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
@@ -231,6 +233,7 @@ pub fn admin_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_email_rules))
         .routes(routes!(change_email_rule))
         .routes(routes!(list_email_messages))
+        .merge(mailboxes::admin_routes())
 }
 
 /// `GET`/`PUT /me/email-preferences` for contacts (Portal) and members (Tech).

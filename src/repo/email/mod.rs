@@ -1,6 +1,8 @@
 //! A tenant's mail: its sender, templates, rules and opt-outs; the jobs that plan messages and the
 //! messages themselves (the outbox, and once sent the send log).
 
+pub mod mailboxes;
+
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
