@@ -4,10 +4,12 @@
 use super::{attachments, chats, email, webhooks};
 use crate::state::AppState;
 
-/// Starts delivering webhooks and mail, marking missed chats and forgetting unattached uploads.
+/// Starts delivering webhooks and mail, polling mailboxes, marking missed chats and forgetting
+/// unattached uploads.
 pub fn spawn(state: &AppState) {
     webhooks::spawn_worker(state.clone());
     email::spawn_worker(state.clone());
+    email::imap::spawn_poller(state.clone());
     chats::spawn_missed_sweeper(state.clone());
     attachments::spawn_sweeper(state.clone());
 }

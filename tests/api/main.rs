@@ -10,6 +10,7 @@ mod contacts;
 mod credentials;
 mod deeplinks;
 mod email;
+mod email_imap;
 mod email_inbound;
 mod errors;
 mod events;

@@ -2,6 +2,7 @@
 //! and sends mail (`planner`, `sender`, run by every worker), and the send log.
 
 pub mod compose;
+pub mod imap;
 pub mod inbound;
 pub mod mailboxes;
 pub mod planner;
