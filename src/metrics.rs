@@ -53,6 +53,8 @@ pub struct Metrics {
     pub webhook_queue: Gauge,
     pub email_sends: Family<OutcomeLabels, Counter>,
     pub email_queue: Gauge,
+    pub mailbox_polls: Family<OutcomeLabels, Counter>,
+    pub email_received: Family<OutcomeLabels, Counter>,
     pub live_subscribers: Gauge,
     pub db_connections: Gauge,
     pub db_idle: Gauge,
@@ -136,6 +138,18 @@ impl Default for Metrics {
             "Messages waiting to be sent (all tenants)",
             Gauge::default(),
         );
+        let mailbox_polls = registered(
+            &mut registry,
+            "mailbox_polls",
+            "IMAP mailbox polls, by outcome (ok, failed)",
+            Family::<OutcomeLabels, Counter>::default(),
+        );
+        let email_received = registered(
+            &mut registry,
+            "email_received",
+            "Messages received, by outcome (ticket, note, ignored, rejected, duplicate)",
+            Family::<OutcomeLabels, Counter>::default(),
+        );
         let live_subscribers = registered(
             &mut registry,
             "live_stream_subscribers",
@@ -178,6 +192,8 @@ impl Default for Metrics {
             webhook_queue,
             email_sends,
             email_queue,
+            mailbox_polls,
+            email_received,
             live_subscribers,
             db_connections,
             db_idle,

@@ -1013,3 +1013,36 @@ async fn the_connector_renders_a_template_with_a_ticket_and_given_values() {
         .await;
     unknown.assert_error(StatusCode::NOT_FOUND, "NotFound");
 }
+
+#[tokio::test]
+async fn mail_is_dkim_signed_with_the_tenants_key() {
+    let smtp = Smtp::start();
+    let app = mail_app().await;
+    let d = desk(&app, "acme").await;
+    let key = include_str!("../fixtures/dkim-test-key.pem");
+    let mut settings = json!({
+        "enabled": true, "smtpHost": "127.0.0.1", "smtpPort": smtp.port, "tls": "none",
+        "fromName": "Acme Support", "fromAddress": "support@acme.example",
+        "dkimDomain": "acme.example", "dkimSelector": "mail", "dkimPrivateKey": key,
+    });
+    let r = d.admin(Method::PUT, "/email/settings", Some(settings.clone())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["hasDkimKey"], true);
+    assert!(!r.text.contains("PRIVATE KEY"));
+    let sent = d.admin(Method::POST, "/email/test", Some(json!({"to": "it@acme.example"}))).await;
+    assert_eq!(sent.json["sent"], true, "{}", sent.json);
+    let m = &smtp.to("it@acme.example")[0];
+    let signature = m.header("DKIM-Signature").expect("a DKIM signature");
+    assert!(signature.contains("d=acme.example"), "{signature}");
+    assert!(signature.contains("s=mail"), "{signature}");
+    assert!(signature.contains("a=rsa-sha256"), "{signature}");
+    // A key that is not one is refused, naming the field; a partial DKIM setup too.
+    settings["dkimPrivateKey"] = json!("not a key");
+    let r = d.admin(Method::PUT, "/email/settings", Some(settings.clone())).await;
+    r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
+    assert_eq!(r.json["field"], "dkimPrivateKey");
+    settings.as_object_mut().unwrap().remove("dkimPrivateKey");
+    settings["dkimSelector"] = Value::Null;
+    let r = d.admin(Method::PUT, "/email/settings", Some(settings)).await;
+    r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
+}

@@ -87,6 +87,12 @@ pub fn spawn_poller(state: AppState) {
 
 async fn poll_and_release(state: &AppState, mailbox: &MailboxRow, idle: Option<Duration>) {
     let result = poll(state, mailbox, idle).await;
+    let outcome = if result.is_ok() { "ok" } else { "failed" };
+    state
+        .metrics
+        .mailbox_polls
+        .get_or_create(&crate::metrics::OutcomeLabels { outcome })
+        .inc();
     let (error, next) = match &result {
         Ok(idled) => (
             None,

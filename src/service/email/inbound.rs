@@ -58,6 +58,23 @@ pub async fn receive(
     mailbox: &MailboxRow,
     raw: &[u8],
 ) -> Result<Outcome> {
+    let outcome = process(state, tenant, mailbox, raw).await?;
+    state
+        .metrics
+        .email_received
+        .get_or_create(&crate::metrics::OutcomeLabels {
+            outcome: outcome.kind(),
+        })
+        .inc();
+    Ok(outcome)
+}
+
+async fn process(
+    state: &AppState,
+    tenant: &Tenant,
+    mailbox: &MailboxRow,
+    raw: &[u8],
+) -> Result<Outcome> {
     let limit = state.config.max_attachment_bytes.saturating_mul(2);
     let message_id_of_raw = || format!("sha256:{}", hex::encode(Sha256::digest(raw)));
     if raw.len() > limit {
