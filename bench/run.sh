@@ -170,3 +170,4 @@ PY
 # Webhooks get their own server and data: they need a local receiver.
 bench/webhooks.sh | tee -a bench/RESULTS.md
 bench/limits.sh | tee -a bench/RESULTS.md
+bench/email.sh | tee -a bench/RESULTS.md

@@ -1025,11 +1025,19 @@ async fn mail_is_dkim_signed_with_the_tenants_key() {
         "fromName": "Acme Support", "fromAddress": "support@acme.example",
         "dkimDomain": "acme.example", "dkimSelector": "mail", "dkimPrivateKey": key,
     });
-    let r = d.admin(Method::PUT, "/email/settings", Some(settings.clone())).await;
+    let r = d
+        .admin(Method::PUT, "/email/settings", Some(settings.clone()))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json["hasDkimKey"], true);
     assert!(!r.text.contains("PRIVATE KEY"));
-    let sent = d.admin(Method::POST, "/email/test", Some(json!({"to": "it@acme.example"}))).await;
+    let sent = d
+        .admin(
+            Method::POST,
+            "/email/test",
+            Some(json!({"to": "it@acme.example"})),
+        )
+        .await;
     assert_eq!(sent.json["sent"], true, "{}", sent.json);
     let m = &smtp.to("it@acme.example")[0];
     let signature = m.header("DKIM-Signature").expect("a DKIM signature");
@@ -1038,11 +1046,15 @@ async fn mail_is_dkim_signed_with_the_tenants_key() {
     assert!(signature.contains("a=rsa-sha256"), "{signature}");
     // A key that is not one is refused, naming the field; a partial DKIM setup too.
     settings["dkimPrivateKey"] = json!("not a key");
-    let r = d.admin(Method::PUT, "/email/settings", Some(settings.clone())).await;
+    let r = d
+        .admin(Method::PUT, "/email/settings", Some(settings.clone()))
+        .await;
     r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
     assert_eq!(r.json["field"], "dkimPrivateKey");
     settings.as_object_mut().unwrap().remove("dkimPrivateKey");
     settings["dkimSelector"] = Value::Null;
-    let r = d.admin(Method::PUT, "/email/settings", Some(settings)).await;
+    let r = d
+        .admin(Method::PUT, "/email/settings", Some(settings))
+        .await;
     r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
 }

@@ -26,26 +26,38 @@ use crate::{
 /// How long a claimed job is leased to its worker.
 const LEASE: Duration = Duration::from_secs(60);
 
+/// Jobs planned at once, each in its own transaction.
+const BATCH: i64 = 32;
+
 /// Plans every due job, in rounds; returns how many were planned.
 pub async fn plan_due(state: &AppState) -> anyhow::Result<usize> {
     let mut planned = 0;
     loop {
-        let jobs = repo::email::claim_jobs(&state.pool, 32, LEASE.as_secs_f64()).await?;
-        if jobs.is_empty() {
+        let n = plan_batch(state).await?;
+        if n == 0 {
             return Ok(planned);
         }
-        for job in jobs {
-            match plan(state, &job).await {
-                Ok(()) => planned += 1,
-                Err(e) => {
-                    tracing::warn!(job = job.id, source = %job.source, error = %e.message,
-                                   "planning mail failed; retrying");
-                    let wait = 10.0 * f64::from(job.attempts.clamp(1, 360));
-                    repo::email::retry_job(&state.pool, &job, wait).await?;
-                }
-            }
-        }
+        planned += n;
     }
+}
+
+/// Plans one batch of due jobs at once; returns how many were claimed.
+pub async fn plan_batch(state: &AppState) -> anyhow::Result<usize> {
+    let jobs = repo::email::claim_jobs(&state.pool, BATCH, LEASE.as_secs_f64()).await?;
+    let claimed = jobs.len();
+    let plans = jobs.iter().map(|job| async move {
+        if let Err(e) = plan(state, job).await {
+            tracing::warn!(job = job.id, source = %job.source, error = %e.message,
+                           "planning mail failed; retrying");
+            let wait = 10.0 * f64::from(job.attempts.clamp(1, 360));
+            repo::email::retry_job(&state.pool, job, wait).await?;
+        }
+        Ok::<_, sqlx::Error>(())
+    });
+    for result in futures_util::future::join_all(plans).await {
+        result?;
+    }
+    Ok(claimed)
 }
 
 /// One message to plan.

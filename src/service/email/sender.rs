@@ -42,26 +42,42 @@ const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 /// Plans and sends everything due, in rounds, until nothing is; returns the send attempts made.
 /// (For tests and one-off runs; the worker below does the same forever.)
 pub async fn send_due(state: &AppState) -> anyhow::Result<usize> {
+    let transports = Transports::default();
     let mut attempts = 0;
     loop {
-        planner::plan_due(state).await?;
-        let due = repo::email::claim_messages(&state.pool, BATCH, LEASE.as_secs_f64()).await?;
-        if due.is_empty() {
+        let planned = planner::plan_batch(state).await?;
+        let sent = send_batch(state, &transports).await?;
+        if sent == 0 && planned == 0 {
             return Ok(attempts);
         }
-        attempts += due.len();
-        send_batch(state, due).await;
+        attempts += sent;
     }
 }
 
+/// Runs the mail worker until the process ends: one loop plans, another sends, so neither waits
+/// for the other.
 pub fn spawn_worker(state: AppState) {
+    let planning = state.clone();
     tokio::spawn(async move {
         loop {
-            match send_due(&state).await {
-                Ok(0) => tokio::time::sleep(Duration::from_millis(500)).await,
+            match planner::plan_batch(&planning).await {
+                Ok(0) => tokio::time::sleep(Duration::from_millis(250)).await,
                 Ok(_) => {}
                 Err(e) => {
-                    tracing::warn!(error = %e, "the mail worker failed a round");
+                    tracing::warn!(error = %e, "planning mail failed a round");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let transports = Transports::default();
+        loop {
+            match send_batch(&state, &transports).await {
+                Ok(0) => tokio::time::sleep(Duration::from_millis(250)).await,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "sending mail failed a round");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
             }
@@ -69,28 +85,64 @@ pub fn spawn_worker(state: AppState) {
     });
 }
 
-/// Sends a batch, one transport per tenant, all at once.
-async fn send_batch(state: &AppState, due: Vec<DueMessage>) {
+/// Transports kept between batches, so connections to a tenant's server are reused; made anew
+/// when its settings change, and every few minutes so a changed DNS answer is seen.
+#[derive(Default)]
+struct Transports(std::sync::Mutex<HashMap<TenantId, Cached>>);
+
+struct Cached {
+    settings_at: chrono::DateTime<chrono::Utc>,
+    made: std::time::Instant,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+}
+
+const TRANSPORT_FOR: Duration = Duration::from_secs(300);
+
+impl Transports {
+    fn cached(&self) -> std::sync::MutexGuard<'_, HashMap<TenantId, Cached>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    async fn get(
+        &self,
+        state: &AppState,
+        tenant: TenantId,
+        s: &SettingsRow,
+    ) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+        if let Some(c) = self.cached().get(&tenant)
+            && c.settings_at == s.updated_at
+            && c.made.elapsed() < TRANSPORT_FOR
+        {
+            return Ok(c.transport.clone());
+        }
+        let made = transport(state, s).await?;
+        self.cached().insert(
+            tenant,
+            Cached {
+                settings_at: s.updated_at,
+                made: std::time::Instant::now(),
+                transport: made.clone(),
+            },
+        );
+        Ok(made)
+    }
+}
+
+/// Claims a batch of due messages and sends them all at once; returns how many were claimed.
+async fn send_batch(state: &AppState, transports: &Transports) -> anyhow::Result<usize> {
+    let due = repo::email::claim_messages(&state.pool, BATCH, LEASE.as_secs_f64()).await?;
+    let claimed = due.len();
     let mut by_tenant: HashMap<TenantId, Vec<DueMessage>> = HashMap::new();
     for m in due {
         by_tenant.entry(m.tenant_id).or_default().push(m);
     }
     let mut sends = vec![];
     for (tenant, messages) in by_tenant {
-        let mut conn = match state.pool.acquire().await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(error = %e, "no connection for the mail worker");
-                return;
-            }
-        };
-        let settings = repo::email::settings(&mut conn, tenant)
-            .await
-            .ok()
-            .flatten();
+        let mut conn = state.pool.acquire().await?;
+        let settings = repo::email::settings(&mut conn, tenant).await?;
         drop(conn);
         let transport = match &settings {
-            Some(s) => transport(state, s).await,
+            Some(s) => transports.get(state, tenant, s).await,
             None => Err("the tenant has no email settings".to_string()),
         };
         for m in messages {
@@ -107,6 +159,7 @@ async fn send_batch(state: &AppState, due: Vec<DueMessage>) {
         }
     }
     futures_util::future::join_all(sends).await;
+    Ok(claimed)
 }
 
 /// Sends one claimed message now with these settings and records the outcome (a test send).

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Email under load, release build, real servers on loopback:
+#   out: ticket creations/s by wrk (64 connections) with mail off, then on (each creation mails its
+#        contact a confirmation through a local SMTP server, aiosmtpd); how fast the messages arrive
+#        and how long after the ticket's creation (p50/p99);
+#   in:  a Dovecot mailbox holding INBOUND messages (plain, HTML, with an attachment) polled into
+#        tickets: messages/s.
+# Prints a Markdown section for RESULTS.md.
+#
+#   bench/email.sh        # DURATION=15 seconds of creations with mail on; INBOUND=5000 messages
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-15}
+CONNECTIONS=${CONNECTIONS:-64}
+INBOUND=${INBOUND:-5000}
+PORT=${PORT:-18091}
+SMTP_PORT=${SMTP_PORT:-18092}
+IMAP_PORT=${IMAP_PORT:-18093}
+HOST=mailbench.localhost
+DATA=$PWD/bench/.data-email
+MAILBOX_USER=support@mail.test
+MAILBOX_PASSWORD=bench-imap-password
+
+install() { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
+command -v wrk >/dev/null 2>&1 || install wrk
+/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || install python3-aiosmtpd
+[ -x /usr/sbin/dovecot ] || install dovecot-imapd
+cargo build --release --quiet
+BIN=$PWD/target/release/deskd
+rm -rf "$DATA" && mkdir -p "$DATA/dovecot/mail"
+
+# Dovecot with one mailbox, as the mail tests start it.
+D=$DATA/dovecot
+cat >"$D/dovecot.conf" <<CONF
+base_dir = $D/run
+state_dir = $D/state
+log_path = $D/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+first_valid_uid = 1
+first_valid_gid = 1
+auth_mechanisms = plain login
+mail_location = maildir:$D/mail/%n
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $D/users
+}
+userdb {
+  driver = static
+  args = uid=dovecot gid=dovecot home=$D/mail/%n
+}
+service imap-login {
+  inet_listener imap {
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    port = 0
+  }
+}
+CONF
+echo "$MAILBOX_USER:{PLAIN}$MAILBOX_PASSWORD" >"$D/users"
+chown -R dovecot:dovecot "$D/mail"
+/usr/sbin/dovecot -F -c "$D/dovecot.conf" &
+DOVECOT=$!
+
+export DESKD_DATA_DIR=$DATA DESKD_BIND=127.0.0.1:$PORT DESKD_BASE_DOMAIN=localhost RUST_LOG=warn \
+  DESKD_DB_MAX_CONNECTIONS=32 DESKD_WEBHOOKS_ALLOW_PRIVATE=true DESKD_RATE_LIMITS=off
+"$BIN" serve >"$DATA/server.log" 2>&1 &
+SERVER=$!
+/usr/bin/python3 bench/smtp_receiver.py "$SMTP_PORT" "$DATA/received.log" &
+RECEIVER=$!
+trap 'kill $SERVER $RECEIVER $DOVECOT 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 1 300); do curl -sf -H "Host: localhost" "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
+
+"$BIN" tenant create --slug mailbench --name "Mail IT" --admin-email admin@mail.test --admin-password "bench password 1" >/dev/null
+"$BIN" seed --tenant mailbench --companies 50 --contacts 1000 --technicians 5 2>/dev/null | tail -n 1 >/dev/null
+KEY=$("$BIN" api-key create --tenant mailbench --name bench | tail -n 1)
+PSQL=(psql "postgresql:///deskd?host=$DATA/pg&user=postgres" -tAc)
+api() { curl -sf -H "Host: $HOST" -H "Authorization: DdApi $KEY" -H 'Content-Type: application/json' "$@"; }
+create() { # seconds → requests/s
+  wrk -t2 -c"$CONNECTIONS" -d"$1s" -s bench/wrk/create_ticket.lua -H "Host: $HOST" -H "Authorization: DdApi $KEY" \
+    "http://127.0.0.1:$PORT/" | sed -n 's/^Requests\/sec:[[:space:]]*\([0-9.]*\).*/\1/p'
+}
+export CONTACTS=1000
+
+# Out.
+BASE=$(create 10)
+api -X PUT -d "{\"enabled\":true,\"smtpHost\":\"127.0.0.1\",\"smtpPort\":$SMTP_PORT,\"tls\":\"none\",\"fromName\":\"Mail IT\",\"fromAddress\":\"desk@mail.test\"}" \
+  "http://127.0.0.1:$PORT/api/v3/admin/email/settings" >/dev/null
+FIRST=$("${PSQL[@]}" "SELECT coalesce(max(id), 0) FROM tickets")
+START=$(date +%s.%N)
+WITH=$(create "$DURATION")
+EXPECTED=$("${PSQL[@]}" "SELECT count(*) FROM tickets WHERE id > $FIRST")
+for _ in $(seq 1 3000); do
+  [ "$(wc -l <"$DATA/received.log")" -ge "$EXPECTED" ] && break
+  sleep 0.1
+done
+"${PSQL[@]}" "SELECT id, extract(epoch FROM created_at) FROM tickets WHERE id > $FIRST" >"$DATA/created.txt"
+FAILED=$("${PSQL[@]}" "SELECT count(*) FROM email_messages WHERE state <> 'sent'")
+
+# In.
+SENDERS=$("${PSQL[@]}" "SELECT string_agg(email, ',') FROM (SELECT email FROM contacts ORDER BY id LIMIT 200) c")
+python3 bench/imap_fill.py "$IMAP_PORT" "$MAILBOX_USER" "$MAILBOX_PASSWORD" "$INBOUND" "$SENDERS"
+BEFORE=$("${PSQL[@]}" "SELECT count(*) FROM tickets")
+IN_START=$(date +%s.%N)
+api -d "{\"name\":\"Support\",\"address\":\"$MAILBOX_USER\",\"queueId\":1,\"imapHost\":\"127.0.0.1\",\"imapPort\":$IMAP_PORT,\"imapTls\":\"none\",\"imapUser\":\"$MAILBOX_USER\",\"imapPassword\":\"$MAILBOX_PASSWORD\"}" \
+  "http://127.0.0.1:$PORT/api/v3/admin/email/mailboxes" >/dev/null
+for _ in $(seq 1 6000); do
+  [ "$("${PSQL[@]}" "SELECT count(*) FROM email_inbound")" -ge "$INBOUND" ] && break
+  sleep 0.1
+done
+IN_END=$(date +%s.%N)
+IN_TICKETS=$(( $("${PSQL[@]}" "SELECT count(*) FROM tickets") - BEFORE ))
+IN_OUTCOMES=$("${PSQL[@]}" "SELECT string_agg(outcome || ' ' || n, ', ') FROM (SELECT outcome, count(*) n FROM email_inbound GROUP BY 1) o")
+
+python3 - "$DATA/received.log" "$DATA/created.txt" "$START" "$EXPECTED" "$BASE" "$WITH" "$DURATION" "$FAILED" \
+  "$INBOUND" "$IN_START" "$IN_END" "$IN_TICKETS" "$IN_OUTCOMES" <<'PY'
+import sys
+(received, created, start, expected, base, with_mail, duration, failed,
+ inbound, in_start, in_end, in_tickets, in_outcomes) = sys.argv[1:]
+start, base, with_mail = float(start), float(base), float(with_mail)
+created_at = dict(l.strip().split("|") for l in open(created) if "|" in l)
+rows = [l.split() for l in open(received)]
+mine = [(float(t), n) for t, n in rows if n in created_at]
+lat = sorted((t - float(created_at[n])) * 1000 for t, n in mine)
+last = max(t for t, _ in mine)
+p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
+seconds_in = float(in_end) - float(in_start)
+print("\n## Email\n")
+print(f"`bench/email.sh`: tickets created for {duration} s by wrk (64 connections), each mailing its contact a")
+print("confirmation through a local SMTP server (aiosmtpd); the worker inside `deskd serve` plans and sends.")
+print(f"Then a Dovecot mailbox holding {inbound} messages (plain, HTML, a third with an attachment) polled into tickets.\n")
+print("| measure | value |")
+print("|---|---:|")
+print(f"| ticket creations/s, mail off | {base:.0f} |")
+print(f"| ticket creations/s, mail on | {with_mail:.0f} ({(with_mail / base - 1) * 100:+.0f}%) |")
+print(f"| confirmations expected / received / not sent | {expected} / {len(mine)} / {failed} |")
+print(f"| mails/s (first creation to last receipt) | {len(mine) / (last - start):.0f} |")
+print(f"| ticket creation to receipt, p50 / p99 ms | {p(0.5):.0f} / {p(0.99):.0f} |")
+print(f"| inbound messages/s ({in_outcomes}) | {int(inbound) / seconds_in:.0f} |")
+print(f"| tickets opened from the mailbox | {in_tickets} |")
+PY
