@@ -384,3 +384,110 @@ async fn hostile_messages_are_cleaned_or_refused_and_secrets_are_checked() {
         .await;
     r.assert_error(StatusCode::NOT_FOUND, "NotFound");
 }
+
+#[tokio::test]
+async fn who_may_reply_and_what_stays_internal() {
+    let smtp = Smtp::start();
+    let app = mail_app().await;
+    let d = desk(&app, "acme").await;
+    use_smtp(&d, &smtp).await;
+    d.contact(1, "ann@customer.test", json!({})).await;
+    d.contact(1, "carl@customer.test", json!({})).await;
+    let r = d
+        .admin(Method::POST, "/members", Some(json!({"email": "sam@acme.example", "firstName": "Sam", "role": "tech", "password": PASSWORD})))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let t = d
+        .admin(
+            Method::POST,
+            "/tickets",
+            Some(json!({"summary": "Payroll", "queueId": 1, "contactId": 1})),
+        )
+        .await;
+    let ticket = t.json["id"].as_i64().unwrap();
+    let (id, secret) = mailbox(&d, json!({})).await;
+
+    // Carl, of the same company but not seeing its tickets, cannot write into Ann's ticket: his
+    // message opens a ticket of his own.
+    let carl = message(
+        "carl@customer.test",
+        "c1@customer.test",
+        &format!("Re: [#{ticket}] Payroll"),
+        "",
+        "What is this?",
+    );
+    let r = post_mail(&app, &d.t.host, &id, &secret, &carl).await;
+    assert_eq!(r.json["outcome"], "ticket", "{}", r.text);
+    assert_ne!(r.json["ticketId"], ticket);
+
+    // An internal note mentions Sam; Sam answers that mail, quoting it: his reply stays internal
+    // and reaches no contact.
+    d.admin(
+        Method::POST,
+        &format!("/tickets/{ticket}/notes"),
+        Some(json!({"note": "@sam@acme.example salaries are wrong", "isInternal": true})),
+    )
+    .await;
+    send_mail(&app).await;
+    let mention = smtp
+        .to("sam@acme.example")
+        .into_iter()
+        .find(|m| m.subject.contains("mentioned"))
+        .unwrap();
+    let answer = message(
+        "sam@acme.example",
+        "s9@acme.example",
+        "Re: mention",
+        &format!("In-Reply-To: <{}>\n", mention.message_id),
+        "Looking at the salaries now.",
+    );
+    let r = post_mail(&app, &d.t.host, &id, &secret, &answer).await;
+    assert_eq!(r.json["outcome"], "note", "{}", r.text);
+    let notes = d
+        .admin(Method::GET, &format!("/tickets/{ticket}/notes"), None)
+        .await;
+    let last = notes.json["results"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["note"], "Looking at the salaries now.");
+    assert_eq!(last["isInternal"], true, "{last}");
+    let before = smtp.to("ann@customer.test").len();
+    send_mail(&app).await;
+    assert_eq!(
+        smtp.to("ann@customer.test").len(),
+        before,
+        "no mail to the contact"
+    );
+
+    // A NUL in the Message-ID or References is cleaned, never a 5xx.
+    let nul = "From: ann@customer.test\nSubject: Nul\nMessage-ID: <a\u{0}b@x>\nReferences: <c\u{0}d@x>\n\nHi\n";
+    let r = post_mail(&app, &d.t.host, &id, &secret, nul).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["outcome"], "ticket");
+}
+
+#[tokio::test]
+async fn free_mail_senders_are_never_matched_to_a_company() {
+    let app = TestApp::new().await;
+    let d = desk(&app, "acme").await;
+    d.contact(1, "someone@gmail.com", json!({})).await;
+    let (id, secret) = mailbox(&d, json!({"unknownSenders": "create"})).await;
+    let r = post_mail(
+        &app,
+        &d.t.host,
+        &id,
+        &secret,
+        &message("stranger@gmail.com", "g1@gmail.com", "Hi", "", "Hello"),
+    )
+    .await;
+    assert_eq!(r.json["outcome"], "rejected", "{}", r.text);
+    assert!(
+        r.json["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no company matches")
+    );
+}

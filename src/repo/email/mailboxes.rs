@@ -220,21 +220,25 @@ pub async fn lease_due(pool: &PgPool, lease_secs: f64) -> Result<Option<MailboxR
     .await
 }
 
-/// Where polling got to, so a restart resumes after the last message processed.
+/// Where polling got to, so a restart resumes after the last message processed; the poll's lease
+/// is renewed with it.
 pub async fn advance(
     pool: &PgPool,
     mailbox: &MailboxRow,
     uid_validity: i64,
     last_uid: i64,
+    lease_secs: f64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(sql!(
-        "UPDATE email_mailboxes SET uid_validity = $3, last_uid = greatest(last_uid, $4)
+        "UPDATE email_mailboxes SET uid_validity = $3, last_uid = greatest(last_uid, $4),
+                lease_until = now() + make_interval(secs => $5)
          WHERE tenant_id = $1 AND id = $2"
     ))
     .bind(mailbox.tenant_id)
     .bind(mailbox.id)
     .bind(uid_validity)
     .bind(last_uid)
+    .bind(lease_secs)
     .execute(pool)
     .await?;
     Ok(())
@@ -336,14 +340,15 @@ pub async fn received(
     .await
 }
 
-/// The ticket a message deskd sent (by Message-ID) was about.
+/// The ticket a message deskd sent (by Message-ID) was about, and who it went to (`contact`,
+/// `member`).
 pub async fn ticket_of_message(
     conn: &mut PgConnection,
     tenant: TenantId,
     message_ids: &[String],
-) -> Result<Option<i32>, sqlx::Error> {
-    sqlx::query_scalar(sql!(
-        "SELECT ticket_id FROM email_messages
+) -> Result<Option<(i32, Option<String>)>, sqlx::Error> {
+    sqlx::query_as(sql!(
+        "SELECT ticket_id, person_kind FROM email_messages
          WHERE tenant_id = $1 AND message_id = ANY ($2) AND ticket_id IS NOT NULL
          ORDER BY id DESC LIMIT 1"
     ))
@@ -374,6 +379,7 @@ pub struct Sender {
     pub kind: String,
     pub id: i32,
     pub company_id: Option<i32>,
+    pub sees_company_tickets: bool,
 }
 
 pub async fn sender(
@@ -382,10 +388,11 @@ pub async fn sender(
     address: &str,
 ) -> Result<Option<Sender>, sqlx::Error> {
     sqlx::query_as(sql!(
-        "SELECT 'member' AS kind, id, NULL::int AS company_id FROM members
+        "SELECT 'member' AS kind, id, NULL::int AS company_id, false AS sees_company_tickets
+         FROM members
          WHERE tenant_id = $1 AND lower(email) = lower($2) AND archived_at IS NULL
          UNION ALL
-         SELECT 'contact', id, company_id FROM contacts
+         SELECT 'contact', id, company_id, sees_company_tickets FROM contacts
          WHERE tenant_id = $1 AND lower(email) = lower($2) AND archived_at IS NULL
          LIMIT 1"
     ))

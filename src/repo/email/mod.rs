@@ -316,6 +316,8 @@ pub struct NewMessage<'a> {
     pub subject: &'a str,
     pub message_id: &'a str,
     pub raw_sealed: &'a [u8],
+    /// Held back from the workers this long (a test send, sent by its own request).
+    pub held_secs: f64,
 }
 
 /// Queues a message; a second one for the same source, rule and recipient is ignored.
@@ -326,8 +328,8 @@ pub async fn insert_message(
 ) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar(sql!(
         "INSERT INTO email_messages (tenant_id, source, rule, template, recipient, person_kind,
-                person_id, ticket_id, subject, message_id, raw_sealed)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                person_id, ticket_id, subject, message_id, raw_sealed, next_attempt_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now() + make_interval(secs => $12))
          ON CONFLICT (tenant_id, source, rule, recipient) DO NOTHING
          RETURNING id"
     ))
@@ -342,6 +344,7 @@ pub async fn insert_message(
     .bind(m.subject)
     .bind(m.message_id)
     .bind(m.raw_sealed)
+    .bind(m.held_secs)
     .fetch_optional(conn)
     .await
 }

@@ -119,7 +119,8 @@ async fn poll_and_release(state: &AppState, mailbox: &MailboxRow, idle: Option<D
     }
 }
 
-/// One poll: every new message, then (with `idle`) a wait for more. True when it waited in IDLE.
+/// One poll: new messages, then (with `idle`) a wait for more. True when the next poll should
+/// come at once (it waited in IDLE, or more messages wait).
 async fn poll(
     state: &AppState,
     mailbox: &MailboxRow,
@@ -150,7 +151,7 @@ async fn poll(
     let can_move = capabilities.has_str("MOVE");
     let mut idled = false;
     loop {
-        last_uid = receive_new(
+        let (uid, more) = receive_new(
             state,
             &tenant,
             mailbox,
@@ -160,6 +161,12 @@ async fn poll(
             can_move,
         )
         .await?;
+        last_uid = uid;
+        if more {
+            // Let the mailbox go; the next poll (at once) takes the rest.
+            let _ = timed(session.logout()).await;
+            return Ok(true);
+        }
         let Some(wait) = idle.filter(|_| can_idle) else {
             break;
         };
@@ -184,7 +191,9 @@ async fn poll(
     Ok(idled)
 }
 
-/// Receives the unread messages above `last_uid`, oldest first; returns the new last UID.
+/// Receives up to `BATCH` unread messages above `last_uid`, oldest first (the next poll takes the
+/// rest); returns the new last UID, and whether more are waiting. Messages larger than twice the attachment limit are marked
+/// without being fetched.
 async fn receive_new(
     state: &AppState,
     tenant: &crate::domain::Tenant,
@@ -193,8 +202,9 @@ async fn receive_new(
     validity: i64,
     mut last_uid: i64,
     can_move: bool,
-) -> Result<i64, String> {
-    loop {
+) -> Result<(i64, bool), String> {
+    let more;
+    {
         let found = timed(session.uid_search(format!("UID {}:* UNSEEN", last_uid + 1)))
             .await?
             .map_err(|e| format!("search failed: {e}"))?;
@@ -205,10 +215,18 @@ async fn receive_new(
             .collect();
         uids.sort_unstable();
         if uids.is_empty() {
-            return Ok(last_uid);
+            return Ok((last_uid, false));
         }
-        for uid in uids.into_iter().take(BATCH) {
-            let raw = {
+        more = uids.len() > BATCH;
+        uids.truncate(BATCH);
+        let limit = state.config.max_attachment_bytes.saturating_mul(2) as u64;
+        let sizes = message_sizes(session, &uids).await?;
+        for uid in uids {
+            let too_large = sizes.get(&uid).is_some_and(|size| u64::from(*size) > limit);
+            let raw = if too_large {
+                tracing::info!(mailbox = %mailbox.id, uid, "a message over the size limit is left unread by deskd");
+                None
+            } else {
                 let fetches = timed(session.uid_fetch(uid.to_string(), "BODY.PEEK[]"))
                     .await?
                     .map_err(|e| format!("fetch failed: {e}"))?;
@@ -229,11 +247,40 @@ async fn receive_new(
             // that would stall the session once full.
             while session.unsolicited_responses.try_recv().is_ok() {}
             last_uid = i64::from(uid);
-            repo::email::mailboxes::advance(&state.pool, mailbox, validity, last_uid)
-                .await
-                .map_err(|e| e.to_string())?;
+            repo::email::mailboxes::advance(
+                &state.pool,
+                mailbox,
+                validity,
+                last_uid,
+                LEASE.as_secs_f64(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
         }
     }
+    Ok((last_uid, more))
+}
+
+/// The sizes of these messages, in one command.
+async fn message_sizes(
+    session: &mut ImapSession,
+    uids: &[u32],
+) -> Result<std::collections::HashMap<u32, u32>, String> {
+    let set = uids
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let fetches = timed(session.uid_fetch(set, "RFC822.SIZE"))
+        .await?
+        .map_err(|e| format!("fetch failed: {e}"))?;
+    let fetched: Vec<_> = timed(fetches.try_collect::<Vec<_>>())
+        .await?
+        .map_err(|e| format!("fetch failed: {e}"))?;
+    Ok(fetched
+        .iter()
+        .filter_map(|f| Some((f.uid?, f.size?)))
+        .collect())
 }
 
 async fn mark_processed(

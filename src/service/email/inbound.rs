@@ -21,6 +21,33 @@ use crate::{
     state::AppState,
 };
 
+/// Domains many unrelated people share, never matched to a company.
+const FREE_MAIL: &[&str] = &[
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "msn.com",
+    "yahoo.com",
+    "ymail.com",
+    "icloud.com",
+    "me.com",
+    "aol.com",
+    "proton.me",
+    "protonmail.com",
+    "gmx.com",
+    "gmx.net",
+    "gmx.de",
+    "mail.com",
+    "yandex.com",
+    "yandex.ru",
+    "zoho.com",
+    "web.de",
+    "hey.com",
+    "fastmail.com",
+];
+
 /// Deeper MIME nesting than this is refused as hostile.
 const MAX_DEPTH: usize = 12;
 /// The most characters of a message's text kept as a description or note.
@@ -89,6 +116,19 @@ async fn process(
         )
         .await;
     }
+    // Attached messages nest recursively in the parser: too many are refused before parsing.
+    if count_ignoring_case(raw, b"message/rfc822") > MAX_DEPTH {
+        return settle_unprocessed(
+            state,
+            tenant,
+            mailbox,
+            &message_id_of_raw(),
+            "",
+            "",
+            Outcome::Rejected("the message nests too many messages".into()),
+        )
+        .await;
+    }
     let Some(message) = MessageParser::default().parse(raw) else {
         return settle_unprocessed(
             state,
@@ -103,7 +143,7 @@ async fn process(
     };
     let message_id = message
         .message_id()
-        .map(|id| id.trim().to_string())
+        .map(one_line)
         .filter(|id| !id.is_empty() && id.len() <= 998)
         .unwrap_or_else(message_id_of_raw);
     let sender = first_address(message.from()).unwrap_or_default();
@@ -155,12 +195,15 @@ async fn process(
         }
     };
     let mut conn = state.pool.acquire().await?;
-    let ticket = thread(state, &mut conn, tenant, &message, &subject).await?;
+    let thread = thread(&mut conn, tenant, &message, &subject).await?;
     let known = repo::email::mailboxes::sender(&mut conn, tenant.id, &sender).await?;
     drop(conn);
-    if let Some(ticket) = ticket
+    if let Some(Thread { ticket, to_member }) = thread
         && let Some(author) = reply_author(state, tenant, ticket, known.as_ref()).await?
     {
+        // A member answering mail deskd sent to members (a mention of an internal note, an
+        // assignment) may quote what contacts must not see: that reply stays internal.
+        let internal = to_member && matches!(author, Author::Member(_));
         let body = if text.trim().is_empty() {
             "(no text)".to_string()
         } else {
@@ -181,7 +224,10 @@ async fn process(
         {
             return Ok(Outcome::Duplicate);
         }
-        reply_from_email(&mut tx, state, tenant, ticket, author, &body, files).await?;
+        reply_from_email(
+            &mut tx, state, tenant, ticket, author, &body, internal, files,
+        )
+        .await?;
         tx.commit().await?;
         return Ok(outcome);
     }
@@ -311,7 +357,18 @@ fn first_address(address: Option<&Address>) -> Option<String> {
     address?
         .first()?
         .address()
-        .map(|a| a.trim().to_ascii_lowercase())
+        .map(|a| one_line(a).to_ascii_lowercase())
+        .filter(|a| a.len() <= 254)
+}
+
+/// A header's text without control characters (a NUL would not even fit in the database).
+fn one_line(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 fn header_text(message: &Message, name: &str) -> Option<String> {
@@ -385,6 +442,13 @@ async fn noise(
     Ok(None)
 }
 
+fn count_ignoring_case(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .filter(|w| w.eq_ignore_ascii_case(needle))
+        .count()
+}
+
 /// How deeply the message's parts nest (multiparts and attached messages).
 fn depth(message: &Message<'_>) -> usize {
     nesting(message, 0, 0)
@@ -400,7 +464,7 @@ fn nesting(message: &Message<'_>, part: usize, level: usize) -> usize {
             .map(|c| nesting(message, *c as usize, level + 1))
             .max()
             .unwrap_or(level),
-        Some(mail_parser::PartType::Message(inner)) => level + 1 + nesting(inner, 0, 0),
+        Some(mail_parser::PartType::Message(inner)) => nesting(inner, 0, level + 1),
         _ => level,
     }
 }
@@ -423,28 +487,59 @@ fn body_text(message: &Message<'_>) -> String {
     text.trim().to_string()
 }
 
-/// Removes `<script>`, `<style>` and `<head>` elements with their content.
+/// Removes `<script>`, `<style>`, `<head>` and `<title>` elements with their content, in one pass.
 fn strip_active(html: &str) -> String {
-    let mut out = html.to_string();
-    for tag in ["script", "style", "head", "title"] {
-        loop {
-            let lower = out.to_ascii_lowercase();
-            let Some(start) = lower.find(&format!("<{tag}")) else {
-                break;
-            };
-            let end = lower[start..]
-                .find(&format!("</{tag}>"))
-                .map(|e| start + e + tag.len() + 3)
-                .unwrap_or(out.len());
-            out.replace_range(start..end, "");
-        }
+    const ACTIVE: [&str; 4] = ["script", "style", "head", "title"];
+    let bytes = html.as_bytes();
+    let mut out = String::with_capacity(html.len());
+    let mut i = 0;
+    let mut kept_from = 0;
+    while let Some(offset) = html[i..].find('<') {
+        let start = i + offset;
+        let name_at = start + 1;
+        let tag = ACTIVE.iter().find(|t| {
+            let end = name_at + t.len();
+            bytes.len() >= end
+                && bytes[name_at..end].eq_ignore_ascii_case(t.as_bytes())
+                && bytes
+                    .get(end)
+                    .is_none_or(|c| c.is_ascii_whitespace() || *c == b'>' || *c == b'/')
+        });
+        let Some(tag) = tag else {
+            i = start + 1;
+            continue;
+        };
+        out.push_str(&html[kept_from..start]);
+        // The element ends after its closing tag, or with the text.
+        let closing = format!("</{tag}");
+        let end = find_ignoring_case(&html[name_at..], &closing)
+            .and_then(|c| html[name_at + c..].find('>').map(|g| name_at + c + g + 1))
+            .unwrap_or(html.len());
+        i = end;
+        kept_from = end;
     }
+    out.push_str(&html[kept_from..]);
     out
+}
+
+/// Where `needle` (ASCII) starts in `haystack`, ignoring ASCII case.
+fn find_ignoring_case(haystack: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    if h.len() < n.len() {
+        return None;
+    }
+    (0..=h.len() - n.len()).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
 }
 
 /// The reply without the history quoted below it.
 pub fn cut_quoted(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
+    // quoted_from[i]: every line from i on is quoted or blank (computed once, from the end).
+    let mut quoted_from = vec![true; lines.len() + 1];
+    for i in (0..lines.len()).rev() {
+        let l = lines[i].trim();
+        quoted_from[i] = quoted_from[i + 1] && (l.is_empty() || l.starts_with('>'));
+    }
     let mut end = lines.len();
     for (i, line) in lines.iter().enumerate() {
         let l = line.trim();
@@ -457,10 +552,7 @@ pub fn cut_quoted(text: &str) -> String {
                     let n = n.trim();
                     n.starts_with("Sent:") || n.starts_with("Date:") || n.starts_with("To:")
                 }));
-        let quoted_tail = l.starts_with('>')
-            && lines[i..]
-                .iter()
-                .all(|r| r.trim().is_empty() || r.trim_start().starts_with('>'));
+        let quoted_tail = l.starts_with('>') && quoted_from[i];
         if attribution || outlook || quoted_tail {
             end = i;
             break;
@@ -477,34 +569,37 @@ pub fn cut_quoted(text: &str) -> String {
 
 /// The ticket a message answers: a Message-ID deskd sent in `In-Reply-To` or `References`, else
 /// a `[#1234]` token in the subject naming one of the tenant's tickets.
+/// The ticket a reply belongs to, and whether the mail it answers went to a member.
+struct Thread {
+    ticket: i32,
+    to_member: bool,
+}
+
 async fn thread(
-    state: &AppState,
     conn: &mut sqlx::PgConnection,
     tenant: &Tenant,
     message: &Message<'_>,
     subject: &str,
-) -> Result<Option<i32>> {
+) -> Result<Option<Thread>> {
     let mut ids: Vec<String> = vec![];
     for name in ["In-Reply-To", "References"] {
         if let Some(raw) = message.header_raw(name) {
             ids.extend(
                 raw.split(|c: char| c.is_whitespace() || c == ',')
-                    .map(|id| {
-                        id.trim()
-                            .trim_start_matches('<')
-                            .trim_end_matches('>')
-                            .to_string()
-                    })
+                    .map(|id| one_line(id.trim_start_matches('<').trim_end_matches('>')))
                     .filter(|id| !id.is_empty() && id.len() <= 998),
             );
         }
     }
     ids.truncate(100);
     if !ids.is_empty() {
-        if let Some(ticket) =
+        if let Some((ticket, person_kind)) =
             repo::email::mailboxes::ticket_of_message(conn, tenant.id, &ids).await?
         {
-            return Ok(Some(ticket));
+            return Ok(Some(Thread {
+                ticket,
+                to_member: person_kind.as_deref() == Some("member"),
+            }));
         }
         // The thread root (`ticket-{id}@{sender domain}`) is never sent itself.
         if let Some(settings) = repo::email::settings(conn, tenant.id).await? {
@@ -521,16 +616,21 @@ async fn thread(
                         .and_then(|n| n.parse::<i32>().ok())
                     && repo::email::mailboxes::ticket_exists(conn, tenant.id, n).await?
                 {
-                    return Ok(Some(n));
+                    return Ok(Some(Thread {
+                        ticket: n,
+                        to_member: false,
+                    }));
                 }
             }
         }
     }
-    let _ = state;
     if let Some(n) = subject_token(subject)
         && repo::email::mailboxes::ticket_exists(conn, tenant.id, n).await?
     {
-        return Ok(Some(n));
+        return Ok(Some(Thread {
+            ticket: n,
+            to_member: false,
+        }));
     }
     Ok(None)
 }
@@ -543,7 +643,8 @@ pub fn subject_token(subject: &str) -> Option<i32> {
     rest[..end].trim().parse().ok().filter(|n: &i32| *n > 0)
 }
 
-/// Who may add a reply to the ticket: any active member, or a contact of the ticket's company.
+/// Who may add a reply to the ticket: any active member; the ticket's contact, or a contact of
+/// its company who sees the company's tickets. (Anyone else's message opens a ticket of its own.)
 async fn reply_author(
     state: &AppState,
     tenant: &Tenant,
@@ -559,7 +660,10 @@ async fn reply_author(
     let mut conn = state.pool.acquire().await?;
     let parties = repo::email::mailboxes::ticket_parties(&mut conn, tenant.id, ticket).await?;
     Ok(parties
-        .filter(|(company, contact)| *contact == sender.id || Some(*company) == sender.company_id)
+        .filter(|(company, contact)| {
+            *contact == sender.id
+                || (Some(*company) == sender.company_id && sender.sees_company_tickets)
+        })
         .map(|_| Author::Contact(sender.id)))
 }
 
@@ -579,18 +683,24 @@ async fn admit(
     }
     let domain = sender.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
     let mut conn = state.pool.acquire().await?;
-    let company =
-        match repo::email::mailboxes::company_of_domain(&mut conn, tenant.id, domain).await? {
+    // Addresses at free mail providers say nothing about a company.
+    let shared = FREE_MAIL.contains(&domain.to_ascii_lowercase().as_str());
+    let by_domain = if shared {
+        None
+    } else {
+        repo::email::mailboxes::company_of_domain(&mut conn, tenant.id, domain).await?
+    };
+    let company = match by_domain {
+        Some(c) => c,
+        None => match mailbox.default_company_id {
             Some(c) => c,
-            None => match mailbox.default_company_id {
-                Some(c) => c,
-                None => {
-                    return Ok(Err(format!(
-                        "no company matches {domain}, and the mailbox has no default company"
-                    )));
-                }
-            },
-        };
+            None => {
+                return Ok(Err(format!(
+                    "no company matches {domain}, and the mailbox has no default company"
+                )));
+            }
+        },
+    };
     drop(conn);
     let name = message
         .from()
@@ -678,4 +788,36 @@ pub fn secret_matches(mailbox: &MailboxRow, presented: &str) -> bool {
 /// The 413 for an oversized posted message (the endpoint's body limit).
 pub fn too_large() -> Error {
     Error::payload_too_large()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn active_elements_go_and_lookalikes_stay() {
+        assert_eq!(
+            strip_active("<p>a</p><SCRIPT>x()</script ><header>h</header><style>p{}</style>b"),
+            "<p>a</p><header>h</header>b"
+        );
+        assert_eq!(strip_active("ok<title>never closed"), "ok");
+        assert_eq!(strip_active("é<scriptx>ü"), "é<scriptx>ü");
+    }
+
+    #[test]
+    fn quoted_history_is_cut_and_long_quotes_are_cheap() {
+        assert_eq!(cut_quoted("Thanks!\n\nOn Mon, Ann wrote:\n> hi"), "Thanks!");
+        assert_eq!(cut_quoted("Yes\n> a\n>\n> b\n"), "Yes");
+        assert_eq!(cut_quoted("> only quotes"), "> only quotes");
+        let long = format!("Reply\n{}", "> quoted\n".repeat(50_000));
+        assert_eq!(cut_quoted(&long), "Reply");
+    }
+
+    #[test]
+    fn subject_tokens() {
+        assert_eq!(subject_token("Re: [#1234] Printer"), Some(1234));
+        assert_eq!(subject_token("[#0] x"), None);
+        assert_eq!(subject_token("[#é] x"), None);
+        assert_eq!(subject_token("no token"), None);
+    }
 }

@@ -241,12 +241,13 @@ pub async fn test_send(
             subject: &rendered.subject,
             message_id: &composed.message_id,
             raw_sealed: &sealed,
+            held_secs: 60.0,
         },
     )
     .await?
     .ok_or_else(|| Error::internal("the test message was not queued"))?;
     drop(conn);
-    // Claim it at once (the worker skips it while leased) and send it within this request.
+    // Held back from the workers, it is claimed and sent within this request.
     let due = repo::email::claim_one(&state.pool, tenant.id, id, 60.0)
         .await?
         .ok_or_else(|| Error::internal("the test message was taken by a worker"))?;

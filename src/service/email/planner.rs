@@ -168,6 +168,7 @@ async fn queue(
             subject: &rendered.subject,
             message_id: &composed.message_id,
             raw_sealed: &sealed,
+            held_secs: 0.0,
         },
     )
     .await?;

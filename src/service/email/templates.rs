@@ -262,16 +262,65 @@ pub struct Rendered {
     pub text: String,
 }
 
+/// Liquid without what could make a render cost more than its template's size: no loops
+/// (`for`, `tablerow`), no assignments (`assign`, `capture`, `increment`), no partials, and no
+/// filters that multiply text (`replace`, `split`, `join`, …). No variable is a list, so loops
+/// would have nothing to iterate anyway.
 static PARSER: LazyLock<liquid::Parser> = LazyLock::new(|| {
-    liquid::ParserBuilder::with_stdlib()
+    use liquid_lib::stdlib;
+    liquid::ParserBuilder::new()
+        .block(stdlib::RawBlock)
+        .block(stdlib::IfBlock)
+        .block(stdlib::UnlessBlock)
+        .block(stdlib::CommentBlock)
+        .block(stdlib::CaseBlock)
+        .filter(stdlib::Abs)
+        .filter(stdlib::Capitalize)
+        .filter(stdlib::Ceil)
+        .filter(stdlib::Date)
+        .filter(stdlib::Default)
+        .filter(stdlib::DividedBy)
+        .filter(stdlib::Downcase)
+        .filter(stdlib::Escape)
+        .filter(stdlib::Floor)
+        .filter(stdlib::Lstrip)
+        .filter(stdlib::Minus)
+        .filter(stdlib::Modulo)
+        .filter(stdlib::NewlineToBr)
+        .filter(stdlib::Plus)
+        .filter(stdlib::Round)
+        .filter(stdlib::Rstrip)
+        .filter(stdlib::Size)
+        .filter(stdlib::Strip)
+        .filter(stdlib::StripHtml)
+        .filter(stdlib::StripNewlines)
+        .filter(stdlib::Times)
+        .filter(stdlib::Truncate)
+        .filter(stdlib::TruncateWords)
+        .filter(stdlib::Upcase)
+        .filter(stdlib::UrlEncode)
         .build()
-        .expect("the standard library builds")
+        .expect("the parser builds")
 });
+
+/// The most one rendered part may hold.
+const MAX_RENDERED: usize = 1_000_000;
 
 /// Checks that every part parses and uses only the kind's variables; the error names the part
 /// and the line.
 pub fn check(kind: &TemplateKind, template: &Template) -> Result<()> {
-    render(template, &kind.sample()).map(|_| ())
+    let sample = kind.sample();
+    let rendered = render(template, &sample)?;
+    // A subject is stored in the send log as it is: one-time secrets stay in the sealed bodies.
+    if let Some(code) = sample["code"].as_str()
+        && rendered.subject.contains(code)
+    {
+        return Err(Error::validation(
+            "subject",
+            "subject: the code belongs in the body (subjects are kept in the send log)",
+        ));
+    }
+    Ok(())
 }
 
 /// Renders with `values` (the kind's variables). Every failure is a 422 naming part and line.
@@ -301,9 +350,16 @@ fn render_part(part: &str, source: &str, values: &liquid::Object) -> Result<Stri
     let template = PARSER
         .parse(source)
         .map_err(|e| template_error(part, source, &e))?;
-    template
+    let rendered = template
         .render(values)
-        .map_err(|e| template_error(part, source, &e))
+        .map_err(|e| template_error(part, source, &e))?;
+    if rendered.len() > MAX_RENDERED {
+        return Err(Error::validation(
+            part,
+            format!("{part}: renders to more than {MAX_RENDERED} bytes"),
+        ));
+    }
+    Ok(rendered)
 }
 
 fn template_error(part: &str, source: &str, error: &liquid::Error) -> Error {
@@ -531,6 +587,35 @@ mod tests {
         let e = check(kind, &t).unwrap_err();
         assert!(e.message.contains("html, line 2"), "{}", e.message);
         assert!(e.message.contains("nope"), "{}", e.message);
+    }
+
+    #[test]
+    fn loops_assignments_and_multiplying_filters_are_not_offered() {
+        let kind = kind("ticket_created").unwrap();
+        for html in [
+            "{% for i in (1..2000000000) %}x{% endfor %}",
+            "{% assign s = ticket.summary %}",
+            "{{ ticket.summary | replace: 'a', 'aaaaaaaaaa' }}",
+            "{% capture x %}y{% endcapture %}",
+        ] {
+            let t = Template {
+                subject: "ok".into(),
+                html: html.into(),
+                text: None,
+            };
+            assert!(check(kind, &t).is_err(), "{html}");
+        }
+    }
+
+    #[test]
+    fn a_login_code_stays_out_of_the_subject() {
+        let kind = kind("login_code").unwrap();
+        let t = Template {
+            subject: "Your code: {{ code }}".into(),
+            html: "<p>{{ code }}</p>".into(),
+            text: None,
+        };
+        assert!(check(kind, &t).is_err());
     }
 
     #[test]

@@ -80,7 +80,8 @@ pub async fn open_from_email(
     Ok(id)
 }
 
-/// Adds a reply as a public note by its author, with its files.
+/// Adds a reply as a note by its author (public unless `internal`), with its files.
+#[allow(clippy::too_many_arguments)]
 pub async fn reply_from_email(
     conn: &mut PgConnection,
     state: &AppState,
@@ -88,10 +89,11 @@ pub async fn reply_from_email(
     ticket: i32,
     author: Author,
     body: &str,
+    internal: bool,
     files: Vec<StoredFile>,
 ) -> Result<NoteRow> {
     let actor = actor(state, tenant, author).await?;
-    let mut note = write_note(conn, tenant.id, ticket, &actor, body, false, None).await?;
+    let mut note = write_note(conn, tenant.id, ticket, &actor, body, internal, None).await?;
     let enclosures = Enclosures { ids: vec![], files };
     attach_to_note(conn, tenant.id, &actor, &mut note, &enclosures).await?;
     Ok(note)

@@ -5,8 +5,8 @@
 use axum::{
     Json,
     body::Bytes,
-    extract::State,
-    http::{HeaderMap, StatusCode, header},
+    extract::{FromRequestParts, State},
+    http::{HeaderMap, StatusCode, header, request::Parts},
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::{DateTime, Utc};
@@ -231,6 +231,26 @@ pub async fn list_mailbox_messages(
     )))
 }
 
+/// The mailbox a request's secret opens, checked before its body is read.
+pub struct MailboxCaller(MailboxRow);
+
+impl FromRequestParts<AppState> for MailboxCaller {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let unauthorized = || Error::unauthorized("a valid mailbox secret is required");
+        let CurrentTenant(tenant) = CurrentTenant::from_request_parts(parts, state).await?;
+        let ApiPath(id) = ApiPath::<String>::from_request_parts(parts, state).await?;
+        let id = Uuid::parse_str(&id).map_err(|_| unauthorized())?;
+        let secret = presented_secret(&parts.headers).ok_or_else(unauthorized)?;
+        let mailbox = crate::repo::email::mailboxes::by_id(&state.pool, id)
+            .await?
+            .filter(|m| m.tenant_id == tenant.id && inbound::secret_matches(m, &secret))
+            .ok_or_else(unauthorized)?;
+        Ok(Self(mailbox))
+    }
+}
+
 /// The secret the caller presents: `Authorization: Bearer <secret>`, or Basic with the secret as
 /// the password (what most providers' inbound hooks can send).
 fn presented_secret(headers: &HeaderMap) -> Option<String> {
@@ -260,17 +280,10 @@ fn presented_secret(headers: &HeaderMap) -> Option<String> {
 pub async fn receive_email(
     State(state): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,
-    ApiPath(id): ApiPath<String>,
+    MailboxCaller(mailbox): MailboxCaller,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<InboundView>> {
-    let unauthorized = || Error::unauthorized("a valid mailbox secret is required");
-    let id = Uuid::parse_str(&id).map_err(|_| unauthorized())?;
-    let secret = presented_secret(&headers).ok_or_else(unauthorized)?;
-    let mailbox = crate::repo::email::mailboxes::by_id(&state.pool, id)
-        .await?
-        .filter(|m| m.tenant_id == tenant.id && inbound::secret_matches(m, &secret))
-        .ok_or_else(unauthorized)?;
     if !is_mail(&headers) {
         return Err(Error::new(
             Kind::UnsupportedFormat,
