@@ -52,6 +52,9 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     /// Whether webhooks may call private, loopback and link-local addresses (off: SSRF guard).
     pub webhooks_allow_private: bool,
+    /// Certificates (PEM) trusted for SMTP and IMAP TLS beside the public roots: a private CA of an
+    /// on-premises mail server.
+    pub mail_ca_pem: Option<Vec<u8>>,
     pub rate_limits: RateLimitDefaults,
     /// Shares rate-limit counters between instances; without it each instance counts alone.
     pub redis_url: Option<Secret>,
@@ -117,6 +120,7 @@ impl Default for Config {
             db_max_connections: 20,
             trusted_proxies: Vec::new(),
             webhooks_allow_private: false,
+            mail_ca_pem: None,
             rate_limits: RateLimitDefaults::default(),
             redis_url: None,
             redis_prefix: "deskd".into(),
@@ -183,6 +187,15 @@ impl Config {
             &mut self.webhooks_allow_private,
             "DESKD_WEBHOOKS_ALLOW_PRIVATE",
         )?;
+        if let Some(path) = var("DESKD_MAIL_CA_FILE") {
+            let pem = std::fs::read(&path)
+                .map_err(|e| anyhow::anyhow!("DESKD_MAIL_CA_FILE `{path}` cannot be read: {e}"))?;
+            anyhow::ensure!(
+                crate::outbound::mail_roots(&pem).is_ok_and(|c| !c.is_empty()),
+                "DESKD_MAIL_CA_FILE `{path}` holds no PEM certificate"
+            );
+            self.mail_ca_pem = Some(pem);
+        }
         if let Some(v) = var("DESKD_TRUSTED_PROXIES") {
             self.trusted_proxies = list(&v)
                 .map(|s| parse("DESKD_TRUSTED_PROXIES", &s))

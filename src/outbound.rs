@@ -1,5 +1,6 @@
-//! Outbound HTTP (webhooks, flows) and mail servers: one client with short timeouts, no redirects and no proxies,
-//! that never reaches private, loopback or link-local addresses unless configuration allows them.
+//! Outbound HTTP (webhooks, flows) and mail servers (SMTP, IMAP): one HTTP client with short
+//! timeouts, no redirects and no proxies, and mail connections to checked addresses, never reaching
+//! private, loopback or link-local addresses unless configuration allows them.
 //! Literal addresses are checked before sending; names, by the client's resolver as it connects,
 //! so DNS cannot point a public name at a private address between the check and the call.
 
@@ -87,6 +88,14 @@ impl reqwest::dns::Resolve for PublicOnly {
             Ok(Box::new(usable.into_iter()) as reqwest::dns::Addrs)
         })
     }
+}
+
+/// The certificates in a PEM file (`DESKD_MAIL_CA_FILE`), DER-encoded.
+pub fn mail_roots(
+    pem: &[u8],
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, rustls::pki_types::pem::Error> {
+    use rustls::pki_types::{CertificateDer, pem::PemObject};
+    CertificateDer::pem_slice_iter(pem).collect()
 }
 
 /// The address to reach a mail server (SMTP, IMAP) at: the first of `host`'s addresses that is

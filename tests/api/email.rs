@@ -30,11 +30,17 @@ impl Smtp {
     }
 
     pub fn start_on(port: u16) -> Self {
+        Self::start_with(port, &[])
+    }
+
+    /// With extra aiosmtpd arguments (TLS certificates).
+    pub fn start_with(port: u16, extra: &[&str]) -> Self {
         let maildir =
             std::env::temp_dir().join(format!("deskd-smtp-{port}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&maildir);
         let child = Command::new(python_with_aiosmtpd())
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+            .args(extra)
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
             .arg(&maildir)
             .stdout(Stdio::null())
@@ -92,7 +98,7 @@ impl Drop for Smtp {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -21,18 +21,25 @@ use crate::{
     tickets::{Desk, desk},
 };
 
-const USER: &str = "support@acme.example";
-const PASSWORD: &str = "imap-secret-1";
+pub const USER: &str = "support@acme.example";
+pub const PASSWORD: &str = "imap-secret-1";
 
 /// A Dovecot serving one mailbox (`USER`) over plain IMAP on a free local port.
-struct Dovecot {
+pub struct Dovecot {
     child: Child,
-    port: u16,
+    pub port: u16,
+    /// The implicit-TLS port, when started with a certificate.
+    pub tls_port: Option<u16>,
     dir: PathBuf,
 }
 
 impl Dovecot {
-    fn start() -> Self {
+    pub fn start() -> Self {
+        Self::start_with_tls(None)
+    }
+
+    /// With `(certificate, key)` PEM files: IMAP over implicit TLS on `tls_port` as well.
+    pub fn start_with_tls(tls: Option<(&std::path::Path, &std::path::Path)>) -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -62,17 +69,33 @@ impl Dovecot {
             let me = me.trim();
             format!("default_login_user = {me}\ndefault_internal_user = {me}\n")
         };
+        let tls_port = tls.map(|_| {
+            TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        });
+        let ssl = match tls {
+            Some((cert, key)) => format!(
+                "ssl = yes\nssl_cert = <{}\nssl_key = <{}\n",
+                cert.display(),
+                key.display()
+            ),
+            None => "ssl = no\n".into(),
+        };
+        let imaps_port = tls_port.unwrap_or(0);
         let d = dir.display();
         std::fs::write(
             dir.join("dovecot.conf"),
             format!(
                 "base_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\n\
-                 protocols = imap\nlisten = 127.0.0.1\nssl = no\ndisable_plaintext_auth = no\n\
+                 protocols = imap\nlisten = 127.0.0.1\n{ssl}disable_plaintext_auth = no\n\
                  first_valid_uid = 1\nfirst_valid_gid = 1\n{unprivileged}\
                  auth_mechanisms = plain login\nmail_location = maildir:{d}/mail/%n\n\
                  passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/users\n}}\n\
                  userdb {{\n  driver = static\n  args = {user_line} home={d}/mail/%n\n}}\n\
-                 service imap-login {{\n  inet_listener imap {{\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
+                 service imap-login {{\n  inet_listener imap {{\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = {imaps_port}\n  }}\n}}\n\
                  service pop3-login {{\n  inet_listener pop3 {{\n    port = 0\n  }}\n}}\n"
             ),
         )
@@ -98,7 +121,12 @@ impl Dovecot {
             }
             std::thread::sleep(Duration::from_millis(25));
         }
-        Self { child, port, dir }
+        Self {
+            child,
+            port,
+            tls_port,
+            dir,
+        }
     }
 
     async fn session(&self) -> async_imap::Session<TcpStream> {
@@ -113,7 +141,7 @@ impl Dovecot {
     }
 
     /// Delivers a message into a folder, as an MTA would.
-    async fn deliver(&self, folder: &str, raw: &str) {
+    pub async fn deliver(&self, folder: &str, raw: &str) {
         let mut s = self.session().await;
         let _ = s.create(folder).await;
         s.append(folder, None, None, raw.replace('\n', "\r\n"))

@@ -12,6 +12,7 @@ mod deeplinks;
 mod email;
 mod email_imap;
 mod email_inbound;
+mod email_tls;
 mod errors;
 mod events;
 mod layout;

@@ -341,7 +341,7 @@ async fn connect(state: &AppState, mailbox: &MailboxRow) -> Result<ImapSession, 
         .map_err(|e| format!("cannot reach {host}:{port}: {e}"))?;
     let client: Client<Box<dyn Stream>> = match tls {
         SmtpTls::Implicit => {
-            let stream = tls_wrap(&host, tcp).await?;
+            let stream = tls_wrap(state, &host, tcp).await?;
             let mut client = Client::new(Box::new(stream) as Box<dyn Stream>);
             greeting(&mut client).await?;
             client
@@ -355,7 +355,7 @@ async fn connect(state: &AppState, mailbox: &MailboxRow) -> Result<ImapSession, 
             timed(plain.run_command_and_check_ok("STARTTLS", None))
                 .await?
                 .map_err(|e| format!("STARTTLS failed: {e}"))?;
-            let stream = tls_wrap(&host, plain.into_inner()).await?;
+            let stream = tls_wrap(state, &host, plain.into_inner()).await?;
             Client::new(Box::new(stream) as Box<dyn Stream>)
         }
         SmtpTls::None => {
@@ -389,11 +389,16 @@ async fn greeting(client: &mut Client<Box<dyn Stream>>) -> Result<(), String> {
 }
 
 async fn tls_wrap(
+    state: &AppState,
     host: &str,
     tcp: TcpStream,
 ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, String> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let mut roots =
+        rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(pem) = &state.config.mail_ca_pem {
+        roots.add_parsable_certificates(outbound::mail_roots(pem).unwrap_or_default());
+    }
     let config = rustls::ClientConfig::builder()
         .with_root_certificates(roots)
         .with_no_client_auth();

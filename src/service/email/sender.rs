@@ -9,7 +9,7 @@ use lettre::{
     address::Envelope,
     transport::smtp::{
         authentication::Credentials,
-        client::{Tls, TlsParameters},
+        client::{Certificate, Tls, TlsParameters},
         extension::ClientId,
     },
 };
@@ -261,7 +261,17 @@ pub async fn transport(
     let address =
         outbound::server_address(&s.smtp_host, port, state.config.webhooks_allow_private).await?;
     let tls_parameters = || {
-        TlsParameters::new(s.smtp_host.clone()).map_err(|e| format!("TLS cannot be set up: {e}"))
+        let mut builder = TlsParameters::builder(s.smtp_host.clone());
+        if let Some(pem) = &state.config.mail_ca_pem {
+            for der in outbound::mail_roots(pem).unwrap_or_default() {
+                let cert = Certificate::from_der(der.to_vec())
+                    .map_err(|e| format!("DESKD_MAIL_CA_FILE: {e}"))?;
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        builder
+            .build_rustls()
+            .map_err(|e| format!("TLS cannot be set up: {e}"))
     };
     let tls = match SmtpTls::parse(&s.tls) {
         SmtpTls::Implicit => Tls::Wrapper(tls_parameters()?),

@@ -110,11 +110,19 @@ pub async fn delete(state: &AppState, tenant: &Tenant) -> Result<()> {
     Ok(())
 }
 
-/// A host name or a literal IP address.
+/// A host name (a single label too, such as an on-premises `mailrelay`) or a literal IP address.
 pub fn server_host(field: &str, value: &str) -> Result<String> {
     let value = value.trim();
     if value.parse::<std::net::IpAddr>().is_ok() {
         return Ok(value.to_string());
+    }
+    let single_label = !value.is_empty()
+        && value.len() <= 63
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !value.starts_with('-')
+        && !value.ends_with('-');
+    if single_label {
+        return Ok(value.to_ascii_lowercase());
     }
     validate::host_name(field, value)
 }
