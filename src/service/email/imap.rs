@@ -119,8 +119,8 @@ async fn poll_and_release(state: &AppState, mailbox: &MailboxRow, idle: Option<D
     }
 }
 
-/// One poll: new messages, then (with `idle`) a wait for more. True when the next poll should
-/// come at once (it waited in IDLE, or more messages wait).
+/// One poll: new messages, batch by batch, then (with `idle`) a wait for more. True when it
+/// waited in IDLE (the next poll comes at once).
 async fn poll(
     state: &AppState,
     mailbox: &MailboxRow,
@@ -163,9 +163,8 @@ async fn poll(
         .await?;
         last_uid = uid;
         if more {
-            // Let the mailbox go; the next poll (at once) takes the rest.
-            let _ = timed(session.logout()).await;
-            return Ok(true);
+            // The next batch on the same connection (each message renewed the lease).
+            continue;
         }
         let Some(wait) = idle.filter(|_| can_idle) else {
             break;
@@ -191,8 +190,8 @@ async fn poll(
     Ok(idled)
 }
 
-/// Receives up to `BATCH` unread messages above `last_uid`, oldest first (the next poll takes the
-/// rest); returns the new last UID, and whether more are waiting. Messages larger than twice the attachment limit are marked
+/// Receives up to `BATCH` unread messages above `last_uid`, oldest first; returns the new last
+/// UID, and whether more are waiting. Messages larger than twice the attachment limit are marked
 /// without being fetched.
 async fn receive_new(
     state: &AppState,
