@@ -7,7 +7,6 @@ use std::{
     net::TcpListener,
     path::PathBuf,
     process::{Child, Command, Stdio},
-    time::Duration,
 };
 
 use axum::http::{Method, StatusCode};
@@ -115,12 +114,7 @@ impl Dovecot {
             .stderr(Stdio::null())
             .spawn()
             .expect("dovecot is installed (.ci/run installs dovecot-imapd)");
-        for _ in 0..200 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
+        crate::support::wait_for_port(port);
         Self {
             child,
             port,

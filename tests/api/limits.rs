@@ -60,12 +60,7 @@ impl Redis {
             .stdout(Stdio::null())
             .spawn()
             .expect("redis-server is installed (.ci/run installs it)");
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        crate::support::wait_for_port(port);
         Self {
             child,
             url: format!("redis://127.0.0.1:{port}"),

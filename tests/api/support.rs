@@ -589,3 +589,13 @@ pub async fn admin<'a>(app: &'a TestApp, slug: &str) -> Admin<'a> {
         auth: format!("DdApi {key}"),
     }
 }
+
+/// Waits (up to 5 s) until a server started by a test accepts connections on this local port.
+pub fn wait_for_port(port: u16) {
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+}
