@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Email under load, release build, real servers on loopback:
-#   out: ticket creations/s by wrk (64 connections) with mail off, then on (each creation mails its
-#        contact a confirmation through a local SMTP server, aiosmtpd); how fast the messages arrive
-#        and how long after the ticket's creation (p50/p99);
+#   out: ticket creations/s by wrk (64 connections) in ROUNDS pairs of rounds, mail off then on
+#        (each creation mails its contact a confirmation through a local SMTP server, aiosmtpd),
+#        waiting for the outbox to drain after each pair so no round carries another's sending;
+#        how fast the messages arrive and how long after the ticket's creation (p50/p99);
 #   in:  a Dovecot mailbox holding INBOUND messages (plain, HTML, with an attachment) polled into
 #        tickets: messages/s.
 # Prints a Markdown section for RESULTS.md.
 #
-#   bench/email.sh        # DURATION=15 seconds of creations with mail on; INBOUND=5000 messages
+#   bench/email.sh        # ROUNDS=3 pairs of DURATION=10 s rounds; INBOUND=5000 messages
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION=${DURATION:-15}
+DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 INBOUND=${INBOUND:-5000}
 PORT=${PORT:-18091}
@@ -90,14 +92,39 @@ create() { # seconds → requests/s
 }
 export CONTACTS=1000
 
-# Out.
-BASE=$(create 10)
-api -X PUT -d "{\"enabled\":true,\"smtpHost\":\"127.0.0.1\",\"smtpPort\":$SMTP_PORT,\"tls\":\"none\",\"fromName\":\"Mail IT\",\"fromAddress\":\"desk@mail.test\"}" \
-  "http://127.0.0.1:$PORT/api/v3/admin/email/settings" >/dev/null
+# Out: pairs of rounds, mail off then on; after each pair the outbox drains before the next.
+settings() { # true|false
+  api -X PUT -d "{\"enabled\":$1,\"smtpHost\":\"127.0.0.1\",\"smtpPort\":$SMTP_PORT,\"tls\":\"none\",\"fromName\":\"Mail IT\",\"fromAddress\":\"desk@mail.test\"}" \
+    "http://127.0.0.1:$PORT/api/v3/admin/email/settings" >/dev/null
+}
+# CPU seconds a process has used (user + system).
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
+OFF=() ON=()
+DESKD_OFF=0 DESKD_ON=0 RECEIVER_ON=0
 FIRST=$("${PSQL[@]}" "SELECT coalesce(max(id), 0) FROM tickets")
 START=$(date +%s.%N)
-WITH=$(create "$DURATION")
-EXPECTED=$("${PSQL[@]}" "SELECT count(*) FROM tickets WHERE id > $FIRST")
+for _ in $(seq 1 "$ROUNDS"); do
+  settings false
+  c0=$(cpu $SERVER)
+  OFF+=("$(create "$DURATION")")
+  c1=$(cpu $SERVER)
+  settings true
+  r1=$(cpu $RECEIVER)
+  ON+=("$(create "$DURATION")")
+  for _ in $(seq 1 3000); do
+    [ "$("${PSQL[@]}" "SELECT count(*) FROM email_jobs") $("${PSQL[@]}" "SELECT count(*) FROM email_messages WHERE state = 'pending'")" = "0 0" ] && break
+    sleep 0.1
+  done
+  c2=$(cpu $SERVER) r2=$(cpu $RECEIVER)
+  add() { awk -v a="$1" -v b="$2" -v c="$3" 'BEGIN { print a + b - c }'; }
+  DESKD_OFF=$(add "$DESKD_OFF" "$c1" "$c0")
+  DESKD_ON=$(add "$DESKD_ON" "$c2" "$c1")
+  RECEIVER_ON=$(add "$RECEIVER_ON" "$r2" "$r1")
+done
+CREATED_OFF=$(printf '%s\n' "${OFF[@]}" | awk -v d="$DURATION" '{s+=$1*d} END {print s}')
+BASE=$(printf '%s\n' "${OFF[@]}" | awk '{s+=$1} END {print s/NR}')
+WITH=$(printf '%s\n' "${ON[@]}" | awk '{s+=$1} END {print s/NR}')
+EXPECTED=$("${PSQL[@]}" "SELECT count(*) FROM email_messages")
 for _ in $(seq 1 3000); do
   [ "$(wc -l <"$DATA/received.log")" -ge "$EXPECTED" ] && break
   sleep 0.1
@@ -121,29 +148,40 @@ IN_TICKETS=$(( $("${PSQL[@]}" "SELECT count(*) FROM tickets") - BEFORE ))
 IN_OUTCOMES=$("${PSQL[@]}" "SELECT string_agg(outcome || ' ' || n, ', ') FROM (SELECT outcome, count(*) n FROM email_inbound GROUP BY 1) o")
 
 python3 - "$DATA/received.log" "$DATA/created.txt" "$START" "$EXPECTED" "$BASE" "$WITH" "$DURATION" "$FAILED" \
-  "$INBOUND" "$IN_START" "$IN_END" "$IN_TICKETS" "$IN_OUTCOMES" <<'PY'
+  "$INBOUND" "$IN_START" "$IN_END" "$IN_TICKETS" "$IN_OUTCOMES" "${OFF[*]}" "${ON[*]}" "$ROUNDS" \
+  "$DESKD_OFF" "$DESKD_ON" "$RECEIVER_ON" "$CREATED_OFF" <<'PY'
 import sys
 (received, created, start, expected, base, with_mail, duration, failed,
- inbound, in_start, in_end, in_tickets, in_outcomes) = sys.argv[1:]
+ inbound, in_start, in_end, in_tickets, in_outcomes, offs, ons, rounds,
+ deskd_off, deskd_on, receiver_on, created_off) = sys.argv[1:]
 start, base, with_mail = float(start), float(base), float(with_mail)
 created_at = dict(l.strip().split("|") for l in open(created) if "|" in l)
 rows = [l.split() for l in open(received)]
 mine = [(float(t), n) for t, n in rows if n in created_at]
 lat = sorted((t - float(created_at[n])) * 1000 for t, n in mine)
-last = max(t for t, _ in mine)
+# The mail rate: received per second while receiving (the pairs' pauses left out).
+times = sorted(t for t, _ in mine)
+busy = sum(min(b - a, 1.0) for a, b in zip(times, times[1:]))
 p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
 seconds_in = float(in_end) - float(in_start)
 print("\n## Email\n")
-print(f"`bench/email.sh`: tickets created for {duration} s by wrk (64 connections), each mailing its contact a")
-print("confirmation through a local SMTP server (aiosmtpd); the worker inside `deskd serve` plans and sends.")
+print(f"`bench/email.sh`: tickets created by wrk (64 connections) in {rounds} pairs of {duration} s rounds, mail off then on")
+print("(each creation mailing its contact a confirmation through a local SMTP server, aiosmtpd; the worker")
+print("inside `deskd serve` plans and sends), the outbox drained after each pair.")
 print(f"Then a Dovecot mailbox holding {inbound} messages (plain, HTML, a third with an attachment) polled into tickets.\n")
 print("| measure | value |")
 print("|---|---:|")
-print(f"| ticket creations/s, mail off | {base:.0f} |")
-print(f"| ticket creations/s, mail on | {with_mail:.0f} ({(with_mail / base - 1) * 100:+.0f}%) |")
+print(f"| ticket creations/s, mail off (mean of {offs.replace(' ', ', ')}) | {base:.0f} |")
+print(f"| ticket creations/s, mail on (mean of {ons.replace(' ', ', ')}) | {with_mail:.0f} ({(with_mail / base - 1) * 100:+.0f}%) |")
 print(f"| confirmations expected / received / not sent | {expected} / {len(mine)} / {failed} |")
-print(f"| mails/s (first creation to last receipt) | {len(mine) / (last - start):.0f} |")
+print(f"| mails/s while sending | {len(mine) / busy:.0f} |")
 print(f"| ticket creation to receipt, p50 / p99 ms | {p(0.5):.0f} / {p(0.99):.0f} |")
+per_ticket = float(deskd_off) / float(created_off) * 1000
+mails = len(mine)
+created_on = int(expected)
+extra = (float(deskd_on) - per_ticket / 1000 * created_on) / mails * 1000
+print(f"| deskd CPU ms per ticket (mail off) / extra per mail (plan and send) | {per_ticket:.2f} / {extra:.2f} |")
+print(f"| SMTP server (Python) CPU ms per mail received | {float(receiver_on) / mails * 1000:.2f} |")
 print(f"| inbound messages/s ({in_outcomes}) | {int(inbound) / seconds_in:.0f} |")
 print(f"| tickets opened from the mailbox | {in_tickets} |")
 PY
