@@ -5,48 +5,21 @@
 use mail_parser::{Address, HeaderName, HeaderValue, Message, MessageParser, MimeHeaders};
 use sha2::{Digest, Sha256};
 
-use super::templates::html_to_text;
+use super::{
+    senders::{admit, reply_author},
+    text::{count_ignoring_case, cut_quoted, html_to_text, one_line, strip_active, subject_token},
+};
 use crate::{
-    domain::{Tenant, contacts::ContactInput},
+    domain::Tenant,
     error::{Error, Result},
     files::StoredFile,
     repo::{
         self,
         email::mailboxes::{MailboxRow, Received, Sender},
     },
-    service::{
-        contacts,
-        tickets::mail::{Author, open_from_email, reply_from_email},
-    },
+    service::tickets::mail::{Author, open_from_email, reply_from_email},
     state::AppState,
 };
-
-/// Domains many unrelated people share, never matched to a company.
-const FREE_MAIL: &[&str] = &[
-    "gmail.com",
-    "googlemail.com",
-    "outlook.com",
-    "hotmail.com",
-    "live.com",
-    "msn.com",
-    "yahoo.com",
-    "ymail.com",
-    "icloud.com",
-    "me.com",
-    "aol.com",
-    "proton.me",
-    "protonmail.com",
-    "gmx.com",
-    "gmx.net",
-    "gmx.de",
-    "mail.com",
-    "yandex.com",
-    "yandex.ru",
-    "zoho.com",
-    "web.de",
-    "hey.com",
-    "fastmail.com",
-];
 
 /// Deeper MIME nesting than this is refused as hostile.
 const MAX_DEPTH: usize = 12;
@@ -105,38 +78,32 @@ async fn process(
     let limit = state.config.max_attachment_bytes.saturating_mul(2);
     let message_id_of_raw = || format!("sha256:{}", hex::encode(Sha256::digest(raw)));
     if raw.len() > limit {
-        return settle_unprocessed(
+        return refuse(
             state,
             tenant,
             mailbox,
-            &message_id_of_raw(),
-            "",
-            "",
+            &Incoming::unknown(message_id_of_raw()),
             Outcome::Rejected(format!("the message is larger than {limit} bytes")),
         )
         .await;
     }
     // Attached messages nest recursively in the parser: too many are refused before parsing.
     if count_ignoring_case(raw, b"message/rfc822") > MAX_DEPTH {
-        return settle_unprocessed(
+        return refuse(
             state,
             tenant,
             mailbox,
-            &message_id_of_raw(),
-            "",
-            "",
+            &Incoming::unknown(message_id_of_raw()),
             Outcome::Rejected("the message nests too many messages".into()),
         )
         .await;
     }
     let Some(message) = MessageParser::default().parse(raw) else {
-        return settle_unprocessed(
+        return refuse(
             state,
             tenant,
             mailbox,
-            &message_id_of_raw(),
-            "",
-            "",
+            &Incoming::unknown(message_id_of_raw()),
             Outcome::Rejected("the message cannot be parsed".into()),
         )
         .await;
@@ -154,26 +121,20 @@ async fn process(
         .filter(|c| !c.is_control())
         .take(998)
         .collect();
-    if let Some(reason) = noise(state, tenant, mailbox, &message, &sender).await? {
-        return settle_unprocessed(
-            state,
-            tenant,
-            mailbox,
-            &message_id,
-            &sender,
-            &subject,
-            Outcome::Ignored(reason),
-        )
-        .await;
+    let incoming = Incoming {
+        message_id,
+        sender,
+        subject,
+    };
+    if let Some(reason) = noise(state, tenant, mailbox, &message, &incoming.sender).await? {
+        return refuse(state, tenant, mailbox, &incoming, Outcome::Ignored(reason)).await;
     }
     if depth(&message) > MAX_DEPTH {
-        return settle_unprocessed(
+        return refuse(
             state,
             tenant,
             mailbox,
-            &message_id,
-            &sender,
-            &subject,
+            &incoming,
             Outcome::Rejected("the message nests MIME parts too deeply".into()),
         )
         .await;
@@ -182,21 +143,12 @@ async fn process(
     let files = match store_attachments(state, tenant, &message).await {
         Ok(files) => files,
         Err(reason) => {
-            return settle_unprocessed(
-                state,
-                tenant,
-                mailbox,
-                &message_id,
-                &sender,
-                &subject,
-                Outcome::Rejected(reason),
-            )
-            .await;
+            return refuse(state, tenant, mailbox, &incoming, Outcome::Rejected(reason)).await;
         }
     };
     let mut conn = state.pool.acquire().await?;
-    let thread = thread(&mut conn, tenant, &message, &subject).await?;
-    let known = repo::email::mailboxes::sender(&mut conn, tenant.id, &sender).await?;
+    let thread = thread(&mut conn, tenant, &message, &incoming.subject).await?;
+    let known = repo::email::mailboxes::sender(&mut conn, tenant.id, &incoming.sender).await?;
     drop(conn);
     if let Some(Thread { ticket, to_member }) = thread
         && let Some(author) = reply_author(state, tenant, ticket, known.as_ref()).await?
@@ -211,17 +163,7 @@ async fn process(
         };
         let mut tx = state.pool.begin().await?;
         let outcome = Outcome::Note(ticket);
-        if !record(
-            &mut tx,
-            tenant,
-            mailbox,
-            &message_id,
-            &sender,
-            &subject,
-            &outcome,
-        )
-        .await?
-        {
+        if !record(&mut tx, tenant, mailbox, &incoming, &outcome).await? {
             return Ok(Outcome::Duplicate);
         }
         reply_from_email(
@@ -236,37 +178,19 @@ async fn process(
         Some(Sender { kind, id, .. }) if kind == "contact" => id,
         Some(_) => {
             let reason = "members cannot open tickets by email (only reply to them)".to_string();
-            return settle_unprocessed(
-                state,
-                tenant,
-                mailbox,
-                &message_id,
-                &sender,
-                &subject,
-                Outcome::Rejected(reason),
-            )
-            .await;
+            return refuse(state, tenant, mailbox, &incoming, Outcome::Rejected(reason)).await;
         }
-        None => match admit(state, tenant, mailbox, &message, &sender).await? {
+        None => match admit(state, tenant, mailbox, &message, &incoming.sender).await? {
             Ok(id) => id,
             Err(reason) => {
-                return settle_unprocessed(
-                    state,
-                    tenant,
-                    mailbox,
-                    &message_id,
-                    &sender,
-                    &subject,
-                    Outcome::Rejected(reason),
-                )
-                .await;
+                return refuse(state, tenant, mailbox, &incoming, Outcome::Rejected(reason)).await;
             }
         },
     };
-    let summary = if subject.trim().is_empty() {
+    let summary = if incoming.subject.trim().is_empty() {
         "(no subject)".to_string()
     } else {
-        subject.trim().chars().take(200).collect()
+        incoming.subject.trim().chars().take(200).collect()
     };
     // The ticket first, then the record: a second delivery of the same message waits on the first's
     // record and rolls its own ticket back.
@@ -283,30 +207,36 @@ async fn process(
     )
     .await?;
     let outcome = Outcome::Ticket(id);
-    if !record(
-        &mut tx,
-        tenant,
-        mailbox,
-        &message_id,
-        &sender,
-        &subject,
-        &outcome,
-    )
-    .await?
-    {
+    if !record(&mut tx, tenant, mailbox, &incoming, &outcome).await? {
         return Ok(Outcome::Duplicate);
     }
     tx.commit().await?;
     Ok(outcome)
 }
 
+/// A received message as the log records it.
+struct Incoming {
+    message_id: String,
+    sender: String,
+    subject: String,
+}
+
+impl Incoming {
+    /// One that could not be read: known by the hash of its bytes.
+    fn unknown(message_id: String) -> Self {
+        Self {
+            message_id,
+            sender: String::new(),
+            subject: String::new(),
+        }
+    }
+}
+
 async fn record(
     conn: &mut sqlx::PgConnection,
     tenant: &Tenant,
     mailbox: &MailboxRow,
-    message_id: &str,
-    sender: &str,
-    subject: &str,
+    incoming: &Incoming,
     outcome: &Outcome,
 ) -> Result<bool> {
     let (ticket_id, reason) = match outcome {
@@ -319,9 +249,9 @@ async fn record(
         tenant.id,
         &Received {
             mailbox_id: mailbox.id,
-            message_id,
-            sender,
-            subject,
+            message_id: &incoming.message_id,
+            sender: &incoming.sender,
+            subject: &incoming.subject,
             outcome: outcome.kind(),
             ticket_id,
             reason,
@@ -331,21 +261,15 @@ async fn record(
 }
 
 /// Logs a message that made nothing, once.
-async fn settle_unprocessed(
+async fn refuse(
     state: &AppState,
     tenant: &Tenant,
     mailbox: &MailboxRow,
-    message_id: &str,
-    sender: &str,
-    subject: &str,
+    incoming: &Incoming,
     outcome: Outcome,
 ) -> Result<Outcome> {
     let mut conn = state.pool.acquire().await?;
-    if !record(
-        &mut conn, tenant, mailbox, message_id, sender, subject, &outcome,
-    )
-    .await?
-    {
+    if !record(&mut conn, tenant, mailbox, incoming, &outcome).await? {
         return Ok(Outcome::Duplicate);
     }
     tracing::info!(tenant = tenant.id, mailbox = %mailbox.id, outcome = outcome.kind(),
@@ -359,16 +283,6 @@ fn first_address(address: Option<&Address>) -> Option<String> {
         .address()
         .map(|a| one_line(a).to_ascii_lowercase())
         .filter(|a| a.len() <= 254)
-}
-
-/// A header's text without control characters (a NUL would not even fit in the database).
-fn one_line(value: &str) -> String {
-    value
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect::<String>()
-        .trim()
-        .to_string()
 }
 
 fn header_text(message: &Message, name: &str) -> Option<String> {
@@ -442,13 +356,6 @@ async fn noise(
     Ok(None)
 }
 
-fn count_ignoring_case(haystack: &[u8], needle: &[u8]) -> usize {
-    haystack
-        .windows(needle.len())
-        .filter(|w| w.eq_ignore_ascii_case(needle))
-        .count()
-}
-
 /// How deeply the message's parts nest (multiparts and attached messages).
 fn depth(message: &Message<'_>) -> usize {
     nesting(message, 0, 0)
@@ -485,86 +392,6 @@ fn body_text(message: &Message<'_>) -> String {
         .take(MAX_TEXT)
         .collect();
     text.trim().to_string()
-}
-
-/// Removes `<script>`, `<style>`, `<head>` and `<title>` elements with their content, in one pass.
-fn strip_active(html: &str) -> String {
-    const ACTIVE: [&str; 4] = ["script", "style", "head", "title"];
-    let bytes = html.as_bytes();
-    let mut out = String::with_capacity(html.len());
-    let mut i = 0;
-    let mut kept_from = 0;
-    while let Some(offset) = html[i..].find('<') {
-        let start = i + offset;
-        let name_at = start + 1;
-        let tag = ACTIVE.iter().find(|t| {
-            let end = name_at + t.len();
-            bytes.len() >= end
-                && bytes[name_at..end].eq_ignore_ascii_case(t.as_bytes())
-                && bytes
-                    .get(end)
-                    .is_none_or(|c| c.is_ascii_whitespace() || *c == b'>' || *c == b'/')
-        });
-        let Some(tag) = tag else {
-            i = start + 1;
-            continue;
-        };
-        out.push_str(&html[kept_from..start]);
-        // The element ends after its closing tag, or with the text.
-        let closing = format!("</{tag}");
-        let end = find_ignoring_case(&html[name_at..], &closing)
-            .and_then(|c| html[name_at + c..].find('>').map(|g| name_at + c + g + 1))
-            .unwrap_or(html.len());
-        i = end;
-        kept_from = end;
-    }
-    out.push_str(&html[kept_from..]);
-    out
-}
-
-/// Where `needle` (ASCII) starts in `haystack`, ignoring ASCII case.
-fn find_ignoring_case(haystack: &str, needle: &str) -> Option<usize> {
-    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
-    if h.len() < n.len() {
-        return None;
-    }
-    (0..=h.len() - n.len()).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
-}
-
-/// The reply without the history quoted below it.
-pub fn cut_quoted(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    // quoted_from[i]: every line from i on is quoted or blank (computed once, from the end).
-    let mut quoted_from = vec![true; lines.len() + 1];
-    for i in (0..lines.len()).rev() {
-        let l = lines[i].trim();
-        quoted_from[i] = quoted_from[i + 1] && (l.is_empty() || l.starts_with('>'));
-    }
-    let mut end = lines.len();
-    for (i, line) in lines.iter().enumerate() {
-        let l = line.trim();
-        let attribution = l.starts_with("On ") && l.ends_with("wrote:");
-        let outlook = l.starts_with("-----Original Message-----")
-            || (l.starts_with("From:")
-                && i > 0
-                && lines[i - 1].trim().is_empty()
-                && lines.get(i + 1).is_some_and(|n| {
-                    let n = n.trim();
-                    n.starts_with("Sent:") || n.starts_with("Date:") || n.starts_with("To:")
-                }));
-        let quoted_tail = l.starts_with('>') && quoted_from[i];
-        if attribution || outlook || quoted_tail {
-            end = i;
-            break;
-        }
-    }
-    let kept = lines[..end].join("\n");
-    let kept = kept.trim();
-    if kept.is_empty() {
-        text.trim().to_string()
-    } else {
-        kept.to_string()
-    }
 }
 
 /// The ticket a message answers: a Message-ID deskd sent in `In-Reply-To` or `References`, else
@@ -635,104 +462,6 @@ async fn thread(
     Ok(None)
 }
 
-/// `[#1234]` in a subject.
-pub fn subject_token(subject: &str) -> Option<i32> {
-    let start = subject.find("[#")?;
-    let rest = &subject[start + 2..];
-    let end = rest.find(']')?;
-    rest[..end].trim().parse().ok().filter(|n: &i32| *n > 0)
-}
-
-/// Who may add a reply to the ticket: any active member; the ticket's contact, or a contact of
-/// its company who sees the company's tickets. (Anyone else's message opens a ticket of its own.)
-async fn reply_author(
-    state: &AppState,
-    tenant: &Tenant,
-    ticket: i32,
-    sender: Option<&Sender>,
-) -> Result<Option<Author>> {
-    let Some(sender) = sender else {
-        return Ok(None);
-    };
-    if sender.kind == "member" {
-        return Ok(Some(Author::Member(sender.id)));
-    }
-    let mut conn = state.pool.acquire().await?;
-    let parties = repo::email::mailboxes::ticket_parties(&mut conn, tenant.id, ticket).await?;
-    Ok(parties
-        .filter(|(company, contact)| {
-            *contact == sender.id
-                || (Some(*company) == sender.company_id && sender.sees_company_tickets)
-        })
-        .map(|_| Author::Contact(sender.id)))
-}
-
-/// An unknown sender, admitted by the mailbox's policy: a new contact in the company their
-/// domain matches (or the mailbox's default company). The reason when refused.
-async fn admit(
-    state: &AppState,
-    tenant: &Tenant,
-    mailbox: &MailboxRow,
-    message: &Message<'_>,
-    sender: &str,
-) -> Result<Result<i32, String>> {
-    if mailbox.unknown_senders != "create" {
-        return Ok(Err(format!(
-            "{sender} is not a contact, and the mailbox takes only contacts"
-        )));
-    }
-    let domain = sender.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
-    let mut conn = state.pool.acquire().await?;
-    // Addresses at free mail providers say nothing about a company.
-    let shared = FREE_MAIL.contains(&domain.to_ascii_lowercase().as_str());
-    let by_domain = if shared {
-        None
-    } else {
-        repo::email::mailboxes::company_of_domain(&mut conn, tenant.id, domain).await?
-    };
-    let company = match by_domain {
-        Some(c) => c,
-        None => match mailbox.default_company_id {
-            Some(c) => c,
-            None => {
-                return Ok(Err(format!(
-                    "no company matches {domain}, and the mailbox has no default company"
-                )));
-            }
-        },
-    };
-    drop(conn);
-    let name = message
-        .from()
-        .and_then(|a| a.first())
-        .and_then(|a| a.name())
-        .map(|n| n.chars().filter(|c| !c.is_control()).collect::<String>())
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| sender.split('@').next().unwrap_or("Customer").to_string());
-    let (first, last) = match name.trim().split_once(' ') {
-        Some((f, l)) => (f.to_string(), Some(l.trim().to_string())),
-        None => (name.trim().to_string(), None),
-    };
-    let input = ContactInput {
-        company_id: company,
-        email: sender.to_string(),
-        first_name: first.chars().take(100).collect(),
-        last_name: last.map(|l| l.chars().take(100).collect()),
-        phone: None,
-        password: None,
-        is_approver: false,
-        is_vip: false,
-        sees_company_tickets: false,
-    };
-    match contacts::create(state, tenant, input).await {
-        Ok(c) => Ok(Ok(c.id)),
-        Err(e) if e.is(crate::error::Kind::Invalid) || e.is(crate::error::Kind::Conflict) => Ok(
-            Err(format!("the sender cannot become a contact: {}", e.message)),
-        ),
-        Err(e) => Err(e),
-    }
-}
-
 /// Stores the message's attachments (and inline files with names) through the attachment store,
 /// which sniffs their type; names lose any path. The reason when one is too large or too many.
 async fn store_attachments(
@@ -788,36 +517,4 @@ pub fn secret_matches(mailbox: &MailboxRow, presented: &str) -> bool {
 /// The 413 for an oversized posted message (the endpoint's body limit).
 pub fn too_large() -> Error {
     Error::payload_too_large()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn active_elements_go_and_lookalikes_stay() {
-        assert_eq!(
-            strip_active("<p>a</p><SCRIPT>x()</script ><header>h</header><style>p{}</style>b"),
-            "<p>a</p><header>h</header>b"
-        );
-        assert_eq!(strip_active("ok<title>never closed"), "ok");
-        assert_eq!(strip_active("é<scriptx>ü"), "é<scriptx>ü");
-    }
-
-    #[test]
-    fn quoted_history_is_cut_and_long_quotes_are_cheap() {
-        assert_eq!(cut_quoted("Thanks!\n\nOn Mon, Ann wrote:\n> hi"), "Thanks!");
-        assert_eq!(cut_quoted("Yes\n> a\n>\n> b\n"), "Yes");
-        assert_eq!(cut_quoted("> only quotes"), "> only quotes");
-        let long = format!("Reply\n{}", "> quoted\n".repeat(50_000));
-        assert_eq!(cut_quoted(&long), "Reply");
-    }
-
-    #[test]
-    fn subject_tokens() {
-        assert_eq!(subject_token("Re: [#1234] Printer"), Some(1234));
-        assert_eq!(subject_token("[#0] x"), None);
-        assert_eq!(subject_token("[#é] x"), None);
-        assert_eq!(subject_token("no token"), None);
-    }
 }

@@ -8,8 +8,10 @@ pub mod mailboxes;
 pub mod planner;
 pub mod rules;
 pub mod sender;
+pub mod senders;
 pub mod settings;
 pub mod templates;
+pub mod text;
 pub mod unsubscribe;
 
 use std::time::Duration;

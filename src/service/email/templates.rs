@@ -6,6 +6,8 @@ use std::sync::LazyLock;
 
 use serde_json::{Map, Value, json};
 
+use super::text::{escape_html, html_to_text};
+
 use crate::error::{Error, Result};
 
 /// One kind of mail, its default template and what it can use.
@@ -465,91 +467,6 @@ fn escape_all(value: &Value) -> Value {
     }
 }
 
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A plain-text part from the HTML one: block ends become line breaks, links keep their address,
-/// tags go, entities are decoded.
-pub fn html_to_text(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    let mut href: Option<String> = None;
-    while let Some(start) = rest.find('<') {
-        out.push_str(&decode_entities(&rest[..start]));
-        let Some(end) = rest[start..].find('>') else {
-            rest = &rest[start..];
-            break;
-        };
-        let tag = &rest[start + 1..start + end];
-        let name: String = tag
-            .trim_start_matches('/')
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        let closing = tag.starts_with('/');
-        match name.as_str() {
-            "br" => out.push('\n'),
-            "p" | "div" | "blockquote" | "h1" | "h2" | "h3" | "h4" | "tr" | "li" | "table"
-                if closing =>
-            {
-                out.push('\n')
-            }
-            "li" => out.push_str("- "),
-            "a" if !closing => href = attribute(tag, "href"),
-            "a" => {
-                if let Some(link) = href.take() {
-                    out.push_str(&format!(" <{}>", decode_entities(&link)));
-                }
-            }
-            _ => {}
-        }
-        rest = &rest[start + end + 1..];
-    }
-    out.push_str(&decode_entities(rest));
-    // No run of more than one blank line, no trailing spaces.
-    let mut lines: Vec<&str> = vec![];
-    for line in out.lines().map(str::trim_end) {
-        if line.is_empty() && lines.last().is_none_or(|l| l.is_empty()) {
-            continue;
-        }
-        lines.push(line);
-    }
-    lines.join("\n").trim().to_string() + "\n"
-}
-
-fn attribute(tag: &str, name: &str) -> Option<String> {
-    let pos = tag.find(&format!("{name}="))?;
-    let rest = &tag[pos + name.len() + 1..];
-    let quote = rest.chars().next()?;
-    if quote == '"' || quote == '\'' {
-        rest[1..].split(quote).next().map(str::to_string)
-    } else {
-        rest.split_whitespace().next().map(str::to_string)
-    }
-}
-
-fn decode_entities(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -616,11 +533,5 @@ mod tests {
             text: None,
         };
         assert!(check(kind, &t).is_err());
-    }
-
-    #[test]
-    fn html_becomes_text_with_links() {
-        let text = html_to_text("<p>Hi &amp; bye</p><p><a href=\"https://x.test/1\">View</a></p>");
-        assert_eq!(text, "Hi & bye\nView <https://x.test/1>\n");
     }
 }
