@@ -33,6 +33,15 @@ pub async fn ticket_facts(
     tenant: TenantId,
     ticket: i32,
 ) -> Result<Option<TicketFacts>, sqlx::Error> {
+    Ok(tickets_facts(conn, tenant, &[ticket]).await?.pop())
+}
+
+/// The facts of each of these tickets that exists.
+pub async fn tickets_facts(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    tickets: &[i32],
+) -> Result<Vec<TicketFacts>, sqlx::Error> {
     sqlx::query_as(sql!(
         "SELECT t.id, t.summary, t.description, t.status_id, coalesce(s.name, '') AS status,
                 coalesce(p.name, '') AS priority, coalesce(q.name, '') AS queue, t.created_at,
@@ -47,11 +56,11 @@ pub async fn ticket_facts(
          LEFT JOIN statuses s ON s.tenant_id = t.tenant_id AND s.id = t.status_id
          LEFT JOIN priorities p ON p.tenant_id = t.tenant_id AND p.id = t.priority_id
          LEFT JOIN queues q ON q.tenant_id = t.tenant_id AND q.id = t.queue_id
-         WHERE t.tenant_id = $1 AND t.id = $2"
+         WHERE t.tenant_id = $1 AND t.id = ANY ($2)"
     ))
     .bind(tenant)
-    .bind(ticket)
-    .fetch_optional(conn)
+    .bind(tickets)
+    .fetch_all(conn)
     .await
 }
 
@@ -205,21 +214,24 @@ pub async fn broadcast(
 
 #[derive(Debug, sqlx::FromRow)]
 pub struct EventFacts {
+    pub id: uuid::Uuid,
     pub kind: String,
     pub entity_id: String,
     pub payload: sqlx::types::Json<serde_json::Value>,
 }
 
-pub async fn event(
+/// Each of these events that exists.
+pub async fn events(
     conn: &mut PgConnection,
     tenant: TenantId,
-    id: uuid::Uuid,
-) -> Result<Option<EventFacts>, sqlx::Error> {
+    ids: &[uuid::Uuid],
+) -> Result<Vec<EventFacts>, sqlx::Error> {
     sqlx::query_as(sql!(
-        "SELECT type AS kind, entity_id, payload FROM events WHERE id = $1 AND tenant_id = $2"
+        "SELECT id, type AS kind, entity_id, payload FROM events
+         WHERE id = ANY ($1) AND tenant_id = $2"
     ))
-    .bind(id)
+    .bind(ids)
     .bind(tenant)
-    .fetch_optional(conn)
+    .fetch_all(conn)
     .await
 }

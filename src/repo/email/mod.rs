@@ -212,6 +212,34 @@ pub async fn opt_outs(
     .await
 }
 
+/// One refusal: this person does not want this rule's mail.
+#[derive(Debug, sqlx::FromRow)]
+pub struct OptOut {
+    pub person_kind: String,
+    pub person_id: i32,
+    pub rule: String,
+}
+
+/// What each of these people (kinds and ids, pairwise) refused.
+pub async fn opt_outs_of(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    kinds: &[&str],
+    ids: &[i32],
+) -> Result<Vec<OptOut>, sqlx::Error> {
+    sqlx::query_as(sql!(
+        "SELECT o.person_kind, o.person_id, o.rule FROM email_opt_outs o
+         JOIN unnest($2::text[], $3::int[]) AS p (kind, id)
+           ON o.person_kind = p.kind AND o.person_id = p.id
+         WHERE o.tenant_id = $1"
+    ))
+    .bind(tenant)
+    .bind(kinds)
+    .bind(ids)
+    .fetch_all(conn)
+    .await
+}
+
 pub async fn set_opt_out(
     pool: &PgPool,
     tenant: TenantId,
@@ -270,16 +298,20 @@ pub async fn claim_jobs(
     .await
 }
 
-/// Planned (or nothing to plan): the job is done. Returns false when another worker took it.
-pub async fn finish_job(conn: &mut PgConnection, job: &Job) -> Result<bool, sqlx::Error> {
+/// Planned (or nothing to plan): the jobs are done. Returns how many were still this worker's
+/// (fewer when another worker took one after its lease ran out).
+pub async fn finish_jobs(conn: &mut PgConnection, jobs: &[Job]) -> Result<u64, sqlx::Error> {
+    let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
+    let attempts: Vec<i32> = jobs.iter().map(|j| j.attempts).collect();
     let done = sqlx::query(sql!(
-        "DELETE FROM email_jobs WHERE id = $1 AND attempts = $2"
+        "DELETE FROM email_jobs j USING unnest($1::bigint[], $2::int[]) AS mine (id, attempts)
+         WHERE j.id = mine.id AND j.attempts = mine.attempts"
     ))
-    .bind(job.id)
-    .bind(job.attempts)
+    .bind(&ids)
+    .bind(&attempts)
     .execute(conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done.rows_affected())
 }
 
 pub async fn retry_job(pool: &PgPool, job: &Job, after_secs: f64) -> Result<(), sqlx::Error> {
@@ -352,6 +384,45 @@ pub async fn insert_message(
     .await
 }
 
+/// Queues messages at once; as `insert_message`, a second one for the same source, rule and
+/// recipient is ignored. Returns how many were queued.
+pub async fn insert_messages(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    messages: &[NewMessage<'_>],
+) -> Result<u64, sqlx::Error> {
+    fn column<'a, T: 'a>(m: &'a [NewMessage<'a>], f: impl Fn(&'a NewMessage<'a>) -> T) -> Vec<T> {
+        m.iter().map(f).collect()
+    }
+    let queued = sqlx::query(sql!(
+        "INSERT INTO email_messages (tenant_id, source, rule, template, recipient, person_kind,
+                person_id, ticket_id, subject, message_id, raw_sealed, next_attempt_at)
+         SELECT $1, m.source, m.rule, m.template, m.recipient, m.person_kind, m.person_id,
+                m.ticket_id, m.subject, m.message_id, m.raw_sealed,
+                now() + make_interval(secs => m.held_secs)
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[],
+                     $8::int[], $9::text[], $10::text[], $11::bytea[], $12::float8[])
+              AS m (source, rule, template, recipient, person_kind, person_id, ticket_id, subject,
+                    message_id, raw_sealed, held_secs)
+         ON CONFLICT (tenant_id, source, rule, recipient) DO NOTHING"
+    ))
+    .bind(tenant)
+    .bind(column(messages, |m| m.source))
+    .bind(column(messages, |m| m.rule))
+    .bind(column(messages, |m| m.template))
+    .bind(column(messages, |m| m.recipient))
+    .bind(column(messages, |m| m.person_kind))
+    .bind(column(messages, |m| m.person_id))
+    .bind(column(messages, |m| m.ticket_id))
+    .bind(column(messages, |m| m.subject))
+    .bind(column(messages, |m| m.message_id))
+    .bind(column(messages, |m| m.raw_sealed))
+    .bind(column(messages, |m| m.held_secs))
+    .execute(conn)
+    .await?;
+    Ok(queued.rows_affected())
+}
+
 /// A message to send now.
 #[derive(Debug, sqlx::FromRow)]
 pub struct DueMessage {
@@ -386,16 +457,21 @@ pub async fn claim_messages(
     .await
 }
 
-/// Sent: the log keeps the answer; the message itself is dropped.
-pub async fn mark_sent(pool: &PgPool, m: &DueMessage, answer: &str) -> Result<(), sqlx::Error> {
+/// Sent (each message with the server's answer): the log keeps the answer; the message itself is
+/// dropped.
+pub async fn mark_sent(pool: &PgPool, sent: &[(&DueMessage, String)]) -> Result<(), sqlx::Error> {
+    let ids: Vec<i64> = sent.iter().map(|(m, _)| m.id).collect();
+    let attempts: Vec<i32> = sent.iter().map(|(m, _)| m.attempts).collect();
+    let answers: Vec<&str> = sent.iter().map(|(_, a)| a.as_str()).collect();
     sqlx::query(sql!(
-        "UPDATE email_messages SET state = 'sent', sent_at = now(), last_answer = $3,
+        "UPDATE email_messages m SET state = 'sent', sent_at = now(), last_answer = s.answer,
                 raw_sealed = NULL
-         WHERE id = $1 AND attempts = $2"
+         FROM unnest($1::bigint[], $2::int[], $3::text[]) AS s (id, attempts, answer)
+         WHERE m.id = s.id AND m.attempts = s.attempts"
     ))
-    .bind(m.id)
-    .bind(m.attempts)
-    .bind(answer)
+    .bind(&ids)
+    .bind(&attempts)
+    .bind(&answers)
     .execute(pool)
     .await?;
     Ok(())

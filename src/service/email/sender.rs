@@ -35,7 +35,7 @@ const BACKOFF: [f64; 9] = [
 ];
 
 /// Messages one worker sends at once.
-const BATCH: i64 = 16;
+const BATCH: i64 = 32;
 
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -154,11 +154,11 @@ async fn send_batch(state: &AppState, transports: &Transports) -> anyhow::Result
                     (Err(reason), _) => Err(Failure::Transient(reason.clone())),
                     _ => Err(Failure::Transient("no settings".into())),
                 };
-                record(state, &m, outcome).await;
+                (m, outcome)
             });
         }
     }
-    futures_util::future::join_all(sends).await;
+    record(state, futures_util::future::join_all(sends).await).await;
     Ok(claimed)
 }
 
@@ -176,7 +176,7 @@ pub async fn send_now(
         Ok(a) => Ok(a.clone()),
         Err(Failure::Permanent(r) | Failure::Transient(r)) => Err(r.clone()),
     };
-    record(state, &m, outcome).await;
+    record(state, vec![(m, outcome)]).await;
     answer
 }
 
@@ -221,7 +221,8 @@ async fn send_one(
     }
 }
 
-async fn record(state: &AppState, m: &DueMessage, outcome: Result<String, Failure>) {
+/// Records each send's outcome: the sent ones in one write, the others one by one.
+async fn record(state: &AppState, outcomes: Vec<(DueMessage, Result<String, Failure>)>) {
     let count = |outcome: &'static str| {
         state
             .metrics
@@ -229,25 +230,35 @@ async fn record(state: &AppState, m: &DueMessage, outcome: Result<String, Failur
             .get_or_create(&OutcomeLabels { outcome })
             .inc();
     };
-    let written = match outcome {
-        Ok(answer) => {
-            count("sent");
-            repo::email::mark_sent(&state.pool, m, &answer).await
+    let mut sent = vec![];
+    for (m, outcome) in &outcomes {
+        let written = match outcome {
+            Ok(answer) => {
+                count("sent");
+                sent.push((m, answer.clone()));
+                continue;
+            }
+            Err(Failure::Permanent(reason)) => {
+                count("failed");
+                tracing::warn!(message = m.id, %reason, "mail refused for good");
+                repo::email::mark_unsent(&state.pool, m, reason, None).await
+            }
+            Err(Failure::Transient(reason)) => {
+                let retry = BACKOFF.get(m.attempts as usize - 1).copied();
+                count(if retry.is_some() { "retried" } else { "failed" });
+                tracing::warn!(message = m.id, %reason, attempt = m.attempts, "mail not sent");
+                repo::email::mark_unsent(&state.pool, m, reason, retry).await
+            }
+        };
+        if let Err(e) = written {
+            tracing::warn!(message = m.id, error = %e, "recording a send failed; it will be retried");
         }
-        Err(Failure::Permanent(reason)) => {
-            count("failed");
-            tracing::warn!(message = m.id, %reason, "mail refused for good");
-            repo::email::mark_unsent(&state.pool, m, &reason, None).await
-        }
-        Err(Failure::Transient(reason)) => {
-            let retry = BACKOFF.get(m.attempts as usize - 1).copied();
-            count(if retry.is_some() { "retried" } else { "failed" });
-            tracing::warn!(message = m.id, %reason, attempt = m.attempts, "mail not sent");
-            repo::email::mark_unsent(&state.pool, m, &reason, retry).await
-        }
-    };
-    if let Err(e) = written {
-        tracing::warn!(message = m.id, error = %e, "recording a send failed; it will be retried");
+    }
+    if !sent.is_empty()
+        && let Err(e) = repo::email::mark_sent(&state.pool, &sent).await
+    {
+        tracing::warn!(messages = sent.len(), error = %e,
+                       "recording sends failed; they will be sent again after the lease");
     }
 }
 

@@ -327,31 +327,65 @@ pub fn check(kind: &TemplateKind, template: &Template) -> Result<()> {
 
 /// Renders with `values` (the kind's variables). Every failure is a 422 naming part and line.
 pub fn render(template: &Template, values: &Value) -> Result<Rendered> {
-    let plain = liquid::to_object(values).map_err(Error::internal)?;
-    let escaped = liquid::to_object(&escape_all(values)).map_err(Error::internal)?;
-    let subject = render_part("subject", &template.subject, &plain)?;
-    let html = render_part("html", &template.html, &escaped)?;
-    let text = match &template.text {
-        Some(text) => render_part("text", text, &plain)?,
-        None => html_to_text(&html),
-    };
-    Ok(Rendered {
-        // A subject is one header line, whatever a variable holds.
-        subject: subject
-            .split(['\r', '\n'])
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect::<Vec<_>>()
-            .join(" "),
-        html,
-        text,
-    })
+    Compiled::new(template)?.render(values)
 }
 
-fn render_part(part: &str, source: &str, values: &liquid::Object) -> Result<String> {
-    let template = PARSER
-        .parse(source)
-        .map_err(|e| template_error(part, source, &e))?;
+/// A template parsed once, to render many messages (planning renders a kind once per recipient).
+pub struct Compiled {
+    source: Template,
+    subject: liquid::Template,
+    html: liquid::Template,
+    text: Option<liquid::Template>,
+}
+
+impl Compiled {
+    pub fn new(template: &Template) -> Result<Self> {
+        let parse = |part: &str, source: &str| {
+            PARSER
+                .parse(source)
+                .map_err(|e| template_error(part, source, &e))
+        };
+        Ok(Self {
+            subject: parse("subject", &template.subject)?,
+            html: parse("html", &template.html)?,
+            text: match &template.text {
+                Some(text) => Some(parse("text", text)?),
+                None => None,
+            },
+            source: template.clone(),
+        })
+    }
+
+    pub fn render(&self, values: &Value) -> Result<Rendered> {
+        let plain = liquid::to_object(values).map_err(Error::internal)?;
+        let escaped = liquid::to_object(&escape_all(values)).map_err(Error::internal)?;
+        let source = &self.source;
+        let subject = render_part("subject", &source.subject, &self.subject, &plain)?;
+        let html = render_part("html", &source.html, &self.html, &escaped)?;
+        let text = match (&self.text, &source.text) {
+            (Some(text), Some(text_source)) => render_part("text", text_source, text, &plain)?,
+            _ => html_to_text(&html),
+        };
+        Ok(Rendered {
+            // A subject is one header line, whatever a variable holds.
+            subject: subject
+                .split(['\r', '\n'])
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" "),
+            html,
+            text,
+        })
+    }
+}
+
+fn render_part(
+    part: &str,
+    source: &str,
+    template: &liquid::Template,
+    values: &liquid::Object,
+) -> Result<String> {
     let rendered = template
         .render(values)
         .map_err(|e| template_error(part, source, &e))?;
