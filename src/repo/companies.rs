@@ -38,7 +38,11 @@ pub async fn insert(
     .await
 }
 
-pub async fn get(pool: &PgPool, tenant: TenantId, id: i32) -> Result<Option<Company>, sqlx::Error> {
+pub async fn get(
+    db: impl sqlx::PgExecutor<'_>,
+    tenant: TenantId,
+    id: i32,
+) -> Result<Option<Company>, sqlx::Error> {
     sqlx::query_as(sql!(
         "SELECT ",
         columns!(),
@@ -46,7 +50,7 @@ pub async fn get(pool: &PgPool, tenant: TenantId, id: i32) -> Result<Option<Comp
     ))
     .bind(tenant)
     .bind(id)
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await
 }
 

@@ -18,8 +18,10 @@ pub mod login_codes;
 pub mod login_failures;
 pub mod members;
 pub mod notifications;
+pub mod office_hours;
 pub mod seed;
 pub mod signing_keys;
+pub mod sla;
 
 pub mod tasks;
 pub mod tenants;

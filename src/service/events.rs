@@ -35,6 +35,8 @@ pub const TYPES: &[&str] = &[
     "ticket.merged",
     "ticket.archived",
     "ticket.restored",
+    "ticket.sla_warning",
+    "ticket.sla_breached",
     "contact.created",
     "contact.updated",
     "contact.login_code_requested",

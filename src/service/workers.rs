@@ -1,15 +1,16 @@
 //! The background work every `deskd serve` and `deskd worker` process does. Each job claims its
 //! rows with `FOR UPDATE SKIP LOCKED`, so any number of processes share it without doing it twice.
 
-use super::{attachments, chats, email, webhooks};
+use super::{attachments, chats, email, sla, webhooks};
 use crate::state::AppState;
 
-/// Starts delivering webhooks and mail, polling mailboxes, marking missed chats and forgetting
-/// unattached uploads.
+/// Starts delivering webhooks and mail, polling mailboxes, marking missed chats, forgetting
+/// unattached uploads and telling SLA warnings and breaches.
 pub fn spawn(state: &AppState) {
     webhooks::spawn_worker(state.clone());
     email::spawn_worker(state.clone());
     email::imap::spawn_poller(state.clone());
     chats::spawn_missed_sweeper(state.clone());
     attachments::spawn_sweeper(state.clone());
+    sla::spawn_sweeper(state.clone());
 }

@@ -22,6 +22,7 @@ mod members;
 mod notifications;
 mod openapi;
 mod sessions;
+mod sla;
 mod sql;
 mod support;
 mod tenancy;

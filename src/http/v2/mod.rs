@@ -9,8 +9,8 @@ use crate::{
         openapi::{family, open},
         resources::{
             broadcasts, chats, companies, configuration, connections, connector, contacts, copilot,
-            credentials, deeplinks, email, live, me, notifications, people_routes, sessions, tasks,
-            tenants, tickets,
+            credentials, deeplinks, email, live, me, notifications, office_hours, people_routes,
+            sessions, tasks, tenants, tickets,
         },
     },
     state::AppState,
@@ -50,7 +50,8 @@ fn portal() -> OpenApiRouter<AppState> {
         .merge(broadcasts::portal_routes())
         .merge(chats::portal_routes())
         .merge(live::portal_routes())
-        .merge(email::preference_routes());
+        .merge(email::preference_routes())
+        .merge(office_hours::portal_routes());
     let open_routes = sessions::portal_open_routes().merge(deeplinks::portal_open_routes());
     family(Family::Portal, "Portal", routes).merge(open("Portal", open_routes))
 }

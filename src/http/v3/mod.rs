@@ -10,8 +10,8 @@ use crate::{
         openapi::{family, open},
         resources::{
             broadcasts, chats, configuration, contact_groups, credentials, email, events, flows,
-            group_routes, me, notifications, people_routes, tasks, tenants, tickets, webhooks,
-            workflows,
+            group_routes, me, notifications, office_hours, people_routes, sla, tasks, tenants,
+            tickets, webhooks, workflows,
         },
     },
     state::AppState,
@@ -34,7 +34,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(notifications::admin_routes())
         .merge(broadcasts::admin_routes())
         .merge(chats::admin_routes())
-        .merge(email::admin_routes());
+        .merge(email::admin_routes())
+        .merge(office_hours::admin_routes())
+        .merge(sla::admin_routes());
     OpenApiRouter::new()
         .nest(
             "/public",

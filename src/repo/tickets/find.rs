@@ -43,7 +43,31 @@ pub struct TicketFilter {
     pub last_message_from_contact: Option<bool>,
     /// Only tickets with (`true`) or without (`false`) a task not yet done.
     pub tasks_open: Option<bool>,
+    /// Only tickets with an SLA target running and due before this time.
+    pub due_before: Option<DateTime<Utc>>,
+    /// Only tickets whose SLA target (any, or this one) is breached.
+    pub breached: Option<Breached>,
     pub include_archived: bool,
+}
+
+/// Which SLA target a breach filter looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Breached {
+    Any,
+    FirstResponse,
+    NextResponse,
+    Resolution,
+}
+
+impl Breached {
+    fn column(self) -> &'static str {
+        match self {
+            Breached::Any => "s.breach_at",
+            Breached::FirstResponse => "s.first_response_breach_at",
+            Breached::NextResponse => "s.next_response_breach_at",
+            Breached::Resolution => "s.resolution_breach_at",
+        }
+    }
 }
 
 impl TicketFilter {
@@ -69,6 +93,8 @@ impl TicketFilter {
             text,
             last_message_from_contact,
             tasks_open,
+            due_before,
+            breached,
             include_archived,
         } = self;
         priority_ids.is_empty()
@@ -86,6 +112,8 @@ impl TicketFilter {
             && text.is_none()
             && last_message_from_contact.is_none()
             && tasks_open.is_none()
+            && due_before.is_none()
+            && breached.is_none()
             && !include_archived
     }
 }
@@ -95,6 +123,8 @@ pub enum TicketOrder {
     Updated,
     Created,
     Id,
+    /// The earliest due time of a running SLA target; tickets without one come last.
+    DueAt,
 }
 
 /// The tickets matching `filter`, in `order`, and how many match in all. The page's ids are found
@@ -112,8 +142,15 @@ pub async fn find(
         TicketOrder::Updated => "updated_at",
         TicketOrder::Created => "created_at",
         TicketOrder::Id => "id",
+        TicketOrder::DueAt => "due_at",
     };
     let direction = if descending { "DESC" } else { "ASC" };
+    let nulls = if order == TicketOrder::DueAt {
+        " NULLS LAST"
+    } else {
+        ""
+    };
+    let with_sla = order == TicketOrder::DueAt;
     // A word search counts its matches in the same pass that pages them; other filters page by
     // index and count separately (queue views from the kept counts).
     let mut page = QueryBuilder::new("SELECT m.id, ");
@@ -123,9 +160,9 @@ pub async fn find(
         "NULL::bigint"
     });
     page.push(" FROM (");
-    push_matches(&mut page, tenant, filter);
+    push_matches(&mut page, tenant, filter, with_sla);
     page.push(format!(
-        ") m ORDER BY m.{column} {direction}, m.id {direction} OFFSET "
+        ") m ORDER BY m.{column} {direction}{nulls}, m.id {direction} OFFSET "
     ));
     page.push_bind(skip);
     page.push(" LIMIT ");
@@ -152,7 +189,7 @@ pub async fn find(
         }
         None => {
             let mut count = QueryBuilder::new("SELECT count(*) FROM (");
-            push_matches(&mut count, tenant, filter);
+            push_matches(&mut count, tenant, filter, false);
             count.push(") m");
             count.build_query_scalar().fetch_one(conn).await?
         }
@@ -160,17 +197,37 @@ pub async fn find(
     Ok((rows, total))
 }
 
-/// `SELECT id, updated_at, created_at` of every matching ticket. Words are looked for with two
-/// index searches joined by UNION (tickets, then notes), each under the other filters: an OR
-/// across the two tables would visit every ticket of the tenant.
-fn push_matches(q: &mut QueryBuilder<Postgres>, tenant: TenantId, f: &TicketFilter) {
-    q.push("SELECT t.id, t.updated_at, t.created_at FROM tickets t");
+/// `SELECT id, updated_at, created_at, due_at` of every matching ticket (`due_at` read only when
+/// sorting by it or filtering by SLA). Words are looked for with two index searches joined by
+/// UNION (tickets, then notes), each under the other filters: an OR across the two tables would
+/// visit every ticket of the tenant.
+fn push_matches(
+    q: &mut QueryBuilder<Postgres>,
+    tenant: TenantId,
+    f: &TicketFilter,
+    with_sla: bool,
+) {
+    let with_sla = with_sla || f.due_before.is_some() || f.breached.is_some();
+    let (due, sla) = if with_sla {
+        (
+            "s.due_at",
+            " LEFT JOIN ticket_slas s ON s.tenant_id = t.tenant_id AND s.ticket_id = t.id",
+        )
+    } else {
+        ("NULL::timestamptz AS due_at", "")
+    };
+    q.push(format!(
+        "SELECT t.id, t.updated_at, t.created_at, {due} FROM tickets t{sla}"
+    ));
     push_filter(q, tenant, f);
     if let Some(text) = &f.text {
         q.push(" AND t.search @@ websearch_to_tsquery('english', ")
             .push_bind(text.clone())
-            .push(") UNION SELECT t.id, t.updated_at, t.created_at FROM ticket_notes n")
-            .push(" JOIN tickets t ON t.tenant_id = n.tenant_id AND t.id = n.ticket_id");
+            .push(format!(
+                ") UNION SELECT t.id, t.updated_at, t.created_at, {due} FROM ticket_notes n"
+            ))
+            .push(" JOIN tickets t ON t.tenant_id = n.tenant_id AND t.id = n.ticket_id")
+            .push(sla);
         push_filter(q, tenant, f);
         q.push(" AND n.tenant_id = ")
             .push_bind(tenant)
@@ -214,6 +271,12 @@ fn push_filter(q: &mut QueryBuilder<Postgres>, tenant: TenantId, f: &TicketFilte
                    ORDER BY n.id DESC LIMIT 1) IS ",
         )
         .push(if from_contact { "TRUE" } else { "NOT TRUE" });
+    }
+    if let Some(before) = f.due_before {
+        q.push(" AND s.due_at < ").push_bind(before);
+    }
+    if let Some(breached) = f.breached {
+        q.push(format!(" AND {} < now()", breached.column()));
     }
     if let Some(open) = f.tasks_open {
         q.push(if open { " AND" } else { " AND NOT" }).push(

@@ -30,7 +30,8 @@ macro_rules! columns {
         t.contact_id, (SELECT trim(first_name || ' ' || last_name) FROM contacts WHERE tenant_id = t.tenant_id AND id = t.contact_id) AS contact_name,
         t.company_id, (SELECT name FROM companies WHERE tenant_id = t.tenant_id AND id = t.company_id) AS company_name,
         t.contact_group_id, (SELECT name FROM contact_groups WHERE tenant_id = t.tenant_id AND id = t.contact_group_id) AS contact_group_name,
-        t.is_closed, t.approval, t.merged_into, t.version, t.created_at, t.updated_at, t.closed_at, t.archived_at"
+        t.is_closed, t.approval, t.merged_into, t.version, t.created_at, t.updated_at, t.closed_at, t.archived_at,
+        (SELECT to_jsonb(s) FROM ticket_slas s WHERE s.tenant_id = t.tenant_id AND s.ticket_id = t.id) AS sla"
     };
 }
 use columns;

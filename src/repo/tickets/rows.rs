@@ -42,6 +42,8 @@ pub struct TicketRow {
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
     pub archived_at: Option<DateTime<Utc>>,
+    /// Its service-level clocks, when a policy applies.
+    pub sla: Option<Json<crate::repo::sla::TicketSla>>,
 }
 
 /// Everything a ticket's owner sets; `is_closed` follows the status.

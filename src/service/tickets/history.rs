@@ -8,7 +8,7 @@ use crate::{
     domain::TenantId,
     error::Result,
     repo::{self, tickets::NewActivity},
-    service::events,
+    service::{events, sla},
 };
 
 /// One entry of a ticket's history: the kind of change and, for a field, from what to what.
@@ -71,6 +71,7 @@ pub(super) async fn record(
         actor_id: &actor.id,
         actor_name: &actor.name,
     };
+    let happening = sla::Happening::of(kind, field, activity.new_value.as_ref(), actor.kind);
     repo::tickets::insert_activity(conn, tenant, ticket, &activity).await?;
     // Every entry of the history is also a domain event, in the same transaction.
     for event_type in event_types {
@@ -84,6 +85,9 @@ pub(super) async fn record(
             payload,
         )
         .await?;
+    }
+    if let Some(happening) = happening {
+        sla::on_entry(conn, tenant, ticket, happening).await?;
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::{
     error::{Error, Result},
     http::{extract::parse_json, pagination::ListQuery},
-    repo::tickets::{Assigned, TicketFilter, TicketOrder},
+    repo::tickets::{Assigned, Breached, TicketFilter, TicketOrder},
     service::tickets,
 };
 
@@ -20,6 +20,16 @@ pub enum OpenState {
     Open,
     Closed,
     Any,
+}
+
+/// Which SLA target must be breached.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum BreachedFilter {
+    Any,
+    FirstResponse,
+    NextResponse,
+    Resolution,
 }
 
 /// The staff search. Lists of ids are comma-separated (`queueId=1,2`).
@@ -77,10 +87,16 @@ pub struct TicketSearchQuery {
     pub updated_since: Option<DateTime<Utc>>,
     /// Words to find in summaries, descriptions and notes (web-search syntax: `"exact phrase"`, `-not`, `or`).
     pub q: Option<String>,
-    /// `updated`, `created` or `id`; prefix `-` for descending (default `-updated`).
-    #[param(pattern = r"^-?(updated|created|id)$")]
-    #[schema(pattern = r"^-?(updated|created|id)$")]
+    /// `updated`, `created`, `id` or `dueAt` (the earliest running SLA due time; tickets without
+    /// one last); prefix `-` for descending (default `-updated`).
+    #[param(pattern = r"^-?(updated|created|id|dueAt)$")]
+    #[schema(pattern = r"^-?(updated|created|id|dueAt)$")]
     pub sort: Option<String>,
+    /// Only tickets with an SLA target running and due before this time.
+    pub due_before: Option<DateTime<Utc>>,
+    /// Only tickets whose SLA target is breached: `any`, `firstResponse`, `nextResponse` or
+    /// `resolution`.
+    pub breached: Option<BreachedFilter>,
     /// Only tickets whose latest public message is (`true`) or is not (`false`) the contact's.
     pub last_contact_message: Option<bool>,
     /// `completed` (every task of every task list done; tickets without tasks count), `incomplete`
@@ -128,10 +144,11 @@ impl TicketSearchQuery {
             "updated" => TicketOrder::Updated,
             "created" => TicketOrder::Created,
             "id" => TicketOrder::Id,
+            "dueAt" => TicketOrder::DueAt,
             other => {
                 return Err(Error::bad_request(
                     "sort",
-                    format!("cannot sort by `{other}`; use updated, created or id"),
+                    format!("cannot sort by `{other}`; use updated, created, id or dueAt"),
                 ));
             }
         };
@@ -191,6 +208,13 @@ impl TicketSearchQuery {
                 Some(TaskProgressFilter::Incomplete) => Some(true),
                 Some(TaskProgressFilter::Any) | None => None,
             },
+            due_before: self.due_before,
+            breached: self.breached.map(|b| match b {
+                BreachedFilter::Any => Breached::Any,
+                BreachedFilter::FirstResponse => Breached::FirstResponse,
+                BreachedFilter::NextResponse => Breached::NextResponse,
+                BreachedFilter::Resolution => Breached::Resolution,
+            }),
             include_archived: self.include_archived.unwrap_or(false),
         })
     }

@@ -97,7 +97,10 @@ pub async fn page_of_tickets(
     let search = query.search(staff.principal.member_id())?;
     let (found, total) = tickets::find(state, &staff.tenant, &search).await?;
     Ok(Json(Page::new(
-        found.into_iter().map(TicketView::listed).collect(),
+        found
+            .into_iter()
+            .map(TicketView::listed_for_staff)
+            .collect(),
         total,
         search.skip,
     )))
@@ -275,7 +278,12 @@ pub async fn bulk_update_tickets(
         input.changes,
     )
     .await?;
-    Ok(Json(updated.into_iter().map(TicketView::listed).collect()))
+    Ok(Json(
+        updated
+            .into_iter()
+            .map(TicketView::listed_for_staff)
+            .collect(),
+    ))
 }
 
 /// Merge this ticket into another: its notes move there, it closes and points to the survivor.

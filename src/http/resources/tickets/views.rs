@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::{
     domain::{Reference, TextReference},
-    http::resources::attachments::AttachmentView,
+    http::resources::{attachments::AttachmentView, sla::TicketSlaView},
     repo::tickets::{ActivityRow, NoteRow},
     service::tickets::TicketDetails,
 };
@@ -154,6 +154,9 @@ pub struct TicketView {
     pub created_on: DateTime<Utc>,
     pub modified_on: DateTime<Utc>,
     pub closed_on: Option<DateTime<Utc>>,
+    /// Its service level, for staff, when an SLA policy applies (`null` otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sla: Option<Option<TicketSlaView>>,
     /// The conversation, oldest first, in single-ticket answers; contacts see only public comments.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<Vec<TicketNoteView>>,
@@ -198,6 +201,7 @@ impl TicketView {
             created_on: r.created_at,
             modified_on: r.updated_at,
             closed_on: r.closed_at,
+            sla: staff.then(|| r.sla.as_ref().map(|s| TicketSlaView::from(&s.0))),
             notes: Some(d.notes.into_iter().map(Into::into).collect()),
             activities: staff.then(|| d.activities.into_iter().map(Into::into).collect()),
             attachments: Some(d.attachments.into_iter().map(Into::into).collect()),
@@ -212,12 +216,22 @@ impl TicketView {
         Self::new(d, false)
     }
 
-    /// A list item: no conversation, no history.
+    /// A list item for a contact: no conversation, no history.
     pub fn listed(d: TicketDetails) -> Self {
         Self {
             notes: None,
             attachments: None,
             ..Self::new(d, false)
+        }
+    }
+
+    /// A list item for staff: no conversation, no history, with the service level.
+    pub fn listed_for_staff(d: TicketDetails) -> Self {
+        Self {
+            notes: None,
+            attachments: None,
+            activities: None,
+            ..Self::new(d, true)
         }
     }
 }

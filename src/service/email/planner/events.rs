@@ -51,7 +51,9 @@ pub(super) async fn outgoing(
     for job in jobs {
         let made = match job.source.split_once(':') {
             Some(("event", id)) => {
-                let event = uuid::Uuid::parse_str(id).ok().and_then(|id| events.get(&id));
+                let event = uuid::Uuid::parse_str(id)
+                    .ok()
+                    .and_then(|id| events.get(&id));
                 let ticket = event
                     .and_then(|e| e.entity_id.parse::<i32>().ok())
                     .and_then(|id| tickets.get(&id))
