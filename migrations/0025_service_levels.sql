@@ -69,3 +69,30 @@ CREATE TABLE ticket_slas (
 CREATE INDEX ticket_slas_due ON ticket_slas (tenant_id, due_at) WHERE due_at IS NOT NULL;
 CREATE INDEX ticket_slas_breach ON ticket_slas (tenant_id, breach_at) WHERE breach_at IS NOT NULL;
 CREATE INDEX ticket_slas_alarm ON ticket_slas (alarm_at) WHERE alarm_at IS NOT NULL;
+
+-- SLA warnings and breaches are staff's business: on live streams they reach members only.
+CREATE OR REPLACE FUNCTION ticket_event_to_live() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    t tickets%ROWTYPE;
+    hidden boolean;
+BEGIN
+    SELECT * INTO t FROM tickets WHERE tenant_id = NEW.tenant_id AND id = NEW.entity_id::int;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    hidden := coalesce((NEW.payload #>> '{change,to,isInternal}')::boolean, false)
+              OR NEW.type LIKE 'ticket.sla\_%'
+              OR (t.archived_at IS NOT NULL AND NEW.type <> 'ticket.archived');
+    INSERT INTO live_events (tenant_id, type, payload, all_members, contact_ids, company_id,
+                             contact_group_id, approval)
+    VALUES (NEW.tenant_id, NEW.type,
+            jsonb_build_object('ticketId', t.id, 'eventType', NEW.type,
+                               'change', NEW.payload #>> '{change,type}',
+                               'occurredOn', utc_text(NEW.created_at)),
+            true,
+            CASE WHEN hidden THEN '{}'::int[] ELSE ARRAY[t.contact_id] END,
+            CASE WHEN hidden THEN NULL ELSE t.company_id END,
+            CASE WHEN hidden THEN NULL ELSE t.contact_group_id END,
+            NOT hidden AND t.approval IS NOT NULL);
+    RETURN NULL;
+END $$;

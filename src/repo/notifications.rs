@@ -126,3 +126,27 @@ pub async fn mark_read(
     .await?;
     Ok(done.rows_affected())
 }
+
+/// The same notification to each live member assigned to a ticket, in the caller's transaction.
+pub async fn to_assignees(
+    conn: &mut sqlx::PgConnection,
+    tenant: TenantId,
+    ticket: i32,
+    n: &NewNotification<'_>,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(sql!(
+        "INSERT INTO notifications (tenant_id, recipient_kind, recipient_id, title, body, link, sent_by)
+         SELECT $1, 'member', a.member_id, $3, $4, $5, $6 FROM ticket_assignees a
+         JOIN members m ON m.tenant_id = a.tenant_id AND m.id = a.member_id
+         WHERE a.tenant_id = $1 AND a.ticket_id = $2 AND m.archived_at IS NULL"
+    ))
+    .bind(tenant)
+    .bind(ticket)
+    .bind(n.title)
+    .bind(n.body)
+    .bind(n.link)
+    .bind(n.sent_by)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}

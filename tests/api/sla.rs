@@ -516,6 +516,8 @@ async fn breaches_and_warnings_are_told_once_even_with_two_workers() {
         )
         .await;
     }
+    let r = d.admin(Method::PUT, "/tickets/1/assignees/1", None).await;
+    assert!(r.status.is_success(), "{}", r.text);
     // Ticket 1's first response fell due a minute ago; ticket 2's is within its warning time.
     sqlx::query(
         "UPDATE ticket_slas SET first_response = jsonb_set(first_response, '{dueAt}',
@@ -571,6 +573,21 @@ async fn breaches_and_warnings_are_told_once_even_with_two_workers() {
         .await;
     assert_eq!(r.json["totalResults"], 1, "{}", r.text);
     assert_eq!(r.json["results"][0]["id"], 1);
+    // Its assignee is told in the tech portal's inbox; on live streams no contact gets them.
+    let titles: Vec<String> = sqlx::query_scalar(
+        "SELECT title FROM notifications WHERE recipient_kind = 'member' AND recipient_id = 1",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(titles, ["Ticket #1: first response breached"]);
+    let to_contacts: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM live_events WHERE type LIKE 'ticket.sla%' AND cardinality(contact_ids) > 0",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(to_contacts, 0);
     // The change feed carries them to integrators.
     let feed = d.admin(Method::GET, "/events", None).await;
     assert!(feed.text.contains("ticket.sla_breached"), "{}", feed.text);

@@ -17,6 +17,7 @@ use crate::{
     error::Result,
     repo::{
         self,
+        notifications::NewNotification,
         sla::{Derived, PolicyRow, TicketFacts, TicketSla},
     },
     service::{events, office_hours},
@@ -342,6 +343,25 @@ pub async fn tell(
             "policy": {"id": sla.policy_id, "name": sla.policy_name},
         });
         events::record(conn, tenant, kind, "ticket", ticket.to_string(), payload).await?;
+        let what = if *kind == "ticket.sla_breached" {
+            "breached"
+        } else {
+            "due soon"
+        };
+        let target = match target {
+            SlaTarget::FirstResponse => "first response",
+            SlaTarget::NextResponse => "next response",
+            SlaTarget::Resolution => "resolution",
+        };
+        let title = format!("Ticket #{ticket}: {target} {what}");
+        let body = due.map_or_else(String::new, |d| format!("Due {}", d.to_rfc3339()));
+        let note = NewNotification {
+            title: &title,
+            body: &body,
+            link: None,
+            sent_by: &sla.policy_name,
+        };
+        repo::notifications::to_assignees(conn, tenant, ticket, &note).await?;
     }
     Ok(told.len())
 }
