@@ -90,7 +90,8 @@ pub async fn schedule(
     Ok(found.map(|s| s.0))
 }
 
-pub async fn insert(
+/// Inserts (`id` new) or replaces a calendar.
+pub async fn save(
     conn: &mut PgConnection,
     tenant: TenantId,
     id: i32,
@@ -99,7 +100,9 @@ pub async fn insert(
     is_default: bool,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(sql!(
-        "INSERT INTO calendars (tenant_id, id, name, schedule, is_default) VALUES ($1, $2, $3, $4, $5)"
+        "INSERT INTO calendars (tenant_id, id, name, schedule, is_default) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (tenant_id, id) DO UPDATE SET name = $3, schedule = $4, is_default = $5,
+                updated_at = now()"
     ))
     .bind(tenant)
     .bind(id)
@@ -109,29 +112,6 @@ pub async fn insert(
     .execute(conn)
     .await?;
     Ok(())
-}
-
-/// Replaces a calendar; false when there is none.
-pub async fn update(
-    conn: &mut PgConnection,
-    tenant: TenantId,
-    id: i32,
-    name: &str,
-    schedule: &Schedule,
-    is_default: bool,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(sql!(
-        "UPDATE calendars SET name = $3, schedule = $4, is_default = $5, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2"
-    ))
-    .bind(tenant)
-    .bind(id)
-    .bind(name)
-    .bind(Json(schedule))
-    .bind(is_default)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
 }
 
 /// No calendar is the default any more (before another becomes it).

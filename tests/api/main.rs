@@ -20,6 +20,7 @@ mod limits;
 mod live;
 mod members;
 mod notifications;
+mod office_hours;
 mod openapi;
 mod sessions;
 mod sla;

@@ -111,7 +111,7 @@ pub async fn create_calendar(
     caller: AdminCaller,
     ApiJson(input): ApiJson<CalendarInput>,
 ) -> Result<(StatusCode, Json<CalendarView>)> {
-    let row = office_hours::create(&state, &caller.tenant, input).await?;
+    let row = office_hours::save(&state, &caller.tenant, None, input).await?;
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
@@ -135,7 +135,7 @@ pub async fn replace_calendar(
     ApiJson(input): ApiJson<CalendarInput>,
 ) -> Result<Json<CalendarView>> {
     Ok(Json(
-        office_hours::replace(&state, &caller.tenant, id, input)
+        office_hours::save(&state, &caller.tenant, Some(id), input)
             .await?
             .into(),
     ))

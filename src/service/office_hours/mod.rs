@@ -34,61 +34,31 @@ pub async fn get(state: &AppState, tenant: &Tenant, id: i32) -> Result<CalendarR
         .ok_or_else(|| Error::not_found("calendar"))
 }
 
-pub async fn create(
+/// Creates (`id` none) or replaces a calendar; its companies are the ones listed now.
+pub async fn save(
     state: &AppState,
     tenant: &Tenant,
+    id: Option<i32>,
     input: CalendarInput,
 ) -> Result<CalendarRow> {
     let name = validate::required_text("name", &input.name, 200)?;
     check_schedule(&input.schedule)?;
+    check_companies(state, tenant.id, &input.company_ids).await?;
     let mut tx = state.pool.begin().await?;
-    check_companies(&mut tx, tenant.id, &input.company_ids).await?;
+    let id = match id {
+        Some(id) => {
+            repo::office_hours::get(&mut tx, tenant.id, id)
+                .await?
+                .ok_or_else(|| Error::not_found("calendar"))?;
+            id
+        }
+        None => repo::ids::next_id(&mut tx, tenant.id, "calendar").await?,
+    };
     if input.is_default {
         repo::office_hours::clear_default(&mut tx, tenant.id).await?;
     }
-    let id = repo::ids::next_id(&mut tx, tenant.id, "calendar").await?;
-    repo::office_hours::insert(
-        &mut tx,
-        tenant.id,
-        id,
-        &name,
-        &input.schedule,
-        input.is_default,
-    )
-    .await?;
-    repo::office_hours::set_companies(&mut tx, tenant.id, id, &input.company_ids).await?;
-    let row = repo::office_hours::get(&mut tx, tenant.id, id)
-        .await?
-        .ok_or_else(|| Error::not_found("calendar"))?;
-    tx.commit().await?;
-    Ok(row)
-}
-
-pub async fn replace(
-    state: &AppState,
-    tenant: &Tenant,
-    id: i32,
-    input: CalendarInput,
-) -> Result<CalendarRow> {
-    let name = validate::required_text("name", &input.name, 200)?;
-    check_schedule(&input.schedule)?;
-    let mut tx = state.pool.begin().await?;
-    repo::office_hours::get(&mut tx, tenant.id, id)
-        .await?
-        .ok_or_else(|| Error::not_found("calendar"))?;
-    check_companies(&mut tx, tenant.id, &input.company_ids).await?;
-    if input.is_default {
-        repo::office_hours::clear_default(&mut tx, tenant.id).await?;
-    }
-    repo::office_hours::update(
-        &mut tx,
-        tenant.id,
-        id,
-        &name,
-        &input.schedule,
-        input.is_default,
-    )
-    .await?;
+    let s = &input.schedule;
+    repo::office_hours::save(&mut tx, tenant.id, id, &name, s, input.is_default).await?;
     repo::office_hours::set_companies(&mut tx, tenant.id, id, &input.company_ids).await?;
     let row = repo::office_hours::get(&mut tx, tenant.id, id)
         .await?
@@ -298,16 +268,12 @@ fn check_hours<'a>(
     Ok(())
 }
 
-async fn check_companies(
-    conn: &mut sqlx::PgConnection,
-    tenant: TenantId,
-    ids: &[i32],
-) -> Result<()> {
+async fn check_companies(state: &AppState, tenant: TenantId, ids: &[i32]) -> Result<()> {
+    if ids.len() > 1000 {
+        return Err(Error::validation("companyIds", "at most 1000"));
+    }
     for id in ids {
-        if repo::companies::get(&mut *conn, tenant, *id)
-            .await?
-            .is_none()
-        {
+        if !repo::companies::exists(&state.pool, tenant, *id).await? {
             return Err(Error::validation(
                 "companyIds",
                 format!("company {id} does not exist"),
