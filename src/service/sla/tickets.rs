@@ -91,7 +91,7 @@ pub async fn on_entry(
                     )
                     .await?;
                     let sla = under_policy(policy, &facts, current, now, &counting);
-                    save_after(conn, tenant, ticket, sla, what, &facts, now, &counting).await?;
+                    save_after(conn, tenant, ticket, sla, &facts, now, &counting).await?;
                     return Ok(());
                 }
                 None if current.is_some() => {
@@ -145,17 +145,15 @@ pub async fn on_entry(
         }
         Happening::StatusChanged | Happening::Created | Happening::Rematch => {}
     }
-    save_after(conn, tenant, ticket, sla, what, &facts, now, &counting).await
+    save_after(conn, tenant, ticket, sla, &facts, now, &counting).await
 }
 
 /// Pauses or resumes with the status, tells what fell due, and stores the clocks.
-#[allow(clippy::too_many_arguments)]
 async fn save_after(
     conn: &mut PgConnection,
     tenant: TenantId,
     ticket: i32,
     mut sla: TicketSla,
-    _what: Happening,
     facts: &TicketFacts,
     now: DateTime<Utc>,
     counting: &Counting,
@@ -368,7 +366,6 @@ pub async fn tell(
 
 /// The columns lists, filters and the sweeper read.
 pub fn derive(sla: &TicketSla) -> Derived {
-    let earliest = |times: &mut dyn Iterator<Item = DateTime<Utc>>| times.min();
     let breach = |c: &Option<Clock>| c.as_ref().and_then(Clock::breach_at);
     let running_due = clocks(sla)
         .into_iter()
@@ -392,11 +389,11 @@ pub fn derive(sla: &TicketSla) -> Derived {
         breach(&sla.resolution),
     );
     Derived {
-        due_at: earliest(&mut running_due.into_iter()),
+        due_at: running_due.min(),
         first_response_breach_at: first,
         next_response_breach_at: next,
         resolution_breach_at: resolution,
-        breach_at: earliest(&mut [first, next, resolution].into_iter().flatten()),
-        alarm_at: earliest(&mut alarms.into_iter()),
+        breach_at: [first, next, resolution].into_iter().flatten().min(),
+        alarm_at: alarms.min(),
     }
 }
