@@ -25,6 +25,8 @@ pub enum Kind {
     TimedOut,
     /// The object's state forbids the change (409).
     Conflict,
+    /// The object existed but its time is over, as an expired link (410).
+    Gone,
     /// The object changed since the caller read it (`If-Match`, 412).
     Stale,
     /// The body or a part of it is too large (413).
@@ -105,6 +107,11 @@ impl Error {
     /// A conflict blamed on one field (a duplicate name, say).
     pub fn conflict(field: &str, message: impl Into<String>) -> Self {
         Self::new(Kind::Conflict, "Conflict", message).with_field(field)
+    }
+
+    /// A link or window that has run out (410).
+    pub fn gone(message: impl Into<String>) -> Self {
+        Self::new(Kind::Gone, "Gone", message)
     }
 
     /// A conflict with the object's state, under its own code (`Archived`, `InUse`, …).

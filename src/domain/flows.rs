@@ -63,6 +63,22 @@ pub struct TicketSnapshot {
     pub is_closed: bool,
     pub created_on: DateTime<Utc>,
     pub modified_on: DateTime<Utc>,
+    /// Its service level, when an SLA policy applies.
+    pub sla: Option<SnapshotSla>,
+    /// The contact's survey rating, once answered (on the survey's scale).
+    pub survey_rating: Option<i16>,
+}
+
+/// A ticket's service level, in a flow's snapshot.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotSla {
+    pub policy_name: String,
+    /// The earliest due time of a running target (`null` while paused or when all are met).
+    pub due_at: Option<DateTime<Utc>>,
+    /// A target is past its due time unmet, or was met late.
+    pub is_breached: bool,
+    pub is_paused: bool,
 }
 
 /// "When a ticket is created or updated": the flow's name, filters and callback.

@@ -1,5 +1,6 @@
 //! Plain types shared by every layer; no I/O here.
 
+pub mod analytics;
 pub mod broadcasts;
 pub mod chats;
 pub mod companies;
@@ -14,6 +15,7 @@ pub mod notifications;
 pub mod office_hours;
 pub mod patch;
 pub mod sla;
+pub mod surveys;
 pub mod tenants;
 pub mod tickets;
 pub mod webhooks;

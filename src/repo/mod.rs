@@ -1,5 +1,6 @@
 //! All SQL. One module per table group; every function takes the tenant first and filters by it.
 
+pub mod analytics;
 pub mod attachments;
 pub mod broadcasts;
 pub mod chats;
@@ -22,6 +23,7 @@ pub mod office_hours;
 pub mod seed;
 pub mod signing_keys;
 pub mod sla;
+pub mod surveys;
 
 pub mod tasks;
 pub mod tenants;

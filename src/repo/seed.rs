@@ -278,6 +278,21 @@ async fn write_tickets(conn: &mut PgConnection, tenant: TenantId) -> Result<u64,
     .bind(tenant)
     .execute(&mut *conn)
     .await?;
+    // Analytics facts: assigned tickets were answered 90 minutes in (every minute counted).
+    sqlx::query(sql!(
+        "INSERT INTO ticket_facts (tenant_id, ticket_id, created_at, queue_id, company_id, member_id,
+                first_response_at, first_response_secs, closed_at, resolution_secs)
+         SELECT $1, id, created, queue_id, company_id, member_id,
+                CASE WHEN member_id IS NOT NULL THEN least(updated, created + interval '90 minutes') END,
+                CASE WHEN member_id IS NOT NULL
+                     THEN extract(epoch FROM least(updated, created + interval '90 minutes') - created)::bigint END,
+                CASE WHEN closed THEN updated END,
+                CASE WHEN closed THEN extract(epoch FROM updated - created)::bigint END
+         FROM seed_tickets ORDER BY id"
+    ))
+    .bind(tenant)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(sql!("INSERT INTO ticket_activities (tenant_id, ticket_id, kind, actor_kind, actor_id, actor_name, created_at)
          SELECT $1, t.id, 'created', 'contact', t.contact_id::text, 'Contact ' || t.contact_id, t.created
          FROM seed_tickets t ORDER BY t.id"))

@@ -37,6 +37,9 @@ pub const TYPES: &[&str] = &[
     "ticket.restored",
     "ticket.sla_warning",
     "ticket.sla_breached",
+    // Surveys are about a ticket: their entity is the ticket, like the ticket events'.
+    "survey.sent",
+    "survey.responded",
     "contact.created",
     "contact.updated",
     "contact.login_code_requested",
@@ -77,6 +80,8 @@ pub fn ticket_event_types(activity: &str, field: Option<&str>) -> Vec<&'static s
         "merged_into" => vec!["ticket.merged"],
         "archived" => vec!["ticket.archived"],
         "restored" => vec!["ticket.restored"],
+        "survey_sent" => vec!["survey.sent"],
+        "survey_responded" => vec!["survey.responded"],
         // The survivor of a merge records `merged_from`; the merged ticket's event covers both.
         _ => vec![],
     }

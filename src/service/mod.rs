@@ -1,5 +1,6 @@
 //! Use cases: validation, authorization beyond the family rules, transactions, invalidation.
 
+pub mod analytics;
 pub mod attachments;
 pub mod broadcasts;
 pub mod chats;
@@ -18,6 +19,7 @@ pub mod office_hours;
 pub mod seed;
 pub mod sessions;
 pub mod sla;
+pub mod surveys;
 pub mod tasks;
 pub mod tenants;
 pub mod tickets;

@@ -1,5 +1,6 @@
 //! Integration tests: a real PostgreSQL, the real router (and, for the CLI, the real binary).
 
+mod analytics;
 mod attachments;
 mod chats;
 mod cli;
@@ -26,6 +27,7 @@ mod sessions;
 mod sla;
 mod sql;
 mod support;
+mod surveys;
 mod tenancy;
 mod tickets;
 mod webhooks;

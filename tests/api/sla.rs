@@ -373,3 +373,52 @@ async fn breaches_and_warnings_are_told_once_even_with_two_workers() {
     let feed = d.admin(Method::GET, "/events", None).await;
     assert!(feed.text.contains("ticket.sla_breached"), "{}", feed.text);
 }
+
+#[tokio::test]
+async fn a_breach_mails_the_tickets_assignee() {
+    let smtp = crate::email::Smtp::start();
+    let app = crate::email::mail_app().await;
+    let d = desk(&app, "breachmail").await;
+    crate::email::use_smtp(&d, &smtp).await;
+    d.contact(1, "ann@customer.test", json!({})).await;
+    policy(&d).await;
+    let r = d
+        .admin(
+            Method::POST,
+            "/tickets",
+            Some(json!({"summary": "Server down", "contactId": 1, "queueId": 1, "priorityId": 2})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = d.admin(Method::PUT, "/tickets/1/assignees/1", None).await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let member = d.admin(Method::GET, "/members/1", None).await;
+    let address = member.json["email"].as_str().unwrap().to_string();
+    sqlx::query(
+        "UPDATE ticket_slas SET first_response = jsonb_set(first_response, '{dueAt}',
+                to_jsonb(now() - interval '1 minute')), alarm_at = now() - interval '1 second'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    deskd::service::sla::sweeper::sweep(&app.state)
+        .await
+        .unwrap();
+    crate::email::send_mail(&app).await;
+    let overdue: Vec<_> = smtp
+        .to(&address)
+        .into_iter()
+        .filter(|m| m.subject.contains("overdue"))
+        .collect();
+    assert_eq!(overdue.len(), 1, "{:#?}", smtp.to(&address));
+    assert_eq!(
+        overdue[0].subject,
+        "[#1] First response overdue: Server down"
+    );
+    assert!(overdue[0].text.contains("Standard"), "{}", overdue[0].text);
+    assert!(
+        smtp.to("ann@customer.test")
+            .iter()
+            .all(|m| !m.subject.contains("overdue"))
+    );
+}

@@ -1,6 +1,7 @@
 //! Handlers, one module per resource, each owning its routes (paths relative to their family).
 //! The versioned routers mount them; the same handler serves every version that carries it.
 
+pub mod analytics;
 pub mod attachments;
 pub mod broadcasts;
 pub mod chats;
@@ -24,6 +25,7 @@ pub mod office_hours;
 pub mod ops;
 pub mod sessions;
 pub mod sla;
+pub mod surveys;
 pub mod tasks;
 pub mod tenants;
 pub mod tickets;

@@ -10,7 +10,7 @@ use crate::{
         resources::{
             broadcasts, chats, companies, configuration, connections, connector, contacts, copilot,
             credentials, deeplinks, email, live, me, notifications, office_hours, people_routes,
-            sessions, tasks, tenants, tickets,
+            sessions, surveys, tasks, tenants, tickets,
         },
     },
     state::AppState,
@@ -31,8 +31,10 @@ fn public() -> OpenApiRouter<AppState> {
     let routes = tenants::settings::public_routes()
         .merge(tickets::staff_routes())
         .merge(companies::routes())
-        .merge(contacts::routes());
-    family(Family::Public, "Public", routes).merge(open("Public", email::unsubscribe_routes()))
+        .merge(contacts::routes())
+        .merge(surveys::staff_routes());
+    let open_routes = email::unsubscribe_routes().merge(surveys::link_routes());
+    family(Family::Public, "Public", routes).merge(open("Public", open_routes))
 }
 
 fn admin() -> OpenApiRouter<AppState> {
@@ -51,7 +53,8 @@ fn portal() -> OpenApiRouter<AppState> {
         .merge(chats::portal_routes())
         .merge(live::portal_routes())
         .merge(email::preference_routes())
-        .merge(office_hours::portal_routes());
+        .merge(office_hours::portal_routes())
+        .merge(surveys::portal_routes());
     let open_routes = sessions::portal_open_routes().merge(deeplinks::portal_open_routes());
     family(Family::Portal, "Portal", routes).merge(open("Portal", open_routes))
 }
@@ -67,7 +70,8 @@ fn tech() -> OpenApiRouter<AppState> {
         .merge(notifications::inbox_routes())
         .merge(chats::tech_routes())
         .merge(live::tech_routes())
-        .merge(email::preference_routes());
+        .merge(email::preference_routes())
+        .merge(surveys::staff_routes());
     family(Family::Tech, "Tech", routes).merge(open("Tech", sessions::tech_open_routes()))
 }
 

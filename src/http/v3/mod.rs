@@ -9,9 +9,9 @@ use crate::{
     http::{
         openapi::{family, open},
         resources::{
-            broadcasts, chats, configuration, contact_groups, credentials, email, events, flows,
-            group_routes, me, notifications, office_hours, people_routes, sla, tasks, tenants,
-            tickets, webhooks, workflows,
+            analytics, broadcasts, chats, configuration, contact_groups, credentials, email,
+            events, flows, group_routes, me, notifications, office_hours, people_routes, sla,
+            surveys, tasks, tenants, tickets, webhooks, workflows,
         },
     },
     state::AppState,
@@ -36,7 +36,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(chats::admin_routes())
         .merge(email::admin_routes())
         .merge(office_hours::admin_routes())
-        .merge(sla::admin_routes());
+        .merge(sla::admin_routes())
+        .merge(surveys::admin_routes())
+        .merge(surveys::staff_routes())
+        .merge(analytics::admin_routes());
     OpenApiRouter::new()
         .nest(
             "/public",

@@ -31,7 +31,8 @@ macro_rules! columns {
         t.company_id, (SELECT name FROM companies WHERE tenant_id = t.tenant_id AND id = t.company_id) AS company_name,
         t.contact_group_id, (SELECT name FROM contact_groups WHERE tenant_id = t.tenant_id AND id = t.contact_group_id) AS contact_group_name,
         t.is_closed, t.approval, t.merged_into, t.version, t.created_at, t.updated_at, t.closed_at, t.archived_at,
-        (SELECT to_jsonb(s) FROM ticket_slas s WHERE s.tenant_id = t.tenant_id AND s.ticket_id = t.id) AS sla"
+        (SELECT to_jsonb(s) FROM ticket_slas s WHERE s.tenant_id = t.tenant_id AND s.ticket_id = t.id) AS sla,
+        (SELECT to_jsonb(r) FROM survey_responses r WHERE r.tenant_id = t.tenant_id AND r.ticket_id = t.id AND r.answered_at IS NOT NULL) AS survey"
     };
 }
 use columns;

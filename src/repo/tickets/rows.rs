@@ -44,6 +44,8 @@ pub struct TicketRow {
     pub archived_at: Option<DateTime<Utc>>,
     /// Its service-level clocks, when a policy applies.
     pub sla: Option<Json<crate::repo::sla::TicketSla>>,
+    /// Its contact's survey answer, once given.
+    pub survey: Option<Json<crate::repo::surveys::TicketSurvey>>,
 }
 
 /// Everything a ticket's owner sets; `is_closed` follows the status.

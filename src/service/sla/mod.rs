@@ -7,7 +7,7 @@ pub mod sweeper;
 pub mod tickets;
 
 pub use sweeper::spawn_sweeper;
-pub use tickets::{Happening, on_entry};
+pub use tickets::{Happening, Met, on_entry};
 
 use super::validate;
 use crate::{

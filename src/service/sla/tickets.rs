@@ -66,15 +66,19 @@ impl Happening {
     }
 }
 
-/// Brings a ticket's clocks up to date with what happened, and tells what fell due.
+/// A target met by this happening, and whether in time.
+pub type Met = (SlaTarget, bool);
+
+/// Brings a ticket's clocks up to date with what happened, and tells what fell due; answers the
+/// targets this met (for analytics).
 pub async fn on_entry(
     conn: &mut PgConnection,
     tenant: TenantId,
     ticket: i32,
     what: Happening,
-) -> Result<()> {
+) -> Result<Vec<Met>> {
     let Some(facts) = repo::sla::facts(conn, tenant, ticket).await? else {
-        return Ok(());
+        return Ok(vec![]);
     };
     let now = Utc::now();
     let current = facts.sla.as_ref().map(|s| s.0.clone());
@@ -92,26 +96,33 @@ pub async fn on_entry(
                     .await?;
                     let sla = under_policy(policy, &facts, current, now, &counting);
                     save_after(conn, tenant, ticket, sla, &facts, now, &counting).await?;
-                    return Ok(());
+                    return Ok(vec![]);
                 }
                 None if current.is_some() => {
                     repo::sla::forget(conn, tenant, ticket).await?;
-                    return Ok(());
+                    return Ok(vec![]);
                 }
-                None => return Ok(()),
+                None => return Ok(vec![]),
             }
         }
         (_, Some(sla)) => sla,
-        (_, None) => return Ok(()),
+        (_, None) => return Ok(vec![]),
     };
     let counting = counting(conn, tenant, sla.business_hours, sla.calendar_id).await?;
+    let mut met = vec![];
+    let mut meet = |target: SlaTarget, c: &mut Clock| {
+        if !c.is_done() {
+            clock::meet(c, now, &counting);
+            met.push((target, c.breach_at().is_none()));
+        }
+    };
     match what {
         Happening::StaffReplied => {
-            for c in [&mut sla.first_response, &mut sla.next_response]
-                .into_iter()
-                .flatten()
-            {
-                clock::meet(c, now, &counting);
+            if let Some(c) = &mut sla.first_response {
+                meet(SlaTarget::FirstResponse, c);
+            }
+            if let Some(c) = &mut sla.next_response {
+                meet(SlaTarget::NextResponse, c);
             }
         }
         Happening::ContactReplied => {
@@ -129,7 +140,7 @@ pub async fn on_entry(
         }
         Happening::Closed => {
             if let Some(c) = &mut sla.resolution {
-                clock::meet(c, now, &counting);
+                meet(SlaTarget::Resolution, c);
             }
             for c in [&mut sla.first_response, &mut sla.next_response]
                 .into_iter()
@@ -145,7 +156,8 @@ pub async fn on_entry(
         }
         Happening::StatusChanged | Happening::Created | Happening::Rematch => {}
     }
-    save_after(conn, tenant, ticket, sla, &facts, now, &counting).await
+    save_after(conn, tenant, ticket, sla, &facts, now, &counting).await?;
+    Ok(met)
 }
 
 /// Pauses or resumes with the status, tells what fell due, and stores the clocks.
@@ -334,11 +346,15 @@ pub async fn tell(
         }
     }
     for (kind, target, due) in &told {
+        // Shaped as ticket events are (`change`, `by`), so ticket flows can take it.
+        let change = kind.trim_start_matches("ticket.");
         let payload = json!({
             "ticketId": ticket,
             "target": target.as_str(),
             "dueAt": due,
             "policy": {"id": sla.policy_id, "name": sla.policy_name},
+            "change": {"type": change, "field": target.as_str(), "from": null, "to": {"dueAt": due}},
+            "by": {"userType": "system", "id": "", "name": "deskd"},
         });
         events::record(conn, tenant, kind, "ticket", ticket.to_string(), payload).await?;
         let what = if *kind == "ticket.sla_breached" {

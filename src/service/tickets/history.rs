@@ -8,7 +8,7 @@ use crate::{
     domain::TenantId,
     error::Result,
     repo::{self, tickets::NewActivity},
-    service::{events, sla},
+    service::{analytics, events, sla, surveys},
 };
 
 /// One entry of a ticket's history: the kind of change and, for a field, from what to what.
@@ -40,8 +40,35 @@ impl<'a> Entry<'a> {
     }
 }
 
-/// Writes the entry to the ticket's history and, in the same transaction, as domain events.
+/// Writes the entry to the ticket's history and, in the same transaction, as domain events; then
+/// keeps what follows from it: the SLA clocks, the analytics facts, and the survey a close sends.
 pub(super) async fn record(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ticket: i32,
+    actor: &Actor,
+    entry: Entry<'_>,
+) -> Result<()> {
+    let (kind, field) = (entry.kind, entry.field);
+    let happening = sla::Happening::of(kind, field, entry.to.as_ref(), actor.kind);
+    write(conn, tenant, ticket, actor, entry).await?;
+    let met = match happening {
+        Some(happening) => sla::on_entry(conn, tenant, ticket, happening).await?,
+        None => vec![],
+    };
+    analytics::facts::on_entry(conn, tenant, ticket, kind, happening, &met).await?;
+    if kind == "closed"
+        && let Some(sent) = surveys::send_on_close(conn, tenant, ticket).await?
+    {
+        let to = Some(json!({"surveyId": sent.survey_id, "name": sent.name, "kind": sent.kind}));
+        let entry = Entry::new("survey_sent", Some("survey"), None, to);
+        write(conn, tenant, ticket, actor, entry).await?;
+    }
+    Ok(())
+}
+
+/// The history entry and its events, nothing more.
+async fn write(
     conn: &mut PgConnection,
     tenant: TenantId,
     ticket: i32,
@@ -71,7 +98,6 @@ pub(super) async fn record(
         actor_id: &actor.id,
         actor_name: &actor.name,
     };
-    let happening = sla::Happening::of(kind, field, activity.new_value.as_ref(), actor.kind);
     repo::tickets::insert_activity(conn, tenant, ticket, &activity).await?;
     // Every entry of the history is also a domain event, in the same transaction.
     for event_type in event_types {
@@ -86,10 +112,21 @@ pub(super) async fn record(
         )
         .await?;
     }
-    if let Some(happening) = happening {
-        sla::on_entry(conn, tenant, ticket, happening).await?;
-    }
     Ok(())
+}
+
+/// Records a contact's survey answer in the ticket's history (a `survey.responded` event), and
+/// gives the ticket a new version, as its `survey` changed.
+pub async fn record_survey_answer(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ticket: i32,
+    actor: &Actor,
+    answer: Value,
+) -> Result<()> {
+    repo::tickets::touch(&mut *conn, tenant, ticket).await?;
+    let entry = Entry::new("survey_responded", Some("survey"), None, Some(answer));
+    write(conn, tenant, ticket, actor, entry).await
 }
 
 /// Records a change to something a ticket holds (its task lists): a new version, and a history

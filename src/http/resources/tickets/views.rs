@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::{
     domain::{Reference, TextReference},
-    http::resources::{attachments::AttachmentView, sla::TicketSlaView},
+    http::resources::{attachments::AttachmentView, sla::TicketSlaView, surveys::TicketSurveyView},
     repo::tickets::{ActivityRow, NoteRow},
     service::tickets::TicketDetails,
 };
@@ -157,6 +157,8 @@ pub struct TicketView {
     /// Its service level, for staff, when an SLA policy applies (`null` otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sla: Option<Option<TicketSlaView>>,
+    /// The contact's answer to the ticket's satisfaction survey (`null` until answered).
+    pub survey: Option<TicketSurveyView>,
     /// The conversation, oldest first, in single-ticket answers; contacts see only public comments.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<Vec<TicketNoteView>>,
@@ -202,6 +204,7 @@ impl TicketView {
             modified_on: r.updated_at,
             closed_on: r.closed_at,
             sla: staff.then(|| r.sla.as_ref().map(|s| TicketSlaView::from(&s.0))),
+            survey: r.survey.as_ref().map(|s| TicketSurveyView::from(&s.0)),
             notes: Some(d.notes.into_iter().map(Into::into).collect()),
             activities: staff.then(|| d.activities.into_iter().map(Into::into).collect()),
             attachments: Some(d.attachments.into_iter().map(Into::into).collect()),

@@ -14,9 +14,12 @@ use crate::{
         self,
         email::{EventFacts, Job, Person, TicketFacts},
     },
-    service::email::{
-        rules::{self, Audience, BROADCAST},
-        unsubscribe,
+    service::{
+        email::{
+            rules::{self, Audience, BROADCAST},
+            unsubscribe,
+        },
+        surveys,
     },
     state::AppState,
 };
@@ -180,6 +183,43 @@ async fn from_event(
             }
             let people = repo::email::members(conn, tenant, &[member]).await?;
             to_members("member_assigned", people, &values)
+        }
+        "ticket.sla_warning" | "ticket.sla_breached" => {
+            let target = payload["target"].as_str().unwrap_or_default();
+            let target_name = match target {
+                "firstResponse" => "First response",
+                "nextResponse" => "Next response",
+                _ => "Resolution",
+            };
+            merge(
+                &mut values,
+                json!({"sla": {"target": target, "targetName": target_name,
+                               "dueAt": payload["dueAt"], "policyName": payload["policy"]["name"]}}),
+            );
+            let rule = if e.kind == "ticket.sla_warning" {
+                "member_sla_warning"
+            } else {
+                "member_sla_breached"
+            };
+            let assignees = repo::email::assignee_ids(conn, tenant, ticket.id).await?;
+            let people = repo::email::members(conn, tenant, &assignees).await?;
+            to_members(rule, people, &values)
+        }
+        "survey.sent" => {
+            let Some(survey) = repo::surveys::response(conn, tenant, ticket.id, false).await?
+            else {
+                return Ok(vec![]);
+            };
+            let url = surveys::link::url(p.state, &p.tenant, ticket.id);
+            merge(
+                &mut values,
+                json!({"survey": {
+                    "name": survey.survey_name, "question": survey.question, "kind": survey.kind,
+                    "url": url,
+                    "answerUntil": survey.answer_until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                }}),
+            );
+            to_contact("contact_survey", &values)
         }
         "ticket.note_added" => {
             let Some(note_id) = payload["change"]["to"]["id"].as_i64().map(|n| n as i32) else {
