@@ -42,6 +42,8 @@ if ! "$BIN" tenant list | grep -q '^big'; then
   echo "seeding $TICKETS tickets (minutes)..." >&2
   "$BIN" tenant create --slug big --name "Big IT" --admin-email admin@big.test --admin-password "$PASSWORD" >/dev/null
   "$BIN" seed --tenant big --companies 2000 --contacts "$CONTACTS" --tickets "$TICKETS" >/dev/null 2>&1
+fi
+if [ "$("${PSQL[@]}" "SELECT count(*) FROM ticket_slas")" = 0 ]; then
   # The open tickets' clocks: first response and resolution, due 0–96 hours after creation.
   "${PSQL[@]}" "
     INSERT INTO ticket_slas (tenant_id, ticket_id, policy_name, business_hours, warn_before_secs,
@@ -53,7 +55,7 @@ if ! "$BIN" tenant list | grep -q '^big'; then
                               'dueAt', d.due, 'warned', false, 'breachTold', false),
            d.due, d.due, d.due
     FROM tickets t
-    CROSS JOIN LATERAL (SELECT t.created_at + make_interval(hours => (t.id * 7919) % 96) AS due) d
+    CROSS JOIN LATERAL (SELECT t.created_at + make_interval(hours => ((t.id::bigint * 7919) % 96)::int) AS due) d
     WHERE t.tenant_id = (SELECT id FROM tenants WHERE slug = 'big') AND NOT t.is_closed"
   "${PSQL[@]}" "VACUUM ANALYZE"
 fi

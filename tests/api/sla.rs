@@ -233,6 +233,16 @@ async fn a_ticket_keeps_its_clocks_as_it_is_answered_paused_reprioritised_closed
         [1, 2],
         "tickets without a due time last"
     );
+    // Pages cross from the timed tickets to the others (which follow by id) without a gap.
+    for summary in ["Low two", "Low three"] {
+        let body = json!({"summary": summary, "contactId": 1, "queueId": 1, "priorityId": 1});
+        d.admin(Method::POST, "/tickets", Some(body)).await;
+    }
+    assert_eq!(found(&d, "?sort=dueAt").await, [1, 2, 3, 4]);
+    assert_eq!(found(&d, "?sort=dueAt&skip=1&take=2").await, [2, 3]);
+    assert_eq!(found(&d, "?sort=dueAt&skip=2&take=5").await, [3, 4]);
+    assert_eq!(found(&d, "?sort=-dueAt&skip=1&take=2").await, [4, 3]);
+    assert_eq!(found(&d, "?sort=dueAt&status=open&take=1").await, [1]);
     assert_eq!(found(&d, "?breached=any").await, Vec::<i64>::new());
     let soon =
         (Utc::now() + Duration::minutes(200)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

@@ -335,6 +335,27 @@ async fn surveys_match_queues_and_bad_definitions_are_422s() {
         .await;
     assert_eq!(r.json["field"], "ticketId", "{}", r.text);
 
+    // The connector offers survey answers as a ticket trigger, and tickets' SLA and survey fields.
+    let connector = |path: &str| {
+        app.call(
+            Method::GET,
+            &d.t.host,
+            &format!("/api/v2/automate/connector{path}"),
+        )
+        .auth(&format!("DdApi {}", d.key))
+        .send()
+    };
+    let r = connector("/schema/ticket-workflow-webhook/$request?type=survey.responded").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.json["properties"]["ticket"].is_object(), "{}", r.text);
+    let r = connector("/schema/dynamic-types/TicketDetails").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.text.contains("\"sla\"") && r.text.contains("\"survey\""),
+        "{}",
+        r.text
+    );
+
     // A deleted survey leaves what was answered.
     let path = format!("/surveys/{}", s["id"]);
     assert_eq!(

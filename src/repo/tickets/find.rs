@@ -150,28 +150,33 @@ pub async fn find(
     } else {
         ""
     };
-    let with_sla = order == TicketOrder::DueAt;
     // A word search counts its matches in the same pass that pages them; other filters page by
     // index and count separately (queue views from the kept counts).
-    let mut page = QueryBuilder::new("SELECT m.id, ");
-    page.push(if filter.text.is_some() {
-        "count(*) OVER ()"
+    let (ids, counted) = if order == TicketOrder::DueAt && filter.text.is_none() {
+        let ids = page_by_due(&mut *conn, tenant, filter, direction, skip, take).await?;
+        (ids, None)
     } else {
-        "NULL::bigint"
-    });
-    page.push(" FROM (");
-    push_matches(&mut page, tenant, filter, with_sla);
-    page.push(format!(
-        ") m ORDER BY m.{column} {direction}{nulls}, m.id {direction} OFFSET "
-    ));
-    page.push_bind(skip);
-    page.push(" LIMIT ");
-    page.push_bind(take);
-    let found: Vec<(i32, Option<i64>)> = page.build_query_as().fetch_all(&mut *conn).await?;
-    let ids: Vec<i32> = found.iter().map(|(id, _)| *id).collect();
+        let mut page = QueryBuilder::new("SELECT m.id, ");
+        page.push(if filter.text.is_some() {
+            "count(*) OVER ()"
+        } else {
+            "NULL::bigint"
+        });
+        page.push(" FROM (");
+        push_matches(&mut page, tenant, filter, order == TicketOrder::DueAt);
+        page.push(format!(
+            ") m ORDER BY m.{column} {direction}{nulls}, m.id {direction} OFFSET "
+        ));
+        page.push_bind(skip);
+        page.push(" LIMIT ");
+        page.push_bind(take);
+        let found: Vec<(i32, Option<i64>)> = page.build_query_as().fetch_all(&mut *conn).await?;
+        let counted = found.first().and_then(|(_, total)| *total);
+        (found.into_iter().map(|(id, _)| id).collect(), counted)
+    };
     let mut rows = super::read::rows(&mut *conn, tenant, &ids).await?;
     rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
-    let total = match found.first().and_then(|(_, total)| *total) {
+    let total = match counted {
         Some(total) => total,
         None if filter.is_queue_view() => {
             sqlx::query_scalar(sql!(
@@ -195,6 +200,62 @@ pub async fn find(
         }
     };
     Ok((rows, total))
+}
+
+/// A page in SLA due order: the tickets with a running target walked in due order from
+/// `ticket_slas`'s due index, stopping at the page (never sorting every match); after them, the
+/// others by id.
+async fn page_by_due(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    filter: &TicketFilter,
+    direction: &str,
+    skip: i64,
+    take: i64,
+) -> Result<Vec<i32>, sqlx::Error> {
+    let timed = |q: &mut QueryBuilder<Postgres>| {
+        q.push(
+            " FROM ticket_slas s JOIN tickets t ON t.tenant_id = s.tenant_id AND t.id = s.ticket_id",
+        );
+        push_filter(q, tenant, filter);
+        q.push(" AND s.tenant_id = ")
+            .push_bind(tenant)
+            .push(" AND s.due_at IS NOT NULL");
+    };
+    let mut page = QueryBuilder::new("SELECT t.id");
+    timed(&mut page);
+    page.push(format!(
+        " ORDER BY s.due_at {direction}, s.ticket_id {direction} OFFSET "
+    ))
+    .push_bind(skip)
+    .push(" LIMIT ")
+    .push_bind(take);
+    let mut ids: Vec<i32> = page.build_query_scalar().fetch_all(&mut *conn).await?;
+    if ids.len() as i64 == take {
+        return Ok(ids);
+    }
+    // Fewer timed matches than the page holds: the untimed ones follow.
+    let timed_total = if ids.is_empty() && skip > 0 {
+        let mut count = QueryBuilder::new("SELECT count(*)");
+        timed(&mut count);
+        count.build_query_scalar().fetch_one(&mut *conn).await?
+    } else {
+        skip + ids.len() as i64
+    };
+    let mut rest = QueryBuilder::new(
+        "SELECT t.id FROM tickets t
+         LEFT JOIN ticket_slas s ON s.tenant_id = t.tenant_id AND s.ticket_id = t.id",
+    );
+    push_filter(&mut rest, tenant, filter);
+    rest.push(format!(
+        " AND s.due_at IS NULL ORDER BY t.id {direction} OFFSET "
+    ))
+    .push_bind((skip - timed_total).max(0))
+    .push(" LIMIT ")
+    .push_bind(take - ids.len() as i64);
+    let untimed: Vec<i32> = rest.build_query_scalar().fetch_all(conn).await?;
+    ids.extend(untimed);
+    Ok(ids)
 }
 
 /// `SELECT id, updated_at, created_at, due_at` of every matching ticket (`due_at` read only when
