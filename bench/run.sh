@@ -171,3 +171,4 @@ PY
 bench/webhooks.sh | tee -a bench/RESULTS.md
 bench/limits.sh | tee -a bench/RESULTS.md
 bench/email.sh | tee -a bench/RESULTS.md
+bench/service_levels.sh | tee -a bench/RESULTS.md

@@ -45,6 +45,9 @@ pub async fn open(config: &Config) -> anyhow::Result<Database> {
             (cluster.connect_options("deskd"), Some(cluster))
         }
     };
+    // JIT compiles a plan when its estimated cost is high, which misjudged estimates (a report's
+    // grid of periods × groups) make it; compiling costs more than these queries take. Off.
+    let connect_options = connect_options.options([("jit", "off")]);
     let pool = pool_options(config.db_max_connections)
         .connect_with(connect_options.clone())
         .await

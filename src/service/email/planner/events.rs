@@ -194,7 +194,8 @@ async fn from_event(
             merge(
                 &mut values,
                 json!({"sla": {"target": target, "targetName": target_name,
-                               "dueAt": payload["dueAt"], "policyName": payload["policy"]["name"]}}),
+                               "dueAt": minute_of(&payload["dueAt"]),
+                               "policyName": payload["policy"]["name"]}}),
             );
             let rule = if e.kind == "ticket.sla_warning" {
                 "member_sla_warning"
@@ -259,6 +260,14 @@ async fn from_event(
         }
         _ => vec![],
     })
+}
+
+/// An RFC 3339 time to the minute, in UTC (`2026-12-01T11:30:00.123Z` → `2026-12-01 11:30 UTC`).
+fn minute_of(at: &Value) -> String {
+    at.as_str()
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.to_utc().format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
 }
 
 /// The addresses after an `@` at the start of a word: `@sam@acme.example` names sam@acme.example.

@@ -55,7 +55,7 @@ fn note() -> Value {
 
 fn sla() -> Value {
     json!({"sla": {"target": "firstResponse", "targetName": "First response",
-                   "dueAt": "2026-12-01T11:30:00Z", "policyName": "Standard"}})
+                   "dueAt": "2026-12-01 11:30 UTC", "policyName": "Standard"}})
 }
 
 fn survey() -> Value {
