@@ -34,9 +34,11 @@ pub struct ReportQuery {
     pub to: NaiveDate,
     /// `day` (default), `week` (from Monday) or `month`.
     #[serde(default)]
+    #[param(inline)]
     pub interval: Interval,
     /// `none` (default), `queue`, `member` (first assignee), `company` or `requestType`.
     #[serde(default)]
+    #[param(inline)]
     pub group_by: GroupBy,
     /// The IANA zone days are counted in; default: the default calendar's, else UTC.
     pub time_zone: Option<String>,
