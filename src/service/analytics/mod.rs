@@ -62,7 +62,7 @@ pub async fn surveys(state: &AppState, tenant: &Tenant, ask: &Ask) -> Result<Rep
 /// Chats have no queue, company or assignee of their own: they are cut by period only.
 pub async fn chats(state: &AppState, tenant: &Tenant, ask: &Ask) -> Result<Report<ChatRow>> {
     if ask.group_by != GroupBy::None {
-        return Err(Error::bad_request(
+        return Err(Error::validation(
             "groupBy",
             "chats are reported by period only (groupBy=none)",
         ));
@@ -97,7 +97,8 @@ async fn named<T>(
     })
 }
 
-/// The range as instants, checked: `to` not before `from`, at most two years, a known zone.
+/// The range as instants, checked: `to` not before `from`, at most two years, a known zone (each a
+/// 422: the request is well formed but breaks a rule its schema cannot state).
 struct Range {
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -123,10 +124,10 @@ async fn cut_of(
     ask: &Ask,
 ) -> Result<(String, Range)> {
     if ask.to < ask.from {
-        return Err(Error::bad_request("to", "`to` is on or after `from`"));
+        return Err(Error::validation("to", "`to` is on or after `from`"));
     }
     if (ask.to - ask.from).num_days() + 1 > MAX_DAYS {
-        return Err(Error::bad_request(
+        return Err(Error::validation(
             "to",
             format!("a report covers at most {MAX_DAYS} days (two years)"),
         ));
@@ -142,17 +143,17 @@ async fn cut_of(
         use chrono::Datelike;
         let civil =
             jiff::civil::Date::new(date.year() as i16, date.month() as i8, date.day() as i8)
-                .map_err(|_| Error::bad_request("from", "a date between 1 and 9999"))?;
+                .map_err(|_| Error::validation("from", "a date between 1 and 9999"))?;
         let at = civil
             .to_zoned(tz.clone())
-            .map_err(|_| Error::bad_request("from", "a date between 1 and 9999"))?;
+            .map_err(|_| Error::validation("from", "a date between 1 and 9999"))?;
         DateTime::from_timestamp(at.timestamp().as_second(), 0)
-            .ok_or_else(|| Error::bad_request("from", "a date between 1 and 9999"))
+            .ok_or_else(|| Error::validation("from", "a date between 1 and 9999"))
     };
     let day_after = ask
         .to
         .succ_opt()
-        .ok_or_else(|| Error::bad_request("to", "a date between 1 and 9999"))?;
+        .ok_or_else(|| Error::validation("to", "a date between 1 and 9999"))?;
     let range = Range {
         from: start(ask.from)?,
         to: start(day_after)?,
@@ -163,16 +164,16 @@ async fn cut_of(
 }
 
 fn unknown_zone(zone: &str) -> Error {
-    Error::bad_request(
+    Error::validation(
         "timeZone",
         format!("`{zone}` is not an IANA time zone (e.g. Pacific/Auckland)"),
     )
 }
 
-/// PostgreSQL knows a few zones by other names than jiff: its refusal is the caller's 400.
+/// PostgreSQL knows a few zones by other names than jiff: its refusal is the caller's 422.
 fn zone_error(e: sqlx::Error) -> Error {
     match &e {
-        sqlx::Error::Database(d) if d.code().as_deref() == Some("22023") => Error::bad_request(
+        sqlx::Error::Database(d) if d.code().as_deref() == Some("22023") => Error::validation(
             "timeZone",
             "this time zone is not known to the database; use another IANA name",
         ),
