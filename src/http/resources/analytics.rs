@@ -18,8 +18,8 @@ use crate::{
     domain::analytics::{GroupBy, Interval},
     error::Result,
     http::extract::ApiQuery,
-    repo::analytics::reports::{ChatRow, SurveyRow, TicketRow},
-    service::analytics::{self, Ask, Report},
+    repo::analytics::reports::{ChatRow, SurveyRow},
+    service::analytics::{self, Ask, Report, TicketRow},
     state::AppState,
 };
 
@@ -268,7 +268,7 @@ fn day(period: NaiveDateTime) -> NaiveDate {
 fn ticket_period(r: &TicketRow, report: &Report<TicketRow>) -> TicketPeriod {
     let (group_id, group_name) = group(r.key, report);
     TicketPeriod {
-        period: day(r.period),
+        period: r.period,
         group_id,
         group_name,
         created: r.created,
@@ -429,22 +429,8 @@ mod tests {
         };
         assert_eq!(keys(&survey), sorted(SURVEY_COLUMNS));
         let row = TicketRow {
-            period: chat.period.and_hms_opt(0, 0, 0).unwrap(),
-            key: 0,
-            created: 0,
-            closed: 0,
-            backlog: 0,
-            responded: 0,
-            first_response_median: None,
-            first_response_p90: None,
-            resolution_median: None,
-            resolution_p90: None,
-            first_response_met: 0,
-            first_response_missed: 0,
-            next_response_met: 0,
-            next_response_missed: 0,
-            resolution_met: 0,
-            resolution_missed: 0,
+            period: chat.period,
+            ..TicketRow::default()
         };
         let report = Report {
             time_zone: "UTC".into(),

@@ -3,6 +3,9 @@
 //! tickets themselves, so a quarter of a million-ticket tenant is a few index ranges.
 
 pub mod facts;
+pub mod tickets;
+
+pub use tickets::TicketRow;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -14,7 +17,7 @@ use crate::{
     error::{Error, Result},
     repo::{
         self,
-        analytics::reports::{ChatRow, Cut, SurveyRow, TicketRow},
+        analytics::reports::{ChatRow, Cut, SurveyRow},
     },
     state::AppState,
 };
@@ -40,11 +43,15 @@ pub struct Report<T> {
 }
 
 pub async fn tickets(state: &AppState, tenant: &Tenant, ask: &Ask) -> Result<Report<TicketRow>> {
-    let mut conn = state.pool.acquire().await?;
-    let (zone, cut) = cut_of(&mut conn, tenant, ask).await?;
-    let rows = repo::analytics::reports::tickets(&mut conn, tenant.id, &cut.with(&zone))
+    let (zone, cut) = cut_of(&mut *state.pool.acquire().await?, tenant, ask).await?;
+    // Its parts each take a connection of their own (none is held meanwhile: a small pool must
+    // not wait on itself).
+    let parts = repo::analytics::reports::ticket_parts(&state.pool, tenant.id, &cut.with(&zone))
         .await
         .map_err(zone_error)?;
+    let mut conn = state.pool.acquire().await?;
+    let periods = tickets::periods(ask.from, ask.to, ask.interval);
+    let rows = tickets::rows(parts, &periods, ask.group_by == GroupBy::None);
     let keys: Vec<i32> = rows.iter().map(|r| r.key).collect();
     named(&mut conn, tenant, ask.group_by, zone, rows, keys).await
 }
