@@ -49,8 +49,8 @@ pub struct Closed {
     pub period: NaiveDateTime,
     pub key: i32,
     pub n: i64,
-    pub median: Option<f64>,
-    pub p90: Option<f64>,
+    /// The median and p90 (one sort for both).
+    pub quantiles: Option<Vec<Option<f64>>>,
     pub met: i64,
     pub missed: i64,
     pub next_met: i64,
@@ -63,8 +63,8 @@ pub struct Responded {
     pub period: NaiveDateTime,
     pub key: i32,
     pub n: i64,
-    pub median: Option<f64>,
-    pub p90: Option<f64>,
+    /// The median and p90.
+    pub quantiles: Option<Vec<Option<f64>>>,
     pub met: i64,
     pub missed: i64,
 }
@@ -99,8 +99,7 @@ macro_rules! closed_report {
             $key,
             " AS key,
                     count(*) AS n,
-                    percentile_cont(0.5) WITHIN GROUP (ORDER BY f.resolution_secs) AS median,
-                    percentile_cont(0.9) WITHIN GROUP (ORDER BY f.resolution_secs) AS p90,
+                    percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY f.resolution_secs) AS quantiles,
                     count(*) FILTER (WHERE f.resolution_met) AS met,
                     count(*) FILTER (WHERE NOT f.resolution_met) AS missed,
                     coalesce(sum(f.next_responses_met), 0)::bigint AS next_met,
@@ -117,8 +116,7 @@ macro_rules! responded_report {
         sql!(
             "SELECT date_trunc($4, f.first_response_at AT TIME ZONE $5) AS period, ", $key, " AS key,
                     count(*) AS n,
-                    percentile_cont(0.5) WITHIN GROUP (ORDER BY f.first_response_secs) AS median,
-                    percentile_cont(0.9) WITHIN GROUP (ORDER BY f.first_response_secs) AS p90,
+                    percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY f.first_response_secs) AS quantiles,
                     count(*) FILTER (WHERE f.first_response_met) AS met,
                     count(*) FILTER (WHERE NOT f.first_response_met) AS missed
              FROM ticket_facts f

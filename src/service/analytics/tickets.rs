@@ -94,8 +94,8 @@ pub fn rows(parts: TicketParts, periods: &[NaiveDate], ungrouped: bool) -> Vec<T
                 };
                 if let Some(c) = closed.get(&(period, key)) {
                     row.closed = c.n;
-                    row.resolution_median = c.median;
-                    row.resolution_p90 = c.p90;
+                    (row.resolution_median, row.resolution_p90) =
+                        median_and_p90(c.quantiles.as_deref());
                     row.resolution_met = c.met;
                     row.resolution_missed = c.missed;
                     row.next_response_met = c.next_met;
@@ -103,8 +103,8 @@ pub fn rows(parts: TicketParts, periods: &[NaiveDate], ungrouped: bool) -> Vec<T
                 }
                 if let Some(r) = responded.get(&(period, key)) {
                     row.responded = r.n;
-                    row.first_response_median = r.median;
-                    row.first_response_p90 = r.p90;
+                    (row.first_response_median, row.first_response_p90) =
+                        median_and_p90(r.quantiles.as_deref());
                     row.first_response_met = r.met;
                     row.first_response_missed = r.missed;
                 }
@@ -119,6 +119,11 @@ pub fn rows(parts: TicketParts, periods: &[NaiveDate], ungrouped: bool) -> Vec<T
     }
     out.sort_by_key(|r| (r.period, r.key));
     out
+}
+
+fn median_and_p90(quantiles: Option<&[Option<f64>]>) -> (Option<f64>, Option<f64>) {
+    let at = |i: usize| quantiles.and_then(|q| q.get(i).copied().flatten());
+    (at(0), at(1))
 }
 
 #[cfg(test)]
