@@ -126,15 +126,15 @@ macro_rules! responded_report {
     };
 }
 
-/// Open at `$2`: open now, less those made since, plus those closed since.
+/// Open at `$2`: open now (the kept counts), less those made since, plus those closed since.
 macro_rules! open_report {
     ($key:literal) => {
         sql!(
             "SELECT key, sum(n)::bigint FROM (
                  SELECT ",
             $key,
-            " AS key, count(*) AS n FROM ticket_facts f
-                 WHERE f.tenant_id = $1 AND f.closed_at IS NULL GROUP BY 1
+            " AS key, sum(f.open) AS n FROM ticket_open_counts f
+                 WHERE f.tenant_id = $1 GROUP BY 1
                  UNION ALL
                  SELECT ",
             $key,
