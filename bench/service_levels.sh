@@ -141,7 +141,7 @@ print("| row | requests/s | p50 ms | p99 ms | ratio to pgbench |")
 print("|---|---:|---:|---:|---:|")
 for name, rps, p50, p99 in rows:
     if "round" not in name:
-        print(f"| {name} | {rps} | {p50} | {p99} | {float(rps) / ref:.3f} |")
+        print(f"| {name} | {rps} | {p50} | {p99} | {float(rps) / ref:.4f} |")
 def mean(kind, label):
     picked = [float(r[1]) for r in rows if r[0].startswith(kind) and label in r[0]]
     return statistics.mean(picked), picked
