@@ -4,8 +4,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// The question's scale.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum SurveyKind {
     /// 1 to 5 stars.
     FiveStar,
@@ -25,12 +26,6 @@ impl SurveyKind {
             SurveyKind::Nps => "nps",
             SurveyKind::Thumbs => "thumbs",
         }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::FiveStar, Self::Csat, Self::Nps, Self::Thumbs]
-            .into_iter()
-            .find(|k| k.as_str() == s)
     }
 
     /// The ratings the scale takes.

@@ -4,14 +4,17 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use sqlx::{PgConnection, QueryBuilder};
 
-use crate::{domain::TenantId, sql};
+use crate::{
+    domain::{TenantId, surveys::SurveyKind},
+    sql,
+};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct SurveyRow {
     pub id: i32,
     pub name: String,
     pub question: String,
-    pub kind: String,
+    pub kind: SurveyKind,
     pub ask_comment: bool,
     pub position: i32,
     pub enabled: bool,
@@ -25,7 +28,7 @@ pub struct SurveyRow {
 pub struct SurveyFields<'a> {
     pub name: &'a str,
     pub question: &'a str,
-    pub kind: &'a str,
+    pub kind: SurveyKind,
     pub ask_comment: bool,
     pub position: i32,
     pub enabled: bool,
@@ -122,15 +125,23 @@ pub async fn delete(
     Ok(done.rows_affected() == 1)
 }
 
-/// Sends the first enabled survey that matches the ticket, unless one was sent before; the
-/// survey's id when this call sent it.
+/// A survey a ticket was sent.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SentSurvey {
+    pub survey_id: i32,
+    pub survey_name: String,
+    pub kind: SurveyKind,
+}
+
+/// Sends the first enabled survey that matches the ticket, unless one was sent before; the survey
+/// when this call sent it.
 pub async fn send(
     conn: &mut PgConnection,
     tenant: TenantId,
     ticket: i32,
     window_secs: i64,
-) -> Result<Option<i32>, sqlx::Error> {
-    sqlx::query_scalar(sql!(
+) -> Result<Option<SentSurvey>, sqlx::Error> {
+    sqlx::query_as(sql!(
         "INSERT INTO survey_responses (tenant_id, ticket_id, survey_id, survey_name, kind, question,
                 ask_comment, contact_id, company_id, queue_id, request_type_id, member_id,
                 answer_until)
@@ -148,14 +159,13 @@ pub async fn send(
              ORDER BY s.position, s.id LIMIT 1) s
          WHERE t.tenant_id = $1 AND t.id = $2
          ON CONFLICT (tenant_id, ticket_id) DO NOTHING
-         RETURNING survey_id"
+         RETURNING survey_id, survey_name, kind"
     ))
     .bind(tenant)
     .bind(ticket)
     .bind(window_secs as f64)
     .fetch_optional(conn)
     .await
-    .map(Option::flatten)
 }
 
 /// A ticket's survey as sent (and answered), with the ticket's summary.
@@ -165,7 +175,7 @@ pub struct ResponseRow {
     pub ticket_summary: String,
     pub survey_id: Option<i32>,
     pub survey_name: String,
-    pub kind: String,
+    pub kind: SurveyKind,
     pub question: String,
     pub ask_comment: bool,
     pub contact_id: i32,
@@ -322,7 +332,7 @@ pub async fn responses(
 /// The answered survey a ticket shows (read as JSON inside ticket reads).
 #[derive(Clone, Debug, Deserialize)]
 pub struct TicketSurvey {
-    pub kind: String,
+    pub kind: SurveyKind,
     pub rating: i16,
     pub score: i16,
     pub satisfied: bool,

@@ -42,7 +42,7 @@ impl From<SurveyRow> for SurveyView {
             id: s.id,
             name: s.name,
             question: s.question,
-            kind: SurveyKind::parse(&s.kind).unwrap_or(SurveyKind::FiveStar),
+            kind: s.kind,
             ask_comment: s.ask_comment,
             position: s.position,
             enabled: s.enabled,
@@ -95,7 +95,7 @@ impl From<ResponseRow> for SurveyResponseView {
             ticket_summary: r.ticket_summary,
             survey_id: r.survey_id,
             survey_name: r.survey_name,
-            kind: SurveyKind::parse(&r.kind).unwrap_or(SurveyKind::FiveStar),
+            kind: r.kind,
             question: r.question,
             ask_comment: r.ask_comment,
             contact_id: r.contact_id,
@@ -135,7 +135,7 @@ impl From<ResponseRow> for SurveyLinkView {
         Self {
             ticket_id: r.ticket_id,
             ticket_summary: r.ticket_summary,
-            kind: SurveyKind::parse(&r.kind).unwrap_or(SurveyKind::FiveStar),
+            kind: r.kind,
             question: r.question,
             ask_comment: r.ask_comment,
             answer_until: r.answer_until,
@@ -161,7 +161,7 @@ pub struct TicketSurveyView {
 impl From<&TicketSurvey> for TicketSurveyView {
     fn from(s: &TicketSurvey) -> Self {
         Self {
-            kind: SurveyKind::parse(&s.kind).unwrap_or(SurveyKind::FiveStar),
+            kind: s.kind,
             rating: s.rating,
             score: s.score,
             is_satisfied: s.satisfied,

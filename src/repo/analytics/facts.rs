@@ -60,20 +60,20 @@ pub struct Outcome {
     pub next_response_missed: i32,
 }
 
-/// Records a staff reply; answers (created, answered) when it is the ticket's first response.
+/// Records a staff reply; answers when it was answered first, while that is not yet measured.
 pub async fn responded(
     conn: &mut PgConnection,
     tenant: TenantId,
     ticket: i32,
     o: &Outcome,
-) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, sqlx::Error> {
-    let first: Option<(DateTime<Utc>, DateTime<Utc>, bool)> = sqlx::query_as(sql!(
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    let first: Option<(DateTime<Utc>, bool)> = sqlx::query_as(sql!(
         "UPDATE ticket_facts SET first_response_at = coalesce(first_response_at, now()),
                 first_response_met = coalesce(first_response_met, $3),
                 next_responses_met = next_responses_met + $4,
                 next_responses_missed = next_responses_missed + $5
          WHERE tenant_id = $1 AND ticket_id = $2
-         RETURNING created_at, first_response_at, first_response_secs IS NULL"
+         RETURNING first_response_at, first_response_secs IS NULL"
     ))
     .bind(tenant)
     .bind(ticket)
@@ -83,8 +83,8 @@ pub async fn responded(
     .fetch_optional(conn)
     .await?;
     Ok(first
-        .filter(|(_, _, unmeasured)| *unmeasured)
-        .map(|(created, at, _)| (created, at)))
+        .filter(|(_, unmeasured)| *unmeasured)
+        .map(|(at, _)| at))
 }
 
 pub async fn set_first_response_secs(
@@ -102,20 +102,6 @@ pub async fn set_first_response_secs(
     .execute(conn)
     .await?;
     Ok(())
-}
-
-pub async fn created_at(
-    conn: &mut PgConnection,
-    tenant: TenantId,
-    ticket: i32,
-) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    sqlx::query_scalar(sql!(
-        "SELECT created_at FROM ticket_facts WHERE tenant_id = $1 AND ticket_id = $2"
-    ))
-    .bind(tenant)
-    .bind(ticket)
-    .fetch_optional(conn)
-    .await
 }
 
 pub async fn closed(
@@ -156,23 +142,25 @@ pub async fn reopened(
     Ok(())
 }
 
-/// The office hours a ticket's working time is counted on: its company's, else the default.
-pub async fn schedule_of(
+/// When a ticket was made, and the office hours its working time is counted on: its company's,
+/// else the tenant's default (`None`: every hour).
+pub async fn timing(
     conn: &mut PgConnection,
     tenant: TenantId,
     ticket: i32,
-) -> Result<Option<Schedule>, sqlx::Error> {
-    let found: Option<Json<Schedule>> = sqlx::query_scalar(sql!(
-        "SELECT c.schedule FROM calendars c WHERE c.tenant_id = $1
-           AND (c.id = (SELECT co.calendar_id FROM tickets t
-                        JOIN companies co ON co.tenant_id = t.tenant_id AND co.id = t.company_id
-                        WHERE t.tenant_id = $1 AND t.id = $2)
-                OR c.is_default)
-         ORDER BY c.is_default LIMIT 1"
+) -> Result<Option<(DateTime<Utc>, Option<Schedule>)>, sqlx::Error> {
+    let found: Option<(DateTime<Utc>, Option<Json<Schedule>>)> = sqlx::query_as(sql!(
+        "SELECT f.created_at,
+                (SELECT c.schedule FROM calendars c WHERE c.tenant_id = f.tenant_id
+                   AND (c.id = (SELECT co.calendar_id FROM companies co
+                                WHERE co.tenant_id = f.tenant_id AND co.id = f.company_id)
+                        OR c.is_default)
+                 ORDER BY c.is_default LIMIT 1)
+         FROM ticket_facts f WHERE f.tenant_id = $1 AND f.ticket_id = $2"
     ))
     .bind(tenant)
     .bind(ticket)
     .fetch_optional(conn)
     .await?;
-    Ok(found.map(|s| s.0))
+    Ok(found.map(|(created, schedule)| (created, schedule.map(|s| s.0))))
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
 use crate::{
-    domain::{TenantId, sla::SlaTarget},
+    domain::{TenantId, office_hours::Schedule, sla::SlaTarget},
     error::Result,
     repo::{self, analytics::Outcome},
     service::{
@@ -37,17 +37,21 @@ pub async fn on_entry(
                 next_response_missed: i32::from(next == Some(false)),
             };
             let first = repo::analytics::responded(conn, tenant, ticket, &o).await?;
-            if let Some((created, at)) = first {
-                let secs = working_secs(conn, tenant, ticket, created, at).await?;
+            if let Some(at) = first
+                && let Some((created, schedule)) =
+                    repo::analytics::timing(conn, tenant, ticket).await?
+            {
+                let secs = working_secs(schedule.as_ref(), created, at);
                 repo::analytics::set_first_response_secs(conn, tenant, ticket, secs).await?;
             }
         }
         (_, Some(Happening::Closed)) => {
-            let Some(created) = repo::analytics::created_at(conn, tenant, ticket).await? else {
+            let Some((created, schedule)) = repo::analytics::timing(conn, tenant, ticket).await?
+            else {
                 return Ok(());
             };
             let now = Utc::now();
-            let secs = working_secs(conn, tenant, ticket, created, now).await?;
+            let secs = working_secs(schedule.as_ref(), created, now);
             let met = outcome(SlaTarget::Resolution);
             repo::analytics::closed(conn, tenant, ticket, now, secs, met).await?;
         }
@@ -57,18 +61,10 @@ pub async fn on_entry(
     Ok(())
 }
 
-/// Working seconds between two times on the office hours of the ticket's company (else the
-/// tenant's default calendar); every second when there are none.
-async fn working_secs(
-    conn: &mut PgConnection,
-    tenant: TenantId,
-    ticket: i32,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<i64> {
-    let schedule = repo::analytics::schedule_of(conn, tenant, ticket).await?;
-    Ok(match schedule.as_ref().and_then(Hours::of) {
+/// Working seconds between two times on these office hours; every second without them.
+fn working_secs(schedule: Option<&Schedule>, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+    match schedule.and_then(Hours::of) {
         Some(hours) => hours.between(from, to),
         None => (to - from).num_seconds().max(0),
-    })
+    }
 }

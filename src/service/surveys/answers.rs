@@ -8,12 +8,12 @@ use super::link;
 use crate::{
     domain::{
         Tenant, TenantId, full_name,
-        surveys::{PortalSurveyAnswer, SurveyAnswer, SurveyKind},
+        surveys::{PortalSurveyAnswer, SurveyAnswer},
     },
     error::{Error, Result},
     repo::{
         self,
-        surveys::{ResponseFilter, ResponseRow},
+        surveys::{ResponseFilter, ResponseRow, SentSurvey},
     },
     service::tickets::{Actor, history},
     state::AppState,
@@ -24,30 +24,13 @@ pub const ANSWER_WINDOW_SECS: i64 = 7 * 24 * 3600;
 
 const MAX_COMMENT: usize = 4000;
 
-/// The survey a close sent.
-pub struct Sent {
-    pub survey_id: i32,
-    pub name: String,
-    pub kind: String,
-}
-
 /// Sends the first matching survey when the ticket has never had one; in the close's transaction.
 pub async fn send_on_close(
     conn: &mut PgConnection,
     tenant: TenantId,
     ticket: i32,
-) -> Result<Option<Sent>> {
-    let Some(survey_id) =
-        repo::surveys::send(&mut *conn, tenant, ticket, ANSWER_WINDOW_SECS).await?
-    else {
-        return Ok(None);
-    };
-    let survey = repo::surveys::get(conn, tenant, survey_id).await?;
-    Ok(survey.map(|s| Sent {
-        survey_id,
-        name: s.name,
-        kind: s.kind,
-    }))
+) -> Result<Option<SentSurvey>> {
+    Ok(repo::surveys::send(conn, tenant, ticket, ANSWER_WINDOW_SECS).await?)
 }
 
 /// The survey of one of the contact's tickets.
@@ -152,7 +135,7 @@ async fn answer_for(
         ));
     };
     open(&row)?;
-    let kind = SurveyKind::parse(&row.kind).ok_or_else(|| Error::not_found("survey"))?;
+    let kind = row.kind;
     let (low, high) = kind.range();
     if !(low..=high).contains(&answer.rating) {
         return Err(Error::validation(

@@ -5,7 +5,7 @@
 pub mod answers;
 pub mod link;
 
-pub use answers::{Sent, send_on_close};
+pub use answers::send_on_close;
 
 use super::validate;
 use crate::{
@@ -57,7 +57,7 @@ pub async fn save(
     let fields = SurveyFields {
         name: &name,
         question: &question,
-        kind: input.kind.as_str(),
+        kind: input.kind,
         ask_comment: input.ask_comment,
         position: input.position,
         enabled: input.enabled,

@@ -60,7 +60,8 @@ pub(super) async fn record(
     if kind == "closed"
         && let Some(sent) = surveys::send_on_close(conn, tenant, ticket).await?
     {
-        let to = Some(json!({"surveyId": sent.survey_id, "name": sent.name, "kind": sent.kind}));
+        let to =
+            Some(json!({"surveyId": sent.survey_id, "name": sent.survey_name, "kind": sent.kind}));
         let entry = Entry::new("survey_sent", Some("survey"), None, to);
         write(conn, tenant, ticket, actor, entry).await?;
     }
