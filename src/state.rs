@@ -9,8 +9,10 @@ use crate::{
         access_token::AccessTokens,
         cache::{AuthCache, ProfileCache},
     },
+    cache::TtlCache,
     config::Config,
     db::notify::{self, Signal},
+    domain::{TenantId, forms::Choice},
     files::FileStore,
     live::LiveHub,
     metrics::Metrics,
@@ -37,6 +39,8 @@ pub struct Inner {
     pub metrics: Arc<Metrics>,
     /// This instance's side of the live event streams.
     pub live: LiveHub,
+    /// Dynamic form choices by (tenant, URL and term), for a few minutes.
+    pub form_choices: TtlCache<(TenantId, String), Arc<Vec<Choice>>>,
 }
 
 impl Deref for AppState {
@@ -72,6 +76,7 @@ impl AppState {
             limiter,
             metrics: Arc::new(Metrics::default()),
             live,
+            form_choices: TtlCache::new(10_000),
         }))
     }
 

@@ -181,6 +181,12 @@ pub struct RequestTypeInput {
     /// Tickets of this type wait for an approver (default false).
     #[serde(default)]
     pub requires_approval: bool,
+    /// A published form contacts answer when raising a ticket of this type.
+    #[serde(default)]
+    pub form_id: Option<i32>,
+    /// Where the ticket shows the answers (default `description`).
+    #[serde(default)]
+    pub form_placement: crate::domain::forms::FormPlacement,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -204,6 +210,12 @@ pub struct RequestTypePatch {
     #[serde(default)]
     #[schema(value_type = bool)]
     pub requires_approval: Patch<bool>,
+    #[serde(default)]
+    #[schema(value_type = Option<i32>)]
+    pub form_id: Patch<i32>,
+    #[serde(default)]
+    #[schema(value_type = crate::domain::forms::FormPlacement)]
+    pub form_placement: Patch<crate::domain::forms::FormPlacement>,
 }
 
 /// A custom ticket field. `key` and `type` cannot change once the field exists (stored values

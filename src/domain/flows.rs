@@ -19,19 +19,38 @@ pub struct FlowNotification {
     /// `ticket.created`, `ticket.status_changed`, …
     pub event_type: String,
     pub occurred_on: DateTime<Utc>,
-    pub ticket_id: i32,
+    /// `null` only for `form.submitted` of a form filled in on its own.
+    pub ticket_id: Option<i32>,
     pub change: TicketChange,
     pub by: ChangeAuthor,
-    /// The ticket as the change left it.
-    pub ticket: TicketSnapshot,
+    /// The ticket as the change left it (`null` when `ticketId` is).
+    pub ticket: Option<TicketSnapshot>,
+    /// For `form.submitted`: the result, typed `answers` and text `fields` by question identifier.
+    pub form_result: Option<FlowFormResult>,
     /// The workflow that matched, for "When a workflow is triggered"; null otherwise.
     pub workflow: Option<TextReference>,
 }
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+pub struct FlowFormResult {
+    pub id: i64,
+    pub form_id: i32,
+    pub form_name: String,
+    pub version: i32,
+    pub ticket_id: Option<i32>,
+    pub contact_id: Option<i32>,
+    #[schema(value_type = Object)]
+    pub answers: Value,
+    #[schema(value_type = Object)]
+    pub fields: Value,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct TicketChange {
-    /// `created`, `field_changed`, `closed`, `reopened`, `assigned`, `note_added`, …
+    /// `created`, `field_changed`, `closed`, `reopened`, `assigned`, `note_added`,
+    /// `form_submitted`, …
     #[serde(rename = "type")]
     pub kind: String,
     /// The changed field, for `field_changed`.

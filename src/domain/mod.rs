@@ -10,6 +10,7 @@ pub mod contacts;
 pub mod credentials;
 pub mod email;
 pub mod flows;
+pub mod forms;
 pub mod members;
 pub mod notifications;
 pub mod office_hours;

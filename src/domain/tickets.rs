@@ -29,6 +29,10 @@ pub struct PortalTicketInput {
     /// Earlier uploads (`POST …/attachments`) to attach.
     #[serde(default)]
     pub attachment_ids: Vec<Uuid>,
+    /// Answers to the request type's form, by question identifier; required when it carries one.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub form_answers: Option<Map<String, Value>>,
 }
 
 /// A ticket as staff create (`POST`) or replace (`PUT`) it. Absent optional fields take the request
@@ -66,6 +70,11 @@ pub struct TicketInput {
     /// Earlier uploads (`POST …/attachments`) to attach; on create only (notes carry later files).
     #[serde(default)]
     pub attachment_ids: Vec<Uuid>,
+    /// Answers to the request type's form, by question identifier; on create only, and optional
+    /// for staff (when given they are checked and stored as for a contact).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub form_answers: Option<Map<String, Value>>,
 }
 
 /// JSON merge patch of a ticket: absent = unchanged, `null` = cleared. `customFields` merges by key.

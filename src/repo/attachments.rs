@@ -19,6 +19,9 @@ pub struct AttachmentRow {
     pub note_id: Option<i32>,
     /// Whether the note it belongs to is internal (never shown to contacts).
     pub is_internal: bool,
+    /// The stand-alone form result that holds it (a ticket's files have `ticket_id`).
+    #[serde(default)]
+    pub form_result_id: Option<i64>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -37,7 +40,7 @@ macro_rules! select {
     () => {
         "SELECT a.id, a.sha256, a.file_name, a.content_type, a.size_bytes,
         a.uploader_kind, a.uploader_id, a.ticket_id, a.note_id,
-        coalesce(n.is_internal, false) AS is_internal, a.created_at
+        coalesce(n.is_internal, false) AS is_internal, a.form_result_id, a.created_at
     FROM attachments a
     LEFT JOIN ticket_notes n ON n.tenant_id = a.tenant_id AND n.id = a.note_id"
     };
@@ -55,7 +58,7 @@ pub async fn insert(
              uploader_kind, uploader_id, ticket_id, note_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          RETURNING id, sha256, file_name, content_type, size_bytes, uploader_kind, uploader_id,
-                   ticket_id, note_id, false AS is_internal, created_at"
+                   ticket_id, note_id, false AS is_internal, form_result_id, created_at"
     ))
     .bind(tenant)
     .bind(Uuid::now_v7())
@@ -115,7 +118,7 @@ pub async fn link_pending(
 ) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(sql!(
         "UPDATE attachments SET ticket_id = $5, note_id = $6
-         WHERE tenant_id = $1 AND id = ANY($2) AND ticket_id IS NULL
+         WHERE tenant_id = $1 AND id = ANY($2) AND ticket_id IS NULL AND form_result_id IS NULL
            AND uploader_kind = $3 AND uploader_id = $4"
     ))
     .bind(tenant)
@@ -156,7 +159,8 @@ pub async fn sweep_pending(
     sqlx::query_as(sql!(
         "WITH gone AS (
              DELETE FROM attachments
-             WHERE ticket_id IS NULL AND created_at < now() - make_interval(secs => $1)
+             WHERE ticket_id IS NULL AND form_result_id IS NULL
+               AND created_at < now() - make_interval(secs => $1)
              RETURNING tenant_id, sha256)
          SELECT DISTINCT tenant_id, sha256 FROM gone"
     ))

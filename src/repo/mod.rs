@@ -12,6 +12,7 @@ pub mod credentials;
 pub mod email;
 pub mod events;
 pub mod flows;
+pub mod forms;
 pub mod idempotency;
 pub mod ids;
 pub mod live;

@@ -40,6 +40,8 @@ pub const TYPES: &[&str] = &[
     // Surveys are about a ticket: their entity is the ticket, like the ticket events'.
     "survey.sent",
     "survey.responded",
+    // A form result: about its ticket when it came with one, else about the result itself.
+    "form.submitted",
     "contact.created",
     "contact.updated",
     "contact.login_code_requested",

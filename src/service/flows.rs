@@ -38,7 +38,7 @@ pub fn ticket_event_types() -> Vec<&'static str> {
     TYPES
         .iter()
         .copied()
-        .filter(|t| t.starts_with("ticket.") || t.starts_with("survey."))
+        .filter(|t| t.starts_with("ticket.") || t.starts_with("survey.") || t.starts_with("form."))
         .collect()
 }
 

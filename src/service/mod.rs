@@ -13,6 +13,7 @@ pub mod demo;
 pub mod email;
 pub mod events;
 pub mod flows;
+pub mod forms;
 pub mod members;
 pub mod notifications;
 pub mod office_hours;

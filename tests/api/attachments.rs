@@ -13,7 +13,7 @@ const PNG: &[u8] =
     b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 
 impl Desk<'_> {
-    async fn portal_form(
+    pub async fn portal_form(
         &self,
         cookie: &str,
         path: &str,
@@ -37,7 +37,7 @@ impl Desk<'_> {
             .await
     }
 
-    async fn portal_get(&self, cookie: &str, path: &str) -> TestResponse {
+    pub async fn portal_get(&self, cookie: &str, path: &str) -> TestResponse {
         self.portal(cookie, Method::GET, path, None).await
     }
 
@@ -496,4 +496,17 @@ async fn unattached_uploads_are_forgotten_after_a_day_but_shared_bytes_stay() {
     // Nothing is left half-written in the temporary folder.
     let temp = app.state.config.data_dir.join("attachments/tmp");
     assert_eq!(std::fs::read_dir(temp).unwrap().count(), 0);
+}
+
+/// A contact's pending upload; answers its id.
+pub async fn portal_upload(d: &Desk<'_>, cookie: &str, name: &str) -> String {
+    let r = d
+        .portal_form(
+            cookie,
+            "/attachments",
+            &[("file", Some(name), b"picture bytes")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    r.json[0]["id"].as_str().unwrap().to_string()
 }

@@ -16,6 +16,7 @@ mod email_inbound;
 mod email_tls;
 mod errors;
 mod events;
+mod forms;
 mod layout;
 mod limits;
 mod live;

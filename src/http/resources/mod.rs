@@ -17,6 +17,7 @@ pub mod deeplinks;
 pub mod email;
 pub mod events;
 pub mod flows;
+pub mod forms;
 pub mod live;
 pub mod me;
 pub mod members;

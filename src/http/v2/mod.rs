@@ -9,8 +9,8 @@ use crate::{
         openapi::{family, open},
         resources::{
             broadcasts, chats, companies, configuration, connections, connector, contacts, copilot,
-            credentials, deeplinks, email, live, me, notifications, office_hours, people_routes,
-            sessions, surveys, tasks, tenants, tickets,
+            credentials, deeplinks, email, forms, live, me, notifications, office_hours,
+            people_routes, sessions, surveys, tasks, tenants, tickets,
         },
     },
     state::AppState,
@@ -54,7 +54,8 @@ fn portal() -> OpenApiRouter<AppState> {
         .merge(live::portal_routes())
         .merge(email::preference_routes())
         .merge(office_hours::portal_routes())
-        .merge(surveys::portal_routes());
+        .merge(surveys::portal_routes())
+        .merge(forms::portal_routes());
     let open_routes = sessions::portal_open_routes().merge(deeplinks::portal_open_routes());
     family(Family::Portal, "Portal", routes).merge(open("Portal", open_routes))
 }
@@ -71,7 +72,8 @@ fn tech() -> OpenApiRouter<AppState> {
         .merge(chats::tech_routes())
         .merge(live::tech_routes())
         .merge(email::preference_routes())
-        .merge(surveys::staff_routes());
+        .merge(surveys::staff_routes())
+        .merge(forms::staff_routes());
     family(Family::Tech, "Tech", routes).merge(open("Tech", sessions::tech_open_routes()))
 }
 

@@ -10,8 +10,8 @@ use crate::{
         openapi::{family, open},
         resources::{
             analytics, broadcasts, chats, configuration, contact_groups, credentials, email,
-            events, flows, group_routes, me, notifications, office_hours, people_routes, sla,
-            surveys, tasks, tenants, tickets, webhooks, workflows,
+            events, flows, forms, group_routes, me, notifications, office_hours, people_routes,
+            sla, surveys, tasks, tenants, tickets, webhooks, workflows,
         },
     },
     state::AppState,
@@ -39,7 +39,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(sla::admin_routes())
         .merge(surveys::admin_routes())
         .merge(surveys::staff_routes())
-        .merge(analytics::admin_routes());
+        .merge(analytics::admin_routes())
+        .merge(forms::admin_routes())
+        .merge(forms::staff_routes());
     OpenApiRouter::new()
         .nest(
             "/public",

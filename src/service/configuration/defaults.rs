@@ -84,6 +84,8 @@ pub async fn seed(conn: &mut PgConnection, tenant: TenantId) -> Result<(), sqlx:
         default_queue_id: queue.id,
         default_priority_id: medium,
         requires_approval: false,
+        form_id: None,
+        form_placement: Default::default(),
     };
     request_types::insert(conn, tenant, &fields).await?;
     Ok(())

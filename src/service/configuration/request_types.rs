@@ -67,6 +67,8 @@ impl Resource for RequestTypes {
             default_queue_id: input.default_queue_id,
             default_priority_id: input.default_priority_id,
             requires_approval: input.requires_approval,
+            form_id: input.form_id,
+            form_placement: input.form_placement,
         };
         check_references(&mut tx, tenant.id, &fields).await?;
         let created = request_types::insert(&mut tx, tenant.id, &fields)
@@ -89,6 +91,8 @@ impl Resource for RequestTypes {
             default_queue_id: Patch::Value(input.default_queue_id),
             default_priority_id: Patch::Value(input.default_priority_id),
             requires_approval: Patch::Value(input.requires_approval),
+            form_id: input.form_id.map_or(Patch::Null, Patch::Value),
+            form_placement: Patch::Value(input.form_placement),
         };
         Self::patch(state, tenant, id, patch).await
     }
@@ -137,6 +141,11 @@ impl Resource for RequestTypes {
                 current.requires_approval,
                 "requiresApproval",
             )?,
+            form_id: patch.form_id.apply(current.form_id),
+            form_placement: patch
+                .form_placement
+                .apply(Some(current.form_placement))
+                .unwrap_or_default(),
         };
         check_references(&mut tx, tenant.id, &fields).await?;
         request_types::update(&mut tx, tenant.id, id, &fields)
@@ -184,6 +193,17 @@ async fn check_references(
             "serviceGroupId",
         ),
     ];
+    if let Some(form) = fields.form_id {
+        let usable = repo::forms::get(conn, tenant, form)
+            .await?
+            .is_some_and(|f| f.archived_at.is_none() && f.published_version.is_some());
+        if !usable {
+            return Err(Error::validation(
+                "formId",
+                "no such published form (publish it before a request type carries it)",
+            ));
+        }
+    }
     for (table, id, field) in checks {
         if let Some(id) = id
             && !repo::configuration::is_live(conn, table, tenant, id).await?

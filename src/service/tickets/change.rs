@@ -47,6 +47,12 @@ pub async fn replace(
     input: TicketInput,
     precondition: Precondition,
 ) -> Result<TicketDetails> {
+    if input.form_answers.is_some() {
+        return Err(Error::validation(
+            "formAnswers",
+            "a form is answered when the ticket is created",
+        ));
+    }
     if !input.attachment_ids.is_empty() {
         return Err(Error::validation(
             "attachmentIds",

@@ -270,11 +270,7 @@ pub(super) async fn check_members(
     Ok(ids)
 }
 
-pub(super) async fn contact_actor(
-    state: &AppState,
-    tenant: &Tenant,
-    contact: i32,
-) -> Result<Actor> {
+pub async fn contact_actor(state: &AppState, tenant: &Tenant, contact: i32) -> Result<Actor> {
     let c = crate::service::contacts::signed_in(state, tenant, contact).await?;
     Ok(Actor {
         kind: "contact",

@@ -6,7 +6,8 @@ use utoipa::ToSchema;
 
 use super::resource::{Api, Exposed, Summaries};
 use crate::{
-    domain::Reference, repo::configuration::request_types::RequestType,
+    domain::{Reference, forms::FormPlacement},
+    repo::configuration::request_types::RequestType,
     service::configuration::RequestTypes,
 };
 
@@ -20,6 +21,9 @@ pub struct RequestTypeView {
     pub default_queue: Reference,
     pub default_priority: Reference,
     pub requires_approval: bool,
+    /// The form contacts answer when raising a ticket of this type.
+    pub form: Option<Reference>,
+    pub form_placement: FormPlacement,
     pub is_archived: bool,
     pub created_on: DateTime<Utc>,
     pub modified_on: DateTime<Utc>,
@@ -45,6 +49,11 @@ impl From<RequestType> for RequestTypeView {
                 name: r.default_priority_name,
             },
             requires_approval: r.requires_approval,
+            form: r
+                .form_id
+                .zip(r.form_name)
+                .map(|(id, name)| Reference { id, name }),
+            form_placement: r.form_placement,
             is_archived: r.archived_at.is_some(),
             created_on: r.created_at,
             modified_on: r.updated_at,

@@ -5,6 +5,7 @@
 mod actions;
 mod chats;
 mod email_templates;
+mod forms;
 mod lists;
 mod schemas;
 mod tasks;
@@ -25,5 +26,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(triggers::routes())
         .merge(chats::routes())
         .merge(email_templates::routes())
+        .merge(forms::routes())
         .merge(unsupported::routes())
 }

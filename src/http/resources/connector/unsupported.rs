@@ -1,6 +1,6 @@
-//! Connector operations deskd answers with 501 and a clear error: those whose feature is not built
-//! yet (forms), and DeskDirector's advanced actions and
-//! events, which its own function service hosts (`functions.deskdirector.com`), not a tenant's site.
+//! Connector operations deskd answers with 501 and a clear error: DeskDirector's advanced actions
+//! and events, which its own function service hosts (`functions.deskdirector.com`), not a tenant's
+//! site.
 
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -9,15 +9,6 @@ use crate::{
     error::{Error, Kind},
     state::AppState,
 };
-
-/// The 501 for an operation of a feature deskd does not have yet.
-pub fn not_built(feature: &str) -> Error {
-    Error::new(
-        Kind::NotImplemented,
-        "NotImplemented",
-        format!("{feature} are not available in deskd yet; this operation will work once they are"),
-    )
-}
 
 fn hosted_elsewhere() -> Error {
     Error::new(
@@ -38,12 +29,6 @@ macro_rules! unsupported {
 }
 
 unsupported! {
-    get_form_result: get "/forms/{formId}/results/{resultId}" ["formId", "resultId"] "GetFormResult" => not_built("forms");
-    get_form_result_v2: get "/v2/forms/{formId}/results/{resultId}" ["formId", "resultId"] "GetFormResult_V2" => not_built("forms");
-    list_forms: get "/forms" [] "ListForms" => not_built("forms");
-    list_form_field_choices: get "/forms/{formId}/fields/{fieldId}/choices" ["formId", "fieldId"] "ListFormFiledChoices" => not_built("forms");
-    form_result_schema: get "/schema/form/{formId}/$result-response" ["formId"] "GetFormResultSchema" => not_built("forms");
-    form_result_schema_v2: get "/schema/v2/form/{formId}/$result-response" ["formId"] "GetFormResultSchemaV2" => not_built("forms");
     call_advanced_action: post "/functions/{function}" ["function"] "CallAdvancedAction" => hosted_elsewhere();
     list_advanced_action_options: get "/functions/{function}/options" ["function"] "ListAdvancedActionOptions" => hosted_elsewhere();
     advanced_action_request_schema: get "/functions/{function}/$request" ["function"] "GetCallAdvancedActionRequestSchema" => hosted_elsewhere();
@@ -63,12 +48,6 @@ unsupported! {
 /// The operations answered with 501.
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(get_form_result))
-        .routes(routes!(get_form_result_v2))
-        .routes(routes!(list_forms))
-        .routes(routes!(list_form_field_choices))
-        .routes(routes!(form_result_schema))
-        .routes(routes!(form_result_schema_v2))
         .routes(routes!(call_advanced_action))
         .routes(routes!(list_advanced_action_options))
         .routes(routes!(advanced_action_request_schema))

@@ -128,8 +128,15 @@ pub async fn create_my_ticket(
     user: PortalUser,
     WithFiles { body, files }: WithFiles<PortalTicketInput>,
 ) -> Result<(StatusCode, Json<TicketView>)> {
-    let ticket =
-        tickets::create_for_contact(&state, &user.tenant, user.contact_id, body, files).await?;
+    let ticket = tickets::create_for_contact(
+        &state,
+        &user.tenant,
+        user.contact_id,
+        user.company_id,
+        body,
+        files,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(TicketView::for_contact(ticket))))
 }
 
