@@ -12,6 +12,7 @@ pub mod error;
 pub mod files;
 pub mod http;
 pub mod live;
+pub mod markdown;
 pub mod metrics;
 pub mod outbound;
 pub mod rate_limit;

@@ -119,7 +119,7 @@ pub async fn link_pending(
     let done = sqlx::query(sql!(
         "UPDATE attachments SET ticket_id = $5, note_id = $6
          WHERE tenant_id = $1 AND id = ANY($2) AND ticket_id IS NULL AND form_result_id IS NULL
-           AND uploader_kind = $3 AND uploader_id = $4"
+           AND NOT kept AND uploader_kind = $3 AND uploader_id = $4"
     ))
     .bind(tenant)
     .bind(ids)
@@ -159,7 +159,7 @@ pub async fn sweep_pending(
     sqlx::query_as(sql!(
         "WITH gone AS (
              DELETE FROM attachments
-             WHERE ticket_id IS NULL AND form_result_id IS NULL
+             WHERE ticket_id IS NULL AND form_result_id IS NULL AND NOT kept
                AND created_at < now() - make_interval(secs => $1)
              RETURNING tenant_id, sha256)
          SELECT DISTINCT tenant_id, sha256 FROM gone"
@@ -181,5 +181,69 @@ pub async fn is_used(
     .bind(tenant)
     .bind(sha256)
     .fetch_one(conn)
+    .await
+}
+
+/// A file kept by a tenant resource (branding, an article): where its bytes are and what they are.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct KeptFile {
+    pub id: Uuid,
+    pub sha256: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+}
+
+/// One of the uploader's pending uploads, to be kept.
+pub async fn pending_upload(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+    uploader: (&str, &str),
+) -> Result<Option<KeptFile>, sqlx::Error> {
+    sqlx::query_as(sql!(
+        "SELECT id, sha256, file_name, content_type, size_bytes FROM attachments
+         WHERE tenant_id = $1 AND id = $2 AND ticket_id IS NULL AND form_result_id IS NULL
+           AND NOT kept AND uploader_kind = $3 AND uploader_id = $4
+         FOR UPDATE"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .bind(uploader.0)
+    .bind(uploader.1)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Marks files kept (or no longer kept, so the sweeper forgets them).
+pub async fn set_kept(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ids: &[Uuid],
+    kept: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(sql!(
+        "UPDATE attachments SET kept = $3 WHERE tenant_id = $1 AND id = ANY($2)"
+    ))
+    .bind(tenant)
+    .bind(ids)
+    .bind(kept)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn kept_file(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+) -> Result<Option<KeptFile>, sqlx::Error> {
+    sqlx::query_as(sql!(
+        "SELECT id, sha256, file_name, content_type, size_bytes FROM attachments
+         WHERE tenant_id = $1 AND id = $2 AND kept"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(conn)
     .await
 }

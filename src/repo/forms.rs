@@ -367,7 +367,7 @@ pub async fn pending_uploads(
     sqlx::query_as(sql!(
         "SELECT id, file_name FROM attachments
          WHERE tenant_id = $1 AND id = ANY($2) AND ticket_id IS NULL AND form_result_id IS NULL
-           AND uploader_kind = $3 AND uploader_id = $4"
+           AND NOT kept AND uploader_kind = $3 AND uploader_id = $4"
     ))
     .bind(tenant)
     .bind(ids)

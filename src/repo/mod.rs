@@ -2,12 +2,15 @@
 
 pub mod analytics;
 pub mod attachments;
+pub mod audiences;
+pub mod branding;
 pub mod broadcasts;
 pub mod chats;
 pub mod companies;
 pub mod configuration;
 pub mod contact_groups;
 pub mod contacts;
+pub mod content_pages;
 pub mod credentials;
 pub mod email;
 pub mod events;
@@ -15,10 +18,12 @@ pub mod flows;
 pub mod forms;
 pub mod idempotency;
 pub mod ids;
+pub mod learning;
 pub mod live;
 pub mod login_codes;
 pub mod login_failures;
 pub mod members;
+pub mod menus;
 pub mod notifications;
 pub mod office_hours;
 pub mod seed;

@@ -2,19 +2,24 @@
 
 pub mod analytics;
 pub mod attachments;
+pub mod audiences;
+pub mod branding;
 pub mod broadcasts;
 pub mod chats;
 pub mod companies;
 pub mod configuration;
 pub mod contact_groups;
 pub mod contacts;
+pub mod content_pages;
 pub mod credentials;
 pub mod demo;
 pub mod email;
 pub mod events;
 pub mod flows;
 pub mod forms;
+pub mod learning;
 pub mod members;
+pub mod menus;
 pub mod notifications;
 pub mod office_hours;
 pub mod seed;

@@ -91,7 +91,7 @@ async fn credentials(app: &TestApp, t: &TestTenant) -> Credentials {
     }
 }
 
-const PUBLIC: &str = "/api/v2/public/site";
+const PUBLIC: &str = "/api/v2/public/companies";
 const ADMIN: &str = "/api/v3/admin/members";
 const PORTAL: &str = "/api/v2/portal/me";
 const TECH: &str = "/api/v2/tech/me";

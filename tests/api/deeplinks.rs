@@ -47,6 +47,23 @@ async fn whoami(d: &Desk<'_>, cookie: &str) -> Value {
 async fn every_command_leads_to_its_portal_route() {
     let app = crate::support::TestApp::new().await;
     let d = desk(&app, "acme").await;
+    // What links name must exist: a page, a menu item and a request type.
+    let page = d
+        .admin(
+            Method::POST,
+            "/content-pages",
+            Some(json!({"title": "VPN", "body": "How to"})),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::CREATED, "{}", page.text);
+    let item = d
+        .admin(
+            Method::POST,
+            "/menu-items",
+            Some(json!({"label": "VPN", "kind": "content_page", "targetId": 1})),
+        )
+        .await;
+    assert_eq!(item.status, StatusCode::CREATED, "{}", item.text);
     for (query, expected) in [
         ("name=ticket&ticket_id=123456", "/portal/tickets/123456"),
         (
@@ -65,12 +82,9 @@ async fn every_command_leads_to_its_portal_route() {
         ("name=support_options", "/portal/support"),
         ("name=pre_ticket_chat", "/portal/support/chat"),
         ("name=request_types", "/portal/request-types"),
-        ("name=request_type&type_id=77", "/portal/request-types/77"),
+        ("name=request_type&type_id=1", "/portal/request-types/1"),
         ("name=notifications", "/portal/notifications"),
-        (
-            "name=content_page&page_id=5b658ce9-7014-4e4e-995d-2934bf1f10c3",
-            "/portal/pages/5b658ce9-7014-4e4e-995d-2934bf1f10c3",
-        ),
+        ("name=content_page&page_id=1", "/portal/pages/1"),
         ("name=invoices", "/portal/invoices"),
         (
             "name=invoice&invoice_id=I239394",
@@ -78,11 +92,7 @@ async fn every_command_leads_to_its_portal_route() {
         ),
         ("name=quotes", "/portal/quotes"),
         ("name=quote&quote_id=QABV829", "/portal/quotes/QABV829"),
-        ("name=menu_item&menu_id=111", "/portal/menu/111"),
-        (
-            "name=menu_item&menu_id=a%2F..%2Fb",
-            "/portal/menu/a%2F..%2Fb",
-        ),
+        ("name=menu_item&menu_id=1", "/portal/menu/1"),
         ("", "/portal/"),
     ] {
         let r = d.follow(query).await;
@@ -91,6 +101,33 @@ async fn every_command_leads_to_its_portal_route() {
         assert_eq!(r.headers["referrer-policy"], "no-referrer");
         assert_eq!(r.headers["cache-control"], "no-store");
     }
+    // Ids that name nothing are 404s; so is an archived request type.
+    for query in [
+        "name=content_page&page_id=2",
+        "name=menu_item&menu_id=9",
+        "name=request_type&type_id=77",
+    ] {
+        d.follow(query)
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "NotFound");
+    }
+    // With a portal base URL, every link lands there.
+    let r = d
+        .admin(
+            Method::PATCH,
+            "/branding",
+            Some(json!({"portalBaseUrl": "https://help.acme.example/app/"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        location(&d.follow("name=ticket&ticket_id=5").await),
+        "https://help.acme.example/app/tickets/5"
+    );
+    assert_eq!(
+        location(&d.follow("").await),
+        "https://help.acme.example/app/"
+    );
     for (query, field) in [
         ("name=nope", "name"),
         ("name=ticket", "ticket_id"),
@@ -102,6 +139,11 @@ async fn every_command_leads_to_its_portal_route() {
         ("name=invoice", "invoice_id"),
         ("name=quote", "quote_id"),
         ("name=menu_item", "menu_id"),
+        ("name=menu_item&menu_id=a%2F..%2Fb", "menu_id"),
+        (
+            "name=content_page&page_id=5b658ce9-7014-4e4e-995d-2934bf1f10c3",
+            "page_id",
+        ),
     ] {
         let r = d.follow(query).await;
         r.assert_error(StatusCode::BAD_REQUEST, "BadRequest");
@@ -309,4 +351,118 @@ async fn access_tokens_and_one_time_codes_sign_in_once_each_code() {
         )
         .await;
     r.assert_error(StatusCode::NOT_FOUND, "NotFound");
+}
+
+#[tokio::test]
+async fn an_approval_link_that_signs_its_approver_in_decides_once_and_a_cookie_alone_decides_nothing()
+ {
+    let app = crate::support::TestApp::new().await;
+    let d = desk(&app, "acme").await;
+    let asker = d.contact(1, "ann@customer.test", json!({})).await;
+    let boss = d
+        .contact(1, "boss@customer.test", json!({"isApprover": true}))
+        .await;
+    let ivy = d.contact(1, "ivy@customer.test", json!({})).await;
+    let laptop = d
+        .admin(Method::POST, "/request-types", Some(json!({"name": "New laptop", "defaultQueueId": 1, "defaultPriorityId": 2, "requiresApproval": true})))
+        .await;
+    let ann = d.sign_in("portal", "ann@customer.test").await;
+    for summary in ["Laptop one", "Laptop two"] {
+        let r = d
+            .portal(
+                &ann,
+                Method::POST,
+                "/tickets",
+                Some(json!({"requestTypeId": laptop.json["id"], "summary": summary})),
+            )
+            .await;
+        assert_eq!(r.json["approval"], "pending", "{}", r.text);
+    }
+    let token_of = |contact: i64| {
+        let d = &d;
+        async move {
+            d.user_api(Method::GET, &format!("/contact/{contact}/userkey"))
+                .await
+                .json["userKey"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let approval = |ticket: i64| {
+        let d = &d;
+        async move {
+            d.admin(Method::GET, &format!("/tickets/{ticket}"), None)
+                .await
+                .json["approval"]
+                .clone()
+        }
+    };
+
+    // By cookie alone: the link only leads to the ticket; nothing is decided.
+    let boss_cookie = d.sign_in("portal", "boss@customer.test").await;
+    let r = d
+        .app
+        .get(
+            &d.t.host,
+            "/portal/deeplink?name=ticket&ticket_id=1&action=auto_approve",
+        )
+        .cookie(&boss_cookie)
+        .send()
+        .await;
+    assert_eq!(location(&r), "/portal/tickets/1?action=auto_approve");
+    assert_eq!(approval(1).await, "pending");
+
+    // The asker is no approver; a colleague cannot even see the ticket: no change, and the
+    // landing says why.
+    let asker_token = token_of(asker).await;
+    let r = d
+        .follow(&format!(
+            "name=ticket&ticket_id=1&action=auto_approve&access_token={asker_token}"
+        ))
+        .await;
+    assert_eq!(
+        location(&r),
+        "/portal/tickets/1?approval_error=not_an_approver"
+    );
+    let ivy_token = token_of(ivy).await;
+    let r = d
+        .follow(&format!(
+            "name=ticket&ticket_id=1&action=auto_approve&access_token={ivy_token}"
+        ))
+        .await;
+    assert_eq!(
+        location(&r),
+        "/portal/tickets/1?approval_error=ticket_not_found"
+    );
+    assert_eq!(approval(1).await, "pending");
+
+    // The approver's own link: approved once; the same link again changes nothing.
+    let boss_token = token_of(boss).await;
+    let link = format!("name=ticket&ticket_id=1&action=auto_approve&access_token={boss_token}");
+    assert_eq!(
+        location(&d.follow(&link).await),
+        "/portal/tickets/1?approval=granted"
+    );
+    assert_eq!(approval(1).await, "granted");
+    assert_eq!(
+        location(&d.follow(&link).await),
+        "/portal/tickets/1?approval_error=not_awaiting_approval"
+    );
+    let granted: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM ticket_activities WHERE kind = 'approval_granted'",
+    )
+    .fetch_one(&d.app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(granted, 1);
+
+    // Declining by link records the decision with a reason.
+    let r = d
+        .follow(&format!(
+            "name=ticket&ticket_id=2&action=auto_decline&access_token={boss_token}"
+        ))
+        .await;
+    assert_eq!(location(&r), "/portal/tickets/2?approval=declined");
+    assert_eq!(approval(2).await, "declined");
 }

@@ -15,6 +15,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     auth::extractors::{PortalUser, Staff},
+    domain::TenantId,
     error::{Error, Result},
     files::content_disposition,
     http::pagination::Page,
@@ -22,7 +23,7 @@ use crate::{
         extract::ApiPath,
         multipart::{FilesForm, Uploads},
     },
-    repo::attachments::AttachmentRow,
+    repo::attachments::{AttachmentRow, KeptFile},
     service::{
         attachments::{self, owner},
         tickets::Viewer,
@@ -198,6 +199,50 @@ async fn send_file(row: AttachmentRow, path: std::path::PathBuf) -> Result<Respo
             ),
         ],
         Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+/// Serves a file a tenant resource keeps (a logo, an article's image): raster images inline, all
+/// else as a download; never sniffed, never scripted.
+pub async fn send_kept(
+    state: &AppState,
+    tenant: TenantId,
+    file: KeptFile,
+    max_age: u32,
+) -> Result<Response> {
+    let bytes = tokio::fs::read(state.files.path(tenant, &file.sha256))
+        .await
+        .map_err(|_| Error::not_found("file"))?;
+    let inline = matches!(
+        file.content_type.as_str(),
+        "image/png" | "image/jpeg" | "image/gif" | "image/webp" | "image/vnd.microsoft.icon"
+    );
+    let disposition = if inline {
+        HeaderValue::from_static("inline")
+    } else {
+        HeaderValue::from_str(&content_disposition(&file.file_name))
+            .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+    };
+    let content_type = HeaderValue::from_str(&file.content_type)
+        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    let cache = HeaderValue::from_str(&format!("private, max-age={max_age}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("no-store"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_DISPOSITION, disposition),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; sandbox"),
+            ),
+            (header::CACHE_CONTROL, cache),
+        ],
+        Body::from(bytes),
     )
         .into_response())
 }

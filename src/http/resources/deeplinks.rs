@@ -25,8 +25,11 @@ use crate::{
     error::{Error, Kind, Result},
     http::extract::{ApiJson, ApiPath, ApiQuery},
     service::{
-        contacts,
+        branding,
+        configuration::{RequestTypes, Resource},
+        contacts, content_pages, menus,
         sessions::{self, NewSession},
+        tickets,
     },
     state::AppState,
 };
@@ -139,12 +142,12 @@ fn portal_route(params: &HashMap<String, String>) -> Result<String> {
         Some("request_types") => vec!["request-types".into()],
         Some("request_type") => vec!["request-types".into(), positive_id(params, "type_id")?],
         Some("notifications") => vec!["notifications".into()],
-        Some("content_page") => vec!["pages".into(), required(params, "page_id")?.into()],
+        Some("content_page") => vec!["pages".into(), positive_id(params, "page_id")?],
         Some("invoices") => vec!["invoices".into()],
         Some("invoice") => vec!["invoices".into(), required(params, "invoice_id")?.into()],
         Some("quotes") => vec!["quotes".into()],
         Some("quote") => vec!["quotes".into(), required(params, "quote_id")?.into()],
-        Some("menu_item") => vec!["menu".into(), required(params, "menu_id")?.into()],
+        Some("menu_item") => vec!["menu".into(), positive_id(params, "menu_id")?],
         Some(other) => {
             return Err(Error::bad_request(
                 "name",
@@ -172,6 +175,91 @@ fn portal_route(params: &HashMap<String, String>) -> Result<String> {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_string(),
     })
+}
+
+/// The page, menu item or request type a link names must exist (and be live): a 404 otherwise, so
+/// a link never lands on a route with nothing behind it.
+async fn check_target(
+    state: &AppState,
+    tenant: &Tenant,
+    params: &HashMap<String, String>,
+) -> Result<()> {
+    let id = |name: &str| positive_id(params, name).map(|id| id.parse::<i32>().unwrap_or_default());
+    match params.get("name").map(|n| n.trim()) {
+        Some("content_page") => {
+            content_pages::get(state, tenant, id("page_id")?).await?;
+        }
+        Some("menu_item") => {
+            let item = menus::get(state, tenant, id("menu_id")?).await?;
+            if !item.enabled {
+                return Err(Error::not_found("menu item"));
+            }
+        }
+        Some("request_type") => {
+            let live = RequestTypes::get(state, tenant, id("type_id")?).await?;
+            if live.archived_at.is_some() {
+                return Err(Error::not_found("request type"));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Where a portal path lands: under the tenant's portal base URL when one is set.
+fn land(base: Option<&str>, target: &str) -> String {
+    match base {
+        None => target.to_string(),
+        Some(base) => {
+            branding::portal_url(Some(base), target.strip_prefix(PORTAL).unwrap_or(target))
+        }
+    }
+}
+
+/// Carries out `auto_approve` / `auto_decline` for the contact the link itself signed in; the
+/// landing says how it went (`approval=granted|declined`, or `approval_error=…`).
+async fn approve_from_link(
+    state: &AppState,
+    tenant: &Tenant,
+    params: &HashMap<String, String>,
+    contact: i32,
+) -> Option<(&'static str, &'static str)> {
+    let grant = match params.get("action").map(|a| a.trim()) {
+        Some("auto_approve") => true,
+        Some("auto_decline") => false,
+        _ => return None,
+    };
+    let ticket = positive_id(params, "ticket_id").ok()?.parse::<i32>().ok()?;
+    let outcome = async {
+        let company = contacts::get(state, tenant, contact).await?.company_id;
+        let reason = (!grant).then(|| "Declined from the approval link.".to_string());
+        tickets::decide_approval(state, tenant, contact, company, ticket, grant, reason).await
+    }
+    .await;
+    Some(match outcome {
+        Ok(_) if grant => ("approval", "granted"),
+        Ok(_) => ("approval", "declined"),
+        Err(e) if e.is(Kind::Forbidden) => ("approval_error", "not_an_approver"),
+        Err(e) if e.is(Kind::Conflict) => ("approval_error", "not_awaiting_approval"),
+        Err(e) if e.is(Kind::NotFound) => ("approval_error", "ticket_not_found"),
+        Err(_) => ("approval_error", "approval_failed"),
+    })
+}
+
+/// The target with the link's `action` replaced by what carrying it out gave.
+fn with_outcome(target: &str, (key, value): (&str, &str)) -> String {
+    let mut url =
+        reqwest::Url::parse(&format!("http://portal.invalid{target}")).expect("a portal path");
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != "action")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair(key, value);
+    format!("{}?{}", url.path(), url.query().unwrap_or_default())
 }
 
 /// Why a link's sign-in failed, as the login page's `error` (never the credentials themselves).
@@ -226,10 +314,15 @@ async fn sign_in_from_link(
 /// Follow a portal deep link. Commands (`name`): ticket (`ticket_id`, optional `action`),
 /// ticket_list (`state`), support_options, pre_ticket_chat, request_types, request_type
 /// (`type_id`), notifications, content_page (`page_id`), invoices, invoice (`invoice_id`), quotes,
-/// quote (`quote_id`), menu_item (`menu_id`). With `access_token`, `auth_username` +
-/// `auth_password`, or `auth_username` + `auth_token` (a one-time login code) the contact is signed
-/// in first (`auth_remember_me=false` for a cookie that ends with the browser session); bad
-/// credentials redirect to `/portal/login?error=…&return_to=…`.
+/// quote (`quote_id`), menu_item (`menu_id`); a page, menu item or request type that does not exist
+/// is a 404. The redirect goes to the tenant's portal base URL (branding) when one is set, else to
+/// this host's `/portal`. With `access_token`, `auth_username` + `auth_password`, or
+/// `auth_username` + `auth_token` (a one-time login code) the contact is signed in first
+/// (`auth_remember_me=false` for a cookie that ends with the browser session); bad credentials
+/// redirect to `/portal/login?error=…&return_to=…`. A ticket link with `action=auto_approve` or
+/// `auto_decline` that signs its approver in carries out the decision and lands on the ticket with
+/// `approval=granted|declined` or `approval_error=not_an_approver|not_awaiting_approval|…`;
+/// without credentials in the link (a cookie alone) nothing is decided.
 #[utoipa::path(get, path = "/portal/deeplink", responses((status = 303, description = "To the portal route, or to the login page with an error code"), (status = 400, body = crate::http::envelope::ErrorBody)))]
 pub async fn deeplink(
     State(state): State<AppState>,
@@ -238,6 +331,8 @@ pub async fn deeplink(
     ApiQuery(params): ApiQuery<HashMap<String, String>>,
 ) -> Result<Response> {
     let target = portal_route(&params)?;
+    check_target(&state, &tenant, &params).await?;
+    let base = branding::get(&state, &tenant).await?.portal_base_url;
     let remember = !matches!(
         params
             .get("auth_remember_me")
@@ -254,7 +349,7 @@ pub async fn deeplink(
         ),
     ];
     let location = match sign_in_from_link(&state, &tenant, &params, client).await {
-        None => target,
+        None => land(base.as_deref(), &target),
         Some(Ok(session)) => {
             let secure = state.config.cookie_secure;
             headers.push((
@@ -265,7 +360,12 @@ pub async fn deeplink(
                     session::set_browser_session_cookie(&session.token, secure)
                 },
             ));
-            target
+            // Only a link that itself signed the contact in carries out an approval; a cookie
+            // alone never does (that would be a cross-site request).
+            match approve_from_link(&state, &tenant, &params, session.user_id).await {
+                Some(outcome) => land(base.as_deref(), &with_outcome(&target, outcome)),
+                None => land(base.as_deref(), &target),
+            }
         }
         Some(Err(code)) => {
             let mut url =
@@ -273,7 +373,10 @@ pub async fn deeplink(
             url.query_pairs_mut()
                 .append_pair("error", code)
                 .append_pair("return_to", &target);
-            format!("{}?{}", url.path(), url.query().unwrap_or_default())
+            land(
+                base.as_deref(),
+                &format!("{}?{}", url.path(), url.query().unwrap_or_default()),
+            )
         }
     };
     headers.push((

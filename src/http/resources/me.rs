@@ -5,14 +5,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{contacts::ContactView, members::MemberView};
+use super::{branding::SiteView, contacts::ContactView, members::MemberView};
 use crate::{
     auth::{
         AuthMethod,
         extractors::{PortalUser, TechUser},
     },
     error::Result,
-    service::{contacts, members},
+    service::{branding, contacts, members},
     state::AppState,
 };
 
@@ -21,6 +21,8 @@ use crate::{
 pub struct PortalMe {
     pub contact: ContactView,
     pub auth_method: AuthMethod,
+    /// The portal's branding, as `/public/site` answers it.
+    pub site: SiteView,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -45,9 +47,11 @@ pub async fn get_portal_me(
     user: PortalUser,
 ) -> Result<Json<PortalMe>> {
     let contact = contacts::signed_in(&state, &user.tenant, user.contact_id).await?;
+    let site = SiteView::new(&user.tenant, branding::get(&state, &user.tenant).await?);
     Ok(Json(PortalMe {
         contact: contact.into(),
         auth_method: user.via,
+        site,
     }))
 }
 

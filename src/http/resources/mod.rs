@@ -3,6 +3,7 @@
 
 pub mod analytics;
 pub mod attachments;
+pub mod branding;
 pub mod broadcasts;
 pub mod chats;
 pub mod companies;
@@ -11,6 +12,7 @@ pub mod connections;
 pub mod connector;
 pub mod contact_groups;
 pub mod contacts;
+pub mod content_pages;
 pub mod copilot;
 pub mod credentials;
 pub mod deeplinks;
@@ -18,9 +20,11 @@ pub mod email;
 pub mod events;
 pub mod flows;
 pub mod forms;
+pub mod learning;
 pub mod live;
 pub mod me;
 pub mod members;
+pub mod menus;
 pub mod notifications;
 pub mod office_hours;
 pub mod ops;

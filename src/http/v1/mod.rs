@@ -5,18 +5,15 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::{
     auth::Family,
     http::{
-        openapi::family,
-        resources::{me, people_routes, tenants},
+        openapi::{family, open},
+        resources::{branding, me, people_routes},
     },
     state::AppState,
 };
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .nest(
-            "/public",
-            family(Family::Public, "Public", tenants::settings::public_routes()),
-        )
+        .nest("/public", open("Public", branding::site_routes()))
         .nest("/admin", family(Family::Admin, "Admin", people_routes()))
         .nest(
             "/portal",

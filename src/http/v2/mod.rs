@@ -8,9 +8,10 @@ use crate::{
     http::{
         openapi::{family, open},
         resources::{
-            broadcasts, chats, companies, configuration, connections, connector, contacts, copilot,
-            credentials, deeplinks, email, forms, live, me, notifications, office_hours,
-            people_routes, sessions, surveys, tasks, tenants, tickets,
+            branding, broadcasts, chats, companies, configuration, connections, connector,
+            contacts, content_pages, copilot, credentials, deeplinks, email, forms, learning, live,
+            me, menus, notifications, office_hours, people_routes, sessions, surveys, tasks,
+            tickets,
         },
     },
     state::AppState,
@@ -28,12 +29,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 fn public() -> OpenApiRouter<AppState> {
-    let routes = tenants::settings::public_routes()
-        .merge(tickets::staff_routes())
+    let routes = tickets::staff_routes()
         .merge(companies::routes())
         .merge(contacts::routes())
         .merge(surveys::staff_routes());
-    let open_routes = email::unsubscribe_routes().merge(surveys::link_routes());
+    let open_routes = email::unsubscribe_routes()
+        .merge(surveys::link_routes())
+        .merge(branding::site_routes());
     family(Family::Public, "Public", routes).merge(open("Public", open_routes))
 }
 
@@ -55,7 +57,10 @@ fn portal() -> OpenApiRouter<AppState> {
         .merge(email::preference_routes())
         .merge(office_hours::portal_routes())
         .merge(surveys::portal_routes())
-        .merge(forms::portal_routes());
+        .merge(forms::portal_routes())
+        .merge(content_pages::portal_routes())
+        .merge(menus::portal_routes())
+        .merge(learning::readers::portal_routes());
     let open_routes = sessions::portal_open_routes().merge(deeplinks::portal_open_routes());
     family(Family::Portal, "Portal", routes).merge(open("Portal", open_routes))
 }
@@ -73,7 +78,8 @@ fn tech() -> OpenApiRouter<AppState> {
         .merge(live::tech_routes())
         .merge(email::preference_routes())
         .merge(surveys::staff_routes())
-        .merge(forms::staff_routes());
+        .merge(forms::staff_routes())
+        .merge(learning::readers::staff_routes());
     family(Family::Tech, "Tech", routes).merge(open("Tech", sessions::tech_open_routes()))
 }
 

@@ -9,9 +9,10 @@ use crate::{
     http::{
         openapi::{family, open},
         resources::{
-            analytics, broadcasts, chats, configuration, contact_groups, credentials, email,
-            events, flows, forms, group_routes, me, notifications, office_hours, people_routes,
-            sla, surveys, tasks, tenants, tickets, webhooks, workflows,
+            analytics, branding, broadcasts, chats, configuration, contact_groups, content_pages,
+            credentials, email, events, flows, forms, group_routes, learning, me, menus,
+            notifications, office_hours, people_routes, sla, surveys, tasks, tenants, tickets,
+            webhooks, workflows,
         },
     },
     state::AppState,
@@ -41,12 +42,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(surveys::staff_routes())
         .merge(analytics::admin_routes())
         .merge(forms::admin_routes())
-        .merge(forms::staff_routes());
+        .merge(forms::staff_routes())
+        .merge(branding::admin_routes())
+        .merge(content_pages::admin_routes())
+        .merge(menus::admin_routes())
+        .merge(learning::admin::routes());
     OpenApiRouter::new()
-        .nest(
-            "/public",
-            family(Family::Public, "Public", tenants::settings::public_routes()),
-        )
+        .nest("/public", open("Public", branding::site_routes()))
         .nest(
             "/admin",
             family(Family::Admin, "Admin", admin)

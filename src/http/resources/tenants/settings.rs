@@ -52,20 +52,8 @@ pub struct TenantSettingsPatch {
     pub cors_origins: Option<Vec<String>>,
 }
 
-/// The helpdesk as integrators see it.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SiteView {
-    pub slug: String,
-    pub name: String,
-}
-
 pub fn admin_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_tenant_settings, update_tenant_settings))
-}
-
-pub fn public_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_site))
 }
 
 /// Get this tenant's settings.
@@ -96,13 +84,4 @@ pub async fn update_tenant_settings(
             .await?
             .into(),
     ))
-}
-
-/// Describe this helpdesk.
-#[utoipa::path(get, path = "/site", responses((status = 200, body = SiteView)))]
-pub async fn get_site(caller: AdminCaller) -> Result<Json<SiteView>> {
-    Ok(Json(SiteView {
-        slug: caller.tenant.slug.clone(),
-        name: caller.tenant.name.clone(),
-    }))
 }
