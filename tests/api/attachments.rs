@@ -28,7 +28,11 @@ impl Desk<'_> {
             .await
     }
 
-    async fn admin_form(&self, path: &str, parts: &[(&str, Option<&str>, &[u8])]) -> TestResponse {
+    pub async fn admin_form(
+        &self,
+        path: &str,
+        parts: &[(&str, Option<&str>, &[u8])],
+    ) -> TestResponse {
         self.app
             .call(Method::POST, &self.t.host, &format!("/api/v3/admin{path}"))
             .auth(&format!("DdApi {}", self.key))

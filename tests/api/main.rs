@@ -2,6 +2,7 @@
 
 mod analytics;
 mod attachments;
+mod branding;
 mod chats;
 mod cli;
 mod companies;
@@ -18,9 +19,11 @@ mod errors;
 mod events;
 mod forms;
 mod layout;
+mod learning;
 mod limits;
 mod live;
 mod members;
+mod menus;
 mod notifications;
 mod office_hours;
 mod openapi;

@@ -251,10 +251,11 @@ pub async fn suggest_for_contact(
 ) -> Result<Vec<ArticleSummary>, sqlx::Error> {
     sqlx::query_as(sql!(
         summary!(),
-        " , nullif(replace(plainto_tsquery('english', $4)::text, ' & ', ' | '), '')::tsquery q
-          WHERE x.tenant_id = $1 AND x.search @@ q AND x.state = 'published' AND ",
+        " , LATERAL (SELECT nullif(replace(plainto_tsquery('english', $4)::text, ' & ', ' | '), '')
+                              ::tsquery AS q) any_word
+          WHERE x.tenant_id = $1 AND x.search @@ any_word.q AND x.state = 'published' AND ",
         seen_by_contact!(),
-        " ORDER BY ts_rank(x.search, q) DESC, x.id LIMIT $5"
+        " ORDER BY ts_rank(x.search, any_word.q) DESC, x.id LIMIT $5"
     ))
     .bind(tenant)
     .bind(contact)

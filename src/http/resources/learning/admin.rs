@@ -69,10 +69,18 @@ impl From<RevisionRow> for RevisionView {
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list_categories, create_category))
-        .routes(routes!(get_category, replace_category, delete_category))
-        .routes(routes!(list_sections, create_section))
-        .routes(routes!(get_section, replace_section, delete_section))
+        .routes(routes!(list_learning_categories, create_learning_category))
+        .routes(routes!(
+            get_learning_category,
+            replace_learning_category,
+            delete_learning_category
+        ))
+        .routes(routes!(list_learning_sections, create_learning_section))
+        .routes(routes!(
+            get_learning_section,
+            replace_learning_section,
+            delete_learning_section
+        ))
         .routes(routes!(list_articles, create_article))
         .routes(routes!(get_article, replace_article, delete_article))
         .routes(routes!(list_revisions))
@@ -80,7 +88,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[utoipa::path(get, path = "/learning/categories", responses((status = 200, body = Page<CategoryView>)))]
-pub async fn list_categories(
+pub async fn list_learning_categories(
     State(state): State<AppState>,
     caller: AdminCaller,
 ) -> Result<Json<Page<CategoryView>>> {
@@ -91,7 +99,7 @@ pub async fn list_categories(
 }
 
 #[utoipa::path(post, path = "/learning/categories", request_body = CategoryInput, responses((status = 201, body = CategoryView)))]
-pub async fn create_category(
+pub async fn create_learning_category(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(input): ApiJson<CategoryInput>,
@@ -101,7 +109,7 @@ pub async fn create_category(
 }
 
 #[utoipa::path(get, path = "/learning/categories/{categoryId}", params(("categoryId" = i32, Path)), responses((status = 200, body = CategoryView)))]
-pub async fn get_category(
+pub async fn get_learning_category(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
@@ -112,7 +120,7 @@ pub async fn get_category(
 }
 
 #[utoipa::path(put, path = "/learning/categories/{categoryId}", params(("categoryId" = i32, Path)), request_body = CategoryInput, responses((status = 200, body = CategoryView)))]
-pub async fn replace_category(
+pub async fn replace_learning_category(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
@@ -127,7 +135,7 @@ pub async fn replace_category(
 
 /// Delete an empty category (409 while it has sections or a menu item opens it).
 #[utoipa::path(delete, path = "/learning/categories/{categoryId}", params(("categoryId" = i32, Path)), responses((status = 204)))]
-pub async fn delete_category(
+pub async fn delete_learning_category(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
@@ -137,7 +145,7 @@ pub async fn delete_category(
 }
 
 #[utoipa::path(get, path = "/learning/sections", params(SectionFilter), responses((status = 200, body = Page<SectionView>)))]
-pub async fn list_sections(
+pub async fn list_learning_sections(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiQuery(q): ApiQuery<SectionFilter>,
@@ -149,7 +157,7 @@ pub async fn list_sections(
 }
 
 #[utoipa::path(post, path = "/learning/sections", request_body = SectionInput, responses((status = 201, body = SectionView)))]
-pub async fn create_section(
+pub async fn create_learning_section(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(input): ApiJson<SectionInput>,
@@ -159,7 +167,7 @@ pub async fn create_section(
 }
 
 #[utoipa::path(get, path = "/learning/sections/{sectionId}", params(("sectionId" = i32, Path)), responses((status = 200, body = SectionView)))]
-pub async fn get_section(
+pub async fn get_learning_section(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
@@ -170,7 +178,7 @@ pub async fn get_section(
 }
 
 #[utoipa::path(put, path = "/learning/sections/{sectionId}", params(("sectionId" = i32, Path)), request_body = SectionInput, responses((status = 200, body = SectionView)))]
-pub async fn replace_section(
+pub async fn replace_learning_section(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
@@ -185,7 +193,7 @@ pub async fn replace_section(
 
 /// Delete an empty section (409 while it has articles).
 #[utoipa::path(delete, path = "/learning/sections/{sectionId}", params(("sectionId" = i32, Path)), responses((status = 204)))]
-pub async fn delete_section(
+pub async fn delete_learning_section(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<i32>,
