@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::portal::Audience;
+use super::portal::ContentAudience;
 
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -46,7 +46,7 @@ pub struct ArticleInput {
     pub state: ArticleState,
     /// Who may read it once published (`members`: staff only).
     #[serde(default)]
-    pub audience: Audience,
+    pub audience: ContentAudience,
     #[serde(default)]
     pub position: i32,
     /// Files it keeps (your own uploads from `POST /attachments`, or files it already keeps);

@@ -26,7 +26,7 @@ pub enum AudienceKind {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Audience {
+pub struct ContentAudience {
     #[serde(default)]
     pub kind: AudienceKind,
     #[serde(default)]
@@ -106,7 +106,7 @@ pub struct ContentPageInput {
     pub title: String,
     pub body: String,
     #[serde(default)]
-    pub audience: Audience,
+    pub audience: ContentAudience,
 }
 
 /// What a menu item opens.
@@ -145,7 +145,7 @@ pub struct MenuItemInput {
     #[serde(default)]
     pub target_id: Option<i32>,
     #[serde(default)]
-    pub audience: Audience,
+    pub audience: ContentAudience,
     #[serde(default = "enabled")]
     pub enabled: bool,
 }

@@ -6,7 +6,7 @@ use sqlx::PgConnection;
 use crate::{
     domain::{
         TenantId,
-        portal::{Audience, AudienceKind},
+        portal::{AudienceKind, ContentAudience},
     },
     error::{Error, Result},
     repo,
@@ -16,9 +16,9 @@ use crate::{
 pub async fn check(
     conn: &mut PgConnection,
     tenant: TenantId,
-    mut audience: Audience,
+    mut audience: ContentAudience,
     members_too: bool,
-) -> Result<Audience> {
+) -> Result<ContentAudience> {
     audience.company_ids.sort_unstable();
     audience.company_ids.dedup();
     audience.contact_group_ids.sort_unstable();

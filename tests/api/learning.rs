@@ -158,6 +158,44 @@ async fn readers_see_what_their_audience_allows_and_search_finds_it() {
         StatusCode::FORBIDDEN,
         "an API key is no technician"
     );
+    // A technician searches every published article, members-only too, but no draft.
+    let r = d
+        .admin(
+            Method::POST,
+            "/members",
+            Some(json!({"email": "tom@acme.test", "firstName": "Tom",
+            "role": "tech", "password": crate::support::PASSWORD})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let tom = d.sign_in("tech", "tom@acme.test").await;
+    let tech_get = |path: String| {
+        let (d, tom) = (&d, tom.clone());
+        async move {
+            d.app
+                .get(&d.t.host, &format!("/api/v2/tech{path}"))
+                .cookie(&tom)
+                .send()
+                .await
+        }
+    };
+    let found = tech_get("/learning/search?q=printer".into()).await;
+    assert_eq!(
+        titles(&found.json),
+        [
+            "Customer printers",
+            "Finance printer",
+            "Printer internals",
+            "Printers jam"
+        ]
+    );
+    assert_eq!(
+        tech_get("/learning/articles/4".into()).await.status,
+        StatusCode::OK
+    );
+    tech_get(format!("/learning/articles/{draft}"))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "NotFound");
 
     // Reading: the audience decides; drafts and members-only are 404s for contacts.
     for (cookie, id, status) in [

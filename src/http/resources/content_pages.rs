@@ -9,7 +9,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     auth::extractors::{AdminCaller, PortalUser},
-    domain::portal::{Audience, ContentPageInput},
+    domain::portal::{ContentAudience, ContentPageInput},
     error::Result,
     http::{
         extract::{ApiJson, ApiPath},
@@ -29,7 +29,7 @@ pub struct ContentPageView {
     pub body: String,
     /// The body rendered, scripts and unsafe links removed.
     pub body_html: String,
-    pub audience: Audience,
+    pub audience: ContentAudience,
     pub created_on: DateTime<Utc>,
     pub modified_on: DateTime<Utc>,
 }
@@ -41,7 +41,7 @@ impl From<PageRow> for ContentPageView {
             title: p.title,
             body: p.body,
             body_html: p.body_html,
-            audience: Audience {
+            audience: ContentAudience {
                 kind: p.audience,
                 company_ids: p.company_ids,
                 contact_group_ids: p.contact_group_ids,

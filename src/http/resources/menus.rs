@@ -13,7 +13,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     auth::extractors::{AdminCaller, PortalUser},
-    domain::portal::{Audience, MenuItemInput, MenuItemKind},
+    domain::portal::{ContentAudience, MenuItemInput, MenuItemKind},
     error::Result,
     http::{
         extract::{ApiJson, ApiPath},
@@ -36,7 +36,7 @@ pub struct MenuItemView {
     pub pass_access_token: bool,
     pub open_in_new_tab: bool,
     pub target_id: Option<i32>,
-    pub audience: Audience,
+    pub audience: ContentAudience,
     pub enabled: bool,
     pub created_on: DateTime<Utc>,
     pub modified_on: DateTime<Utc>,
@@ -54,7 +54,7 @@ impl From<MenuItemRow> for MenuItemView {
             pass_access_token: m.pass_access_token,
             open_in_new_tab: m.open_in_new_tab,
             target_id: m.target_id,
-            audience: Audience {
+            audience: ContentAudience {
                 kind: m.audience,
                 company_ids: m.company_ids,
                 contact_group_ids: m.contact_group_ids,

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::{
     domain::{
         learning::ArticleState,
-        portal::{Audience, AudienceKind},
+        portal::{AudienceKind, ContentAudience},
     },
     repo::learning::{
         CategoryRow, SectionRow,
@@ -106,7 +106,7 @@ pub struct ArticleView {
     /// The body rendered, scripts and unsafe links removed.
     pub body_html: String,
     pub state: ArticleState,
-    pub audience: Audience,
+    pub audience: ContentAudience,
     pub position: i32,
     /// How many times it has been saved.
     pub revision: i32,
@@ -130,7 +130,7 @@ impl From<ArticleRow> for ArticleView {
             body: a.body,
             body_html: a.body_html,
             state: a.state,
-            audience: Audience {
+            audience: ContentAudience {
                 kind: a.audience,
                 company_ids: a.company_ids,
                 contact_group_ids: a.contact_group_ids,
