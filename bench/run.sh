@@ -172,3 +172,4 @@ bench/webhooks.sh | tee -a bench/RESULTS.md
 bench/limits.sh | tee -a bench/RESULTS.md
 bench/email.sh | tee -a bench/RESULTS.md
 bench/service_levels.sh | tee -a bench/RESULTS.md
+bench/portal.sh | tee -a bench/RESULTS.md

@@ -17,6 +17,7 @@ use crate::{
     live::LiveHub,
     metrics::Metrics,
     rate_limit::RateLimiter,
+    repo::branding::BrandingRow,
     secrets::ServerKey,
     tenancy::directory::TenantDirectory,
 };
@@ -39,6 +40,8 @@ pub struct Inner {
     pub metrics: Arc<Metrics>,
     /// This instance's side of the live event streams.
     pub live: LiveHub,
+    /// Each tenant's portal branding (read before every sign-in), dropped when it changes.
+    pub branding: TtlCache<TenantId, BrandingRow>,
     /// Dynamic form choices by (tenant, URL and term), for a few minutes.
     pub form_choices: TtlCache<(TenantId, String), Arc<Vec<Choice>>>,
 }
@@ -76,6 +79,7 @@ impl AppState {
             limiter,
             metrics: Arc::new(Metrics::default()),
             live,
+            branding: TtlCache::new(10_000),
             form_choices: TtlCache::new(10_000),
         }))
     }
@@ -97,6 +101,7 @@ impl AppState {
     fn apply(&self, signal: Signal) {
         match signal {
             Signal::Tenant(id) => {
+                self.branding.retain(|tenant, _| *tenant != id);
                 self.tenants.evict_tenant(id);
                 self.auth_cache.evict_tenant(id);
                 self.profiles.evict_tenant(id);
@@ -105,6 +110,7 @@ impl AppState {
                 self.auth_cache.evict_tenant(id);
                 self.profiles.evict_tenant(id);
             }
+            Signal::Branding(id) => self.branding.retain(|tenant, _| *tenant != id),
         }
     }
 }

@@ -13,6 +13,8 @@ pub enum Signal {
     Tenant(i64),
     /// A credential, a person, or a company changed in this tenant: cached principals and profiles go.
     Credentials(i64),
+    /// The tenant's portal branding changed.
+    Branding(i64),
 }
 
 impl Signal {
@@ -20,6 +22,7 @@ impl Signal {
         match self {
             Signal::Tenant(id) => format!("tenant:{id}"),
             Signal::Credentials(id) => format!("credentials:{id}"),
+            Signal::Branding(id) => format!("branding:{id}"),
         }
     }
 
@@ -29,6 +32,7 @@ impl Signal {
         match kind {
             "tenant" => Some(Signal::Tenant(id)),
             "credentials" => Some(Signal::Credentials(id)),
+            "branding" => Some(Signal::Branding(id)),
             _ => None,
         }
     }

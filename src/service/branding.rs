@@ -4,6 +4,7 @@
 use uuid::Uuid;
 
 use crate::{
+    db::notify::Signal,
     domain::{
         Tenant,
         patch::Patch,
@@ -20,8 +21,24 @@ const FAVICON_MAX: i64 = 64 * 1024;
 const LOGO_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
 const FAVICON_TYPES: &[&str] = &["image/png", "image/vnd.microsoft.icon", "image/gif"];
 
-/// The branding, with the defaults of a tenant that set none.
+/// How long an instance trusts its cached branding without hearing of a change.
+const CACHED_FOR: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The branding, with the defaults of a tenant that set none; cached per tenant (every portal page
+/// reads it before sign-in) and dropped on every instance when it changes.
 pub async fn get(state: &AppState, tenant: &Tenant) -> Result<BrandingRow> {
+    if let Some(hit) = state.branding.get(&tenant.id) {
+        return Ok(hit);
+    }
+    let generation = state.branding.generation();
+    let row = load(state, tenant).await?;
+    state
+        .branding
+        .insert_unless_evicted(tenant.id, row.clone(), CACHED_FOR, generation);
+    Ok(row)
+}
+
+async fn load(state: &AppState, tenant: &Tenant) -> Result<BrandingRow> {
     let mut conn = state.pool.acquire().await?;
     Ok(repo::branding::get(&mut conn, tenant.id)
         .await?
@@ -114,7 +131,7 @@ pub async fn update(
     owner: (&str, &str),
     patch: BrandingPatch,
 ) -> Result<BrandingRow> {
-    let mut b = get(state, tenant).await?;
+    let mut b = load(state, tenant).await?;
     let text = |p: Patch<String>, current: Option<String>| {
         p.apply(current).filter(|v| !v.trim().is_empty())
     };
@@ -184,6 +201,7 @@ pub async fn update(
     repo::attachments::set_kept(&mut tx, tenant.id, &released, false).await?;
     repo::branding::save(&mut tx, tenant.id, &b).await?;
     tx.commit().await?;
+    state.invalidate(Signal::Branding(tenant.id)).await;
     get(state, tenant).await
 }
 

@@ -27,6 +27,11 @@ async fn admins_brand_the_portal_and_anyone_reads_it_before_sign_in() {
         json!(["password", "login_code"])
     );
 
+    // A second instance reads (and caches) the same; a change made through the first reaches it.
+    let second = app.sibling(|_| {});
+    let seen = second.get(&d.t.host, "/api/v2/public/site").send().await;
+    assert_eq!(seen.json["name"], site.json["name"]);
+
     let upload = |name: &'static str, bytes: Vec<u8>| {
         let d = &d;
         async move {
@@ -55,6 +60,16 @@ async fn admins_brand_the_portal_and_anyone_reads_it_before_sign_in() {
 
     let site = app.get(&d.t.host, "/api/v2/public/site").send().await;
     assert_eq!(site.json["name"], "Acme Help");
+    let mut told = false;
+    for _ in 0..50 {
+        let seen = second.get(&d.t.host, "/api/v2/public/site").send().await;
+        if seen.json["name"] == "Acme Help" {
+            told = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(told, "the other instance still shows the old branding");
     assert_eq!(site.json["signInOptions"], json!(["login_code"]));
     let logo_url = site.json["logoUrl"].as_str().unwrap().to_string();
     let image = app.get(&d.t.host, &logo_url).send().await;
