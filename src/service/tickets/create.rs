@@ -51,18 +51,20 @@ pub async fn create_for_contact(
         ids: input.attachment_ids,
         files,
     };
-    let mut tx = state.pool.begin().await?;
-    let request_type =
-        repo::configuration::request_types::get(&mut tx, tenant.id, input.request_type_id)
-            .await?
-            .filter(|r| r.archived_at.is_none())
-            .ok_or_else(|| Error::validation("requestTypeId", "no such request type"))?;
+    // Read before the transaction: a second connection taken while holding one can exhaust the
+    // pool when every connection is such a transaction.
     let portal_source =
         repo::configuration::named::list(&state.pool, NamedList::Sources, tenant.id, false)
             .await?
             .into_iter()
             .find(|s| s.name.eq_ignore_ascii_case("Portal"))
             .map(|s| s.id);
+    let mut tx = state.pool.begin().await?;
+    let request_type =
+        repo::configuration::request_types::get(&mut tx, tenant.id, input.request_type_id)
+            .await?
+            .filter(|r| r.archived_at.is_none())
+            .ok_or_else(|| Error::validation("requestTypeId", "no such request type"))?;
     let mut draft = Draft {
         summary: input.summary,
         description: input.description.unwrap_or_default(),
