@@ -32,7 +32,9 @@ ALTER TABLE forms ADD FOREIGN KEY (tenant_id, id, published_version)
 
 CREATE TABLE form_results (
     tenant_id      bigint      NOT NULL,
-    id             bigint      NOT NULL,
+    -- From a sequence, not a per-tenant counter: a counter's row would be held by every
+    -- submitting transaction until it commits.
+    id             bigint      GENERATED ALWAYS AS IDENTITY,
     form_id        int         NOT NULL,
     version        int         NOT NULL,
     -- Who filled it in: a contact in the portal, or staff (a member or an API key).

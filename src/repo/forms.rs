@@ -4,7 +4,10 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::{PgConnection, types::Json};
 
-use crate::{domain::TenantId, sql};
+use crate::{
+    domain::{TenantId, forms::FormPlacement},
+    sql,
+};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct FormRow {
@@ -106,6 +109,36 @@ pub async fn set_archived(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// The form a request type carries, with its published version: `None` when the type does not
+/// exist or carries none; the version and definition are `None` while the form is unpublished or
+/// archived.
+pub async fn of_request_type(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    request_type: i32,
+) -> Result<Option<RequestTypeForm>, sqlx::Error> {
+    sqlx::query_as(sql!(
+        "SELECT r.form_id, r.form_placement, v.version, v.definition
+         FROM request_types r
+         JOIN forms f ON f.tenant_id = r.tenant_id AND f.id = r.form_id
+         LEFT JOIN form_versions v ON v.tenant_id = f.tenant_id AND v.form_id = f.id
+                                  AND v.version = f.published_version AND f.archived_at IS NULL
+         WHERE r.tenant_id = $1 AND r.id = $2"
+    ))
+    .bind(tenant)
+    .bind(request_type)
+    .fetch_optional(conn)
+    .await
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct RequestTypeForm {
+    pub form_id: i32,
+    pub form_placement: FormPlacement,
+    pub version: Option<i32>,
+    pub definition: Option<Value>,
 }
 
 /// Live request types that carry the form.
@@ -211,14 +244,13 @@ pub async fn insert_result(
     tenant: TenantId,
     new: &NewResult<'_>,
 ) -> Result<i64, sqlx::Error> {
-    let id = i64::from(super::ids::next_id(conn, tenant, "form_results").await?);
-    sqlx::query(sql!(
-        "INSERT INTO form_results (tenant_id, id, form_id, version, contact_id, submitter_kind,
+    sqlx::query_scalar(sql!(
+        "INSERT INTO form_results (tenant_id, form_id, version, contact_id, submitter_kind,
              submitter_id, ticket_id, answers, display)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         RETURNING id"
     ))
     .bind(tenant)
-    .bind(id)
     .bind(new.form_id)
     .bind(new.version)
     .bind(new.contact_id)
@@ -227,9 +259,8 @@ pub async fn insert_result(
     .bind(new.ticket_id)
     .bind(Json(new.answers))
     .bind(Json(new.display))
-    .execute(conn)
-    .await?;
-    Ok(id)
+    .fetch_one(conn)
+    .await
 }
 
 pub async fn get_result(

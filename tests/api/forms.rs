@@ -663,3 +663,39 @@ async fn the_connectors_form_operations_answer_as_their_schemas_say() {
     assert_eq!(body["formResult"]["id"], result);
     assert_eq!(body["ticketId"], Value::Null);
 }
+
+#[tokio::test]
+async fn more_portal_tickets_at_once_than_the_pool_has_connections_all_succeed() {
+    let app = TestApp::new().await;
+    let d = desk(&app, "acme").await;
+    d.contact(1, "ann@customer.test", json!({})).await;
+    let form = created_form(&d, conditional()).await;
+    let r = d
+        .admin(
+            Method::POST,
+            "/request-types",
+            Some(json!({"name": "Access", "defaultQueueId": 1, "defaultPriorityId": 1, "formId": form})),
+        )
+        .await;
+    let with_form = r.json["id"].as_i64().unwrap();
+    let cookie = d.sign_in("portal", "ann@customer.test").await;
+    // The test pool holds 8 connections; each creation must never wait on a second one.
+    let raised = futures_util::future::join_all((0..32).map(|n| {
+        let (d, cookie) = (&d, cookie.clone());
+        let body = if n % 2 == 0 {
+            json!({"requestTypeId": 1, "summary": format!("Plain {n}")})
+        } else {
+            json!({"requestTypeId": with_form, "summary": format!("Form {n}"), "formAnswers": {"kind": "email"}})
+        };
+        async move { d.portal(&cookie, Method::POST, "/tickets", Some(body)).await }
+    }))
+    .await;
+    for r in &raised {
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let results: i64 = sqlx::query_scalar("SELECT count(*) FROM form_results")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(results, 16);
+}

@@ -104,7 +104,7 @@ pub async fn prepare(
     .collect::<HashSet<_>>()
     .into_iter()
     .collect();
-    {
+    if !(contacts.is_empty() && companies.is_empty() && files.is_empty()) {
         let mut conn = state.pool.acquire().await?;
         let scope = submitter.company_scope();
         if !contacts.is_empty() {
@@ -282,16 +282,14 @@ pub async fn for_request_type(
             "only a ticket of a request type that carries a form takes form answers",
         )
     };
-    let request_type = match request_type {
+    let carried = match request_type {
         Some(id) => {
             let mut conn = state.pool.acquire().await?;
-            repo::configuration::request_types::get(&mut conn, tenant.id, id).await?
+            repo::forms::of_request_type(&mut conn, tenant.id, id).await?
         }
         None => None,
     };
-    let Some((form_id, placement)) =
-        request_type.and_then(|r| r.form_id.zip(Some(r.form_placement)))
-    else {
+    let Some(carried) = carried else {
         return match given {
             Some(_) => Err(no_form()),
             None => Ok(None),
@@ -300,8 +298,14 @@ pub async fn for_request_type(
     if given.is_none() && !enforce {
         return Ok(None);
     }
-    let form = super::get(state, tenant, form_id).await?;
-    let (version, definition) = super::published(&form).map_err(|_| no_form())?;
+    let (Some(version), Some(definition)) = (carried.version, carried.definition.as_ref()) else {
+        return Err(no_form());
+    };
+    let (form_id, placement, definition) = (
+        carried.form_id,
+        carried.form_placement,
+        super::parse(definition)?,
+    );
     let empty = Map::new();
     let prepared = prepare(
         state,
