@@ -84,6 +84,15 @@ impl Error {
         self.kind == kind
     }
 
+    /// `Ok(None)` for a 404, any other failure kept: for "is it there?" questions.
+    pub fn found<T>(result: Result<T>) -> Result<Option<T>> {
+        match result {
+            Ok(value) => Ok(Some(value)),
+            Err(e) if e.is(Kind::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(Kind::Unauthenticated, "Unauthorized", message)
     }

@@ -53,24 +53,21 @@ async fn target_live(
     id: i32,
     contact: Option<(i32, i32)>,
 ) -> Result<bool> {
-    let mut conn = state.pool.acquire().await?;
+    // Each arm takes its own connection, never holding one while a service takes another.
     Ok(match kind {
         MenuItemKind::ExternalSite => true,
         MenuItemKind::ContentPage => match contact {
-            Some(who) => content_pages::for_contact(state, tenant, who, id)
-                .await
-                .is_ok(),
-            None => repo::content_pages::get(&mut conn, tenant.id, id)
-                .await?
-                .is_some(),
-        },
+            Some(who) => Error::found(content_pages::for_contact(state, tenant, who, id).await)?,
+            None => Error::found(content_pages::get(state, tenant, id).await)?,
+        }
+        .is_some(),
         MenuItemKind::RequestType => {
+            let mut conn = state.pool.acquire().await?;
             repo::configuration::request_types::get(&mut conn, tenant.id, id)
                 .await?
                 .is_some_and(|r| r.archived_at.is_none())
         }
-        MenuItemKind::Form => repo::forms::get(&mut conn, tenant.id, id)
-            .await?
+        MenuItemKind::Form => Error::found(forms::get(state, tenant, id).await)?
             .is_some_and(|f| f.standalone && forms::published(&f).is_ok()),
         MenuItemKind::LearningCategory => {
             learning::category_visible(state, tenant, id, contact).await?
