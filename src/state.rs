@@ -25,6 +25,9 @@ use crate::{
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
+/// A dynamic-choice URL's choices, or why they could not be loaded.
+pub type LoadedChoices = Result<Arc<Vec<Choice>>, String>;
+
 pub struct Inner {
     pub config: Config,
     pub pool: PgPool,
@@ -42,8 +45,8 @@ pub struct Inner {
     pub live: LiveHub,
     /// Each tenant's portal branding (read before every sign-in), dropped when it changes.
     pub branding: TtlCache<TenantId, BrandingRow>,
-    /// Dynamic form choices by (tenant, URL and term), for a few minutes.
-    pub form_choices: TtlCache<(TenantId, String), Arc<Vec<Choice>>>,
+    /// Dynamic form choices by (tenant, URL), for a few minutes; a failure, for half a minute.
+    pub form_choices: TtlCache<(TenantId, String), LoadedChoices>,
 }
 
 impl Deref for AppState {

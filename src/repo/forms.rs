@@ -408,20 +408,26 @@ pub async fn pending_uploads(
     .await
 }
 
-/// A stand-alone result keeps the files its answers name.
+/// A stand-alone result keeps the files its answers name, when they are still the uploader's
+/// pending uploads; answers how many it took.
 pub async fn hold_uploads(
     conn: &mut PgConnection,
     tenant: TenantId,
     ids: &[uuid::Uuid],
+    uploader: (&str, &str),
     result: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(sql!(
-        "UPDATE attachments SET form_result_id = $3 WHERE tenant_id = $1 AND id = ANY($2)"
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(sql!(
+        "UPDATE attachments SET form_result_id = $5
+         WHERE tenant_id = $1 AND id = ANY($2) AND ticket_id IS NULL AND form_result_id IS NULL
+           AND NOT kept AND uploader_kind = $3 AND uploader_id = $4"
     ))
     .bind(tenant)
     .bind(ids)
+    .bind(uploader.0)
+    .bind(uploader.1)
     .bind(result)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(done.rows_affected())
 }

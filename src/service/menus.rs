@@ -92,7 +92,14 @@ pub async fn save(
                     "an external site has a url, not a target",
                 ));
             }
-            (Some(external_url(input.url)?), None)
+            let url = external_url(input.url)?;
+            if input.pass_access_token && !url.starts_with("https://") {
+                return Err(Error::validation(
+                    "passAccessToken",
+                    "an access token goes only to an https URL",
+                ));
+            }
+            (Some(url), None)
         }
         kind => {
             if input.url.is_some() {

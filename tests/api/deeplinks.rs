@@ -437,8 +437,16 @@ async fn an_approval_link_that_signs_its_approver_in_decides_once_and_a_cookie_a
     );
     assert_eq!(approval(1).await, "pending");
 
-    // The approver's own link: approved once; the same link again changes nothing.
+    // The approver's own link: approved once; the same link again changes nothing. An approval
+    // action on another command decides nothing.
     let boss_token = token_of(boss).await;
+    let r = d
+        .follow(&format!(
+            "name=support_options&ticket_id=1&action=auto_approve&access_token={boss_token}"
+        ))
+        .await;
+    assert_eq!(location(&r), "/portal/support");
+    assert_eq!(approval(1).await, "pending");
     let link = format!("name=ticket&ticket_id=1&action=auto_approve&access_token={boss_token}");
     assert_eq!(
         location(&d.follow(&link).await),

@@ -98,6 +98,10 @@ async fn every_question_type_is_submitted_checked_and_read_back() {
         .await;
     assert_eq!(def.status, StatusCode::OK, "{}", def.text);
     assert_eq!(def.json["version"], 1);
+    assert!(
+        !def.text.contains(&url),
+        "the choices URL (it may hold a key) stays with the admins"
+    );
     assert_eq!(
         def.json["sections"][0]["questions"]
             .as_array()

@@ -201,6 +201,10 @@ async fn each_contact_gets_the_menu_and_pages_their_audience_allows() {
         ),
         (json!({"label": "x", "kind": "external_site"}), "url"),
         (
+            json!({"label": "x", "kind": "external_site", "url": "http://plain.example", "passAccessToken": true}),
+            "passAccessToken",
+        ),
+        (
             json!({"label": "x", "kind": "content_page", "targetId": 99}),
             "targetId",
         ),

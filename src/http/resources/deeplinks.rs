@@ -224,6 +224,9 @@ async fn approve_from_link(
     params: &HashMap<String, String>,
     contact: i32,
 ) -> Option<(&'static str, &'static str)> {
+    if params.get("name").map(|n| n.trim()) != Some("ticket") {
+        return None;
+    }
     let grant = match params.get("action").map(|a| a.trim()) {
         Some("auto_approve") => true,
         Some("auto_decline") => false,

@@ -68,7 +68,14 @@ pub struct PublishedFormView {
 }
 
 impl PublishedFormView {
-    fn new(form: &FormRow, version: i32, definition: FormDefinition) -> Self {
+    /// `choicesUrl` is left out: it may carry the tenant's key; contacts load choices through
+    /// `…/questions/{identifier}/choices`.
+    fn new(form: &FormRow, version: i32, mut definition: FormDefinition) -> Self {
+        for section in &mut definition.sections {
+            for question in &mut section.questions {
+                question.choices_url = None;
+            }
+        }
         Self {
             id: form.id,
             version,

@@ -16,6 +16,7 @@ use crate::{
 };
 
 const FRESH_FOR: Duration = Duration::from_secs(300);
+const FAILED_FOR: Duration = Duration::from_secs(30);
 const MAX_BODY: usize = 1024 * 1024;
 const MAX_ITEMS: usize = 1000;
 
@@ -61,14 +62,26 @@ pub async fn load(
 async fn fetch(state: &AppState, tenant: &Tenant, url: &str) -> Result<Arc<Vec<Choice>>, String> {
     let key = (tenant.id, url.to_string());
     if let Some(hit) = state.form_choices.get(&key) {
-        return Ok(hit);
+        return hit;
     }
+    let fetched = download(state, url).await.map(Arc::new);
+    // A failure is kept too, briefly, so callers cannot make every request wait on a dead URL.
+    let ttl = if fetched.is_ok() {
+        FRESH_FOR
+    } else {
+        FAILED_FOR
+    };
+    state.form_choices.insert(key, fetched.clone(), ttl);
+    fetched
+}
+
+async fn download(state: &AppState, url: &str) -> Result<Vec<Choice>, String> {
     let parsed =
         reqwest::Url::parse(url).map_err(|_| "the choices URL is not a URL".to_string())?;
     if !state.config.webhooks_allow_private && outbound::names_private_address(&parsed) {
         return Err("the choices URL names a private address".into());
     }
-    let response = state
+    let mut response = state
         .webhook_client
         .get(parsed)
         .header("accept", "application/json")
@@ -82,7 +95,6 @@ async fn fetch(state: &AppState, tenant: &Tenant, url: &str) -> Result<Arc<Vec<C
         ));
     }
     let mut body = Vec::new();
-    let mut response = response;
     while let Some(chunk) = response
         .chunk()
         .await
@@ -116,8 +128,6 @@ async fn fetch(state: &AppState, tenant: &Tenant, url: &str) -> Result<Arc<Vec<C
         }
         choices.push(Choice { identifier, name });
     }
-    let choices = Arc::new(choices);
-    state.form_choices.insert(key, choices.clone(), FRESH_FOR);
     Ok(choices)
 }
 

@@ -6,6 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use regex::RegexBuilder;
 
+use crate::cache::TtlCache;
+
 use super::answers::{self, Lookups};
 use crate::{
     domain::forms::{Condition, FormDefinition, Question, QuestionType},
@@ -22,11 +24,24 @@ pub const LONG_TEXT_MAX: u32 = 10_000;
 /// A pattern's compiled size, so a definition cannot make the server compile a huge automaton.
 const PATTERN_SIZE: usize = 64 * 1024;
 
+/// Compiled patterns, so answering a form does not compile its patterns again each time.
+static PATTERNS: std::sync::LazyLock<TtlCache<String, regex::Regex>> =
+    std::sync::LazyLock::new(|| TtlCache::new(1000));
+
 /// A pattern that must match the whole answer.
 pub fn compile(pattern: &str) -> std::result::Result<regex::Regex, regex::Error> {
-    RegexBuilder::new(&format!("^(?:{pattern})$"))
+    if let Some(hit) = PATTERNS.get(&pattern.to_string()) {
+        return Ok(hit);
+    }
+    let compiled = RegexBuilder::new(&format!("^(?:{pattern})$"))
         .size_limit(PATTERN_SIZE)
-        .build()
+        .build()?;
+    PATTERNS.insert(
+        pattern.to_string(),
+        compiled.clone(),
+        std::time::Duration::from_secs(3600),
+    );
+    Ok(compiled)
 }
 
 fn identifier_ok(id: &str) -> bool {

@@ -185,7 +185,14 @@ pub async fn store(
     )
     .await?;
     if ticket.is_none() && !prepared.files.is_empty() {
-        repo::forms::hold_uploads(conn, tenant, &prepared.files, id).await?;
+        let owner = submitter.actor.owner();
+        let held = repo::forms::hold_uploads(conn, tenant, &prepared.files, owner, id).await?;
+        if held != prepared.files.len() as u64 {
+            return Err(Error::validation(
+                "answers",
+                "a file answered is no longer one of your pending uploads",
+            ));
+        }
     }
     // Shaped like a ticket event's payload (`FlowNotification`), so ticket flows can take it.
     let payload = json!({

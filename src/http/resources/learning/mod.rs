@@ -147,3 +147,37 @@ impl From<ArticleRow> for ArticleView {
         }
     }
 }
+
+/// An article as a contact reads it: no audience lists, Markdown source or editing details.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PortalArticleView {
+    pub id: i32,
+    pub section_id: i32,
+    pub category_id: i32,
+    pub title: String,
+    pub body_html: String,
+    pub helpful_count: i32,
+    pub unhelpful_count: i32,
+    /// Files it keeps: `…/articles/{id}/files/{fileId}`.
+    pub attachment_ids: Vec<Uuid>,
+    pub modified_on: DateTime<Utc>,
+    pub published_on: Option<DateTime<Utc>>,
+}
+
+impl From<ArticleRow> for PortalArticleView {
+    fn from(a: ArticleRow) -> Self {
+        Self {
+            id: a.id,
+            section_id: a.section_id,
+            category_id: a.category_id,
+            title: a.title,
+            body_html: a.body_html,
+            helpful_count: a.helpful_count,
+            unhelpful_count: a.unhelpful_count,
+            attachment_ids: a.file_ids,
+            modified_on: a.updated_at,
+            published_on: a.published_at,
+        }
+    }
+}

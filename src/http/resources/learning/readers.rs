@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::{ArticleSummaryView, ArticleView, CategoryView};
+use super::{ArticleSummaryView, ArticleView, CategoryView, PortalArticleView};
 use crate::{
     auth::extractors::{PortalUser, Staff},
     domain::learning::VoteInput,
@@ -120,12 +120,12 @@ pub async fn read_category(
 
 /// Read an article (its view is counted). Drafts, members-only articles and those for other
 /// companies or groups are 404s.
-#[utoipa::path(get, path = "/learning/articles/{articleId}", params(("articleId" = i32, Path)), responses((status = 200, body = ArticleView)))]
+#[utoipa::path(get, path = "/learning/articles/{articleId}", params(("articleId" = i32, Path)), responses((status = 200, body = PortalArticleView)))]
 pub async fn read_article(
     State(state): State<AppState>,
     user: PortalUser,
     ApiPath(id): ApiPath<i32>,
-) -> Result<Json<ArticleView>> {
+) -> Result<Json<PortalArticleView>> {
     Ok(Json(
         articles::read_for_contact(&state, &user.tenant, me(&user), id)
             .await?
