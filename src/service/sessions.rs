@@ -12,11 +12,11 @@ use crate::{
         throttle::{self, ThrottleKeys},
     },
     db::notify::Signal,
-    domain::{MemberRole, Tenant, UserKind},
+    domain::{MemberRole, Tenant, UserKind, portal::SignInOption},
     error::{Error, Result},
     repo::{contacts, credentials, email::Person, login_codes, members},
     secrets::{self, SESSION_PREFIX},
-    service::{email::planner, events},
+    service::{branding, email::planner, events},
     state::AppState,
 };
 
@@ -24,6 +24,25 @@ pub struct NewSession {
     pub user_id: i32,
     pub token: String,
     pub expires_at: DateTime<Utc>,
+}
+
+/// Refuses (403) a contact sign-in method the tenant's branding switched off.
+async fn offered(state: &AppState, tenant: &Tenant, option: SignInOption) -> Result<()> {
+    let branding = branding::get(state, tenant).await?;
+    if branding
+        .sign_in_options
+        .iter()
+        .any(|o| o == option.as_str())
+    {
+        return Ok(());
+    }
+    Err(Error::forbidden(format!(
+        "signing in with {} is switched off for this portal",
+        match option {
+            SignInOption::Password => "a password",
+            SignInOption::LoginCode => "a one-time code",
+        }
+    )))
 }
 
 /// Checks the password and opens a session. Unknown accounts and wrong passwords get the same
@@ -48,6 +67,9 @@ pub async fn sign_in(
             "password",
             "password must be at most 1024 bytes",
         ));
+    }
+    if kind == UserKind::Contact {
+        offered(state, tenant, SignInOption::Password).await?;
     }
     let keys = ThrottleKeys::new(kind, email, client);
     let attempt = throttle::begin(&state.pool, tenant.id, &keys).await?;
@@ -161,6 +183,7 @@ pub async fn request_login_code(
             "email must be at most 254 characters",
         ));
     }
+    offered(state, tenant, SignInOption::LoginCode).await?;
     // Asking counts like a sign-in attempt, so the endpoint cannot be used to flood a contact.
     let keys = ThrottleKeys::new(UserKind::Contact, email, client);
     throttle::begin(&state.pool, tenant.id, &keys).await?;
@@ -211,6 +234,7 @@ pub async fn sign_in_with_code(
     if email.len() > 254 || code.len() > 32 {
         return Err(wrong());
     }
+    offered(state, tenant, SignInOption::LoginCode).await?;
     let keys = ThrottleKeys::new(UserKind::Contact, email, client);
     let attempt = throttle::begin(&state.pool, tenant.id, &keys).await?;
     let Some((contact, _)) = contacts::find_for_login(&state.pool, tenant.id, email.trim()).await?

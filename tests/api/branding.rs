@@ -42,6 +42,8 @@ async fn admins_brand_the_portal_and_anyone_reads_it_before_sign_in() {
             r.json[0]["id"].as_str().unwrap().to_string()
         }
     };
+    d.contact(1, "ann@customer.test", json!({})).await;
+    let ann = d.sign_in("portal", "ann@customer.test").await;
     let logo = upload("logo.png", png(2048)).await;
     let r = d
         .admin(
@@ -89,9 +91,21 @@ async fn admins_brand_the_portal_and_anyone_reads_it_before_sign_in() {
         StatusCode::OK
     );
 
+    // Passwords are switched off: a contact's password sign-in is refused, a code may be asked
+    // for, and sessions already open go on.
+    let refused = app
+        .post(&d.t.host, "/api/v2/portal/auth/login")
+        .json(json!({"email": "ann@customer.test", "password": crate::support::PASSWORD}))
+        .send()
+        .await;
+    refused.assert_error(StatusCode::FORBIDDEN, "Forbidden");
+    let code = app
+        .post(&d.t.host, "/api/v2/portal/auth/login-code")
+        .json(json!({"email": "ann@customer.test"}))
+        .send()
+        .await;
+    assert_eq!(code.status, StatusCode::ACCEPTED, "{}", code.text);
     // The contact's `me` carries the same.
-    d.contact(1, "ann@customer.test", json!({})).await;
-    let ann = d.sign_in("portal", "ann@customer.test").await;
     let me = d.portal(&ann, Method::GET, "/me", None).await;
     assert_eq!(me.json["site"]["name"], "Acme Help");
 

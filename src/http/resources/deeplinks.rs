@@ -269,6 +269,7 @@ fn with_outcome(target: &str, (key, value): (&str, &str)) -> String {
 fn failure_code(error: &Error) -> &'static str {
     match error.kind {
         Kind::TooManyRequests => "too_many_attempts",
+        Kind::Forbidden => "method_switched_off",
         Kind::Unauthenticated | Kind::Malformed | Kind::Invalid => "invalid_credentials",
         _ => "sign_in_failed",
     }
