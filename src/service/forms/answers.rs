@@ -43,18 +43,19 @@ pub struct Checked {
     pub display: Map<String, Value>,
 }
 
-impl Checked {
-    /// Upload ids the answers name.
-    pub fn file_ids(&self, definition: &FormDefinition) -> Vec<String> {
-        definition
-            .questions()
-            .filter(|q| q.kind == QuestionType::File)
-            .filter_map(|q| self.answers.get(&q.identifier))
-            .filter_map(Value::as_array)
-            .flatten()
-            .filter_map(|v| v.as_str().map(String::from))
-            .collect()
-    }
+/// The upload ids typed answers name, each once.
+pub fn upload_ids(definition: &FormDefinition, answers: &Map<String, Value>) -> Vec<uuid::Uuid> {
+    let mut ids: Vec<uuid::Uuid> = definition
+        .questions()
+        .filter(|q| q.kind == QuestionType::File)
+        .filter_map(|q| answers.get(&q.identifier))
+        .filter_map(Value::as_array)
+        .flatten()
+        .filter_map(|v| v.as_str().and_then(|id| uuid::Uuid::parse_str(id).ok()))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 fn is_empty(value: &Value) -> bool {

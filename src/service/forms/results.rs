@@ -2,8 +2,6 @@
 //! choices loaded) before any transaction, then stored as a result — on its own, or in a ticket's
 //! creating transaction — with a `form.submitted` event. And reading results back.
 
-use std::collections::HashSet;
-
 use serde_json::{Map, Value, json};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -94,16 +92,7 @@ pub async fn prepare(
     };
     let contacts = ids_of(crate::domain::forms::QuestionType::Contact);
     let companies = ids_of(crate::domain::forms::QuestionType::Company);
-    let files: Vec<Uuid> = Checked {
-        answers: typed.clone(),
-        display: Map::new(),
-    }
-    .file_ids(&definition)
-    .iter()
-    .filter_map(|id| Uuid::parse_str(id).ok())
-    .collect::<HashSet<_>>()
-    .into_iter()
-    .collect();
+    let files = answers::upload_ids(&definition, &typed);
     if !(contacts.is_empty() && companies.is_empty() && files.is_empty()) {
         let mut conn = state.pool.acquire().await?;
         let scope = submitter.company_scope();
@@ -145,11 +134,7 @@ pub async fn prepare(
             .insert(question.identifier.clone(), loaded.to_vec());
     }
     let checked = answers::check(&definition, &typed, &lookups)?;
-    let files = checked
-        .file_ids(&definition)
-        .iter()
-        .filter_map(|id| Uuid::parse_str(id).ok())
-        .collect();
+    let files = answers::upload_ids(&definition, &checked.answers);
     Ok(Prepared {
         form_id,
         version,
