@@ -35,6 +35,14 @@ fn unix_now() -> u64 {
         .as_secs()
 }
 
+/// Waits, when fewer than `need` seconds are left of the current fixed window, for the next one:
+/// a count that straddles two windows would let through more than the limit.
+async fn room_in_window(window_secs: u64, need: u64) {
+    while window_secs - unix_now() % window_secs < need {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// A Redis server of this test's own, on a free port, stopped when dropped.
 struct Redis {
     child: Child,
@@ -88,6 +96,7 @@ async fn each_key_person_and_address_has_its_own_limit_and_the_tenant_a_ceiling(
         c.rate_limits.per_tenant = 1000;
     })
     .await;
+    room_in_window(60, 20).await;
     let d = desk(&app, "acme").await;
     let other_key = app.api_key(&d.t, "read_write").await;
     d.contact(1, "ann@customer.test", json!({})).await;
@@ -308,8 +317,10 @@ async fn instances_sharing_redis_enforce_one_limit_and_carry_on_without_it() {
         c.redis_url = Some(deskd::config::Secret::new(redis.url.clone()));
         c.redis_prefix = prefix.clone();
         c.rate_limits.per_key = 8;
+        c.rate_limits.window_secs = 3600;
     })
     .await;
+    room_in_window(3600, 120).await;
     let two = one.sibling(|_| {});
     let d = desk(&one, "acme").await;
     let key = app_key(&one, &d).await;
