@@ -25,6 +25,8 @@ pub enum Kind {
     TimedOut,
     /// The object's state forbids the change (409).
     Conflict,
+    /// The caller accepts no representation this operation answers with (406).
+    NotAcceptable,
     /// The object existed but its time is over, as an expired link (410).
     Gone,
     /// The object changed since the caller read it (`If-Match`, 412).

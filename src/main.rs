@@ -62,7 +62,7 @@ enum Command {
         #[command(flatten)]
         plan: deskd::service::seed::SeedPlan,
     },
-    /// Write the OpenAPI documents (v1, v2, v3) as JSON.
+    /// Write the OpenAPI documents (v1, v2, v3, desk365, desk360) as JSON.
     Openapi {
         #[arg(long, default_value = "openapi")]
         out: PathBuf,
@@ -451,8 +451,8 @@ fn service_error(error: deskd::error::Error) -> anyhow::Error {
 
 fn write_openapi(out: &std::path::Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(out)?;
-    for (version, document) in deskd::http::api().documents {
-        let path = out.join(format!("v{version}.json"));
+    for (name, document) in deskd::http::api().documents {
+        let path = out.join(format!("{name}.json"));
         std::fs::write(&path, deskd::http::openapi::to_pretty_json(&document))?;
         println!("wrote {}", path.display());
     }

@@ -168,6 +168,13 @@ impl Family {
                 self.accepted()
             )));
         }
+        if self == Family::Public && !is_read(method, path) {
+            return Err(Error::new(
+                crate::error::Kind::MethodNotAllowed,
+                "MethodNotAllowed",
+                "the Public API only reads and queries (GET, POST …/find); write through the Admin API",
+            ));
+        }
         if principal.is_read_only_key() && !is_read(method, path) {
             return Err(Error::forbidden("this API key is read-only"));
         }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::{
     extract::{Request, State},
-    http::{HeaderMap, Method, header},
+    http::{HeaderMap, Method, Uri, header},
     middleware::Next,
     response::Response,
 };
@@ -14,7 +14,8 @@ use base64::Engine;
 use chrono::DateTime;
 
 use super::{
-    Actor, AuthMethod, Authentication, Principal, cache::CacheKey, principal::is_safe, session,
+    Actor, AuthMethod, Authentication, Dialect, Principal, cache::CacheKey, principal::is_safe,
+    session,
 };
 use crate::{
     domain::{Tenant, UserKind},
@@ -29,7 +30,8 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
     let authentication = match request.extensions().get::<Site>() {
         Some(Site::Tenant(tenant)) => {
             let tenant = Arc::clone(tenant);
-            authenticate(&state, &tenant, request.headers(), request.method()).await
+            let (uri, method) = (request.uri(), request.method());
+            authenticate(&state, &tenant, request.headers(), method, uri).await
         }
         _ => Authentication::Anonymous,
     };
@@ -58,13 +60,24 @@ async fn authenticate(
     tenant: &Tenant,
     headers: &HeaderMap,
     method: &Method,
+    uri: &Uri,
 ) -> Authentication {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let result = match value.to_str() {
-            Ok(value) => from_authorization(state, tenant, value).await,
+            Ok(value) => {
+                let dialect = Dialect::of(uri.path());
+                from_authorization(state, tenant, value, dialect).await
+            }
             Err(_) => Err(Error::unauthorized("the Authorization header is malformed")),
         };
         return result.map_or_else(Authentication::Rejected, Authentication::Authenticated);
+    }
+    // DeskDirector also takes the key as `?api_key=` (less safe than the header: URLs end up in
+    // proxies' and browsers' histories). deskd logs routes, never query strings.
+    if let Some(key) = query_api_key(uri.query()) {
+        return from_api_key(state, tenant, &key)
+            .await
+            .map_or_else(Authentication::Rejected, Authentication::Authenticated);
     }
     if let Some(token) = session::read_cookie(headers, state.config.cookie_secure) {
         return match from_session(state, tenant, token).await {
@@ -86,8 +99,46 @@ fn origin_ok(headers: &HeaderMap, tenant: &Tenant) -> bool {
     session::origin_allowed(headers, host, &tenant.cors_origins)
 }
 
-async fn from_authorization(state: &AppState, tenant: &Tenant, value: &str) -> Result<Principal> {
-    let (scheme, credential) = value.trim().split_once(' ').unwrap_or((value, ""));
+/// The `api_key` query parameter, when the request has one.
+fn query_api_key(query: Option<&str>) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query?).ok()?;
+    pairs
+        .into_iter()
+        .find(|(k, _)| k == "api_key")
+        .map(|(_, v)| v)
+}
+
+async fn from_authorization(
+    state: &AppState,
+    tenant: &Tenant,
+    value: &str,
+    dialect: Dialect,
+) -> Result<Principal> {
+    let value = value.trim();
+    // Desk365 sends its key bare; Desk360 sends its token (a personal access token) as Bearer.
+    match dialect {
+        Dialect::Desk365 if !value.contains(' ') => {
+            return from_api_key(state, tenant, value).await;
+        }
+        Dialect::Desk360 => {
+            let token = value
+                .split_once(' ')
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, token)| token.trim())
+                .ok_or_else(|| {
+                    Error::unauthorized(
+                        "send the API token as `Authorization: Bearer YOUR-API-TOKEN`",
+                    )
+                })?;
+            return if token.starts_with(API_KEY_PREFIX) {
+                from_api_key(state, tenant, token).await
+            } else {
+                from_personal_token(state, tenant, token).await
+            };
+        }
+        _ => {}
+    }
+    let (scheme, credential) = value.split_once(' ').unwrap_or((value, ""));
     let credential = credential.trim();
     if credential.is_empty() {
         return Err(Error::unauthorized(

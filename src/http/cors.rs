@@ -59,7 +59,9 @@ pub async fn tenant_cors(request: Request, next: Next) -> Response {
     h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
     h.insert(
         header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static("x-request-id, retry-after"),
+        HeaderValue::from_static(
+            "x-request-id, retry-after, link, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset",
+        ),
     );
     h.append(header::VARY, HeaderValue::from_static("origin"));
     response

@@ -12,6 +12,7 @@ use axum::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::dialects::Dialect;
 use crate::error::{Error, Kind, current_request_id};
 
 /// The failure body. RFC 9457 fields plus DeskDirector's `errorCode` and a request id.
@@ -33,10 +34,6 @@ pub struct ErrorBody {
     pub request_id: String,
 }
 
-/// Marks a response whose body is already an [`ErrorBody`], so the envelope layer leaves it alone.
-#[derive(Clone, Copy)]
-pub struct Enveloped;
-
 pub fn status_of(kind: Kind) -> StatusCode {
     match kind {
         Kind::Malformed => StatusCode::BAD_REQUEST,
@@ -45,6 +42,7 @@ pub fn status_of(kind: Kind) -> StatusCode {
         Kind::NotFound => StatusCode::NOT_FOUND,
         Kind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         Kind::TimedOut => StatusCode::REQUEST_TIMEOUT,
+        Kind::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
         Kind::Conflict => StatusCode::CONFLICT,
         Kind::Gone => StatusCode::GONE,
         Kind::Stale => StatusCode::PRECONDITION_FAILED,
@@ -81,7 +79,9 @@ impl IntoResponse for Error {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
-        response.extensions_mut().insert(Enveloped);
+        // Marks the body as already an `ErrorBody`, and lets a façade's dialect answer the same
+        // failure in its own shape.
+        response.extensions_mut().insert(self);
         response
     }
 }
@@ -127,15 +127,22 @@ pub fn rejected(status: StatusCode, text: String) -> Error {
 }
 
 pub async fn envelope(request: Request, next: Next) -> Response {
+    let dialect = Dialect::of(request.uri().path());
     let response = next.run(request).await;
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error())
-        || response.extensions().get::<Enveloped>().is_some()
-    {
+    if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
+    let error = response.extensions().get::<Error>().cloned();
+    if dialect == Dialect::Deskd && error.is_some() {
+        return response;
+    }
+    let error = error.unwrap_or_else(|| error_for_status(status));
     let (mut parts, _) = response.into_parts();
-    let mut fresh = error_for_status(status).into_response();
+    let mut fresh = match dialect {
+        Dialect::Deskd => error.into_response(),
+        _ => super::dialects::answer(dialect, &error),
+    };
     // Keep headers such as `Allow` on a 405.
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.remove(header::CONTENT_TYPE);

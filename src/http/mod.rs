@@ -4,6 +4,7 @@ pub mod aliases;
 pub mod casing;
 pub mod context;
 pub mod cors;
+pub mod dialects;
 pub mod envelope;
 pub mod extract;
 pub mod idempotency;
@@ -34,10 +35,11 @@ use utoipa_swagger_ui::{Config, SwaggerUi, Url};
 
 use crate::{auth, state::AppState, tenancy};
 
-/// The routes of every version, and each version's OpenAPI document.
+/// The routes of every version, and each document's name (`v1`, `v2`, `v3`, and the façades'
+/// `desk365` and `desk360`) with its OpenAPI document.
 pub struct Api {
     pub router: Router<AppState>,
-    pub documents: Vec<(u8, Value)>,
+    pub documents: Vec<(&'static str, Value)>,
 }
 
 pub fn api() -> Api {
@@ -52,13 +54,26 @@ pub fn api() -> Api {
         .merge(openapi::open("Operations", resources::ops::routes()))
         .nest("/api/v3", v3::routes())
         .split_for_parts();
-    let router = Router::new().merge(v1).merge(v2).merge(v3);
+    let (desk365, doc365) = OpenApiRouter::new()
+        .nest("/apis/v3", resources::desk365::routes())
+        .split_for_parts();
+    let (desk360, doc360) = OpenApiRouter::new()
+        .nest("/v1", resources::desk360::routes())
+        .split_for_parts();
+    let router = Router::new()
+        .merge(v1)
+        .merge(v2)
+        .merge(v3)
+        .merge(desk365)
+        .merge(desk360);
     Api {
         router,
         documents: vec![
-            (1, openapi::finalize(1, doc1)),
-            (2, openapi::finalize(2, doc2)),
-            (3, openapi::finalize(3, doc3)),
+            ("v1", openapi::finalize(1, doc1)),
+            ("v2", openapi::finalize(2, doc2)),
+            ("v3", openapi::finalize(3, doc3)),
+            ("desk365", openapi::facade(openapi::Facade::Desk365, doc365)),
+            ("desk360", openapi::facade(openapi::Facade::Desk360, doc360)),
         ],
     }
 }
@@ -69,13 +84,15 @@ pub fn router(state: AppState) -> Router {
     // Swagger UI's online validator would send the document's address to an outside service.
     let swagger = SwaggerUi::new("/swagger")
         .config(Config::default().validator_url("none"))
-        .external_urls_from_iter_unchecked(documents.into_iter().map(|(v, doc)| {
-            let url = match v {
-                1 => Url::new("v1", "/swagger/v1/swagger.json"),
-                2 => Url::new("v2", "/swagger/v2/swagger.json"),
-                _ => Url::new("v3", "/swagger/v3/swagger.json"),
+        .external_urls_from_iter_unchecked(documents.into_iter().map(|(name, doc)| {
+            let url = match name {
+                "v1" => "/swagger/v1/swagger.json",
+                "v2" => "/swagger/v2/swagger.json",
+                "v3" => "/swagger/v3/swagger.json",
+                "desk365" => "/swagger/desk365/swagger.json",
+                _ => "/swagger/desk360/swagger.json",
             };
-            (url, doc)
+            (Url::new(name, url), doc)
         }));
     let config = &state.config;
     // Layers run outside-in from the last added: context (and metrics) → v1 casing → envelope → panic →
@@ -134,7 +151,7 @@ async fn swagger_version(request: Request, next: Next) -> Response {
         .strip_prefix("/swagger/")
         .map(|v| v.trim_end_matches('/'));
     match version {
-        Some(v @ ("v1" | "v2" | "v3")) => {
+        Some(v @ ("v1" | "v2" | "v3" | "desk365" | "desk360")) => {
             Redirect::temporary(&format!("/swagger/?urls.primaryName={v}")).into_response()
         }
         _ => next.run(request).await,

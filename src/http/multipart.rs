@@ -8,6 +8,7 @@ use axum::{
     extract::{FromRequest, Multipart, Request, multipart::MultipartError},
 };
 use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
 use crate::{
     domain::TenantId,
@@ -35,31 +36,41 @@ impl<T: DeserializeOwned> FromRequest<AppState> for WithFiles<T> {
     type Rejection = Error;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Error> {
-        if !is_multipart(request.headers()) {
-            let ApiJson(body) = ApiJson::from_request(request, state).await?;
-            return Ok(Self {
-                body,
-                files: vec![],
-            });
-        }
-        let (payload, files) = read_form(request, state, true).await?;
-        let payload = payload.ok_or_else(|| {
-            Error::validation(
-                PAYLOAD_PART,
-                "send the JSON body as a form part named `payload`",
-            )
-        })?;
-        // An empty payload is an empty object, as an empty JSON body is.
-        let payload = if payload.is_empty() {
-            &b"{}"[..]
-        } else {
-            &payload[..]
-        };
-        Ok(Self {
-            body: parse_json(payload)?,
-            files,
-        })
+        read_with_files(request, state, &[PAYLOAD_PART]).await
     }
+}
+
+/// A JSON body, or `multipart/form-data` whose part with one of `names` holds it and whose file
+/// parts are attachments (the façades name the part as their own APIs do).
+pub async fn read_with_files<T: DeserializeOwned>(
+    request: Request,
+    state: &AppState,
+    names: &[&str],
+) -> Result<WithFiles<T>, Error> {
+    if !is_multipart(request.headers()) {
+        let ApiJson(body) = ApiJson::from_request(request, state).await?;
+        return Ok(WithFiles {
+            body,
+            files: vec![],
+        });
+    }
+    let (payload, files) = read_form(request, state, names).await?;
+    let payload = payload.ok_or_else(|| {
+        Error::validation(
+            names[0],
+            format!("send the JSON body as a form part named `{}`", names[0]),
+        )
+    })?;
+    // An empty payload is an empty object, as an empty JSON body is.
+    let payload = if payload.is_empty() {
+        &b"{}"[..]
+    } else {
+        &payload[..]
+    };
+    Ok(WithFiles {
+        body: parse_json(payload)?,
+        files,
+    })
 }
 
 /// One or more files and nothing else.
@@ -76,16 +87,37 @@ impl FromRequest<AppState> for Uploads {
                 "upload files as `multipart/form-data`",
             ));
         }
-        let (_, files) = read_form(request, state, false).await?;
+        let (_, files) = read_form(request, state, &[]).await?;
         Ok(Self(files))
     }
+}
+
+/// A form's text parts and file parts: each text part a field of the object, as Desk360 sends a
+/// ticket with `attachments[]`. Text values stay strings; the handler reads its numbers.
+pub async fn read_fields_with_files(
+    request: Request,
+    state: &AppState,
+) -> Result<(Map<String, Value>, Vec<StoredFile>), Error> {
+    let mut fields = Map::new();
+    let (_, files) = read_form_into(request, state, &[], Some(&mut fields)).await?;
+    Ok((fields, files))
 }
 
 async fn read_form(
     request: Request,
     state: &AppState,
-    payload_allowed: bool,
+    payload_names: &[&str],
 ) -> Result<(Option<Bytes>, Vec<StoredFile>), Error> {
+    read_form_into(request, state, payload_names, None).await
+}
+
+async fn read_form_into(
+    request: Request,
+    state: &AppState,
+    payload_names: &[&str],
+    mut fields: Option<&mut Map<String, Value>>,
+) -> Result<(Option<Bytes>, Vec<StoredFile>), Error> {
+    let mut text_bytes = 0;
     let tenant = match request.extensions().get::<Site>() {
         Some(Site::Tenant(tenant)) => tenant.id,
         _ => return Err(crate::tenancy::tenant_not_found()),
@@ -104,14 +136,21 @@ async fn read_form(
                 ));
             }
             files.push(store(state, tenant, &name, part).await?);
-        } else if payload_allowed && part.name() == Some(PAYLOAD_PART) && payload.is_none() {
+        } else if payload.is_none() && part.name().is_some_and(|n| payload_names.contains(&n)) {
             payload = Some(read_payload(part, state.config.max_body_bytes).await?);
+        } else if let Some(fields) = fields.as_deref_mut() {
+            let name = part.name().unwrap_or("").to_string();
+            let left = state.config.max_body_bytes.saturating_sub(text_bytes);
+            let bytes = read_payload(part, left).await?;
+            text_bytes += bytes.len();
+            let text = String::from_utf8(bytes.to_vec())
+                .map_err(|_| Error::validation(&name, "a form field must be UTF-8 text"))?;
+            fields.insert(name, Value::String(text));
         } else {
             let name = part.name().unwrap_or("").to_string();
-            let expected = if payload_allowed {
-                "one `payload` part with the JSON body, and file parts"
-            } else {
-                "file parts only"
+            let expected = match payload_names.first() {
+                Some(part) => format!("one `{part}` part with the JSON body, and file parts"),
+                None => "file parts only".to_string(),
             };
             return Err(Error::validation(
                 &name,

@@ -38,6 +38,9 @@ pub fn family(
         routes.route_layer(middleware::from_fn(move |request: Request, next: Next| {
             guard(family, request, next)
         }));
+    if family == Family::Public {
+        keep_reads(routes.get_openapi_mut());
+    }
     for_each_operation(routes.get_openapi_mut(), |operation| {
         operation.tags = Some(vec![tag.to_string()]);
         operation.security = Some(
@@ -49,6 +52,20 @@ pub fn family(
         );
     });
     routes
+}
+
+/// Leaves out of a document the writes its family refuses (the Public family only reads and
+/// queries: GET and `POST …/find`).
+fn keep_reads(doc: &mut OpenApi) {
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if !path.ends_with("/find") {
+            item.post = None;
+        }
+        (item.put, item.patch, item.delete) = (None, None, None);
+    }
+    doc.paths
+        .paths
+        .retain(|_, item| item.get.is_some() || item.post.is_some() || item.head.is_some());
 }
 
 /// Routes anyone may call (sign-in, health); documented without security.
@@ -291,8 +308,12 @@ fn describe_responses(doc: &mut OpenApi) {
     });
 }
 
+/// The family whose operationIds stay exactly as DeskDirector's Power Automate connector names
+/// them, even where the Tech connector (copilot) uses the same names (`FindTickets`, `GetTicket`).
+const CONNECTOR_TAG: &str = "Automate connector";
+
 /// A handler mounted in two families of one version (a shared read-only list) would repeat its
-/// operationId; the repeats get their family's tag appended.
+/// operationId; the repeats get their family's tag appended, except in the connector's family.
 fn unique_operation_ids(doc: &mut OpenApi) {
     let mut seen = std::collections::HashMap::<String, usize>::new();
     for_each_operation(doc, |operation| {
@@ -311,6 +332,9 @@ fn unique_operation_ids(doc: &mut OpenApi) {
                 .and_then(|t| t.first())
                 .cloned()
                 .unwrap_or_default();
+            if tag == CONNECTOR_TAG {
+                return;
+            }
             operation.operation_id = Some(format!("{id}_{}", tag.to_lowercase().replace(' ', "_")));
         }
     });
@@ -321,4 +345,114 @@ pub fn to_pretty_json(document: &Value) -> String {
     let mut text = serde_json::to_string_pretty(document).expect("JSON values serialise");
     text.push('\n');
     text
+}
+
+/// The helpdesks whose APIs deskd also speaks, each with a document of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Facade {
+    Desk365,
+    Desk360,
+}
+
+/// A façade's document: its title, its one credential scheme, and its own error body.
+pub fn facade(facade: Facade, mut doc: OpenApi) -> Value {
+    let (title, description, tag, scheme_name, scheme, error) = match facade {
+        Facade::Desk365 => (
+            "Desk365-compatible API v3",
+            "Desk365's API v3 on the tenant's host (`/apis/v3/…`), over deskd's tickets, contacts, companies and surveys. Send the tenant's API key bare: `Authorization: <api key>`. Errors: `{status, error, message}`.",
+            "Desk365",
+            "Desk365Key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "The tenant's API key, sent bare (no scheme), as Desk365 sends its key.",
+            ))),
+            serde_json::json!({
+                "type": "object",
+                "required": ["status", "error", "message"],
+                "properties": {
+                    "status": {"type": "integer"},
+                    "error": {"type": "string"},
+                    "message": {"type": "string"}
+                }
+            }),
+        ),
+        Facade::Desk360 => (
+            "Desk360-compatible API v1",
+            "Desk360's API v1 on the tenant's host (`/v1/…`). A product is a deskd queue. Sign in with `POST /v1/login` (a member's email and password) or use a member's personal access token: `Authorization: Bearer <token>`. Errors: `{\"error\": {code, message, doc_url}}`.",
+            "Desk360",
+            "Desk360Token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A member's personal access token, from `POST /v1/login` or made by an admin.",
+                    ))
+                    .build(),
+            ),
+            serde_json::json!({
+                "type": "object",
+                "required": ["error"],
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "required": ["code", "message", "doc_url"],
+                        "properties": {
+                            "code": {"type": "string"},
+                            "message": {"type": "string"},
+                            "doc_url": {"type": "string"}
+                        }
+                    }
+                }
+            }),
+        ),
+    };
+    doc.info = openapi::InfoBuilder::new()
+        .title(title)
+        .version(env!("CARGO_PKG_VERSION"))
+        .description(Some(description))
+        .build();
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(scheme_name, scheme);
+    let open = ["/v1/login"];
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let is_open = open.contains(&path.as_str());
+        for operation in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            operation.tags = Some(vec![tag.to_string()]);
+            if !is_open {
+                operation.security = Some(vec![SecurityRequirement::new(
+                    scheme_name,
+                    Vec::<String>::new(),
+                )]);
+            }
+            operation.responses.responses.insert(
+                "default".into(),
+                RefOr::T(
+                    ResponseBuilder::new()
+                        .description("Any failure, in this API's error shape.")
+                        .content(
+                            "application/json",
+                            ContentBuilder::new()
+                                .schema(Some(RefOr::Ref(openapi::Ref::from_schema_name(
+                                    "FacadeError",
+                                ))))
+                                .build(),
+                        )
+                        .build(),
+                ),
+            );
+        }
+    }
+    describe_responses(&mut doc);
+    let mut value = serde_json::to_value(&doc).expect("an OpenAPI document serialises");
+    value["components"]["schemas"]["FacadeError"] = error;
+    value
 }

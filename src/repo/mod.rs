@@ -22,6 +22,7 @@ pub mod learning;
 pub mod live;
 pub mod login_codes;
 pub mod login_failures;
+pub mod lookups;
 pub mod members;
 pub mod menus;
 pub mod notifications;

@@ -233,6 +233,23 @@ pub async fn response(
         .await
 }
 
+/// The surveys sent for these tickets.
+pub async fn of_tickets(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    tickets: &[i32],
+) -> Result<Vec<ResponseRow>, sqlx::Error> {
+    sqlx::query_as(sql!(
+        "SELECT ",
+        response_columns!(),
+        " WHERE r.tenant_id = $1 AND r.ticket_id = ANY($2)"
+    ))
+    .bind(tenant)
+    .bind(tickets)
+    .fetch_all(conn)
+    .await
+}
+
 /// Records (or changes) the answer.
 pub async fn answer(
     conn: &mut PgConnection,
@@ -272,9 +289,11 @@ pub struct ResponseFilter {
     pub company_id: Option<i32>,
     pub queue_id: Option<i32>,
     pub rating: Option<i16>,
+    /// Oldest first (Desk365's order) instead of newest first.
+    pub oldest_first: bool,
 }
 
-/// A page of responses, newest first, and how many match.
+/// A page of responses, newest first (or oldest), and how many match.
 pub async fn responses(
     conn: &mut PgConnection,
     tenant: TenantId,
@@ -321,10 +340,13 @@ pub async fn responses(
     let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
     let mut page = QueryBuilder::new(concat!("SELECT ", response_columns!()));
     filter(&mut page);
-    page.push(format_args!(" ORDER BY {at} DESC, r.ticket_id DESC LIMIT "))
-        .push_bind(take)
-        .push(" OFFSET ")
-        .push_bind(skip);
+    let direction = if f.oldest_first { "ASC" } else { "DESC" };
+    page.push(format_args!(
+        " ORDER BY {at} {direction}, r.ticket_id {direction} LIMIT "
+    ))
+    .push_bind(take)
+    .push(" OFFSET ")
+    .push_bind(skip);
     let rows = page.build_query_as().fetch_all(conn).await?;
     Ok((rows, total))
 }

@@ -18,6 +18,7 @@ pub mod events;
 pub mod flows;
 pub mod forms;
 pub mod learning;
+pub mod lookups;
 pub mod members;
 pub mod menus;
 pub mod notifications;

@@ -55,6 +55,19 @@ pub async fn sign_in(
     password: String,
     client: IpAddr,
 ) -> Result<NewSession> {
+    let user_id = check_password(state, tenant, kind, email, password, client).await?;
+    open_session(state, tenant, kind, user_id).await
+}
+
+/// The account's id when the password is right (throttled as signing in is).
+pub async fn check_password(
+    state: &AppState,
+    tenant: &Tenant,
+    kind: UserKind,
+    email: &str,
+    password: String,
+    client: IpAddr,
+) -> Result<i32> {
     // Bounded before any work: these values reach the database and the password hasher.
     if email.len() > 254 {
         return Err(Error::validation(
@@ -86,7 +99,7 @@ pub async fn sign_in(
         return Err(Error::unauthorized("the email or password is incorrect"));
     };
     throttle::succeeded(&state.pool, tenant.id, &keys, attempt).await?;
-    open_session(state, tenant, kind, user_id).await
+    Ok(user_id)
 }
 
 /// A new session for someone whose credentials were just checked.

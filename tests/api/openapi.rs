@@ -8,8 +8,8 @@ use crate::support::TestApp;
 #[test]
 fn the_committed_openapi_documents_match_what_the_code_generates() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi");
-    for (version, document) in deskd::http::api().documents {
-        let path = dir.join(format!("v{version}.json"));
+    for (name, document) in deskd::http::api().documents {
+        let path = dir.join(format!("{name}.json"));
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             committed == deskd::http::openapi::to_pretty_json(&document),

@@ -16,6 +16,8 @@ pub mod content_pages;
 pub mod copilot;
 pub mod credentials;
 pub mod deeplinks;
+pub mod desk360;
+pub mod desk365;
 pub mod email;
 pub mod events;
 pub mod flows;

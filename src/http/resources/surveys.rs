@@ -305,6 +305,7 @@ pub async fn list_survey_responses(
         company_id: q.company_id,
         queue_id: q.queue_id,
         rating: q.rating,
+        oldest_first: false,
     };
     let (rows, total) = answers::list(&state, &caller.tenant, &filter, skip, take).await?;
     Ok(Json(Page::new(

@@ -46,7 +46,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(branding::admin_routes())
         .merge(content_pages::admin_routes())
         .merge(menus::admin_routes())
-        .merge(learning::admin::routes());
+        .merge(learning::admin::routes())
+        .merge(credentials::personal_tokens::admin_routes());
     OpenApiRouter::new()
         .nest("/public", open("Public", branding::site_routes()))
         .nest(

@@ -7,13 +7,16 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    auth::{AuthMethod, extractors::TechUser},
+    auth::{
+        AuthMethod,
+        extractors::{AdminCaller, TechUser},
+    },
     domain::credentials::NewPersonalTokenInput,
     error::{Error, Result},
     http::extract::{ApiJson, ApiPath},
     http::pagination::Page,
     repo::credentials::PersonalToken,
-    service::credentials,
+    service::{credentials, members},
     state::AppState,
 };
 
@@ -55,6 +58,35 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_personal_tokens, create_personal_token))
         .routes(routes!(revoke_personal_token))
+}
+
+/// The Admin API's: a token made for a member (as Desk360's "Settings → API → create a token for
+/// a user" does), for integrations that act as that member.
+pub fn admin_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(create_member_token))
+}
+
+/// Create a personal access token that acts as this member; the token is shown only here.
+#[utoipa::path(post, path = "/members/{memberId}/personal-access-tokens", params(("memberId" = i32, Path)), request_body = NewPersonalTokenInput, responses((status = 201, body = CreatedPersonalToken)))]
+pub async fn create_member_token(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    ApiPath(member_id): ApiPath<i32>,
+    ApiJson(input): ApiJson<NewPersonalTokenInput>,
+) -> Result<(StatusCode, Json<CreatedPersonalToken>)> {
+    let member = members::get(&state, &caller.tenant, member_id).await?;
+    if member.archived_at.is_some() {
+        return Err(Error::archived("member"));
+    }
+    let created =
+        credentials::create_personal_token(&state, &caller.tenant, member_id, input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedPersonalToken {
+            token: created.secret,
+            personal_access_token: created.record.into(),
+        }),
+    ))
 }
 
 /// List my personal access tokens.

@@ -1,0 +1,201 @@
+//! Desk365's API v3 on the tenant's host (`/apis/v3/…`): its paths, names, numbers, dates and
+//! errors over deskd's own services, so an integration written for Desk365 works when only its
+//! base URL and key change. The key is the tenant's API key, sent bare in `Authorization`.
+
+mod conversations;
+mod people;
+pub mod shape;
+mod surveys;
+mod tickets;
+
+use std::collections::HashMap;
+
+use axum::{
+    extract::{FromRequest, Request},
+    http::header,
+    response::IntoResponse,
+};
+use serde::{Deserialize, de::DeserializeOwned};
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use self::shape::{Context, Desk365Ticket, Include};
+use crate::{
+    auth::{Actor, Principal, extractors::AdminCaller},
+    domain::Tenant,
+    error::{Error, Result},
+    files::StoredFile,
+    http::multipart::read_with_files,
+    repo::surveys::ResponseRow,
+    service::{
+        lookups::{self, Listed, Milestones},
+        tickets::TicketDetails,
+    },
+    state::AppState,
+};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(ping))
+        .routes(routes!(tickets::list_tickets))
+        .routes(routes!(tickets::ticket_details))
+        .routes(routes!(tickets::create_ticket))
+        .routes(routes!(tickets::create_ticket_with_attachment))
+        .routes(routes!(tickets::update_ticket))
+        .routes(routes!(conversations::conversations))
+        .routes(routes!(conversations::add_reply))
+        .routes(routes!(conversations::add_reply_with_attachment))
+        .routes(routes!(conversations::add_note))
+        .routes(routes!(people::contacts))
+        .routes(routes!(people::contact_details))
+        .routes(routes!(people::companies))
+        .routes(routes!(people::company_details))
+        .routes(routes!(surveys::surveys))
+        .routes(routes!(surveys::survey_details))
+        .routes(routes!(surveys::survey_ratings))
+        .routes(routes!(
+            crate::http::resources::attachments::download_attachment
+        ))
+}
+
+/// Check the key: answers `pong`.
+#[utoipa::path(get, path = "/ping", responses((status = 200, body = String, content_type = "text/plain")))]
+pub async fn ping(_: AdminCaller) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "pong",
+    )
+}
+
+/// `1`/`true` on, `0`/`false`/absent off.
+fn flag(value: &Option<String>, field: &str) -> Result<bool> {
+    match value.as_deref().map(str::trim) {
+        None | Some("" | "0" | "false") => Ok(false),
+        Some("1" | "true") => Ok(true),
+        Some(_) => Err(Error::bad_request(field, format!("{field} is 1 or 0"))),
+    }
+}
+
+/// The `ticket_number` query parameter.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TicketNumber {
+    pub ticket_number: Option<String>,
+}
+
+impl TicketNumber {
+    fn parse(value: &Option<String>) -> Result<i32> {
+        let value = value
+            .as_deref()
+            .ok_or_else(|| Error::bad_request("ticket_number", "ticket_number is required"))?;
+        value
+            .trim()
+            .parse()
+            .map_err(|_| Error::bad_request("ticket_number", "ticket_number is a ticket's number"))
+    }
+}
+
+/// The one live row of `list` with this name; a name nothing has is a 400 naming the field.
+async fn one_named(
+    state: &AppState,
+    tenant: &Tenant,
+    list: Listed,
+    name: &str,
+    field: &str,
+) -> Result<i32> {
+    lookups::ids_named(state, tenant, list, &[name.to_string()])
+        .await?
+        .first()
+        .copied()
+        .ok_or_else(|| Error::bad_request(field, format!("no {field} is named {name}")))
+}
+
+/// Who a write is recorded as: the key, or the agent an `agent_email` names.
+struct WriteAs;
+
+impl WriteAs {
+    fn caller(caller: &AdminCaller) -> Principal {
+        caller.principal.clone()
+    }
+
+    async fn agent(
+        state: &AppState,
+        caller: &AdminCaller,
+        email: Option<&str>,
+    ) -> Result<Principal> {
+        let Some(email) = email.filter(|e| !e.is_empty()) else {
+            return Ok(Self::caller(caller));
+        };
+        let found = lookups::members_by_email(state, &caller.tenant, &[email.to_string()]).await?;
+        let (id, role) = found.first().copied().ok_or_else(|| {
+            Error::bad_request("agent_email", format!("no agent has the email {email}"))
+        })?;
+        Ok(Principal {
+            actor: Actor::Member { id, role },
+            credential: None,
+            ..caller.principal.clone()
+        })
+    }
+}
+
+/// What a page of tickets shows beside deskd's answer, read once for the page.
+struct Facts {
+    priorities: Vec<i32>,
+    sources: Vec<(i32, String)>,
+    milestones: HashMap<i32, Milestones>,
+    surveys: HashMap<i32, ResponseRow>,
+}
+
+impl Facts {
+    async fn load(state: &AppState, tenant: &Tenant, rows: &[TicketDetails]) -> Result<Self> {
+        let ids: Vec<i32> = rows.iter().map(|d| d.row.id).collect();
+        let (milestones, surveys) = lookups::milestones(state, tenant, &ids).await?;
+        Ok(Self {
+            priorities: lookups::priorities_in_order(state, tenant).await?,
+            sources: lookups::sources(state, tenant).await?,
+            milestones,
+            surveys,
+        })
+    }
+
+    fn ticket(&self, d: &TicketDetails, include: Include) -> Desk365Ticket {
+        let cx = Context {
+            priorities: &self.priorities,
+            sources: &self.sources,
+            milestones: self.milestones.get(&d.row.id),
+            survey: self.surveys.get(&d.row.id),
+        };
+        Desk365Ticket::of(d, &cx, include)
+    }
+}
+
+/// A JSON body, or `multipart/form-data` with the JSON in a `ticket_object` (or `reply_object`)
+/// part and files in the others.
+pub struct Objects<T> {
+    pub body: T,
+    pub files: Vec<StoredFile>,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for Objects<T> {
+    type Rejection = Error;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Error> {
+        let names = ["ticket_object", "reply_object"];
+        let form = read_with_files(request, state, &names).await?;
+        Ok(Self {
+            body: form.body,
+            files: form.files,
+        })
+    }
+}
+
+/// The multipart form of a write with files (as OpenAPI shows it).
+#[derive(utoipa::ToSchema)]
+pub struct TicketObjectForm {
+    /// The JSON body (`ticket_object` for a ticket, `reply_object` for a reply).
+    #[schema(value_type = Object)]
+    pub ticket_object: String,
+    /// Files to attach: every part with a file name.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    pub files: Vec<String>,
+}

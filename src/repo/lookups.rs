@@ -1,0 +1,184 @@
+//! Names and email addresses to ids, and the milestones of tickets: what the façades of other
+//! helpdesks (which name things where deskd uses ids) read.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+
+use crate::{domain::TenantId, sql, sql_by};
+
+/// The configuration lists the façades name things from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listed {
+    Queues,
+    Statuses,
+    Priorities,
+    RequestTypes,
+    Categories,
+    Sources,
+}
+
+/// The ids of a list's live rows with one of these names (compared without case).
+pub async fn ids_named(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    list: Listed,
+    names: &[String],
+) -> Result<Vec<i32>, sqlx::Error> {
+    let names: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    let statement = sql_by!(list, {
+        Listed::Queues => "queues",
+        Listed::Statuses => "statuses",
+        Listed::Priorities => "priorities",
+        Listed::RequestTypes => "request_types",
+        Listed::Categories => "categories",
+        Listed::Sources => "sources",
+    }, "SELECT id FROM ", " WHERE tenant_id = $1 AND archived_at IS NULL AND lower(name) = ANY($2)");
+    sqlx::query_scalar(statement)
+        .bind(tenant)
+        .bind(&names)
+        .fetch_all(conn)
+        .await
+}
+
+/// Live statuses with this name (compared without case), as `(id, queue id)`.
+pub async fn statuses_named(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    name: &str,
+) -> Result<Vec<(i32, i32)>, sqlx::Error> {
+    sqlx::query_as(sql!(
+        "SELECT id, queue_id FROM statuses
+         WHERE tenant_id = $1 AND archived_at IS NULL AND lower(name) = lower($2) ORDER BY id"
+    ))
+    .bind(tenant)
+    .bind(name)
+    .fetch_all(conn)
+    .await
+}
+
+/// The live queues, as `(id, name)`.
+pub async fn queues(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+) -> Result<Vec<(i32, String)>, sqlx::Error> {
+    sqlx::query_as(sql!(
+        "SELECT id, name FROM queues WHERE tenant_id = $1 AND archived_at IS NULL ORDER BY id"
+    ))
+    .bind(tenant)
+    .fetch_all(conn)
+    .await
+}
+
+/// Every status, as `(id, queue id, name, closed)`, in each queue's order.
+pub async fn statuses(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+) -> Result<Vec<(i32, i32, String, bool)>, sqlx::Error> {
+    sqlx::query_as(sql!(
+        "SELECT id, queue_id, name, is_closed FROM statuses WHERE tenant_id = $1
+         ORDER BY archived_at IS NOT NULL, queue_id, sort_order, id"
+    ))
+    .bind(tenant)
+    .fetch_all(conn)
+    .await
+}
+
+/// Every priority's id, in the tenant's order (lowest first; archived ones after the live).
+pub async fn priorities_in_order(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+) -> Result<Vec<i32>, sqlx::Error> {
+    sqlx::query_scalar(sql!(
+        "SELECT id FROM priorities WHERE tenant_id = $1
+         ORDER BY archived_at IS NOT NULL, sort_order, id"
+    ))
+    .bind(tenant)
+    .fetch_all(conn)
+    .await
+}
+
+/// Every source, as `(id, name)`.
+pub async fn sources(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+) -> Result<Vec<(i32, String)>, sqlx::Error> {
+    sqlx::query_as(sql!(
+        "SELECT id, name FROM sources WHERE tenant_id = $1 ORDER BY id"
+    ))
+    .bind(tenant)
+    .fetch_all(conn)
+    .await
+}
+
+/// Members with one of these email addresses (compared without case): `(id, role)`.
+pub async fn members_by_email(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    emails: &[String],
+) -> Result<Vec<(i32, crate::domain::MemberRole)>, sqlx::Error> {
+    let emails: Vec<String> = emails.iter().map(|e| e.to_lowercase()).collect();
+    sqlx::query_as(sql!(
+        "SELECT id, role FROM members
+         WHERE tenant_id = $1 AND archived_at IS NULL AND lower(email) = ANY($2) ORDER BY id"
+    ))
+    .bind(tenant)
+    .bind(&emails)
+    .fetch_all(conn)
+    .await
+}
+
+/// Ids of contacts with one of these email addresses (compared without case).
+pub async fn contacts_by_email(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    emails: &[String],
+) -> Result<Vec<i32>, sqlx::Error> {
+    let emails: Vec<String> = emails.iter().map(|e| e.to_lowercase()).collect();
+    sqlx::query_scalar(sql!(
+        "SELECT id FROM contacts WHERE tenant_id = $1 AND lower(email) = ANY($2) ORDER BY id"
+    ))
+    .bind(tenant)
+    .bind(&emails)
+    .fetch_all(conn)
+    .await
+}
+
+/// What other helpdesks show of a ticket beyond deskd's own answer: email addresses, when it was
+/// first answered and assigned, and its survey as sent.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Milestones {
+    pub ticket_id: i32,
+    pub contact_email: String,
+    /// Its assignees' addresses, in assignment order.
+    pub assignee_emails: Vec<String>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub first_assigned_at: Option<DateTime<Utc>>,
+}
+
+pub async fn milestones(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    tickets: &[i32],
+) -> Result<Vec<Milestones>, sqlx::Error> {
+    sqlx::query_as(sql!(
+        "SELECT t.id AS ticket_id, c.email AS contact_email,
+                ARRAY(SELECT m.email FROM ticket_assignees a
+                      JOIN members m ON m.tenant_id = a.tenant_id AND m.id = a.member_id
+                      WHERE a.tenant_id = t.tenant_id AND a.ticket_id = t.id
+                      ORDER BY a.assigned_at, a.member_id) AS assignee_emails,
+                f.first_response_at,
+                coalesce(
+                    (SELECT min(h.created_at) FROM ticket_activities h
+                      WHERE h.tenant_id = t.tenant_id AND h.ticket_id = t.id AND h.kind = 'assigned'),
+                    (SELECT min(a.assigned_at) FROM ticket_assignees a
+                      WHERE a.tenant_id = t.tenant_id AND a.ticket_id = t.id)) AS first_assigned_at
+         FROM tickets t
+         JOIN contacts c ON c.tenant_id = t.tenant_id AND c.id = t.contact_id
+         LEFT JOIN ticket_facts f ON f.tenant_id = t.tenant_id AND f.ticket_id = t.id
+         WHERE t.tenant_id = $1 AND t.id = ANY($2)"
+    ))
+    .bind(tenant)
+    .bind(tickets)
+    .fetch_all(conn)
+    .await
+}
