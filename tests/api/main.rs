@@ -11,6 +11,7 @@ mod connector;
 mod contacts;
 mod credentials;
 mod deeplinks;
+mod desk360;
 mod desk365;
 mod email;
 mod email_imap;

@@ -3,7 +3,7 @@
 
 use axum::{
     Json,
-    extract::State,
+    extract::{OriginalUri, State},
     http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
     response::{IntoResponse, Response},
 };
@@ -102,7 +102,7 @@ pub async fn list_tickets(
     staff: Staff,
     ApiPath(product_id): ApiPath<i32>,
     ApiQuery(q): ApiQuery<ListQuery>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Result<Response> {
     let (state, tenant) = (&state, &staff.tenant);
