@@ -1,6 +1,6 @@
 //! Each credential scheme is accepted where it should be and refused where it should not.
 
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use serde_json::json;
 
 use crate::support::{PASSWORD, TestApp, TestTenant};
@@ -776,5 +776,87 @@ async fn personal_access_tokens_are_made_from_a_session_only() {
             .send()
             .await
             .assert_error(StatusCode::FORBIDDEN, "Forbidden");
+    }
+}
+
+#[tokio::test]
+async fn the_api_key_may_come_as_a_query_parameter_and_the_public_api_only_reads() {
+    let app = TestApp::new().await;
+    let t = app.tenant("acme").await;
+    let other = app.tenant("globex").await;
+    let key = app.api_key(&t, "read_write").await;
+    let theirs = app.api_key(&other, "read_write").await;
+    // `?api_key=` authorises as `DdApi` does (seed 000's FAQ); a wrong or foreign key is a 401.
+    let q = |k: &str| serde_urlencoded::to_string([("api_key", k)]).unwrap();
+    let r = app
+        .get(&t.host, &format!("{PUBLIC}?{}", q(&key)))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    for bad in [theirs.as_str(), "dk_nope"] {
+        let r = app
+            .get(&t.host, &format!("{PUBLIC}?{}", q(bad)))
+            .send()
+            .await;
+        r.assert_error(StatusCode::UNAUTHORIZED, "Unauthorized");
+    }
+    // A header wins over the query.
+    let r = app
+        .get(&t.host, &format!("{ADMIN}?{}", q(&key)))
+        .auth("DdApi dk_nope")
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    // The Public family reads and queries; it writes nothing (Admin does).
+    let auth = format!("DdApi {key}");
+    let r = app
+        .get(&t.host, "/api/v2/public/tickets")
+        .auth(&auth)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .post(&t.host, "/api/v2/public/companies/find")
+        .auth(&auth)
+        .json(serde_json::json!({}))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .post(&t.host, PUBLIC)
+        .auth(&auth)
+        .json(serde_json::json!({"name": "Initech"}))
+        .send()
+        .await;
+    r.assert_error(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed");
+    let r = app
+        .call(Method::DELETE, &t.host, &format!("{PUBLIC}/1"))
+        .auth(&auth)
+        .send()
+        .await;
+    r.assert_error(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed");
+    let found = app
+        .get(&t.host, "/api/v3/admin/companies")
+        .auth(&auth)
+        .send()
+        .await;
+    assert_eq!(
+        found.json["totalResults"], 0,
+        "the refused write made nothing"
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(include_str!("../../openapi/v2.json")).unwrap();
+    // Its document shows no write but the open ones (survey links, unsubscribing).
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let writes = matches!(method.as_str(), "put" | "patch" | "delete")
+                || (method == "post" && !path.ends_with("/find"));
+            let guarded = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            assert!(
+                !(op["tags"][0] == "Public" && writes && guarded),
+                "{method} {path} is a documented Public write"
+            );
+        }
     }
 }

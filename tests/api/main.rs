@@ -19,6 +19,7 @@ mod email_inbound;
 mod email_tls;
 mod errors;
 mod events;
+mod facades;
 mod forms;
 mod layout;
 mod learning;

@@ -143,3 +143,59 @@ async fn swagger_serves_each_version_with_its_security_schemes() {
         "{company}"
     );
 }
+
+#[tokio::test]
+async fn the_facades_have_documents_of_their_own_and_the_connector_keeps_its_operation_ids() {
+    let app = TestApp::new().await;
+    let t = app.tenant("acme").await;
+    let initializer = app
+        .get(&t.host, "/swagger/swagger-initializer.js")
+        .send()
+        .await
+        .text;
+    for (name, scheme, path) in [
+        ("desk365", "Desk365Key", "/apis/v3/tickets"),
+        (
+            "desk360",
+            "Desk360Token",
+            "/v1/products/{productId}/tickets",
+        ),
+    ] {
+        assert!(initializer.contains(&format!("/swagger/{name}/swagger.json")));
+        let r = app
+            .get(&t.host, &format!("/swagger/{name}/swagger.json"))
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.json["components"]["securitySchemes"][scheme].is_object());
+        let op = operation(&r.json, path, "get");
+        assert_eq!(schemes(op), [scheme]);
+        assert_eq!(
+            op["responses"]["default"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/FacadeError"
+        );
+        let r = app.get(&t.host, &format!("/swagger/{name}")).send().await;
+        assert_eq!(r.status, StatusCode::TEMPORARY_REDIRECT);
+    }
+    // The Power Automate connector's operations keep the definition's exact ids.
+    let definition: Value = serde_json::from_str(include_str!(
+        "../fixtures/deskdirector-connector-v1.6.swagger.json"
+    ))
+    .unwrap();
+    let v2: Value = serde_json::from_str(include_str!("../../openapi/v2.json")).unwrap();
+    let ours: Vec<&str> = v2["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter(|op| op["tags"][0] == "Automate connector")
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    for item in definition["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+                assert!(ours.contains(&id), "{id} is not in the v2 document");
+            }
+        }
+    }
+}

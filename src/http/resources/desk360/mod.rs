@@ -38,6 +38,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::list_tickets, tickets::create_ticket))
         .routes(routes!(tickets::ticket_details))
         .routes(routes!(tickets::ticket_logs))
+        .routes(routes!(tickets::ticket_activities))
         .routes(routes!(tickets::reply))
         .routes(routes!(
             crate::http::resources::attachments::download_attachment

@@ -187,6 +187,24 @@ pub struct Desk360TicketDetails {
     #[schema(value_type = Vec<Object>)]
     pub custom_fields: Vec<Value>,
     pub messages: Vec<Desk360Message>,
+    /// deskd's: the customer's company, the contact group the ticket is shared with.
+    pub company_name: String,
+    pub contact_group: Option<String>,
+    /// deskd's: every category and assignee (`type_id` and `agent_id` are the first).
+    pub type_ids: Vec<i32>,
+    pub agent_ids: Vec<i32>,
+    pub tags: Vec<String>,
+    /// deskd's: `pending`, `granted` or `declined` for tickets that need approval.
+    pub approval: Option<String>,
+    pub merged_into: Option<i32>,
+    pub is_archived: bool,
+    pub closed_at: Option<String>,
+    /// deskd's: the service-level policy and when the resolution falls due.
+    pub sla_name: Option<String>,
+    pub due_at: Option<String>,
+    /// deskd's: the survey answer of any kind (`star_rating` is five-star only).
+    #[schema(value_type = Option<Object>)]
+    pub survey: Option<Value>,
 }
 
 impl Desk360TicketDetails {
@@ -237,6 +255,25 @@ impl Desk360TicketDetails {
                 })
                 .unwrap_or_default(),
             messages,
+            company_name: r.company_name.clone(),
+            contact_group: r.contact_group_name.clone(),
+            type_ids: d.categories.iter().map(|c| c.id).collect(),
+            agent_ids: d.assignees.iter().map(|a| a.id).collect(),
+            tags: r.tags.clone(),
+            approval: r.approval.clone(),
+            merged_into: r.merged_into,
+            is_archived: r.archived_at.is_some(),
+            closed_at: r.closed_at.filter(|_| r.is_closed).map(date),
+            sla_name: r.sla.as_ref().map(|s| s.0.policy_name.clone()),
+            due_at: r
+                .sla
+                .as_ref()
+                .and_then(|s| s.0.resolution.as_ref())
+                .and_then(|c| c.due_at)
+                .map(date),
+            survey: r.survey.as_ref().map(|s| {
+                json!({"kind": s.0.kind.as_str(), "rating": s.0.rating, "comment": s.0.comment})
+            }),
         }
     }
 }

@@ -25,7 +25,10 @@ use crate::{
         tickets::{NoteInput, TicketInput},
     },
     error::{Error, Result},
-    http::extract::{ApiPath, ApiQuery},
+    http::{
+        extract::{ApiPath, ApiQuery},
+        resources::desk365::shape::FacadeActivity,
+    },
     repo::tickets::{Assigned, TicketFilter, TicketOrder},
     service::{
         lookups,
@@ -342,6 +345,17 @@ pub async fn ticket_logs(
         })
         .collect();
     Ok(Json(logs))
+}
+
+/// The ticket's whole history, oldest first (deskd's extension: Desk360's logs show status only).
+#[utoipa::path(get, path = "/products/{productId}/tickets/{ticketId}/activities", params(("productId" = i32, Path), ("ticketId" = i32, Path)), responses((status = 200, body = Vec<FacadeActivity>)))]
+pub async fn ticket_activities(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath((product_id, id)): ApiPath<(i32, i32)>,
+) -> Result<Json<Vec<FacadeActivity>>> {
+    let d = of_product(&state, &staff.tenant, product_id, id).await?;
+    Ok(Json(d.activities.iter().map(Into::into).collect()))
 }
 
 /// The status of `queue` a Desk360 status asks for: resolved is the first closed status (one

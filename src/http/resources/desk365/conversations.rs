@@ -4,7 +4,10 @@ use axum::{Json, extract::State, http::StatusCode};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Objects, TicketNumber, WriteAs, flag, shape::date};
+use super::{
+    Objects, TicketNumber, WriteAs, flag,
+    shape::{FacadeActivity, date},
+};
 use crate::{
     auth::extractors::AdminCaller,
     domain::tickets::NoteInput,
@@ -231,4 +234,16 @@ async fn write(
     };
     let note = tickets::add_note(state, &caller.tenant, &principal, ticket, input, files).await?;
     Ok((StatusCode::CREATED, Json(note.into())))
+}
+
+/// A ticket's history, oldest first (deskd's extension).
+#[utoipa::path(get, path = "/tickets/activities", params(TicketNumber), responses((status = 200, body = Vec<FacadeActivity>)))]
+pub async fn activities(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    ApiQuery(number): ApiQuery<TicketNumber>,
+) -> Result<Json<Vec<FacadeActivity>>> {
+    let id = TicketNumber::parse(&number.ticket_number)?;
+    let d = tickets::get(&state, &caller.tenant, Viewer::Staff, id).await?;
+    Ok(Json(d.activities.iter().map(Into::into).collect()))
 }

@@ -7,6 +7,7 @@ mod people;
 pub mod shape;
 mod surveys;
 mod tickets;
+mod writes;
 
 use std::collections::HashMap;
 
@@ -39,9 +40,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ping))
         .routes(routes!(tickets::list_tickets))
         .routes(routes!(tickets::ticket_details))
-        .routes(routes!(tickets::create_ticket))
-        .routes(routes!(tickets::create_ticket_with_attachment))
-        .routes(routes!(tickets::update_ticket))
+        .routes(routes!(writes::create_ticket))
+        .routes(routes!(writes::create_ticket_with_attachment))
+        .routes(routes!(writes::update_ticket))
+        .routes(routes!(conversations::activities))
         .routes(routes!(conversations::conversations))
         .routes(routes!(conversations::add_reply))
         .routes(routes!(conversations::add_reply_with_attachment))

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::{
     domain::surveys::SurveyKind,
     markdown,
-    repo::surveys::ResponseRow,
+    repo::{surveys::ResponseRow, tickets::ActivityRow},
     service::{lookups::Milestones, tickets::TicketDetails},
 };
 
@@ -86,6 +86,8 @@ pub struct Include {
     pub survey: bool,
     /// Custom fields (`cf_…`) and survey details (`sv_…`) as top-level fields.
     pub flat: bool,
+    /// The ticket's files (a single ticket's answers: lists do not read them).
+    pub files: bool,
 }
 
 /// A ticket in Desk365's shape. Sections not asked for are left out; asked for and empty, null.
@@ -138,10 +140,68 @@ pub struct Desk365Ticket {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Desk365SurveyRating>)]
     pub survey_rating: Option<Value>,
+    /// deskd's: the contact's name and company, the contact group the ticket is shared with.
+    pub contact_name: String,
+    pub company_name: String,
+    pub contact_group: Option<String>,
+    /// deskd's: every category, every assignee's email, tags.
+    pub categories: Vec<String>,
+    pub assigned_agents: Vec<String>,
+    pub tags: Vec<String>,
+    /// deskd's: `pending`, `granted` or `declined` for tickets that need approval.
+    pub approval: Option<String>,
+    /// deskd's: the ticket this one was merged into.
+    pub merged_into: Option<i32>,
+    pub is_archived: bool,
+    /// deskd's: every file of the ticket (`/tickets/details` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<Vec<Desk365File>>,
     /// With `nested_fields=1`: the `cf_…` and `sv_…` fields at the top level.
     #[serde(flatten)]
     #[schema(value_type = Object)]
     pub flat: Map<String, Value>,
+}
+
+/// One entry of a ticket's history (both façades' extension: neither helpdesk's API has one).
+#[derive(Serialize, ToSchema)]
+pub struct FacadeActivity {
+    pub id: i64,
+    /// `created`, `field_changed`, `closed`, `reopened`, `assigned`, `unassigned`, …
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub field: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub from: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub to: Option<Value>,
+    /// `member`, `contact`, `api_key` or `system`.
+    pub by_type: String,
+    pub by_name: String,
+    pub created_on: String,
+}
+
+impl From<&ActivityRow> for FacadeActivity {
+    fn from(a: &ActivityRow) -> Self {
+        Self {
+            id: a.id,
+            kind: a.kind.clone(),
+            field: a.field.clone(),
+            from: a.old_value.as_ref().map(|v| v.0.clone()),
+            to: a.new_value.as_ref().map(|v| v.0.clone()),
+            by_type: a.actor_kind.clone(),
+            by_name: a.actor_name.clone(),
+            created_on: date(a.created_at),
+        }
+    }
+}
+
+/// A file of a ticket (deskd's extension), downloaded with the same key.
+#[derive(Serialize, ToSchema)]
+pub struct Desk365File {
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub url: String,
 }
 
 /// A ticket's survey as Desk365 shows it (`sv_…`).
@@ -278,6 +338,29 @@ impl Desk365Ticket {
             closed_duration: minutes(r.created_at, closed_at),
             custom_fields,
             survey_rating,
+            contact_name: r.contact_name.clone(),
+            company_name: r.company_name.clone(),
+            contact_group: r.contact_group_name.clone(),
+            categories: d.categories.iter().map(|c| c.name.clone()).collect(),
+            assigned_agents: cx
+                .milestones
+                .map(|m| m.assignee_emails.clone())
+                .unwrap_or_default(),
+            tags: r.tags.clone(),
+            approval: r.approval.clone(),
+            merged_into: r.merged_into,
+            is_archived: r.archived_at.is_some(),
+            attachments: include.files.then(|| {
+                d.attachments
+                    .iter()
+                    .map(|a| Desk365File {
+                        file_name: a.file_name.clone(),
+                        content_type: a.content_type.clone(),
+                        size: a.size_bytes,
+                        url: format!("/apis/v3/attachments/{}", a.id),
+                    })
+                    .collect()
+            }),
             flat,
         }
     }
