@@ -90,4 +90,18 @@ for v in 1 2 3; do
     --max-time "${SCHEMATHESIS_SECONDS:-60}" --workers 2 --exclude-path-regex "$not_here" \
     --suppress-health-check all --warnings off --no-color
 done
+# The façades answer a rule a schema cannot state with 400, as Desk365 and Desk360 document, so
+# positive_data_acceptance does not apply; everything else does. Desk360 signs in first for a token.
+facade_checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance
+TOKEN=$(curl -sf -H "$H" -H 'Content-Type: application/json' \
+  -d '{"email":"tech@demo.example","password":"demo-tech-password"}' "$B/v1/login" | jq -r .access_token)
+for facade in "desk365|Authorization: $KEY" "desk360|Authorization: Bearer $TOKEN"; do
+  echo "-- ${facade%%|*}: $facade_checks"
+  "$venv/bin/schemathesis" run "$root/openapi/${facade%%|*}.json" --url "$B" -H "$H" -H "${facade#*|}" \
+    --checks "$facade_checks" \
+    --mode positive --phases examples,coverage,fuzzing --max-examples 5 --generation-allow-x00 false \
+    --seed "${SCHEMATHESIS_SEED:-20261202}" \
+    --max-time "${SCHEMATHESIS_SECONDS:-60}" --workers 2 --exclude-path-regex '^/v1/login$' \
+    --suppress-health-check all --warnings off --no-color
+done
 section "all passed"

@@ -1544,9 +1544,18 @@ async fn integrators_reach_the_same_tickets_through_the_v2_public_and_admin_fami
     let d = desk(&app, "acme").await;
     d.contact(1, "ann@customer.test", json!({})).await;
     let auth = format!("DdApi {}", d.key);
+    // The Public family reads and queries what Admin writes (seed 000: "only used for retrieving
+    // information … or querying").
+    let refused = app
+        .post(&d.t.host, "/api/v2/public/tickets")
+        .auth(&auth)
+        .json(json!({"summary": "Via public", "contactId": 1, "queueId": 1}))
+        .send()
+        .await;
+    refused.assert_error(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed");
     for family in ["public", "admin"] {
         let r = app
-            .post(&d.t.host, &format!("/api/v2/{family}/tickets"))
+            .post(&d.t.host, "/api/v2/admin/tickets")
             .auth(&auth)
             .json(json!({"summary": format!("Via {family}"), "contactId": 1, "queueId": 1}))
             .send()
@@ -1565,7 +1574,12 @@ async fn integrators_reach_the_same_tickets_through_the_v2_public_and_admin_fami
             .json(json!({"note": "Logged by a script"}))
             .send()
             .await;
-        assert_eq!(note.status, StatusCode::CREATED);
+        let written = if family == "public" {
+            StatusCode::METHOD_NOT_ALLOWED
+        } else {
+            StatusCode::CREATED
+        };
+        assert_eq!(note.status, written);
         // DeskDirector-style finds: the filters in a JSON body, lists as arrays.
         let found = app
             .post(&d.t.host, &format!("/api/v2/{family}/tickets/find"))
