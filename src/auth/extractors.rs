@@ -256,6 +256,13 @@ impl FromRequestParts<AppState> for Staff {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let SignedIn { tenant, principal } = SignedIn::from_request_parts(parts, state).await?;
+        // Families refuse read-only keys' writes before this; routes outside a family (the
+        // Desk360 façade) rely on this check.
+        if principal.is_read_only_key()
+            && !super::principal::is_read(&parts.method, parts.uri.path())
+        {
+            return Err(Error::forbidden("this API key is read-only"));
+        }
         match principal.actor {
             Actor::Member { .. } | Actor::ApiKey { .. } => Ok(Self { tenant, principal }),
             Actor::Contact { .. } => {

@@ -58,6 +58,7 @@ pub fn answer(dialect: Dialect, error: &Error) -> Response {
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
     response.extensions_mut().insert(error.clone());
+    response.extensions_mut().insert(super::envelope::Enveloped);
     response
 }
 

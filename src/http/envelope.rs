@@ -15,6 +15,11 @@ use utoipa::ToSchema;
 use super::dialects::Dialect;
 use crate::error::{Error, Kind, current_request_id};
 
+/// Marks a response whose body is already the final error body (a façade's, or a replayed one), so
+/// the envelope layer leaves it alone.
+#[derive(Clone, Copy)]
+pub struct Enveloped;
+
 /// The failure body. RFC 9457 fields plus DeskDirector's `errorCode` and a request id.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -134,7 +139,9 @@ pub async fn envelope(request: Request, next: Next) -> Response {
         return response;
     }
     let error = response.extensions().get::<Error>().cloned();
-    if dialect == Dialect::Deskd && error.is_some() {
+    if response.extensions().get::<Enveloped>().is_some()
+        || (dialect == Dialect::Deskd && error.is_some())
+    {
         return response;
     }
     let error = error.unwrap_or_else(|| error_for_status(status));

@@ -22,6 +22,17 @@ use crate::{
 };
 
 pub const HEADER: &str = "idempotency-key";
+
+/// Marks an answer that shows a secret once (a new key, token, login code or webhook secret). Its
+/// body is never kept: a retry under the same key answers 409 `SecretNotReplayed` rather than
+/// creating again or showing the secret a second time.
+#[derive(Clone, Copy)]
+pub struct OneTimeSecret;
+
+/// The response part that marks an answer as [`OneTimeSecret`].
+pub fn one_time_secret() -> axum::Extension<OneTimeSecret> {
+    axum::Extension(OneTimeSecret)
+}
 pub const REPLAYED: &str = "idempotent-replayed";
 
 pub async fn idempotent(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -117,11 +128,25 @@ impl Key {
         let Ok(bytes) = to_bytes(body, usize::MAX).await else {
             return Error::internal("could not read a response to keep for replay").into_response();
         };
-        let content_type = parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok());
-        let status = i32::from(parts.status.as_u16());
+        let secret = parts.extensions.get::<OneTimeSecret>().is_some() && parts.status.is_success();
+        let (status, content_type, kept_body) = if secret {
+            let refusal = Error::state(
+                "SecretNotReplayed",
+                "the first answer to this Idempotency-Key showed a secret once; it is not kept, so it cannot be replayed",
+            );
+            let body = serde_json::to_vec(&super::envelope::body_of(&refusal)).unwrap_or_default();
+            (409, Some("application/json"), body)
+        } else {
+            let content_type = parts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok());
+            (
+                i32::from(parts.status.as_u16()),
+                content_type,
+                bytes.to_vec(),
+            )
+        };
         let kept = idempotency::complete(
             &state.pool,
             tenant,
@@ -129,7 +154,7 @@ impl Key {
             key,
             status,
             content_type,
-            &bytes,
+            &kept_body,
         );
         if let Err(e) = kept.await {
             tracing::warn!(error = %e, "could not keep an answer for idempotent replay");
@@ -150,5 +175,7 @@ fn replay(status: i32, content_type: Option<String>, body: Vec<u8>) -> Response 
     response
         .headers_mut()
         .insert(REPLAYED, HeaderValue::from_static("true"));
+    // A replayed failure is already the body its first answer had.
+    response.extensions_mut().insert(super::envelope::Enveloped);
     response
 }

@@ -1,16 +1,20 @@
 //! API keys (tenant-wide, made by admins) and personal access tokens (a member's own).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use super::validate;
 use crate::{
+    auth::{AuthMethod, Principal},
     db::notify::Signal,
     domain::{
-        Tenant,
+        MemberRole, Tenant,
         credentials::{NewApiKeyInput, NewPersonalTokenInput},
     },
     error::{Error, Result},
-    repo::credentials::{self, ApiKey, NewApiKey, NewPersonalToken, PersonalToken},
+    repo::{
+        credentials::{self, ApiKey, NewApiKey, NewPersonalToken, PersonalToken},
+        members,
+    },
     secrets::{self, API_KEY_PREFIX, PERSONAL_TOKEN_PREFIX},
     state::AppState,
 };
@@ -110,6 +114,50 @@ pub async fn revoke_personal_token(
         .ok_or_else(|| Error::not_found("personal access token"))?;
     state.invalidate(Signal::Credentials(tenant.id)).await;
     Ok(token)
+}
+
+/// The longest a token made for a member by someone else lives, and how long when not asked.
+const FOR_MEMBER_MAX_DAYS: i64 = 365;
+const FOR_MEMBER_DEFAULT_DAYS: i64 = 90;
+
+/// A token an admin or an API key makes for a member (Desk360's "create a token for a user"):
+/// only from a session or an API key (a token cannot breed tokens), for a master admin only by a
+/// master admin, and for at most a year (90 days unless asked).
+pub async fn create_token_for_member(
+    state: &AppState,
+    tenant: &Tenant,
+    caller: &Principal,
+    member_id: i32,
+    mut input: NewPersonalTokenInput,
+) -> Result<Created<PersonalToken>> {
+    if matches!(
+        caller.via,
+        AuthMethod::AccessToken | AuthMethod::PersonalAccessToken
+    ) {
+        return Err(Error::forbidden(
+            "tokens for members are made from a signed-in session or with an API key",
+        ));
+    }
+    let role = members::active_role(&state.pool, tenant.id, member_id)
+        .await?
+        .ok_or_else(|| Error::not_found("member"))?;
+    if role == MemberRole::MasterAdmin && !caller.is_master_admin() {
+        return Err(Error::forbidden(
+            "only a master admin may make a token acting as a master admin",
+        ));
+    }
+    let now = Utc::now();
+    let latest = now + Duration::days(FOR_MEMBER_MAX_DAYS);
+    let expires_at = *input
+        .expires_at
+        .get_or_insert(now + Duration::days(FOR_MEMBER_DEFAULT_DAYS));
+    if expires_at > latest {
+        return Err(Error::validation(
+            "expiresAt",
+            format!("a token made for a member lives at most {FOR_MEMBER_MAX_DAYS} days"),
+        ));
+    }
+    create_personal_token(state, tenant, member_id, input).await
 }
 
 fn future_expiry(expires_at: Option<DateTime<Utc>>) -> Result<()> {

@@ -860,3 +860,66 @@ async fn the_api_key_may_come_as_a_query_parameter_and_the_public_api_only_reads
         }
     }
 }
+
+#[tokio::test]
+async fn answers_that_show_a_secret_once_are_never_kept_for_replay() {
+    let app = TestApp::new().await;
+    let t = app.tenant("acme").await;
+    let key = app.api_key(&t, "read_write").await;
+    let auth = format!("DdApi {key}");
+    let r = app
+        .post(&t.host, "/api/v3/admin/members")
+        .auth(&auth)
+        .json(json!({"email": "tom@acme.test", "firstName": "Tom", "role": "tech", "password": PASSWORD}))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let tom = r.json["id"].as_i64().unwrap();
+    let tom_tokens = format!("/api/v3/admin/members/{tom}/personal-access-tokens");
+    for (path, body, secret_field) in [
+        (
+            "/api/v3/admin/api-keys",
+            json!({"name": "Zapier", "scope": "read"}),
+            "key",
+        ),
+        (tom_tokens.as_str(), json!({"name": "Jira"}), "token"),
+    ] {
+        let send = || {
+            app.post(&t.host, path)
+                .auth(&auth)
+                .header("idempotency-key", &format!("once {path}"))
+                .json(body.clone())
+                .send()
+        };
+        let first = send().await;
+        assert_eq!(first.status, StatusCode::CREATED, "{path}: {}", first.text);
+        let retry = send().await;
+        assert_eq!(retry.status, StatusCode::CONFLICT, "{}", retry.text);
+        assert_eq!(retry.json["errorCode"], "SecretNotReplayed");
+        assert_eq!(retry.headers["idempotent-replayed"], "true");
+        let secret = first.json[secret_field].as_str().unwrap();
+        let kept: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM idempotency_keys WHERE position(convert_to($1, 'UTF8') in body) > 0",
+        )
+        .bind(secret)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        assert_eq!(kept, 0, "{path} kept its secret");
+    }
+    // Made by someone else, a member's token: never for a master admin but by one, at most a year.
+    let r = app
+        .post(&t.host, "/api/v3/admin/members/1/personal-access-tokens")
+        .auth(&auth)
+        .json(json!({"name": "x"}))
+        .send()
+        .await;
+    r.assert_error(StatusCode::FORBIDDEN, "Forbidden");
+    let r = app
+        .post(&t.host, &tom_tokens)
+        .auth(&auth)
+        .json(json!({"name": "x", "expiresAt": "2099-01-01T00:00:00Z"}))
+        .send()
+        .await;
+    r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationFailed");
+}

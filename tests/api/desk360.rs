@@ -325,11 +325,20 @@ async fn desk360_errors_throttling_tokens_and_isolation() {
         let r = app.get(&d.t.host, "/v1/products").auth(&auth).send().await;
         assert_desk360_error(&r, StatusCode::UNAUTHORIZED, "authentication_exception");
     }
-    // An admin makes a token for a member; an API key works as a Bearer token too.
+    // An admin makes a token for a member (not for a master admin, unless a master admin); an API
+    // key works as a Bearer token too, and a read-only one only reads.
     let r = d
         .admin(
             Method::POST,
-            "/members/1/personal-access-tokens",
+            "/members",
+            Some(json!({"email": "tom@acme.test", "firstName": "Tom", "role": "tech", "password": PASSWORD})),
+        )
+        .await;
+    let tom = r.json["id"].as_i64().unwrap();
+    let r = d
+        .admin(
+            Method::POST,
+            &format!("/members/{tom}/personal-access-tokens"),
             Some(json!({"name": "Jira"})),
         )
         .await;
@@ -342,11 +351,31 @@ async fn desk360_errors_throttling_tokens_and_isolation() {
     let r = d
         .admin(
             Method::POST,
+            "/members/1/personal-access-tokens",
+            Some(json!({"name": "x"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let r = d
+        .admin(
+            Method::POST,
             "/members/99/personal-access-tokens",
             Some(json!({"name": "x"})),
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let read = app.api_key(&d.t, "read").await;
+    let r = d360(&d, &read, Method::GET, "/v1/products", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = d360(
+        &d,
+        &read,
+        Method::POST,
+        "/v1/products/1/tickets",
+        Some(json!({"email": "ann@customer.test", "description": "x"})),
+    )
+    .await;
+    assert_desk360_error(&r, StatusCode::FORBIDDEN, "not_authorized");
 
     // 404 (unknown product, another product's or tenant's ticket, unknown route), 405, 406, 415, 400.
     let r = d360(&d, &token, Method::GET, "/v1/products/99/tickets", None).await;

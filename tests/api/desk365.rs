@@ -402,18 +402,35 @@ async fn desk365_replies_notes_files_contacts_companies_and_surveys() {
         r.text
     );
 
-    // A reply from an agent, a reply with a file, a private note and a public one.
+    // A reply from an agent (not a master admin: the key is none), a reply with a file, a private
+    // note and a public one.
+    let r = d
+        .admin(
+            Method::POST,
+            "/members",
+            Some(json!({"email": "tom@acme.test", "firstName": "Tom", "lastName": "Tech", "role": "tech", "password": crate::support::PASSWORD})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let admin_email = d.t.admin_email.clone();
     let r = d365(
         &d,
         Method::POST,
         &format!("/tickets/add_reply?ticket_number={t}"),
-        Some(json!({"body": "Try a new cable", "agent_email": admin_email})),
+        Some(json!({"body": "As the boss", "agent_email": admin_email})),
+    )
+    .await;
+    assert_desk365_error(&r, StatusCode::FORBIDDEN);
+    let r = d365(
+        &d,
+        Method::POST,
+        &format!("/tickets/add_reply?ticket_number={t}"),
+        Some(json!({"body": "Try a new cable", "agent_email": "tom@acme.test"})),
     )
     .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.json["type"], "reply");
-    assert_ne!(r.json["from_name"], "");
+    assert_eq!(r.json["from_name"], "Tom Tech");
     let reply = json!({"body": "Here is the guide"}).to_string();
     let r = app
         .post(

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use axum::{
-    Json,
+    Extension, Json,
     extract::State,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
@@ -24,6 +24,7 @@ use crate::{
     domain::Tenant,
     error::{Error, Kind, Result},
     http::extract::{ApiJson, ApiPath, ApiQuery},
+    http::idempotency::{OneTimeSecret, one_time_secret},
     service::{
         branding,
         configuration::{RequestTypes, Resource},
@@ -431,7 +432,7 @@ pub async fn create_login_code(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(contact): ApiPath<i32>,
-) -> Result<(StatusCode, Json<LoginCodeView>)> {
+) -> Result<(StatusCode, Extension<OneTimeSecret>, Json<LoginCodeView>)> {
     if caller.principal.is_read_only_key() {
         return Err(Error::forbidden(
             "a read-only API key cannot mint login codes",
@@ -455,6 +456,7 @@ pub async fn create_login_code(
         .append_pair("auth_token", &code.code);
     Ok((
         StatusCode::CREATED,
+        one_time_secret(),
         Json(LoginCodeView {
             code: code.code,
             expires_on: code.expires_at,

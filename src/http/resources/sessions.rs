@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum::{
-    Json,
+    Extension, Json,
     extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
@@ -24,6 +24,7 @@ use crate::{
     domain::{Tenant, UserKind},
     error::{Error, Result},
     http::extract::ApiJson,
+    http::idempotency::{OneTimeSecret, one_time_secret},
     service::sessions,
     state::AppState,
 };
@@ -173,7 +174,7 @@ async fn sign_out(state: &AppState, tenant: &Tenant, headers: &HeaderMap) -> Res
 pub async fn create_contact_token(
     State(state): State<AppState>,
     user: PortalUser,
-) -> Result<Json<AccessTokenView>> {
+) -> Result<(Extension<OneTimeSecret>, Json<AccessTokenView>)> {
     session_only(user.via)?;
     let lifetime = state.config.access_token_ttl;
     let minted = sessions::mint_access_token(
@@ -184,7 +185,10 @@ pub async fn create_contact_token(
         lifetime,
     )
     .await?;
-    Ok(Json(AccessTokenView::new(minted, lifetime)))
+    Ok((
+        one_time_secret(),
+        Json(AccessTokenView::new(minted, lifetime)),
+    ))
 }
 
 /// Exchange the signed-in member's session (or personal access token) for a 60-minute tech access token.
@@ -192,7 +196,7 @@ pub async fn create_contact_token(
 pub async fn create_member_token(
     State(state): State<AppState>,
     user: TechUser,
-) -> Result<Json<AccessTokenView>> {
+) -> Result<(Extension<OneTimeSecret>, Json<AccessTokenView>)> {
     session_only(user.via)?;
     let lifetime = state.config.access_token_ttl;
     let minted = sessions::mint_access_token(
@@ -203,7 +207,10 @@ pub async fn create_member_token(
         lifetime,
     )
     .await?;
-    Ok(Json(AccessTokenView::new(minted, lifetime)))
+    Ok((
+        one_time_secret(),
+        Json(AccessTokenView::new(minted, lifetime)),
+    ))
 }
 
 /// An access token cannot mint its successor: that would make it live for ever.

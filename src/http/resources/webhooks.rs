@@ -1,7 +1,7 @@
 //! Webhook subscriptions (Admin API v3): create (the secret is shown once), list, change, delete,
 //! regenerate the secret, the delivery log, manual redelivery and a test ping.
 
-use axum::{Json, extract::State, http::StatusCode};
+use axum::{Extension, Json, extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -13,6 +13,7 @@ use crate::{
     domain::webhooks::WebhookInput,
     error::{Error, Result},
     http::extract::{ApiJson, ApiPath},
+    http::idempotency::{OneTimeSecret, one_time_secret},
     http::pagination::Page,
     repo::webhooks::{DeliveryRow, WebhookRow},
     service::webhooks,
@@ -118,10 +119,11 @@ pub async fn create_webhook(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(input): ApiJson<WebhookInput>,
-) -> Result<(StatusCode, Json<WebhookView>)> {
+) -> Result<(StatusCode, Extension<OneTimeSecret>, Json<WebhookView>)> {
     let (row, secret) = webhooks::create(&state, &caller.tenant, input).await?;
     Ok((
         StatusCode::CREATED,
+        one_time_secret(),
         Json(WebhookView::new(row, Some(secret))),
     ))
 }
@@ -177,11 +179,11 @@ pub async fn regenerate_webhook_secret(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<WebhookView>> {
+) -> Result<(Extension<OneTimeSecret>, Json<WebhookView>)> {
     let id = webhook_id(&id)?;
     let secret = webhooks::regenerate_secret(&state, &caller.tenant, id).await?;
     let row = webhooks::get(&state, &caller.tenant, id).await?;
-    Ok(Json(WebhookView::new(row, Some(secret))))
+    Ok((one_time_secret(), Json(WebhookView::new(row, Some(secret)))))
 }
 
 /// The latest 100 deliveries, newest first, with their last attempt.

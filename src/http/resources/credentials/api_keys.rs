@@ -1,6 +1,6 @@
 //! Tenant API keys (`DdApi`): Admin API. The secret is in the creation answer only.
 
-use axum::{Json, extract::State, http::StatusCode};
+use axum::{Extension, Json, extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -11,6 +11,7 @@ use crate::{
     domain::{KeyScope, credentials::NewApiKeyInput},
     error::Result,
     http::extract::{ApiJson, ApiPath},
+    http::idempotency::{OneTimeSecret, one_time_secret},
     http::pagination::Page,
     repo::credentials::ApiKey,
     service::credentials,
@@ -82,11 +83,12 @@ pub async fn create_api_key(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiJson(input): ApiJson<NewApiKeyInput>,
-) -> Result<(StatusCode, Json<CreatedApiKey>)> {
+) -> Result<(StatusCode, Extension<OneTimeSecret>, Json<CreatedApiKey>)> {
     let created =
         credentials::create_api_key(&state, &caller.tenant, input, &caller.label()).await?;
     Ok((
         StatusCode::CREATED,
+        one_time_secret(),
         Json(CreatedApiKey {
             key: created.secret,
             api_key: created.record.into(),

@@ -1,6 +1,6 @@
 //! A member's own personal access tokens (`Authorization: Basic <token>`): Tech API.
 
-use axum::{Json, extract::State, http::StatusCode};
+use axum::{Extension, Json, extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -14,9 +14,10 @@ use crate::{
     domain::credentials::NewPersonalTokenInput,
     error::{Error, Result},
     http::extract::{ApiJson, ApiPath},
+    http::idempotency::{OneTimeSecret, one_time_secret},
     http::pagination::Page,
     repo::credentials::PersonalToken,
-    service::{credentials, members},
+    service::credentials,
     state::AppState,
 };
 
@@ -66,22 +67,31 @@ pub fn admin_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(create_member_token))
 }
 
-/// Create a personal access token that acts as this member; the token is shown only here.
+/// Create a personal access token that acts as this member (from a session or with an API key;
+/// for a master admin only by one); 90 days unless `expiresAt` says otherwise, at most a year. The
+/// token is shown only here.
 #[utoipa::path(post, path = "/members/{memberId}/personal-access-tokens", params(("memberId" = i32, Path)), request_body = NewPersonalTokenInput, responses((status = 201, body = CreatedPersonalToken)))]
 pub async fn create_member_token(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiPath(member_id): ApiPath<i32>,
     ApiJson(input): ApiJson<NewPersonalTokenInput>,
-) -> Result<(StatusCode, Json<CreatedPersonalToken>)> {
-    let member = members::get(&state, &caller.tenant, member_id).await?;
-    if member.archived_at.is_some() {
-        return Err(Error::archived("member"));
-    }
-    let created =
-        credentials::create_personal_token(&state, &caller.tenant, member_id, input).await?;
+) -> Result<(
+    StatusCode,
+    Extension<OneTimeSecret>,
+    Json<CreatedPersonalToken>,
+)> {
+    let created = credentials::create_token_for_member(
+        &state,
+        &caller.tenant,
+        &caller.principal,
+        member_id,
+        input,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
+        one_time_secret(),
         Json(CreatedPersonalToken {
             token: created.secret,
             personal_access_token: created.record.into(),
@@ -108,7 +118,11 @@ pub async fn create_personal_token(
     State(state): State<AppState>,
     user: TechUser,
     ApiJson(input): ApiJson<NewPersonalTokenInput>,
-) -> Result<(StatusCode, Json<CreatedPersonalToken>)> {
+) -> Result<(
+    StatusCode,
+    Extension<OneTimeSecret>,
+    Json<CreatedPersonalToken>,
+)> {
     if user.via != AuthMethod::Cookie {
         return Err(Error::forbidden(
             "personal access tokens are created from a signed-in session (cookie)",
@@ -118,6 +132,7 @@ pub async fn create_personal_token(
         credentials::create_personal_token(&state, &user.tenant, user.member_id, input).await?;
     Ok((
         StatusCode::CREATED,
+        one_time_secret(),
         Json(CreatedPersonalToken {
             token: created.secret,
             personal_access_token: created.record.into(),

@@ -6,7 +6,7 @@ mod shape;
 mod tickets;
 
 use axum::{
-    Json,
+    Extension, Json,
     extract::{FromRequest, Request, State},
     http::{StatusCode, header},
     middleware::{self, Next},
@@ -23,6 +23,7 @@ use crate::{
     domain::{UserKind, credentials::NewPersonalTokenInput},
     error::{Error, Kind, Result},
     files::StoredFile,
+    http::idempotency::{OneTimeSecret, one_time_secret},
     http::{extract::ApiJson, limits::is_multipart, multipart::read_fields_with_files},
     service::{credentials, lookups, sessions},
     state::AppState,
@@ -96,7 +97,7 @@ pub async fn login(
     CurrentTenant(tenant): CurrentTenant,
     ClientAddr(client): ClientAddr,
     ApiJson(input): ApiJson<Desk360Login>,
-) -> Result<Json<Desk360Token>> {
+) -> Result<(Extension<OneTimeSecret>, Json<Desk360Token>)> {
     let member = sessions::check_password(
         &state,
         &tenant,
@@ -119,10 +120,13 @@ pub async fn login(
         expires_at: Some(Utc::now() + Duration::days(LOGIN_TOKEN_DAYS)),
     };
     let created = credentials::create_personal_token(&state, &tenant, member, token).await?;
-    Ok(Json(Desk360Token {
-        access_token: created.secret,
-        token_type: "Bearer",
-    }))
+    Ok((
+        one_time_secret(),
+        Json(Desk360Token {
+            access_token: created.secret,
+            token_type: "Bearer",
+        }),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]

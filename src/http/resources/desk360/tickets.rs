@@ -159,7 +159,8 @@ pub async fn list_tickets(
         nothing |= filter.source_ids.is_empty();
     }
     if let Some(email) = q.email.as_ref().filter(|e| !e.is_empty()) {
-        filter.contact_ids = lookups::contacts_by_email(state, tenant, &[email.clone()]).await?;
+        filter.contact_ids =
+            lookups::contacts_by_email(state, tenant, std::slice::from_ref(email)).await?;
         nothing |= filter.contact_ids.is_empty();
     }
     let midnight =
@@ -247,7 +248,8 @@ fn next_link(state: &AppState, headers: &HeaderMap, uri: &Uri, page: i32) -> Opt
     };
     let mut pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(uri.query().unwrap_or("")).ok()?;
-    pairs.retain(|(k, _)| k != "page");
+    // A key in the query never travels back in a header.
+    pairs.retain(|(k, _)| k != "page" && k != "api_key");
     pairs.push(("page".into(), page.to_string()));
     let query = serde_urlencoded::to_string(&pairs).ok()?;
     HeaderValue::from_str(&format!(
@@ -438,7 +440,7 @@ pub async fn create_ticket(
         .text("description")?
         .filter(|d| !d.trim().is_empty())
         .ok_or_else(|| failed("description", "The description field is required.".into()))?;
-    let contact_id = *lookups::contacts_by_email(state, tenant, &[email.clone()])
+    let contact_id = *lookups::contacts_by_email(state, tenant, std::slice::from_ref(&email))
         .await?
         .first()
         .ok_or_else(|| failed("email", format!("No customer has the email {email}.")))?;

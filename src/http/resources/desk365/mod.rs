@@ -132,6 +132,11 @@ impl WriteAs {
         let (id, role) = found.first().copied().ok_or_else(|| {
             Error::bad_request("agent_email", format!("no agent has the email {email}"))
         })?;
+        if role == crate::domain::MemberRole::MasterAdmin && !caller.principal.is_master_admin() {
+            return Err(Error::forbidden(
+                "only a master admin may write as a master admin",
+            ));
+        }
         Ok(Principal {
             actor: Actor::Member { id, role },
             credential: None,

@@ -203,7 +203,8 @@ impl References {
         let assignees = match &input.assign_to {
             Some(email) if email.is_empty() || email == "--" => Some(vec![]),
             Some(email) => {
-                let found = lookups::members_by_email(state, tenant, &[email.clone()]).await?;
+                let found =
+                    lookups::members_by_email(state, tenant, std::slice::from_ref(email)).await?;
                 let (id, _) = found.first().ok_or_else(|| {
                     Error::bad_request("assign_to", format!("no agent has the email {email}"))
                 })?;
@@ -266,7 +267,7 @@ pub async fn update_ticket(
     };
     let contact_id = match &input.email {
         Some(email) => Some(
-            *lookups::contacts_by_email(state, tenant, &[email.clone()])
+            *lookups::contacts_by_email(state, tenant, std::slice::from_ref(email))
                 .await?
                 .first()
                 .ok_or_else(|| {
