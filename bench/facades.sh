@@ -42,11 +42,16 @@ if ! "$BIN" tenant list | grep -q '^big'; then
   echo "seeding $TICKETS tickets (minutes)..." >&2
   "$BIN" tenant create --slug big --name "Big IT" --admin-email admin@big.test --admin-password "$PASSWORD" >/dev/null
   "$BIN" seed --tenant big --companies 2000 --contacts 20000 --tickets "$TICKETS" 2>/dev/null | tail -n 1 >&2
-  KEY=$("$BIN" api-key create --tenant big --name setup | tail -n 1)
+fi
+KEY=$("$BIN" api-key create --tenant big --name bench | tail -n 1)
+URL=http://127.0.0.1:$PORT
+if [ "$("${PSQL[@]}" "SELECT count(*) FROM custom_fields")" = 0 ]; then
   curl -sf -H "Host: $HOST" -H "Authorization: DdApi $KEY" -H 'Content-Type: application/json' \
-    -d '{"key":"department","label":"Department","type":"text"}' "http://127.0.0.1:$PORT/api/v3/admin/custom-fields" >/dev/null
-  # What the API would have written, in bulk: a department on every ticket, and an answered
-  # five-star survey on a tenth of the closed ones.
+    -d '{"key":"department","label":"Department","type":"text"}' "$URL/api/v3/admin/custom-fields" >/dev/null
+fi
+if [ "$("${PSQL[@]}" "SELECT count(*) FROM survey_responses")" = 0 ]; then
+  echo "a department on every ticket, a survey on a tenth of the closed ones..." >&2
+  # What the API would have written, in bulk.
   "${PSQL[@]}" "
     UPDATE tickets t SET custom_fields = jsonb_build_object('department', (ARRAY['Sales','IT','Finance','HR'])[1 + t.id % 4])
     FROM tenants n WHERE n.id = t.tenant_id AND n.slug = 'big';
@@ -56,11 +61,10 @@ if ! "$BIN" tenant list | grep -q '^big'; then
         t.queue_id, t.created_at, t.created_at + interval '7 days', 1 + t.id % 5, (t.id % 5) * 25,
         t.id % 5 >= 3, 'Thanks', t.created_at + interval '1 day'
     FROM tickets t JOIN tenants n ON n.id = t.tenant_id
-    WHERE n.slug = 'big' AND t.is_closed AND t.id % 10 = 0;
-    VACUUM ANALYZE tickets; VACUUM ANALYZE survey_responses"
+    WHERE n.slug = 'big' AND t.is_closed AND t.id % 10 = 0"
+  "${PSQL[@]}" "VACUUM ANALYZE tickets"
+  "${PSQL[@]}" "VACUUM ANALYZE survey_responses"
 fi
-KEY=$("$BIN" api-key create --tenant big --name bench | tail -n 1)
-URL=http://127.0.0.1:$PORT
 
 PGURL="postgresql:///pgbench?host=$DATA/pg&user=postgres"
 psql "postgresql:///postgres?host=$DATA/pg&user=postgres" -qc "DROP DATABASE IF EXISTS pgbench" -c "CREATE DATABASE pgbench" >/dev/null

@@ -144,7 +144,7 @@ pub async fn contacts_by_email(
 }
 
 /// What other helpdesks show of a ticket beyond deskd's own answer: email addresses, when it was
-/// first answered and assigned, and its survey as sent.
+/// first answered and assigned, and (when asked) the body of its latest public note.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Milestones {
     pub ticket_id: i32,
@@ -153,15 +153,14 @@ pub struct Milestones {
     pub assignee_emails: Vec<String>,
     pub first_response_at: Option<DateTime<Utc>>,
     pub first_assigned_at: Option<DateTime<Utc>>,
+    pub last_public_note: Option<String>,
 }
 
-pub async fn milestones(
-    conn: &mut PgConnection,
-    tenant: TenantId,
-    tickets: &[i32],
-) -> Result<Vec<Milestones>, sqlx::Error> {
-    sqlx::query_as(sql!(
-        "SELECT t.id AS ticket_id, c.email AS contact_email,
+/// The milestones statement, with or without each ticket's latest public note.
+macro_rules! milestones {
+    ($last_note:literal) => {
+        sql!(
+            "SELECT t.id AS ticket_id, c.email AS contact_email,
                 ARRAY(SELECT m.email FROM ticket_assignees a
                       JOIN members m ON m.tenant_id = a.tenant_id AND m.id = a.member_id
                       WHERE a.tenant_id = t.tenant_id AND a.ticket_id = t.id
@@ -171,14 +170,62 @@ pub async fn milestones(
                     (SELECT min(h.created_at) FROM ticket_activities h
                       WHERE h.tenant_id = t.tenant_id AND h.ticket_id = t.id AND h.kind = 'assigned'),
                     (SELECT min(a.assigned_at) FROM ticket_assignees a
-                      WHERE a.tenant_id = t.tenant_id AND a.ticket_id = t.id)) AS first_assigned_at
+                      WHERE a.tenant_id = t.tenant_id AND a.ticket_id = t.id)) AS first_assigned_at, ",
+            $last_note,
+            " AS last_public_note
          FROM tickets t
          JOIN contacts c ON c.tenant_id = t.tenant_id AND c.id = t.contact_id
          LEFT JOIN ticket_facts f ON f.tenant_id = t.tenant_id AND f.ticket_id = t.id
          WHERE t.tenant_id = $1 AND t.id = ANY($2)"
+        )
+    };
+}
+
+pub async fn milestones(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    tickets: &[i32],
+    last_notes: bool,
+) -> Result<Vec<Milestones>, sqlx::Error> {
+    let statement = if last_notes {
+        milestones!(
+            "(SELECT n.body FROM ticket_notes n
+              WHERE n.tenant_id = t.tenant_id AND n.ticket_id = t.id AND NOT n.is_internal
+              ORDER BY n.id DESC LIMIT 1)"
+        )
+    } else {
+        milestones!("NULL::text")
+    };
+    sqlx::query_as(statement)
+        .bind(tenant)
+        .bind(tickets)
+        .fetch_all(conn)
+        .await
+}
+
+/// The tenant's priorities in order and its sources, in one round trip: `('p', id, '')` rows in
+/// the priorities' order, then `('s', id, name)`.
+pub async fn priorities_and_sources(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+) -> Result<(Vec<i32>, Vec<(i32, String)>), sqlx::Error> {
+    let rows: Vec<(String, i32, String)> = sqlx::query_as(sql!(
+        "(SELECT 'p', id, '' FROM priorities WHERE tenant_id = $1
+          ORDER BY archived_at IS NOT NULL, sort_order, id)
+         UNION ALL
+         (SELECT 's', id, name FROM sources WHERE tenant_id = $1 ORDER BY id)"
     ))
     .bind(tenant)
-    .bind(tickets)
     .fetch_all(conn)
-    .await
+    .await?;
+    let mut priorities = vec![];
+    let mut sources = vec![];
+    for (kind, id, name) in rows {
+        if kind == "p" {
+            priorities.push(id);
+        } else {
+            sources.push((id, name));
+        }
+    }
+    Ok((priorities, sources))
 }

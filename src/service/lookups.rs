@@ -73,17 +73,47 @@ pub async fn contacts_by_email(
     Ok(repo::lookups::contacts_by_email(&mut conn, tenant.id, emails).await?)
 }
 
-/// The milestones and sent surveys of these tickets, by ticket id.
-pub async fn milestones(
+/// What a façade shows of a page of tickets beyond deskd's own answer.
+#[derive(Default)]
+pub struct PageFacts {
+    /// The tenant's priorities in order, and its sources.
+    pub priorities: Vec<i32>,
+    pub sources: Vec<(i32, String)>,
+    pub milestones: HashMap<i32, Milestones>,
+    /// The surveys sent for these tickets (when asked).
+    pub surveys: HashMap<i32, ResponseRow>,
+}
+
+/// Which of the optional facts a page needs.
+#[derive(Clone, Copy, Default)]
+pub struct Wanted {
+    pub surveys: bool,
+    pub last_public_notes: bool,
+}
+
+/// A page's facts on one connection, in two or three round trips.
+pub async fn page_facts(
     state: &AppState,
     tenant: &Tenant,
     tickets: &[i32],
-) -> Result<(HashMap<i32, Milestones>, HashMap<i32, ResponseRow>)> {
+    wanted: Wanted,
+) -> Result<PageFacts> {
     let mut conn = state.pool.acquire().await?;
-    let milestones = repo::lookups::milestones(&mut conn, tenant.id, tickets).await?;
-    let surveys = repo::surveys::of_tickets(&mut conn, tenant.id, tickets).await?;
-    Ok((
-        milestones.into_iter().map(|m| (m.ticket_id, m)).collect(),
-        surveys.into_iter().map(|s| (s.ticket_id, s)).collect(),
-    ))
+    let (priorities, sources) = repo::lookups::priorities_and_sources(&mut conn, tenant.id).await?;
+    let milestones = if tickets.is_empty() {
+        vec![]
+    } else {
+        repo::lookups::milestones(&mut conn, tenant.id, tickets, wanted.last_public_notes).await?
+    };
+    let surveys = if wanted.surveys && !tickets.is_empty() {
+        repo::surveys::of_tickets(&mut conn, tenant.id, tickets).await?
+    } else {
+        vec![]
+    };
+    Ok(PageFacts {
+        priorities,
+        sources,
+        milestones: milestones.into_iter().map(|m| (m.ticket_id, m)).collect(),
+        surveys: surveys.into_iter().map(|s| (s.ticket_id, s)).collect(),
+    })
 }

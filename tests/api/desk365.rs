@@ -636,3 +636,22 @@ async fn desk365_replies_notes_files_contacts_companies_and_surveys() {
     assert_eq!(r.json["survey_rating"]["sv_answered"], true);
     assert!(is_desk365_date(&r.json["survey_rating"]["sv_rated_on"]));
 }
+
+#[tokio::test]
+async fn desk365_rate_limits_answer_in_its_shape() {
+    let app = TestApp::with_config(|c| {
+        c.rate_limits.per_key = 3;
+        c.rate_limits.window_secs = 3600;
+    })
+    .await;
+    let t = app.tenant("acme").await;
+    let key = app.api_key(&t, "read").await;
+    let mut last = None;
+    for _ in 0..4 {
+        last = Some(app.get(&t.host, "/apis/v3/ping").auth(&key).send().await);
+    }
+    let r = last.unwrap();
+    assert_desk365_error(&r, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers.contains_key("retry-after"));
+    assert_eq!(r.headers["x-ratelimit-limit"], "3");
+}

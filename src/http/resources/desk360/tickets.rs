@@ -31,7 +31,7 @@ use crate::{
     },
     repo::tickets::{Assigned, TicketFilter, TicketOrder},
     service::{
-        lookups,
+        lookups::{self, Wanted},
         tickets::{self, Search, TicketDetails, Viewer},
     },
     state::AppState,
@@ -109,7 +109,6 @@ pub async fn list_tickets(
     headers: HeaderMap,
 ) -> Result<Response> {
     let (state, tenant) = (&state, &staff.tenant);
-    product(state, tenant, product_id).await?;
     let page = number(&q.page, "page")?.unwrap_or(1);
     if page < 1 {
         return Err(failed("page", "The page must be at least 1.".to_string()));
@@ -127,10 +126,10 @@ pub async fn list_tickets(
     if let Some(agent) = number(&q.agent_id, "agent_id")? {
         filter.assigned = Assigned::Members(vec![agent]);
     }
-    let priorities = lookups::priorities_in_order(state, tenant).await?;
     let mut nothing = false;
     if let Some(p) = number(&q.priority, "priority")? {
-        filter.priority_ids = priorities
+        filter.priority_ids = lookups::priorities_in_order(state, tenant)
+            .await?
             .iter()
             .enumerate()
             .filter(|(i, _)| (*i).min(3) as i32 == p)
@@ -196,7 +195,11 @@ pub async fn list_tickets(
         };
         tickets::find(state, tenant, &search).await?
     };
-    let listed = listing(state, tenant, &rows, &priorities).await?;
+    if rows.is_empty() {
+        // A page with tickets of the product shows it exists; an empty one must check.
+        product(state, tenant, product_id).await?;
+    }
+    let listed = listing(state, tenant, &rows).await?;
     let mut response = Json(listed).into_response();
     if (page as i64) * PAGE < total
         && let Some(link) = next_link(state, &headers, &uri, page + 1)
@@ -211,27 +214,23 @@ async fn listing(
     state: &AppState,
     tenant: &Tenant,
     rows: &[TicketDetails],
-    priorities: &[i32],
 ) -> Result<Vec<Desk360Ticket>> {
     let ids: Vec<i32> = rows.iter().map(|d| d.row.id).collect();
-    let (milestones, _) = lookups::milestones(state, tenant, &ids).await?;
-    let latest = tickets::latest_notes(state, tenant, &ids).await?;
+    let wanted = Wanted {
+        surveys: false,
+        last_public_notes: true,
+    };
+    let facts = lookups::page_facts(state, tenant, &ids, wanted).await?;
     Ok(rows
         .iter()
         .map(|d| {
-            let last = latest
-                .iter()
-                .find(|n| n.ticket_id == d.row.id && !n.is_internal)
-                .map(|n| n.body.as_str());
-            let email = milestones
-                .get(&d.row.id)
-                .map_or("", |m| m.contact_email.as_str());
+            let m = facts.milestones.get(&d.row.id);
             Desk360Ticket::of(
                 d,
                 &Context {
-                    priorities,
-                    contact_email: email,
-                    last_message: last,
+                    priorities: &facts.priorities,
+                    contact_email: m.map_or("", |m| m.contact_email.as_str()),
+                    last_message: m.and_then(|m| m.last_public_note.as_deref()),
                 },
             )
         })
@@ -279,16 +278,16 @@ async fn details(
     tenant: &Tenant,
     d: &TicketDetails,
 ) -> Result<Desk360TicketDetails> {
-    let priorities = lookups::priorities_in_order(state, tenant).await?;
-    let (milestones, _) = lookups::milestones(state, tenant, &[d.row.id]).await?;
-    let email = milestones
+    let facts = lookups::page_facts(state, tenant, &[d.row.id], Wanted::default()).await?;
+    let email = facts
+        .milestones
         .get(&d.row.id)
-        .map_or(String::new(), |m| m.contact_email.clone());
+        .map_or("", |m| m.contact_email.as_str());
     Ok(Desk360TicketDetails::of(
         d,
         &Context {
-            priorities: &priorities,
-            contact_email: &email,
+            priorities: &facts.priorities,
+            contact_email: email,
             last_message: None,
         },
     ))
@@ -471,13 +470,7 @@ pub async fn create_ticket(
         ..Default::default()
     };
     let d = tickets::create(state, tenant, &staff.principal, input, form.files).await?;
-    let listed = listing(
-        state,
-        tenant,
-        std::slice::from_ref(&d),
-        &lookups::priorities_in_order(state, tenant).await?,
-    )
-    .await?;
+    let listed = listing(state, tenant, std::slice::from_ref(&d)).await?;
     let ticket = listed
         .into_iter()
         .next()

@@ -9,8 +9,6 @@ mod surveys;
 mod tickets;
 mod writes;
 
-use std::collections::HashMap;
-
 use axum::{
     extract::{FromRequest, Request},
     http::header,
@@ -27,9 +25,8 @@ use crate::{
     error::{Error, Result},
     files::StoredFile,
     http::multipart::read_with_files,
-    repo::surveys::ResponseRow,
     service::{
-        lookups::{self, Listed, Milestones},
+        lookups::{self, Listed, PageFacts, Wanted},
         tickets::TicketDetails,
     },
     state::AppState,
@@ -146,31 +143,32 @@ impl WriteAs {
 }
 
 /// What a page of tickets shows beside deskd's answer, read once for the page.
-struct Facts {
-    priorities: Vec<i32>,
-    sources: Vec<(i32, String)>,
-    milestones: HashMap<i32, Milestones>,
-    surveys: HashMap<i32, ResponseRow>,
-}
+struct Facts(PageFacts);
 
 impl Facts {
-    async fn load(state: &AppState, tenant: &Tenant, rows: &[TicketDetails]) -> Result<Self> {
+    async fn load(
+        state: &AppState,
+        tenant: &Tenant,
+        rows: &[TicketDetails],
+        surveys: bool,
+    ) -> Result<Self> {
         let ids: Vec<i32> = rows.iter().map(|d| d.row.id).collect();
-        let (milestones, surveys) = lookups::milestones(state, tenant, &ids).await?;
-        Ok(Self {
-            priorities: lookups::priorities_in_order(state, tenant).await?,
-            sources: lookups::sources(state, tenant).await?,
-            milestones,
+        let wanted = Wanted {
             surveys,
-        })
+            last_public_notes: false,
+        };
+        Ok(Self(
+            lookups::page_facts(state, tenant, &ids, wanted).await?,
+        ))
     }
 
     fn ticket(&self, d: &TicketDetails, include: Include) -> Desk365Ticket {
+        let facts = &self.0;
         let cx = Context {
-            priorities: &self.priorities,
-            sources: &self.sources,
-            milestones: self.milestones.get(&d.row.id),
-            survey: self.surveys.get(&d.row.id),
+            priorities: &facts.priorities,
+            sources: &facts.sources,
+            milestones: facts.milestones.get(&d.row.id),
+            survey: facts.surveys.get(&d.row.id),
         };
         Desk365Ticket::of(d, &cx, include)
     }

@@ -161,7 +161,7 @@ pub async fn list_tickets(
         take,
     };
     let (rows, count) = tickets::find(state, tenant, &search).await?;
-    let facts = Facts::load(state, tenant, &rows).await?;
+    let facts = Facts::load(state, tenant, &rows, include.survey).await?;
     let tickets = rows.iter().map(|d| facts.ticket(d, include)).collect();
     Ok(Json(Desk365TicketList { count, tickets }))
 }
@@ -307,6 +307,12 @@ pub async fn ticket_details(
         files: true,
     };
     let d = tickets::get(&state, &caller.tenant, Viewer::Staff, number).await?;
-    let facts = Facts::load(&state, &caller.tenant, std::slice::from_ref(&d)).await?;
+    let facts = Facts::load(
+        &state,
+        &caller.tenant,
+        std::slice::from_ref(&d),
+        include.survey,
+    )
+    .await?;
     Ok(Json(facts.ticket(&d, include)))
 }

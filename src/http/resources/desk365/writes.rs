@@ -130,7 +130,7 @@ async fn create(
     };
     let principal = WriteAs::caller(&caller);
     let d = tickets::create(state, tenant, &principal, ticket, files).await?;
-    let facts = Facts::load(state, tenant, std::slice::from_ref(&d)).await?;
+    let facts = Facts::load(state, tenant, std::slice::from_ref(&d), false).await?;
     let include = Include {
         description: true,
         custom_fields: true,
@@ -291,7 +291,7 @@ pub async fn update_ticket(
     };
     let principal = WriteAs::caller(&caller);
     let d = tickets::patch(state, tenant, &principal, id, patch, Precondition::None).await?;
-    let facts = Facts::load(state, tenant, std::slice::from_ref(&d)).await?;
+    let facts = Facts::load(state, tenant, std::slice::from_ref(&d), false).await?;
     let include = Include {
         description: true,
         custom_fields: true,
