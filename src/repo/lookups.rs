@@ -161,21 +161,21 @@ macro_rules! milestones {
     ($last_note:literal) => {
         sql!(
             "SELECT t.id AS ticket_id, c.email AS contact_email,
-                ARRAY(SELECT m.email FROM ticket_assignees a
-                      JOIN members m ON m.tenant_id = a.tenant_id AND m.id = a.member_id
-                      WHERE a.tenant_id = t.tenant_id AND a.ticket_id = t.id
-                      ORDER BY a.assigned_at, a.member_id) AS assignee_emails,
-                f.first_response_at,
-                coalesce(
-                    (SELECT min(h.created_at) FROM ticket_activities h
-                      WHERE h.tenant_id = t.tenant_id AND h.ticket_id = t.id AND h.kind = 'assigned'),
-                    (SELECT min(a.assigned_at) FROM ticket_assignees a
-                      WHERE a.tenant_id = t.tenant_id AND a.ticket_id = t.id)) AS first_assigned_at, ",
+                coalesce(given.emails, '{}') AS assignee_emails, f.first_response_at,
+                least(given.first_at, (SELECT min(h.created_at) FROM ticket_activities h
+                      WHERE h.tenant_id = t.tenant_id AND h.ticket_id = t.id AND h.kind = 'assigned'))
+                    AS first_assigned_at, ",
             $last_note,
             " AS last_public_note
          FROM tickets t
          JOIN contacts c ON c.tenant_id = t.tenant_id AND c.id = t.contact_id
          LEFT JOIN ticket_facts f ON f.tenant_id = t.tenant_id AND f.ticket_id = t.id
+         LEFT JOIN LATERAL (
+             SELECT array_agg(m.email ORDER BY a.assigned_at, a.member_id) AS emails,
+                    min(a.assigned_at) AS first_at
+             FROM ticket_assignees a
+             JOIN members m ON m.tenant_id = a.tenant_id AND m.id = a.member_id
+             WHERE a.tenant_id = t.tenant_id AND a.ticket_id = t.id) given ON true
          WHERE t.tenant_id = $1 AND t.id = ANY($2)"
         )
     };
