@@ -173,3 +173,4 @@ bench/limits.sh | tee -a bench/RESULTS.md
 bench/email.sh | tee -a bench/RESULTS.md
 bench/service_levels.sh | tee -a bench/RESULTS.md
 bench/portal.sh | tee -a bench/RESULTS.md
+bench/facades.sh | tee -a bench/RESULTS.md
