@@ -83,33 +83,6 @@ pub async fn statuses(
     .await
 }
 
-/// Every priority's id, in the tenant's order (lowest first; archived ones after the live).
-pub async fn priorities_in_order(
-    conn: &mut PgConnection,
-    tenant: TenantId,
-) -> Result<Vec<i32>, sqlx::Error> {
-    sqlx::query_scalar(sql!(
-        "SELECT id FROM priorities WHERE tenant_id = $1
-         ORDER BY archived_at IS NOT NULL, sort_order, id"
-    ))
-    .bind(tenant)
-    .fetch_all(conn)
-    .await
-}
-
-/// Every source, as `(id, name)`.
-pub async fn sources(
-    conn: &mut PgConnection,
-    tenant: TenantId,
-) -> Result<Vec<(i32, String)>, sqlx::Error> {
-    sqlx::query_as(sql!(
-        "SELECT id, name FROM sources WHERE tenant_id = $1 ORDER BY id"
-    ))
-    .bind(tenant)
-    .fetch_all(conn)
-    .await
-}
-
 /// Members with one of these email addresses (compared without case): `(id, role)`.
 pub async fn members_by_email(
     conn: &mut PgConnection,

@@ -44,14 +44,20 @@ pub async fn statuses(state: &AppState, tenant: &Tenant) -> Result<Vec<(i32, i32
     Ok(repo::lookups::statuses(&mut conn, tenant.id).await?)
 }
 
+/// Every priority's id, in the tenant's order (lowest first; archived ones after the live).
 pub async fn priorities_in_order(state: &AppState, tenant: &Tenant) -> Result<Vec<i32>> {
     let mut conn = state.pool.acquire().await?;
-    Ok(repo::lookups::priorities_in_order(&mut conn, tenant.id).await?)
+    Ok(repo::lookups::priorities_and_sources(&mut conn, tenant.id)
+        .await?
+        .0)
 }
 
+/// Every source, as `(id, name)`.
 pub async fn sources(state: &AppState, tenant: &Tenant) -> Result<Vec<(i32, String)>> {
     let mut conn = state.pool.acquire().await?;
-    Ok(repo::lookups::sources(&mut conn, tenant.id).await?)
+    Ok(repo::lookups::priorities_and_sources(&mut conn, tenant.id)
+        .await?
+        .1)
 }
 
 /// Active members with these addresses, as `(id, role)`.

@@ -164,7 +164,7 @@ pub async fn add_reply_with_attachment(
     State(state): State<AppState>,
     caller: AdminCaller,
     ApiQuery(number): ApiQuery<TicketNumber>,
-    form: Objects<Desk365ReplyInput>,
+    Objects(form): Objects<Desk365ReplyInput>,
 ) -> Result<(StatusCode, Json<Desk365Conversation>)> {
     let ticket = TicketNumber::parse(&number.ticket_number)?;
     let input = form.body;

@@ -23,8 +23,7 @@ use crate::{
     auth::{Actor, Principal, extractors::AdminCaller},
     domain::Tenant,
     error::{Error, Result},
-    files::StoredFile,
-    http::multipart::read_with_files,
+    http::multipart::{WithFiles, read_with_files},
     service::{
         lookups::{self, Listed, PageFacts, Wanted},
         tickets::TicketDetails,
@@ -176,21 +175,14 @@ impl Facts {
 
 /// A JSON body, or `multipart/form-data` with the JSON in a `ticket_object` (or `reply_object`)
 /// part and files in the others.
-pub struct Objects<T> {
-    pub body: T,
-    pub files: Vec<StoredFile>,
-}
+pub struct Objects<T>(pub WithFiles<T>);
 
 impl<T: DeserializeOwned> FromRequest<AppState> for Objects<T> {
     type Rejection = Error;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Error> {
         let names = ["ticket_object", "reply_object"];
-        let form = read_with_files(request, state, &names).await?;
-        Ok(Self {
-            body: form.body,
-            files: form.files,
-        })
+        Ok(Self(read_with_files(request, state, &names).await?))
     }
 }
 

@@ -77,7 +77,7 @@ pub async fn create_ticket(
 pub async fn create_ticket_with_attachment(
     State(state): State<AppState>,
     caller: AdminCaller,
-    form: super::Objects<Desk365TicketInput>,
+    super::Objects(form): super::Objects<Desk365TicketInput>,
 ) -> Result<(StatusCode, Json<Desk365Ticket>)> {
     create(state, caller, form.body, form.files).await
 }
