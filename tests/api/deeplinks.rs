@@ -474,3 +474,80 @@ async fn an_approval_link_that_signs_its_approver_in_decides_once_and_a_cookie_a
     assert_eq!(location(&r), "/portal/tickets/2?approval=declined");
     assert_eq!(approval(2).await, "declined");
 }
+
+#[tokio::test]
+async fn links_land_on_a_page_that_says_where_they_lead_and_how_they_went() {
+    let app = crate::support::TestApp::new().await;
+    let d = desk(&app, "acme").await;
+    let r = d
+        .admin(
+            Method::PATCH,
+            "/branding",
+            Some(json!({"portalName": "Acme <script>alert(1)</script> Help", "supportEmail": "help@acme.example"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let land = |path: &'static str| {
+        let d = &d;
+        async move { d.app.get(&d.t.host, path).send().await }
+    };
+
+    // Without a portal front end, deskd answers each route a link leads to with a page.
+    let r = land("/portal/tickets/1?approval=granted").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.headers["content-type"], "text/html; charset=utf-8");
+    assert!(
+        r.headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("default-src 'none'")
+    );
+    assert!(r.text.contains("Ticket #1"), "{}", r.text);
+    assert!(r.text.contains("the ticket is approved"), "{}", r.text);
+    assert!(r.text.contains("help@acme.example"), "{}", r.text);
+    assert!(
+        !r.text.contains("<script>"),
+        "the portal name is escaped: {}",
+        r.text
+    );
+    assert!(r.text.contains("Acme &lt;script&gt;"), "{}", r.text);
+    let r = land("/portal/tickets/1?approval_error=not_an_approver").await;
+    assert!(r.text.contains("you are not an approver"), "{}", r.text);
+    let r = land("/portal/login?error=invalid_credentials&return_to=%2Fportal%2Ftickets%2F1").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("not accepted"), "{}", r.text);
+    for (path, says) in [
+        ("/portal/", "Welcome"),
+        ("/portal/tickets?state=closed", "Your closed tickets"),
+        ("/portal/support/chat", "Chat with us"),
+        ("/portal/request-types/3", "Request type 3"),
+        ("/portal/menu/2", "Menu item 2"),
+    ] {
+        let r = land(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(r.text.contains(says), "{path}: {}", r.text);
+    }
+    land("/portal/nothing/here")
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "NotFound");
+
+    // Where every link of a deep-link redirect leads is a page that answers.
+    let r = d.follow("name=ticket_list&state=approval").await;
+    let target = location(&r).to_string();
+    let r = d.app.get(&d.t.host, &target).send().await;
+    assert_eq!(r.status, StatusCode::OK, "{target}");
+    assert!(r.text.contains("waiting for your approval"), "{}", r.text);
+
+    // With a portal base URL, the same routes send the browser there, query kept.
+    d.admin(
+        Method::PATCH,
+        "/branding",
+        Some(json!({"portalBaseUrl": "https://help.acme.example/app/"})),
+    )
+    .await;
+    let r = land("/portal/tickets/1?approval=granted").await;
+    assert_eq!(
+        location(&r),
+        "https://help.acme.example/app/tickets/1?approval=granted"
+    );
+}

@@ -3,6 +3,8 @@
 //! carries credentials. Passwordless sign-in uses one-time login codes, which a contact asks for
 //! (delivered by the tenant's webhook or flow) or an integrator mints with an API key.
 
+mod landing;
+
 use std::collections::HashMap;
 
 use axum::{
@@ -10,6 +12,7 @@ use axum::{
     extract::State,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
+    routing::get,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -69,8 +72,13 @@ const COMMANDS: &[&str] = &[
     "menu_item",
 ];
 
+/// The deep link, and the portal routes it leads to (landing pages, or redirects to the portal).
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(deeplink))
+    OpenApiRouter::new()
+        .routes(routes!(deeplink))
+        .routes(routes!(landing::landing))
+        .route("/portal/{route}/{*rest}", get(landing::landing))
+        .route("/portal/", get(landing::landing))
 }
 
 pub fn portal_open_routes() -> OpenApiRouter<AppState> {
