@@ -116,39 +116,32 @@ pub async fn contacts_by_email(
     .await
 }
 
-/// What other helpdesks show of a ticket beyond deskd's own answer: email addresses, when it was
-/// first answered and assigned, and (when asked) the body of its latest public note.
+/// What other helpdesks show of a ticket beyond deskd's own answer: its contact's address, when
+/// it was first answered and assigned, and (when asked) the body of its latest public note.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Milestones {
     pub ticket_id: i32,
     pub contact_email: String,
-    /// Its assignees' addresses, in assignment order.
+    /// Its assignees' addresses, in assignment order (filled from the page's assignees).
+    #[sqlx(skip)]
     pub assignee_emails: Vec<String>,
     pub first_response_at: Option<DateTime<Utc>>,
     pub first_assigned_at: Option<DateTime<Utc>>,
     pub last_public_note: Option<String>,
 }
 
-/// The milestones statement, with or without each ticket's latest public note.
+/// The milestones statement, with or without each ticket's latest public note: two primary-key
+/// reads a ticket (its contact and its facts) besides the note.
 macro_rules! milestones {
     ($last_note:literal) => {
         sql!(
-            "SELECT t.id AS ticket_id, c.email AS contact_email,
-                coalesce(given.emails, '{}') AS assignee_emails, f.first_response_at,
-                least(given.first_at, (SELECT min(h.created_at) FROM ticket_activities h
-                      WHERE h.tenant_id = t.tenant_id AND h.ticket_id = t.id AND h.kind = 'assigned'))
-                    AS first_assigned_at, ",
+            "SELECT t.id AS ticket_id, c.email AS contact_email, f.first_response_at,
+                    f.first_assigned_at, ",
             $last_note,
             " AS last_public_note
          FROM tickets t
          JOIN contacts c ON c.tenant_id = t.tenant_id AND c.id = t.contact_id
          LEFT JOIN ticket_facts f ON f.tenant_id = t.tenant_id AND f.ticket_id = t.id
-         LEFT JOIN LATERAL (
-             SELECT array_agg(m.email ORDER BY a.assigned_at, a.member_id) AS emails,
-                    min(a.assigned_at) AS first_at
-             FROM ticket_assignees a
-             JOIN members m ON m.tenant_id = a.tenant_id AND m.id = a.member_id
-             WHERE a.tenant_id = t.tenant_id AND a.ticket_id = t.id) given ON true
          WHERE t.tenant_id = $1 AND t.id = ANY($2)"
         )
     };
@@ -174,6 +167,21 @@ pub async fn milestones(
         .bind(tickets)
         .fetch_all(conn)
         .await
+}
+
+/// (id, email) of the tenant's members among `ids`.
+pub async fn member_emails(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ids: &[i32],
+) -> Result<Vec<(i32, String)>, sqlx::Error> {
+    sqlx::query_as(sql!(
+        "SELECT id, email FROM members WHERE tenant_id = $1 AND id = ANY($2)"
+    ))
+    .bind(tenant)
+    .bind(ids)
+    .fetch_all(conn)
+    .await
 }
 
 /// The tenant's priorities in order and its sources, in one round trip: `('p', id, '')` rows in

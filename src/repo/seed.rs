@@ -281,8 +281,9 @@ async fn write_tickets(conn: &mut PgConnection, tenant: TenantId) -> Result<u64,
     // Analytics facts: assigned tickets were answered 90 minutes in (every minute counted).
     sqlx::query(sql!(
         "INSERT INTO ticket_facts (tenant_id, ticket_id, created_at, queue_id, company_id, member_id,
-                first_response_at, first_response_secs, closed_at, resolution_secs)
+                first_assigned_at, first_response_at, first_response_secs, closed_at, resolution_secs)
          SELECT $1, id, created, queue_id, company_id, member_id,
+                CASE WHEN member_id IS NOT NULL THEN created END,
                 CASE WHEN member_id IS NOT NULL THEN least(updated, created + interval '90 minutes') END,
                 CASE WHEN member_id IS NOT NULL
                      THEN extract(epoch FROM least(updated, created + interval '90 minutes') - created)::bigint END,

@@ -9,6 +9,7 @@ use crate::{
     domain::{MemberRole, Tenant},
     error::Result,
     repo::{self, surveys::ResponseRow},
+    service::tickets::TicketDetails,
     state::AppState,
 };
 
@@ -95,31 +96,59 @@ pub struct PageFacts {
 pub struct Wanted {
     pub surveys: bool,
     pub last_public_notes: bool,
+    pub assignee_emails: bool,
 }
 
-/// A page's facts on one connection, in two or three round trips.
+/// A page's facts on one connection, in two to four round trips.
 pub async fn page_facts(
     state: &AppState,
     tenant: &Tenant,
-    tickets: &[i32],
+    tickets: &[TicketDetails],
     wanted: Wanted,
 ) -> Result<PageFacts> {
+    let ids: Vec<i32> = tickets.iter().map(|d| d.row.id).collect();
     let mut conn = state.pool.acquire().await?;
     let (priorities, sources) = repo::lookups::priorities_and_sources(&mut conn, tenant.id).await?;
-    let milestones = if tickets.is_empty() {
-        vec![]
+    let mut milestones: HashMap<i32, Milestones> = if ids.is_empty() {
+        HashMap::new()
     } else {
-        repo::lookups::milestones(&mut conn, tenant.id, tickets, wanted.last_public_notes).await?
+        repo::lookups::milestones(&mut conn, tenant.id, &ids, wanted.last_public_notes)
+            .await?
+            .into_iter()
+            .map(|m| (m.ticket_id, m))
+            .collect()
     };
-    let surveys = if wanted.surveys && !tickets.is_empty() {
-        repo::surveys::of_tickets(&mut conn, tenant.id, tickets).await?
+    let mut members: Vec<i32> = tickets
+        .iter()
+        .flat_map(|d| d.assignees.iter().map(|a| a.id))
+        .collect();
+    if wanted.assignee_emails && !members.is_empty() {
+        members.sort_unstable();
+        members.dedup();
+        let emails: HashMap<i32, String> =
+            repo::lookups::member_emails(&mut conn, tenant.id, &members)
+                .await?
+                .into_iter()
+                .collect();
+        for d in tickets {
+            if let Some(m) = milestones.get_mut(&d.row.id) {
+                m.assignee_emails = d
+                    .assignees
+                    .iter()
+                    .filter_map(|a| emails.get(&a.id).cloned())
+                    .collect();
+            }
+        }
+    }
+    let surveys = if wanted.surveys && !ids.is_empty() {
+        repo::surveys::of_tickets(&mut conn, tenant.id, &ids).await?
     } else {
         vec![]
     };
     Ok(PageFacts {
         priorities,
         sources,
-        milestones: milestones.into_iter().map(|m| (m.ticket_id, m)).collect(),
+        milestones,
         surveys: surveys.into_iter().map(|s| (s.ticket_id, s)).collect(),
     })
 }

@@ -181,6 +181,36 @@ async fn desk365_lists_filters_and_pages_tickets_in_its_own_shape() {
         Vec::<i64>::new()
     );
 
+    // A first assignment is kept when the assignee is taken off again.
+    let details = |id: i64| {
+        let d = &d;
+        async move {
+            let path = format!("/tickets/details?ticket_number={id}");
+            d365(d, Method::GET, &path, None).await.json
+        }
+    };
+    assert!(details(bob).await["first_assigned_time"].is_null());
+    for members in [json!([1]), json!([])] {
+        let r = d
+            .admin(
+                Method::PATCH,
+                &format!("/tickets/{bob}"),
+                Some(json!({"assignedMemberIds": members})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let t = details(bob).await;
+        assert!(is_desk365_date(&t["first_assigned_time"]), "{t}");
+        assert_eq!(
+            t["assigned_to"],
+            if members == json!([1]) {
+                json!(admin_email)
+            } else {
+                Value::Null
+            }
+        );
+    }
+
     // Custom fields and survey details nested, or at the top level with nested_fields=1.
     let r = d365(
         &d,

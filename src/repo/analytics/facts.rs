@@ -14,6 +14,15 @@ macro_rules! dimensions {
     };
 }
 
+/// When the ticket's current assignees were given to it (the first assignment, while none was
+/// recorded before).
+macro_rules! first_assigned {
+    () => {
+        "(SELECT min(a.assigned_at) FROM ticket_assignees a
+           WHERE a.tenant_id = t.tenant_id AND a.ticket_id = t.id)"
+    };
+}
+
 pub async fn insert_facts(
     conn: &mut PgConnection,
     tenant: TenantId,
@@ -21,9 +30,11 @@ pub async fn insert_facts(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(sql!(
         "INSERT INTO ticket_facts (tenant_id, ticket_id, created_at, queue_id, company_id,
-                request_type_id, member_id)
+                request_type_id, member_id, first_assigned_at)
          SELECT t.tenant_id, t.id, t.created_at, ",
         dimensions!(),
+        ", ",
+        first_assigned!(),
         " FROM tickets t WHERE t.tenant_id = $1 AND t.id = $2
          ON CONFLICT (tenant_id, ticket_id) DO NOTHING"
     ))
@@ -40,10 +51,12 @@ pub async fn refresh_dimensions(
     ticket: i32,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(sql!(
-        "UPDATE ticket_facts f SET (queue_id, company_id, request_type_id, member_id) =
+        "UPDATE ticket_facts f SET (queue_id, company_id, request_type_id, member_id, first_assigned_at) =
                 (SELECT ",
         dimensions!(),
-        " FROM tickets t WHERE t.tenant_id = f.tenant_id AND t.id = f.ticket_id)
+        ", coalesce(f.first_assigned_at, ",
+        first_assigned!(),
+        ") FROM tickets t WHERE t.tenant_id = f.tenant_id AND t.id = f.ticket_id)
          WHERE f.tenant_id = $1 AND f.ticket_id = $2"
     ))
     .bind(tenant)

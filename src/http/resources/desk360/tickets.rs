@@ -215,12 +215,11 @@ async fn listing(
     tenant: &Tenant,
     rows: &[TicketDetails],
 ) -> Result<Vec<Desk360Ticket>> {
-    let ids: Vec<i32> = rows.iter().map(|d| d.row.id).collect();
     let wanted = Wanted {
-        surveys: false,
         last_public_notes: true,
+        ..Wanted::default()
     };
-    let facts = lookups::page_facts(state, tenant, &ids, wanted).await?;
+    let facts = lookups::page_facts(state, tenant, rows, wanted).await?;
     Ok(rows
         .iter()
         .map(|d| {
@@ -278,7 +277,8 @@ async fn details(
     tenant: &Tenant,
     d: &TicketDetails,
 ) -> Result<Desk360TicketDetails> {
-    let facts = lookups::page_facts(state, tenant, &[d.row.id], Wanted::default()).await?;
+    let facts =
+        lookups::page_facts(state, tenant, std::slice::from_ref(d), Wanted::default()).await?;
     let email = facts
         .milestones
         .get(&d.row.id)

@@ -151,13 +151,13 @@ impl Facts {
         rows: &[TicketDetails],
         surveys: bool,
     ) -> Result<Self> {
-        let ids: Vec<i32> = rows.iter().map(|d| d.row.id).collect();
         let wanted = Wanted {
             surveys,
-            last_public_notes: false,
+            assignee_emails: true,
+            ..Wanted::default()
         };
         Ok(Self(
-            lookups::page_facts(state, tenant, &ids, wanted).await?,
+            lookups::page_facts(state, tenant, rows, wanted).await?,
         ))
     }
 
