@@ -12,6 +12,7 @@
 #   bench/email.sh        # ROUNDS=4 pairs of DURATION=10 s rounds; INBOUND=5000 messages
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-4}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -93,7 +94,7 @@ PSQL=(psql "postgresql:///deskd?host=$DATA/pg&user=postgres" -tAc)
 api() { curl -sf -H "Host: $HOST" -H "Authorization: DdApi $KEY" -H 'Content-Type: application/json' "$@"; }
 create() { # seconds → requests/s
   wrk -t2 -c"$CONNECTIONS" -d"$1s" -s bench/wrk/create_ticket.lua -H "Host: $HOST" -H "Authorization: DdApi $KEY" \
-    "http://127.0.0.1:$PORT/" | sed -n 's/^Requests\/sec:[[:space:]]*\([0-9.]*\).*/\1/p'
+    "http://127.0.0.1:$PORT/" | wrk_rate
 }
 export CONTACTS=1000
 

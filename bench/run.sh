@@ -92,7 +92,9 @@ def lat(p):
     v, unit = float(m.group(1)), m.group(2)
     return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
 errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-print(f"{name}\t{rps:.0f}\t{lat(50):.2f}\t{lat(99):.2f}\t{errors.group(1) if errors else 0}")
+if errors:
+    sys.exit(f"{name}: {errors.group(1)} non-2xx answers; not a figure (RESULTS.md left as it was)")
+print(f"{name}\t{rps:.0f}\t{lat(50):.2f}\t{lat(99):.2f}\t0")
 PY
 }
 # Warm up (caches, pool), then measure each scheme.
@@ -130,7 +132,10 @@ p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] / 1000
 print(f"pgbench -S -M prepared\t{tps:.0f}\t{p(0.50):.2f}\t{p(0.99):.2f}\t0")
 PY
 
-python3 - "$results" "$DURATION" "$CONNECTIONS" "$TICKETS" "$CONTACTS" "$RSS" "$PEAK" <<'PY' | tee bench/RESULTS.md
+# Every section is written to a new file first: RESULTS.md changes only when every script passed
+# (each fails on a row with non-2xx answers).
+NEW=$DATA/RESULTS.md.new
+python3 - "$results" "$DURATION" "$CONNECTIONS" "$TICKETS" "$CONTACTS" "$RSS" "$PEAK" <<'PY' | tee "$NEW"
 import sys, datetime, platform, os
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
 duration, conns, tickets, contacts, rss, peak = sys.argv[2:8]
@@ -168,9 +173,7 @@ print("Tech APIs (they act as an admin, not a member), hence the Public and Admi
 PY
 
 # Webhooks get their own server and data: they need a local receiver.
-bench/webhooks.sh | tee -a bench/RESULTS.md
-bench/limits.sh | tee -a bench/RESULTS.md
-bench/email.sh | tee -a bench/RESULTS.md
-bench/service_levels.sh | tee -a bench/RESULTS.md
-bench/portal.sh | tee -a bench/RESULTS.md
-bench/facades.sh | tee -a bench/RESULTS.md
+for script in webhooks limits email service_levels portal facades; do
+  "bench/$script.sh" | tee -a "$NEW"
+done
+mv "$NEW" bench/RESULTS.md

@@ -6,6 +6,7 @@
 #   bench/webhooks.sh               # DURATION=30 seconds of creations with the subscriptions
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 DURATION=${DURATION:-30}
 CONNECTIONS=${CONNECTIONS:-64}
 PORT=${PORT:-18081}
@@ -32,7 +33,7 @@ for _ in $(seq 1 300); do curl -sf -H "Host: localhost" "http://127.0.0.1:$PORT/
 KEY=$("$BIN" api-key create --tenant hooks --name bench | tail -n 1)
 create() { # seconds → requests/s
   wrk -t2 -c"$CONNECTIONS" -d"$1s" -s bench/wrk/create_ticket.lua -H "Host: $HOST" -H "Authorization: DdApi $KEY" \
-    "http://127.0.0.1:$PORT/" | sed -n 's/^Requests\/sec:[[:space:]]*\([0-9.]*\).*/\1/p'
+    "http://127.0.0.1:$PORT/" | wrk_rate
 }
 export CONTACTS=1000
 BASE=$(create 10)

@@ -121,10 +121,11 @@ async fn tickets(
     while done < plan.tickets {
         let count = plan.batch.max(1).min(plan.tickets - done);
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        let first = repo::seed::reserve_ids(&mut tx, tenant.id, "ticket", count).await?;
+        let first = repo::seed::reserve_numbers(&mut tx, tenant.id, "ticket", count).await?;
         let notes =
             repo::seed::note_count(&mut tx, done + 1, count, plan.comments_per_ticket).await?;
-        let first_note = repo::seed::reserve_ids(&mut tx, tenant.id, "ticket_note", notes).await?;
+        let first_note =
+            repo::seed::reserve_numbers(&mut tx, tenant.id, "ticket_note", notes).await?;
         let batch = repo::seed::TicketBatch {
             first_id: first,
             count,

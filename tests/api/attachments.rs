@@ -287,12 +287,14 @@ async fn uploads_return_ids_that_only_their_uploader_can_attach_once() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.json["attachments"][0]["id"], id.as_str());
+    // A refused creation takes no ticket, but may take a number: use the one given.
+    let comments = format!("/tickets/{}/comments", r.json["id"]);
     // Once attached it cannot be attached again.
     let r = d
         .portal(
             &ann,
             Method::POST,
-            "/tickets/1/comments",
+            &comments,
             Some(json!({"note": "again", "attachmentIds": [id]})),
         )
         .await;
@@ -310,7 +312,7 @@ async fn uploads_return_ids_that_only_their_uploader_can_attach_once() {
         .portal(
             &ann,
             Method::POST,
-            "/tickets/1/comments",
+            &comments,
             Some(json!({"note": "More logs", "attachmentIds": [second]})),
         )
         .await;

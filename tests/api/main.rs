@@ -38,3 +38,4 @@ mod surveys;
 mod tenancy;
 mod tickets;
 mod webhooks;
+mod writes;

@@ -5,7 +5,6 @@ use sqlx::PgConnection;
 
 use crate::{
     domain::{TenantId, TextReference},
-    repo::ids,
     sql,
 };
 
@@ -56,12 +55,12 @@ pub async fn insert_note(
     ticket: i32,
     n: &NewNote<'_>,
 ) -> Result<NoteRow, sqlx::Error> {
-    let id = ids::next_id(conn, tenant, "ticket_note").await?;
-    sqlx::query(sql!("INSERT INTO ticket_notes (tenant_id, id, ticket_id, body, is_internal, author_kind, author_id, author_name,
+    // Numbered from the tenant's own sequence (migration 0032): no note waits for another.
+    let id: i32 = sqlx::query_scalar(sql!("INSERT INTO ticket_notes (tenant_id, id, ticket_id, body, is_internal, author_kind, author_id, author_name,
              time_start, time_end, actual_hours, billable_hours)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"))
+         VALUES ($1, nextval(format('ids_ticket_note_%s', $1::bigint)::regclass), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         RETURNING id"))
     .bind(tenant)
-    .bind(id)
     .bind(ticket)
     .bind(n.body)
     .bind(n.is_internal)
@@ -72,7 +71,7 @@ pub async fn insert_note(
     .bind(n.time_end)
     .bind(n.actual_hours)
     .bind(n.billable_hours)
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
     super::write::touch(&mut *conn, tenant, ticket).await?;
     sqlx::query_as(sql!(select_notes!(), " WHERE tenant_id = $1 AND id = $2"))

@@ -4,19 +4,21 @@
 use sqlx::{PgConnection, types::Json};
 
 use super::TicketFields;
-use crate::{domain::TenantId, repo::ids, sql};
+use crate::{domain::TenantId, sql};
 
 pub async fn insert(
     conn: &mut PgConnection,
     tenant: TenantId,
     f: &TicketFields,
 ) -> Result<i32, sqlx::Error> {
-    let id = ids::next_id(conn, tenant, "ticket").await?;
-    sqlx::query(sql!("INSERT INTO tickets (tenant_id, id, summary, description, request_type_id, queue_id, status_id, priority_id,
+    // The number comes from the tenant's own sequence (migration 0032), so no creation waits for
+    // another to commit.
+    sqlx::query_scalar(sql!("INSERT INTO tickets (tenant_id, id, summary, description, request_type_id, queue_id, status_id, priority_id,
              source_id, category_ids, tags, custom_fields, contact_id, company_id, contact_group_id, is_closed, closed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, CASE WHEN $16 THEN now() END)"))
+         VALUES ($1, nextval(format('ids_ticket_%s', $1::bigint)::regclass), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+                 $15, CASE WHEN $15 THEN now() END)
+         RETURNING id"))
     .bind(tenant)
-    .bind(id)
     .bind(&f.summary)
     .bind(&f.description)
     .bind(f.request_type_id)
@@ -31,9 +33,8 @@ pub async fn insert(
     .bind(f.company_id)
     .bind(f.contact_group_id)
     .bind(f.is_closed)
-    .execute(conn)
-    .await?;
-    Ok(id)
+    .fetch_one(conn)
+    .await
 }
 
 /// Writes the fields and bumps the version; `closed_at` is set when the ticket closes, cleared when it reopens.
