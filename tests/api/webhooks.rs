@@ -247,17 +247,91 @@ async fn failures_are_retried_with_the_same_id_then_pause_and_410_disables() {
     .await
     .assert_error(StatusCode::NOT_FOUND, "NotFound");
 
-    // Five failures in a row pause the subscription instead of deleting it.
-    receiver.answers.lock().unwrap().extend([500; 5]);
+    // Sends that fail together count as one failure; five failures in a row rest the subscription
+    // for 10 s (it is not deleted).
+    receiver.answers.lock().unwrap().extend([500; 26]);
     for i in 0..5 {
         d.new_ticket(&format!("Down {i}")).await;
     }
-    d.deliver().await;
-    let w = d.admin(Method::GET, &format!("/webhooks/{id}"), None).await;
-    assert_eq!(w.json["consecutiveFailures"], 5);
-    assert!(w.json["pausedUntil"].is_string(), "{}", w.text);
+    let webhook = |id: String| {
+        let d = &d;
+        async move {
+            d.admin(Method::GET, &format!("/webhooks/{id}"), None)
+                .await
+                .json
+        }
+    };
+    let resting_for = |w: &Value| {
+        let until =
+            chrono::DateTime::parse_from_rfc3339(w["pausedUntil"].as_str().unwrap()).unwrap();
+        (until.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_milliseconds() as f64 / 1000.0
+    };
+    assert_eq!(d.deliver().await, 5);
+    let w = webhook(id.to_string()).await;
+    assert_eq!(w["consecutiveFailures"], 1, "{w}");
+    assert!(w["pausedUntil"].is_null());
+    for _ in 2..=5 {
+        d.fast_forward().await;
+        assert_eq!(d.deliver().await, 5);
+    }
+    let w = webhook(id.to_string()).await;
+    assert_eq!(w["consecutiveFailures"], 5, "{w}");
+    assert!((5.0..=10.5).contains(&resting_for(&w)), "{w}");
     d.fast_forward().await;
-    assert_eq!(d.deliver().await, 0, "a paused subscription waits");
+    assert_eq!(d.deliver().await, 0, "a resting subscription waits");
+    // When the rest is over, one send probes; failing, it rests the subscription twice as long.
+    let rest_over = || async {
+        sqlx::query("UPDATE webhooks SET paused_until = now() WHERE id = $1::uuid")
+            .bind(id)
+            .execute(&d.app.pool)
+            .await
+            .unwrap();
+    };
+    rest_over().await;
+    assert_eq!(d.deliver().await, 1, "one probe, not every due delivery");
+    let w = webhook(id.to_string()).await;
+    assert_eq!(w["consecutiveFailures"], 6, "{w}");
+    assert!((15.0..=20.5).contains(&resting_for(&w)), "{w}");
+    // Saving it enabled ends the rest, as does the resume action; then all that is due goes.
+    let r = d
+        .admin(
+            Method::PUT,
+            &format!("/webhooks/{id}"),
+            Some(json!({"description": "test", "url": url, "eventTypes": ["ticket.created"], "enabled": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.json["pausedUntil"].is_null() && r.json["consecutiveFailures"] == 0,
+        "{}",
+        r.text
+    );
+    sqlx::query("UPDATE webhooks SET consecutive_failures = 5, paused_until = now() + interval '30 minutes' WHERE id = $1::uuid")
+        .bind(id)
+        .execute(&d.app.pool)
+        .await
+        .unwrap();
+    d.fast_forward().await;
+    assert_eq!(d.deliver().await, 0);
+    let r = d
+        .admin(Method::POST, &format!("/webhooks/{id}/resume"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.json["pausedUntil"].is_null() && r.json["consecutiveFailures"] == 0,
+        "{}",
+        r.text
+    );
+    assert_eq!(d.deliver().await, 5);
+    let w = webhook(id.to_string()).await;
+    assert_eq!(w["consecutiveFailures"], 0, "{w}");
+    d.admin(
+        Method::POST,
+        "/webhooks/00000000-0000-0000-0000-000000000000/resume",
+        None,
+    )
+    .await
+    .assert_error(StatusCode::NOT_FOUND, "NotFound");
 
     // 410 Gone disables it.
     let (gone, gone_url) = Receiver::start().await;
@@ -411,4 +485,32 @@ async fn a_slow_receiver_delays_only_its_own_subscription() {
     assert_eq!(fast.requests().len(), 20);
     assert_eq!(slow.answered.load(std::sync::atomic::Ordering::SeqCst), 0);
     assert!(slow.requests().len() <= 8, "{}", slow.requests().len());
+}
+
+#[tokio::test]
+async fn deleting_a_subscription_while_its_delivery_is_recorded_never_fails() {
+    let app = TestApp::with_config(|c| c.webhooks_allow_private = true).await;
+    let d = setup(&app).await;
+    let (receiver, url) = Receiver::start_slow(std::time::Duration::from_millis(5)).await;
+    for i in 0..24u64 {
+        let hook = d.subscribe(&url, &["ticket.created"]).await;
+        let id = hook["id"].as_str().unwrap().to_string();
+        d.new_ticket(&format!("Ticket {i}")).await;
+        // The deletion lands at a different point of the send and its recording each time.
+        let delete = async {
+            tokio::time::sleep(std::time::Duration::from_micros(500 * i)).await;
+            d.admin(Method::DELETE, &format!("/webhooks/{id}"), None)
+                .await
+        };
+        let (sent, deleted) =
+            tokio::join!(deskd::service::webhooks::deliver_due(&app.state), delete);
+        sent.expect("the worker records its attempt, or finds the subscription gone");
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
+    }
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM webhooks")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+    assert!(!receiver.requests().is_empty());
 }

@@ -107,6 +107,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_webhook_deliveries))
         .routes(routes!(redeliver_webhook_delivery))
         .routes(routes!(ping_webhook))
+        .routes(routes!(resume_webhook))
 }
 
 fn webhook_id(id: &str) -> Result<Uuid> {
@@ -151,7 +152,7 @@ pub async fn get_webhook(
     Ok(Json(WebhookView::new(row, None)))
 }
 
-/// Replace a subscription's settings; enabling it again clears a pause.
+/// Replace a subscription's settings; saving it enabled ends a rest after failures.
 #[utoipa::path(put, path = "/webhooks/{webhookId}", params(("webhookId" = String, Path)), request_body = WebhookInput, responses((status = 200, body = WebhookView)))]
 pub async fn replace_webhook(
     State(state): State<AppState>,
@@ -208,6 +209,18 @@ pub async fn redeliver_webhook_delivery(
 ) -> Result<StatusCode> {
     webhooks::redeliver(&state, &caller.tenant, webhook_id(&id)?, delivery).await?;
     Ok(StatusCode::ACCEPTED)
+}
+
+/// End a rest after failures now (and forget the failures in a row): the next due delivery is
+/// sent at once.
+#[utoipa::path(post, path = "/webhooks/{webhookId}/resume", params(("webhookId" = String, Path)), responses((status = 200, body = WebhookView)))]
+pub async fn resume_webhook(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<WebhookView>> {
+    let row = webhooks::resume(&state, &caller.tenant, webhook_id(&id)?).await?;
+    Ok(Json(WebhookView::new(row, None)))
 }
 
 /// Queue a `webhook.ping` to this subscription alone.

@@ -18,10 +18,14 @@ pub struct Due {
     pub attempts: i32,
     pub url: String,
     pub secret_sealed: Vec<u8>,
+    /// The subscription failed too often in a row and its rest is over: this send probes whether
+    /// the receiver is back, alone.
+    pub probing: bool,
 }
 
 /// Claims up to `batch` due deliveries of enabled, unpaused subscriptions, at most `per_webhook` of
-/// one subscription and none of those in `skip` (already busy in this worker). Each claimed
+/// one subscription (one while it is probed: `pause_after` failures in a row) and none of those in
+/// `skip` (already busy in this worker). Each claimed
 /// delivery is leased (its next attempt pushed `lease_secs` ahead), so another worker skips it, and
 /// a worker that dies leaves it to be retried with the same body and id.
 pub async fn claim(
@@ -30,10 +34,13 @@ pub async fn claim(
     per_webhook: i64,
     skip: &[Uuid],
     lease_secs: f64,
+    pause_after: i32,
 ) -> Result<Vec<Due>, sqlx::Error> {
     sqlx::query_as(sql!(
         "WITH candidates AS (
-             SELECT d.id, d.webhook_id, d.next_attempt_at FROM webhook_deliveries d
+             SELECT d.id, d.webhook_id, d.next_attempt_at,
+                    w.consecutive_failures >= $5 AS probing
+             FROM webhook_deliveries d
              JOIN webhooks w ON w.tenant_id = d.tenant_id AND w.id = d.webhook_id
              WHERE d.state = 'pending' AND d.next_attempt_at <= now()
                AND w.enabled AND (w.paused_until IS NULL OR w.paused_until <= now())
@@ -44,9 +51,10 @@ pub async fn claim(
          due AS (
              SELECT id FROM (
                  SELECT id, next_attempt_at,
-                        row_number() OVER (PARTITION BY webhook_id ORDER BY next_attempt_at) AS n
+                        row_number() OVER (PARTITION BY webhook_id ORDER BY next_attempt_at) AS n,
+                        probing
                  FROM candidates) ranked
-             WHERE n <= $3
+             WHERE n <= CASE WHEN probing THEN 1 ELSE $3 END
              ORDER BY next_attempt_at
              LIMIT $1)
          UPDATE webhook_deliveries d
@@ -54,12 +62,13 @@ pub async fn claim(
          FROM due, webhooks w
          WHERE d.id = due.id AND w.tenant_id = d.tenant_id AND w.id = d.webhook_id
          RETURNING d.id AS delivery_id, d.tenant_id, d.webhook_id, d.event_id, d.body, d.attempts,
-                   w.url, w.secret_sealed"
+                   w.url, w.secret_sealed, w.consecutive_failures >= $5 AS probing"
     ))
     .bind(batch)
     .bind(lease_secs)
     .bind(per_webhook)
     .bind(skip)
+    .bind(pause_after)
     .fetch_all(pool)
     .await
 }
@@ -78,6 +87,9 @@ pub async fn release(pool: &PgPool, due: &Due) -> Result<(), sqlx::Error> {
 }
 
 pub struct Attempt<'a> {
+    /// When the send began and ended (the worker's clock).
+    pub started_at: DateTime<Utc>,
+    pub ended_at: DateTime<Utc>,
     pub status_code: Option<i32>,
     pub latency_ms: i32,
     pub error: Option<&'a str>,
@@ -85,13 +97,25 @@ pub struct Attempt<'a> {
 }
 
 /// Records one attempt and what follows from it, in one transaction. Nothing follows when the
-/// delivery moved on meanwhile (its lease ran out and another worker claimed it).
+/// delivery moved on meanwhile (its lease ran out and another worker claimed it), and nothing is
+/// recorded when the subscription was deleted meanwhile.
 pub async fn finish_attempt(
     conn: &mut PgConnection,
     due: &Due,
     attempt: &Attempt<'_>,
     outcome: Outcome,
 ) -> Result<(), sqlx::Error> {
+    // The subscription's row first, as deleting it does (then its deliveries, by cascade): taken
+    // in the other order, a deletion and a finishing attempt could each wait for the other.
+    let subscribed: bool = sqlx::query_scalar(sql!(
+        "SELECT EXISTS (SELECT 1 FROM webhooks WHERE id = $1 FOR NO KEY UPDATE)"
+    ))
+    .bind(due.webhook_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if !subscribed {
+        return Ok(());
+    }
     let still_ours: bool = sqlx::query_scalar(sql!(
         "SELECT EXISTS (SELECT 1 FROM webhook_deliveries
                         WHERE id = $1 AND attempts = $2 AND state = 'pending' FOR UPDATE)"
@@ -116,21 +140,14 @@ pub async fn finish_attempt(
     }
     match outcome {
         Outcome::Delivered => delivered(conn, due).await,
-        Outcome::RetryIn {
-            secs,
-            pause_after,
-            pause_secs,
-        } => failed(conn, due, secs, false, pause_after, pause_secs).await,
-        Outcome::GiveUp {
-            secs,
-            pause_after,
-            pause_secs,
-        } => failed(conn, due, secs, true, pause_after, pause_secs).await,
+        Outcome::RetryIn { secs, rest } => failed(conn, due, attempt, secs, false, rest).await,
+        Outcome::GiveUp { secs, rest } => failed(conn, due, attempt, secs, true, rest).await,
         Outcome::Gone => gone(conn, due).await,
     }
 }
 
-/// The delivery is done; its subscription's failures in a row start again from none.
+/// The delivery is done; its subscription's failures in a row start again from none, and a rest
+/// ends (the probe got through).
 async fn delivered(conn: &mut PgConnection, due: &Due) -> Result<(), sqlx::Error> {
     sqlx::query(sql!(
         "UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now() WHERE id = $1"
@@ -139,7 +156,8 @@ async fn delivered(conn: &mut PgConnection, due: &Due) -> Result<(), sqlx::Error
     .execute(&mut *conn)
     .await?;
     sqlx::query(sql!(
-        "UPDATE webhooks SET consecutive_failures = 0 WHERE id = $1"
+        "UPDATE webhooks SET consecutive_failures = 0, paused_until = NULL
+         WHERE id = $1 AND (consecutive_failures <> 0 OR paused_until IS NOT NULL)"
     ))
     .bind(due.webhook_id)
     .execute(conn)
@@ -147,15 +165,18 @@ async fn delivered(conn: &mut PgConnection, due: &Due) -> Result<(), sqlx::Error
     Ok(())
 }
 
-/// The attempt failed: the delivery is tried again after `secs`, unless `give_up`; the
-/// subscription rests for `pause_secs` once it has failed `pause_after` times in a row.
+/// The attempt failed: the delivery is tried again after `secs`, unless `give_up`. The failure
+/// counts towards the subscription's failures in a row only when the attempt began after the last
+/// counted one ended (sends that fail together are one failure); from `rest.after` in a row
+/// the subscription rests, `rest.first_secs` at first and twice as long after each failed probe,
+/// up to `rest.longest_secs`.
 async fn failed(
     conn: &mut PgConnection,
     due: &Due,
+    attempt: &Attempt<'_>,
     secs: f64,
     give_up: bool,
-    pause_after: i32,
-    pause_secs: f64,
+    rest: Rest,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(sql!(
         "UPDATE webhook_deliveries
@@ -169,14 +190,20 @@ async fn failed(
     .execute(&mut *conn)
     .await?;
     sqlx::query(sql!(
-        "UPDATE webhooks SET consecutive_failures = consecutive_failures + 1,
-             paused_until = CASE WHEN consecutive_failures + 1 >= $2
-                                 THEN now() + make_interval(secs => $3) ELSE paused_until END
-         WHERE id = $1"
+        "UPDATE webhooks w
+         SET consecutive_failures = w.consecutive_failures + 1, last_failure_at = $6,
+             paused_until = CASE WHEN w.consecutive_failures + 1 >= $2
+                                 THEN now() + make_interval(secs =>
+                                      least($4, $3 * power(2, least(w.consecutive_failures + 1 - $2, 20))))
+                                 ELSE w.paused_until END
+         WHERE w.id = $1 AND (w.last_failure_at IS NULL OR w.last_failure_at < $5)"
     ))
     .bind(due.webhook_id)
-    .bind(pause_after)
-    .bind(pause_secs)
+    .bind(rest.after)
+    .bind(rest.first_secs)
+    .bind(rest.longest_secs)
+    .bind(attempt.started_at)
+    .bind(attempt.ended_at)
     .execute(conn)
     .await?;
     Ok(())
@@ -200,20 +227,28 @@ async fn gone(conn: &mut PgConnection, due: &Due) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// When a failing subscription rests (its circuit opens), and for how long.
+#[derive(Clone, Copy, Debug)]
+pub struct Rest {
+    /// Failures in a row that open it.
+    pub after: i32,
+    /// The first rest; each failed probe doubles it.
+    pub first_secs: f64,
+    pub longest_secs: f64,
+}
+
 #[derive(Clone, Copy, Debug)]
 pub enum Outcome {
     Delivered,
-    /// Try again in `secs`; after `pause_after` failures in a row the subscription pauses.
+    /// Try again in `secs`; the subscription may rest.
     RetryIn {
         secs: f64,
-        pause_after: i32,
-        pause_secs: f64,
+        rest: Rest,
     },
     /// The last attempt failed too.
     GiveUp {
         secs: f64,
-        pause_after: i32,
-        pause_secs: f64,
+        rest: Rest,
     },
     /// 410: the receiver wants no more.
     Gone,

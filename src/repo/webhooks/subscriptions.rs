@@ -58,19 +58,22 @@ pub async fn insert(
     .await
 }
 
-/// Replaces the settings; enabling again clears a pause and the failure count.
+/// Replaces the settings; saving it enabled clears a rest and the failures in a row.
 pub async fn update(
     pool: &PgPool,
     tenant: TenantId,
     id: Uuid,
     f: &WebhookFields<'_>,
 ) -> Result<Option<WebhookRow>, sqlx::Error> {
-    sqlx::query_as(sql!("UPDATE webhooks SET description = $3, url = $4, event_types = $5, queue_ids = $6,
+    sqlx::query_as(sql!(
+        "UPDATE webhooks SET description = $3, url = $4, event_types = $5, queue_ids = $6,
              status_ids = $7, enabled = $8, updated_at = now(),
-             consecutive_failures = CASE WHEN $8 AND NOT enabled THEN 0 ELSE consecutive_failures END,
-             paused_until = CASE WHEN $8 AND NOT enabled THEN NULL ELSE paused_until END,
+             consecutive_failures = CASE WHEN $8 THEN 0 ELSE consecutive_failures END,
+             paused_until = CASE WHEN $8 THEN NULL ELSE paused_until END,
              disabled_reason = CASE WHEN $8 THEN NULL ELSE disabled_reason END
-         WHERE tenant_id = $1 AND id = $2 AND kind = 'webhook' RETURNING ", columns!()))
+         WHERE tenant_id = $1 AND id = $2 AND kind = 'webhook' RETURNING ",
+        columns!()
+    ))
     .bind(tenant)
     .bind(id)
     .bind(f.description)
@@ -131,6 +134,25 @@ pub async fn list(
     .bind(tenant)
     .bind(kinds)
     .fetch_all(pool)
+    .await
+}
+
+/// Ends a rest now and forgets the failures in a row; `None` when there is no such subscription.
+pub async fn resume(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: Uuid,
+    kinds: &[&str],
+) -> Result<Option<WebhookRow>, sqlx::Error> {
+    sqlx::query_as(sql!(
+        "UPDATE webhooks SET consecutive_failures = 0, paused_until = NULL, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 AND kind = ANY($3) RETURNING ",
+        columns!()
+    ))
+    .bind(tenant)
+    .bind(id)
+    .bind(kinds)
+    .fetch_optional(pool)
     .await
 }
 

@@ -1,7 +1,8 @@
 //! The delivery worker: claims due deliveries (any number of workers share them), keeps up to 32
 //! sends in flight with at most 8 per subscription, signs each with DeskDirector's
 //! `x-dd-signature` and the Standard Webhooks headers, and records the outcome: delivered,
-//! retried with back-off and jitter for about a day, paused after repeated failures, or disabled.
+//! retried with back-off and jitter for about a day, rested after repeated failures (a circuit
+//! breaker that probes with one send, resting twice as long after each failed probe), or disabled.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
@@ -16,15 +17,18 @@ use crate::{
     outbound,
     repo::{
         self,
-        webhooks::{Attempt, Due, Outcome},
+        webhooks::{Attempt, Due, Outcome, Rest},
     },
     state::AppState,
 };
 
-/// Failures in a row after which a subscription rests.
-pub const PAUSE_AFTER: i32 = 5;
-
-pub const PAUSE_FOR: Duration = Duration::from_secs(30 * 60);
+/// When a subscription rests: after five failures in a row (sends that fail together count
+/// once), for 10 s, then 20 s, 40 s… after each failed probe, at most 30 minutes.
+pub const REST: Rest = Rest {
+    after: 5,
+    first_secs: 10.0,
+    longest_secs: 30.0 * 60.0,
+};
 
 /// How long a claimed delivery is leased to its worker.
 const LEASE: Duration = Duration::from_secs(120);
@@ -51,6 +55,7 @@ pub async fn deliver_due(state: &AppState) -> anyhow::Result<usize> {
             IN_FLIGHT_PER_WEBHOOK as i64,
             &[],
             LEASE.as_secs_f64(),
+            REST.after,
         )
         .await?;
         if due.is_empty() {
@@ -64,12 +69,13 @@ pub async fn deliver_due(state: &AppState) -> anyhow::Result<usize> {
     }
 }
 
-/// Which subscriptions this worker is sending to, and how many sends each holds.
+/// Which subscriptions this worker is sending to: how many sends each holds, and whether they
+/// probe (a probed subscription has room for one).
 #[derive(Default)]
-struct Busy(std::sync::Mutex<HashMap<Uuid, usize>>);
+struct Busy(std::sync::Mutex<HashMap<Uuid, (usize, bool)>>);
 
 impl Busy {
-    fn counts(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, usize>> {
+    fn counts(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, (usize, bool)>> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -77,25 +83,26 @@ impl Busy {
     fn full(&self) -> Vec<Uuid> {
         self.counts()
             .iter()
-            .filter(|(_, n)| **n >= IN_FLIGHT_PER_WEBHOOK)
+            .filter(|(_, (n, probing))| *probing || *n >= IN_FLIGHT_PER_WEBHOOK)
             .map(|(id, _)| *id)
             .collect()
     }
 
     /// Takes a place for a send to `webhook`, if it has room.
-    fn enter(&self, webhook: Uuid) -> bool {
+    fn enter(&self, webhook: Uuid, probing: bool) -> bool {
         let mut counts = self.counts();
-        let n = counts.entry(webhook).or_default();
-        if *n >= IN_FLIGHT_PER_WEBHOOK {
+        let (n, probed) = counts.entry(webhook).or_default();
+        if *n >= IN_FLIGHT_PER_WEBHOOK || ((probing || *probed) && *n > 0) {
             return false;
         }
         *n += 1;
+        *probed = probing;
         true
     }
 
     fn leave(&self, webhook: Uuid) {
         let mut counts = self.counts();
-        if let Some(n) = counts.get_mut(&webhook) {
+        if let Some((n, _)) = counts.get_mut(&webhook) {
             *n -= 1;
             if *n == 0 {
                 counts.remove(&webhook);
@@ -128,6 +135,7 @@ pub fn spawn_worker(state: AppState) {
                 IN_FLIGHT_PER_WEBHOOK as i64,
                 &busy.full(),
                 LEASE.as_secs_f64(),
+                REST.after,
             )
             .await;
             let due = match claimed {
@@ -161,7 +169,7 @@ async fn start_send(
     ended: &Arc<Notify>,
 ) {
     let webhook = due.webhook_id;
-    if !busy.enter(webhook) {
+    if !busy.enter(webhook, due.probing) {
         if let Err(e) = repo::webhooks::release(&state.pool, &due).await {
             tracing::warn!(error = %e, "releasing a webhook delivery failed");
         }
@@ -183,7 +191,7 @@ async fn start_send(
 }
 
 async fn deliver(state: &AppState, due: Due) -> anyhow::Result<()> {
-    let started = std::time::Instant::now();
+    let (started, started_at) = (std::time::Instant::now(), chrono::Utc::now());
     let result = send(state, &due).await;
     let latency_ms = started.elapsed().as_millis().min(i32::MAX as u128) as i32;
     let retry = |retry_after: Option<f64>| {
@@ -191,16 +199,8 @@ async fn deliver(state: &AppState, due: Due) -> anyhow::Result<()> {
         let secs = retry_after
             .unwrap_or_else(|| step.unwrap_or(0.0) * (1.0 + rand::random::<f64>() * 0.2));
         match step {
-            Some(_) => Outcome::RetryIn {
-                secs,
-                pause_after: PAUSE_AFTER,
-                pause_secs: PAUSE_FOR.as_secs_f64(),
-            },
-            None => Outcome::GiveUp {
-                secs,
-                pause_after: PAUSE_AFTER,
-                pause_secs: PAUSE_FOR.as_secs_f64(),
-            },
+            Some(_) => Outcome::RetryIn { secs, rest: REST },
+            None => Outcome::GiveUp { secs, rest: REST },
         }
     };
     let (attempt_status, error, head, outcome) = match &result {
@@ -225,6 +225,8 @@ async fn deliver(state: &AppState, due: Due) -> anyhow::Result<()> {
         })
         .inc();
     let attempt = Attempt {
+        started_at,
+        ended_at: chrono::Utc::now(),
         status_code: attempt_status.map(i32::from),
         latency_ms,
         error,

@@ -4,5 +4,5 @@
 pub mod delivery;
 pub mod subscriptions;
 
-pub use delivery::{PAUSE_AFTER, PAUSE_FOR, deliver_due, spawn_worker};
+pub use delivery::{REST, deliver_due, spawn_worker};
 pub use subscriptions::*;

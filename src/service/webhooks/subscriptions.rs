@@ -125,6 +125,13 @@ pub async fn list(state: &AppState, tenant: &Tenant) -> Result<Vec<WebhookRow>> 
     Ok(repo::webhooks::list(&state.pool, tenant.id, &[WEBHOOK]).await?)
 }
 
+/// Lifts a rest at once: the next due delivery is sent now.
+pub async fn resume(state: &AppState, tenant: &Tenant, id: Uuid) -> Result<WebhookRow> {
+    repo::webhooks::resume(&state.pool, tenant.id, id, &[WEBHOOK])
+        .await?
+        .ok_or_else(|| Error::not_found("webhook"))
+}
+
 pub async fn delete(state: &AppState, tenant: &Tenant, id: Uuid) -> Result<()> {
     if !repo::webhooks::delete(&state.pool, tenant.id, id, &[WEBHOOK]).await? {
         return Err(Error::not_found("webhook"));
