@@ -45,6 +45,13 @@ pub fn is_unique_violation(error: &sqlx::Error, constraint: &str) -> bool {
         .is_some_and(|e| e.is_unique_violation() && e.constraint() == Some(constraint))
 }
 
+/// Whether the database refused a write for the named constraint (or a trigger's rule by that name).
+pub fn violates(error: &sqlx::Error, constraint: &str) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|e| e.constraint() == Some(constraint))
+}
+
 /// Escapes LIKE wildcards so a search term matches literally.
 pub fn like_pattern(term: &str) -> String {
     let escaped = term

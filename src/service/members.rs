@@ -9,7 +9,7 @@ use crate::{
         members::{MemberInput, MemberPatch},
         patch::Patch,
     },
-    error::{Error, Result},
+    error::{Error, Kind, Result},
     repo::{
         self, ListOptions, Slice,
         members::{Member, MemberFields},
@@ -144,7 +144,7 @@ async fn save(
     };
     let member = repo::members::update(&state.pool, tenant.id, id, &fields)
         .await
-        .map_err(|e| validate::email_taken(e, "members_email"))?
+        .map_err(|e| refused(e, "role"))?
         .ok_or_else(|| Error::not_found("member"))?;
     if let Some(hash) = hash {
         repo::members::set_password(&state.pool, tenant.id, id, &hash).await?;
@@ -170,10 +170,24 @@ pub async fn set_archived(
     }
     let member = repo::members::set_archived(&state.pool, tenant.id, id, archived)
         .await
-        .map_err(|e| validate::email_taken(e, "members_email"))?
+        .map_err(|e| refused(e, "memberId"))?
         .ok_or_else(|| Error::not_found("member"))?;
     state.invalidate(Signal::Credentials(tenant.id)).await;
     Ok(member)
+}
+
+/// Why the database refused a member's change: the email is another live person's, or it would
+/// leave the helpdesk without a master admin (migration 0035; `field` names what asked for that).
+fn refused(error: sqlx::Error, field: &str) -> Error {
+    if repo::violates(&error, "members_last_master_admin") {
+        return Error::new(
+            Kind::Conflict,
+            "LastMasterAdmin",
+            "this is the helpdesk's last master admin: make another member master admin first",
+        )
+        .with_field(field);
+    }
+    validate::email_taken(error, "members_email")
 }
 
 async fn live(state: &AppState, tenant: &Tenant, id: i32) -> Result<Member> {

@@ -172,6 +172,83 @@ async fn only_a_master_admin_manages_master_admins() {
 }
 
 #[tokio::test]
+async fn a_helpdesk_never_loses_its_last_master_admin() {
+    let app = TestApp::new().await;
+    let t = app.tenant("acme").await;
+    let me = app.sign_in(&t, "tech", &t.admin_email, PASSWORD).await;
+    let call = |method: Method, path: String, body: Option<serde_json::Value>| {
+        let (app, t, me) = (&app, &t, &me);
+        async move {
+            let mut c = app
+                .call(method, &t.host, &path)
+                .cookie(me)
+                .same_origin(&t.host);
+            if let Some(body) = body {
+                c = c.json(body);
+            }
+            c.send().await
+        }
+    };
+    // The sole master admin cannot step down; nothing changes.
+    let r = call(
+        Method::PATCH,
+        "/api/v3/admin/members/1".into(),
+        Some(json!({"role": "tech"})),
+    )
+    .await;
+    r.assert_error(StatusCode::CONFLICT, "LastMasterAdmin");
+    assert_eq!(r.json["field"], "role");
+    let r = call(Method::GET, "/api/v3/admin/members/1".into(), None).await;
+    assert_eq!(r.json["role"], "master_admin", "{}", r.text);
+    // With a second master admin, one may step down, but then the other is the last.
+    let r = call(
+        Method::POST,
+        "/api/v3/admin/members".into(),
+        Some(json!({"email": "m@acme.test", "firstName": "M", "role": "master_admin", "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let second = r.json["id"].as_i64().unwrap();
+    let other = app.sign_in(&t, "tech", "m@acme.test", PASSWORD).await;
+    // Both step down at once: exactly one succeeds.
+    let (a, b) = tokio::join!(
+        call(
+            Method::PATCH,
+            "/api/v3/admin/members/1".into(),
+            Some(json!({"role": "admin"}))
+        ),
+        async {
+            app.call(
+                Method::PATCH,
+                &t.host,
+                &format!("/api/v3/admin/members/{second}"),
+            )
+            .cookie(&other)
+            .same_origin(&t.host)
+            .json(json!({"role": "admin"}))
+            .send()
+            .await
+        }
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::CONFLICT],
+        "{} / {}",
+        a.text,
+        b.text
+    );
+    let masters: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM members WHERE role = 'master_admin' AND archived_at IS NULL",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(masters, 1);
+}
+
+#[tokio::test]
 async fn emails_are_unique_among_active_people() {
     let app = TestApp::new().await;
     let a = admin(&app, "acme").await;
