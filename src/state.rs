@@ -17,7 +17,7 @@ use crate::{
     live::LiveHub,
     metrics::Metrics,
     rate_limit::RateLimiter,
-    repo::branding::BrandingRow,
+    repo::{branding::BrandingRow, lookups::Ranked},
     secrets::ServerKey,
     tenancy::directory::TenantDirectory,
 };
@@ -45,6 +45,8 @@ pub struct Inner {
     pub live: LiveHub,
     /// Each tenant's portal branding (read before every sign-in), dropped when it changes.
     pub branding: TtlCache<TenantId, BrandingRow>,
+    /// Each tenant's priorities in order and sources (every façade page names them).
+    pub ranked: TtlCache<TenantId, Arc<Ranked>>,
     /// Dynamic form choices by (tenant, URL), for a few minutes; a failure, for half a minute.
     pub form_choices: TtlCache<(TenantId, String), LoadedChoices>,
 }
@@ -83,6 +85,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             live,
             branding: TtlCache::new(10_000),
+            ranked: TtlCache::new(10_000),
             form_choices: TtlCache::new(10_000),
         }))
     }
@@ -105,6 +108,7 @@ impl AppState {
         match signal {
             Signal::Tenant(id) => {
                 self.branding.retain(|tenant, _| *tenant != id);
+                self.ranked.retain(|tenant, _| *tenant != id);
                 self.tenants.evict_tenant(id);
                 self.auth_cache.evict_tenant(id);
                 self.profiles.evict_tenant(id);
@@ -114,6 +118,7 @@ impl AppState {
                 self.profiles.evict_tenant(id);
             }
             Signal::Branding(id) => self.branding.retain(|tenant, _| *tenant != id),
+            Signal::Configuration(id) => self.ranked.retain(|tenant, _| *tenant != id),
         }
     }
 }

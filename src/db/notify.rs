@@ -15,6 +15,8 @@ pub enum Signal {
     Credentials(i64),
     /// The tenant's portal branding changed.
     Branding(i64),
+    /// The tenant's service configuration (priorities, sources, …) changed.
+    Configuration(i64),
 }
 
 impl Signal {
@@ -23,6 +25,7 @@ impl Signal {
             Signal::Tenant(id) => format!("tenant:{id}"),
             Signal::Credentials(id) => format!("credentials:{id}"),
             Signal::Branding(id) => format!("branding:{id}"),
+            Signal::Configuration(id) => format!("configuration:{id}"),
         }
     }
 
@@ -33,6 +36,7 @@ impl Signal {
             "tenant" => Some(Signal::Tenant(id)),
             "credentials" => Some(Signal::Credentials(id)),
             "branding" => Some(Signal::Branding(id)),
+            "configuration" => Some(Signal::Configuration(id)),
             _ => None,
         }
     }

@@ -184,12 +184,20 @@ pub async fn member_emails(
     .await
 }
 
-/// The tenant's priorities in order and its sources, in one round trip: `('p', id, '')` rows in
-/// the priorities' order, then `('s', id, name)`.
+/// The tenant's priorities in order (lowest first; archived ones after the live) and its sources
+/// as `(id, name)`: what the façades number and name.
+#[derive(Clone, Debug, Default)]
+pub struct Ranked {
+    pub priorities: Vec<i32>,
+    pub sources: Vec<(i32, String)>,
+}
+
+/// The tenant's priorities and sources in one round trip: `('p', id, '')` rows in the priorities'
+/// order, then `('s', id, name)`.
 pub async fn priorities_and_sources(
     conn: &mut PgConnection,
     tenant: TenantId,
-) -> Result<(Vec<i32>, Vec<(i32, String)>), sqlx::Error> {
+) -> Result<Ranked, sqlx::Error> {
     let rows: Vec<(String, i32, String)> = sqlx::query_as(sql!(
         "(SELECT 'p', id, '' FROM priorities WHERE tenant_id = $1
           ORDER BY archived_at IS NOT NULL, sort_order, id)
@@ -199,14 +207,13 @@ pub async fn priorities_and_sources(
     .bind(tenant)
     .fetch_all(conn)
     .await?;
-    let mut priorities = vec![];
-    let mut sources = vec![];
+    let mut ranked = Ranked::default();
     for (kind, id, name) in rows {
         if kind == "p" {
-            priorities.push(id);
+            ranked.priorities.push(id);
         } else {
-            sources.push((id, name));
+            ranked.sources.push((id, name));
         }
     }
-    Ok((priorities, sources))
+    Ok(ranked)
 }

@@ -2,10 +2,11 @@
 //! addresses to ids (a name nothing has is no id, so a filter by it matches nothing), and a
 //! ticket's milestones and survey.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
-pub use crate::repo::lookups::{Listed, Milestones};
+pub use crate::repo::lookups::{Listed, Milestones, Ranked};
 use crate::{
+    db::notify::Signal,
     domain::{MemberRole, Tenant},
     error::Result,
     repo::{self, surveys::ResponseRow},
@@ -45,20 +46,37 @@ pub async fn statuses(state: &AppState, tenant: &Tenant) -> Result<Vec<(i32, i32
     Ok(repo::lookups::statuses(&mut conn, tenant.id).await?)
 }
 
+/// How long an instance trusts its cached priorities and sources without hearing of a change.
+const RANKED_FOR: Duration = Duration::from_secs(300);
+
+/// The tenant's priorities in order and its sources, cached per tenant (every façade page names
+/// them) and dropped on every instance when either list changes ([`configuration_changed`]).
+pub async fn ranked(state: &AppState, tenant: &Tenant) -> Result<Arc<Ranked>> {
+    if let Some(hit) = state.ranked.get(&tenant.id) {
+        return Ok(hit);
+    }
+    let generation = state.ranked.generation();
+    let mut conn = state.pool.acquire().await?;
+    let ranked = Arc::new(repo::lookups::priorities_and_sources(&mut conn, tenant.id).await?);
+    state
+        .ranked
+        .insert_unless_evicted(tenant.id, Arc::clone(&ranked), RANKED_FOR, generation);
+    Ok(ranked)
+}
+
+/// Tells every instance that the tenant's service configuration changed (after its commit).
+pub async fn configuration_changed(state: &AppState, tenant: &Tenant) {
+    state.invalidate(Signal::Configuration(tenant.id)).await;
+}
+
 /// Every priority's id, in the tenant's order (lowest first; archived ones after the live).
 pub async fn priorities_in_order(state: &AppState, tenant: &Tenant) -> Result<Vec<i32>> {
-    let mut conn = state.pool.acquire().await?;
-    Ok(repo::lookups::priorities_and_sources(&mut conn, tenant.id)
-        .await?
-        .0)
+    Ok(ranked(state, tenant).await?.priorities.clone())
 }
 
 /// Every source, as `(id, name)`.
 pub async fn sources(state: &AppState, tenant: &Tenant) -> Result<Vec<(i32, String)>> {
-    let mut conn = state.pool.acquire().await?;
-    Ok(repo::lookups::priorities_and_sources(&mut conn, tenant.id)
-        .await?
-        .1)
+    Ok(ranked(state, tenant).await?.sources.clone())
 }
 
 /// Active members with these addresses, as `(id, role)`.
@@ -84,8 +102,7 @@ pub async fn contacts_by_email(
 #[derive(Default)]
 pub struct PageFacts {
     /// The tenant's priorities in order, and its sources.
-    pub priorities: Vec<i32>,
-    pub sources: Vec<(i32, String)>,
+    pub ranked: Arc<Ranked>,
     pub milestones: HashMap<i32, Milestones>,
     /// The surveys sent for these tickets (when asked).
     pub surveys: HashMap<i32, ResponseRow>,
@@ -99,7 +116,8 @@ pub struct Wanted {
     pub assignee_emails: bool,
 }
 
-/// A page's facts on one connection, in two to four round trips.
+/// A page's facts on one connection, in one to three round trips (priorities and sources are
+/// cached).
 pub async fn page_facts(
     state: &AppState,
     tenant: &Tenant,
@@ -107,8 +125,8 @@ pub async fn page_facts(
     wanted: Wanted,
 ) -> Result<PageFacts> {
     let ids: Vec<i32> = tickets.iter().map(|d| d.row.id).collect();
+    let ranked = ranked(state, tenant).await?;
     let mut conn = state.pool.acquire().await?;
-    let (priorities, sources) = repo::lookups::priorities_and_sources(&mut conn, tenant.id).await?;
     let mut milestones: HashMap<i32, Milestones> = if ids.is_empty() {
         HashMap::new()
     } else {
@@ -146,8 +164,7 @@ pub async fn page_facts(
         vec![]
     };
     Ok(PageFacts {
-        priorities,
-        sources,
+        ranked,
         milestones,
         surveys: surveys.into_iter().map(|s| (s.ticket_id, s)).collect(),
     })

@@ -685,3 +685,47 @@ async fn desk365_rate_limits_answer_in_its_shape() {
     assert!(r.headers.contains_key("retry-after"));
     assert_eq!(r.headers["x-ratelimit-limit"], "3");
 }
+
+#[tokio::test]
+async fn desk365_numbers_follow_a_priority_reordered_on_another_instance() {
+    let app = TestApp::new().await;
+    let d = setup(&app).await;
+    let r = d365(
+        &d,
+        Method::POST,
+        "/tickets/create",
+        Some(json!({"email": "bob@other.test", "subject": "Mouse", "priority": 1})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let path = format!(
+        "/apis/v3/tickets/details?ticket_number={}",
+        r.json["ticket_number"]
+    );
+    // A second instance answers (and caches the tenant's priorities).
+    let second = app.sibling(|_| {});
+    let priority_on_second = || async {
+        let r = second
+            .call(Method::GET, &d.t.host, &path)
+            .auth(&d.key)
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.json["priority"].clone()
+    };
+    assert_eq!(priority_on_second().await, 1);
+    // The lowest priority (Low) moves last on the first instance: the ticket is now numbered 20
+    // on the second, within a second.
+    let r = d
+        .admin(Method::PATCH, "/priorities/1", Some(json!({"order": 99})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let started = std::time::Instant::now();
+    while priority_on_second().await != 20 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "the second instance kept its cached priorities"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

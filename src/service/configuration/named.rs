@@ -18,7 +18,7 @@ use crate::{
         NamedList, Table,
         named::{self, Named},
     },
-    service::validate,
+    service::{lookups, validate},
     state::AppState,
 };
 
@@ -111,9 +111,12 @@ impl<K: NamedKind> Resource for Listed<K> {
         let description = description.apply(None).unwrap_or_default();
         let description = validate::optional_text("description", &description, 2000)?;
         let mut conn = state.pool.acquire().await?;
-        named::insert(&mut conn, K::LIST, tenant.id, &name, &description)
+        let named = named::insert(&mut conn, K::LIST, tenant.id, &name, &description)
             .await
-            .map_err(|e| name_conflict(e, Table::Named(K::LIST)))
+            .map_err(|e| name_conflict(e, Table::Named(K::LIST)))?;
+        drop(conn);
+        lookups::configuration_changed(state, tenant).await;
+        Ok(named)
     }
 
     async fn replace(state: &AppState, tenant: &Tenant, id: i32, input: K::Input) -> Result<Named> {
@@ -169,5 +172,6 @@ async fn write(
         .await?
         .ok_or_else(|| Error::not_found(what(table)))?;
     tx.commit().await?;
+    lookups::configuration_changed(state, tenant).await;
     Ok(named)
 }

@@ -15,7 +15,7 @@ use crate::{
         Table,
         priorities::{self, Priority, PriorityFields},
     },
-    service::validate,
+    service::{lookups, validate},
     state::AppState,
 };
 
@@ -66,6 +66,7 @@ impl Resource for Priorities {
             .await?
             .ok_or_else(|| Error::not_found("priority"))?;
         tx.commit().await?;
+        lookups::configuration_changed(state, tenant).await;
         Ok(priority)
     }
 
@@ -126,6 +127,7 @@ impl Resource for Priorities {
             .await?
             .ok_or_else(|| Error::not_found("priority"))?;
         tx.commit().await?;
+        lookups::configuration_changed(state, tenant).await;
         Ok(priority)
     }
 

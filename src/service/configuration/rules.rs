@@ -10,6 +10,7 @@ use crate::{
         self,
         configuration::{NamedList, Table},
     },
+    service::lookups,
     state::AppState,
 };
 
@@ -83,5 +84,6 @@ pub async fn set_archived(
         return Err(Error::not_found(what(table)));
     }
     tx.commit().await?;
+    lookups::configuration_changed(state, tenant).await;
     Ok(())
 }

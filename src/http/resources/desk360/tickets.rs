@@ -227,7 +227,7 @@ async fn listing(
             Desk360Ticket::of(
                 d,
                 &Context {
-                    priorities: &facts.priorities,
+                    priorities: &facts.ranked.priorities,
                     contact_email: m.map_or("", |m| m.contact_email.as_str()),
                     last_message: m.and_then(|m| m.last_public_note.as_deref()),
                 },
@@ -286,7 +286,7 @@ async fn details(
     Ok(Desk360TicketDetails::of(
         d,
         &Context {
-            priorities: &facts.priorities,
+            priorities: &facts.ranked.priorities,
             contact_email: email,
             last_message: None,
         },

@@ -164,8 +164,8 @@ impl Facts {
     fn ticket(&self, d: &TicketDetails, include: Include) -> Desk365Ticket {
         let facts = &self.0;
         let cx = Context {
-            priorities: &facts.priorities,
-            sources: &facts.sources,
+            priorities: &facts.ranked.priorities,
+            sources: &facts.ranked.sources,
             milestones: facts.milestones.get(&d.row.id),
             survey: facts.surveys.get(&d.row.id),
         };
