@@ -77,6 +77,16 @@ impl Error {
         self
     }
 
+    /// The database cannot be reached now (503, try again in a second).
+    pub fn database_unavailable() -> Self {
+        Self::new(
+            Kind::Unavailable,
+            "DatabaseUnavailable",
+            "the database cannot be reached; try again shortly",
+        )
+        .with_retry_after(1)
+    }
+
     pub fn with_retry_after(mut self, secs: u64) -> Self {
         self.retry_after_secs = Some(secs.max(1));
         self
@@ -171,6 +181,10 @@ pub fn current_request_id() -> String {
 
 impl From<sqlx::Error> for Error {
     fn from(error: sqlx::Error) -> Self {
+        if is_unreachable(&error) {
+            tracing::warn!(%error, "the database could not be reached");
+            return Self::database_unavailable();
+        }
         Self::internal(error)
     }
 }
@@ -178,5 +192,18 @@ impl From<sqlx::Error> for Error {
 impl From<anyhow::Error> for Error {
     fn from(error: anyhow::Error) -> Self {
         Self::internal(format!("{error:#}"))
+    }
+}
+
+/// Whether a failure means the database could not be reached (rather than refusing a
+/// statement): the pool timed out or closed, the connection broke, or the server is shutting down
+/// or starting (SQLSTATE class 08, 57P01–57P03).
+fn is_unreachable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(e) => e
+            .code()
+            .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+        _ => false,
     }
 }

@@ -1,5 +1,6 @@
 //! The PostgreSQL store: where it is, its pool, and its embedded migrations.
 
+pub mod health;
 pub mod managed;
 pub mod notify;
 pub mod sql;

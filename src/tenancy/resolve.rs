@@ -41,6 +41,10 @@ pub async fn resolve_site(
     next: Next,
 ) -> Response {
     let path = request.uri().path().to_string();
+    // Liveness, readiness, the token keys and Swagger need no site (nor the database it is read from).
+    if is_open_path(&path) {
+        return next.run(request).await;
+    }
     let host = request
         .headers()
         .get(header::HOST)
@@ -50,7 +54,7 @@ pub async fn resolve_site(
         .to_string();
     let site = match state.tenants.site_for(&state.pool, &host).await {
         Ok(site) => site,
-        Err(e) => return Error::internal(e).into_response(),
+        Err(e) => return Error::from(e).into_response(),
     };
     match site {
         Some(Site::Platform) if !is_open_path(&path) && !is_platform_path(&path) => {

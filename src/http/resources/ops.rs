@@ -1,5 +1,7 @@
 //! Liveness, readiness, and the access-token verification keys.
 
+use std::time::Duration;
+
 use axum::{
     Extension, Json,
     extract::State,
@@ -37,19 +39,29 @@ pub async fn get_health() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-/// The database is reachable; 503 when it is not.
-#[utoipa::path(get, path = "/ready", responses((status = 200, body = Health)))]
+/// 200 while the database answers; 503 `NotReady` (with `Retry-After`) within a second when it
+/// does not.
+#[utoipa::path(get, path = "/ready", responses((status = 200, body = Health), (status = 503, body = crate::http::envelope::ErrorBody)))]
 pub async fn get_readiness(State(state): State<AppState>) -> Result<Json<Health>> {
-    match crate::db::ping(&state.pool).await {
-        Ok(_) => Ok(Json(Health { status: "ready" })),
-        Err(e) => {
+    let not_ready = || {
+        Error::new(
+            Kind::Unavailable,
+            "NotReady",
+            "the database is not reachable",
+        )
+        .with_retry_after(1)
+    };
+    // Within a second, for a load balancer: known down, or no answer in time.
+    if !state.db_health.is_up() {
+        return Err(not_ready());
+    }
+    match tokio::time::timeout(Duration::from_secs(1), crate::db::ping(&state.pool)).await {
+        Ok(Ok(())) => Ok(Json(Health { status: "ready" })),
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, "readiness check failed");
-            Err(Error::new(
-                Kind::Unavailable,
-                "NotReady",
-                "the database is not reachable",
-            ))
+            Err(not_ready())
         }
+        Err(_) => Err(not_ready()),
     }
 }
 
