@@ -135,7 +135,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Openapi { out } => write_openapi(&out),
         Command::Worker => {
             let (database, state) = deskd::start(config).await?;
-            state.listen_for_signals();
+            state.listen_for_signals().await;
             deskd::service::workers::spawn(&state);
             tracing::info!("delivering webhooks, marking missed chats, forgetting stale uploads");
             deskd::shutdown::signal().await;
@@ -187,7 +187,8 @@ async fn serve(config: Config, demo: Option<Demo>) -> anyhow::Result<()> {
     let base_domain = config.base_domain.clone();
     let data_dir = config.data_dir.clone();
     let (database, state) = deskd::start(config).await?;
-    state.listen_for_signals();
+    state.listen_for_signals().await;
+    state.watch_database();
     deskd::service::workers::spawn(&state);
     deskd::metrics::spawn_pool_sampler(state.pool.clone(), state.metrics.clone());
     if let Some(demo) = demo {
@@ -202,16 +203,11 @@ async fn serve(config: Config, demo: Option<Demo>) -> anyhow::Result<()> {
         site.write_demo_env(&seeded.api_key, demo.platform_token.as_deref())?;
         site.print_demo(&seeded, demo.platform_token.as_deref());
     }
-    let listener = tokio::net::TcpListener::bind(bind)
-        .await
+    let listener = deskd::http::server::listen(bind, state.config.listen_backlog)
         .with_context(|| format!("cannot listen on {bind}"))?;
     tracing::info!(%bind, base_domain = %base_domain, "deskd is listening");
-    let live = state.live.clone();
-    axum::serve(
-        listener,
-        deskd::build_app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let (live, config) = (state.live.clone(), state.config.clone());
+    deskd::http::server::serve(listener, deskd::build_app(state), &config, async move {
         deskd::shutdown::signal().await;
         // Event streams never finish by themselves: end them so the drain can.
         live.close_streams();

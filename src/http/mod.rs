@@ -1,6 +1,7 @@
 //! HTTP: the global layers, the error envelope, casing, OpenAPI and Swagger, and the versioned routers.
 
 pub mod aliases;
+pub mod availability;
 pub mod casing;
 pub mod context;
 pub mod cors;
@@ -15,6 +16,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod rate_limit;
 pub mod resources;
+pub mod server;
 pub mod strict_json;
 pub mod v1;
 pub mod v2;
@@ -96,7 +98,8 @@ pub fn router(state: AppState) -> Router {
         }));
     let config = &state.config;
     // Layers run outside-in from the last added: context (and metrics) → v1 casing → envelope → panic →
-    // timeout → body limits → tenancy → CORS → credentials → rate limits → idempotency → handler.
+    // timeout → database gate → body limits → tenancy → CORS → credentials → rate limits →
+    // idempotency → handler.
     let app = router
         .merge(swagger)
         .fallback(envelope::unknown_route)
@@ -122,6 +125,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             limits::body_limit,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            availability::database_gate,
         ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
