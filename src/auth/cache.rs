@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::Principal;
 use crate::{
     cache::TtlCache,
-    domain::{TenantId, UserKind},
+    domain::TenantId,
     error::Result,
     repo::{contacts::Contact, members::Member},
 };
@@ -23,8 +23,6 @@ const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
 pub(super) enum CacheKey {
     /// An API key, personal access token or session, by the hash of its secret.
     Secret(TenantId, [u8; 32]),
-    /// The person an access token names.
-    User(TenantId, UserKind, i32),
 }
 
 pub struct AuthCache {

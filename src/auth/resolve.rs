@@ -287,38 +287,47 @@ async fn from_access_token(state: &AppState, tenant: &Tenant, token: &str) -> Re
         ));
     }
     let expires_at = DateTime::from_timestamp(claims.exp, 0);
-    let cache_key = CacheKey::User(tenant.id, claims.kind, claims.uid);
-    if let Some(principal) = state.auth_cache.principals.get(&cache_key) {
-        state
-            .auth_cache
-            .remember(token_key, &principal, expires_at, generation);
-        return Ok(principal);
-    }
+    // Each token is checked against its holder once (then remembered by its hash, until a change
+    // to the tenant's people drops it): still active, and no password change since it was issued.
     let gone =
         || Error::unauthorized("the user this access token was issued to is no longer active");
-    let actor = match claims.kind {
-        UserKind::Member => Actor::Member {
-            id: claims.uid,
-            role: members::active_role(&state.pool, tenant.id, claims.uid)
+    let (actor, password_changed_at) = match claims.kind {
+        UserKind::Member => {
+            let (role, changed) = members::token_holder(&state.pool, tenant.id, claims.uid)
                 .await?
-                .ok_or_else(gone)?,
-        },
-        UserKind::Contact => Actor::Contact {
-            id: claims.uid,
-            company_id: contacts::active_company(&state.pool, tenant.id, claims.uid)
+                .ok_or_else(gone)?;
+            (
+                Actor::Member {
+                    id: claims.uid,
+                    role,
+                },
+                changed,
+            )
+        }
+        UserKind::Contact => {
+            let (company_id, changed) = contacts::token_holder(&state.pool, tenant.id, claims.uid)
                 .await?
-                .ok_or_else(gone)?,
-        },
+                .ok_or_else(gone)?;
+            (
+                Actor::Contact {
+                    id: claims.uid,
+                    company_id,
+                },
+                changed,
+            )
+        }
     };
+    if password_changed_at.is_some_and(|at| claims.iat < at.timestamp()) {
+        return Err(Error::unauthorized(
+            "the access token was issued before the password changed; sign in again",
+        ));
+    }
     let principal = Principal {
         tenant_id: tenant.id,
         actor,
         via: AuthMethod::AccessToken,
         credential: None,
     };
-    state
-        .auth_cache
-        .remember(cache_key, &principal, None, generation);
     state
         .auth_cache
         .remember(token_key, &principal, expires_at, generation);

@@ -197,6 +197,23 @@ pub async fn find_for_login(
 }
 
 /// The company of a live contact, for resolving credentials that name them.
+/// An active contact's company and when their password last changed (what an access token
+/// issued to them is checked against).
+pub async fn token_holder(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: i32,
+) -> Result<Option<(i32, Option<DateTime<Utc>>)>, sqlx::Error> {
+    sqlx::query_as(sql!(
+        "SELECT company_id, password_changed_at FROM contacts
+         WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
 pub async fn active_company(
     pool: &PgPool,
     tenant: TenantId,

@@ -169,6 +169,23 @@ pub async fn find_for_login(
 }
 
 /// The role of a live member, for resolving credentials that name them.
+/// An active member's role and when their password last changed (what an access token issued to
+/// them is checked against).
+pub async fn token_holder(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: i32,
+) -> Result<Option<(MemberRole, Option<DateTime<Utc>>)>, sqlx::Error> {
+    sqlx::query_as(sql!(
+        "SELECT role, password_changed_at FROM members
+         WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
 pub async fn active_role(
     db: impl PgExecutor<'_>,
     tenant: TenantId,

@@ -359,6 +359,24 @@ async fn a_new_password_ends_the_sessions_signed_in_with_the_old_one() {
             .status,
         StatusCode::OK
     );
+    // An access token minted with the old password, used (and so cached) before the change.
+    let minted = app
+        .post(&t.host, "/api/v2/tech/auth/token")
+        .cookie(&cookie)
+        .same_origin(&t.host)
+        .send()
+        .await;
+    let token = format!(
+        "DdAccessToken {}",
+        minted.json["accessToken"].as_str().unwrap()
+    );
+    let me = |auth: String| {
+        let (app, t) = (&app, &t);
+        async move { app.get(&t.host, "/api/v2/tech/me").auth(&auth).send().await }
+    };
+    assert_eq!(me(token.clone()).await.status, StatusCode::OK);
+    // Tokens carry whole seconds: the change comes in a later second than the minting.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     app.call(
         Method::PATCH,
         &t.host,
@@ -371,6 +389,44 @@ async fn a_new_password_ends_the_sessions_signed_in_with_the_old_one() {
     app.get(&t.host, "/api/v2/tech/me")
         .cookie(&cookie)
         .send()
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "Unauthorized");
+    let r = me(token.clone()).await;
+    r.assert_error(StatusCode::UNAUTHORIZED, "Unauthorized");
+    assert!(
+        r.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("password changed"),
+        "{}",
+        r.text
+    );
+    // Signed in with the new password, a new token works; archived, it stops.
+    let cookie = app
+        .sign_in(&t, "tech", "pat@acme.test", "an entirely new secret")
+        .await;
+    let minted = app
+        .post(&t.host, "/api/v2/tech/auth/token")
+        .cookie(&cookie)
+        .same_origin(&t.host)
+        .send()
+        .await;
+    let token = format!(
+        "DdAccessToken {}",
+        minted.json["accessToken"].as_str().unwrap()
+    );
+    assert_eq!(me(token.clone()).await.status, StatusCode::OK);
+    let r = app
+        .call(
+            Method::DELETE,
+            &t.host,
+            &format!("/api/v3/admin/members/{id}"),
+        )
+        .auth(&format!("DdApi {key}"))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    me(token)
         .await
         .assert_error(StatusCode::UNAUTHORIZED, "Unauthorized");
 }
