@@ -40,6 +40,15 @@ pub struct Config {
     pub secret_key: Option<Secret>,
     pub log_format: LogFormat,
     pub request_timeout: Duration,
+    /// How long a client may take to send a request's head, and the longest a kept-alive
+    /// connection may sit idle between requests.
+    pub header_timeout: Duration,
+    /// The largest request head (line and headers) read; a larger one is refused with 431.
+    pub max_header_bytes: usize,
+    /// Connections the kernel queues before deskd accepts them.
+    pub listen_backlog: u32,
+    /// How long the retention job keeps what would otherwise grow without bound.
+    pub retention: Retention,
     pub max_body_bytes: usize,
     /// The most bytes of files one upload request may carry.
     pub max_attachment_bytes: usize,
@@ -100,6 +109,27 @@ impl Default for RateLimitDefaults {
     }
 }
 
+/// Days the retention job keeps each kind of record (see `service::retention`).
+#[derive(Clone, Debug)]
+pub struct Retention {
+    /// Events: the change feed and ticket event history (90).
+    pub events_days: u32,
+    /// Finished webhook deliveries and their attempts (30).
+    pub deliveries_days: u32,
+    /// Sent or failed mail, and the log of received mail (90).
+    pub mail_days: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            events_days: 90,
+            deliveries_days: 30,
+            mail_days: 90,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -111,6 +141,10 @@ impl Default for Config {
             secret_key: None,
             log_format: LogFormat::Text,
             request_timeout: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(30),
+            max_header_bytes: 64 * 1024,
+            listen_backlog: 1024,
+            retention: Retention::default(),
             max_body_bytes: 1024 * 1024,
             max_attachment_bytes: 25 * 1024 * 1024,
             access_token_ttl: Duration::from_secs(3600),
@@ -156,6 +190,22 @@ impl Config {
         if let Some(secs) = parsed::<u64>("DESKD_REQUEST_TIMEOUT_SECS")? {
             self.request_timeout = Duration::from_secs(secs);
         }
+        if let Some(secs) = parsed::<u64>("DESKD_HEADER_TIMEOUT_SECS")? {
+            anyhow::ensure!(secs >= 1, "DESKD_HEADER_TIMEOUT_SECS must be at least 1");
+            self.header_timeout = Duration::from_secs(secs);
+        }
+        set(&mut self.max_header_bytes, "DESKD_MAX_HEADER_BYTES")?;
+        anyhow::ensure!(
+            self.max_header_bytes >= 8192,
+            "DESKD_MAX_HEADER_BYTES must be at least 8192"
+        );
+        set(&mut self.listen_backlog, "DESKD_LISTEN_BACKLOG")?;
+        set(&mut self.retention.events_days, "DESKD_RETAIN_EVENTS_DAYS")?;
+        set(
+            &mut self.retention.deliveries_days,
+            "DESKD_RETAIN_DELIVERIES_DAYS",
+        )?;
+        set(&mut self.retention.mail_days, "DESKD_RETAIN_MAIL_DAYS")?;
         set(&mut self.max_body_bytes, "DESKD_MAX_BODY_BYTES")?;
         set(&mut self.max_attachment_bytes, "DESKD_MAX_ATTACHMENT_BYTES")?;
         set(&mut self.db_max_connections, "DESKD_DB_MAX_CONNECTIONS")?;

@@ -87,6 +87,54 @@ impl FileStore {
             .join(&sha256[..2])
             .join(sha256)
     }
+
+    /// Stored files last written more than `age` ago, and leftover temporary files as old (their
+    /// writer's process died). Walks the disk: for the retention job only.
+    pub async fn older_than(&self, age: std::time::Duration) -> io::Result<OldFiles> {
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || walk_older_than(&root, age))
+            .await
+            .map_err(io::Error::other)?
+    }
+}
+
+/// Stored files as `(tenant, sha256)`, and temporary files by path.
+pub type OldFiles = (Vec<(TenantId, String)>, Vec<PathBuf>);
+
+fn walk_older_than(root: &Path, age: std::time::Duration) -> io::Result<OldFiles> {
+    let old = |path: &Path| {
+        std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|e| e > age)
+    };
+    let entries = |dir: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default()
+    };
+    let (mut stored, mut temporary) = (vec![], vec![]);
+    for dir in entries(root) {
+        let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name == "tmp" {
+            temporary.extend(entries(&dir).into_iter().filter(|f| old(f)));
+            continue;
+        }
+        let Ok(tenant) = name.parse::<TenantId>() else {
+            continue;
+        };
+        for file in entries(&dir).iter().flat_map(|prefix| entries(prefix)) {
+            let sha = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            if sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()) && old(&file) {
+                stored.push((tenant, sha.to_string()));
+            }
+        }
+    }
+    Ok((stored, temporary))
 }
 
 impl FileWriter {

@@ -27,6 +27,7 @@ pub mod members;
 pub mod menus;
 pub mod notifications;
 pub mod office_hours;
+pub mod retention;
 pub mod seed;
 pub mod signing_keys;
 pub mod sla;

@@ -23,6 +23,7 @@ pub mod members;
 pub mod menus;
 pub mod notifications;
 pub mod office_hours;
+pub mod retention;
 pub mod seed;
 pub mod sessions;
 pub mod sla;
