@@ -11,7 +11,10 @@ use crate::{
     },
     cache::TtlCache,
     config::Config,
-    db::notify::{self, Signal},
+    db::{
+        health::DbHealth,
+        notify::{self, Signal},
+    },
     domain::{TenantId, forms::Choice},
     files::FileStore,
     live::LiveHub,
@@ -31,6 +34,8 @@ pub type LoadedChoices = Result<Arc<Vec<Choice>>, String>;
 pub struct Inner {
     pub config: Config,
     pub pool: PgPool,
+    /// Whether the database answers (probed once `watch_database` runs).
+    pub db_health: Arc<DbHealth>,
     pub server_key: ServerKey,
     pub tenants: TenantDirectory,
     pub auth_cache: AuthCache,
@@ -74,6 +79,7 @@ impl AppState {
         Self(Arc::new(Inner {
             config,
             pool,
+            db_health: Arc::default(),
             server_key,
             tenants,
             auth_cache: AuthCache::default(),
@@ -90,10 +96,15 @@ impl AppState {
         }))
     }
 
+    /// Starts probing the database, so requests fail fast while it does not answer.
+    pub fn watch_database(&self) {
+        self.db_health.spawn_prober(&self.pool);
+    }
+
     /// Starts listening for other instances' invalidation signals.
-    pub fn listen_for_signals(&self) {
+    pub async fn listen_for_signals(&self) {
         let state = self.clone();
-        notify::spawn_listener(self.pool.clone(), move |signal| state.apply(signal));
+        notify::spawn_listener(self.pool.clone(), move |signal| state.apply(signal)).await;
     }
 
     /// Drops what this instance cached about the change, then tells the other instances.

@@ -51,11 +51,15 @@ pub async fn publish(pool: &PgPool, signal: Signal) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Listens for signals for as long as the process lives, reconnecting after failures.
-pub fn spawn_listener(pool: PgPool, apply: impl Fn(Signal) + Send + Sync + 'static) {
+/// Listens for signals for as long as the process lives, reconnecting after failures. Returns
+/// once the first `LISTEN` is in place (or after 5 s without), so a change made after it returns is
+/// heard.
+pub async fn spawn_listener(pool: PgPool, apply: impl Fn(Signal) + Send + Sync + 'static) {
+    let (listening, listened) = tokio::sync::oneshot::channel();
+    let mut listening = Some(listening);
     tokio::spawn(async move {
         loop {
-            match listen(&pool, &apply).await {
+            match listen(&pool, &apply, &mut listening).await {
                 Ok(()) => return,
                 Err(e) => {
                     tracing::warn!(error = %e, "invalidation listener lost its connection; retrying");
@@ -64,11 +68,19 @@ pub fn spawn_listener(pool: PgPool, apply: impl Fn(Signal) + Send + Sync + 'stat
             }
         }
     });
+    let _ = tokio::time::timeout(Duration::from_secs(5), listened).await;
 }
 
-async fn listen(pool: &PgPool, apply: &(impl Fn(Signal) + Send + Sync)) -> Result<(), sqlx::Error> {
+async fn listen(
+    pool: &PgPool,
+    apply: &(impl Fn(Signal) + Send + Sync),
+    listening: &mut Option<tokio::sync::oneshot::Sender<()>>,
+) -> Result<(), sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
     listener.listen(CHANNEL).await?;
+    if let Some(listening) = listening.take() {
+        let _ = listening.send(());
+    }
     loop {
         let notification = listener.recv().await?;
         if let Some(signal) = Signal::decode(notification.payload()) {

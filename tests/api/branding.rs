@@ -28,7 +28,7 @@ async fn admins_brand_the_portal_and_anyone_reads_it_before_sign_in() {
     );
 
     // A second instance reads (and caches) the same; a change made through the first reaches it.
-    let second = app.sibling(|_| {});
+    let second = app.sibling(|_| {}).await;
     let seen = second.get(&d.t.host, "/api/v2/public/site").send().await;
     assert_eq!(seen.json["name"], site.json["name"]);
 

@@ -703,7 +703,7 @@ async fn desk365_numbers_follow_a_priority_reordered_on_another_instance() {
         r.json["ticket_number"]
     );
     // A second instance answers (and caches the tenant's priorities).
-    let second = app.sibling(|_| {});
+    let second = app.sibling(|_| {}).await;
     let priority_on_second = || async {
         let r = second
             .call(Method::GET, &d.t.host, &path)

@@ -586,7 +586,7 @@ async fn smtp_down_for_a_while_then_up_delivers_every_mail_exactly_once() {
 async fn two_workers_send_each_message_once() {
     let smtp = Smtp::start();
     let app = mail_app().await;
-    let other = app.sibling(|_| {});
+    let other = app.sibling(|_| {}).await;
     let d = desk(&app, "acme").await;
     use_smtp(&d, &smtp).await;
     for n in 1..=10 {

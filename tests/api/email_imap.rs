@@ -206,7 +206,7 @@ async fn a_reply_in_the_mailbox_becomes_a_note_with_its_attachment_once_even_wit
     let dovecot = Dovecot::start();
     let smtp = Smtp::start();
     let app = mail_app().await;
-    let other = app.sibling(|_| {});
+    let other = app.sibling(|_| {}).await;
     let d = desk(&app, "acme").await;
     use_smtp(&d, &smtp).await;
     d.contact(1, "ann@customer.test", json!({})).await;

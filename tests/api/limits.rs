@@ -321,7 +321,7 @@ async fn instances_sharing_redis_enforce_one_limit_and_carry_on_without_it() {
     })
     .await;
     room_in_window(3600, 120).await;
-    let two = one.sibling(|_| {});
+    let two = one.sibling(|_| {}).await;
     let d = desk(&one, "acme").await;
     let key = app_key(&one, &d).await;
     // Eight units between the two instances, whichever is asked.
@@ -341,8 +341,8 @@ async fn instances_sharing_redis_enforce_one_limit_and_carry_on_without_it() {
 
     // With a larger limit each instance takes units a few at a time (a fiftieth of the limit):
     // together they never pass it, and at most those few per instance go unused.
-    let big = one.sibling(|c| c.rate_limits.per_key = 100);
-    let big_two = big.sibling(|_| {});
+    let big = one.sibling(|c| c.rate_limits.per_key = 100).await;
+    let big_two = big.sibling(|_| {}).await;
     let key = app_key(&one, &d).await;
     let mut allowed = 0;
     for i in 0..150 {
@@ -471,7 +471,9 @@ async fn metrics_count_requests_by_route_and_are_guarded_when_asked() {
     // Only on the base domain; with a token configured, only with it.
     let r = app.get(&d.t.host, "/metrics").send().await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let guarded = app.sibling(|c| c.metrics_token = Some(deskd::config::Secret::new("scrape-me")));
+    let guarded = app
+        .sibling(|c| c.metrics_token = Some(deskd::config::Secret::new("scrape-me")))
+        .await;
     let r = guarded.get("localhost", "/metrics").send().await;
     r.assert_error(StatusCode::UNAUTHORIZED, "Unauthorized");
     let r = guarded

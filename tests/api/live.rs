@@ -288,7 +288,7 @@ async fn events_past_retention_are_pruned_in_stream_order_and_resuming_from_one_
 
 async fn two_instances_on_one_database_deliver_to_subscribers_of_both() {
     let app = TestApp::new().await;
-    let other = app.sibling(|_| {});
+    let other = app.sibling(|_| {}).await;
     let h = helpdesk(&app).await;
     let mut ann_here = h.stream_on(&app, "portal", &h.ann, None).await;
     let mut admin_there = h.stream_on(&other, "tech", &h.admin, None).await;

@@ -295,7 +295,7 @@ async fn found(d: &Desk<'_>, query: &str) -> Vec<i64> {
 #[tokio::test]
 async fn breaches_and_warnings_are_told_once_even_with_two_workers() {
     let app = TestApp::new().await;
-    let second = app.sibling(|_| {});
+    let second = app.sibling(|_| {}).await;
     let d = desk(&app, "breaches").await;
     d.contact(1, "ann@customer.test", json!({})).await;
     policy(&d).await;

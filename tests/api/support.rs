@@ -240,7 +240,7 @@ impl TestApp {
         config.data_dir = config.data_dir.join(&name);
         adjust(&mut config);
         let state = AppState::new(config, pool.clone(), ServerKey::from_bytes(&[7u8; 32]));
-        state.listen_for_signals();
+        state.listen_for_signals().await;
         let router = deskd::build_app(state.clone());
         Self {
             state,
@@ -252,11 +252,11 @@ impl TestApp {
     }
 
     /// Another deskd instance on the same database, as a second server process would be.
-    pub fn sibling(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    pub async fn sibling(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let mut config = self.state.config.clone();
         adjust(&mut config);
         let state = AppState::new(config, self.pool.clone(), ServerKey::from_bytes(&[7u8; 32]));
-        state.listen_for_signals();
+        state.listen_for_signals().await;
         TestApp {
             router: deskd::build_app(state.clone()),
             state,
