@@ -1,5 +1,6 @@
 //! Whether the database answers, as a prober on a connection of its own sees it four times a
-//! second. While it does not, requests fail at once with 503 `DatabaseUnavailable` (and those
+//! second (refused or broken: down at once; no answer within a second: down on the second such
+//! probe). While it does not, requests fail at once with 503 `DatabaseUnavailable` (and those
 //! already waiting for it are answered so too) instead of each waiting out the pool's timeout, and
 //! `/ready` answers from it without a round trip.
 
@@ -56,6 +57,7 @@ impl DbHealth {
         let (health, options) = (std::sync::Arc::clone(self), pool.connect_options());
         tokio::spawn(async move {
             let mut conn: Option<PgConnection> = None;
+            let mut slow = 0;
             loop {
                 let answered = tokio::time::timeout(WITHIN, async {
                     if conn.is_none() {
@@ -64,8 +66,20 @@ impl DbHealth {
                     conn.as_mut().expect("connected above").ping().await
                 })
                 .await;
-                let up = matches!(answered, Ok(Ok(())));
-                if !up {
+                // A refused or broken connection is an outage at once; a database merely slow to
+                // answer (a busy machine) only after two probes in a row.
+                let up = match answered {
+                    Ok(Ok(())) => {
+                        slow = 0;
+                        true
+                    }
+                    Ok(Err(_)) => false,
+                    Err(_) => {
+                        slow += 1;
+                        slow < 2
+                    }
+                };
+                if answered.as_ref().map_or(true, |r| r.is_err()) {
                     // A broken or timed-out connection is not asked again.
                     conn = None;
                 }
