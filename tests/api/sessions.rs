@@ -360,16 +360,22 @@ async fn a_new_password_ends_the_sessions_signed_in_with_the_old_one() {
         StatusCode::OK
     );
     // An access token minted with the old password, used (and so cached) before the change.
-    let minted = app
-        .post(&t.host, "/api/v2/tech/auth/token")
-        .cookie(&cookie)
-        .same_origin(&t.host)
-        .send()
-        .await;
-    let token = format!(
-        "DdAccessToken {}",
-        minted.json["accessToken"].as_str().unwrap()
-    );
+    let mint = |cookie: String| {
+        let (app, t) = (&app, &t);
+        async move {
+            let minted = app
+                .post(&t.host, "/api/v2/tech/auth/token")
+                .cookie(&cookie)
+                .same_origin(&t.host)
+                .send()
+                .await;
+            format!(
+                "DdAccessToken {}",
+                minted.json["accessToken"].as_str().unwrap()
+            )
+        }
+    };
+    let token = mint(cookie.clone()).await;
     let me = |auth: String| {
         let (app, t) = (&app, &t);
         async move { app.get(&t.host, "/api/v2/tech/me").auth(&auth).send().await }
@@ -405,16 +411,7 @@ async fn a_new_password_ends_the_sessions_signed_in_with_the_old_one() {
     let cookie = app
         .sign_in(&t, "tech", "pat@acme.test", "an entirely new secret")
         .await;
-    let minted = app
-        .post(&t.host, "/api/v2/tech/auth/token")
-        .cookie(&cookie)
-        .same_origin(&t.host)
-        .send()
-        .await;
-    let token = format!(
-        "DdAccessToken {}",
-        minted.json["accessToken"].as_str().unwrap()
-    );
+    let token = mint(cookie).await;
     assert_eq!(me(token.clone()).await.status, StatusCode::OK);
     let r = app
         .call(
