@@ -124,41 +124,25 @@ pub async fn page_facts(
     tickets: &[TicketDetails],
     wanted: Wanted,
 ) -> Result<PageFacts> {
-    let ids: Vec<i32> = tickets.iter().map(|d| d.row.id).collect();
     let ranked = ranked(state, tenant).await?;
+    if tickets.is_empty() {
+        return Ok(PageFacts {
+            ranked,
+            ..PageFacts::default()
+        });
+    }
+    let ids: Vec<i32> = tickets.iter().map(|d| d.row.id).collect();
     let mut conn = state.pool.acquire().await?;
-    let mut milestones: HashMap<i32, Milestones> = if ids.is_empty() {
-        HashMap::new()
-    } else {
+    let mut milestones: HashMap<i32, Milestones> =
         repo::lookups::milestones(&mut conn, tenant.id, &ids, wanted.last_public_notes)
             .await?
             .into_iter()
             .map(|m| (m.ticket_id, m))
-            .collect()
-    };
-    let mut members: Vec<i32> = tickets
-        .iter()
-        .flat_map(|d| d.assignees.iter().map(|a| a.id))
-        .collect();
-    if wanted.assignee_emails && !members.is_empty() {
-        members.sort_unstable();
-        members.dedup();
-        let emails: HashMap<i32, String> =
-            repo::lookups::member_emails(&mut conn, tenant.id, &members)
-                .await?
-                .into_iter()
-                .collect();
-        for d in tickets {
-            if let Some(m) = milestones.get_mut(&d.row.id) {
-                m.assignee_emails = d
-                    .assignees
-                    .iter()
-                    .filter_map(|a| emails.get(&a.id).cloned())
-                    .collect();
-            }
-        }
+            .collect();
+    if wanted.assignee_emails {
+        name_assignees(&mut conn, tenant, tickets, &mut milestones).await?;
     }
-    let surveys = if wanted.surveys && !ids.is_empty() {
+    let surveys = if wanted.surveys {
         repo::surveys::of_tickets(&mut conn, tenant.id, &ids).await?
     } else {
         vec![]
@@ -168,4 +152,37 @@ pub async fn page_facts(
         milestones,
         surveys: surveys.into_iter().map(|s| (s.ticket_id, s)).collect(),
     })
+}
+
+/// Fills each ticket's assignee emails, in its assignees' order, from one lookup of the members
+/// the page names.
+async fn name_assignees(
+    conn: &mut sqlx::PgConnection,
+    tenant: &Tenant,
+    tickets: &[TicketDetails],
+    milestones: &mut HashMap<i32, Milestones>,
+) -> Result<()> {
+    let mut members: Vec<i32> = tickets
+        .iter()
+        .flat_map(|d| d.assignees.iter().map(|a| a.id))
+        .collect();
+    if members.is_empty() {
+        return Ok(());
+    }
+    members.sort_unstable();
+    members.dedup();
+    let emails: HashMap<i32, String> = repo::lookups::member_emails(conn, tenant.id, &members)
+        .await?
+        .into_iter()
+        .collect();
+    for d in tickets {
+        if let Some(m) = milestones.get_mut(&d.row.id) {
+            m.assignee_emails = d
+                .assignees
+                .iter()
+                .filter_map(|a| emails.get(&a.id).cloned())
+                .collect();
+        }
+    }
+    Ok(())
 }
