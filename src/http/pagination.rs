@@ -72,6 +72,10 @@ pub struct Page<T> {
     pub total_results: i64,
     /// True when items beyond this page exist.
     pub has_more: bool,
+    /// Present and true when more items match than `totalResults` counts (ticket word searches
+    /// count exactly up to 20,000).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub total_capped: bool,
 }
 
 /// `includeArchived` for the configuration lists (they are short and answered whole).
@@ -102,6 +106,15 @@ impl<T> Page<T> {
             results,
             total_results: total,
             has_more,
+            total_capped: false,
         }
+    }
+
+    /// Says the total counts only up to a bound, and more match: then a full page of `take`
+    /// may have more after it.
+    pub fn capped(mut self, capped: bool, take: i64) -> Self {
+        self.total_capped = capped;
+        self.has_more |= capped && self.results.len() as i64 == take;
+        self
     }
 }

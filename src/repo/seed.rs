@@ -389,7 +389,7 @@ pub async fn analyze_people(conn: &mut PgConnection) -> Result<(), sqlx::Error> 
 /// Vacuumed, not just analysed: index-only scans (list counts) need the visibility map.
 pub async fn vacuum(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     sqlx::query(sql!(
-        "VACUUM (ANALYZE) companies, contacts, members, tickets, ticket_notes, ticket_assignees"
+        "VACUUM (ANALYZE) companies, contacts, members, tickets, ticket_notes, ticket_assignees, ticket_words"
     ))
     .execute(conn)
     .await?;

@@ -31,7 +31,7 @@ fn database_url(app: &TestApp) -> String {
     }
 }
 
-fn deskd(app: &TestApp, data_dir: &std::path::Path) -> Command {
+pub fn deskd(app: &TestApp, data_dir: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_deskd"));
     command
         .env("DATABASE_URL", database_url(app))
@@ -226,7 +226,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn tempdir() -> std::path::PathBuf {
+pub fn tempdir() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("deskd-cli-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     dir

@@ -32,6 +32,7 @@ mod office_hours;
 mod openapi;
 mod outage;
 mod retention;
+mod search;
 mod server;
 mod sessions;
 mod sla;

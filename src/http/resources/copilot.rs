@@ -301,6 +301,7 @@ pub async fn find_copilot_tickets(
 ) -> Result<Json<FindTicketsResponse>> {
     let search = q.as_search().search(Some(user.member_id))?;
     let (found, total) = tickets::find(&state, &user.tenant, &search).await?;
+    let total = total.count;
     let ids: Vec<i32> = found.iter().map(|d| d.row.id).collect();
     let latest = tickets::latest_notes(&state, &user.tenant, &ids).await?;
     let results: Vec<CopilotTicketSummary> = found

@@ -4,7 +4,10 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 
-use super::TicketRow;
+use super::{
+    TicketRow,
+    words::{self, EXACT_UP_TO, Words},
+};
 use crate::{domain::TenantId, sql};
 
 /// Whom a ticket must be assigned to.
@@ -71,6 +74,20 @@ impl Breached {
 }
 
 impl TicketFilter {
+    /// Words, and nothing else but perhaps archived tickets: what the word index can total.
+    fn has_only_words(&self) -> bool {
+        let words = TicketFilter {
+            text: None,
+            include_archived: false,
+            ..self.clone()
+        };
+        self.text.is_some()
+            && words.is_queue_view()
+            && words.closed.is_none()
+            && words.queue_ids.is_empty()
+            && words.status_ids.is_empty()
+    }
+
     /// Live tickets filtered by nothing but open/closed, queues and statuses: what `ticket_counts`
     /// can total.
     fn is_queue_view(&self) -> bool {
@@ -125,6 +142,22 @@ pub enum TicketOrder {
     Id,
     /// The earliest due time of a running SLA target; tickets without one come last.
     DueAt,
+    /// How well the summary and description match the words, best first.
+    Relevance,
+}
+
+/// How many tickets match: exact, or (`capped`) at least `count`, when a word search matches
+/// more than [`words::EXACT_UP_TO`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Total {
+    pub count: i64,
+    pub capped: bool,
+}
+
+/// How a word search narrows the tickets: to the listed ids, or by checking each ticket.
+enum WordMatch {
+    Ids(Vec<i32>),
+    Check(Words),
 }
 
 /// The tickets matching `filter`, in `order`, and how many match in all. The page's ids are found
@@ -137,49 +170,125 @@ pub async fn find(
     descending: bool,
     skip: i64,
     take: i64,
-) -> Result<(Vec<TicketRow>, i64), sqlx::Error> {
+) -> Result<(Vec<TicketRow>, Total), sqlx::Error> {
+    let words = match &filter.text {
+        Some(text) => {
+            let words = words::stem(&mut *conn, words::parse(text)).await?;
+            if words.is_empty() {
+                return Ok((Vec::new(), Total::default()));
+            }
+            Some(words)
+        }
+        None => None,
+    };
+    let ranking = words.as_ref().map(Words::ranking_query);
+    let matched = match words {
+        Some(words) if words.has_list() => {
+            let ids = listed(&mut *conn, tenant, &words, filter.include_archived).await?;
+            Some(if ids.len() as i64 <= EXACT_UP_TO {
+                WordMatch::Ids(ids)
+            } else {
+                WordMatch::Check(words)
+            })
+        }
+        Some(words) => Some(WordMatch::Check(words)),
+        None => None,
+    };
     let column = match order {
         TicketOrder::Updated => "updated_at",
         TicketOrder::Created => "created_at",
         TicketOrder::Id => "id",
         TicketOrder::DueAt => "due_at",
+        TicketOrder::Relevance => "rank",
     };
+    // The best match first, whichever way round `sort` was written.
+    let descending = descending || order == TicketOrder::Relevance;
     let direction = if descending { "DESC" } else { "ASC" };
     let nulls = if order == TicketOrder::DueAt {
         " NULLS LAST"
     } else {
         ""
     };
-    // A word search counts its matches in the same pass that pages them; other filters page by
-    // index and count separately (queue views from the kept counts).
-    let (ids, counted) = if order == TicketOrder::DueAt && filter.text.is_none() {
-        let ids = page_by_due(&mut *conn, tenant, filter, direction, skip, take).await?;
-        (ids, None)
+    let only_words = filter.has_only_words();
+    // The listed ids total themselves when nothing else filters; other listed searches count in
+    // the pass that pages them (at most EXACT_UP_TO rows); the rest count apart.
+    let counted_in_page = matches!(matched, Some(WordMatch::Ids(_))) && !only_words;
+    let ids = if order == TicketOrder::DueAt && matched.is_none() {
+        page_by_due(&mut *conn, tenant, filter, direction, skip, take).await?
     } else {
         let mut page = QueryBuilder::new("SELECT m.id, ");
-        page.push(if filter.text.is_some() {
+        page.push(if counted_in_page {
             "count(*) OVER ()"
         } else {
             "NULL::bigint"
         });
         page.push(" FROM (");
-        push_matches(&mut page, tenant, filter, order == TicketOrder::DueAt);
+        let ranked = if order == TicketOrder::Relevance {
+            ranking.as_deref()
+        } else {
+            None
+        };
+        push_matches(
+            &mut page,
+            tenant,
+            filter,
+            matched.as_ref(),
+            order == TicketOrder::DueAt,
+            ranked,
+        );
         page.push(format!(
             ") m ORDER BY m.{column} {direction}{nulls}, m.id {direction} OFFSET "
         ));
         page.push_bind(skip);
         page.push(" LIMIT ");
         page.push_bind(take);
-        let found: Vec<(i32, Option<i64>)> = page.build_query_as().fetch_all(&mut *conn).await?;
-        let counted = found.first().and_then(|(_, total)| *total);
-        (found.into_iter().map(|(id, _)| id).collect(), counted)
+        // Planned with the ids in sight (an unnamed statement), the planner can tell whether to
+        // walk an ordered index checking each ticket against them or to sort them.
+        let found: Vec<(i32, Option<i64>)> = page
+            .build_query_as()
+            .persistent(matched.is_none())
+            .fetch_all(&mut *conn)
+            .await?;
+        if counted_in_page {
+            let total = found.first().and_then(|(_, total)| *total);
+            let ids = found.into_iter().map(|(id, _)| id).collect();
+            let rows = rows_in_order(&mut *conn, tenant, ids).await?;
+            let count = match total {
+                Some(total) => total,
+                None => count_matches(&mut *conn, tenant, filter, matched.as_ref()).await?,
+            };
+            return Ok((
+                rows,
+                Total {
+                    count,
+                    capped: false,
+                },
+            ));
+        }
+        found.into_iter().map(|(id, _)| id).collect()
     };
-    let mut rows = super::read::rows(&mut *conn, tenant, &ids).await?;
-    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
-    let total = match counted {
-        Some(total) => total,
-        None if filter.is_queue_view() => {
-            sqlx::query_scalar(sql!(
+    let rows = rows_in_order(&mut *conn, tenant, ids).await?;
+    let total = match &matched {
+        Some(WordMatch::Ids(ids)) if only_words => Total {
+            count: ids.len() as i64,
+            capped: false,
+        },
+        Some(WordMatch::Check(words)) if only_words && words.has_list() => Total {
+            count: EXACT_UP_TO,
+            capped: true,
+        },
+        Some(WordMatch::Check(_)) => {
+            let mut count = QueryBuilder::new("SELECT count(*) FROM (");
+            push_matches(&mut count, tenant, filter, matched.as_ref(), false, None);
+            count.push(" LIMIT ").push_bind(EXACT_UP_TO + 1).push(") m");
+            let count: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+            Total {
+                count: count.min(EXACT_UP_TO),
+                capped: count > EXACT_UP_TO,
+            }
+        }
+        _ if filter.is_queue_view() => Total {
+            count: sqlx::query_scalar(sql!(
                 "SELECT coalesce(sum(live), 0)::bigint FROM ticket_counts
                  WHERE tenant_id = $1 AND ($2::boolean IS NULL OR is_closed = $2)
                    AND (cardinality($3::int[]) = 0 OR queue_id = ANY($3))
@@ -190,16 +299,63 @@ pub async fn find(
             .bind(&filter.queue_ids)
             .bind(&filter.status_ids)
             .fetch_one(conn)
-            .await?
-        }
-        None => {
-            let mut count = QueryBuilder::new("SELECT count(*) FROM (");
-            push_matches(&mut count, tenant, filter, false);
-            count.push(") m");
-            count.build_query_scalar().fetch_one(conn).await?
-        }
+            .await?,
+            capped: false,
+        },
+        _ => Total {
+            count: count_matches(&mut *conn, tenant, filter, matched.as_ref()).await?,
+            capped: false,
+        },
     };
     Ok((rows, total))
+}
+
+/// The named rows of `ids`, in that order.
+async fn rows_in_order(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ids: Vec<i32>,
+) -> Result<Vec<TicketRow>, sqlx::Error> {
+    let mut rows = super::read::rows(&mut *conn, tenant, &ids).await?;
+    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+    Ok(rows)
+}
+
+async fn count_matches(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    filter: &TicketFilter,
+    matched: Option<&WordMatch>,
+) -> Result<i64, sqlx::Error> {
+    let mut count = QueryBuilder::new("SELECT count(*) FROM (");
+    push_matches(&mut count, tenant, filter, matched, false, None);
+    count.push(") m");
+    count
+        .build_query_scalar()
+        .persistent(matched.is_none())
+        .fetch_one(conn)
+        .await
+}
+
+/// The ids of the tickets with the words, from the word index: at most one more than
+/// [`EXACT_UP_TO`], archived ones only when asked for.
+async fn listed(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    words: &Words,
+    include_archived: bool,
+) -> Result<Vec<i32>, sqlx::Error> {
+    let mut q = QueryBuilder::new("SELECT s.ticket_id FROM (");
+    words.push_list(&mut q, tenant);
+    q.push(") s WHERE ");
+    words.push_check(&mut q, tenant, "s.ticket_id", false);
+    if !include_archived {
+        q.push(" AND NOT EXISTS (SELECT 1 FROM tickets a WHERE a.tenant_id = ")
+            .push_bind(tenant)
+            .push(" AND a.id = s.ticket_id AND a.archived_at IS NOT NULL)");
+    }
+    q.push(" LIMIT ").push_bind(EXACT_UP_TO + 1);
+    q.build_query_scalar().fetch_all(conn).await
 }
 
 /// A page in SLA due order: the tickets with a running target walked in due order from
@@ -258,15 +414,15 @@ async fn page_by_due(
     Ok(ids)
 }
 
-/// `SELECT id, updated_at, created_at, due_at` of every matching ticket (`due_at` read only when
-/// sorting by it or filtering by SLA). Words are looked for with two index searches joined by
-/// UNION (tickets, then notes), each under the other filters: an OR across the two tables would
-/// visit every ticket of the tenant.
+/// `SELECT id, updated_at, created_at, due_at, rank` of every matching ticket (`due_at` read
+/// only when sorting by it or filtering by SLA, `rank` only when ranking by `ranked`).
 fn push_matches(
     q: &mut QueryBuilder<Postgres>,
     tenant: TenantId,
     f: &TicketFilter,
+    words: Option<&WordMatch>,
     with_sla: bool,
+    ranked: Option<&str>,
 ) {
     let with_sla = with_sla || f.due_before.is_some() || f.breached.is_some();
     let (due, sla) = if with_sla {
@@ -277,24 +433,28 @@ fn push_matches(
     } else {
         ("NULL::timestamptz AS due_at", "")
     };
-    q.push(format!(
-        "SELECT t.id, t.updated_at, t.created_at, {due} FROM tickets t{sla}"
-    ));
+    q.push(format!("SELECT t.id, t.updated_at, t.created_at, {due}, "));
+    match ranked {
+        Some(query) => {
+            q.push("ts_rank(t.search, to_tsquery('english', ")
+                .push_bind(query.to_string())
+                .push(")) AS rank");
+        }
+        None => {
+            q.push("NULL::real AS rank");
+        }
+    }
+    q.push(format!(" FROM tickets t{sla}"));
     push_filter(q, tenant, f);
-    if let Some(text) = &f.text {
-        q.push(" AND t.search @@ websearch_to_tsquery('english', ")
-            .push_bind(text.clone())
-            .push(format!(
-                ") UNION SELECT t.id, t.updated_at, t.created_at, {due} FROM ticket_notes n"
-            ))
-            .push(" JOIN tickets t ON t.tenant_id = n.tenant_id AND t.id = n.ticket_id")
-            .push(sla);
-        push_filter(q, tenant, f);
-        q.push(" AND n.tenant_id = ")
-            .push_bind(tenant)
-            .push(" AND n.search @@ websearch_to_tsquery('english', ")
-            .push_bind(text.clone())
-            .push(")");
+    match words {
+        Some(WordMatch::Ids(ids)) => {
+            q.push(" AND t.id = ANY(").push_bind(ids.clone()).push(")");
+        }
+        Some(WordMatch::Check(words)) => {
+            q.push(" AND ");
+            words.push_check(q, tenant, "t.id", true);
+        }
+        None => {}
     }
 }
 

@@ -6,6 +6,7 @@ pub mod history;
 pub mod notes;
 pub mod read;
 pub mod rows;
+pub mod words;
 pub mod write;
 
 pub use find::*;

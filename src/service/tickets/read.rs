@@ -168,7 +168,7 @@ pub async fn find(
     state: &AppState,
     tenant: &Tenant,
     search: &Search,
-) -> Result<(Vec<TicketDetails>, i64)> {
+) -> Result<(Vec<TicketDetails>, repo::tickets::Total)> {
     let mut conn = state.pool.acquire().await?;
     let (rows, total) = repo::tickets::find(
         &mut conn,

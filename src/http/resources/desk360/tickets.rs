@@ -193,7 +193,11 @@ pub async fn list_tickets(
             skip: (page as i64 - 1) * PAGE,
             take: PAGE,
         };
-        tickets::find(state, tenant, &search).await?
+        let (rows, total) = tickets::find(state, tenant, &search).await?;
+        // Beyond the counted matches, a full page may have a next.
+        let more = total.capped && rows.len() as i64 == PAGE;
+        let count = if more { i64::MAX } else { total.count };
+        (rows, count)
     };
     if rows.is_empty() {
         // A page with tickets of the product shows it exists; an empty one must check.

@@ -160,7 +160,8 @@ pub async fn list_tickets(
         skip,
         take,
     };
-    let (rows, count) = tickets::find(state, tenant, &search).await?;
+    let (rows, total) = tickets::find(state, tenant, &search).await?;
+    let count = total.count;
     let facts = Facts::load(state, tenant, &rows, include.survey).await?;
     let tickets = rows.iter().map(|d| facts.ticket(d, include)).collect();
     Ok(Json(Desk365TicketList { count, tickets }))

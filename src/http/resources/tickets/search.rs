@@ -85,12 +85,15 @@ pub struct TicketSearchQuery {
     pub updated_before: Option<DateTime<Utc>>,
     /// Same as `updatedAfter`, for syncing.
     pub updated_since: Option<DateTime<Utc>>,
-    /// Words to find in summaries, descriptions and notes (web-search syntax: `"exact phrase"`, `-not`, `or`).
+    /// Words to find in a ticket's summary, description and notes: `kerberos printer` (both, stems
+    /// matched: `printers` finds `printer`), `"exact phrase"`, `kerb*` (prefix), `vpn or wifi`,
+    /// `-not`. Totals are exact up to 20,000 matches; beyond, `totalCapped` is true.
     pub q: Option<String>,
-    /// `updated`, `created`, `id` or `dueAt` (the earliest running SLA due time; tickets without
-    /// one last); prefix `-` for descending (default `-updated`).
-    #[param(pattern = r"^-?(updated|created|id|dueAt)$")]
-    #[schema(pattern = r"^-?(updated|created|id|dueAt)$")]
+    /// `updated`, `created`, `id`, `dueAt` (the earliest running SLA due time; tickets without
+    /// one last) or `relevance` (with `q`: how well the summary and description match, best
+    /// first); prefix `-` for descending (default `-updated`).
+    #[param(pattern = r"^-?(updated|created|id|dueAt|relevance)$")]
+    #[schema(pattern = r"^-?(updated|created|id|dueAt|relevance)$")]
     pub sort: Option<String>,
     /// Only tickets with an SLA target running and due before this time.
     pub due_before: Option<DateTime<Utc>>,
@@ -145,14 +148,28 @@ impl TicketSearchQuery {
             "created" => TicketOrder::Created,
             "id" => TicketOrder::Id,
             "dueAt" => TicketOrder::DueAt,
+            "relevance" if self.words().is_some() => TicketOrder::Relevance,
+            "relevance" => {
+                return Err(Error::validation(
+                    "sort",
+                    "sorting by relevance needs words to rank by (`q`)",
+                ));
+            }
             other => {
                 return Err(Error::bad_request(
                     "sort",
-                    format!("cannot sort by `{other}`; use updated, created, id or dueAt"),
+                    format!(
+                        "cannot sort by `{other}`; use updated, created, id, dueAt or relevance"
+                    ),
                 ));
             }
         };
         Ok((order, descending))
+    }
+
+    /// `q`, unless blank.
+    fn words(&self) -> Option<&str> {
+        self.q.as_deref().map(str::trim).filter(|q| !q.is_empty())
     }
 
     /// `assigned`: `any`, `unassigned`, `assigned` (to anyone), `me`, or member ids.
@@ -196,12 +213,7 @@ impl TicketSearchQuery {
             created_before: self.created_before,
             updated_after: self.updated_after.max(self.updated_since),
             updated_before: self.updated_before,
-            text: self
-                .q
-                .as_deref()
-                .map(str::trim)
-                .filter(|q| !q.is_empty())
-                .map(str::to_string),
+            text: self.words().map(str::to_string),
             last_message_from_contact: self.last_contact_message,
             tasks_open: match self.task_progress {
                 Some(TaskProgressFilter::Completed) => Some(false),

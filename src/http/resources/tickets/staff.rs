@@ -96,14 +96,17 @@ pub async fn page_of_tickets(
 ) -> Result<Json<Page<TicketView>>> {
     let search = query.search(staff.principal.member_id())?;
     let (found, total) = tickets::find(state, &staff.tenant, &search).await?;
-    Ok(Json(Page::new(
-        found
-            .into_iter()
-            .map(TicketView::listed_for_staff)
-            .collect(),
-        total,
-        search.skip,
-    )))
+    Ok(Json(
+        Page::new(
+            found
+                .into_iter()
+                .map(TicketView::listed_for_staff)
+                .collect(),
+            total.count,
+            search.skip,
+        )
+        .capped(total.capped, search.take),
+    ))
 }
 
 /// Find tickets, as DeskDirector's `POST …/find`: the same filters as `GET /tickets`, in a JSON
