@@ -161,8 +161,9 @@ What limits the helpdesk rows (wrk, deskd and PostgreSQL share the two cores):
 - A queue view takes its 50 ids from the `tickets_live_queue` index in order (0.07 ms) and its total
   from `ticket_counts`; the rest is naming 50 tickets (eight primary-key lookups each) and rendering
   them. At 64 connections the p99 is the wait for a core.
-- A word in 1% of tickets matches 10,000 of them: the GIN index finds them, but ordering by last change
-  and filtering by tenant visits each row's heap page.
+- A word in 1% of tickets matches 10,000 of them: their ids come from the word index (`ticket_words`,
+  index-only, about 1 ms), and the page walks `tickets_live_updated` in order checking each id against
+  them (about 5,000 index entries for 50 matches), so no matching ticket's row is read but the page's.
 - Creating tickets and notes no longer waits on a per-tenant counter row (numbers come from a sequence
   per tenant, queue counts from striped rows); what remains is the work each write does in its
   transaction (history, events and their fan-out triggers, analytics facts, SLA clocks, mail jobs).""")

@@ -444,12 +444,25 @@ fn push_matches(
             q.push("NULL::real AS rank");
         }
     }
-    q.push(format!(" FROM tickets t{sla}"));
+    match words {
+        // With other filters, every listed ticket is looked up (to count them): from the ids.
+        Some(WordMatch::Ids(ids)) if !f.has_only_words() => {
+            q.push(" FROM unnest(")
+                .push_bind(ids.clone())
+                .push(") AS listed(id) JOIN tickets t ON t.tenant_id = ")
+                .push_bind(tenant)
+                .push(format!(" AND t.id = listed.id{sla}"));
+        }
+        _ => {
+            q.push(format!(" FROM tickets t{sla}"));
+        }
+    }
     push_filter(q, tenant, f);
     match words {
-        Some(WordMatch::Ids(ids)) => {
+        Some(WordMatch::Ids(ids)) if f.has_only_words() => {
             q.push(" AND t.id = ANY(").push_bind(ids.clone()).push(")");
         }
+        Some(WordMatch::Ids(_)) => {}
         Some(WordMatch::Check(words)) => {
             q.push(" AND ");
             words.push_check(q, tenant, "t.id", true);
