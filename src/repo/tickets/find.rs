@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use super::{
-    TicketRow,
+    TicketRow, listed,
     words::{self, EXACT_UP_TO, Words},
 };
 use crate::{domain::TenantId, sql};
@@ -184,7 +184,7 @@ pub async fn find(
     let ranking = words.as_ref().map(Words::ranking_query);
     let matched = match words {
         Some(words) if words.has_list() => {
-            let ids = listed(&mut *conn, tenant, &words, filter.include_archived).await?;
+            let ids = listed::ids(&mut *conn, tenant, &words, filter.include_archived).await?;
             Some(if ids.len() as i64 <= EXACT_UP_TO {
                 WordMatch::Ids(ids)
             } else {
@@ -215,6 +215,12 @@ pub async fn find(
     let counted_in_page = matches!(matched, Some(WordMatch::Ids(_))) && !only_words;
     let ids = if order == TicketOrder::DueAt && matched.is_none() {
         page_by_due(&mut *conn, tenant, filter, direction, skip, take).await?
+    } else if let Some(WordMatch::Ids(ids)) = &matched
+        && only_words
+        && !filter.include_archived
+        && listed::can_page(order)
+    {
+        listed::page(&mut *conn, tenant, ids, order, descending, skip, take).await?
     } else {
         let mut page = QueryBuilder::new("SELECT m.id, ");
         page.push(if counted_in_page {
@@ -335,27 +341,6 @@ async fn count_matches(
         .persistent(matched.is_none())
         .fetch_one(conn)
         .await
-}
-
-/// The ids of the tickets with the words, from the word index: at most one more than
-/// [`EXACT_UP_TO`], archived ones only when asked for.
-async fn listed(
-    conn: &mut PgConnection,
-    tenant: TenantId,
-    words: &Words,
-    include_archived: bool,
-) -> Result<Vec<i32>, sqlx::Error> {
-    let mut q = QueryBuilder::new("SELECT s.ticket_id FROM (");
-    words.push_list(&mut q, tenant);
-    q.push(") s WHERE ");
-    words.push_check(&mut q, tenant, "s.ticket_id", false);
-    if !include_archived {
-        q.push(" AND NOT EXISTS (SELECT 1 FROM tickets a WHERE a.tenant_id = ")
-            .push_bind(tenant)
-            .push(" AND a.id = s.ticket_id AND a.archived_at IS NOT NULL)");
-    }
-    q.push(" LIMIT ").push_bind(EXACT_UP_TO + 1);
-    q.build_query_scalar().fetch_all(conn).await
 }
 
 /// A page in SLA due order: the tickets with a running target walked in due order from

@@ -3,6 +3,7 @@
 
 pub mod find;
 pub mod history;
+pub mod listed;
 pub mod notes;
 pub mod read;
 pub mod rows;
