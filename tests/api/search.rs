@@ -50,14 +50,7 @@ async fn words_phrases_prefixes_or_and_not_find_tickets_by_their_text_and_notes(
         ("VPN drops at night", "wifi is stable"),
         ("Wifi slow upstairs", "Kerberoasting alert from the SOC"),
     ] {
-        let r = d
-            .admin(
-                Method::POST,
-                "/tickets",
-                Some(json!({"summary": summary, "description": description, "contactId": 1, "queueId": 1})),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        d.raise(summary, json!({"description": description})).await;
     }
     // A word in a note counts, and words may be spread over the text and the notes.
     let r = d
@@ -146,12 +139,7 @@ async fn the_word_index_follows_edits_merges_archiving_and_stays_in_its_tenant()
     for desk in [&d, &other] {
         desk.contact(1, "ann@customer.test", json!({})).await;
         for summary in ["Outlook crashes", "Teams will not start"] {
-            desk.admin(
-                Method::POST,
-                "/tickets",
-                Some(json!({"summary": summary, "contactId": 1, "queueId": 1})),
-            )
-            .await;
+            desk.raise(summary, json!({})).await;
         }
     }
     d.admin(

@@ -34,6 +34,17 @@ impl Desk<'_> {
         r.json["id"].as_i64().unwrap()
     }
 
+    /// Staff raise a ticket in queue 1 for contact 1, with `extra` fields.
+    pub async fn raise(&self, summary: &str, extra: Value) -> i64 {
+        let mut body = json!({"summary": summary, "contactId": 1, "queueId": 1});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let r = self.admin(Method::POST, "/tickets", Some(body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.json["id"].as_i64().unwrap()
+    }
+
     /// The ids the staff ticket search answers for `query`.
     async fn found(&self, query: &str) -> Vec<i64> {
         ids(&self
@@ -1378,12 +1389,7 @@ async fn merging_moves_the_conversation_and_closes_the_merged_ticket() {
     let d = desk(&app, "acme").await;
     d.contact(1, "ann@customer.test", json!({})).await;
     for summary in ["Printer broken", "Printer still broken"] {
-        d.admin(
-            Method::POST,
-            "/tickets",
-            Some(json!({"summary": summary, "contactId": 1, "queueId": 1})),
-        )
-        .await;
+        d.raise(summary, json!({})).await;
     }
     d.admin(
         Method::POST,

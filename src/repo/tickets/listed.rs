@@ -1,7 +1,9 @@
 //! The tickets a word search listed from the word index (at most `EXACT_UP_TO` ids), paged
 //! without reading their rows: by id, the ids sorted; by last change or creation, the tenant's
 //! live tickets walked in that order from their index, keeping the listed ones. The walk reads
-//! about `live tickets × wanted ÷ listed` index entries, in chunks sized to that.
+//! about `live tickets × wanted ÷ listed` index entries, in chunks sized to that and then to the
+//! share of listed tickets it met. Entries of recently changed tickets cost a heap visit each
+//! (their pages are not yet all-visible), which is most of a walk's time.
 
 use std::collections::HashSet;
 
@@ -88,6 +90,7 @@ pub async fn page(
     let mut chunk = (expected as i64).clamp(100, 50_000);
     let mut after: Option<(DateTime<Utc>, i32)> = None;
     let mut found = Vec::with_capacity(wanted);
+    let mut walked = 0;
     loop {
         let mut walk = QueryBuilder::new(format!(
             "SELECT id, {column} FROM tickets WHERE tenant_id = "
@@ -105,6 +108,7 @@ pub async fn page(
         ))
         .push_bind(chunk);
         let rows: Vec<(i32, DateTime<Utc>)> = walk.build_query_as().fetch_all(&mut *conn).await?;
+        walked += rows.len();
         found.extend(
             rows.iter()
                 .map(|(id, _)| *id)
@@ -115,7 +119,9 @@ pub async fn page(
             break;
         }
         after = rows.last().map(|(id, at)| (*at, *id));
-        chunk = (chunk * 2).min(50_000);
+        // The rest at the density seen so far (the newest tickets may match less than the rest).
+        let seen = found.len().max(1) as f64 / walked as f64;
+        chunk = (((wanted - found.len()) as f64 / seen * 1.25) as i64).clamp(100, 50_000);
     }
     Ok(found.into_iter().skip(skip).collect())
 }
