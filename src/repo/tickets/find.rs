@@ -11,7 +11,7 @@ use super::{
 use crate::{domain::TenantId, sql};
 
 /// Whom a ticket must be assigned to.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Assigned {
     #[default]
     Any,
@@ -23,7 +23,7 @@ pub enum Assigned {
 }
 
 /// Every filter of the staff ticket search; empty lists and `None` filter nothing.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TicketFilter {
     pub closed: Option<bool>,
     pub status_ids: Vec<i32>,
@@ -76,16 +76,12 @@ impl Breached {
 impl TicketFilter {
     /// Words, and nothing else but perhaps archived tickets: what the word index can total.
     fn has_only_words(&self) -> bool {
-        let words = TicketFilter {
+        let others = TicketFilter {
             text: None,
             include_archived: false,
             ..self.clone()
         };
-        self.text.is_some()
-            && words.is_queue_view()
-            && words.closed.is_none()
-            && words.queue_ids.is_empty()
-            && words.status_ids.is_empty()
+        self.text.is_some() && others == TicketFilter::default()
     }
 
     /// Live tickets filtered by nothing but open/closed, queues and statuses: what `ticket_counts`
@@ -181,7 +177,10 @@ pub async fn find(
         }
         None => None,
     };
-    let ranking = words.as_ref().map(Words::ranking_query);
+    let ranked = match &words {
+        Some(words) if order == TicketOrder::Relevance => Some(words.ranking_query()),
+        _ => None,
+    };
     let matched = match words {
         Some(words) if words.has_list() => {
             let ids = listed::ids(&mut *conn, tenant, &words, filter.include_archived).await?;
@@ -212,35 +211,33 @@ pub async fn find(
     let only_words = filter.has_only_words();
     // The listed ids total themselves when nothing else filters; other listed searches count in
     // the pass that pages them (at most EXACT_UP_TO rows); the rest count apart.
-    let counted_in_page = matches!(matched, Some(WordMatch::Ids(_))) && !only_words;
-    let ids = if order == TicketOrder::DueAt && matched.is_none() {
-        page_by_due(&mut *conn, tenant, filter, direction, skip, take).await?
+    let count_in_page = matches!(matched, Some(WordMatch::Ids(_))) && !only_words;
+    let (ids, counted) = if order == TicketOrder::DueAt && matched.is_none() {
+        let ids = page_by_due(&mut *conn, tenant, filter, direction, skip, take).await?;
+        (ids, None)
     } else if let Some(WordMatch::Ids(ids)) = &matched
         && only_words
         && !filter.include_archived
         && listed::can_page(order)
     {
-        listed::page(&mut *conn, tenant, ids, order, descending, skip, take).await?
+        let ids = listed::page(&mut *conn, tenant, ids, order, descending, skip, take).await?;
+        (ids, None)
     } else {
         let mut page = QueryBuilder::new("SELECT m.id, ");
-        page.push(if counted_in_page {
+        page.push(if count_in_page {
             "count(*) OVER ()"
         } else {
             "NULL::bigint"
         });
         page.push(" FROM (");
-        let ranked = if order == TicketOrder::Relevance {
-            ranking.as_deref()
-        } else {
-            None
-        };
+        let with_sla = order == TicketOrder::DueAt;
         push_matches(
             &mut page,
             tenant,
             filter,
             matched.as_ref(),
-            order == TicketOrder::DueAt,
-            ranked,
+            with_sla,
+            ranked.as_deref(),
         );
         page.push(format!(
             ") m ORDER BY m.{column} {direction}{nulls}, m.id {direction} OFFSET "
@@ -255,65 +252,57 @@ pub async fn find(
             .persistent(matched.is_none())
             .fetch_all(&mut *conn)
             .await?;
-        if counted_in_page {
-            let total = found.first().and_then(|(_, total)| *total);
-            let ids = found.into_iter().map(|(id, _)| id).collect();
-            let rows = rows_in_order(&mut *conn, tenant, ids).await?;
-            let count = match total {
-                Some(total) => total,
-                None => count_matches(&mut *conn, tenant, filter, matched.as_ref()).await?,
-            };
-            return Ok((
-                rows,
-                Total {
-                    count,
-                    capped: false,
-                },
-            ));
-        }
-        found.into_iter().map(|(id, _)| id).collect()
+        let counted = found.first().and_then(|(_, total)| *total);
+        (found.into_iter().map(|(id, _)| id).collect(), counted)
     };
     let rows = rows_in_order(&mut *conn, tenant, ids).await?;
+    let exact = |count| Total {
+        count,
+        capped: false,
+    };
     let total = match &matched {
-        Some(WordMatch::Ids(ids)) if only_words => Total {
-            count: ids.len() as i64,
-            capped: false,
-        },
+        _ if let Some(count) = counted => exact(count),
+        Some(WordMatch::Ids(ids)) if only_words => exact(ids.len() as i64),
         Some(WordMatch::Check(words)) if only_words && words.has_list() => Total {
             count: EXACT_UP_TO,
             capped: true,
         },
-        Some(WordMatch::Check(_)) => {
-            let mut count = QueryBuilder::new("SELECT count(*) FROM (");
-            push_matches(&mut count, tenant, filter, matched.as_ref(), false, None);
-            count.push(" LIMIT ").push_bind(EXACT_UP_TO + 1).push(") m");
-            let count: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
-            Total {
-                count: count.min(EXACT_UP_TO),
-                capped: count > EXACT_UP_TO,
-            }
-        }
-        _ if filter.is_queue_view() => Total {
-            count: sqlx::query_scalar(sql!(
-                "SELECT coalesce(sum(live), 0)::bigint FROM ticket_counts
-                 WHERE tenant_id = $1 AND ($2::boolean IS NULL OR is_closed = $2)
-                   AND (cardinality($3::int[]) = 0 OR queue_id = ANY($3))
-                   AND (cardinality($4::int[]) = 0 OR status_id = ANY($4))"
-            ))
-            .bind(tenant)
-            .bind(filter.closed)
-            .bind(&filter.queue_ids)
-            .bind(&filter.status_ids)
-            .fetch_one(conn)
+        None if filter.is_queue_view() => exact(
+            live_count(
+                &mut *conn,
+                tenant,
+                filter.closed,
+                &filter.queue_ids,
+                &filter.status_ids,
+            )
             .await?,
-            capped: false,
-        },
-        _ => Total {
-            count: count_matches(&mut *conn, tenant, filter, matched.as_ref()).await?,
-            capped: false,
-        },
+        ),
+        _ => count_matches(&mut *conn, tenant, filter, matched.as_ref()).await?,
     };
     Ok((rows, total))
+}
+
+/// The live tickets `ticket_counts` keeps, open or closed (or both), of some queues and statuses
+/// (or all).
+pub(super) async fn live_count(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    closed: Option<bool>,
+    queue_ids: &[i32],
+    status_ids: &[i32],
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(sql!(
+        "SELECT coalesce(sum(live), 0)::bigint FROM ticket_counts
+         WHERE tenant_id = $1 AND ($2::boolean IS NULL OR is_closed = $2)
+           AND (cardinality($3::int[]) = 0 OR queue_id = ANY($3))
+           AND (cardinality($4::int[]) = 0 OR status_id = ANY($4))"
+    ))
+    .bind(tenant)
+    .bind(closed)
+    .bind(queue_ids)
+    .bind(status_ids)
+    .fetch_one(conn)
+    .await
 }
 
 /// The named rows of `ids`, in that order.
@@ -327,20 +316,29 @@ async fn rows_in_order(
     Ok(rows)
 }
 
+/// How many tickets match; a word search counts up to one beyond [`EXACT_UP_TO`], and says so.
 async fn count_matches(
     conn: &mut PgConnection,
     tenant: TenantId,
     filter: &TicketFilter,
     matched: Option<&WordMatch>,
-) -> Result<i64, sqlx::Error> {
+) -> Result<Total, sqlx::Error> {
     let mut count = QueryBuilder::new("SELECT count(*) FROM (");
     push_matches(&mut count, tenant, filter, matched, false, None);
+    if matched.is_some() {
+        count.push(" LIMIT ").push_bind(EXACT_UP_TO + 1);
+    }
     count.push(") m");
-    count
+    let count: i64 = count
         .build_query_scalar()
         .persistent(matched.is_none())
         .fetch_one(conn)
-        .await
+        .await?;
+    let capped = matched.is_some() && count > EXACT_UP_TO;
+    Ok(Total {
+        count: if capped { EXACT_UP_TO } else { count },
+        capped,
+    })
 }
 
 /// A page in SLA due order: the tickets with a running target walked in due order from

@@ -12,9 +12,10 @@ use sqlx::{PgConnection, QueryBuilder};
 
 use super::{
     TicketOrder,
+    find::live_count,
     words::{EXACT_UP_TO, Words},
 };
-use crate::{domain::TenantId, sql};
+use crate::domain::TenantId;
 
 /// The ids of the tickets with the words, from the word index: at most one more than
 /// [`EXACT_UP_TO`], archived ones only when asked for.
@@ -79,12 +80,7 @@ pub async fn page(
     };
     let wanted = skip + take;
     let listed_set: HashSet<i32> = listed.iter().copied().collect();
-    let live: i64 = sqlx::query_scalar(sql!(
-        "SELECT coalesce(sum(live), 0)::bigint FROM ticket_counts WHERE tenant_id = $1"
-    ))
-    .bind(tenant)
-    .fetch_one(&mut *conn)
-    .await?;
+    let live = live_count(&mut *conn, tenant, None, &[], &[]).await?;
     // Enough for the page if the listed tickets are spread evenly, and a quarter more.
     let expected = live as f64 / listed.len().max(1) as f64 * wanted as f64 * 1.25;
     let mut chunk = (expected as i64).clamp(100, 50_000);
